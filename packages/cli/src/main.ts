@@ -1,0 +1,36 @@
+import { Command, CommanderError } from "commander";
+import { ExitCode, UsageError } from "./exit-codes.js";
+
+/** Build the `ecom` program. Each command group registers itself from its own module under `commands/`. */
+export function createProgram(): Command {
+  const program = new Command("ecom")
+    .description("Contract-first SDK, CLI and local simulator for the ecom commerce platform.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  return program;
+}
+
+/**
+ * Run the CLI with `argv` (as `process.argv`) and resolve to its exit code. Usage errors print one line to
+ * stderr and give 2; anything unexpected prints its message and gives 2 as well, since it means the command
+ * could not do its job.
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version arrive here with exit code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`ecom: ${message}\n`);
+    if (!(error instanceof UsageError) && process.env.ECOM_DEBUG) {
+      process.stderr.write(`${(error as Error).stack ?? ""}\n`);
+    }
+    return ExitCode.usage;
+  }
+}
