@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerCodegenCommand } from "./commands/codegen.js";
 import { ExitCode, UsageError } from "./exit-codes.js";
 
 /** Build the `ecom` program. Each command group registers itself from its own module under `commands/`. */
@@ -8,6 +9,7 @@ export function createProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  registerCodegenCommand(program);
   return program;
 }
 
@@ -18,9 +20,14 @@ export function createProgram(): Command {
  */
 export async function run(argv: readonly string[]): Promise<number> {
   const program = createProgram();
+  // Commands report their outcome by setting process.exitCode; start each run clean so that in-process callers
+  // (tests) running several commands get each one's own code.
+  process.exitCode = undefined;
   try {
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+    const code = typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+    process.exitCode = undefined;
+    return code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version arrive here with exit code 0.

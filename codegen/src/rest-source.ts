@@ -1,0 +1,118 @@
+import type { RestOperation } from "./contract-model.js";
+
+const camel = (context: string) => context.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+const pascal = (context: string) => `${camel(context)[0]?.toUpperCase() ?? ""}${camel(context).slice(1)}`;
+
+/** Whether a call of the operation must pass an init object (path params, required query/header, required body). */
+function initRequired(operation: RestOperation): boolean {
+  return (
+    operation.parameters.some(
+      (parameter) =>
+        parameter.required && parameter.in !== "cookie" && parameter.name.toLowerCase() !== "idempotency-key",
+    ) || operation.requestBody?.required === true
+  );
+}
+
+/** Operation metadata the runtime, the MSW handlers and the simulator gateway read: plain data, no schemas. */
+function operationInfo(operation: RestOperation): Record<string, unknown> {
+  return {
+    operationId: operation.operationId,
+    method: operation.method.toUpperCase(),
+    path: operation.path,
+    summary: operation.summary,
+    requiresAuth: operation.requiresAuth,
+    parameters: operation.parameters.map((parameter) => ({
+      name: parameter.name,
+      in: parameter.in,
+      required: parameter.required,
+    })),
+    requestBody: operation.requestBody
+      ? {
+          required: operation.requestBody.required,
+          contentType: operation.requestBody.contentType,
+          example: operation.requestBody.example,
+        }
+      : undefined,
+    responses: operation.responses.map((response) => ({
+      status: response.status,
+      contentType: response.contentType,
+      hasSchema: response.schema !== undefined,
+      example: response.hasExample ? response.example : undefined,
+    })),
+  };
+}
+
+/** The `rest/<context>.ts` module: the operations' metadata and a typed client with one method per operationId. */
+export function restContextSource(context: string, operations: readonly RestOperation[]): string {
+  const lines: string[] = [];
+  lines.push('import type { Client, FetchOptions } from "openapi-fetch";');
+  lines.push('import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";');
+  lines.push(`import type { paths } from "../openapi/${context}.js";`);
+  lines.push("");
+  lines.push(`/** The REST operations of the ${context} context, as its contract declares them. */`);
+  lines.push(
+    `export const ${camel(context)}Operations: readonly RestOperationInfo[] = ${JSON.stringify(operations.map(operationInfo), null, 2)};`,
+  );
+  lines.push("");
+  lines.push(`/** The typed REST client of the ${context} context: one method per operation of its contract. */`);
+  lines.push(`export function create${pascal(context)}Client(client: Client<paths>) {`);
+  lines.push("  return {");
+  for (const operation of operations) {
+    const pathType = `paths[${JSON.stringify(operation.path)}][${JSON.stringify(operation.method)}]`;
+    const optional = initRequired(operation) ? "" : "?";
+    lines.push(
+      `    /** ${operation.summary.replace(/\*\//g, "* /")} (\`${operation.method.toUpperCase()} ${operation.path}\`) */`,
+    );
+    lines.push(
+      `    ${operation.operationId}: (init${optional}: FetchOptions<${pathType}>) => client.${operation.method.toUpperCase()}(${JSON.stringify(operation.path)}, init as never),`,
+    );
+  }
+  lines.push("  };");
+  lines.push("}");
+  lines.push("");
+  lines.push(`/** The typed REST client of the ${context} context. */`);
+  lines.push(`export type ${pascal(context)}Client = ReturnType<typeof create${pascal(context)}Client>;`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** The `rest/index.ts` module: every context's client factory, operations and validators, keyed by context. */
+export function restIndexSource(contexts: readonly string[]): string {
+  const lines: string[] = [];
+  lines.push('import createFetchClient, { type ClientOptions } from "openapi-fetch";');
+  lines.push('import type { RestContextBinding } from "../../runtime/v1/rest-operation.js";');
+  for (const context of contexts) {
+    lines.push(`import type { paths as ${camel(context)}Paths } from "../openapi/${context}.js";`);
+    lines.push(`import * as ${camel(context)}Bodies from "../validators/rest-${context}.js";`);
+    lines.push(`import * as ${camel(context)}Parameters from "../validators/rest-${context}-params.js";`);
+    lines.push(`import { create${pascal(context)}Client, ${camel(context)}Operations } from "./${context}.js";`);
+  }
+  lines.push("");
+  lines.push("/** One typed REST client per context, all sharing the same fetch options. */");
+  lines.push("export function createContextClients(options: ClientOptions) {");
+  lines.push("  return {");
+  for (const context of contexts) {
+    lines.push(
+      `    ${camel(context)}: create${pascal(context)}Client(createFetchClient<${camel(context)}Paths>(options)),`,
+    );
+  }
+  lines.push("  };");
+  lines.push("}");
+  lines.push("");
+  lines.push("/** The typed REST clients of every context, keyed by context. */");
+  lines.push("export type ContextClients = ReturnType<typeof createContextClients>;");
+  lines.push("");
+  lines.push("/** Every context's REST operations with their compiled validators. */");
+  lines.push("export const restContexts: Readonly<Record<string, RestContextBinding>> = {");
+  for (const context of contexts) {
+    lines.push(
+      `  ${JSON.stringify(context)}: { operations: ${camel(context)}Operations, bodyValidators: ${camel(context)}Bodies as never, parameterValidators: ${camel(context)}Parameters as never },`,
+    );
+  }
+  lines.push("};");
+  for (const context of contexts) {
+    lines.push(`export type { ${pascal(context)}Client } from "./${context}.js";`);
+    lines.push(`/** The ${context} context's REST contract as types: \`paths\`, \`operations\`, \`components\`. */`);
+    lines.push(`export type * as ${camel(context)}Api from "../openapi/${context}.js";`);
+  }
+  return `${lines.join("\n")}\n`;
+}

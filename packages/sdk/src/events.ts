@@ -1,0 +1,94 @@
+import { type Result, SdkError, SdkErrorCode } from "./errors.js";
+import type { EcomMessage, MessageOf, MessageType } from "./gen/events.js";
+import { messageRegistry } from "./gen/registry.js";
+import * as validators from "./gen/validators/messages.js";
+import type { CompiledValidator } from "./runtime/v1/rest-operation.js";
+
+const compiled = validators as unknown as Readonly<Record<string, CompiledValidator>>;
+
+const issuesOf = (validator: CompiledValidator, base: string) =>
+  (validator.errors ?? []).map((issue) => ({
+    pointer: `${base}${issue.instancePath}`,
+    message: issue.message ?? issue.keyword,
+  }));
+
+/** True when `type` is an event or command type the contracts define. */
+export function isMessageType(type: string): type is MessageType {
+  return Object.hasOwn(messageRegistry, type);
+}
+
+/**
+ * Parse and validate one message in the platform envelope (a JSON string or an already parsed object): the
+ * envelope against the contract, `eventType` against the registry, the payload against its type's schema.
+ * Returns the message typed as a union discriminated on `eventType`, or an {@link SdkError} with the issues.
+ */
+export function parseEvent(input: string | unknown): Result<EcomMessage> {
+  let value: unknown = input;
+  if (typeof input === "string") {
+    try {
+      value = JSON.parse(input);
+    } catch (error) {
+      return { error: new SdkError(SdkErrorCode.malformed, `The message is not JSON: ${(error as Error).message}`) };
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return {
+      error: new SdkError(
+        SdkErrorCode.malformed,
+        "The message must be a JSON object with envelope fields and a payload",
+      ),
+    };
+  }
+  const { payload, ...metadata } = value as Record<string, unknown>;
+  const envelope = compiled.envelope!;
+  if (!envelope(metadata)) {
+    return {
+      error: new SdkError(
+        SdkErrorCode.invalidEnvelope,
+        "The message's envelope does not match contracts/common/schemas.yaml#/EventEnvelope",
+        issuesOf(envelope, ""),
+      ),
+    };
+  }
+  const type = String(metadata.eventType);
+  if (!isMessageType(type)) {
+    return {
+      error: new SdkError(
+        SdkErrorCode.unknownType,
+        `Unknown event type ${type}; the contracts define ${Object.keys(messageRegistry).length} types`,
+      ),
+    };
+  }
+  const entry = messageRegistry[type];
+  const validator = compiled[entry.validator];
+  if (!validator) throw new Error(`the generated validators lack ${entry.validator}; run \`npx ecom codegen\``);
+  if (!validator(payload)) {
+    return {
+      error: new SdkError(
+        SdkErrorCode.invalidPayload,
+        `The payload of ${type} does not match ${entry.contract}`,
+        issuesOf(validator, "/payload"),
+      ),
+    };
+  }
+  return { data: value as EcomMessage };
+}
+
+/** Validate a payload for `type` without an envelope, e.g. before publishing. Returns the issues, empty when valid. */
+export function validatePayload<TType extends MessageType>(
+  type: TType,
+  payload: unknown,
+): { pointer: string; message: string }[] {
+  const validator = compiled[messageRegistry[type].validator];
+  if (!validator)
+    throw new Error(`the generated validators lack ${messageRegistry[type].validator}; run \`npx ecom codegen\``);
+  return validator(payload) ? [] : issuesOf(validator, "");
+}
+
+/** Narrow a parsed message to one type. */
+export function isEventOfType<TType extends MessageType>(
+  message: { readonly eventType: string },
+  type: TType,
+): message is MessageOf<TType> {
+  return message.eventType === type;
+}

@@ -1,0 +1,14 @@
+/**
+ * The runtime that generated code calls (`@ecom/sdk/runtime/v1`). Versioned apart from the user-facing API so
+ * generated code and the SDK can evolve at their own pace; integrators should not need it.
+ */
+export type { MessageRegistryEntry } from "./registry.js";
+export {
+  byPathSpecificity,
+  type ContractIssue,
+  type RequestParts,
+  validateRequest,
+  validateResponse,
+  validationProblem,
+} from "./request-validation.js";
+export type { CompiledValidator, RestContextBinding, RestOperationInfo, ValidationIssue } from "./rest-operation.js";
