@@ -45,7 +45,7 @@ function operationInfo(operation: RestOperation): Record<string, unknown> {
 /** The `rest/<context>.ts` module: the operations' metadata and a typed client with one method per operationId. */
 export function restContextSource(context: string, operations: readonly RestOperation[]): string {
   const lines: string[] = [];
-  lines.push('import type { Client, FetchOptions } from "openapi-fetch";');
+  lines.push('import type { Client, FetchOptions, FetchResponse } from "openapi-fetch";');
   lines.push('import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";');
   lines.push(`import type { paths } from "../openapi/${context}.js";`);
   lines.push("");
@@ -64,7 +64,9 @@ export function restContextSource(context: string, operations: readonly RestOper
       `    /** ${operation.summary.replace(/\*\//g, "* /")} (\`${operation.method.toUpperCase()} ${operation.path}\`) */`,
     );
     lines.push(
-      `    ${operation.operationId}: (init${optional}: FetchOptions<${pathType}>) => client.${operation.method.toUpperCase()}(${JSON.stringify(operation.path)}, init as never),`,
+      `    ${operation.operationId}: (init${optional}: FetchOptions<${pathType}>): Promise<FetchResponse<${pathType}, FetchOptions<${pathType}>, \`\${string}/\${string}\`>> =>`,
+      // openapi-fetch infers its Init from the argument; the cast only hides the path-union, the result type is exact.
+      `      client.${operation.method.toUpperCase()}(${JSON.stringify(operation.path)}, init as never) as never,`,
     );
   }
   lines.push("  };");
