@@ -1,1 +1,7 @@
-export {};
+/** @ecom/simulator: every ecom context in one process on SQLite, with one HTTP port for REST, Connect and events. */
+export { EventLog, type LoggedEvent } from "./event-log.js";
+export type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
+export { ContractViolationError } from "./outbox.js";
+export { createPlatform, type Platform, type PlatformOptions, SEEDED_EPOCH } from "./platform.js";
+export { parseDuration } from "./sim-routes.js";
+export { VirtualClock } from "./virtual-clock.js";

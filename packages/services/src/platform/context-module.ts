@@ -1,0 +1,95 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { MessageOf, MessageType } from "@ecom/sdk";
+import type { Migration, Transaction } from "kysely";
+import type { ContextRuntime, Principal } from "./ports.js";
+
+/** A REST request after the gateway checked it against the contract (parameters are coerced to their types). */
+export interface RestRequest<TPath = Record<string, string>, TQuery = Record<string, unknown>, TBody = unknown> {
+  readonly path: TPath;
+  readonly query: TQuery;
+  /** Header names lower-case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: TBody;
+  /** The caller, when a valid bearer token came with the request. */
+  readonly principal: Principal | undefined;
+  /** The request's Correlation-Id, or the one generated for it. */
+  readonly correlationId: string;
+}
+
+/** What a REST handler answers: a status its contract declares, a body matching that status's schema. */
+export interface RestResult<TStatus extends number = number, TBody = unknown> {
+  readonly status: TStatus;
+  readonly body?: TBody;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+type JsonContent<T> = T extends { content: { "application/json": infer TBody } } ? TBody : never;
+type Parameters<TOperation, TWhere extends string> = TOperation extends { parameters: infer TParams }
+  ? TWhere extends keyof TParams
+    ? NonNullable<TParams[TWhere]>
+    : Record<string, never>
+  : Record<string, never>;
+type Body<TOperation> = TOperation extends { requestBody?: infer TRequestBody }
+  ? JsonContent<NonNullable<TRequestBody>> | (undefined extends TRequestBody ? undefined : never)
+  : undefined;
+type SuccessResults<TOperation> = TOperation extends { responses: infer TResponses }
+  ? {
+      [TStatus in keyof TResponses & number]: `${TStatus}` extends `2${string}`
+        ? RestResult<
+            TStatus,
+            JsonContent<TResponses[TStatus]> extends never ? undefined : JsonContent<TResponses[TStatus]>
+          >
+        : never;
+    }[keyof TResponses & number]
+  : never;
+
+/** A handler of one operation, typed from the contract's generated `operations` entry. */
+export type OperationHandler<TOperation> = (
+  request: RestRequest<Parameters<TOperation, "path">, Parameters<TOperation, "query">, Body<TOperation>>,
+) => Promise<SuccessResults<TOperation>>;
+
+/** Handlers for some of a context's operations, keyed by operationId and typed by the generated `operations`. */
+export type RestHandlers<TOperations> = { readonly [TId in keyof TOperations]?: OperationHandler<TOperations[TId]> };
+
+/** A handler of one event or command type; runs inside the subscriber's transaction, with the inbox record. */
+export type MessageHandler<TDatabase, TType extends MessageType> = (
+  message: MessageOf<TType>,
+  trx: Transaction<TDatabase>,
+) => Promise<void>;
+
+/** What a context contributes to the running platform. Every part is optional. */
+export interface ContextParts<TDatabase> {
+  /** REST handlers by operationId (untyped here; build them with {@link RestHandlers} of the context's operations). */
+  readonly rest?: Readonly<Record<string, (request: RestRequest<never, never, never>) => Promise<RestResult>>>;
+  /** Registers the context's Connect services. */
+  readonly rpc?: (router: ConnectRouter) => void;
+  /** Handlers of the events it subscribes to and the commands it handles (contexts.yaml says which). */
+  readonly subscriptions?: { readonly [TType in MessageType]?: MessageHandler<TDatabase, TType> };
+  /** Called once every context is up: resume unfinished work (sagas). */
+  readonly start?: () => Promise<void>;
+  /** Called after the clock moves: expire what is due. */
+  readonly tick?: (now: Date) => Promise<void>;
+  /** Called on the first start with an empty store: load seed data. */
+  readonly seed?: () => Promise<void>;
+}
+
+/** A bounded context as the platform runs it: its name, its store's migrations, and how to build its parts. */
+export interface ContextModule<TDatabase> {
+  /** The context's name in contracts/contexts.yaml. */
+  readonly name: string;
+  /** Kysely migrations of the context's own store, applied in name order. */
+  readonly migrations: Readonly<Record<string, Migration>>;
+  create(runtime: ContextRuntime<TDatabase>): ContextParts<TDatabase>;
+}
+
+/** Declare a context (an identity function that fixes the database type). */
+export function defineContext<TDatabase>(module: ContextModule<TDatabase>): ContextModule<TDatabase> {
+  return module;
+}
+
+/**
+ * A context module of any store type, for the code that composes contexts. Store types differ per context and
+ * appear in both argument and result positions (invariant), so only `any` relates them all.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above; each context is checked against its own store type.
+export type AnyContextModule = ContextModule<any>;

@@ -1,0 +1,24 @@
+/** The ports and shapes every context is written against; the runtime that provides them lives in @ecom/simulator. */
+export {
+  type AnyContextModule,
+  type ContextModule,
+  type ContextParts,
+  defineContext,
+  type MessageHandler,
+  type OperationHandler,
+  type RestHandlers,
+  type RestRequest,
+  type RestResult,
+} from "./context-module.js";
+export type {
+  Clock,
+  ContextRuntime,
+  FaultSwitches,
+  Ids,
+  Logger,
+  Outbox,
+  Principal,
+  PublishOptions,
+  TokenService,
+} from "./ports.js";
+export { fail, HTTP_STATUS, isServiceError, ServiceError, ServiceErrorCode, TITLES } from "./service-error.js";

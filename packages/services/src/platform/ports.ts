@@ -1,0 +1,94 @@
+import type { MessagePayloads, MessageType } from "@ecom/sdk";
+import type { RpcClients } from "@ecom/sdk/rpc";
+import type { Kysely, Transaction } from "kysely";
+
+/**
+ * The ports a context is given by whatever runs it: the in-process simulator today (SQLite, an in-process event
+ * log), PostgreSQL and NATS JetStream later. A context sees only these, never the adapters behind them.
+ */
+
+/** The time. The simulator's clock is virtual: tests and `POST /_sim/clock/advance` move it; nothing sleeps. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Makes prefixed, time-sortable ids (`ord_01J…`); reproducible under `--seed`. */
+export interface Ids {
+  next(prefix: string): string;
+}
+
+/** What a published event carries besides its type and payload. */
+export interface PublishOptions {
+  /** Orders the events of one aggregate; usually its id. */
+  readonly partitionKey: string;
+  /** The business flow the event belongs to (one checkout). */
+  readonly correlationId: string;
+  /** The event or request that caused this one. */
+  readonly causationId?: string | undefined;
+}
+
+/**
+ * The transactional outbox: `publish` writes the event into the context's own store in the caller's transaction,
+ * so the event exists if and only if the state change does. A relay delivers it after commit. The payload is
+ * validated against the contract here: an invalid event is a bug and throws.
+ */
+export interface Outbox<TDatabase> {
+  publish<TType extends MessageType>(
+    trx: Transaction<TDatabase>,
+    type: TType,
+    payload: MessagePayloads[TType],
+    options: PublishOptions,
+  ): Promise<string>;
+}
+
+/** Who is calling, from a verified bearer token. */
+export interface Principal {
+  readonly customerId: string;
+  readonly role: "customer" | "admin";
+}
+
+/** Issues and checks the platform's tokens (HS256 JWTs; the secret belongs to the data folder). */
+export interface TokenService {
+  issue(
+    principal: Principal,
+    options: { readonly expiresInSeconds: number; readonly type?: "access" | "refresh" },
+  ): string;
+  verify(
+    token: string,
+    options?: { readonly type?: "access" | "refresh" },
+  ): Principal & { readonly expiresAt: Date; readonly tokenId: string };
+}
+
+/** A line of the platform's log. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything a context is given to run. Its store is its own and no other context's. */
+export interface ContextRuntime<TDatabase> {
+  readonly name: string;
+  readonly db: Kysely<TDatabase>;
+  readonly outbox: Outbox<TDatabase>;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  /** A number in [0, 1), reproducible under `--seed`. */
+  readonly random: () => number;
+  /** Typed Connect clients of the contexts that serve RPCs, over the in-process transport. */
+  readonly rpc: RpcClients;
+  readonly tokens: TokenService;
+  readonly log: Logger;
+  /** Switches the simulator exposes for fault injection (processor outage, latency, …), read at call time. */
+  readonly faults: FaultSwitches;
+}
+
+/** Fault injection switches, changed at run time through `POST /_sim/faults`. */
+export interface FaultSwitches {
+  /** The simulated payment processor answers nothing (every call fails as unavailable). */
+  paymentProcessorDown: boolean;
+  /** Extra latency of every processor call, in milliseconds of real time. */
+  paymentProcessorLatencyMs: number;
+  /** The inventory context refuses every RPC as unavailable. */
+  inventoryDown: boolean;
+}

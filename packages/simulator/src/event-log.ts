@@ -1,0 +1,150 @@
+import { EventEmitter } from "node:events";
+import type { Generated, Kysely } from "kysely";
+import { migrate, openSqliteStore, type SqliteStore } from "./sqlite-store.js";
+
+/** One event as the log holds it: its place in the total order and the envelope as published. */
+export interface LoggedEvent {
+  readonly seq: number;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly producer: string;
+  readonly correlationId: string;
+  /** The envelope JSON text, exactly as the producer's outbox wrote it. */
+  readonly envelope: string;
+}
+
+interface LogTables {
+  event_log: {
+    seq: Generated<number>;
+    event_id: string;
+    event_type: string;
+    producer: string;
+    correlation_id: string;
+    envelope: string;
+  };
+}
+
+/**
+ * The platform's ordered, durable event log: every event of every context, once, in the order the relay appended
+ * it. Appending is idempotent by eventId, so a relay that crashes between appending and clearing its outbox and
+ * appends again changes nothing. Read models are rebuilt from it.
+ */
+export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
+  private constructor(
+    private readonly store: SqliteStore<LogTables>,
+    private readonly db: Kysely<LogTables>,
+  ) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  /** Open (and create or migrate) the log in `file`. */
+  static async open(file: string): Promise<EventLog> {
+    const store = openSqliteStore<LogTables>(file);
+    await migrate(
+      store.db as Kysely<unknown>,
+      {
+        "0001_event_log": {
+          async up(db) {
+            await db.schema
+              .createTable("event_log")
+              .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+              .addColumn("event_id", "text", (column) => column.notNull().unique())
+              .addColumn("event_type", "text", (column) => column.notNull())
+              .addColumn("producer", "text", (column) => column.notNull())
+              .addColumn("correlation_id", "text", (column) => column.notNull())
+              .addColumn("envelope", "text", (column) => column.notNull())
+              .execute();
+            await db.schema.createIndex("event_log_by_type").on("event_log").columns(["event_type", "seq"]).execute();
+            await db.schema
+              .createIndex("event_log_by_correlation")
+              .on("event_log")
+              .columns(["correlation_id", "seq"])
+              .execute();
+          },
+        },
+      },
+      { label: "the event log", table: "_migrations" },
+    );
+    return new EventLog(store, store.db);
+  }
+
+  /** Append envelopes (JSON text) in order; ones already in the log are skipped. Emits `appended` with the new ones. */
+  async append(
+    envelopes: readonly {
+      eventId: string;
+      eventType: string;
+      producer: string;
+      correlationId: string;
+      envelope: string;
+    }[],
+  ): Promise<LoggedEvent[]> {
+    if (envelopes.length === 0) return [];
+    const appended = await this.db.transaction().execute(async (trx) => {
+      const rows: LoggedEvent[] = [];
+      for (const entry of envelopes) {
+        const inserted = await trx
+          .insertInto("event_log")
+          .values({
+            event_id: entry.eventId,
+            event_type: entry.eventType,
+            producer: entry.producer,
+            correlation_id: entry.correlationId,
+            envelope: entry.envelope,
+          })
+          .onConflict((conflict) => conflict.column("event_id").doNothing())
+          .returning("seq")
+          .executeTakeFirst();
+        if (inserted) rows.push({ seq: inserted.seq, ...entry });
+      }
+      return rows;
+    });
+    if (appended.length > 0) this.emit("appended", appended);
+    return appended;
+  }
+
+  /** Events after `afterSeq` in log order, optionally only of some types; at most `limit`. */
+  async read(options: {
+    readonly afterSeq: number;
+    readonly types?: readonly string[];
+    readonly correlationId?: string;
+    readonly limit?: number;
+  }): Promise<LoggedEvent[]> {
+    let query = this.db.selectFrom("event_log").selectAll().where("seq", ">", options.afterSeq);
+    if (options.types) {
+      if (options.types.length === 0) return [];
+      query = query.where("event_type", "in", options.types);
+    }
+    if (options.correlationId !== undefined) query = query.where("correlation_id", "=", options.correlationId);
+    const rows = await query
+      .orderBy("seq")
+      .limit(options.limit ?? 1000)
+      .execute();
+    return rows.map((row) => ({
+      seq: row.seq,
+      eventId: row.event_id,
+      eventType: row.event_type,
+      producer: row.producer,
+      correlationId: row.correlation_id,
+      envelope: row.envelope,
+    }));
+  }
+
+  /** The sequence number of the newest event, 0 for an empty log. */
+  async lastSeq(): Promise<number> {
+    const row = await this.db
+      .selectFrom("event_log")
+      .select((eb) => eb.fn.max("seq").as("seq"))
+      .executeTakeFirst();
+    return Number(row?.seq ?? 0);
+  }
+
+  checkpoint(): void {
+    this.store.checkpoint();
+  }
+
+  async close(): Promise<void> {
+    this.removeAllListeners();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import type { Kysely } from "kysely";
+
+/** A response stored under an Idempotency-Key. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+interface IdempotencyTables {
+  idempotency: {
+    scope_key: string;
+    request_hash: string;
+    status: number;
+    headers: string;
+    body: string;
+    created_at: string;
+  };
+}
+
+/** How long a key is remembered (DESIGN.md: 24 hours). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The outcome of claiming a key: run the request, replay a stored response, or refuse a reused key. */
+export type IdempotencyClaim =
+  | { readonly kind: "fresh"; complete(response: StoredResponse): Promise<void>; abandon(): void }
+  | { readonly kind: "replay"; readonly response: StoredResponse }
+  | { readonly kind: "mismatch" };
+
+/**
+ * Idempotency-Key handling for mutations: the hash of the request (method, path, body) is stored with the first
+ * response for 24 hours (platform clock). The same key with the same request replays that response; with another
+ * request it is refused (422). Two concurrent requests with one key run once: the second waits for the first.
+ */
+export class IdempotencyStore {
+  readonly #inFlight = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly db: Kysely<IdempotencyTables>,
+    private readonly now: () => Date,
+  ) {}
+
+  static migrations = {
+    "0001_idempotency": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("idempotency")
+          .addColumn("scope_key", "text", (column) => column.primaryKey())
+          .addColumn("request_hash", "text", (column) => column.notNull())
+          .addColumn("status", "integer", (column) => column.notNull())
+          .addColumn("headers", "text", (column) => column.notNull())
+          .addColumn("body", "text", (column) => column.notNull())
+          .addColumn("created_at", "text", (column) => column.notNull())
+          .execute();
+      },
+    },
+  };
+
+  /** The hash a key is bound to: method, path and the body's bytes. */
+  static hash(method: string, path: string, body: string): string {
+    return createHash("sha256").update(`${method}\n${path}\n${body}`).digest("hex");
+  }
+
+  /** Claim `key` (already scoped to the caller) for a request with `requestHash`. */
+  async claim(scopeKey: string, requestHash: string): Promise<IdempotencyClaim> {
+    for (;;) {
+      const pending = this.#inFlight.get(scopeKey);
+      if (!pending) break;
+      await pending;
+    }
+    const stored = await this.db
+      .selectFrom("idempotency")
+      .selectAll()
+      .where("scope_key", "=", scopeKey)
+      .executeTakeFirst();
+    const fresh =
+      stored && this.now().getTime() - Date.parse(stored.created_at) < IDEMPOTENCY_WINDOW_MS ? stored : undefined;
+    if (fresh) {
+      if (fresh.request_hash !== requestHash) return { kind: "mismatch" };
+      return {
+        kind: "replay",
+        response: { status: fresh.status, headers: JSON.parse(fresh.headers), body: fresh.body },
+      };
+    }
+    let release: () => void = () => {};
+    this.#inFlight.set(scopeKey, new Promise<void>((resolve) => (release = resolve)));
+    const finish = () => {
+      this.#inFlight.delete(scopeKey);
+      release();
+    };
+    return {
+      kind: "fresh",
+      complete: async (response) => {
+        try {
+          const row = {
+            request_hash: requestHash,
+            status: response.status,
+            headers: JSON.stringify(response.headers),
+            body: response.body,
+            created_at: this.now().toISOString(),
+          };
+          await this.db
+            .insertInto("idempotency")
+            .values({ scope_key: scopeKey, ...row })
+            .onConflict((conflict) => conflict.column("scope_key").doUpdateSet(row))
+            .execute();
+        } finally {
+          finish();
+        }
+      },
+      abandon: finish,
+    };
+  }
+}

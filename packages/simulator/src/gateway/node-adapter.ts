@@ -1,0 +1,48 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { GatewayRequest, GatewayResponse } from "./rest-gateway.js";
+
+/** The largest request body accepted (1 MiB); a larger one gets 413 without being read further. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Read a node:http request into a {@link GatewayRequest}; undefined when the body is too large. */
+export async function readNodeRequest(request: IncomingMessage): Promise<GatewayRequest | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined && !name.startsWith(":")) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return {
+    method: request.method ?? "GET",
+    url: request.url ?? "/",
+    headers,
+    body: Buffer.concat(chunks).toString("utf8"),
+  };
+}
+
+/** Write a {@link GatewayResponse} to a node:http response. */
+export function writeNodeResponse(response: ServerResponse, gateway: GatewayResponse): void {
+  response.writeHead(gateway.status, { ...gateway.headers, "content-length": Buffer.byteLength(gateway.body) });
+  response.end(gateway.body);
+}
+
+/** Turn a fetch Request into a {@link GatewayRequest} (for the in-process fetch). */
+export async function readFetchRequest(request: Request): Promise<GatewayRequest> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
+  return { method: request.method, url: `${url.pathname}${url.search}`, headers, body: await request.text() };
+}
+
+/** Turn a {@link GatewayResponse} into a fetch Response. */
+export function toFetchResponse(gateway: GatewayResponse): Response {
+  const empty = gateway.status === 204 || gateway.status === 304;
+  return new Response(empty ? null : gateway.body, { status: gateway.status, headers: gateway.headers });
+}

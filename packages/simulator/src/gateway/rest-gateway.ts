@@ -1,0 +1,229 @@
+import { validateRequest, validateResponse, validationProblem } from "@ecom/sdk/runtime/v1";
+import {
+  HTTP_STATUS,
+  type Ids,
+  isServiceError,
+  type Logger,
+  type Principal,
+  type RestRequest,
+  type RestResult,
+  ServiceError,
+  TITLES,
+  type TokenService,
+} from "@ecom/services/platform";
+import { IdempotencyStore, type StoredResponse } from "./idempotency-store.js";
+import type { RestRouter } from "./rest-router.js";
+
+/** A request as the gateway sees it, whatever carried it (node:http, fetch, a test). */
+export interface GatewayRequest {
+  readonly method: string;
+  /** Path and query, e.g. `/carts?limit=5`. */
+  readonly url: string;
+  /** Header names lower-case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** A response: status, headers and the body text. */
+export interface GatewayResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** A context's REST handlers, keyed by operationId. */
+export type RestHandlerTable = Readonly<
+  Record<string, (request: RestRequest<never, never, never>) => Promise<RestResult>>
+>;
+
+/** What the gateway needs. */
+export interface RestGatewayOptions {
+  readonly router: RestRouter;
+  /** Handlers of each context that has any, by context name. */
+  readonly handlers: ReadonlyMap<string, RestHandlerTable>;
+  readonly tokens: TokenService;
+  readonly idempotency: IdempotencyStore;
+  readonly ids: Ids;
+  readonly log: Logger;
+  /** Check every response against the contract; a mismatch is a 500 naming the contract and field. */
+  readonly validateResponses: boolean;
+}
+
+const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const PROBLEM = "application/problem+json";
+
+/** A problem+json response (RFC 9457) for a ServiceError. */
+export function problemResponse(error: ServiceError, instance: string, correlationId: string): GatewayResponse {
+  const status = HTTP_STATUS[error.code];
+  const body = {
+    type: `https://ecom.dev/problems/${error.code}`,
+    title: TITLES[error.code],
+    status,
+    code: error.code,
+    detail: error.message,
+    instance,
+    ...(error.details.errors ? { errors: error.details.errors } : {}),
+    correlationId,
+  };
+  const headers: Record<string, string> = { "content-type": PROBLEM, "correlation-id": correlationId };
+  if (error.details.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.details.retryAfterSeconds);
+  return { status, headers, body: JSON.stringify(body) };
+}
+
+function parseQuery(search: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(search.keys())) {
+    const values = search.getAll(key);
+    query[key] = values.length > 1 ? values : (values[0] ?? "");
+  }
+  return query;
+}
+
+/**
+ * The REST side of the one port: routes a request to its contract operation, checks it against the contract
+ * (400 problem), authenticates (401), applies Idempotency-Key (replay, or 422 for a reused key), calls the owning
+ * context's handler, maps failures to problem+json, and in development checks the response against the contract.
+ */
+export function createRestGateway(options: RestGatewayOptions): (request: GatewayRequest) => Promise<GatewayResponse> {
+  const { router, handlers, tokens, idempotency, ids, log } = options;
+
+  return async (request) => {
+    const url = new URL(request.url, "http://gateway.invalid");
+    const correlationId = request.headers["correlation-id"] || ids.next("cor");
+    const fail = (error: ServiceError) => problemResponse(error, url.pathname, correlationId);
+    const routed = router.route(request.method, url.pathname);
+    if (routed.kind === "none")
+      return fail(
+        new ServiceError(
+          "not_found",
+          `No operation at ${request.method} ${url.pathname}; see the contracts in contracts/openapi/.`,
+        ),
+      );
+    if (routed.kind === "method") {
+      const response = fail(
+        new ServiceError(
+          "not_found",
+          `${url.pathname} does not take ${request.method}; it takes ${routed.allowed.join(", ")}.`,
+        ),
+      );
+      return { ...response, status: 405, headers: { ...response.headers, allow: routed.allowed.join(", ") } };
+    }
+    const { context, binding, operation, path } = routed.match;
+
+    let principal: Principal | undefined;
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+      if (!token)
+        return fail(new ServiceError("unauthenticated", "The Authorization header must be `Bearer <token>`."));
+      try {
+        principal = tokens.verify(token, { type: "access" });
+      } catch (error) {
+        return fail(ServiceError.from(error));
+      }
+    }
+    if (operation.requiresAuth && !principal) {
+      return fail(
+        new ServiceError("unauthenticated", "Send a bearer token from POST /auth/login in the Authorization header."),
+      );
+    }
+
+    let body: unknown;
+    if (request.body !== "") {
+      try {
+        body = JSON.parse(request.body);
+      } catch {
+        return fail(
+          new ServiceError("validation", "The body is not valid JSON.", {
+            errors: [{ pointer: "/body", message: "is not valid JSON" }],
+          }),
+        );
+      }
+    }
+    const parts = { path, query: parseQuery(url.searchParams), header: { ...request.headers }, body };
+    const issues = validateRequest(binding, operation, parts);
+    if (issues.length > 0) {
+      const problem = validationProblem(operation, issues);
+      return fail(new ServiceError("validation", problem.detail, { errors: problem.errors }));
+    }
+
+    const handler = handlers.get(context)?.[operation.operationId];
+    if (!handler) {
+      return fail(
+        new ServiceError(
+          "not_implemented",
+          `${operation.operationId} of the ${context} context is in the contract but not implemented by the simulator yet.`,
+        ),
+      );
+    }
+
+    const key = MUTATIONS.has(request.method) ? request.headers["idempotency-key"] : undefined;
+    const claim = key
+      ? await idempotency.claim(
+          `${principal?.customerId ?? "anonymous"}:${key}`,
+          IdempotencyStore.hash(request.method, url.pathname + url.search, request.body),
+        )
+      : undefined;
+    if (claim?.kind === "mismatch") {
+      return fail(
+        new ServiceError(
+          "idempotency_key_reused",
+          `Idempotency-Key ${key} was used for a different request in the last 24 hours; send a new key for a new request.`,
+        ),
+      );
+    }
+    if (claim?.kind === "replay")
+      return { ...claim.response, headers: { ...claim.response.headers, "idempotent-replayed": "true" } };
+
+    let response: GatewayResponse;
+    try {
+      const result = await handler({
+        path: parts.path,
+        query: parts.query,
+        headers: request.headers,
+        body: parts.body,
+        principal,
+        correlationId,
+      } as never);
+      response = {
+        status: result.status,
+        headers: {
+          ...(result.body === undefined ? {} : { "content-type": "application/json" }),
+          ...result.headers,
+          "correlation-id": correlationId,
+        },
+        body: result.body === undefined ? "" : JSON.stringify(result.body),
+      };
+      if (options.validateResponses) {
+        const mismatches = validateResponse(binding, operation, result.status, result.body);
+        if (mismatches.length > 0) {
+          const where = mismatches.map((issue) => `${issue.pointer} ${issue.message}`).join("; ");
+          log.error(`response of ${operation.operationId} breaks contracts/openapi/${context}.yaml`, {
+            status: result.status,
+            where,
+          });
+          response = fail(
+            new ServiceError(
+              "internal",
+              `The simulator's response to ${operation.operationId} (${result.status}) does not match contracts/openapi/${context}.yaml: ${where}. This is a bug in the simulator.`,
+            ),
+          );
+        }
+      }
+    } catch (error) {
+      const serviceError = ServiceError.from(error);
+      if (!isServiceError(error))
+        log.error(`${operation.operationId} failed`, {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
+      response = fail(serviceError);
+    }
+
+    if (claim?.kind === "fresh") {
+      // A 5xx changed nothing the client can rely on, so the key stays free for the retry.
+      if (response.status >= 500) claim.abandon();
+      else await claim.complete(response as StoredResponse);
+    }
+    return response;
+  };
+}

@@ -1,0 +1,70 @@
+import { type MessagePayloads, type MessageType, messageRegistry, validatePayload } from "@ecom/sdk";
+import type { Clock, Ids, Outbox, PublishOptions } from "@ecom/services/platform";
+import type { Transaction } from "kysely";
+import type { RuntimeTables } from "./sqlite-store.js";
+
+/** Thrown when a context publishes an event that breaks its contract: a bug in the context, never a user error. */
+export class ContractViolationError extends Error {
+  override name = "ContractViolationError";
+}
+
+/**
+ * A context's transactional outbox: builds the envelope, validates the payload against the generated validator,
+ * and inserts it into the context's `_outbox` in the caller's transaction. `onPublish` is told after the insert so
+ * the relay runs as soon as the transaction has committed (it queues behind it on the store's connection).
+ */
+export function createOutbox<TDatabase>(options: {
+  readonly producer: string;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly random: () => number;
+  readonly onPublish: () => void;
+}): Outbox<TDatabase> {
+  const traceId = () => {
+    let hex = "";
+    for (let index = 0; index < 32; index++) hex += Math.floor(options.random() * 16).toString(16);
+    return hex;
+  };
+  return {
+    async publish<TType extends MessageType>(
+      trx: Transaction<TDatabase>,
+      type: TType,
+      payload: MessagePayloads[TType],
+      publish: PublishOptions,
+    ) {
+      const entry = messageRegistry[type];
+      if (!entry) throw new ContractViolationError(`${options.producer} published ${type}, which no contract defines`);
+      if (entry.kind === "event" && entry.producer !== options.producer) {
+        throw new ContractViolationError(
+          `${options.producer} published ${type}, which contracts/contexts.yaml gives to ${entry.producer}`,
+        );
+      }
+      const issues = validatePayload(type, payload);
+      if (issues.length > 0) {
+        const first = issues[0]!;
+        throw new ContractViolationError(
+          `${options.producer} published an invalid ${type} (${entry.contract}): ${first.pointer || "/"} ${first.message}`,
+        );
+      }
+      const eventId = options.ids.next("evt");
+      const envelope = {
+        eventId,
+        eventType: type,
+        occurredAt: options.clock.now().toISOString(),
+        producer: options.producer,
+        traceId: traceId(),
+        correlationId: publish.correlationId,
+        ...(publish.causationId === undefined ? {} : { causationId: publish.causationId }),
+        schemaVersion: entry.schemaVersion,
+        partitionKey: publish.partitionKey,
+        payload,
+      };
+      await (trx as unknown as Transaction<RuntimeTables>)
+        .insertInto("_outbox")
+        .values({ event_id: eventId, envelope: JSON.stringify(envelope) })
+        .execute();
+      options.onPublish();
+      return eventId;
+    },
+  };
+}

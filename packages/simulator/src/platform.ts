@@ -1,0 +1,366 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { Code, ConnectError, type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createRpcClients, type RpcClients } from "@ecom/sdk/rpc";
+import {
+  type AnyContextModule,
+  type ContextParts,
+  type ContextRuntime,
+  type FaultSwitches,
+  type Logger,
+  ServiceError,
+} from "@ecom/services/platform";
+import type { Kysely } from "kysely";
+import { EventLog } from "./event-log.js";
+import { IdempotencyStore } from "./gateway/idempotency-store.js";
+import { readFetchRequest, readNodeRequest, toFetchResponse, writeNodeResponse } from "./gateway/node-adapter.js";
+import {
+  createRestGateway,
+  type GatewayRequest,
+  type GatewayResponse,
+  problemResponse,
+  type RestHandlerTable,
+} from "./gateway/rest-gateway.js";
+import { RestRouter } from "./gateway/rest-router.js";
+import { createOutbox } from "./outbox.js";
+import { OutboxRelay } from "./outbox-relay.js";
+import { createSeededRandom } from "./seeded-random.js";
+import { createSimRoutes } from "./sim-routes.js";
+import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
+import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
+import { createTokenService } from "./token-service.js";
+import { createUlidIds } from "./ulid-ids.js";
+import { VirtualClock } from "./virtual-clock.js";
+
+/** How to run the platform. */
+export interface PlatformOptions {
+  /** The contexts to run. */
+  readonly contexts: readonly AnyContextModule[];
+  /** The data folder (default `.ecom`); state survives restarts there. Ignored with `memory`. */
+  readonly dataDir?: string;
+  /** Keep everything in memory: a throwaway run. */
+  readonly memory?: boolean;
+  /** Fix ids, the clock's start and random choices, so a run can be reproduced. */
+  readonly seed?: number;
+  /** Check every REST response against its contract (a mismatch is a 500); on by default. */
+  readonly validateResponses?: boolean;
+  readonly log?: Logger;
+}
+
+/** The running platform: every context in one process, reachable in-process or over one HTTP port. */
+export interface Platform {
+  readonly clock: VirtualClock;
+  readonly eventLog: EventLog;
+  readonly faults: FaultSwitches;
+  /** The data folder, or undefined in memory. */
+  readonly dataDir: string | undefined;
+  /** Typed Connect clients of every context over the in-process transport. */
+  readonly rpc: RpcClients;
+  /** Serve one request in-process (no socket). */
+  handle(request: GatewayRequest): Promise<GatewayResponse>;
+  /** A fetch that serves requests in-process, for the SDK: `createClient({ baseUrl, fetch: platform.fetch })`. */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** Listen on `port` (0 for any free one) of `host` (default 127.0.0.1); resolves to the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Move the virtual clock forward, let every context expire what is due, and wait for the events to settle. */
+  advanceClock(milliseconds: number): Promise<Date>;
+  /** Resolve when every outbox is relayed and every subscriber has caught up with the log. */
+  settle(): Promise<void>;
+  /** Stop serving, finish in-flight delivery, checkpoint and close every store. */
+  close(): Promise<void>;
+}
+
+/** The default start of a seeded (frozen) clock, so seeded runs agree on every timestamp. */
+export const SEEDED_EPOCH = new Date("2026-01-01T00:00:00.000Z");
+
+const consoleLogger: Logger = {
+  info: (message, fields) => process.stderr.write(`${message}${fields ? ` ${JSON.stringify(fields)}` : ""}\n`),
+  warn: (message, fields) => process.stderr.write(`warn: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}\n`),
+  error: (message, fields) => process.stderr.write(`error: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}\n`),
+};
+
+interface MetaTables {
+  meta: { key: string; value: string };
+}
+
+interface RunningContext {
+  readonly module: AnyContextModule;
+  readonly store: SqliteStore<unknown>;
+  readonly parts: ContextParts<unknown>;
+  readonly relay: OutboxRelay;
+  dispatcher?: SubscriptionDispatcher;
+}
+
+/**
+ * Start the platform: open (and migrate) each context's own store and the event log, wire outboxes to the relay,
+ * the log to each subscriber's dispatcher, the contexts' Connect services to one in-process transport and the
+ * contexts' REST handlers to the gateway; then seed empty stores and let each context resume unfinished work.
+ */
+export async function createPlatform(options: PlatformOptions): Promise<Platform> {
+  const log = options.log ?? consoleLogger;
+  const dataDir = options.memory ? undefined : resolve(options.dataDir ?? ".ecom");
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ":memory:");
+
+  const seeded = options.seed !== undefined;
+  const random = createSeededRandom(options.seed ?? randomBytes(4).readUInt32LE(0));
+  const clock = new VirtualClock(seeded ? { start: SEEDED_EPOCH, frozen: true } : {});
+  const ids = createUlidIds(clock, random);
+  const secret = loadSecret(dataDir);
+  const tokens = createTokenService(secret, clock, ids);
+  const faults: FaultSwitches = { paymentProcessorDown: false, paymentProcessorLatencyMs: 0, inventoryDown: false };
+
+  const platformStore = openSqliteStore<MetaTables>(file("platform"));
+  await migrate(
+    platformStore.db as Kysely<unknown>,
+    {
+      "0001_meta": {
+        async up(db) {
+          await db.schema
+            .createTable("meta")
+            .addColumn("key", "text", (column) => column.primaryKey())
+            .addColumn("value", "text", (column) => column.notNull())
+            .execute();
+        },
+      },
+      ...IdempotencyStore.migrations,
+    },
+    { label: "the platform store", table: "_migrations" },
+  );
+  const savedClock = await platformStore.db
+    .selectFrom("meta")
+    .select("value")
+    .where("key", "=", "clock")
+    .executeTakeFirst();
+  if (savedClock) clock.resumeFrom(new Date(savedClock.value));
+  const saveClock = () =>
+    platformStore.db
+      .insertInto("meta")
+      .values({ key: "clock", value: clock.now().toISOString() })
+      .onConflict((conflict) => conflict.column("key").doUpdateSet({ value: clock.now().toISOString() }))
+      .execute();
+
+  const eventLog = await EventLog.open(file("events"));
+
+  // Contexts are created before the transport that serves their RPCs exists; their clients resolve on first use.
+  let rpcClients: RpcClients | undefined;
+  const rpc = new Proxy({} as RpcClients, {
+    get: (_target, property) => {
+      if (!rpcClients) throw new Error("RPC clients are used before the platform finished starting");
+      return rpcClients[property as keyof RpcClients];
+    },
+  });
+
+  const running: RunningContext[] = [];
+  for (const module of options.contexts) {
+    const store = openSqliteStore<unknown>(file(module.name));
+    await migrate(store.db as Kysely<unknown>, runtimeMigrations, {
+      label: `${module.name} (runtime tables)`,
+      table: "_migrations_runtime",
+    });
+    await migrate(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
+    const relay = new OutboxRelay(store.db as Kysely<RuntimeTables>, eventLog, (error) =>
+      log.error(`outbox relay of ${module.name} failed`, { error: String(error) }),
+    );
+    const runtime: ContextRuntime<unknown> = {
+      name: module.name,
+      db: store.db,
+      outbox: createOutbox<unknown>({ producer: module.name, clock, ids, random, onPublish: () => relay.kick() }),
+      clock,
+      ids,
+      random,
+      rpc,
+      tokens,
+      log,
+      faults,
+    };
+    running.push({ module, store, parts: module.create(runtime), relay });
+  }
+
+  for (const context of running) {
+    const subscriptions = context.parts.subscriptions as Record<string, never> | undefined;
+    if (subscriptions && Object.keys(subscriptions).length > 0) {
+      context.dispatcher = new SubscriptionDispatcher(
+        context.module.name,
+        context.store.db as Kysely<RuntimeTables>,
+        eventLog,
+        subscriptions,
+        log,
+        () => clock.now(),
+      );
+    }
+  }
+  eventLog.on("appended", (events) => {
+    const types = new Set(events.map((event) => event.eventType));
+    for (const context of running) {
+      if (context.dispatcher?.types.some((type) => types.has(type))) context.dispatcher.kick();
+    }
+  });
+
+  const faultInterceptor: Interceptor = (next) => async (request) => {
+    if (faults.inventoryDown && request.service.typeName.startsWith("ecom.inventory.")) {
+      throw new ConnectError("inventory is down (fault injected with POST /_sim/faults)", Code.Unavailable);
+    }
+    return next(request);
+  };
+  const routes = (router: ConnectRouter) => {
+    for (const context of running) context.parts.rpc?.(router);
+  };
+  rpcClients = createRpcClients(createRouterTransport(routes, { transport: { interceptors: [faultInterceptor] } }));
+
+  const handlers = new Map<string, RestHandlerTable>();
+  for (const context of running)
+    if (context.parts.rest) handlers.set(context.module.name, context.parts.rest as RestHandlerTable);
+  const restGateway = createRestGateway({
+    router: new RestRouter(),
+    handlers,
+    tokens,
+    idempotency: new IdempotencyStore(platformStore.db as never, () => clock.now()),
+    ids,
+    log,
+    validateResponses: options.validateResponses ?? true,
+  });
+
+  const settle = async () => {
+    for (let round = 0; round < 1000; round++) {
+      await Promise.all(running.map((context) => context.relay.idle()));
+      for (const context of running) await context.relay.drain();
+      await Promise.all(running.map((context) => context.dispatcher?.drain()));
+      const lastSeq = await eventLog.lastSeq();
+      const outboxes = await Promise.all(
+        running.map((context) =>
+          (context.store.db as Kysely<RuntimeTables>).selectFrom("_outbox").select("seq").limit(1).execute(),
+        ),
+      );
+      if (outboxes.every((rows) => rows.length === 0) && lastSeq === (await eventLog.lastSeq())) {
+        const busy = await Promise.all(
+          running.map(async (context) => (context.dispatcher ? caughtUp(context, eventLog) : true)),
+        );
+        if (busy.every(Boolean)) return;
+      }
+    }
+    throw new Error("the platform did not settle: events keep producing events");
+  };
+
+  const advanceClock = async (milliseconds: number) => {
+    const now = clock.advance(milliseconds);
+    await saveClock();
+    for (const context of running) await context.parts.tick?.(now);
+    await settle();
+    return now;
+  };
+
+  const simRoutes = createSimRoutes({
+    clock,
+    faults,
+    eventLog,
+    advanceClock,
+    contexts: running.map((context) => context.module.name),
+  });
+  const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
+    const sim = await simRoutes.handle(request);
+    if (sim) return sim;
+    return restGateway(request);
+  };
+
+  for (const context of running) await context.parts.seed?.();
+  await settle();
+  for (const context of running) await context.parts.start?.();
+  for (const context of running) context.dispatcher?.kick();
+
+  const checkpoints = setInterval(() => {
+    for (const context of running) context.store.checkpoint();
+    eventLog.checkpoint();
+    platformStore.checkpoint();
+  }, 5_000);
+  checkpoints.unref();
+
+  let server: Server | undefined;
+  const nodeFallback = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = request.url ?? "/";
+    if (request.method === "GET" && url.startsWith("/_sim/events")) return simRoutes.streamEvents(request, response);
+    const gatewayRequest = await readNodeRequest(request);
+    if (!gatewayRequest) {
+      const problem = problemResponse(new ServiceError("validation", "The body is larger than 1 MiB."), url, "");
+      return writeNodeResponse(response, { ...problem, status: 413 });
+    }
+    writeNodeResponse(response, await handle(gatewayRequest));
+  };
+  const nodeHandler = connectNodeAdapter({
+    routes,
+    interceptors: [faultInterceptor],
+    fallback: (request, response) => {
+      const nodeResponse = response as ServerResponse;
+      nodeFallback(request as IncomingMessage, nodeResponse).catch((error) => {
+        log.error("request failed", { error: String(error) });
+        if (!nodeResponse.headersSent) nodeResponse.writeHead(500).end();
+      });
+    },
+  });
+
+  return {
+    clock,
+    eventLog,
+    faults,
+    dataDir,
+    rpc,
+    handle,
+    fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
+    async listen(port, host = "127.0.0.1") {
+      server = createServer(nodeHandler as never);
+      server.keepAliveTimeout = 5_000;
+      await new Promise<void>((resolveListen, reject) => {
+        server!.once("error", reject);
+        server!.listen(port, host, () => resolveListen());
+      });
+      const address = server.address() as AddressInfo;
+      return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+    },
+    advanceClock,
+    settle,
+    async close() {
+      clearInterval(checkpoints);
+      simRoutes.close();
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise<void>((resolveClose) => server!.close(() => resolveClose()));
+      }
+      await settle().catch((error) => log.warn("closing before every event was delivered", { error: String(error) }));
+      await saveClock();
+      for (const context of running) {
+        context.store.checkpoint();
+        await context.store.close();
+      }
+      eventLog.checkpoint();
+      await eventLog.close();
+      platformStore.checkpoint();
+      await platformStore.close();
+    },
+  };
+}
+
+/** Whether a context's dispatcher has handled everything of its types in the log. */
+async function caughtUp(context: RunningContext, eventLog: EventLog): Promise<boolean> {
+  const dispatcher = context.dispatcher!;
+  const cursor = await (context.store.db as Kysely<RuntimeTables>)
+    .selectFrom("_cursor")
+    .select("seq")
+    .where("name", "=", "subscriptions")
+    .executeTakeFirst();
+  const pending = await eventLog.read({ afterSeq: cursor?.seq ?? 0, types: dispatcher.types, limit: 1 });
+  return pending.length === 0;
+}
+
+/** The data folder's token secret: made once and kept, so tokens outlive restarts; new for each in-memory run. */
+function loadSecret(dataDir: string | undefined): Buffer {
+  if (!dataDir) return randomBytes(32);
+  const path = join(dataDir, "secret");
+  if (existsSync(path)) return Buffer.from(readFileSync(path, "utf8").trim(), "hex");
+  const secret = randomBytes(32);
+  writeFileSync(path, `${secret.toString("hex")}\n`, { mode: 0o600 });
+  return secret;
+}

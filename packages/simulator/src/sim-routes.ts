@@ -1,0 +1,168 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultSwitches } from "@ecom/services/platform";
+import type { EventLog, LoggedEvent } from "./event-log.js";
+import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
+import type { VirtualClock } from "./virtual-clock.js";
+
+/** What the simulator's own routes need. */
+export interface SimRoutesOptions {
+  readonly clock: VirtualClock;
+  readonly faults: FaultSwitches;
+  readonly eventLog: EventLog;
+  readonly advanceClock: (milliseconds: number) => Promise<Date>;
+  readonly contexts: readonly string[];
+}
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parse a duration: a number of milliseconds, or text like `15m`, `90s`, `2h`, `7d`, `1h30m`. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string" || !/^(\d+(ms|s|m|h|d))+$/.test(value)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(amount) * UNITS[unit!]!;
+  return total;
+}
+
+const json = (status: number, body: unknown): GatewayResponse => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+const problem = (status: number, code: string, detail: string): GatewayResponse => ({
+  status,
+  headers: { "content-type": "application/problem+json" },
+  body: JSON.stringify({
+    type: `https://ecom.dev/problems/${code}`,
+    title: "Bad simulator request",
+    status,
+    code,
+    detail,
+  }),
+});
+
+/**
+ * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,
+ * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`) and the live stream of every event
+ * (`GET /_sim/events`, SSE, resumable with `Last-Event-ID` or `?since=`, filtered by `?types=` and `?correlationId=`).
+ */
+export function createSimRoutes(options: SimRoutesOptions) {
+  const streams = new Set<ServerResponse>();
+
+  async function handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
+    const url = new URL(request.url, "http://sim.invalid");
+    const route = `${request.method} ${url.pathname}`;
+    if (route === "GET /healthz") {
+      return json(200, {
+        status: "ok",
+        contexts: options.contexts,
+        now: options.clock.now().toISOString(),
+        eventLogSeq: await options.eventLog.lastSeq(),
+      });
+    }
+    if (route === "GET /_sim/clock") return json(200, { now: options.clock.now().toISOString() });
+    if (route === "POST /_sim/clock/advance") {
+      let body: { by?: unknown; ms?: unknown; seconds?: unknown } = {};
+      try {
+        body = request.body === "" ? {} : JSON.parse(request.body);
+      } catch {
+        return problem(400, "validation", 'The body must be JSON like {"by": "15m"}.');
+      }
+      const milliseconds =
+        body.by !== undefined
+          ? parseDuration(body.by)
+          : body.seconds !== undefined
+            ? parseDuration(Number(body.seconds) * 1000)
+            : parseDuration(body.ms);
+      if (milliseconds === undefined)
+        return problem(
+          400,
+          "validation",
+          'Say how far to move the clock: {"by": "15m"} (ms, s, m, h, d), {"seconds": 900} or {"ms": 900000}.',
+        );
+      const now = await options.advanceClock(milliseconds);
+      return json(200, { now: now.toISOString(), advancedByMs: milliseconds });
+    }
+    if (route === "GET /_sim/faults") return json(200, options.faults);
+    if (route === "POST /_sim/faults") {
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(request.body || "{}");
+      } catch {
+        return problem(400, "validation", 'The body must be JSON like {"paymentProcessorDown": true}.');
+      }
+      for (const [key, value] of Object.entries(body)) {
+        if (!(key in options.faults))
+          return problem(400, "validation", `Unknown fault ${key}; known: ${Object.keys(options.faults).join(", ")}.`);
+        if (typeof value !== typeof options.faults[key as keyof FaultSwitches])
+          return problem(400, "validation", `${key} takes a ${typeof options.faults[key as keyof FaultSwitches]}.`);
+      }
+      Object.assign(options.faults, body);
+      return json(200, options.faults);
+    }
+    return undefined;
+  }
+
+  /** Serve `GET /_sim/events` as Server-Sent Events: the log from a point, then live. */
+  async function streamEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://sim.invalid");
+    const types = url.searchParams.get("types")?.split(",").filter(Boolean);
+    const correlationId = url.searchParams.get("correlationId") ?? undefined;
+    const since = Number(
+      request.headers["last-event-id"] ?? url.searchParams.get("since") ?? (await options.eventLog.lastSeq()),
+    );
+    response.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    response.write(": ecom event stream\n\n");
+    const wanted = (event: LoggedEvent) =>
+      (!types || types.includes(event.eventType)) &&
+      (correlationId === undefined || event.correlationId === correlationId);
+    const send = (event: LoggedEvent) => {
+      if (wanted(event)) response.write(`id: ${event.seq}\nevent: ${event.eventType}\ndata: ${event.envelope}\n\n`);
+    };
+    // Buffer live events while the backlog is read, so none fall between the two.
+    const buffered: LoggedEvent[] = [];
+    let live = false;
+    const onAppended = (events: LoggedEvent[]) => {
+      if (live) for (const event of events) send(event);
+      else buffered.push(...events);
+    };
+    options.eventLog.on("appended", onAppended);
+    let sentUpTo = Number.isFinite(since) ? since : 0;
+    for (;;) {
+      const backlog = await options.eventLog.read({
+        afterSeq: sentUpTo,
+        limit: 1000,
+        ...(types ? { types } : {}),
+        ...(correlationId ? { correlationId } : {}),
+      });
+      for (const event of backlog) send(event);
+      if (backlog.length > 0) sentUpTo = backlog[backlog.length - 1]!.seq;
+      if (backlog.length < 1000) break;
+    }
+    for (const event of buffered) if (event.seq > sentUpTo) send(event);
+    live = true;
+    streams.add(response);
+    const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), 15_000);
+    keepAlive.unref();
+    request.on("close", () => {
+      clearInterval(keepAlive);
+      options.eventLog.off("appended", onAppended);
+      streams.delete(response);
+    });
+  }
+
+  return {
+    handle,
+    streamEvents,
+    /** End every open stream (on shutdown). */
+    close() {
+      for (const response of streams) response.end();
+      streams.clear();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import Database from "better-sqlite3";
+import { type Generated, Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from "kysely";
+
+/** An open SQLite database behind Kysely, the async query layer that also speaks PostgreSQL. */
+export interface SqliteStore<TDatabase> {
+  readonly db: Kysely<TDatabase>;
+  /** Run a passive WAL checkpoint (called off the request path, on an interval). */
+  checkpoint(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Open one SQLite database (a file, or `:memory:`) with the settings the platform needs: WAL so readers never wait
+ * for the writer, NORMAL sync (durable at checkpoints, and WAL survives a process crash), foreign keys, and automatic
+ * checkpoints off, so no request pays for one; {@link SqliteStore.checkpoint} does it instead.
+ */
+export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase> {
+  const database = new Database(file);
+  database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = NORMAL");
+  database.pragma("foreign_keys = ON");
+  database.pragma("busy_timeout = 5000");
+  database.pragma("wal_autocheckpoint = 0");
+  const db = new Kysely<TDatabase>({ dialect: new SqliteDialect({ database }) });
+  return {
+    db,
+    checkpoint() {
+      if (database.open) database.pragma("wal_checkpoint(PASSIVE)");
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Apply migrations in name order, recording them in `table` (the runtime's and the context's own are kept apart so
+ * each set evolves alone). A failure throws, naming the migration.
+ */
+export async function migrate(
+  db: Kysely<unknown>,
+  migrations: Readonly<Record<string, Migration>>,
+  options: { readonly label: string; readonly table: string },
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: options.table,
+    migrationLockTableName: `${options.table}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`migration ${failed} of ${options.label} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * The tables the runtime keeps in every context's store, beside the context's own: the outbox (events written in
+ * the same transaction as the state change), the inbox (events already handled, so redelivery changes nothing), the
+ * subscription cursor and dead letters. Named with a leading underscore: the context's code never touches them.
+ */
+export const runtimeMigrations: Readonly<Record<string, Migration>> = {
+  "0000_runtime": {
+    async up(db) {
+      await db.schema
+        .createTable("_outbox")
+        .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+        .addColumn("event_id", "text", (column) => column.notNull().unique())
+        .addColumn("envelope", "text", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("_inbox")
+        .addColumn("event_id", "text", (column) => column.primaryKey())
+        .addColumn("event_type", "text", (column) => column.notNull())
+        .addColumn("processed_at", "text", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("_cursor")
+        .addColumn("name", "text", (column) => column.primaryKey())
+        .addColumn("seq", "integer", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("_dead_letter")
+        .addColumn("event_id", "text", (column) => column.primaryKey())
+        .addColumn("event_type", "text", (column) => column.notNull())
+        .addColumn("error", "text", (column) => column.notNull())
+        .addColumn("failed_at", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
+};
+
+/** The runtime's tables, for typed queries by the runtime (never by contexts). */
+export interface RuntimeTables {
+  _outbox: { seq: Generated<number>; event_id: string; envelope: string };
+  _inbox: { event_id: string; event_type: string; processed_at: string };
+  _cursor: { name: string; seq: number };
+  _dead_letter: { event_id: string; event_type: string; error: string; failed_at: string };
+}
