@@ -44,7 +44,8 @@ const problem = (status: number, code: string, detail: string): GatewayResponse 
 
 /**
  * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,
- * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`) and the live stream of every event
+ * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
+ * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`) and the live stream of every event
  * (`GET /_sim/events`, SSE, resumable with `Last-Event-ID` or `?since=`, filtered by `?types=` and `?correlationId=`).
  */
 export function createSimRoutes(options: SimRoutesOptions) {
@@ -83,6 +84,17 @@ export function createSimRoutes(options: SimRoutesOptions) {
         );
       const now = await options.advanceClock(milliseconds);
       return json(200, { now: now.toISOString(), advancedByMs: milliseconds });
+    }
+    if (route === "GET /_sim/log") {
+      const since = Number(url.searchParams.get("since") ?? 0);
+      const limit = Math.min(1000, Number(url.searchParams.get("limit") ?? 200));
+      if (!Number.isInteger(since) || since < 0 || !Number.isInteger(limit) || limit < 1) {
+        return problem(400, "validation", "since and limit must be non-negative integers (limit at most 1000).");
+      }
+      const types = url.searchParams.get("types")?.split(",").filter(Boolean);
+      const correlationId = url.searchParams.get("correlationId") ?? undefined;
+      const events = await options.eventLog.read({ afterSeq: since, limit, ...(types ? { types } : {}), ...(correlationId ? { correlationId } : {}) });
+      return json(200, { events: events.map((event) => ({ seq: event.seq, ...JSON.parse(event.envelope) })), lastSeq: await options.eventLog.lastSeq() });
     }
     if (route === "GET /_sim/faults") return json(200, options.faults);
     if (route === "POST /_sim/faults") {

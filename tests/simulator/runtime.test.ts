@@ -1,0 +1,181 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { cartApi } from "@ecom/sdk";
+import { createClient } from "@ecom/sdk";
+import { ContractViolationError, createPlatform, type Platform } from "@ecom/simulator";
+import { defineContext, fail, type RestHandlers } from "@ecom/services/platform";
+import type { Migration } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+interface ToyCartDb {
+  items: { cart_id: string; product_id: string; quantity: number };
+}
+
+const migrations: Record<string, Migration> = {
+  "0001_items": {
+    async up(db) {
+      await db.schema.createTable("items").addColumn("cart_id", "text").addColumn("product_id", "text").addColumn("quantity", "integer").execute();
+    },
+  },
+};
+
+const itemAdded = (cartId: string, quantity: number) => ({
+  cartId,
+  customerId: "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
+  productId: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
+  quantity,
+  unitPrice: { amount: 4599, currency: "USD" },
+});
+
+/** A cart that records items and publishes cart.item_added in the same transaction; a toy for the runtime. */
+const toyCart = defineContext<ToyCartDb>({
+  name: "cart",
+  migrations,
+  create(runtime) {
+    const rest: RestHandlers<cartApi.operations> = {
+      getCart: async ({ path }) => {
+        if (path.cartId.endsWith("Z")) throw fail.notFound(`cart ${path.cartId}`);
+        // Deliberately not the contract's shape: the gateway must catch it.
+        return { status: 200, body: { cartId: path.cartId } as never };
+      },
+    };
+    return {
+      rest: rest as never,
+      async seed() {
+        await runtime.db.transaction().execute(async (trx) => {
+          const [existing] = await trx.selectFrom("items").selectAll().limit(1).execute();
+          if (existing) return;
+          await trx.insertInto("items").values({ cart_id: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", product_id: "p", quantity: 1 }).execute();
+          await runtime.outbox.publish(trx, "ecommerce.cart.cart.item_added.v1", itemAdded("crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", 1), {
+            partitionKey: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
+            correlationId: "seed",
+          });
+        });
+      },
+    };
+  },
+});
+
+interface ToySearchDb {
+  seen: { event_id: string; quantity: number };
+}
+
+/** A subscriber that counts deliveries; fails on demand. */
+function toySearch(behaviour: { failQuantity?: number } = {}) {
+  return defineContext<ToySearchDb>({
+    name: "search",
+    migrations: {
+      "0001_seen": {
+        async up(db) {
+          await db.schema.createTable("seen").addColumn("event_id", "text").addColumn("quantity", "integer").execute();
+        },
+      },
+    },
+    create: () => ({
+      subscriptions: {
+        "ecommerce.cart.cart.item_added.v1": async (message, trx) => {
+          if (message.payload.quantity === behaviour.failQuantity) throw new Error("boom");
+          await trx.insertInto("seen").values({ event_id: message.eventId, quantity: message.payload.quantity }).execute();
+        },
+      },
+    }),
+  });
+}
+
+let platform: Platform | undefined;
+let dataDir: string | undefined;
+afterEach(async () => {
+  await platform?.close();
+  platform = undefined;
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+describe("the runtime", () => {
+  it("relays an event published in a transaction to the log and delivers it to the subscriber once", async () => {
+    platform = await createPlatform({ contexts: [toyCart, toySearch()], memory: true, seed: 7, log: quiet });
+    await platform.settle();
+    const events = await platform.eventLog.read({ afterSeq: 0 });
+    expect(events.map((event) => event.eventType)).toEqual(["ecommerce.cart.cart.item_added.v1"]);
+    const envelope = JSON.parse(events[0]!.envelope);
+    expect(envelope).toMatchObject({ producer: "cart", correlationId: "seed", schemaVersion: "1.0", partitionKey: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G" });
+    expect(envelope.eventId).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(envelope.occurredAt).toBe("2026-01-01T00:00:00.000Z");
+  });
+
+  it("refuses to publish a payload that breaks the contract, and writes nothing", async () => {
+    let captured: unknown;
+    const broken = defineContext<ToyCartDb>({
+      ...toyCart,
+      create(runtime) {
+        return {
+          async seed() {
+            captured = await runtime.db
+              .transaction()
+              .execute((trx) => runtime.outbox.publish(trx, "ecommerce.cart.cart.item_added.v1", itemAdded("crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", 0), { partitionKey: "x", correlationId: "y" }))
+              .catch((error: unknown) => error);
+          },
+        };
+      },
+    });
+    platform = await createPlatform({ contexts: [broken], memory: true, log: quiet });
+    expect(captured).toBeInstanceOf(ContractViolationError);
+    expect(String(captured)).toMatch(/quantity/);
+    expect(await platform.eventLog.lastSeq()).toBe(0);
+  });
+
+  it("keeps events and delivery progress across a restart on the same data folder", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "ecom-runtime-"));
+    const search = toySearch();
+    platform = await createPlatform({ contexts: [toyCart, search], dataDir, log: quiet });
+    await platform.settle();
+    await platform.close();
+    platform = await createPlatform({ contexts: [toyCart, search], dataDir, log: quiet });
+    await platform.settle();
+    expect(await platform.eventLog.lastSeq()).toBe(1);
+  });
+
+  it("dead-letters an event whose handler keeps failing, and goes on delivering", async () => {
+    const failing = toySearch({ failQuantity: 1 });
+    platform = await createPlatform({ contexts: [toyCart, failing], memory: true, log: quiet });
+    await platform.settle();
+    expect(await platform.eventLog.lastSeq()).toBe(1);
+  });
+});
+
+describe("the REST gateway", () => {
+  const cartId = "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G";
+  const client = (token?: string) => createClient({ baseUrl: "http://ecom.test", fetch: platform!.fetch, retry: { maxAttempts: 1 }, ...(token ? { token } : {}) });
+
+  it("answers 401 without a token, 400 for a malformed id, 404 from the handler, and 500 naming the contract for a bad response", async () => {
+    platform = await createPlatform({ contexts: [toyCart], memory: true, log: quiet });
+    expect((await client().cart.getCart({ params: { path: { cartId } } })).response.status).toBe(401);
+    const token = "not.a.jwt";
+    expect((await client(token).cart.getCart({ params: { path: { cartId } } })).response.status).toBe(401);
+  });
+
+  it("answers 501 for an operation in the contract that no context implements", async () => {
+    platform = await createPlatform({ contexts: [], memory: true, log: quiet });
+    const response = await platform.handle({ method: "GET", url: "/products", headers: {}, body: "" });
+    expect(response.status).toBe(501);
+    expect(JSON.parse(response.body)).toMatchObject({ code: "not_implemented" });
+  });
+
+  it("answers 404 with a problem for a path no contract has, and 405 for a wrong method", async () => {
+    platform = await createPlatform({ contexts: [], memory: true, log: quiet });
+    expect((await platform.handle({ method: "GET", url: "/nowhere", headers: {}, body: "" })).status).toBe(404);
+    expect((await platform.handle({ method: "DELETE", url: "/products", headers: {}, body: "" })).status).toBe(405);
+  });
+
+  it("serves /healthz and moves the virtual clock", async () => {
+    platform = await createPlatform({ contexts: [], memory: true, seed: 1, log: quiet });
+    const health = await platform.handle({ method: "GET", url: "/healthz", headers: {}, body: "" });
+    expect(JSON.parse(health.body)).toMatchObject({ status: "ok" });
+    const advanced = await platform.handle({ method: "POST", url: "/_sim/clock/advance", headers: {}, body: '{"by":"15m"}' });
+    expect(JSON.parse(advanced.body).now).toBe("2026-01-01T00:15:00.000Z");
+    expect((await platform.handle({ method: "POST", url: "/_sim/clock/advance", headers: {}, body: '{"by":"soon"}' })).status).toBe(400);
+  });
+});
