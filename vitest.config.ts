@@ -12,5 +12,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    benchmark: { include: ["packages/*/src/**/*.bench.ts", "codegen/src/**/*.bench.ts", "tests/**/*.bench.ts"] },
   },
 });

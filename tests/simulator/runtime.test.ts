@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { cartApi } from "@ecom/sdk";
 import { createClient } from "@ecom/sdk";
-import { ContractViolationError, createPlatform, type Platform } from "@ecom/simulator";
 import { defineContext, fail, type RestHandlers } from "@ecom/services/platform";
+import { ContractViolationError, createPlatform, type Platform } from "@ecom/simulator";
 import type { Migration } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -17,7 +17,12 @@ interface ToyCartDb {
 const migrations: Record<string, Migration> = {
   "0001_items": {
     async up(db) {
-      await db.schema.createTable("items").addColumn("cart_id", "text").addColumn("product_id", "text").addColumn("quantity", "integer").execute();
+      await db.schema
+        .createTable("items")
+        .addColumn("cart_id", "text")
+        .addColumn("product_id", "text")
+        .addColumn("quantity", "integer")
+        .execute();
     },
   },
 };
@@ -48,11 +53,19 @@ const toyCart = defineContext<ToyCartDb>({
         await runtime.db.transaction().execute(async (trx) => {
           const [existing] = await trx.selectFrom("items").selectAll().limit(1).execute();
           if (existing) return;
-          await trx.insertInto("items").values({ cart_id: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", product_id: "p", quantity: 1 }).execute();
-          await runtime.outbox.publish(trx, "ecommerce.cart.cart.item_added.v1", itemAdded("crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", 1), {
-            partitionKey: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
-            correlationId: "seed",
-          });
+          await trx
+            .insertInto("items")
+            .values({ cart_id: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", product_id: "p", quantity: 1 })
+            .execute();
+          await runtime.outbox.publish(
+            trx,
+            "ecommerce.cart.cart.item_added.v1",
+            itemAdded("crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", 1),
+            {
+              partitionKey: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
+              correlationId: "seed",
+            },
+          );
         });
       },
     };
@@ -78,7 +91,10 @@ function toySearch(behaviour: { failQuantity?: number } = {}) {
       subscriptions: {
         "ecommerce.cart.cart.item_added.v1": async (message, trx) => {
           if (message.payload.quantity === behaviour.failQuantity) throw new Error("boom");
-          await trx.insertInto("seen").values({ event_id: message.eventId, quantity: message.payload.quantity }).execute();
+          await trx
+            .insertInto("seen")
+            .values({ event_id: message.eventId, quantity: message.payload.quantity })
+            .execute();
         },
       },
     }),
@@ -101,7 +117,12 @@ describe("the runtime", () => {
     const events = await platform.eventLog.read({ afterSeq: 0 });
     expect(events.map((event) => event.eventType)).toEqual(["ecommerce.cart.cart.item_added.v1"]);
     const envelope = JSON.parse(events[0]!.envelope);
-    expect(envelope).toMatchObject({ producer: "cart", correlationId: "seed", schemaVersion: "1.0", partitionKey: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G" });
+    expect(envelope).toMatchObject({
+      producer: "cart",
+      correlationId: "seed",
+      schemaVersion: "1.0",
+      partitionKey: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
+    });
     expect(envelope.eventId).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(envelope.occurredAt).toBe("2026-01-01T00:00:00.000Z");
   });
@@ -115,7 +136,14 @@ describe("the runtime", () => {
           async seed() {
             captured = await runtime.db
               .transaction()
-              .execute((trx) => runtime.outbox.publish(trx, "ecommerce.cart.cart.item_added.v1", itemAdded("crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", 0), { partitionKey: "x", correlationId: "y" }))
+              .execute((trx) =>
+                runtime.outbox.publish(
+                  trx,
+                  "ecommerce.cart.cart.item_added.v1",
+                  itemAdded("crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G", 0),
+                  { partitionKey: "x", correlationId: "y" },
+                ),
+              )
               .catch((error: unknown) => error);
           },
         };
@@ -148,7 +176,13 @@ describe("the runtime", () => {
 
 describe("the REST gateway", () => {
   const cartId = "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G";
-  const client = (token?: string) => createClient({ baseUrl: "http://ecom.test", fetch: platform!.fetch, retry: { maxAttempts: 1 }, ...(token ? { token } : {}) });
+  const client = (token?: string) =>
+    createClient({
+      baseUrl: "http://ecom.test",
+      fetch: platform!.fetch,
+      retry: { maxAttempts: 1 },
+      ...(token ? { token } : {}),
+    });
 
   it("answers 401 without a token, 400 for a malformed id, 404 from the handler, and 500 naming the contract for a bad response", async () => {
     platform = await createPlatform({ contexts: [toyCart], memory: true, log: quiet });
@@ -174,8 +208,16 @@ describe("the REST gateway", () => {
     platform = await createPlatform({ contexts: [], memory: true, seed: 1, log: quiet });
     const health = await platform.handle({ method: "GET", url: "/healthz", headers: {}, body: "" });
     expect(JSON.parse(health.body)).toMatchObject({ status: "ok" });
-    const advanced = await platform.handle({ method: "POST", url: "/_sim/clock/advance", headers: {}, body: '{"by":"15m"}' });
+    const advanced = await platform.handle({
+      method: "POST",
+      url: "/_sim/clock/advance",
+      headers: {},
+      body: '{"by":"15m"}',
+    });
     expect(JSON.parse(advanced.body).now).toBe("2026-01-01T00:15:00.000Z");
-    expect((await platform.handle({ method: "POST", url: "/_sim/clock/advance", headers: {}, body: '{"by":"soon"}' })).status).toBe(400);
+    expect(
+      (await platform.handle({ method: "POST", url: "/_sim/clock/advance", headers: {}, body: '{"by":"soon"}' }))
+        .status,
+    ).toBe(400);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { Code, ConnectError, type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
@@ -26,6 +26,7 @@ import {
   type RestHandlerTable,
 } from "./gateway/rest-gateway.js";
 import { RestRouter } from "./gateway/rest-router.js";
+import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { createSeededRandom } from "./seeded-random.js";
@@ -49,6 +50,11 @@ export interface PlatformOptions {
   /** Check every REST response against its contract (a mismatch is a 500); on by default. */
   readonly validateResponses?: boolean;
   readonly log?: Logger;
+  /**
+   * Crash testing: kill the process with SIGKILL as soon as an event of one of these types is in the log, as a
+   * power cut would, to show that a restart on the same data folder resumes every flow to a consistent end.
+   */
+  readonly crashAfter?: readonly string[];
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -194,8 +200,14 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       );
     }
   }
+  const crashTypes = new Set(options.crashAfter ?? []);
   eventLog.on("appended", (events) => {
     const types = new Set(events.map((event) => event.eventType));
+    const fatal = events.find((event) => crashTypes.has(event.eventType));
+    if (fatal) {
+      log.warn(`crash fault: killing the process after ${fatal.eventType} ${fatal.eventId}`);
+      process.kill(process.pid, "SIGKILL");
+    }
     for (const context of running) {
       if (context.dispatcher?.types.some((type) => types.has(type))) context.dispatcher.kick();
     }
@@ -279,7 +291,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   }, 5_000);
   checkpoints.unref();
 
-  let server: Server | undefined;
+  let server: OnePortServer | undefined;
   const nodeFallback = async (request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? "/";
     if (request.method === "GET" && url.startsWith("/_sim/events")) return simRoutes.streamEvents(request, response);
@@ -311,13 +323,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     handle,
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
-      server = createServer(nodeHandler as never);
-      server.keepAliveTimeout = 5_000;
-      await new Promise<void>((resolveListen, reject) => {
-        server!.once("error", reject);
-        server!.listen(port, host, () => resolveListen());
-      });
-      const address = server.address() as AddressInfo;
+      server = createOnePortServer(nodeHandler as never);
+      const address: AddressInfo = await server.listen(port, host);
       return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
     },
     advanceClock,
@@ -325,10 +332,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     async close() {
       clearInterval(checkpoints);
       simRoutes.close();
-      if (server) {
-        server.closeIdleConnections();
-        await new Promise<void>((resolveClose) => server!.close(() => resolveClose()));
-      }
+      await server?.close();
       await settle().catch((error) => log.warn("closing before every event was delivered", { error: String(error) }));
       await saveClock();
       for (const context of running) {

@@ -93,8 +93,16 @@ export function createSimRoutes(options: SimRoutesOptions) {
       }
       const types = url.searchParams.get("types")?.split(",").filter(Boolean);
       const correlationId = url.searchParams.get("correlationId") ?? undefined;
-      const events = await options.eventLog.read({ afterSeq: since, limit, ...(types ? { types } : {}), ...(correlationId ? { correlationId } : {}) });
-      return json(200, { events: events.map((event) => ({ seq: event.seq, ...JSON.parse(event.envelope) })), lastSeq: await options.eventLog.lastSeq() });
+      const events = await options.eventLog.read({
+        afterSeq: since,
+        limit,
+        ...(types ? { types } : {}),
+        ...(correlationId ? { correlationId } : {}),
+      });
+      return json(200, {
+        events: events.map((event) => ({ seq: event.seq, ...JSON.parse(event.envelope) })),
+        lastSeq: await options.eventLog.lastSeq(),
+      });
     }
     if (route === "GET /_sim/faults") return json(200, options.faults);
     if (route === "POST /_sim/faults") {

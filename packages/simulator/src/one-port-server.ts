@@ -1,0 +1,69 @@
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type ServerHttp2Session,
+} from "node:http2";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+
+/** A request handler that serves both HTTP/1.1 and HTTP/2 (node's compatibility API). */
+export type DualHandler = (
+  request: IncomingMessage | Http2ServerRequest,
+  response: ServerResponse | Http2ServerResponse,
+) => void;
+
+/** One TCP port serving HTTP/1.1 and cleartext HTTP/2 (h2c with prior knowledge, as gRPC clients speak it). */
+export interface OnePortServer {
+  listen(port: number, host: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+// Every HTTP/2 connection starts with this preface; nothing HTTP/1.1 does.
+const PREFACE_START = "PRI * HTTP/2.0";
+
+/**
+ * Serve REST, Connect, gRPC-web and gRPC on one port: each new connection's first bytes say which protocol it
+ * speaks, and the connection is handed to an HTTP/1.1 or an HTTP/2 server sharing one handler.
+ */
+export function createOnePortServer(handler: DualHandler): OnePortServer {
+  const http1 = createHttp1Server(handler as (request: IncomingMessage, response: ServerResponse) => void);
+  http1.keepAliveTimeout = 5_000;
+  const http2 = createHttp2Server(handler as (request: Http2ServerRequest, response: Http2ServerResponse) => void);
+  const sockets = new Set<Socket>();
+  const sessions = new Set<ServerHttp2Session>();
+  http2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.once("readable", () => {
+      const head: Buffer | null = socket.read();
+      if (head === null) return;
+      socket.unshift(head);
+      const target = head.toString("latin1", 0, PREFACE_START.length) === PREFACE_START ? http2 : http1;
+      target.emit("connection", socket);
+    });
+  });
+  return {
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve(server.address() as AddressInfo));
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      http1.closeIdleConnections();
+      // HTTP/2 sessions end once their open streams finish.
+      for (const session of sessions) session.close();
+      // In-flight requests get a moment to finish; then what is left (idle HTTP/2 sessions, open streams) is cut.
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref());
+      await Promise.race([closed, grace]);
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { create } from "@bufbuild/protobuf";
+import { createClient as createConnectClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { inventoryV1 } from "@ecom/sdk/rpc";
+import { defineContext } from "@ecom/services/platform";
+import { createPlatform, type Platform } from "@ecom/simulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// One port speaks REST, Connect, gRPC-web (HTTP/1.1) and gRPC (HTTP/2, h2c) at once.
+
+const inventory = defineContext<object>({
+  name: "inventory",
+  migrations: {},
+  create: () => ({
+    rpc: (router) =>
+      router.service(inventoryV1.InventoryService, {
+        async queryStock(request) {
+          return create(inventoryV1.QueryStockResponseSchema, {
+            levels: request.productIds.map((productId) => ({ productId, onHand: 7, reserved: 2, available: 5 })),
+          } as never);
+        },
+      } as never),
+  }),
+});
+
+let platform: Platform;
+let url: string;
+beforeAll(async () => {
+  platform = await createPlatform({ contexts: [inventory], memory: true, log: { info() {}, warn() {}, error() {} } });
+  url = await platform.listen(0);
+});
+afterAll(async () => {
+  await platform.close();
+});
+
+describe("the one port", () => {
+  it.each([
+    ["Connect over HTTP/1.1", () => createConnectTransport({ baseUrl: url, httpVersion: "1.1" })],
+    ["gRPC-web over HTTP/1.1", () => createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" })],
+    ["gRPC over HTTP/2", () => createGrpcTransport({ baseUrl: url })],
+  ])("serves %s", async (_name, transport) => {
+    const client = createConnectClient(inventoryV1.InventoryService, transport());
+    const response = await client.queryStock({ productIds: ["prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A"] } as never);
+    expect(response.levels[0]).toMatchObject({ productId: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A", available: 5 });
+  });
+
+  it("serves REST and the simulator's endpoints beside them", async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const problem = await fetch(`${url}/products`);
+    expect(problem.headers.get("content-type")).toContain("application/problem+json");
+  });
+});
