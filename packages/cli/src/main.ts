@@ -1,5 +1,9 @@
 import { Command, CommanderError } from "commander";
+import { registerCheckoutCommand } from "./commands/checkout.js";
 import { registerCodegenCommand } from "./commands/codegen.js";
+import { registerCompatCommand } from "./commands/compat.js";
+import { registerContractsCommand } from "./commands/contracts.js";
+import { registerSimCommand } from "./commands/sim.js";
 import { ExitCode, UsageError } from "./exit-codes.js";
 
 /** Build the `ecom` program. Each command group registers itself from its own module under `commands/`. */
@@ -10,6 +14,10 @@ export function createProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerCodegenCommand(program);
+  registerSimCommand(program);
+  registerCheckoutCommand(program);
+  registerCompatCommand(program);
+  registerContractsCommand(program);
   return program;
 }
 

@@ -1,9 +1,40 @@
 /** @ecom/contracts: loading, linting and comparing the ecom contracts. */
+
+export { type CompareContractsOptions, compareContracts } from "./compat/compare-contracts.js";
+export { CompatError, type CompatErrorCode, isCompatError } from "./compat/compat-error.js";
+export { type ContractSource, openContractSource } from "./compat/contract-source.js";
+export {
+  type CompatFinding,
+  type CompatReport,
+  type CompatSummary,
+  type ContractKind,
+  reaches,
+  type Severity as CompatSeverity,
+} from "./compat/finding.js";
+export {
+  type CompatFormatOptions,
+  type CompatReportFormat,
+  compatReportFormats,
+  formatCompatReport,
+} from "./compat/report-format.js";
+export { type CompatRule, compatRules, ruleById } from "./compat/rule-catalog.js";
+export type { Finding, LintReport, Severity } from "./lint/finding.js";
+export {
+  type FormatOptions,
+  formatLintReport,
+  type LintReportFormat,
+  lintReportFormats,
+} from "./lint/format-report.js";
+export { type LintOptions, lintContractSet } from "./lint/lint-contracts.js";
+export type { LintContext, LintLocation, LintRule, Report } from "./lint/lint-rule.js";
+export { lintRules } from "./lint/rules/all-rules.js";
+export { LintToolError } from "./lint/rules/proto-buf-lint.js";
 export {
   type ContractFiles,
   ContractSourceError,
   createDirectoryFiles,
   createGitFiles,
+  createMemoryFiles,
 } from "./source/contract-files.js";
 export {
   allDocuments,

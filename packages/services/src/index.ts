@@ -1,5 +1,10 @@
 /** @ecom/services: the ecom bounded contexts, each its own store, rules and handlers. */
+import { DEV_ADMIN, DEV_CUSTOMER } from "./customer/dev-accounts.js";
 import type { AnyContextModule } from "./platform/index.js";
 
 /** Every context the simulator runs, in the order they start. */
 export const allContexts: readonly AnyContextModule[] = [];
+
+/** The accounts a fresh store is seeded with, for local development (`ecom sim up` prints their tokens). */
+export const devAccounts = { admin: DEV_ADMIN, customer: DEV_CUSTOMER } as const;
+export type { DevAccount } from "./customer/dev-accounts.js";

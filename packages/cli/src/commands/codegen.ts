@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { compareGeneratedFolder, generate, writeGeneratedFolder } from "@ecom/codegen";
 import type { Command } from "commander";
 import { ExitCode, UsageError } from "../exit-codes.js";
 
@@ -24,6 +23,8 @@ export function registerCodegenCommand(program: Command): void {
           `${options.contracts} is not a contracts folder (no contexts.yaml or openapi/); pass --contracts <dir>`,
         );
       }
+      // Loaded here, not at the top: the generators are heavy and other commands do not need them.
+      const { compareGeneratedFolder, generate, writeGeneratedFolder } = await import("@ecom/codegen");
       const progress = options.quiet ? undefined : (step: string) => process.stderr.write(`codegen: ${step}\n`);
       const files = await generate({
         contractsDir,

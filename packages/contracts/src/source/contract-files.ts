@@ -48,6 +48,25 @@ export function createDirectoryFiles(root: string): ContractFiles {
 }
 
 /**
+ * Contract files held in memory, keyed by path relative to the contracts root: for tests, and for tools that
+ * build a contract set without touching the disk.
+ */
+export function createMemoryFiles(files: Readonly<Record<string, string>>, origin = "memory"): ContractFiles {
+  const paths = Object.keys(files).sort();
+  return {
+    origin,
+    async list() {
+      return [...paths];
+    },
+    async read(path) {
+      const text = files[path];
+      if (text === undefined) throw new ContractSourceError(`cannot read ${path} in ${origin}`);
+      return text;
+    },
+  };
+}
+
+/**
  * Contract files at a git revision, read with `git ls-tree` and `git show` (nothing is checked out).
  * `root` is the contracts folder's path inside the repository, e.g. `contracts`.
  */

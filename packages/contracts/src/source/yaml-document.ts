@@ -6,6 +6,8 @@ export interface YamlDocument {
   readonly file: string;
   /** The plain JavaScript value of the document. */
   readonly value: unknown;
+  /** The source text, for tools that parse it again themselves (they need it for their own positions). */
+  readonly text: string;
   /** 1-based line of the node at `pointer` (RFC 6901); the nearest existing ancestor's line when it is absent. */
   lineOf(pointer: string): number;
 }
@@ -49,6 +51,7 @@ export function parseYamlDocument(file: string, text: string): YamlDocument {
   return {
     file,
     value,
+    text,
     lineOf(pointer) {
       let node: unknown = document.contents;
       let line = 1;

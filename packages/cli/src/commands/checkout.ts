@@ -1,0 +1,98 @@
+import type { Platform } from "@ecom/simulator";
+import type { Command } from "commander";
+import { CheckoutFlowError, formatOutcome, type ItemRequest, parseItems, runCheckout } from "../checkout-flow.js";
+import { ExitCode, UsageError } from "../exit-codes.js";
+
+interface CheckoutOptions {
+  url?: string;
+  items?: string;
+  card: string;
+  coupon?: string;
+  email?: string;
+  password?: string;
+  json?: boolean;
+  timeout: string;
+}
+
+/** Register `ecom checkout`: one whole checkout as a customer, through the SDK. */
+export function registerCheckoutCommand(program: Command): void {
+  program
+    .command("checkout")
+    .description(
+      "Drive a whole checkout as a customer through the SDK (log in, fill a cart, tokenize the card, check out) and print the " +
+        "saga's timeline, the flow's events and the final order. Without --url it starts the platform in-process. Exit 0 on a " +
+        "paid order, 1 on a declined or failed checkout.",
+    )
+    .option("--url <url>", "a running simulator, e.g. http://localhost:4000 (default: start one in-process, in memory)")
+    .option("--items <list>", "books to buy as ISBN:QTY,ISBN:QTY (default: the first book in stock, one copy)")
+    .option(
+      "--card <number>",
+      "card number; 4000000000000002 declines, 4000000000009995 has insufficient funds",
+      "4242424242424242",
+    )
+    .option("--coupon <code>", "a coupon code, e.g. WELCOME10")
+    .option("--email <email>", "the customer to check out as (default: the seeded demo customer)")
+    .option("--password <password>", "that customer's password")
+    .option("--timeout <seconds>", "how long to wait for the saga", "30")
+    .option("--json", "print the outcome as JSON")
+    .action(async (options: CheckoutOptions) => {
+      let items: ItemRequest[] | undefined;
+      try {
+        items = options.items === undefined ? undefined : parseItems(options.items);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      if (!/^\d{12,19}$/.test(options.card))
+        throw new UsageError(`--card must be 12 to 19 digits, got ${options.card}`);
+      const timeout = Number(options.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0)
+        throw new UsageError(`--timeout must be a positive number of seconds, got ${options.timeout}`);
+      if (options.email !== undefined && options.password === undefined)
+        throw new UsageError("--email needs --password");
+      if (options.url !== undefined && !/^https?:\/\//.test(options.url))
+        throw new UsageError(`--url must be an http(s) URL, got ${options.url}`);
+
+      const [{ allContexts, devAccounts }, { createPlatform }] = await Promise.all([
+        import("@ecom/services"),
+        import("@ecom/simulator"),
+      ]);
+      let platform: Platform | undefined;
+      const progress = options.json ? undefined : (stage: string) => process.stderr.write(`checkout: ${stage}\n`);
+      try {
+        if (!options.url) {
+          progress?.("starting the platform in-process (in memory)");
+          platform = await createPlatform({ contexts: allContexts, memory: true, log: quietLog });
+        }
+        const inProcess = platform;
+        const outcome = await runCheckout({
+          baseUrl: options.url?.replace(/\/+$/, "") ?? "http://ecom.in-process",
+          ...(inProcess ? { fetch: inProcess.fetch, wait: () => inProcess.settle() } : {}),
+          email: options.email ?? devAccounts.customer.email,
+          password: options.password ?? devAccounts.customer.password,
+          ...(items ? { items } : {}),
+          cardNumber: options.card,
+          ...(options.coupon ? { couponCode: options.coupon } : {}),
+          timeoutMs: timeout * 1000,
+          ...(progress ? { onProgress: progress } : {}),
+        });
+        process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${formatOutcome(outcome)}\n`);
+        process.exitCode = outcome.paid ? ExitCode.ok : ExitCode.failed;
+      } catch (error) {
+        if (error instanceof CheckoutFlowError) {
+          process.stderr.write(`ecom checkout: ${error.message}\n`);
+          process.exitCode = ExitCode.failed;
+          return;
+        }
+        if ((error as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED") {
+          throw new UsageError(
+            `nothing answers at ${options.url}; start it with \`npx ecom sim up\` or leave out --url`,
+          );
+        }
+        throw error;
+      } finally {
+        await platform?.close();
+      }
+    });
+}
+
+const quietLog = { info() {}, warn() {}, error: (message: string) => process.stderr.write(`error: ${message}\n`) };

@@ -1,0 +1,17 @@
+import { UsageError } from "./exit-codes.js";
+
+/** A TCP port from an option: 0–65535. */
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new UsageError(`--port must be a number from 0 to 65535, got ${value}`);
+  return port;
+}
+
+/** A seed from an option: a non-negative integer below 2^32. */
+export function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || seed >= 2 ** 32)
+    throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got ${value}`);
+  return seed;
+}

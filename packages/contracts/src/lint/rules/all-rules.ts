@@ -1,0 +1,70 @@
+import type { LintRule } from "../lint-rule.js";
+import { asyncapiEnvelope } from "./asyncapi-envelope.js";
+import { asyncapiParse } from "./asyncapi-parse.js";
+import {
+  callAllowed,
+  commandHandlerDeclared,
+  commandOneHandler,
+  contextMapValid,
+  entityOneOwner,
+  eventOneProducer,
+  eventProducerDeclared,
+  forbiddenDependency,
+  knownContext,
+  noCycle,
+  projectionBuiltFromKnownEvents,
+  readModelOwnsNoFacts,
+  rpcExists,
+  sentCommandExists,
+  subscriptionExists,
+} from "./context-map-rules.js";
+import { exampleMatchesSchema, examplePresent } from "./examples.js";
+import { eventTypeNaming, operationIdUnique, protoPackageNaming } from "./naming-rules.js";
+import {
+  correlationIdHeader,
+  idempotencyKeyHeader,
+  listPaginated,
+  mutationRequiresAuth,
+  problemResponses,
+} from "./openapi-rules.js";
+import { openapiValid } from "./openapi-valid.js";
+import { protoBufConfig } from "./proto-buf-config.js";
+import { protoBufLint } from "./proto-buf-lint.js";
+import { refResolves } from "./ref-resolves.js";
+import { moneyMinorUnits } from "./schema-money.js";
+
+/** Every rule of `ecom contracts lint`, in the order the README's table lists them. */
+export const lintRules: readonly LintRule[] = [
+  asyncapiParse,
+  asyncapiEnvelope,
+  openapiValid,
+  mutationRequiresAuth,
+  listPaginated,
+  problemResponses,
+  idempotencyKeyHeader,
+  correlationIdHeader,
+  protoBufLint,
+  protoBufConfig,
+  refResolves,
+  exampleMatchesSchema,
+  examplePresent,
+  moneyMinorUnits,
+  contextMapValid,
+  knownContext,
+  eventOneProducer,
+  eventProducerDeclared,
+  commandOneHandler,
+  commandHandlerDeclared,
+  subscriptionExists,
+  sentCommandExists,
+  rpcExists,
+  callAllowed,
+  noCycle,
+  forbiddenDependency,
+  entityOneOwner,
+  readModelOwnsNoFacts,
+  projectionBuiltFromKnownEvents,
+  eventTypeNaming,
+  operationIdUnique,
+  protoPackageNaming,
+];
