@@ -12,6 +12,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    benchmark: { include: ["packages/*/src/**/*.bench.ts", "codegen/src/**/*.bench.ts", "tests/**/*.bench.ts"] },
+    benchmark: {
+      include: ["packages/*/src/**/*.bench.ts", "codegen/src/**/*.bench.ts", "tests/**/*.bench.ts"],
+      exclude: ["**/node_modules/**", "**/dist/**"],
+    },
   },
 });
