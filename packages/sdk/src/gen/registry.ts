@@ -793,7 +793,9 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.inventory.stock.committed.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [],
+    "consumers": [
+      "search"
+    ],
     "contract": "contracts/asyncapi/inventory.yaml",
     "validator": "InventoryStockCommittedV1",
     "example": {
@@ -1444,7 +1446,9 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.order.order.fulfilled.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [],
+    "consumers": [
+      "analytics"
+    ],
     "contract": "contracts/asyncapi/order.yaml",
     "validator": "OrderOrderFulfilledV1",
     "example": {
