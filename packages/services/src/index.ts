@@ -1,9 +1,13 @@
 /** @ecom/services: the ecom bounded contexts, each its own store, rules and handlers. */
+import { catalogContext } from "./catalog/index.js";
+import { customerContext } from "./customer/index.js";
 import { DEV_ADMIN, DEV_CUSTOMER } from "./customer/dev-accounts.js";
 import type { AnyContextModule } from "./platform/index.js";
 
 /** Every context the simulator runs, in the order they start. */
-export const allContexts: readonly AnyContextModule[] = [];
+export const allContexts: readonly AnyContextModule[] = [customerContext, catalogContext];
+
+export { catalogContext, customerContext };
 
 /** The accounts a fresh store is seeded with, for local development (`ecom sim up` prints their tokens). */
 export const devAccounts = { admin: DEV_ADMIN, customer: DEV_CUSTOMER } as const;

@@ -10,6 +10,7 @@ import type { RuntimeTables } from "./sqlite-store.js";
 export class OutboxRelay {
   #running: Promise<void> | undefined;
   #again = false;
+  #stopped = false;
 
   constructor(
     private readonly db: Kysely<RuntimeTables>,
@@ -19,6 +20,7 @@ export class OutboxRelay {
 
   /** Ask for a pass soon. */
   kick(): void {
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -36,6 +38,12 @@ export class OutboxRelay {
   }
 
   /** Resolves when no pass is running or pending. */
+  /** Take no more kicks (the platform is closing); a pass under way finishes. */
+  stop(): void {
+    this.#stopped = true;
+    this.#again = false;
+  }
+
   async idle(): Promise<void> {
     while (this.#running) await this.#running;
   }

@@ -142,7 +142,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     .select("value")
     .where("key", "=", "clock")
     .executeTakeFirst();
-  if (savedClock) clock.resumeFrom(new Date(savedClock.value));
+  if (savedClock) {
+    // A step past the last time the folder saw: ids made now must sort after every id made before the restart,
+    // even under a frozen (seeded) clock where many ids share one millisecond.
+    clock.resumeFrom(new Date(savedClock.value));
+    clock.advance(1);
+  }
   const saveClock = () =>
     platformStore.db
       .insertInto("meta")
@@ -334,6 +339,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       simRoutes.close();
       await server?.close();
       await settle().catch((error) => log.warn("closing before every event was delivered", { error: String(error) }));
+      for (const context of running) {
+        context.relay.stop();
+        context.dispatcher?.stop();
+      }
+      await Promise.all(running.flatMap((context) => [context.relay.idle(), context.dispatcher?.idle()]));
       await saveClock();
       for (const context of running) {
         context.store.checkpoint();

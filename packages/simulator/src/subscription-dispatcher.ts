@@ -17,6 +17,7 @@ const ATTEMPTS = 3;
 export class SubscriptionDispatcher {
   #running: Promise<void> | undefined;
   #again = false;
+  #stopped = false;
 
   constructor(
     readonly subscriber: string,
@@ -33,6 +34,7 @@ export class SubscriptionDispatcher {
   }
 
   kick(): void {
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -47,6 +49,12 @@ export class SubscriptionDispatcher {
           this.kick();
         }
       });
+  }
+
+  /** Take no more kicks (the platform is closing); a pass under way finishes. */
+  stop(): void {
+    this.#stopped = true;
+    this.#again = false;
   }
 
   async idle(): Promise<void> {

@@ -99,7 +99,7 @@ export function registerSimCommand(program: Command): void {
           "  Tokens last 15 minutes of platform time; log in again with POST /auth/login.",
           "",
           `  Try: npx ecom checkout --url ${url}`,
-          "  Stop: Ctrl-C (state is kept in the data folder).",
+          `  Stop: Ctrl-C${platform.dataDir ? " (state is kept in the data folder)" : ""}.`,
         ];
         process.stdout.write(`${lines.join("\n")}\n`);
         await new Promise<void>((resolveStop) => {

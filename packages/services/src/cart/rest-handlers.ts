@@ -1,0 +1,335 @@
+import type { cartApi } from "@ecom/sdk";
+import type { Kysely, Selectable, Transaction } from "kysely";
+import { type ContextRuntime, fail, type Principal, type RestHandlers } from "../platform/index.js";
+import { expireIdleCarts } from "./cart-expiry.js";
+import { type CartStatus, checkAdd, expiresAt, requiredStatus, totals } from "./cart-rules.js";
+import { currentPrices, type PricedProduct } from "./catalog-prices.js";
+import type { CartDatabase, CartsTable } from "./store.js";
+
+type Schemas = cartApi.components["schemas"];
+type Db = Kysely<CartDatabase> | Transaction<CartDatabase>;
+type CartRow = Selectable<CartsTable>;
+
+/** The contract's Cart for a stored cart, with line totals and subtotal at the prices held. */
+async function cartView(db: Db, cart: CartRow): Promise<Schemas["Cart"]> {
+  const items = await db
+    .selectFrom("cart_items")
+    .selectAll()
+    .where("cart_id", "=", cart.cart_id)
+    .orderBy("item_id")
+    .execute();
+  const money = (amount: number) => ({ amount, currency: cart.currency });
+  const { lineTotals, subtotal } = totals(
+    items.map((item) => ({ quantity: item.quantity, unitPrice: item.unit_price })),
+  );
+  return {
+    cartId: cart.cart_id,
+    customerId: cart.customer_id,
+    status: cart.status as CartStatus,
+    currency: cart.currency,
+    items: items.map((item, index) => ({
+      itemId: item.item_id,
+      productId: item.product_id,
+      isbn: item.isbn,
+      title: item.title,
+      quantity: item.quantity,
+      unitPrice: money(item.unit_price),
+      lineTotal: money(lineTotals[index]!),
+    })),
+    subtotal: money(subtotal),
+    createdAt: cart.created_at,
+    updatedAt: cart.updated_at,
+    expiresAt: cart.expires_at,
+  };
+}
+
+/** A cart the caller may see: their own, or any for an admin. Another customer's cart is answered as absent. */
+async function visibleCart(db: Db, cartId: string, principal: Principal | undefined): Promise<CartRow> {
+  const cart = await db.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirst();
+  if (!cart || (principal?.role !== "admin" && cart.customer_id !== principal?.customerId))
+    throw fail.notFound(`cart ${cartId}`);
+  return cart;
+}
+
+const notOpen = (cart: CartRow) =>
+  fail.conflict(
+    cart.status === "CHECKED_OUT"
+      ? `Cart ${cart.cart_id} is being checked out (${cart.checkout_id}); it changes again only if that checkout fails.`
+      : `Cart ${cart.cart_id} is ${cart.status} and can no longer change; open a new cart with POST /carts.`,
+  );
+
+/** The cart context's REST operations (contracts/openapi/cart.yaml). */
+export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): RestHandlers<cartApi.operations> {
+  const { db, clock, ids } = runtime;
+
+  /**
+   * The caller's cart, after expiring it if the clock passed its deadline since the last tick, so no handler acts
+   * on a cart that should already be EXPIRED.
+   */
+  const currentCart = async (cartId: string, principal: Principal | undefined) => {
+    const cart = await visibleCart(db, cartId, principal);
+    if (cart.status === "OPEN" && cart.expires_at <= clock.now().toISOString()) {
+      await expireIdleCarts(runtime, clock.now(), { cartId });
+      return visibleCart(db, cartId, principal);
+    }
+    return cart;
+  };
+
+  /** Run `change` on an OPEN cart in one transaction, then touch its activity time and idle deadline. */
+  const changeOpenCart = async (
+    cartId: string,
+    change: (trx: Transaction<CartDatabase>, cart: CartRow, now: Date) => Promise<void>,
+  ): Promise<Schemas["Cart"]> =>
+    db.transaction().execute(async (trx) => {
+      const cart = await trx.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirstOrThrow();
+      // Checked again inside the transaction: a checkout may have frozen the cart since it was read.
+      if (cart.status !== "OPEN") throw notOpen(cart);
+      const now = clock.now();
+      await change(trx, cart, now);
+      await trx
+        .updateTable("carts")
+        .set({ updated_at: now.toISOString(), expires_at: expiresAt(now).toISOString() })
+        .where("cart_id", "=", cartId)
+        .execute();
+      return cartView(
+        trx,
+        await trx.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirstOrThrow(),
+      );
+    });
+
+  const publishItemAdded = (trx: Transaction<CartDatabase>, cart: CartRow, product: PricedProduct, quantity: number) =>
+    runtime.outbox.publish(
+      trx,
+      "ecommerce.cart.cart.item_added.v1",
+      {
+        cartId: cart.cart_id,
+        customerId: cart.customer_id,
+        productId: product.productId,
+        quantity,
+        unitPrice: { amount: product.unitPrice, currency: cart.currency },
+      },
+      { partitionKey: cart.cart_id, correlationId: cart.cart_id },
+    );
+
+  return {
+    async createCart({ body, principal }) {
+      const customerId = principal!.customerId;
+      await expireIdleCarts(runtime, clock.now(), { customerId });
+      // One transaction: SQLite runs them one at a time, so two concurrent calls cannot both open a cart.
+      return db.transaction().execute(async (trx) => {
+        const open = await trx
+          .selectFrom("carts")
+          .selectAll()
+          .where("customer_id", "=", customerId)
+          .where("status", "=", "OPEN")
+          .orderBy("updated_at", "desc")
+          .limit(1)
+          .executeTakeFirst();
+        if (open) return { status: 200 as const, body: await cartView(trx, open) };
+        const now = clock.now();
+        const cart: CartRow = {
+          cart_id: ids.next("crt"),
+          customer_id: customerId,
+          status: "OPEN",
+          currency: body?.currency ?? "USD",
+          created_at: now.toISOString(),
+          updated_at: now.toISOString(),
+          expires_at: expiresAt(now).toISOString(),
+          checkout_id: null,
+        };
+        await trx.insertInto("carts").values(cart).execute();
+        return {
+          status: 201 as const,
+          headers: { location: `/carts/${cart.cart_id}` },
+          body: await cartView(trx, cart),
+        };
+      });
+    },
+
+    async getCart({ path, principal }) {
+      return { status: 200, body: await cartView(db, await currentCart(path.cartId, principal)) };
+    },
+
+    async addCartItem({ path, body, principal }) {
+      const cart = await currentCart(path.cartId, principal);
+      if (cart.status !== "OPEN") throw notOpen(cart);
+      // The catalog is asked before the transaction, so the store is not held while it answers.
+      const product = (await currentPrices(runtime.rpc, [body.productId], cart.currency, clock.now())).get(
+        body.productId,
+      )!;
+      const view = await changeOpenCart(cart.cart_id, async (trx, current, now) => {
+        const existing = await trx
+          .selectFrom("cart_items")
+          .selectAll()
+          .where("cart_id", "=", current.cart_id)
+          .where("product_id", "=", body.productId)
+          .executeTakeFirst();
+        const lines = await trx
+          .selectFrom("cart_items")
+          .select((eb) => eb.fn.countAll<number>().as("count"))
+          .where("cart_id", "=", current.cart_id)
+          .executeTakeFirstOrThrow();
+        const problem = checkAdd(existing?.quantity, body.quantity, Number(lines.count));
+        if (problem?.kind === "too_many_copies")
+          throw fail.unprocessable(
+            `A cart holds at most ${problem.max} copies of a product; it has ${existing?.quantity ?? 0} of ${body.productId}.`,
+          );
+        if (problem?.kind === "too_many_lines")
+          throw fail.unprocessable(`A cart holds at most ${problem.max} different products.`);
+        const quantity = (existing?.quantity ?? 0) + body.quantity;
+        const fresh = {
+          isbn: product.isbn,
+          title: product.title,
+          unit_price: product.unitPrice,
+          price_as_of: product.priceAsOf,
+          available: 1,
+        };
+        if (existing)
+          await trx
+            .updateTable("cart_items")
+            .set({ ...fresh, quantity })
+            .where("item_id", "=", existing.item_id)
+            .execute();
+        else
+          await trx
+            .insertInto("cart_items")
+            .values({
+              ...fresh,
+              item_id: ids.next("cti"),
+              cart_id: current.cart_id,
+              product_id: body.productId,
+              quantity,
+              added_at: now.toISOString(),
+            })
+            .execute();
+        await publishItemAdded(trx, current, product, quantity);
+      });
+      return { status: 200, body: view };
+    },
+
+    async updateCartItem({ path, body, principal }) {
+      const cart = await currentCart(path.cartId, principal);
+      const item = await db
+        .selectFrom("cart_items")
+        .selectAll()
+        .where("cart_id", "=", cart.cart_id)
+        .where("item_id", "=", path.itemId)
+        .executeTakeFirst();
+      if (!item) throw fail.notFound(`item ${path.itemId} in cart ${path.cartId}`);
+      if (cart.status !== "OPEN") throw notOpen(cart);
+      const product = (await currentPrices(runtime.rpc, [item.product_id], cart.currency, clock.now())).get(
+        item.product_id,
+      )!;
+      const view = await changeOpenCart(cart.cart_id, async (trx, current) => {
+        const updated = await trx
+          .updateTable("cart_items")
+          .set({
+            quantity: body.quantity,
+            unit_price: product.unitPrice,
+            price_as_of: product.priceAsOf,
+            title: product.title,
+            available: 1,
+          })
+          .where("item_id", "=", item.item_id)
+          .executeTakeFirst();
+        if (updated.numUpdatedRows === 0n) throw fail.notFound(`item ${path.itemId} in cart ${path.cartId}`);
+        // item_added also means "its quantity raised" (contracts/asyncapi/cart.yaml).
+        if (body.quantity > item.quantity) await publishItemAdded(trx, current, product, body.quantity);
+      });
+      return { status: 200, body: view };
+    },
+
+    async removeCartItem({ path, principal }) {
+      const cart = await currentCart(path.cartId, principal);
+      const view = await changeOpenCart(cart.cart_id, async (trx) => {
+        const removed = await trx
+          .deleteFrom("cart_items")
+          .where("cart_id", "=", cart.cart_id)
+          .where("item_id", "=", path.itemId)
+          .executeTakeFirst();
+        if (removed.numDeletedRows === 0n) throw fail.notFound(`item ${path.itemId} in cart ${path.cartId}`);
+      });
+      return { status: 200, body: view };
+    },
+
+    async checkoutCart({ path, body, principal }) {
+      const cart = await currentCart(path.cartId, principal);
+      if (cart.status !== "OPEN") throw notOpen(cart);
+      const held = await db.selectFrom("cart_items").selectAll().where("cart_id", "=", cart.cart_id).execute();
+      if (held.length === 0) throw fail.conflict(`Cart ${cart.cart_id} is empty; add an item before checking out.`);
+      // The saga charges what the event says, so the prices are read from the catalog now rather than trusted.
+      const prices = await currentPrices(
+        runtime.rpc,
+        held.map((item) => item.product_id),
+        cart.currency,
+        clock.now(),
+      );
+      const checkoutId = ids.next("chk");
+      await db.transaction().execute(async (trx) => {
+        const now = clock.now().toISOString();
+        const frozen = await trx
+          .updateTable("carts")
+          .set({ status: "CHECKED_OUT", checkout_id: checkoutId, updated_at: now })
+          .where("cart_id", "=", cart.cart_id)
+          .where("status", "=", requiredStatus("check_out"))
+          .executeTakeFirst();
+        if (frozen.numUpdatedRows === 0n) {
+          const current = await trx
+            .selectFrom("carts")
+            .selectAll()
+            .where("cart_id", "=", cart.cart_id)
+            .executeTakeFirstOrThrow();
+          throw notOpen(current);
+        }
+        const items = await trx
+          .selectFrom("cart_items")
+          .selectAll()
+          .where("cart_id", "=", cart.cart_id)
+          .orderBy("item_id")
+          .execute();
+        if (items.length === 0) throw fail.conflict(`Cart ${cart.cart_id} is empty; add an item before checking out.`);
+        const lines = items.map((item) => {
+          // An item added between the price read and this transaction was priced when it was added.
+          const price = prices.get(item.product_id);
+          return { item, unitPrice: price?.unitPrice ?? item.unit_price, asOf: price?.priceAsOf ?? item.price_as_of };
+        });
+        for (const line of lines)
+          if (line.unitPrice !== line.item.unit_price || line.item.available !== 1)
+            await trx
+              .updateTable("cart_items")
+              .set({ unit_price: line.unitPrice, price_as_of: line.asOf, available: 1 })
+              .where("item_id", "=", line.item.item_id)
+              .execute();
+        const money = (amount: number) => ({ amount, currency: cart.currency });
+        const { subtotal } = totals(lines.map((line) => ({ quantity: line.item.quantity, unitPrice: line.unitPrice })));
+        // The checkout id is the correlation id of the whole Checkout Saga: every later event carries it.
+        await runtime.outbox.publish(
+          trx,
+          "ecommerce.cart.cart.checked_out.v1",
+          {
+            checkoutId,
+            cartId: cart.cart_id,
+            customerId: cart.customer_id,
+            currency: cart.currency,
+            items: lines.map((line) => ({
+              productId: line.item.product_id,
+              quantity: line.item.quantity,
+              unitPrice: money(line.unitPrice),
+            })),
+            subtotal: money(subtotal),
+            shippingAddressId: body.shippingAddressId,
+            ...(body.billingAddressId === undefined ? {} : { billingAddressId: body.billingAddressId }),
+            ...(body.couponCode === undefined ? {} : { couponCode: body.couponCode }),
+            paymentToken: body.paymentToken,
+          },
+          { partitionKey: cart.cart_id, correlationId: checkoutId },
+        );
+      });
+      return {
+        status: 202,
+        headers: { location: `/checkouts/${checkoutId}` },
+        body: { checkoutId, cartId: cart.cart_id, correlationId: checkoutId, status: "CHECKED_OUT" },
+      };
+    },
+  };
+}

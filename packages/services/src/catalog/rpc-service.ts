@@ -1,0 +1,162 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { catalogV1 } from "@ecom/sdk/rpc";
+import type { ContextRuntime } from "../platform/index.js";
+import type { CategoryTree } from "./category-tree.js";
+import { decodeCursor, encodeCursor } from "./page-cursor.js";
+import type { AuthorRef } from "./product-views.js";
+import { selectProducts } from "./products.js";
+import type { ReferenceData } from "./reference-data.js";
+import type { BookFormat, CatalogDatabase, ProductStatus, ProductTable } from "./store.js";
+
+const PRODUCT_ID = /^prd_[0-9A-HJKMNP-TV-Z]{26}$/;
+const CATEGORY_ID = /^cat_[0-9A-HJKMNP-TV-Z]{26}$/;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+const MAX_BATCH = 100;
+
+const FORMAT: Readonly<Record<BookFormat, catalogV1.ProductFormat>> = {
+  hardcover: catalogV1.ProductFormat.HARDCOVER,
+  paperback: catalogV1.ProductFormat.PAPERBACK,
+  ebook: catalogV1.ProductFormat.EBOOK,
+  audiobook: catalogV1.ProductFormat.AUDIOBOOK,
+};
+const STATUS: Readonly<Record<ProductStatus, catalogV1.ProductStatus>> = {
+  ACTIVE: catalogV1.ProductStatus.ACTIVE,
+  DISCONTINUED: catalogV1.ProductStatus.DISCONTINUED,
+};
+
+type ProductInit = MessageInitShape<typeof catalogV1.ProductSchema>;
+
+/** A stored product as the proto Product, with the ancestors of its categories from the tree. */
+export function toProductMessage(
+  row: Pick<
+    ProductTable,
+    | "product_id"
+    | "isbn"
+    | "title"
+    | "authors"
+    | "publisher_id"
+    | "publisher_name"
+    | "format"
+    | "category_ids"
+    | "price_amount"
+    | "price_currency"
+    | "status"
+    | "updated_at"
+  >,
+  tree: CategoryTree,
+): ProductInit {
+  const categoryIds = JSON.parse(row.category_ids) as string[];
+  return {
+    id: row.product_id,
+    isbn: row.isbn,
+    title: row.title,
+    authors: (JSON.parse(row.authors) as AuthorRef[]).map((author) => ({ id: author.authorId, name: author.name })),
+    publisher: { id: row.publisher_id, name: row.publisher_name },
+    format: FORMAT[row.format],
+    categoryIds,
+    ancestorCategoryIds: tree.ancestorsOfAll(categoryIds),
+    price: { amountMinor: BigInt(row.price_amount), currency: row.price_currency },
+    status: STATUS[row.status],
+    updatedAt: timestampFromDate(new Date(row.updated_at)),
+  };
+}
+
+function checkProductId(productId: string, field: string): void {
+  if (!PRODUCT_ID.test(productId)) {
+    throw new ConnectError(
+      `${field} must be a product id ("prd_" and a ULID), not ${JSON.stringify(productId)}`,
+      Code.InvalidArgument,
+    );
+  }
+}
+
+const isIdPosition = (value: Record<string, unknown>): value is { id: string } => typeof value.id === "string";
+
+/**
+ * CatalogService: product reads for the contexts that need catalog facts at the moment of a decision (pricing a
+ * cart, snapshotting an order line). Read-only; writes go through the REST admin API and its events.
+ */
+export function registerCatalogService(
+  router: ConnectRouter,
+  runtime: ContextRuntime<CatalogDatabase>,
+  reference: ReferenceData,
+): void {
+  const { db } = runtime;
+  router.service(catalogV1.CatalogService, {
+    async getProduct(request) {
+      checkProductId(request.productId, "product_id");
+      const row = await selectProducts(db).where("products.product_id", "=", request.productId).executeTakeFirst();
+      if (!row) throw new ConnectError(`no product ${request.productId}`, Code.NotFound);
+      return create(catalogV1.GetProductResponseSchema, {
+        product: toProductMessage(row, await reference.categoryTree()),
+      });
+    },
+
+    async batchGetProducts(request) {
+      if (request.productIds.length === 0 || request.productIds.length > MAX_BATCH) {
+        throw new ConnectError(
+          `product_ids must hold 1 to ${MAX_BATCH} ids, not ${request.productIds.length}`,
+          Code.InvalidArgument,
+        );
+      }
+      for (const [index, productId] of request.productIds.entries()) checkProductId(productId, `product_ids[${index}]`);
+      const wanted = [...new Set(request.productIds)];
+      const rows = await selectProducts(db).where("products.product_id", "in", wanted).execute();
+      const byId = new Map(rows.map((row) => [row.product_id, row]));
+      const tree = await reference.categoryTree();
+      return create(catalogV1.BatchGetProductsResponseSchema, {
+        products: wanted.flatMap((productId) => {
+          const row = byId.get(productId);
+          return row ? [toProductMessage(row, tree)] : [];
+        }),
+        missingProductIds: wanted.filter((productId) => !byId.has(productId)),
+      });
+    },
+
+    async listProducts(request) {
+      const pageSize = request.page?.pageSize ?? 0;
+      if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
+        throw new ConnectError(`page.page_size must be 0 to ${MAX_PAGE_SIZE}, not ${pageSize}`, Code.InvalidArgument);
+      }
+      const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize;
+      if (request.categoryId !== "" && !CATEGORY_ID.test(request.categoryId)) {
+        throw new ConnectError(`category_id must be a category id ("cat_" and a ULID) or empty`, Code.InvalidArgument);
+      }
+      const filters = { categoryId: request.categoryId, includeDiscontinued: request.includeDiscontinued };
+      const tree = await reference.categoryTree();
+      let query = selectProducts(db);
+      if (!request.includeDiscontinued) query = query.where("products.status", "=", "ACTIVE");
+      if (request.categoryId !== "") {
+        // This RPC's category filter includes subcategories (the REST list's does not).
+        const subtree = tree.subtreeOf(request.categoryId);
+        query = query.where("products.product_id", "in", (eb) =>
+          eb.selectFrom("product_categories").select("product_id").where("category_id", "in", subtree),
+        );
+      }
+      const token = request.page?.pageToken ?? "";
+      if (token !== "") {
+        const after = decodeCursor(token, filters, isIdPosition);
+        if (!after) {
+          throw new ConnectError(
+            "page.page_token was not made by this call with these filters; start again without one",
+            Code.InvalidArgument,
+          );
+        }
+        query = query.where("products.product_id", ">", after.id);
+      }
+      const rows = await query
+        .orderBy("products.product_id", "asc")
+        .limit(limit + 1)
+        .execute();
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return create(catalogV1.ListProductsResponseSchema, {
+        products: items.map((row) => toProductMessage(row, tree)),
+        page: { nextPageToken: rows.length > limit && last ? encodeCursor({ id: last.product_id }, filters) : "" },
+      });
+    },
+  });
+}

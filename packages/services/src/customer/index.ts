@@ -1,0 +1,31 @@
+import { defineContext } from "../platform/index.js";
+import { createAccounts } from "./accounts.js";
+import { createAddressBook } from "./address-book.js";
+import { migrations } from "./migrations.js";
+import { createRestHandlers } from "./rest-handlers.js";
+import { registerCustomerService } from "./rpc-service.js";
+import { seedDevAccounts } from "./seed.js";
+import type { CustomerDatabase } from "./store.js";
+
+export { DEV_ADMIN, DEV_CUSTOMER, type DevAccount } from "./dev-accounts.js";
+export type { CustomerDatabase } from "./store.js";
+
+/**
+ * The customer context: customers, addresses and preferences, credentials (scrypt) and sessions; it issues the
+ * platform's JWTs. REST per contracts/openapi/customer.yaml, CustomerService per its proto, and the events of
+ * contracts/asyncapi/customer.yaml.
+ */
+export const customerContext = defineContext<CustomerDatabase>({
+  name: "customer",
+  migrations,
+  create(runtime) {
+    const accounts = createAccounts(runtime);
+    const addresses = createAddressBook(runtime);
+    return {
+      rest: createRestHandlers(runtime, accounts, addresses) as never,
+      rpc: (router) => registerCustomerService(router, runtime),
+      seed: () => seedDevAccounts(runtime, accounts, addresses),
+      tick: (now) => accounts.pruneExpiredTokens(now),
+    };
+  },
+});

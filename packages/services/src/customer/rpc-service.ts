@@ -1,0 +1,84 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { customerV1 } from "@ecom/sdk/rpc";
+import type { ContextRuntime } from "../platform/index.js";
+import type { PostalAddress } from "./customer-views.js";
+import type { CustomerDatabase, CustomerTable } from "./store.js";
+
+const CUSTOMER_ID = /^cus_[0-9A-HJKMNP-TV-Z]{26}$/;
+const ADDRESS_ID = /^adr_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const MEMBERSHIP: Readonly<Record<CustomerTable["membership_level"], customerV1.MembershipLevel>> = {
+  STANDARD: customerV1.MembershipLevel.STANDARD,
+  SILVER: customerV1.MembershipLevel.SILVER,
+  GOLD: customerV1.MembershipLevel.GOLD,
+  PLATINUM: customerV1.MembershipLevel.PLATINUM,
+};
+
+function checkId(value: string, pattern: RegExp, field: string): void {
+  if (!pattern.test(value)) throw new ConnectError(`${field} must be a ${pattern.source} id`, Code.InvalidArgument);
+}
+
+/**
+ * CustomerService: read-only look-ups of customer facts for other contexts. No token is checked here: the caller
+ * verified its own request's token at its REST edge and passes the customer id on.
+ */
+export function registerCustomerService(router: ConnectRouter, runtime: ContextRuntime<CustomerDatabase>): void {
+  const { db } = runtime;
+  router.service(customerV1.CustomerService, {
+    async getCustomer(request) {
+      checkId(request.customerId, CUSTOMER_ID, "customer_id");
+      const row = await db
+        .selectFrom("customers")
+        .selectAll()
+        .where("customer_id", "=", request.customerId)
+        .executeTakeFirst();
+      if (!row) throw new ConnectError(`no customer ${request.customerId}`, Code.NotFound);
+      return create(customerV1.GetCustomerResponseSchema, {
+        customer: {
+          id: row.customer_id,
+          email: row.email,
+          firstName: row.first_name,
+          lastName: row.last_name,
+          phone: row.phone ?? "",
+          membershipLevel: MEMBERSHIP[row.membership_level],
+          preferences: {
+            language: row.language,
+            currency: row.currency,
+            marketing: { email: row.marketing_email === 1, sms: row.marketing_sms === 1 },
+          },
+          createdAt: timestampFromDate(new Date(row.created_at)),
+        },
+      });
+    },
+
+    async getAddress(request) {
+      checkId(request.customerId, CUSTOMER_ID, "customer_id");
+      checkId(request.addressId, ADDRESS_ID, "address_id");
+      // Scoped to the customer: another customer's address is not_found, exactly like a missing one.
+      const row = await db
+        .selectFrom("addresses")
+        .select("address")
+        .where("address_id", "=", request.addressId)
+        .where("customer_id", "=", request.customerId)
+        .executeTakeFirst();
+      if (!row) {
+        throw new ConnectError(`no address ${request.addressId} of customer ${request.customerId}`, Code.NotFound);
+      }
+      const address = JSON.parse(row.address) as PostalAddress;
+      return create(customerV1.GetAddressResponseSchema, {
+        address: {
+          name: address.name,
+          line1: address.line1,
+          line2: address.line2 ?? "",
+          city: address.city,
+          region: address.region ?? "",
+          postalCode: address.postalCode,
+          country: address.country,
+          phone: address.phone ?? "",
+        },
+      });
+    },
+  });
+}

@@ -1,0 +1,42 @@
+import { defineContext } from "../platform/index.js";
+import { migrations } from "./migrations.js";
+import { createReservations } from "./reservations.js";
+import { createRestHandlers } from "./rest-handlers.js";
+import { registerInventoryService } from "./rpc-service.js";
+import { loadSeedQuantities, type SeedQuantities } from "./seed-quantities.js";
+import { createStockLedger } from "./stock-ledger.js";
+import type { InventoryDatabase } from "./store.js";
+import { createSubscriptions } from "./subscriptions.js";
+
+export type { InventoryDatabase } from "./store.js";
+
+/**
+ * The inventory context: stock levels, reservations that hold copies for a checkout (15 minutes by default, on the
+ * virtual clock), and the adjustments that change what is on hand. InventoryService per its proto, REST per
+ * contracts/openapi/inventory.yaml, and the events of contracts/asyncapi/inventory.yaml.
+ */
+export const inventoryContext = defineContext<InventoryDatabase>({
+  name: "inventory",
+  migrations,
+  create(runtime) {
+    const ledger = createStockLedger(runtime);
+    const reservations = createReservations(runtime, ledger);
+    let seedQuantities: Promise<SeedQuantities> | undefined;
+    const seeded = () => {
+      seedQuantities ??= loadSeedQuantities(runtime.log);
+      return seedQuantities;
+    };
+    return {
+      rest: createRestHandlers(runtime, ledger, reservations) as never,
+      rpc: (router) => registerInventoryService(router, runtime, reservations),
+      subscriptions: createSubscriptions(runtime, ledger, seeded),
+      tick: async (now) => {
+        await reservations.expireDue(now);
+      },
+      // A restart may have slept through expiries; give their copies back before taking new checkouts.
+      start: async () => {
+        await reservations.expireDue(runtime.clock.now());
+      },
+    };
+  },
+});

@@ -1,0 +1,66 @@
+import { type Migration, sql } from "kysely";
+
+/** The inventory store's migrations, applied in name order. */
+export const migrations: Record<string, Migration> = {
+  "0001_stock": {
+    async up(db) {
+      await db.schema
+        .createTable("stock_levels")
+        .addColumn("product_id", "text", (column) => column.primaryKey())
+        .addColumn("on_hand", "integer", (column) => column.notNull().check(sql`on_hand >= 0`))
+        .addColumn("reserved", "integer", (column) => column.notNull())
+        .addColumn("reorder_level", "integer", (column) => column.notNull())
+        .addColumn("alert_status", "text", (column) => column.notNull())
+        .addColumn("discontinued_at", "text")
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        // The last line of defence against overselling: no statement may leave more reserved than on hand.
+        .addCheckConstraint("stock_levels_reserved_within_on_hand", sql`reserved >= 0 and reserved <= on_hand`)
+        .execute();
+      await db.schema
+        .createTable("reservations")
+        .addColumn("reservation_id", "text", (column) => column.primaryKey())
+        .addColumn("checkout_id", "text", (column) => column.notNull().unique())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("items", "text", (column) => column.notNull())
+        .addColumn("shortages", "text")
+        .addColumn("correlation_id", "text", (column) => column.notNull())
+        .addColumn("reserved_event_id", "text")
+        .addColumn("order_id", "text")
+        .addColumn("release_reason", "text")
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("expires_at", "text")
+        .addColumn("committed_at", "text")
+        .addColumn("released_at", "text")
+        .execute();
+      // tick() looks for held reservations that are due.
+      await db.schema.createIndex("reservations_due").on("reservations").columns(["status", "expires_at"]).execute();
+      await db.schema
+        .createTable("adjustments")
+        .addColumn("adjustment_id", "text", (column) => column.primaryKey())
+        .addColumn("product_id", "text", (column) => column.notNull())
+        .addColumn("delta", "integer", (column) => column.notNull())
+        .addColumn("reason", "text", (column) => column.notNull())
+        .addColumn("source", "text", (column) => column.notNull())
+        .addColumn("note", "text")
+        .addColumn("adjusted_by", "text")
+        .addColumn("device_id", "text")
+        .addColumn("on_hand_after", "integer", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex("adjustments_by_product")
+        .on("adjustments")
+        .columns(["product_id", "adjustment_id"])
+        .execute();
+      await db.schema
+        .createTable("device_reports")
+        .addColumn("device_id", "text", (column) => column.notNull())
+        .addColumn("sequence", "integer", (column) => column.notNull())
+        .addColumn("adjustment_id", "text", (column) => column.notNull())
+        .addColumn("applied_at", "text", (column) => column.notNull())
+        .addPrimaryKeyConstraint("device_reports_pk", ["device_id", "sequence"])
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,208 @@
+import type { inventoryApi } from "@ecom/sdk";
+import type { Selectable, Transaction } from "kysely";
+import type { ContextRuntime, PublishOptions } from "../platform/index.js";
+import { availableOf, DEFAULT_REORDER_LEVEL, lowStockCrossing, type StockStatus, stockStatus } from "./stock-rules.js";
+import type { InventoryDatabase, StockLevelTable } from "./store.js";
+
+/** A stock level as stored. */
+export type StockLevelRow = Selectable<StockLevelTable>;
+
+/** The REST StockLevel of a row. */
+export function toStockLevel(row: StockLevelRow): inventoryApi.components["schemas"]["StockLevel"] {
+  const level = { onHand: row.on_hand, reserved: row.reserved, reorderLevel: row.reorder_level };
+  return {
+    productId: row.product_id,
+    onHand: row.on_hand,
+    reserved: row.reserved,
+    available: availableOf(level),
+    reorderLevel: row.reorder_level,
+    status: stockStatus(level),
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Why an adjustment changes the count, and who made it. */
+export interface AdjustmentInput {
+  readonly productId: string;
+  readonly delta: number;
+  readonly reason: "RESTOCK" | "DAMAGE" | "CORRECTION" | "SENSOR";
+  readonly source: "ADMIN" | "DEVICE";
+  readonly note?: string | undefined;
+  readonly adjustedBy?: string | undefined;
+  readonly deviceId?: string | undefined;
+}
+
+/** What an adjustment did: applied, or refused with nothing changed. */
+export type AdjustmentOutcome =
+  | {
+      readonly kind: "applied";
+      readonly adjustment: inventoryApi.components["schemas"]["Adjustment"];
+      readonly level: StockLevelRow;
+    }
+  | { readonly kind: "no-level" }
+  | { readonly kind: "below-reserved"; readonly level: StockLevelRow };
+
+/** The writes every inventory operation shares: levels, adjustments and the low-stock alert. */
+export interface StockLedger {
+  /** Create an empty level for a product the catalog announced; false when it exists already. */
+  createLevel(trx: Transaction<InventoryDatabase>, productId: string): Promise<boolean>;
+  /**
+   * Add `delta` to a product's copies on hand, record the adjustment and publish stock.adjusted (and stock.low on a
+   * crossing), all in `trx`. Copies held by reservations cannot be removed, so a delta leaving fewer on hand than
+   * reserved is refused: one conditional UPDATE decides, so a reservation racing it cannot slip in between.
+   */
+  adjust(
+    trx: Transaction<InventoryDatabase>,
+    input: AdjustmentInput,
+    publish: Omit<PublishOptions, "partitionKey">,
+  ): Promise<AdjustmentOutcome>;
+  /** After a level changed: remember its status, and publish stock.low if it got worse. */
+  recheckAlert(
+    trx: Transaction<InventoryDatabase>,
+    productId: string,
+    publish: Omit<PublishOptions, "partitionKey">,
+  ): Promise<void>;
+}
+
+/** The stock ledger of one running inventory context. */
+export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): StockLedger {
+  const { clock, ids, outbox } = runtime;
+
+  const recheckAlert: StockLedger["recheckAlert"] = async (trx, productId, publish) => {
+    const row = await trx.selectFrom("stock_levels").selectAll().where("product_id", "=", productId).executeTakeFirst();
+    if (!row) return;
+    const level = { onHand: row.on_hand, reserved: row.reserved, reorderLevel: row.reorder_level };
+    const status = stockStatus(level);
+    if (status === row.alert_status) return;
+    await trx.updateTable("stock_levels").set({ alert_status: status }).where("product_id", "=", productId).execute();
+    const crossing = lowStockCrossing(row.alert_status as StockStatus, status);
+    if (!crossing) return;
+    await outbox.publish(
+      trx,
+      "ecommerce.inventory.stock.low.v1",
+      {
+        productId,
+        status: crossing,
+        onHand: row.on_hand,
+        reserved: row.reserved,
+        available: availableOf(level),
+        reorderLevel: row.reorder_level,
+        detectedAt: clock.now().toISOString(),
+      },
+      { ...publish, partitionKey: productId },
+    );
+  };
+
+  return {
+    async createLevel(trx, productId) {
+      const now = clock.now().toISOString();
+      const result = await trx
+        .insertInto("stock_levels")
+        .values({
+          product_id: productId,
+          on_hand: 0,
+          reserved: 0,
+          reorder_level: DEFAULT_REORDER_LEVEL,
+          // An empty new level is OUT without having fallen there, so no alert is due for it.
+          alert_status: "OUT",
+          discontinued_at: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((conflict) => conflict.column("product_id").doNothing())
+        .executeTakeFirst();
+      return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    },
+
+    async adjust(trx, input, publish) {
+      const now = clock.now().toISOString();
+      const level = await trx
+        .updateTable("stock_levels")
+        .set((eb) => ({ on_hand: eb("on_hand", "+", input.delta), updated_at: now }))
+        .where("product_id", "=", input.productId)
+        .where((eb) => eb(eb("on_hand", "+", input.delta), ">=", eb.ref("reserved")))
+        .returningAll()
+        .executeTakeFirst();
+      if (!level) {
+        const existing = await trx
+          .selectFrom("stock_levels")
+          .selectAll()
+          .where("product_id", "=", input.productId)
+          .executeTakeFirst();
+        return existing ? { kind: "below-reserved", level: existing } : { kind: "no-level" };
+      }
+      const adjustmentId = ids.next("adj");
+      await trx
+        .insertInto("adjustments")
+        .values({
+          adjustment_id: adjustmentId,
+          product_id: input.productId,
+          delta: input.delta,
+          reason: input.reason,
+          source: input.source,
+          note: input.note ?? null,
+          adjusted_by: input.adjustedBy ?? null,
+          device_id: input.deviceId ?? null,
+          on_hand_after: level.on_hand,
+          created_at: now,
+        })
+        .execute();
+      const view = toStockLevel(level);
+      await outbox.publish(
+        trx,
+        "ecommerce.inventory.stock.adjusted.v1",
+        {
+          adjustmentId,
+          productId: input.productId,
+          delta: input.delta,
+          reason: input.reason,
+          source: input.source,
+          ...(input.deviceId === undefined ? {} : { deviceId: input.deviceId }),
+          onHand: view.onHand,
+          reserved: view.reserved,
+          available: view.available,
+          status: view.status,
+          adjustedAt: now,
+        },
+        { ...publish, partitionKey: input.productId },
+      );
+      await recheckAlert(trx, input.productId, publish);
+      return {
+        kind: "applied",
+        level,
+        adjustment: toAdjustment({
+          adjustment_id: adjustmentId,
+          product_id: input.productId,
+          delta: input.delta,
+          reason: input.reason,
+          source: input.source,
+          note: input.note ?? null,
+          adjusted_by: input.adjustedBy ?? null,
+          device_id: input.deviceId ?? null,
+          on_hand_after: level.on_hand,
+          created_at: now,
+        }),
+      };
+    },
+
+    recheckAlert,
+  };
+}
+
+/** The REST Adjustment of a stored adjustment. */
+export function toAdjustment(
+  row: Selectable<InventoryDatabase["adjustments"]>,
+): inventoryApi.components["schemas"]["Adjustment"] {
+  return {
+    adjustmentId: row.adjustment_id,
+    productId: row.product_id,
+    delta: row.delta,
+    reason: row.reason as inventoryApi.components["schemas"]["AdjustmentReason"],
+    source: row.source as inventoryApi.components["schemas"]["AdjustmentSource"],
+    ...(row.note === null ? {} : { note: row.note }),
+    ...(row.adjusted_by === null ? {} : { adjustedBy: row.adjusted_by }),
+    ...(row.device_id === null ? {} : { deviceId: row.device_id }),
+    onHandAfter: row.on_hand_after,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The inventory context's own database. Quantities are copies of a book; timestamps are ISO strings (UTC), so
+ * they compare as text in the order they happened.
+ */
+export interface InventoryDatabase {
+  stock_levels: StockLevelTable;
+  reservations: ReservationTable;
+  adjustments: AdjustmentTable;
+  device_reports: DeviceReportTable;
+}
+
+/** One product's stock. `on_hand >= reserved >= 0` always holds: every update that moves either checks it. */
+export interface StockLevelTable {
+  product_id: string;
+  on_hand: number;
+  reserved: number;
+  reorder_level: number;
+  /** The status last seen (IN_STOCK, LOW, OUT), so stock.low is raised once per crossing, not on every change. */
+  alert_status: string;
+  /** Set when the catalog discontinued the product: nothing more can be reserved. */
+  discontinued_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A reservation for one checkout; `checkout_id` is unique, which makes ReserveStock idempotent. */
+export interface ReservationTable {
+  reservation_id: string;
+  checkout_id: string;
+  /** RESERVED, UNAVAILABLE, RELEASED, COMMITTED or EXPIRED (the proto's names without the prefix). */
+  status: string;
+  /** JSON `[{ productId, quantity }]`, sorted by productId: what was asked, compared on a retry. */
+  items: string;
+  /** JSON `[{ productId, requested, available }]`; set for UNAVAILABLE, so a retry gets the same answer. */
+  shortages: string | null;
+  correlation_id: string;
+  /** The stock.reserved event, the cause of the expired event that may follow. */
+  reserved_event_id: string | null;
+  order_id: string | null;
+  /** The proto ReleaseReason name (PAYMENT_FAILED, CHECKOUT_FAILED, ORDER_CANCELED) when RELEASED. */
+  release_reason: string | null;
+  created_at: string;
+  /** Null for UNAVAILABLE: nothing is held. */
+  expires_at: string | null;
+  committed_at: string | null;
+  /** When it was RELEASED or EXPIRED. */
+  released_at: string | null;
+}
+
+/** One recorded change of a product's copies on hand; never edited or deleted. */
+export interface AdjustmentTable {
+  adjustment_id: string;
+  product_id: string;
+  delta: number;
+  reason: string;
+  source: string;
+  note: string | null;
+  adjusted_by: string | null;
+  device_id: string | null;
+  on_hand_after: number;
+  created_at: string;
+}
+
+/** The device reports already applied, by (device_id, sequence): a device replaying its buffer changes nothing. */
+export interface DeviceReportTable {
+  device_id: string;
+  sequence: number;
+  adjustment_id: string;
+  applied_at: string;
+}

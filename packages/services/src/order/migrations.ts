@@ -1,0 +1,127 @@
+import type { Migration } from "kysely";
+
+/** The order store's migrations, applied in name order. */
+export const migrations: Record<string, Migration> = {
+  "0001_checkouts": {
+    async up(db) {
+      await db.schema
+        .createTable("checkouts")
+        .addColumn("checkout_id", "text", (column) => column.primaryKey())
+        .addColumn("cart_id", "text", (column) => column.notNull())
+        .addColumn("customer_id", "text", (column) => column.notNull())
+        .addColumn("order_id", "text", (column) => column.notNull().unique())
+        .addColumn("correlation_id", "text", (column) => column.notNull())
+        .addColumn("cause_event_id", "text", (column) => column.notNull())
+        .addColumn("last_event_id", "text", (column) => column.notNull())
+        .addColumn("currency", "text", (column) => column.notNull())
+        .addColumn("items_json", "text", (column) => column.notNull())
+        .addColumn("subtotal", "integer", (column) => column.notNull())
+        .addColumn("shipping_address_id", "text", (column) => column.notNull())
+        .addColumn("billing_address_id", "text")
+        .addColumn("coupon_code", "text")
+        .addColumn("payment_token", "text", (column) => column.notNull())
+        .addColumn("state", "text", (column) => column.notNull())
+        .addColumn("version", "integer", (column) => column.notNull())
+        .addColumn("reservation_id", "text")
+        .addColumn("reservation_expires_at", "text")
+        .addColumn("reservation_expired_at", "text")
+        .addColumn("pricing_json", "text")
+        .addColumn("total", "integer")
+        .addColumn("payment_id", "text")
+        .addColumn("failure_code", "text")
+        .addColumn("failure_message", "text")
+        .addColumn("failure_step", "text")
+        .addColumn("compensations_json", "text", (column) => column.notNull())
+        .addColumn("stock_commit", "text")
+        .addColumn("started_at", "text", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        .addColumn("finished_at", "text")
+        .execute();
+      // start() looks for sagas that have not ended (or whose stock is still to be committed) on every start.
+      await db.schema.createIndex("checkouts_by_state").on("checkouts").columns(["state", "stock_commit"]).execute();
+      await db.schema.createIndex("checkouts_by_reservation").on("checkouts").column("reservation_id").execute();
+      await db.schema
+        .createTable("checkout_steps")
+        .addColumn("checkout_id", "text", (column) => column.notNull().references("checkouts.checkout_id"))
+        .addColumn("position", "integer", (column) => column.notNull())
+        .addColumn("name", "text", (column) => column.notNull())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("attempts", "integer", (column) => column.notNull())
+        .addColumn("started_at", "text")
+        .addColumn("finished_at", "text")
+        .addColumn("compensated_at", "text")
+        .addColumn("detail", "text")
+        .addPrimaryKeyConstraint("checkout_steps_pk", ["checkout_id", "name"])
+        .execute();
+    },
+  },
+  "0002_orders": {
+    async up(db) {
+      await db.schema
+        .createTable("orders")
+        .addColumn("order_id", "text", (column) => column.primaryKey())
+        // One checkout has at most one order, whatever happens to the saga that creates it.
+        .addColumn("checkout_id", "text", (column) => column.notNull().unique())
+        .addColumn("customer_id", "text", (column) => column.notNull())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("currency", "text", (column) => column.notNull())
+        .addColumn("subtotal", "integer", (column) => column.notNull())
+        .addColumn("discount", "integer", (column) => column.notNull())
+        .addColumn("shipping", "integer", (column) => column.notNull())
+        .addColumn("tax", "integer", (column) => column.notNull())
+        .addColumn("total", "integer", (column) => column.notNull())
+        .addColumn("coupon_code", "text")
+        .addColumn("applied_promotions_json", "text", (column) => column.notNull())
+        .addColumn("shipping_address_json", "text", (column) => column.notNull())
+        .addColumn("billing_address_json", "text", (column) => column.notNull())
+        .addColumn("payment_id", "text", (column) => column.notNull())
+        .addColumn("reservation_id", "text", (column) => column.notNull())
+        .addColumn("shipment_json", "text")
+        .addColumn("fulfilment_id", "text")
+        .addColumn("cancellation_json", "text")
+        .addColumn("correlation_id", "text", (column) => column.notNull())
+        .addColumn("created_event_id", "text", (column) => column.notNull())
+        .addColumn("claimed_at", "text")
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        .addColumn("paid_at", "text")
+        .addColumn("fulfilled_at", "text")
+        .addColumn("shipped_at", "text")
+        .addColumn("delivered_at", "text")
+        .addColumn("canceled_at", "text")
+        .execute();
+      await db.schema
+        .createIndex("orders_by_customer")
+        .on("orders")
+        .columns(["customer_id", "created_at", "order_id"])
+        .execute();
+      await db.schema.createIndex("orders_by_created").on("orders").columns(["created_at", "order_id"]).execute();
+      await db.schema.createIndex("orders_by_payment").on("orders").column("payment_id").execute();
+      await db.schema
+        .createTable("order_items")
+        .addColumn("order_id", "text", (column) => column.notNull().references("orders.order_id"))
+        .addColumn("position", "integer", (column) => column.notNull())
+        .addColumn("product_id", "text", (column) => column.notNull())
+        .addColumn("isbn", "text", (column) => column.notNull())
+        .addColumn("title", "text", (column) => column.notNull())
+        .addColumn("quantity", "integer", (column) => column.notNull())
+        .addColumn("unit_price", "integer", (column) => column.notNull())
+        .addColumn("line_total", "integer", (column) => column.notNull())
+        .addPrimaryKeyConstraint("order_items_pk", ["order_id", "position"])
+        .execute();
+      await db.schema
+        .createTable("order_status_history")
+        .addColumn("order_id", "text", (column) => column.notNull().references("orders.order_id"))
+        .addColumn("sequence", "integer", (column) => column.notNull())
+        .addColumn("from_status", "text")
+        .addColumn("to_status", "text", (column) => column.notNull())
+        .addColumn("changed_at", "text", (column) => column.notNull())
+        .addColumn("actor_kind", "text", (column) => column.notNull())
+        .addColumn("actor_customer_id", "text")
+        .addColumn("reason", "text")
+        .addColumn("causation_id", "text")
+        .addPrimaryKeyConstraint("order_status_history_pk", ["order_id", "sequence"])
+        .execute();
+    },
+  },
+};

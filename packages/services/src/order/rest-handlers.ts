@@ -1,0 +1,283 @@
+import type { orderApi } from "@ecom/sdk";
+import {
+  type ContextRuntime,
+  fail,
+  type Principal,
+  type RestHandlers,
+  type RestResult,
+  ServiceError,
+} from "../platform/index.js";
+import type { CheckoutSaga } from "./checkout-saga.js";
+import { isTerminal } from "./checkout-saga-rules.js";
+import { cancelOrder, OrderProblem, payOrder, updateOrderStatus, visibleOrder } from "./order-commands.js";
+import { loadOrderRecord } from "./order-records.js";
+import { checkoutResource, type OrderRecord, orderResource, orderSummary, statusChange } from "./order-views.js";
+import type { OrderDatabase } from "./store.js";
+
+type Runtime = ContextRuntime<OrderDatabase>;
+
+/** What the REST handlers need besides the runtime. */
+export interface OrderRestOptions {
+  /**
+   * How long `POST /orders` waits (real milliseconds) for the checkout's saga to create and pay the order before it
+   * answers 202 with the checkout to poll.
+   */
+  readonly createOrderWaitMs: number;
+}
+
+const DEFAULT_LIMIT = 20;
+
+function caller(principal: Principal | undefined): Principal {
+  // The gateway refuses these operations without a token (they declare bearerAuth); this guards a misconfiguration.
+  if (!principal) throw new ServiceError("unauthenticated", "Send a bearer token from POST /auth/login.");
+  return principal;
+}
+
+/**
+ * A problem+json answer with the contract's own code for it (`checkout_failed`, `invalid_transition`,
+ * `card_declined`, …), which the platform's closed set of ServiceError codes does not have.
+ */
+function problemResult(problem: OrderProblem, instance: string, correlationId: string): RestResult {
+  return {
+    status: problem.status,
+    headers: { "content-type": "application/problem+json" },
+    body: {
+      type: `https://ecom.dev/problems/${problem.code}`,
+      title: problem.title,
+      status: problem.status,
+      code: problem.code,
+      detail: problem.message,
+      instance,
+      correlationId,
+    },
+  };
+}
+
+/** Run `handle`, answering an {@link OrderProblem} as its problem+json. */
+async function answering<TResult>(
+  instance: string,
+  correlationId: string,
+  handle: () => Promise<TResult>,
+): Promise<TResult> {
+  try {
+    return await handle();
+  } catch (error) {
+    if (error instanceof OrderProblem) return problemResult(error, instance, correlationId) as TResult;
+    throw error;
+  }
+}
+
+function encodeCursor(position: unknown): string {
+  return Buffer.from(JSON.stringify(position)).toString("base64url");
+}
+
+function decodeCursor<T>(cursor: string | undefined, valid: (value: unknown) => value is T): T | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (valid(value)) return value;
+  } catch {
+    // Falls through to the validation error.
+  }
+  throw fail.validation("/query/cursor", "is not a cursor this API issued; pass page.nextCursor back unchanged");
+}
+
+const isOrderPosition = (value: unknown): value is [string, string] =>
+  Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "string");
+const isSequence = (value: unknown): value is number => Number.isInteger(value);
+
+/** The order context's REST operations (contracts/openapi/order.yaml). */
+export function createRestHandlers(
+  runtime: Runtime,
+  saga: CheckoutSaga,
+  options: OrderRestOptions,
+): RestHandlers<orderApi.operations> {
+  const { db } = runtime;
+
+  /** The order of a saga that created one, handed out as 201 the first time and 200 after (one order per checkout). */
+  async function claimed(record: OrderRecord) {
+    const claim = await db
+      .updateTable("orders")
+      .set({ claimed_at: runtime.clock.now().toISOString() })
+      .where("order_id", "=", record.order.order_id)
+      .where("claimed_at", "is", null)
+      .executeTakeFirst();
+    const body = orderResource((await loadOrderRecord(db, record.order.order_id)) ?? record);
+    return claim.numUpdatedRows === 1n
+      ? { status: 201 as const, body, headers: { location: `/orders/${record.order.order_id}` } }
+      : { status: 200 as const, body };
+  }
+
+  return {
+    createOrder: ({ body, principal, correlationId }) =>
+      answering("/orders", correlationId, async () => {
+        const who = caller(principal);
+        const { checkoutId } = body;
+        const deadline = Date.now() + options.createOrderWaitMs;
+        for (;;) {
+          const checkout = await db
+            .selectFrom("checkouts")
+            .selectAll()
+            .where("checkout_id", "=", checkoutId)
+            .executeTakeFirst();
+          const remaining = deadline - Date.now();
+          if (!checkout) {
+            // The cart's checked_out event may not have reached the saga yet: wait for it a little.
+            if (remaining > 0 && (await saga.waitForChange(checkoutId, remaining))) continue;
+            throw fail.notFound(`checkout ${checkoutId}`);
+          }
+          if (who.role !== "admin" && checkout.customer_id !== who.customerId) throw fail.notFound(`checkout ${checkoutId}`);
+          const terminal = isTerminal(checkout.state);
+          if (!terminal && remaining > 0) {
+            await saga.waitForChange(checkoutId, remaining);
+            continue;
+          }
+          const record = await loadOrderRecord(db, checkout.order_id);
+          if (checkout.state === "FAILED") {
+            throw new OrderProblem(
+              409,
+              "checkout_failed",
+              "The checkout failed",
+              `Checkout ${checkoutId} failed at ${checkout.failure_step}: ${checkout.failure_code}. ${checkout.failure_message ?? ""}`.trim(),
+            );
+          }
+          if (record) return claimed(record);
+          const steps = await db.selectFrom("checkout_steps").selectAll().where("checkout_id", "=", checkoutId).execute();
+          return {
+            status: 202 as const,
+            body: checkoutResource(checkout, steps),
+            headers: { location: `/checkouts/${checkoutId}`, "retry-after": "1" },
+          };
+        }
+      }),
+
+    getCheckout: async ({ path, principal }) => {
+      const who = caller(principal);
+      const checkout = await db
+        .selectFrom("checkouts")
+        .selectAll()
+        .where("checkout_id", "=", path.checkoutId)
+        .executeTakeFirst();
+      if (!checkout || (who.role !== "admin" && checkout.customer_id !== who.customerId)) {
+        throw fail.notFound(`checkout ${path.checkoutId}`);
+      }
+      const steps = await db.selectFrom("checkout_steps").selectAll().where("checkout_id", "=", path.checkoutId).execute();
+      return { status: 200, body: checkoutResource(checkout, steps) };
+    },
+
+    getOrder: async ({ path, principal }) => ({
+      status: 200,
+      body: orderResource(await visibleOrder(runtime, path.orderId, caller(principal))),
+    }),
+
+    listOrders: async ({ query, principal }) => {
+      const who = caller(principal);
+      if (who.role !== "admin" && query.customerId !== undefined && query.customerId !== who.customerId) {
+        throw fail.forbidden("A customer may list only their own orders; leave customerId out or pass your own.");
+      }
+      const customerId = who.role === "admin" ? query.customerId : who.customerId;
+      const statuses = query.status === undefined ? [] : ([] as string[]).concat(query.status);
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const after = decodeCursor(query.cursor, isOrderPosition);
+      let select = db.selectFrom("orders").selectAll();
+      if (customerId !== undefined) select = select.where("customer_id", "=", customerId);
+      if (statuses.length > 0) select = select.where("status", "in", statuses);
+      if (after) {
+        const [createdAt, orderId] = after;
+        select = select.where((eb) =>
+          eb.or([
+            eb("created_at", "<", createdAt),
+            eb.and([eb("created_at", "=", createdAt), eb("order_id", "<", orderId)]),
+          ]),
+        );
+      }
+      const rows = await select
+        .orderBy("created_at", "desc")
+        .orderBy("order_id", "desc")
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      const counts =
+        page.length === 0
+          ? []
+          : await db
+              .selectFrom("order_items")
+              .select(["order_id", (eb) => eb.fn.sum<number>("quantity").as("count")])
+              .where(
+                "order_id",
+                "in",
+                page.map((row) => row.order_id),
+              )
+              .groupBy("order_id")
+              .execute();
+      const itemCount = new Map(counts.map((row) => [row.order_id, Number(row.count)]));
+      const last = page[page.length - 1];
+      return {
+        status: 200,
+        body: {
+          items: page.map((row) => orderSummary(row, itemCount.get(row.order_id) ?? 1)),
+          page: {
+            limit,
+            ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.created_at, last.order_id]) } : {}),
+          },
+        },
+      };
+    },
+
+    getOrderHistory: async ({ path, query, principal }) => {
+      await visibleOrder(runtime, path.orderId, caller(principal));
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const after = decodeCursor(query.cursor, isSequence) ?? 0;
+      const rows = await db
+        .selectFrom("order_status_history")
+        .selectAll()
+        .where("order_id", "=", path.orderId)
+        .where("sequence", ">", after)
+        .orderBy("sequence")
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        status: 200,
+        body: {
+          items: page.map(statusChange),
+          page: { limit, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.sequence) } : {}) },
+        },
+      };
+    },
+
+    cancelOrder: async ({ path, body, principal }) => {
+      const record = await cancelOrder(runtime, saga, {
+        orderId: path.orderId,
+        principal: caller(principal),
+        reason: body.reason,
+        note: body.note,
+      });
+      return { status: 200, body: orderResource(record) };
+    },
+
+    payOrder: ({ path, body, principal, correlationId }) =>
+      answering(`/orders/${path.orderId}/pay`, correlationId, async () => {
+        const record = await payOrder(runtime, saga, {
+          orderId: path.orderId,
+          principal: caller(principal),
+          paymentToken: body?.paymentToken,
+        });
+        return { status: 200 as const, body: orderResource(record) };
+      }),
+
+    updateOrderStatus: ({ path, body, principal, correlationId }) =>
+      answering(`/orders/${path.orderId}/status`, correlationId, async () => {
+        const record = await updateOrderStatus(runtime, {
+          orderId: path.orderId,
+          principal: caller(principal),
+          status: body.status,
+          carrier: body.carrier,
+          trackingNumber: body.trackingNumber,
+          note: body.note,
+        });
+        return { status: 200 as const, body: orderResource(record) };
+      }),
+  };
+}

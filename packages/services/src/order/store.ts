@@ -1,0 +1,206 @@
+/**
+ * The order context's own database: checkouts (the Checkout Saga's state, one row per checked-out cart, and one row
+ * per saga step), orders with their item snapshots and their status history. No other context opens it.
+ *
+ * Money columns are integer minor units in the row's `currency`; timestamps are ISO 8601 text; `*_json` columns hold
+ * JSON text whose shape is given by the type beside them.
+ */
+
+/** One line of a checked-out cart, as the cart priced it. */
+export interface CheckoutLine {
+  readonly productId: string;
+  readonly quantity: number;
+  /** Minor units of the checkout's currency. */
+  readonly unitPrice: number;
+}
+
+/** A postal address as orders and events carry it (contracts/common/schemas.yaml#/Address). */
+export interface AddressSnapshot {
+  readonly name: string;
+  readonly line1: string;
+  readonly line2?: string;
+  readonly city: string;
+  readonly region?: string;
+  readonly postalCode: string;
+  readonly country: string;
+  readonly phone?: string;
+}
+
+/** A promotion that reduced the checkout, as CalculateDiscount reported it. */
+export interface PromotionSnapshot {
+  readonly promotionId: string;
+  readonly couponCode?: string;
+  readonly description?: string;
+  /** Minor units. */
+  readonly discount: number;
+}
+
+/** What the calculate_discount step learned: product facts, addresses and the discount, snapshotted for the order. */
+export interface PricingSnapshot {
+  readonly products: readonly { readonly productId: string; readonly isbn: string; readonly title: string }[];
+  readonly discount: number;
+  readonly appliedPromotions: readonly PromotionSnapshot[];
+  readonly shippingAddress: AddressSnapshot;
+  readonly billingAddress: AddressSnapshot;
+}
+
+/** A compensation the saga completed (contracts/asyncapi/order.yaml#/components/schemas/Compensation). */
+export interface CompensationRecord {
+  readonly action: "release_stock" | "void_payment";
+  readonly reservationId?: string;
+  readonly paymentId?: string;
+  readonly completedAt: string;
+}
+
+/** Where committing the reserved stock stands after the order is paid. */
+export type StockCommitState = "PENDING" | "COMMITTED" | "FAILED";
+
+/** A Checkout Saga: every input it needs (copied from cart.checked_out) and what each step produced. */
+export interface CheckoutsTable {
+  checkout_id: string;
+  cart_id: string;
+  customer_id: string;
+  /** Allocated when the saga starts; the order row exists once create_order succeeded. */
+  order_id: string;
+  correlation_id: string;
+  /** The cart.checked_out event that started the saga. */
+  cause_event_id: string;
+  /** The last event the saga published, the causation of the next one. */
+  last_event_id: string;
+  currency: string;
+  /** JSON CheckoutLine[]. */
+  items_json: string;
+  subtotal: number;
+  shipping_address_id: string;
+  billing_address_id: string | null;
+  coupon_code: string | null;
+  payment_token: string;
+  /** contracts/openapi/order.yaml#/components/schemas/CheckoutState. */
+  state: string;
+  /** Bumped by every change; a change names the version it read, so two runners can never both advance a saga. */
+  version: number;
+  reservation_id: string | null;
+  reservation_expires_at: string | null;
+  /** Set when inventory reported the reservation expired before the saga finished with it. */
+  reservation_expired_at: string | null;
+  /** JSON PricingSnapshot, once calculate_discount succeeded. */
+  pricing_json: string | null;
+  total: number | null;
+  payment_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  failure_step: string | null;
+  /** JSON CompensationRecord[], in the order they were done. */
+  compensations_json: string;
+  stock_commit: StockCommitState | null;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+/** One step of a saga (contracts/openapi/order.yaml#/components/schemas/SagaStep). */
+export interface CheckoutStepsTable {
+  checkout_id: string;
+  /** 1 to 5, the step's place in the saga. */
+  position: number;
+  name: string;
+  /** PENDING, SUCCEEDED, FAILED or COMPENSATED. */
+  status: string;
+  attempts: number;
+  started_at: string | null;
+  finished_at: string | null;
+  compensated_at: string | null;
+  detail: string | null;
+}
+
+/** Carrier and tracking of the order's shipment, as fulfilment (or an admin) reported them. */
+export interface ShipmentSnapshot {
+  readonly shipmentId?: string;
+  readonly carrier?: string;
+  readonly trackingNumber?: string;
+  readonly estimatedDeliveryDate?: string;
+}
+
+/** An order's cancellation (contracts/openapi/order.yaml#/components/schemas/Cancellation). */
+export interface CancellationSnapshot {
+  readonly reason: "customer_request" | "payment_failed" | "out_of_stock" | "fraud_suspected" | "duplicate_order" | "other";
+  readonly note?: string;
+  readonly canceledBy: { readonly kind: "customer" | "admin" | "system"; readonly customerId?: string };
+  readonly previousStatus: "PENDING" | "PAID";
+  readonly refund?: { readonly refundId: string; readonly amount: number };
+}
+
+/** An order, its totals and its snapshots. */
+export interface OrdersTable {
+  order_id: string;
+  checkout_id: string;
+  customer_id: string;
+  /** PENDING, PAID, FULFILLED, SHIPPED, DELIVERED or CANCELED. */
+  status: string;
+  currency: string;
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  tax: number;
+  total: number;
+  coupon_code: string | null;
+  /** JSON PromotionSnapshot[]. */
+  applied_promotions_json: string;
+  /** JSON AddressSnapshot. */
+  shipping_address_json: string;
+  /** JSON AddressSnapshot. */
+  billing_address_json: string;
+  payment_id: string;
+  reservation_id: string;
+  /** JSON ShipmentSnapshot. */
+  shipment_json: string | null;
+  fulfilment_id: string | null;
+  /** JSON CancellationSnapshot. */
+  cancellation_json: string | null;
+  correlation_id: string;
+  /** The order.created event, the causation of the order's later events. */
+  created_event_id: string;
+  /** When `POST /orders` first handed the order out (later calls answer 200 instead of 201). */
+  claimed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  paid_at: string | null;
+  fulfilled_at: string | null;
+  shipped_at: string | null;
+  delivered_at: string | null;
+  canceled_at: string | null;
+}
+
+/** One line of an order, with the product's ISBN, title and price as they were at checkout. */
+export interface OrderItemsTable {
+  order_id: string;
+  position: number;
+  product_id: string;
+  isbn: string;
+  title: string;
+  quantity: number;
+  unit_price: number;
+  line_total: number;
+}
+
+/** One status change of an order (contracts/openapi/order.yaml#/components/schemas/StatusChange). */
+export interface OrderStatusHistoryTable {
+  order_id: string;
+  sequence: number;
+  from_status: string | null;
+  to_status: string;
+  changed_at: string;
+  actor_kind: string;
+  actor_customer_id: string | null;
+  reason: string | null;
+  causation_id: string | null;
+}
+
+/** The order context's store. */
+export interface OrderDatabase {
+  checkouts: CheckoutsTable;
+  checkout_steps: CheckoutStepsTable;
+  orders: OrdersTable;
+  order_items: OrderItemsTable;
+  order_status_history: OrderStatusHistoryTable;
+}

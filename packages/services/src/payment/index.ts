@@ -1,0 +1,78 @@
+import { type ContextRuntime, defineContext } from "../platform/index.js";
+import { PROCESSOR_RETRY_POLICY, type RetryPolicy, type Sleep } from "./backoff.js";
+import { CircuitBreaker, PROCESSOR_BREAKER } from "./circuit-breaker.js";
+import { migrations } from "./migrations.js";
+import { createPayments } from "./payments.js";
+import { createSimulatedProcessor, type PaymentProcessor } from "./processor.js";
+import { createResilientProcessor } from "./resilient-processor.js";
+import { createRestHandlers } from "./rest-handlers.js";
+import { registerPaymentService } from "./rpc-service.js";
+import type { PaymentDatabase } from "./store.js";
+
+export { PROCESSOR_RETRY_POLICY, type RetryPolicy, type Sleep } from "./backoff.js";
+export { PROCESSOR_BREAKER } from "./circuit-breaker.js";
+export {
+  createSimulatedProcessor,
+  type PaymentProcessor,
+  type ProcessorAnswer,
+  ProcessorError,
+} from "./processor.js";
+export type { PaymentDatabase } from "./store.js";
+
+/**
+ * The simulator's backoff sleep: a hundredth of the policy's wait in real time (at most a few milliseconds), so
+ * retries keep their order and spacing without making anyone wait for them.
+ */
+export const simulatorSleep: Sleep = (milliseconds) =>
+  new Promise((resolve) => setTimeout(resolve, Math.ceil(milliseconds / 100)));
+
+/** What can be changed about the payment context, mostly for tests. */
+export interface PaymentContextOptions {
+  /** The processor to talk to; the simulated one by default. */
+  readonly processor?: (runtime: ContextRuntime<PaymentDatabase>) => PaymentProcessor;
+  /** How backoff waits (default {@link simulatorSleep}). */
+  readonly sleep?: Sleep;
+  readonly retry?: RetryPolicy;
+  /** When the breaker opens and how long it stays open (virtual clock). */
+  readonly breaker?: { readonly failureThreshold: number; readonly coolDownMs: number };
+}
+
+/**
+ * Build a payment context: payment methods (card tokenization), payment intents with authorize, capture, void and
+ * refund against the processor (retries with backoff and jitter behind a circuit breaker), and the processor's
+ * webhooks in. PaymentService per its proto, REST per contracts/openapi/payment.yaml, events per
+ * contracts/asyncapi/payment.yaml.
+ */
+export function createPaymentContext(options: PaymentContextOptions = {}) {
+  return defineContext<PaymentDatabase>({
+    name: "payment",
+    migrations,
+    create(runtime) {
+      const processor =
+        options.processor?.(runtime) ??
+        createSimulatedProcessor({ faults: runtime.faults, clock: runtime.clock, random: runtime.random });
+      const breaker = new CircuitBreaker({ ...(options.breaker ?? PROCESSOR_BREAKER), now: () => runtime.clock.now() });
+      const payments = createPayments(
+        runtime,
+        createResilientProcessor({
+          processor,
+          breaker,
+          policy: options.retry ?? PROCESSOR_RETRY_POLICY,
+          random: runtime.random,
+          sleep: options.sleep ?? simulatorSleep,
+        }),
+      );
+      return {
+        rest: createRestHandlers(runtime, payments) as never,
+        rpc: (router) => registerPaymentService(router, payments),
+        start: async () => {
+          // The secret lives in the payment store; the processor signs its webhooks with it.
+          processor.useWebhookSecret?.(await payments.webhookSecret());
+        },
+      };
+    },
+  });
+}
+
+/** The payment context as the platform runs it, against the simulated processor. */
+export const paymentContext = createPaymentContext();

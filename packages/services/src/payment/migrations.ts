@@ -1,0 +1,100 @@
+import type { Migration } from "kysely";
+
+/** The payment store's migrations, applied in name order. */
+export const migrations: Record<string, Migration> = {
+  "0001_payments": {
+    async up(db) {
+      await db.schema
+        .createTable("payment_methods")
+        .addColumn("payment_token", "text", (column) => column.primaryKey())
+        .addColumn("customer_id", "text", (column) => column.notNull())
+        .addColumn("brand", "text", (column) => column.notNull())
+        .addColumn("last4", "text", (column) => column.notNull())
+        .addColumn("exp_month", "integer", (column) => column.notNull())
+        .addColumn("exp_year", "integer", (column) => column.notNull())
+        .addColumn("holder_name", "text", (column) => column.notNull())
+        .addColumn("outcome", "text", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("payments")
+        .addColumn("payment_id", "text", (column) => column.primaryKey())
+        .addColumn("order_id", "text", (column) => column.notNull())
+        .addColumn("checkout_id", "text")
+        .addColumn("customer_id", "text", (column) => column.notNull())
+        .addColumn("payment_token", "text", (column) => column.notNull())
+        .addColumn("card_brand", "text", (column) => column.notNull())
+        .addColumn("card_last4", "text", (column) => column.notNull())
+        .addColumn("amount", "integer", (column) => column.notNull())
+        .addColumn("currency", "text", (column) => column.notNull())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("amount_captured", "integer", (column) => column.notNull())
+        .addColumn("amount_refunded", "integer", (column) => column.notNull())
+        .addColumn("failure_code", "text")
+        .addColumn("failure_message", "text")
+        .addColumn("failure_stage", "text")
+        .addColumn("void_reason", "text")
+        .addColumn("correlation_id", "text", (column) => column.notNull())
+        .addColumn("authorized_at", "text")
+        .addColumn("authorization_expires_at", "text")
+        .addColumn("captured_at", "text")
+        .addColumn("voided_at", "text")
+        .addColumn("failed_at", "text")
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex("payments_by_order").on("payments").column("order_id").execute();
+      await db.schema
+        .createTable("charges")
+        .addColumn("charge_id", "text", (column) => column.primaryKey())
+        .addColumn("payment_id", "text", (column) => column.notNull().references("payments.payment_id"))
+        .addColumn("kind", "text", (column) => column.notNull())
+        .addColumn("amount", "integer", (column) => column.notNull())
+        .addColumn("currency", "text", (column) => column.notNull())
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("processor_reference", "text")
+        .addColumn("failure_code", "text")
+        .addColumn("attempts", "integer", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("completed_at", "text")
+        .execute();
+      await db.schema.createIndex("charges_by_payment").on("charges").columns(["payment_id", "charge_id"]).execute();
+      await db.schema
+        .createTable("refunds")
+        .addColumn("refund_id", "text", (column) => column.primaryKey())
+        .addColumn("payment_id", "text", (column) => column.notNull().references("payments.payment_id"))
+        .addColumn("amount", "integer", (column) => column.notNull())
+        .addColumn("currency", "text", (column) => column.notNull())
+        .addColumn("reason", "text", (column) => column.notNull())
+        .addColumn("note", "text")
+        .addColumn("status", "text", (column) => column.notNull())
+        .addColumn("processor_reference", "text")
+        .addColumn("failure_code", "text")
+        .addColumn("failure_message", "text")
+        .addColumn("attempts", "integer", (column) => column.notNull())
+        .addColumn("correlation_id", "text", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .addColumn("completed_at", "text")
+        .execute();
+      await db.schema.createIndex("refunds_by_payment").on("refunds").columns(["payment_id", "refund_id"]).execute();
+      await db.schema
+        .createTable("idempotency_keys")
+        .addColumn("scope_key", "text", (column) => column.primaryKey())
+        .addColumn("request_hash", "text", (column) => column.notNull())
+        .addColumn("resource_id", "text", (column) => column.notNull())
+        .addColumn("created_at", "text", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("processor_webhooks")
+        .addColumn("webhook_id", "text", (column) => column.primaryKey())
+        .addColumn("type", "text", (column) => column.notNull())
+        .addColumn("received_at", "text", (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable("settings")
+        .addColumn("key", "text", (column) => column.primaryKey())
+        .addColumn("value", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
+};

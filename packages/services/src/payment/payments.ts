@@ -1,0 +1,1007 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { ContextRuntime, Principal } from "../platform/index.js";
+import { brandOf, type CardOutcome, hasExpired, outcomeOf, passesLuhn } from "./cards.js";
+import { KeyedLock } from "./keyed-lock.js";
+import type { ProcessorAnswer, ProcessorCard } from "./processor.js";
+import type { ProcessorOutcome, ResilientProcessor } from "./resilient-processor.js";
+import type { ChargeTable, PaymentDatabase, PaymentMethodTable, PaymentTable, RefundTable } from "./store.js";
+
+/** A payment as stored. */
+export type PaymentRow = Selectable<PaymentTable>;
+/** A processor operation as stored. */
+export type ChargeRow = Selectable<ChargeTable>;
+/** A refund as stored. */
+export type RefundRow = Selectable<RefundTable>;
+/** A tokenized card as stored. */
+export type PaymentMethodRow = Selectable<PaymentMethodTable>;
+
+/** An amount in minor units of its currency. */
+export interface Money {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/** Why a payment failed (the contracts' closed set). */
+export type FailureCode =
+  | "card_declined"
+  | "insufficient_funds"
+  | "expired_card"
+  | "processor_error"
+  | "processor_unavailable"
+  | "authorization_expired";
+
+/** Why an authorization is released. */
+export type VoidReason =
+  | "checkout_failed"
+  | "order_canceled"
+  | "requested_by_customer"
+  | "fraud_suspected"
+  | "authorization_expired";
+
+/** Why money is returned. */
+export type RefundReason =
+  | "order_canceled"
+  | "return_received"
+  | "requested_by_customer"
+  | "duplicate"
+  | "fraudulent"
+  | "goodwill";
+
+/**
+ * The failures of payment operations, one kind per answer a caller branches on. The REST handlers and the RPC
+ * service each map a kind to their wire (a problem status, a Connect code), so both surfaces fail alike.
+ */
+export type PaymentErrorKind =
+  | "invalid"
+  | "not_found"
+  | "unknown_token"
+  | "state_conflict"
+  | "exceeds_refundable"
+  | "currency_mismatch"
+  | "key_reused"
+  | "invalid_card_number"
+  | "expired_card"
+  | "unavailable";
+
+/** An expected failure of a payment operation; nothing was changed unless the message says so. */
+export class PaymentError extends Error {
+  override name = "PaymentError";
+  constructor(
+    readonly kind: PaymentErrorKind,
+    message: string,
+    readonly details: { readonly pointer?: string; readonly retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** True for a {@link PaymentError}. */
+export function isPaymentError(error: unknown): error is PaymentError {
+  return error instanceof Error && error.name === "PaymentError";
+}
+
+/** A human explanation of each failure, safe to show the customer. */
+export const FAILURE_MESSAGES: Readonly<Record<FailureCode, string>> = {
+  card_declined: "The card was declined by its issuer.",
+  insufficient_funds: "The card was declined for insufficient funds.",
+  expired_card: "The card has expired.",
+  processor_error: "The payment processor failed to process the payment.",
+  processor_unavailable: "The payment processor did not answer.",
+  authorization_expired: "The authorization lapsed before the capture.",
+};
+
+/** Whether a new attempt may succeed without the customer changing anything (a processor problem, not a card one). */
+export function isRetryableFailure(code: FailureCode): boolean {
+  return code === "processor_error" || code === "processor_unavailable";
+}
+
+/** How long an authorization holds the funds. */
+export const AUTHORIZATION_HOLD_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** How long an idempotency key is kept (DESIGN.md). */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+const ISSUER_DECLINES = new Set<FailureCode>([
+  "card_declined",
+  "insufficient_funds",
+  "expired_card",
+  "authorization_expired",
+]);
+
+/** What the processor decided for one operation, from its synchronous answer or its webhook. */
+type Decision =
+  | { readonly outcome: "succeeded"; readonly processorReference?: string | undefined; readonly attempts?: number }
+  | {
+      readonly outcome: "failed";
+      readonly code: FailureCode;
+      readonly message?: string | undefined;
+      readonly processorReference?: string | undefined;
+      readonly attempts?: number;
+    }
+  | { readonly outcome: "pending"; readonly processorReference: string; readonly attempts: number };
+
+function decisionOf(outcome: ProcessorOutcome): Decision {
+  if (!outcome.ok)
+    return { outcome: "failed", code: outcome.code, message: outcome.message, attempts: outcome.attempts };
+  const answer: ProcessorAnswer = outcome.answer;
+  if (answer.status === "succeeded") {
+    return { outcome: "succeeded", processorReference: answer.processorReference, attempts: outcome.attempts };
+  }
+  if (answer.status === "declined") {
+    return {
+      outcome: "failed",
+      code: answer.code,
+      processorReference: answer.processorReference,
+      attempts: outcome.attempts,
+    };
+  }
+  return { outcome: "pending", processorReference: answer.processorReference, attempts: outcome.attempts };
+}
+
+/** A processor webhook's body (contracts/openapi/payment.yaml ProcessorEvent). */
+export interface ProcessorEvent {
+  readonly id: string;
+  readonly type:
+    | "authorization.succeeded"
+    | "authorization.failed"
+    | "capture.succeeded"
+    | "capture.failed"
+    | "refund.succeeded"
+    | "refund.failed";
+  readonly createdAt: string;
+  readonly data: {
+    readonly paymentId: string;
+    readonly refundId?: string;
+    readonly processorReference: string;
+    readonly amount: Money;
+    readonly failureCode?: FailureCode;
+  };
+}
+
+/** What Authorize needs. */
+export interface AuthorizeInput {
+  readonly orderId: string;
+  readonly checkoutId?: string | undefined;
+  readonly amount: Money;
+  readonly paymentToken: string;
+  /** Already scoped to its surface and caller (`rpc:…`, `rest:<customerId>:…`). */
+  readonly idempotencyKey: string;
+  readonly correlationId: string;
+  /** The REST caller: a customer may pay only with their own token. Absent for the saga's RPC. */
+  readonly payer?: Principal | undefined;
+}
+
+/** What Refund needs. */
+export interface RefundInput {
+  readonly paymentId: string;
+  readonly amount: Money;
+  readonly reason: RefundReason;
+  readonly note?: string | undefined;
+  /** Already scoped to its surface and caller. */
+  readonly idempotencyKey: string;
+  /** The flow of the refund (a REST request's); the payment's own (its checkout's) when absent. */
+  readonly correlationId?: string | undefined;
+}
+
+/** A payment with its charges and refunds, oldest first. */
+export interface PaymentRecord {
+  readonly payment: PaymentRow;
+  readonly charges: readonly ChargeRow[];
+  readonly refunds: readonly RefundRow[];
+}
+
+/** The payment context's operations, shared by its REST handlers, its RPC service and its webhook receiver. */
+export interface Payments {
+  tokenize(input: {
+    readonly customerId: string;
+    readonly cardNumber: string;
+    readonly expMonth: number;
+    readonly expYear: number;
+    readonly holderName: string;
+  }): Promise<PaymentMethodRow>;
+  authorize(input: AuthorizeInput): Promise<PaymentRow>;
+  capture(paymentId: string, amount: Money | undefined): Promise<PaymentRow>;
+  void(paymentId: string, reason: VoidReason): Promise<PaymentRow>;
+  refund(input: RefundInput): Promise<{ readonly refund: RefundRow; readonly payment: PaymentRow }>;
+  /** Apply a verified processor webhook once; `duplicate` when its id was applied before. */
+  applyWebhook(event: ProcessorEvent): Promise<{ readonly duplicate: boolean }>;
+  record(paymentId: string): Promise<PaymentRecord | undefined>;
+  /** The processor's webhook signing secret, made on first use and kept in the store. */
+  webhookSecret(): Promise<string>;
+}
+
+/** The payment operations of one running payment context. */
+export function createPayments(runtime: ContextRuntime<PaymentDatabase>, processor: ResilientProcessor): Payments {
+  const { db, clock, ids, outbox } = runtime;
+  const locks = new KeyedLock();
+  let secret: Promise<string> | undefined;
+
+  const unavailable = (what: string) =>
+    new PaymentError(
+      "unavailable",
+      `${what}: the payment processor is unavailable; retry with the same idempotency key.`,
+      {
+        retryAfterSeconds: processor.retryAfterSeconds,
+      },
+    );
+
+  const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
+
+  /** A key still within its window, or undefined (an expired one is forgotten, so the key may be used again). */
+  const claimedKey = async (scopeKey: string) => {
+    const row = await db
+      .selectFrom("idempotency_keys")
+      .selectAll()
+      .where("scope_key", "=", scopeKey)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (clock.now().getTime() - Date.parse(row.created_at) < IDEMPOTENCY_WINDOW_MS) return row;
+    await db.deleteFrom("idempotency_keys").where("scope_key", "=", scopeKey).execute();
+    return undefined;
+  };
+
+  const loadPayment = async (paymentId: string) => {
+    const row = await db.selectFrom("payments").selectAll().where("payment_id", "=", paymentId).executeTakeFirst();
+    if (!row) throw new PaymentError("not_found", `No payment ${paymentId}.`);
+    return row;
+  };
+
+  const cardOf = async (payment: PaymentRow): Promise<ProcessorCard> => {
+    const method = await db
+      .selectFrom("payment_methods")
+      .selectAll()
+      .where("payment_token", "=", payment.payment_token)
+      .executeTakeFirstOrThrow();
+    return {
+      brand: method.brand as ProcessorCard["brand"],
+      last4: method.last4,
+      expMonth: method.exp_month,
+      expYear: method.exp_year,
+      outcome: method.outcome as CardOutcome,
+    };
+  };
+
+  const pendingCharge = (paymentId: string, kind: string, executor: Kysely<PaymentDatabase> = db) =>
+    executor
+      .selectFrom("charges")
+      .selectAll()
+      .where("payment_id", "=", paymentId)
+      .where("kind", "=", kind)
+      .where("status", "=", "PENDING")
+      .orderBy("charge_id", "desc")
+      .executeTakeFirst();
+
+  const succeededCharge = (paymentId: string, kind: string) =>
+    db
+      .selectFrom("charges")
+      .selectAll()
+      .where("payment_id", "=", paymentId)
+      .where("kind", "=", kind)
+      .where("status", "=", "SUCCEEDED")
+      .orderBy("charge_id", "desc")
+      .executeTakeFirst();
+
+  const newCharge = async (trx: Transaction<PaymentDatabase>, payment: PaymentRow, kind: string, amount: number) => {
+    const row: ChargeRow = {
+      charge_id: ids.next("chg"),
+      payment_id: payment.payment_id,
+      kind,
+      amount,
+      currency: payment.currency,
+      status: "PENDING",
+      processor_reference: null,
+      failure_code: null,
+      attempts: 0,
+      created_at: clock.now().toISOString(),
+      completed_at: null,
+    };
+    await trx.insertInto("charges").values(row).execute();
+    return row;
+  };
+
+  /**
+   * Record a decision on a PENDING charge. Conditional on the charge still being PENDING, so the synchronous answer
+   * and a webhook for the same operation apply once between them; undefined when it was decided already.
+   */
+  const decideCharge = async (trx: Transaction<PaymentDatabase>, chargeId: string, decision: Decision) => {
+    const now = clock.now().toISOString();
+    return trx
+      .updateTable("charges")
+      .set({
+        status: decision.outcome === "succeeded" ? "SUCCEEDED" : decision.outcome === "failed" ? "FAILED" : "PENDING",
+        ...(decision.processorReference === undefined ? {} : { processor_reference: decision.processorReference }),
+        ...(decision.outcome === "failed" ? { failure_code: decision.code } : {}),
+        ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
+        ...(decision.outcome === "pending" ? {} : { completed_at: now }),
+      })
+      .where("charge_id", "=", chargeId)
+      .where("status", "=", "PENDING")
+      .returningAll()
+      .executeTakeFirst();
+  };
+
+  const eventBase = (payment: PaymentRow) => ({
+    paymentId: payment.payment_id,
+    orderId: payment.order_id,
+    customerId: payment.customer_id,
+  });
+  const card = (payment: PaymentRow) => ({
+    brand: payment.card_brand as ProcessorCard["brand"],
+    last4: payment.card_last4,
+  });
+  const publishOptions = (payment: PaymentRow, correlationId = payment.correlation_id) => ({
+    partitionKey: payment.payment_id,
+    correlationId,
+  });
+
+  /** Fail a payment at `stage` and publish payment.failed, if it still stands at `from`. */
+  const failPayment = async (
+    trx: Transaction<PaymentDatabase>,
+    payment: PaymentRow,
+    from: string,
+    stage: "AUTHORIZATION" | "CAPTURE",
+    code: FailureCode,
+    attempts: number,
+    message?: string,
+  ) => {
+    const now = clock.now().toISOString();
+    const failed = await trx
+      .updateTable("payments")
+      .set({
+        status: "FAILED",
+        failure_code: code,
+        failure_message: message ?? FAILURE_MESSAGES[code],
+        failure_stage: stage,
+        failed_at: now,
+        updated_at: now,
+      })
+      .where("payment_id", "=", payment.payment_id)
+      .where("status", "=", from)
+      .returningAll()
+      .executeTakeFirst();
+    if (!failed) return undefined;
+    await outbox.publish(
+      trx,
+      "ecommerce.payment.payment.failed.v1",
+      {
+        ...eventBase(failed),
+        amount: { amount: failed.amount, currency: failed.currency },
+        card: card(failed),
+        stage,
+        failure: { code, message: failed.failure_message ?? FAILURE_MESSAGES[code] },
+        attempts: Math.max(1, attempts),
+        failedAt: now,
+      },
+      publishOptions(failed),
+    );
+    return failed;
+  };
+
+  /** Apply an authorization decision, in one transaction with its event. */
+  const settleAuthorization = async (
+    trx: Transaction<PaymentDatabase>,
+    paymentId: string,
+    chargeId: string,
+    decision: Decision,
+  ) => {
+    const charge = await decideCharge(trx, chargeId, decision);
+    const payment = await trx
+      .selectFrom("payments")
+      .selectAll()
+      .where("payment_id", "=", paymentId)
+      .executeTakeFirstOrThrow();
+    if (!charge || decision.outcome === "pending") return payment;
+    if (decision.outcome === "failed") {
+      return (
+        (await failPayment(
+          trx,
+          payment,
+          "REQUIRES_AUTHORIZATION",
+          "AUTHORIZATION",
+          decision.code,
+          charge.attempts,
+          decision.message,
+        )) ?? payment
+      );
+    }
+    const now = clock.now();
+    const authorized = await trx
+      .updateTable("payments")
+      .set({
+        status: "AUTHORIZED",
+        authorized_at: now.toISOString(),
+        authorization_expires_at: new Date(now.getTime() + AUTHORIZATION_HOLD_MS).toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .where("payment_id", "=", paymentId)
+      .where("status", "=", "REQUIRES_AUTHORIZATION")
+      .returningAll()
+      .executeTakeFirst();
+    if (!authorized) return payment;
+    await outbox.publish(
+      trx,
+      "ecommerce.payment.payment.authorized.v1",
+      {
+        ...eventBase(authorized),
+        amount: { amount: authorized.amount, currency: authorized.currency },
+        card: card(authorized),
+        chargeId: charge.charge_id,
+        authorizedAt: authorized.authorized_at!,
+        expiresAt: authorized.authorization_expires_at!,
+      },
+      publishOptions(authorized),
+    );
+    return authorized;
+  };
+
+  /** Apply a capture decision. A processor problem leaves the payment AUTHORIZED, to be captured again. */
+  const settleCapture = async (
+    trx: Transaction<PaymentDatabase>,
+    paymentId: string,
+    chargeId: string,
+    decision: Decision,
+  ) => {
+    const charge = await decideCharge(trx, chargeId, decision);
+    const payment = await trx
+      .selectFrom("payments")
+      .selectAll()
+      .where("payment_id", "=", paymentId)
+      .executeTakeFirstOrThrow();
+    if (!charge || decision.outcome === "pending") return payment;
+    if (decision.outcome === "failed") {
+      if (!ISSUER_DECLINES.has(decision.code)) return payment;
+      return (await failPayment(trx, payment, "AUTHORIZED", "CAPTURE", decision.code, charge.attempts)) ?? payment;
+    }
+    const now = clock.now().toISOString();
+    const captured = await trx
+      .updateTable("payments")
+      .set({ status: "CAPTURED", amount_captured: charge.amount, captured_at: now, updated_at: now })
+      .where("payment_id", "=", paymentId)
+      .where("status", "=", "AUTHORIZED")
+      .returningAll()
+      .executeTakeFirst();
+    if (!captured) return payment;
+    await outbox.publish(
+      trx,
+      "ecommerce.payment.payment.succeeded.v1",
+      {
+        ...eventBase(captured),
+        amount: { amount: charge.amount, currency: captured.currency },
+        card: card(captured),
+        chargeId: charge.charge_id,
+        capturedAt: now,
+      },
+      publishOptions(captured),
+    );
+    return captured;
+  };
+
+  /** Apply a void decision. */
+  const settleVoid = async (
+    trx: Transaction<PaymentDatabase>,
+    paymentId: string,
+    chargeId: string,
+    decision: Decision,
+    reason: VoidReason,
+  ) => {
+    const charge = await decideCharge(trx, chargeId, decision);
+    const payment = await trx
+      .selectFrom("payments")
+      .selectAll()
+      .where("payment_id", "=", paymentId)
+      .executeTakeFirstOrThrow();
+    if (!charge || decision.outcome !== "succeeded") return payment;
+    const now = clock.now().toISOString();
+    const voided = await trx
+      .updateTable("payments")
+      .set({ status: "VOIDED", void_reason: reason, voided_at: now, updated_at: now })
+      .where("payment_id", "=", paymentId)
+      .where("status", "in", ["AUTHORIZED", "REQUIRES_AUTHORIZATION"])
+      .returningAll()
+      .executeTakeFirst();
+    if (!voided) return payment;
+    await outbox.publish(
+      trx,
+      "ecommerce.payment.payment.voided.v1",
+      {
+        ...eventBase(voided),
+        amount: { amount: voided.amount, currency: voided.currency },
+        reason,
+        voidedAt: now,
+      },
+      publishOptions(voided),
+    );
+    return voided;
+  };
+
+  /** Apply a refund decision; a succeeded refund moves the payment's refunded total and status. */
+  const settleRefund = async (trx: Transaction<PaymentDatabase>, refundId: string, decision: Decision) => {
+    const now = clock.now().toISOString();
+    const refund = await trx
+      .updateTable("refunds")
+      .set({
+        status: decision.outcome === "succeeded" ? "SUCCEEDED" : decision.outcome === "failed" ? "FAILED" : "PENDING",
+        ...(decision.processorReference === undefined ? {} : { processor_reference: decision.processorReference }),
+        ...(decision.outcome === "failed"
+          ? { failure_code: decision.code, failure_message: decision.message ?? FAILURE_MESSAGES[decision.code] }
+          : {}),
+        ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
+        ...(decision.outcome === "pending" ? {} : { completed_at: now }),
+      })
+      .where("refund_id", "=", refundId)
+      .where("status", "=", "PENDING")
+      .returningAll()
+      .executeTakeFirst();
+    const current =
+      refund ??
+      (await trx.selectFrom("refunds").selectAll().where("refund_id", "=", refundId).executeTakeFirstOrThrow());
+    const payment = await trx
+      .selectFrom("payments")
+      .selectAll()
+      .where("payment_id", "=", current.payment_id)
+      .executeTakeFirstOrThrow();
+    if (!refund || decision.outcome !== "succeeded") return { refund: current, payment };
+    const total = payment.amount_refunded + refund.amount;
+    const status = total >= payment.amount_captured ? "REFUNDED" : "PARTIALLY_REFUNDED";
+    const refunded = await trx
+      .updateTable("payments")
+      .set((eb) => ({ amount_refunded: eb("amount_refunded", "+", refund.amount), status, updated_at: now }))
+      .where("payment_id", "=", payment.payment_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await outbox.publish(
+      trx,
+      "ecommerce.payment.payment.refunded.v1",
+      {
+        ...eventBase(refunded),
+        refundId,
+        amount: { amount: refund.amount, currency: refund.currency },
+        totalRefunded: { amount: refunded.amount_refunded, currency: refunded.currency },
+        capturedAmount: { amount: refunded.amount_captured, currency: refunded.currency },
+        paymentStatus: status,
+        reason: refund.reason as RefundReason,
+        refundedAt: now,
+      },
+      { partitionKey: refunded.payment_id, correlationId: refund.correlation_id },
+    );
+    return { refund, payment: refunded };
+  };
+
+  const requirePositive = (amount: Money, pointer: string) => {
+    if (!Number.isSafeInteger(amount.amount) || amount.amount <= 0 || amount.amount > 100_000_000_000) {
+      throw new PaymentError("invalid", `${pointer} must be more than zero minor units.`, { pointer });
+    }
+    if (!/^[A-Z]{3}$/.test(amount.currency)) {
+      throw new PaymentError("invalid", `${pointer} currency must be an ISO 4217 code like USD.`, { pointer });
+    }
+  };
+
+  return {
+    async tokenize(input) {
+      if (!passesLuhn(input.cardNumber)) {
+        throw new PaymentError("invalid_card_number", "The card number fails the Luhn check; check the digits.", {
+          pointer: "/cardNumber",
+        });
+      }
+      if (hasExpired(input, clock.now())) {
+        throw new PaymentError(
+          "expired_card",
+          `The card expired in ${String(input.expMonth).padStart(2, "0")}/${input.expYear}; use another card.`,
+          { pointer: "/expYear" },
+        );
+      }
+      const row: PaymentMethodRow = {
+        payment_token: ids.next("tok"),
+        customer_id: input.customerId,
+        brand: brandOf(input.cardNumber),
+        last4: input.cardNumber.slice(-4),
+        exp_month: input.expMonth,
+        exp_year: input.expYear,
+        holder_name: input.holderName,
+        // The only thing kept from the number besides its last four digits.
+        outcome: outcomeOf(input.cardNumber),
+        created_at: clock.now().toISOString(),
+      };
+      await db.insertInto("payment_methods").values(row).execute();
+      return row;
+    },
+
+    authorize(input) {
+      requirePositive(input.amount, "/amount");
+      const scopeKey = `authorize:${input.idempotencyKey}`;
+      const requestHash = hashOf({
+        orderId: input.orderId,
+        checkoutId: input.checkoutId ?? null,
+        amount: input.amount,
+        paymentToken: input.paymentToken,
+      });
+      // One at a time per key: a concurrent repeat waits for the first call's outcome instead of asking again.
+      return locks.run(scopeKey, async () => {
+        const claimed = await claimedKey(scopeKey);
+        let payment: PaymentRow;
+        let charge: ChargeRow | undefined;
+        if (claimed) {
+          if (claimed.request_hash !== requestHash) {
+            throw new PaymentError(
+              "key_reused",
+              `Idempotency key ${input.idempotencyKey} was used for another payment request; use a new key for a new attempt.`,
+            );
+          }
+          payment = await loadPayment(claimed.resource_id);
+          if (payment.status !== "REQUIRES_AUTHORIZATION") return payment;
+          charge = await pendingCharge(payment.payment_id, "AUTHORIZATION");
+          // The processor accepted it for later: its webhook decides, asking again would not.
+          if (!charge || charge.processor_reference !== null) return payment;
+          if (!processor.allowsCalls) throw unavailable("Authorize");
+        } else {
+          const method = await db
+            .selectFrom("payment_methods")
+            .selectAll()
+            .where("payment_token", "=", input.paymentToken)
+            .executeTakeFirst();
+          if (
+            !method ||
+            (input.payer && input.payer.role !== "admin" && method.customer_id !== input.payer.customerId)
+          ) {
+            throw new PaymentError(
+              "unknown_token",
+              `Payment token ${input.paymentToken} was never issued to this customer.`,
+              {
+                pointer: "/paymentToken",
+              },
+            );
+          }
+          // An open breaker refuses before anything is recorded, so the same key can be retried later.
+          if (!processor.allowsCalls) throw unavailable("Authorize");
+          const now = clock.now().toISOString();
+          payment = {
+            payment_id: ids.next("pay"),
+            order_id: input.orderId,
+            checkout_id: input.checkoutId ?? null,
+            customer_id: method.customer_id,
+            payment_token: method.payment_token,
+            card_brand: method.brand,
+            card_last4: method.last4,
+            amount: input.amount.amount,
+            currency: input.amount.currency,
+            status: "REQUIRES_AUTHORIZATION",
+            amount_captured: 0,
+            amount_refunded: 0,
+            failure_code: null,
+            failure_message: null,
+            failure_stage: null,
+            void_reason: null,
+            correlation_id: input.correlationId,
+            authorized_at: null,
+            authorization_expires_at: null,
+            captured_at: null,
+            voided_at: null,
+            failed_at: null,
+            created_at: now,
+            updated_at: now,
+          };
+          const created = payment;
+          // Persisted before the processor is asked, so a crash mid-call resumes this payment rather than making another.
+          charge = await db.transaction().execute(async (trx) => {
+            await trx.insertInto("payments").values(created).execute();
+            await trx
+              .insertInto("idempotency_keys")
+              .values({
+                scope_key: scopeKey,
+                request_hash: requestHash,
+                resource_id: created.payment_id,
+                created_at: now,
+              })
+              .execute();
+            return newCharge(trx, created, "AUTHORIZATION", created.amount);
+          });
+        }
+        const pending = charge;
+        const card = await cardOf(payment);
+        const outcome = await processor.call((target) =>
+          target.authorize({
+            reference: pending.charge_id,
+            amount: { amount: payment.amount, currency: payment.currency },
+            card,
+          }),
+        );
+        const decided = decisionOf(outcome);
+        return db
+          .transaction()
+          .execute((trx) => settleAuthorization(trx, payment.payment_id, pending.charge_id, decided));
+      });
+    },
+
+    capture(paymentId, amount) {
+      return locks.run(paymentId, async () => {
+        const payment = await loadPayment(paymentId);
+        const requested = amount ?? { amount: payment.amount, currency: payment.currency };
+        if (payment.status === "CAPTURED") {
+          if (requested.amount === payment.amount_captured && requested.currency === payment.currency) return payment;
+          throw new PaymentError(
+            "state_conflict",
+            `Payment ${paymentId} was captured for ${payment.amount_captured} ${payment.currency} already; one capture per payment.`,
+          );
+        }
+        if (payment.status !== "AUTHORIZED") {
+          throw new PaymentError("state_conflict", `Payment ${paymentId} is ${payment.status} and cannot be captured.`);
+        }
+        requirePositive(requested, "/amount");
+        if (requested.currency !== payment.currency) {
+          throw new PaymentError(
+            "currency_mismatch",
+            `Payment ${paymentId} is in ${payment.currency}, not ${requested.currency}.`,
+            {
+              pointer: "/amount/currency",
+            },
+          );
+        }
+        if (requested.amount > payment.amount) {
+          throw new PaymentError(
+            "invalid",
+            `Payment ${paymentId} authorized ${payment.amount} ${payment.currency}; capture at most that.`,
+            {
+              pointer: "/amount/amount",
+            },
+          );
+        }
+        let charge = await pendingCharge(paymentId, "CAPTURE");
+        if (charge?.processor_reference) return payment; // accepted by the processor; its webhook decides
+        if (payment.authorization_expires_at && Date.parse(payment.authorization_expires_at) <= clock.now().getTime()) {
+          // The hold lapsed at the issuer; a capture attempt is refused there, so record it as that refusal.
+          return db.transaction().execute(async (trx) => {
+            const lapsed = charge ?? (await newCharge(trx, payment, "CAPTURE", requested.amount));
+            await decideCharge(trx, lapsed.charge_id, {
+              outcome: "failed",
+              code: "authorization_expired",
+              attempts: 1,
+            });
+            return (await failPayment(trx, payment, "AUTHORIZED", "CAPTURE", "authorization_expired", 1)) ?? payment;
+          });
+        }
+        if (!processor.allowsCalls) throw unavailable("Capture");
+        charge ??= await db.transaction().execute((trx) => newCharge(trx, payment, "CAPTURE", requested.amount));
+        const pending = charge;
+        const authorization = await succeededCharge(paymentId, "AUTHORIZATION");
+        const card = await cardOf(payment);
+        const outcome = await processor.call((target) =>
+          target.capture({
+            reference: pending.charge_id,
+            authorization: authorization?.processor_reference ?? "",
+            amount: { amount: pending.amount, currency: pending.currency },
+            card,
+          }),
+        );
+        const decision = decisionOf(outcome);
+        const settled = await db
+          .transaction()
+          .execute((trx) => settleCapture(trx, paymentId, pending.charge_id, decision));
+        if (decision.outcome === "failed" && !ISSUER_DECLINES.has(decision.code)) throw unavailable("Capture");
+        return settled;
+      });
+    },
+
+    void(paymentId, reason) {
+      return locks.run(paymentId, async () => {
+        const payment = await loadPayment(paymentId);
+        if (payment.status === "VOIDED" || payment.status === "FAILED") return payment;
+        if (payment.status !== "AUTHORIZED" && payment.status !== "REQUIRES_AUTHORIZATION") {
+          throw new PaymentError(
+            "state_conflict",
+            `Payment ${paymentId} is ${payment.status}: money that was taken is given back by a refund, not a void.`,
+          );
+        }
+        let charge = await pendingCharge(paymentId, "VOID");
+        if (charge?.processor_reference) return payment;
+        if (!processor.allowsCalls) throw unavailable("Void");
+        charge ??= await db.transaction().execute((trx) => newCharge(trx, payment, "VOID", payment.amount));
+        const pending = charge;
+        const authorization =
+          (await succeededCharge(paymentId, "AUTHORIZATION")) ?? (await pendingCharge(paymentId, "AUTHORIZATION"));
+        const card = await cardOf(payment);
+        const outcome = await processor.call((target) =>
+          target.void({
+            reference: pending.charge_id,
+            authorization: authorization?.processor_reference ?? "",
+            amount: { amount: payment.amount, currency: payment.currency },
+            card,
+          }),
+        );
+        const decision = decisionOf(outcome);
+        const settled = await db
+          .transaction()
+          .execute((trx) => settleVoid(trx, paymentId, pending.charge_id, decision, reason));
+        if (decision.outcome === "failed") throw unavailable("Void");
+        return settled;
+      });
+    },
+
+    refund(input) {
+      const scopeKey = `refund:${input.idempotencyKey}`;
+      const requestHash = hashOf({ paymentId: input.paymentId, amount: input.amount, reason: input.reason });
+      return locks.run(input.paymentId, async () => {
+        const claimed = await claimedKey(scopeKey);
+        let refund: RefundRow;
+        if (claimed) {
+          if (claimed.request_hash !== requestHash) {
+            throw new PaymentError(
+              "key_reused",
+              `Idempotency key ${input.idempotencyKey} was used for another refund; use a new key for a new refund.`,
+            );
+          }
+          refund = await db
+            .selectFrom("refunds")
+            .selectAll()
+            .where("refund_id", "=", claimed.resource_id)
+            .executeTakeFirstOrThrow();
+          if (refund.status !== "PENDING" || refund.processor_reference !== null) {
+            return { refund, payment: await loadPayment(refund.payment_id) };
+          }
+          if (!processor.allowsCalls) throw unavailable("Refund");
+        } else {
+          const payment = await loadPayment(input.paymentId);
+          if (payment.status !== "CAPTURED" && payment.status !== "PARTIALLY_REFUNDED") {
+            throw new PaymentError(
+              "state_conflict",
+              payment.status === "AUTHORIZED"
+                ? `Payment ${input.paymentId} was never captured; void it instead.`
+                : `Payment ${input.paymentId} is ${payment.status} and has nothing to refund.`,
+            );
+          }
+          requirePositive(input.amount, "/amount");
+          if (input.amount.currency !== payment.currency) {
+            throw new PaymentError(
+              "currency_mismatch",
+              `Payment ${input.paymentId} was captured in ${payment.currency}; refund in that currency, not ${input.amount.currency}.`,
+              { pointer: "/amount/currency" },
+            );
+          }
+          const pendingTotal = await db
+            .selectFrom("refunds")
+            .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("amount"), eb.val(0)).as("total"))
+            .where("payment_id", "=", input.paymentId)
+            .where("status", "=", "PENDING")
+            .executeTakeFirstOrThrow();
+          const refundable = payment.amount_captured - payment.amount_refunded - Number(pendingTotal.total);
+          if (input.amount.amount > refundable) {
+            throw new PaymentError(
+              "exceeds_refundable",
+              `Payment ${input.paymentId} has ${refundable} ${payment.currency} left to refund; ${input.amount.amount} ${payment.currency} was asked.`,
+              { pointer: "/amount/amount" },
+            );
+          }
+          if (!processor.allowsCalls) throw unavailable("Refund");
+          const now = clock.now().toISOString();
+          refund = {
+            refund_id: ids.next("rfd"),
+            payment_id: payment.payment_id,
+            amount: input.amount.amount,
+            currency: input.amount.currency,
+            reason: input.reason,
+            note: input.note ?? null,
+            status: "PENDING",
+            processor_reference: null,
+            failure_code: null,
+            failure_message: null,
+            attempts: 0,
+            correlation_id: input.correlationId || payment.correlation_id,
+            created_at: now,
+            completed_at: null,
+          };
+          const created = refund;
+          await db.transaction().execute(async (trx) => {
+            await trx.insertInto("refunds").values(created).execute();
+            await trx
+              .insertInto("idempotency_keys")
+              .values({
+                scope_key: scopeKey,
+                request_hash: requestHash,
+                resource_id: created.refund_id,
+                created_at: now,
+              })
+              .execute();
+          });
+        }
+        const pending = refund;
+        const payment = await loadPayment(pending.payment_id);
+        const capture = await succeededCharge(pending.payment_id, "CAPTURE");
+        const card = await cardOf(payment);
+        const outcome = await processor.call((target) =>
+          target.refund({
+            reference: pending.refund_id,
+            capture: capture?.processor_reference ?? "",
+            amount: { amount: pending.amount, currency: pending.currency },
+            card,
+          }),
+        );
+        const decided = decisionOf(outcome);
+        return db.transaction().execute((trx) => settleRefund(trx, pending.refund_id, decided));
+      });
+    },
+
+    async applyWebhook(event) {
+      const payment = await db
+        .selectFrom("payments")
+        .select("payment_id")
+        .where("payment_id", "=", event.data.paymentId)
+        .executeTakeFirst();
+      if (!payment) throw new PaymentError("not_found", `No payment ${event.data.paymentId}.`);
+      const decision: Decision = event.type.endsWith(".succeeded")
+        ? { outcome: "succeeded", processorReference: event.data.processorReference }
+        : {
+            outcome: "failed",
+            code: event.data.failureCode ?? "processor_error",
+            processorReference: event.data.processorReference,
+          };
+      const paymentId = payment.payment_id;
+      return locks.run(paymentId, () =>
+        // The webhook's id is recorded in the transaction that applies it: applied once, or not at all.
+        db.transaction().execute(async (trx) => {
+          const fresh = await trx
+            .insertInto("processor_webhooks")
+            .values({ webhook_id: event.id, type: event.type, received_at: clock.now().toISOString() })
+            .onConflict((conflict) => conflict.column("webhook_id").doNothing())
+            .executeTakeFirst();
+          if ((fresh.numInsertedOrUpdatedRows ?? 0n) === 0n) return { duplicate: true };
+          // Only an operation still pending is settled, so a notice about one decided already changes nothing.
+          if (event.type.startsWith("authorization.")) {
+            const charge = await pendingCharge(paymentId, "AUTHORIZATION", trx);
+            if (charge) await settleAuthorization(trx, paymentId, charge.charge_id, decision);
+          } else if (event.type.startsWith("capture.")) {
+            const charge = await pendingCharge(paymentId, "CAPTURE", trx);
+            if (charge) await settleCapture(trx, paymentId, charge.charge_id, decision);
+          } else if (event.data.refundId) {
+            const refund = await trx
+              .selectFrom("refunds")
+              .select("refund_id")
+              .where("refund_id", "=", event.data.refundId)
+              .where("payment_id", "=", paymentId)
+              .executeTakeFirst();
+            if (refund) await settleRefund(trx, refund.refund_id, decision);
+          }
+          return { duplicate: false };
+        }),
+      );
+    },
+
+    async record(paymentId) {
+      const payment = await db
+        .selectFrom("payments")
+        .selectAll()
+        .where("payment_id", "=", paymentId)
+        .executeTakeFirst();
+      if (!payment) return undefined;
+      const [charges, refunds] = await Promise.all([
+        db.selectFrom("charges").selectAll().where("payment_id", "=", paymentId).orderBy("charge_id").execute(),
+        db.selectFrom("refunds").selectAll().where("payment_id", "=", paymentId).orderBy("refund_id").execute(),
+      ]);
+      return { payment, charges, refunds };
+    },
+
+    webhookSecret() {
+      secret ??= (async () => {
+        const stored = await db
+          .selectFrom("settings")
+          .select("value")
+          .where("key", "=", "processor_webhook_secret")
+          .executeTakeFirst();
+        if (stored) return stored.value;
+        // Random, not from the seeded source: a secret must not be reproducible from `--seed`.
+        const made = `whsec_${randomBytes(24).toString("base64")}`;
+        await db
+          .insertInto("settings")
+          .values({ key: "processor_webhook_secret", value: made })
+          .onConflict((conflict) => conflict.column("key").doNothing())
+          .execute();
+        const kept = await db
+          .selectFrom("settings")
+          .select("value")
+          .where("key", "=", "processor_webhook_secret")
+          .executeTakeFirstOrThrow();
+        return kept.value;
+      })();
+      return secret;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type { Clock, FaultSwitches } from "../platform/index.js";
+import { type CardBrand, type CardOutcome, hasExpired } from "./cards.js";
+
+/**
+ * The external payment processor, as the payment context sees it, and the simulated one `ecom sim` runs. A real
+ * adapter (a card network gateway, Stripe, …) implements the same interface; nothing else in the context knows
+ * which one it talks to.
+ */
+
+/** An amount in minor units. */
+export interface ProcessorMoney {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/** What the processor knows of a card: the tokenized details, never the number. */
+export interface ProcessorCard {
+  readonly brand: CardBrand;
+  readonly last4: string;
+  readonly expMonth: number;
+  readonly expYear: number;
+  /** Which way the simulated processor decides for this card (real processors ignore it). */
+  readonly outcome: CardOutcome;
+}
+
+/** Why an issuer refused. */
+export type DeclineCode = "card_declined" | "insufficient_funds" | "expired_card";
+
+/**
+ * The processor's decision: done, refused by the issuer, or accepted for later (it confirms through its webhook).
+ * Errors of the processor itself are thrown as {@link ProcessorError}.
+ */
+export type ProcessorAnswer =
+  | { readonly status: "succeeded"; readonly processorReference: string }
+  | { readonly status: "declined"; readonly code: DeclineCode; readonly processorReference: string }
+  | { readonly status: "pending"; readonly processorReference: string };
+
+/** Every request carries our id of the operation, which the processor uses as its idempotency key. */
+export interface ProcessorRequest {
+  /** Our charge or refund id: asking twice with one reference is answered once, so a retry never charges twice. */
+  readonly reference: string;
+  readonly amount: ProcessorMoney;
+  readonly card: ProcessorCard;
+}
+
+/** The operations of a payment processor. */
+export interface PaymentProcessor {
+  /** Hold funds on the card. */
+  authorize(request: ProcessorRequest): Promise<ProcessorAnswer>;
+  /** Take (part of) the held funds of the authorization `authorization` (its processor reference). */
+  capture(request: ProcessorRequest & { readonly authorization: string }): Promise<ProcessorAnswer>;
+  /** Release a hold. */
+  void(request: ProcessorRequest & { readonly authorization: string }): Promise<ProcessorAnswer>;
+  /** Return (part of) the captured funds of the capture `capture`. */
+  refund(request: ProcessorRequest & { readonly capture: string }): Promise<ProcessorAnswer>;
+  /** Told the secret to sign its webhooks with (the payment context keeps it in its store). */
+  useWebhookSecret?(secret: string): void;
+}
+
+/** The processor failed to decide: it answered with an error, or did not answer at all. */
+export class ProcessorError extends Error {
+  override name = "ProcessorError";
+  constructor(
+    readonly code: "processor_error" | "processor_unavailable",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** True for a {@link ProcessorError} (checks `name`, so it works across copies of this module). */
+export function isProcessorError(error: unknown): error is ProcessorError {
+  return error instanceof Error && error.name === "ProcessorError";
+}
+
+/** What the simulated processor reads at call time. */
+export interface SimulatedProcessorOptions {
+  /** `paymentProcessorDown` and `paymentProcessorLatencyMs`, switched at run time by `POST /_sim/faults`. */
+  readonly faults: FaultSwitches;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+/**
+ * The processor `ecom sim` runs in process. Test card numbers choose the outcome (see cards.ts); the fault switches
+ * take it down or slow it (a real delay, as a slow network would be). Like a real processor it remembers every
+ * reference it answered, so asking again after a timeout or a crash gets the first answer instead of a second
+ * charge. It decides at once, so it never answers pending; a test that needs webhooks uses a processor that does.
+ */
+export function createSimulatedProcessor(options: SimulatedProcessorOptions): PaymentProcessor {
+  const answered = new Map<string, ProcessorAnswer>();
+  const reference = (prefix: string) => {
+    let hex = "";
+    for (let index = 0; index < 12; index++) hex += Math.floor(options.random() * 16).toString(16);
+    return `${prefix}_sim_${hex}`;
+  };
+
+  const decide = async (request: ProcessorRequest, decision: () => ProcessorAnswer): Promise<ProcessorAnswer> => {
+    const latency = options.faults.paymentProcessorLatencyMs;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    if (options.faults.paymentProcessorDown) {
+      throw new ProcessorError("processor_unavailable", "The payment processor did not answer (simulated outage).");
+    }
+    const known = answered.get(request.reference);
+    if (known) return known;
+    const answer = decision();
+    answered.set(request.reference, answer);
+    return answer;
+  };
+
+  return {
+    authorize: (request) =>
+      decide(request, () => {
+        const processorReference = reference("ch");
+        switch (request.card.outcome) {
+          case "processor_error":
+            // An error is not an answer: it is not remembered, and every retry meets it again.
+            throw new ProcessorError("processor_error", "The payment processor failed to process the authorization.");
+          case "card_declined":
+          case "insufficient_funds":
+            return { status: "declined", code: request.card.outcome, processorReference };
+          default:
+            if (hasExpired(request.card, options.clock.now())) {
+              return { status: "declined", code: "expired_card", processorReference };
+            }
+            return { status: "succeeded", processorReference };
+        }
+      }),
+    capture: (request) => decide(request, () => ({ status: "succeeded", processorReference: reference("cp") })),
+    void: (request) => decide(request, () => ({ status: "succeeded", processorReference: reference("vd") })),
+    refund: (request) => decide(request, () => ({ status: "succeeded", processorReference: reference("re") })),
+  };
+}

@@ -1,0 +1,158 @@
+import { type paymentApi, verifyWebhook } from "@ecom/sdk";
+import {
+  type ContextRuntime,
+  fail,
+  type Principal,
+  type RestHandlers,
+  ServiceError,
+  type ServiceErrorCode,
+} from "../platform/index.js";
+import { toPayment, toPaymentMethod, toRefund } from "./payment-views.js";
+import { isPaymentError, type PaymentErrorKind, type Payments, type ProcessorEvent } from "./payments.js";
+import type { PaymentDatabase } from "./store.js";
+
+const SERVICE_CODE: Readonly<Record<PaymentErrorKind, ServiceErrorCode>> = {
+  invalid: "validation",
+  not_found: "not_found",
+  unknown_token: "not_found",
+  state_conflict: "conflict",
+  exceeds_refundable: "unprocessable",
+  currency_mismatch: "unprocessable",
+  key_reused: "idempotency_key_reused",
+  invalid_card_number: "unprocessable",
+  expired_card: "unprocessable",
+  unavailable: "unavailable",
+};
+
+/** Run a payment operation, turning its expected failures into the problems the contract documents. */
+async function answering<TValue>(operation: () => Promise<TValue>): Promise<TValue> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (!isPaymentError(error)) throw error;
+    const { pointer, retryAfterSeconds } = error.details;
+    throw new ServiceError(SERVICE_CODE[error.kind], error.message, {
+      ...(pointer === undefined ? {} : { errors: [{ pointer, message: error.message }] }),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+  }
+}
+
+function signedIn(principal: Principal | undefined): Principal {
+  if (!principal) throw new ServiceError("unauthenticated", "Send a bearer token from POST /auth/login.");
+  return principal;
+}
+
+function requireAdmin(principal: Principal | undefined): Principal {
+  const caller = signedIn(principal);
+  if (caller.role !== "admin") throw fail.forbidden("Only an admin may do this.");
+  return caller;
+}
+
+/** The payment context's REST operations, per contracts/openapi/payment.yaml. */
+export function createRestHandlers(
+  runtime: ContextRuntime<PaymentDatabase>,
+  payments: Payments,
+): RestHandlers<paymentApi.operations> {
+  const { clock, ids } = runtime;
+
+  /**
+   * The payment's own idempotency key for a REST mutation: the caller's Idempotency-Key scoped to the caller, or
+   * a fresh one (a request without a key is a new request). The gateway replays stored responses too; this key
+   * is what keeps the processor from being asked twice.
+   */
+  const keyOf = (headers: Readonly<Record<string, string>>, caller: Principal) =>
+    `rest:${caller.customerId}:${headers["idempotency-key"] ?? ids.next("idk")}`;
+
+  const paymentView = async (paymentId: string, caller: Principal) => {
+    const record = await payments.record(paymentId);
+    // Another customer's payment is answered as missing, so ids cannot be probed.
+    if (!record || (caller.role !== "admin" && record.payment.customer_id !== caller.customerId)) {
+      throw fail.notFound(`payment ${paymentId}`);
+    }
+    return toPayment(record);
+  };
+
+  return {
+    tokenizePaymentMethod: async ({ body, principal }) => {
+      const caller = signedIn(principal);
+      const method = await answering(() =>
+        payments.tokenize({
+          customerId: caller.customerId,
+          cardNumber: body.cardNumber,
+          expMonth: body.expMonth,
+          expYear: body.expYear,
+          holderName: body.holderName,
+        }),
+      );
+      return { status: 201, body: toPaymentMethod(method) };
+    },
+
+    createPayment: async ({ body, headers, principal, correlationId }) => {
+      const caller = signedIn(principal);
+      let payment = await answering(() =>
+        payments.authorize({
+          orderId: body.orderId,
+          amount: body.amount,
+          paymentToken: body.paymentToken,
+          idempotencyKey: keyOf(headers, caller),
+          correlationId,
+          payer: caller,
+        }),
+      );
+      if (body.capture && payment.status === "AUTHORIZED") {
+        // The authorization stands even if the capture cannot be made now: POST /capture retries it.
+        payment = await payments.capture(payment.payment_id, undefined).catch(() => payment);
+      }
+      return {
+        status: 201,
+        body: await paymentView(payment.payment_id, caller),
+        headers: { location: `/payments/${payment.payment_id}` },
+      };
+    },
+
+    getPayment: async ({ path, principal }) => ({
+      status: 200,
+      body: await paymentView(path.paymentId, signedIn(principal)),
+    }),
+
+    capturePayment: async ({ path, body, principal }) => {
+      const caller = requireAdmin(principal);
+      await answering(() => payments.capture(path.paymentId, body?.amount));
+      return { status: 200, body: await paymentView(path.paymentId, caller) };
+    },
+
+    voidPayment: async ({ path, body, principal }) => {
+      const caller = requireAdmin(principal);
+      await answering(() => payments.void(path.paymentId, body?.reason ?? "requested_by_customer"));
+      return { status: 200, body: await paymentView(path.paymentId, caller) };
+    },
+
+    refundPayment: async ({ path, body, headers, principal, correlationId }) => {
+      const caller = requireAdmin(principal);
+      const { refund, payment } = await answering(() =>
+        payments.refund({
+          paymentId: path.paymentId,
+          amount: body.amount,
+          reason: body.reason,
+          note: body.note,
+          idempotencyKey: keyOf(headers, caller),
+          correlationId,
+        }),
+      );
+      return { status: 201, body: toRefund(refund, payment.order_id) };
+    },
+
+    receiveProcessorWebhook: async ({ body, headers }) => {
+      const secret = await payments.webhookSecret();
+      // The gateway hands over the parsed body; re-serialised it is the bytes a compact JSON sender signed.
+      const verified = verifyWebhook(secret, headers, JSON.stringify(body), { now: clock.now() });
+      if (verified.error) {
+        throw new ServiceError("unauthenticated", `The webhook signature is not valid: ${verified.error.message}.`);
+      }
+      if (body.id !== headers["webhook-id"]) throw fail.validation("/id", "must equal the webhook-id header");
+      const { duplicate } = await answering(() => payments.applyWebhook(body as ProcessorEvent));
+      return { status: 200, body: { received: body.id, duplicate } };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import type { Kysely } from "kysely";
+import {
+  type BasketLine,
+  type FlashSalePrice,
+  type PricedBasket,
+  type PromotionRule,
+  priceBasket,
+} from "./discount-rules.js";
+import { couponRule, promotionRule } from "./promotion-records.js";
+import type { PromotionDatabase } from "./store.js";
+
+/** A basket to price: lines at catalog list prices, who buys, and the code they entered. */
+export interface BasketQuery {
+  readonly currency: string;
+  readonly lines: readonly BasketLine[];
+  /** Empty for a guest. */
+  readonly customerId: string;
+  /** As entered; matched case-insensitively. Empty or undefined when none. */
+  readonly couponCode?: string | undefined;
+  readonly now: string;
+}
+
+/**
+ * Load what is in force for a basket — the automatic promotions, the entered coupon and its promotion, the
+ * customer's past uses, the flash sales of its products — and price it with the pure rules. Reads only.
+ */
+export async function priceBasketFromStore(db: Kysely<PromotionDatabase>, query: BasketQuery): Promise<PricedBasket> {
+  const { now, customerId } = query;
+  const code = query.couponCode ? query.couponCode.trim().toUpperCase() : "";
+
+  const automatic = await db
+    .selectFrom("promotions")
+    .selectAll()
+    .where("requires_coupon", "=", 0)
+    .where("disabled_at", "is", null)
+    .where("valid_from", "<=", now)
+    .where((eb) => eb.or([eb("valid_until", "is", null), eb("valid_until", ">", now)]))
+    .execute();
+  const coupon =
+    code === "" ? undefined : await db.selectFrom("coupons").selectAll().where("code", "=", code).executeTakeFirst();
+  const couponPromotion =
+    coupon === undefined || automatic.some((row) => row.promotion_id === coupon.promotion_id)
+      ? undefined
+      : await db
+          .selectFrom("promotions")
+          .selectAll()
+          .where("promotion_id", "=", coupon.promotion_id)
+          .executeTakeFirst();
+  const rows = couponPromotion ? [...automatic, couponPromotion] : automatic;
+
+  const uses = new Map<string, number>();
+  let couponUses = 0;
+  if (customerId !== "" && rows.length > 0) {
+    const counted = await db
+      .selectFrom("redemptions")
+      .select(["promotion_id", (eb) => eb.fn.countAll<number>().as("uses")])
+      .where("customer_id", "=", customerId)
+      .where("released_at", "is", null)
+      .where(
+        "promotion_id",
+        "in",
+        rows.map((row) => row.promotion_id),
+      )
+      .groupBy("promotion_id")
+      .execute();
+    for (const row of counted) uses.set(row.promotion_id, Number(row.uses));
+    if (coupon) {
+      const counted = await db
+        .selectFrom("redemptions")
+        .select((eb) => eb.fn.countAll<number>().as("uses"))
+        .where("customer_id", "=", customerId)
+        .where("coupon_code", "=", coupon.code)
+        .where("released_at", "is", null)
+        .executeTakeFirst();
+      couponUses = Number(counted?.uses ?? 0);
+    }
+  }
+  const promotions: PromotionRule[] = rows.map((row) => promotionRule(row, uses.get(row.promotion_id) ?? 0));
+
+  const productIds = [...new Set(query.lines.map((line) => line.productId))];
+  const flashSales: FlashSalePrice[] =
+    productIds.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom("flash_sale_items as item")
+            .innerJoin("flash_sales as sale", "sale.flash_sale_id", "item.flash_sale_id")
+            .select([
+              "sale.flash_sale_id",
+              "sale.name",
+              "item.product_id",
+              "item.sale_amount",
+              "item.currency",
+              "item.max_per_customer",
+            ])
+            .where("item.product_id", "in", productIds)
+            .where("sale.canceled_at", "is", null)
+            .where("sale.starts_at", "<=", now)
+            .where("sale.ends_at", ">", now)
+            .execute()
+        ).map((row) => ({
+          flashSaleId: row.flash_sale_id,
+          name: row.name,
+          productId: row.product_id,
+          salePrice: { amount: row.sale_amount, currency: row.currency },
+          maxPerCustomer: row.max_per_customer ?? undefined,
+        }));
+
+  return priceBasket({
+    currency: query.currency,
+    lines: query.lines,
+    promotions,
+    coupon: code === "" ? undefined : { code, found: coupon ? couponRule(coupon, couponUses) : undefined },
+    flashSales,
+    customerId,
+    now,
+  });
+}

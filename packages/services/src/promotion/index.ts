@@ -1,0 +1,41 @@
+import { defineContext } from "../platform/index.js";
+import { announceFlashSales } from "./flash-sale-schedule.js";
+import { migrations } from "./migrations.js";
+import { createPromotionRestHandlers } from "./rest-handlers.js";
+import { registerPromotionService } from "./rpc-service.js";
+import { seedCoupons } from "./seed-coupons.js";
+import type { PromotionDatabase } from "./store.js";
+import { createPromotionSubscriptions } from "./subscriptions.js";
+
+export {
+  FLASH_SALE_EVENT_TYPES,
+  type FlashSaleEnvelope,
+  initialFrames,
+  isFlashSaleEvent,
+  KEEP_ALIVE_FRAME,
+  KEEP_ALIVE_MS,
+  toSseFrame,
+} from "./flash-sale-stream.js";
+export { SAVE5_COUPON, WELCOME10_COUPON } from "./seed-coupons.js";
+export type { PromotionDatabase } from "./store.js";
+
+/**
+ * The promotion context: promotions, coupons and flash sales; `POST /promotions/quote` and the CalculateDiscount
+ * RPC price baskets with one set of rules; order.paid redeems, order.canceled gives back. `GET /sse/flash-sales`
+ * is served by the simulator from the event log with the functions of flash-sale-stream.ts.
+ */
+export const promotionContext = defineContext<PromotionDatabase>({
+  name: "promotion",
+  migrations,
+  create(runtime) {
+    return {
+      rest: createPromotionRestHandlers(runtime) as never,
+      rpc: (router) => registerPromotionService(router, runtime),
+      subscriptions: createPromotionSubscriptions(runtime),
+      seed: () => seedCoupons(runtime),
+      // A restart may have missed a window's edge: announce what is due.
+      start: () => announceFlashSales(runtime, runtime.clock.now()),
+      tick: (now) => announceFlashSales(runtime, now),
+    };
+  },
+});
