@@ -31,11 +31,13 @@ const invalidCredentials = () =>
   new ServiceError(
     "unauthenticated",
     "Email or password is wrong. Check both; 5 failures in 15 minutes lock the account for 15 minutes.",
+    { problem: "invalid_credentials" },
   );
 const invalidRefreshToken = () =>
   new ServiceError(
     "unauthenticated",
     "The refresh token is unknown, expired, already used or its session has ended. Sign in again with POST /auth/login.",
+    { problem: "invalid_refresh_token" },
   );
 
 /**
@@ -112,7 +114,9 @@ export function createAccounts(runtime: ContextRuntime<CustomerDatabase>) {
     const email = account.email.toLowerCase();
     const taken = await trx.selectFrom("customers").select("customer_id").where("email", "=", email).executeTakeFirst();
     if (taken)
-      throw fail.conflict(`${email} is already registered. Sign in with POST /auth/login, or use another email.`);
+      throw new ServiceError("conflict", `${email} is already registered. Sign in with POST /auth/login, or use another email.`, {
+        problem: "email_taken",
+      });
     const customerId = ids.next("cus");
     const now = clock.now().toISOString();
     const preferences: Preferences = mergePreferences(DEFAULT_PREFERENCES, account.preferences);

@@ -58,6 +58,11 @@ export class ServiceError extends Error {
     readonly details: {
       readonly errors?: readonly { pointer: string; message: string }[];
       readonly retryAfterSeconds?: number;
+      /**
+       * A more specific problem the contract documents (`email_taken`, `insufficient_funds`): it becomes the problem's
+       * `type` and `code`, while the status still follows `code`. Snake case, stable once published.
+       */
+      readonly problem?: string;
     } = {},
     options?: { cause?: unknown },
   ) {

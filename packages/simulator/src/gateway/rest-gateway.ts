@@ -55,11 +55,12 @@ const PROBLEM = "application/problem+json";
 /** A problem+json response (RFC 9457) for a ServiceError. */
 export function problemResponse(error: ServiceError, instance: string, correlationId: string): GatewayResponse {
   const status = HTTP_STATUS[error.code];
+  const code = error.details.problem ?? error.code;
   const body = {
-    type: `https://ecom.dev/problems/${error.code}`,
+    type: `https://ecom.dev/problems/${code}`,
     title: TITLES[error.code],
     status,
-    code: error.code,
+    code,
     detail: error.message,
     instance,
     ...(error.details.errors ? { errors: error.details.errors } : {}),

@@ -34,7 +34,7 @@ export interface paths {
         put?: never;
         /**
          * End the caller's session
-         * @description Revokes the session the bearer token belongs to: its refresh token stops working at once and its access token is refused until it would have expired. With `allSessions` every session of the customer ends (sign out everywhere). Logging out twice is harmless.
+         * @description Revokes the session the bearer token belongs to: its refresh tokens stop working at once. Access tokens are self-contained JWTs checked without a lookup, so one already issued keeps working until it expires (at most 15 minutes); discard it on logout. With `allSessions` every session of the customer ends (sign out everywhere). Logging out twice is harmless.
          */
         post: operations["logout"];
         delete?: never;
@@ -232,7 +232,7 @@ export interface components {
             /** @description JWT (HS256) with claims `sub` (customer id), `role`, `iat` and `exp`. */
             accessToken: string;
             customerId: components["schemas"]["CustomerId"];
-            /** @description Seconds until the access token expires (one hour). */
+            /** @description Seconds until the access token expires (15 minutes of platform time). */
             expiresIn: number;
             /** @description Seconds until the refresh token expires (30 days). */
             refreshExpiresIn: number;
@@ -736,7 +736,7 @@ export interface operations {
                      *       "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXNfMDFKSDhaM1E0UjVTNlQ3VjhXOVgwWTFaMkUiLCJyb2xlIjoiY3VzdG9tZXIiLCJpYXQiOjE3Njg3NDI3MDAsImV4cCI6MTc2ODc0NjMwMH0.9Kls3K-to4f9AAtGuBeG1QmVMEMOJcfauRhRYhtBlFk",
                      *       "refreshToken": "rt_Q2v8nT4kLm9XwZ1pR7sYc3Hb6Jd0Ef5Ga-Uh_Ki2No",
                      *       "tokenType": "Bearer",
-                     *       "expiresIn": 3600,
+                     *       "expiresIn": 900,
                      *       "refreshExpiresIn": 2592000,
                      *       "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
                      *       "role": "customer"
@@ -823,7 +823,7 @@ export interface operations {
                      *         "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXNfMDFKSDhaM1E0UjVTNlQ3VjhXOVgwWTFaMkUiLCJyb2xlIjoiY3VzdG9tZXIiLCJpYXQiOjE3Njg3MzkyMjAsImV4cCI6MTc2ODc0MjgyMH0.antodkMWWbxo4ClLWEtmF_2qhK08b-5WRrmR1fw8aX4",
                      *         "refreshToken": "rt_PixwUZrXgx7bZnf3k8wZhmN-HN6cjNx3kOgcDy__dLM",
                      *         "tokenType": "Bearer",
-                     *         "expiresIn": 3600,
+                     *         "expiresIn": 900,
                      *         "refreshExpiresIn": 2592000,
                      *         "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
                      *         "role": "customer"

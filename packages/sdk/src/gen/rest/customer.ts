@@ -463,7 +463,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
           "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXNfMDFKSDhaM1E0UjVTNlQ3VjhXOVgwWTFaMkUiLCJyb2xlIjoiY3VzdG9tZXIiLCJpYXQiOjE3Njg3MzkyMjAsImV4cCI6MTc2ODc0MjgyMH0.antodkMWWbxo4ClLWEtmF_2qhK08b-5WRrmR1fw8aX4",
           "refreshToken": "rt_PixwUZrXgx7bZnf3k8wZhmN-HN6cjNx3kOgcDy__dLM",
           "tokenType": "Bearer",
-          "expiresIn": 3600,
+          "expiresIn": 900,
           "refreshExpiresIn": 2592000,
           "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
           "role": "customer"
@@ -598,7 +598,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
           "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXNfMDFKSDhaM1E0UjVTNlQ3VjhXOVgwWTFaMkUiLCJyb2xlIjoiY3VzdG9tZXIiLCJpYXQiOjE3Njg3NDI3MDAsImV4cCI6MTc2ODc0NjMwMH0.9Kls3K-to4f9AAtGuBeG1QmVMEMOJcfauRhRYhtBlFk",
           "refreshToken": "rt_Q2v8nT4kLm9XwZ1pR7sYc3Hb6Jd0Ef5Ga-Uh_Ki2No",
           "tokenType": "Bearer",
-          "expiresIn": 3600,
+          "expiresIn": 900,
           "refreshExpiresIn": 2592000,
           "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
           "role": "customer"
@@ -702,7 +702,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
             "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXNfMDFKSDhaM1E0UjVTNlQ3VjhXOVgwWTFaMkUiLCJyb2xlIjoiY3VzdG9tZXIiLCJpYXQiOjE3Njg3MzkyMjAsImV4cCI6MTc2ODc0MjgyMH0.antodkMWWbxo4ClLWEtmF_2qhK08b-5WRrmR1fw8aX4",
             "refreshToken": "rt_PixwUZrXgx7bZnf3k8wZhmN-HN6cjNx3kOgcDy__dLM",
             "tokenType": "Bearer",
-            "expiresIn": 3600,
+            "expiresIn": 900,
             "refreshExpiresIn": 2592000,
             "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
             "role": "customer"
