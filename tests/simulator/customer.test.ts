@@ -108,6 +108,7 @@ describe("registration and login", () => {
       body: { email: email.toUpperCase(), password: "another-password", firstName: "Ada", lastName: "Again" },
     });
     expect(again.response.status).toBe(409);
+    expect(again.error).toMatchObject({ type: "https://ecom.dev/problems/email_taken", code: "email_taken" });
   });
 
   it("answers a wrong password and an unknown email with the same 401, and publishes nothing", async () => {
@@ -121,6 +122,7 @@ describe("registration and login", () => {
     expect(wrong.response.status).toBe(401);
     expect(unknown.response.status).toBe(401);
     expect(wrong.error?.detail).toBe(unknown.error?.detail);
+    expect(wrong.error?.code).toBe("invalid_credentials");
     await platform.settle();
     expect(await platform.eventLog.lastSeq()).toBe(before);
   });
