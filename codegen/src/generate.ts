@@ -64,7 +64,7 @@ export async function generate(options: GenerateOptions): Promise<Map<string, st
       `validators/rest-${context}-params.ts`,
       provenanceHeader({
         generator: ajvVersion,
-        options: "JSON Schema 2020-12, allErrors, coerceTypes",
+        options: "JSON Schema 2020-12, allErrors, coerceTypes=array",
         sources: [source(file)],
       }),
       `// @ts-nocheck\n${validators.parameters}`,
@@ -127,7 +127,10 @@ export async function generate(options: GenerateOptions): Promise<Map<string, st
     emit(
       "rpc.ts",
       provenanceHeader({ generator: "ecom rpc-clients", sources: set.proto.map(source) }),
-      rpcIndexSource(findServices(protoFiles)),
+      rpcIndexSource(
+        findServices(protoFiles),
+        [...protoFiles.keys()].map((path) => path.replace(/\.ts$/, "")),
+      ),
     );
   }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));

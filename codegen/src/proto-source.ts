@@ -89,7 +89,7 @@ function packagePrefix(source: string): string | undefined {
 }
 
 /** The `rpc.ts` module: `createRpcClients(transport)` with one typed Connect client per proto service. */
-export function rpcIndexSource(services: readonly ProtoService[]): string {
+export function rpcIndexSource(services: readonly ProtoService[], modules: readonly string[]): string {
   const lines: string[] = [];
   lines.push('import { type Client, createClient, type Transport } from "@connectrpc/connect";');
   for (const service of services) {
@@ -108,7 +108,7 @@ export function rpcIndexSource(services: readonly ProtoService[]): string {
   for (const service of services) lines.push(`  readonly ${service.context}: Client<typeof ${service.exportName}>;`);
   lines.push("}");
   lines.push("");
-  for (const module of [...new Set(services.map((service) => service.module))]) {
+  for (const module of [...modules].sort()) {
     const namespace = module
       .split("/")
       .slice(1, 3)

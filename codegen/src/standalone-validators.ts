@@ -33,8 +33,11 @@ export interface StandaloneOptions {
   readonly allErrors?: boolean;
   /** The module the validators import ajv's runtime helpers from (`fullFormats`, `ucs2length`, `equal`). */
   readonly runtimeModule: string;
-  /** Coerce strings to the schema's type (query, path and header parameters arrive as strings). */
-  readonly coerceTypes?: boolean;
+  /**
+   * Coerce strings to the schema's type (query, path and header parameters arrive as strings); `"array"` also turns
+   * a single value into a one-item array where the schema wants an array (`?status=PAID`).
+   */
+  readonly coerceTypes?: boolean | "array";
 }
 
 /**

@@ -77,7 +77,7 @@ export function restValidatorSources(
     parameters: compileStandaloneValidators({
       dialect: "2020-12",
       documents,
-      coerceTypes: true,
+      coerceTypes: "array",
       targets: restParameterTargets(operations),
       runtimeModule: VALIDATOR_RUNTIME,
     }),

@@ -122,6 +122,13 @@ export async function runCheckout(options: CheckoutFlowOptions): Promise<Checkou
 
   progress("filling a cart");
   const cart = check("opening a cart", await client.cart.createCart({ body: {} }));
+  // An open cart may still hold what an earlier, failed checkout left in it: start from an empty one.
+  for (const item of cart.items) {
+    check(
+      "emptying the cart",
+      await client.cart.removeCartItem({ params: { path: { cartId: cart.cartId, itemId: item.itemId } } }),
+    );
+  }
   for (const line of lines) {
     check("adding an item", await client.cart.addCartItem({ params: { path: { cartId: cart.cartId } }, body: line }));
   }

@@ -1,13 +1,34 @@
 /** @ecom/services: the ecom bounded contexts, each its own store, rules and handlers. */
+import { cartContext } from "./cart/index.js";
 import { catalogContext } from "./catalog/index.js";
-import { customerContext } from "./customer/index.js";
 import { DEV_ADMIN, DEV_CUSTOMER } from "./customer/dev-accounts.js";
+import { customerContext } from "./customer/index.js";
+import { inventoryContext } from "./inventory/index.js";
+import { orderContext } from "./order/index.js";
+import { paymentContext } from "./payment/index.js";
 import type { AnyContextModule } from "./platform/index.js";
+import { promotionContext } from "./promotion/index.js";
 
 /** Every context the simulator runs, in the order they start. */
-export const allContexts: readonly AnyContextModule[] = [customerContext, catalogContext];
+export const allContexts: readonly AnyContextModule[] = [
+  customerContext,
+  catalogContext,
+  inventoryContext,
+  promotionContext,
+  paymentContext,
+  cartContext,
+  orderContext,
+];
 
-export { catalogContext, customerContext };
+export {
+  cartContext,
+  catalogContext,
+  customerContext,
+  inventoryContext,
+  orderContext,
+  paymentContext,
+  promotionContext,
+};
 
 /** The accounts a fresh store is seeded with, for local development (`ecom sim up` prints their tokens). */
 export const devAccounts = { admin: DEV_ADMIN, customer: DEV_CUSTOMER } as const;

@@ -16,6 +16,7 @@ import {
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
 import { EventLog } from "./event-log.js";
+import { initialStreamBody, serveEventStream } from "./event-streams.js";
 import { IdempotencyStore } from "./gateway/idempotency-store.js";
 import { readFetchRequest, readNodeRequest, toFetchResponse, writeNodeResponse } from "./gateway/node-adapter.js";
 import {
@@ -232,8 +233,18 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const handlers = new Map<string, RestHandlerTable>();
   for (const context of running)
     if (context.parts.rest) handlers.set(context.module.name, context.parts.rest as RestHandlerTable);
+  const router = new RestRouter();
+  /** The event-stream source of a GET request's operation, when a context serves it as one. */
+  const streamOf = (method: string, url: string) => {
+    if (method !== "GET") return undefined;
+    const routed = router.route(method, new URL(url, "http://gateway.invalid").pathname);
+    if (routed.kind !== "match") return undefined;
+    return running.find((context) => context.module.name === routed.match.context)?.parts.streams?.[
+      routed.match.operation.operationId
+    ];
+  };
   const restGateway = createRestGateway({
-    router: new RestRouter(),
+    router,
     handlers,
     tokens,
     idempotency: new IdempotencyStore(platformStore.db as never, () => clock.now()),
@@ -244,21 +255,22 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
   const settle = async () => {
     for (let round = 0; round < 1000; round++) {
+      const before = await eventLog.lastSeq();
       await Promise.all(running.map((context) => context.relay.idle()));
       for (const context of running) await context.relay.drain();
       await Promise.all(running.map((context) => context.dispatcher?.drain()));
-      const lastSeq = await eventLog.lastSeq();
+      await Promise.all(running.map((context) => context.parts.idle?.()));
+      for (const context of running) await context.relay.drain();
       const outboxes = await Promise.all(
         running.map((context) =>
           (context.store.db as Kysely<RuntimeTables>).selectFrom("_outbox").select("seq").limit(1).execute(),
         ),
       );
-      if (outboxes.every((rows) => rows.length === 0) && lastSeq === (await eventLog.lastSeq())) {
-        const busy = await Promise.all(
-          running.map(async (context) => (context.dispatcher ? caughtUp(context, eventLog) : true)),
-        );
-        if (busy.every(Boolean)) return;
-      }
+      if (outboxes.some((rows) => rows.length > 0) || (await eventLog.lastSeq()) !== before) continue;
+      const caught = await Promise.all(
+        running.map((context) => (context.dispatcher ? caughtUp(context, eventLog) : true)),
+      );
+      if (caught.every(Boolean)) return;
     }
     throw new Error("the platform did not settle: events keep producing events");
   };
@@ -281,6 +293,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
     const sim = await simRoutes.handle(request);
     if (sim) return sim;
+    const stream = streamOf(request.method, request.url);
+    if (stream) {
+      // In-process there is no connection to keep open: the answer is what a new subscriber is sent first.
+      const body = await initialStreamBody(eventLog, stream, request.headers["last-event-id"], clock.now());
+      return { status: 200, headers: { "content-type": "text/event-stream" }, body };
+    }
     return restGateway(request);
   };
 
@@ -288,6 +306,23 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   await settle();
   for (const context of running) await context.parts.start?.();
   for (const context of running) context.dispatcher?.kick();
+
+  // A running (unseeded) clock moves by itself, so what falls due (reservations, carts, flash sales) is looked at
+  // every second; a frozen clock moves only through advanceClock, which ticks itself.
+  let ticking = false;
+  const ticker = seeded
+    ? undefined
+    : setInterval(() => {
+        if (ticking) return;
+        ticking = true;
+        const now = clock.now();
+        Promise.all(running.map((context) => context.parts.tick?.(now)))
+          .catch((error) => log.error("tick failed", { error: String(error) }))
+          .finally(() => {
+            ticking = false;
+          });
+      }, 1_000);
+  ticker?.unref();
 
   const checkpoints = setInterval(() => {
     for (const context of running) context.store.checkpoint();
@@ -300,6 +335,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const nodeFallback = async (request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? "/";
     if (request.method === "GET" && url.startsWith("/_sim/events")) return simRoutes.streamEvents(request, response);
+    const stream = streamOf(request.method ?? "GET", url);
+    if (stream) return serveEventStream(request, response, { eventLog, source: stream, now: () => clock.now() });
     const gatewayRequest = await readNodeRequest(request);
     if (!gatewayRequest) {
       const problem = problemResponse(new ServiceError("validation", "The body is larger than 1 MiB."), url, "");
@@ -336,6 +373,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     settle,
     async close() {
       clearInterval(checkpoints);
+      if (ticker) clearInterval(ticker);
+      while (ticking) await new Promise((resolveTick) => setTimeout(resolveTick, 5));
       simRoutes.close();
       await server?.close();
       await settle().catch((error) => log.warn("closing before every event was delivered", { error: String(error) }));

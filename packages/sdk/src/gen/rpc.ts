@@ -31,6 +31,8 @@ export interface RpcClients {
 
 /** The messages, enums and service descriptors of ecom/catalog/v1/catalog_pb.proto. */
 export * as catalogV1 from "./proto/ecom/catalog/v1/catalog_pb.js";
+/** The messages, enums and service descriptors of ecom/common/v1/common_pb.proto. */
+export * as commonV1 from "./proto/ecom/common/v1/common_pb.js";
 /** The messages, enums and service descriptors of ecom/customer/v1/customer_pb.proto. */
 export * as customerV1 from "./proto/ecom/customer/v1/customer_pb.js";
 /** The messages, enums and service descriptors of ecom/inventory/v1/inventory_pb.proto. */

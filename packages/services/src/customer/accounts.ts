@@ -114,9 +114,13 @@ export function createAccounts(runtime: ContextRuntime<CustomerDatabase>) {
     const email = account.email.toLowerCase();
     const taken = await trx.selectFrom("customers").select("customer_id").where("email", "=", email).executeTakeFirst();
     if (taken)
-      throw new ServiceError("conflict", `${email} is already registered. Sign in with POST /auth/login, or use another email.`, {
-        problem: "email_taken",
-      });
+      throw new ServiceError(
+        "conflict",
+        `${email} is already registered. Sign in with POST /auth/login, or use another email.`,
+        {
+          problem: "email_taken",
+        },
+      );
     const customerId = ids.next("cus");
     const now = clock.now().toISOString();
     const preferences: Preferences = mergePreferences(DEFAULT_PREFERENCES, account.preferences);

@@ -3,7 +3,7 @@ import { migrations } from "./migrations.js";
 import { createReservations } from "./reservations.js";
 import { createRestHandlers } from "./rest-handlers.js";
 import { registerInventoryService } from "./rpc-service.js";
-import { loadSeedQuantities, type SeedQuantities } from "./seed-quantities.js";
+import { createSeedQuantities } from "./seed-quantities.js";
 import { createStockLedger } from "./stock-ledger.js";
 import type { InventoryDatabase } from "./store.js";
 import { createSubscriptions } from "./subscriptions.js";
@@ -21,15 +21,10 @@ export const inventoryContext = defineContext<InventoryDatabase>({
   create(runtime) {
     const ledger = createStockLedger(runtime);
     const reservations = createReservations(runtime, ledger);
-    let seedQuantities: Promise<SeedQuantities> | undefined;
-    const seeded = () => {
-      seedQuantities ??= loadSeedQuantities(runtime.log);
-      return seedQuantities;
-    };
     return {
       rest: createRestHandlers(runtime, ledger, reservations) as never,
       rpc: (router) => registerInventoryService(router, runtime, reservations),
-      subscriptions: createSubscriptions(runtime, ledger, seeded),
+      subscriptions: createSubscriptions(runtime, ledger, createSeedQuantities()),
       tick: async (now) => {
         await reservations.expireDue(now);
       },

@@ -11,14 +11,14 @@ import type { InventoryDatabase } from "./store.js";
 export function createSubscriptions(
   runtime: ContextRuntime<InventoryDatabase>,
   ledger: StockLedger,
-  seedQuantities: () => Promise<SeedQuantities>,
+  seedQuantities: SeedQuantities,
 ): NonNullable<ContextParts<InventoryDatabase>["subscriptions"]> {
   return {
     "ecommerce.catalog.product.created.v1": async (message, trx) => {
       const { productId, isbn } = message.payload.product;
       if (!(await ledger.createLevel(trx, productId))) return;
       // The event carries no quantity: a seeded book gets its opening stock as a recorded restock.
-      const quantity = (await seedQuantities())({ productId, isbn });
+      const quantity = seedQuantities({ productId, isbn });
       if (quantity <= 0) return;
       await ledger.adjust(
         trx,

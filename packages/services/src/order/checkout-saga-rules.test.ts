@@ -1,5 +1,6 @@
 import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
 import { describe, expect, it } from "vitest";
+import { mergeLines } from "./checkout-saga.js";
 import {
   CHECKOUT_STEPS,
   type CheckoutStepName,
@@ -13,18 +14,23 @@ import {
   type StepStatus,
   stateAfter,
 } from "./checkout-saga-rules.js";
-import { mergeLines } from "./checkout-saga.js";
 
 describe("the saga's next action", () => {
   const cases: [string, { given: { state: string; stockCommit: string | null }; want: SagaAction }][] = [
-    ["a new saga reserves stock", { given: { state: "STARTED", stockCommit: null }, want: { kind: "run", step: "reserve_stock" } }],
+    [
+      "a new saga reserves stock",
+      { given: { state: "STARTED", stockCommit: null }, want: { kind: "run", step: "reserve_stock" } },
+    ],
     [
       "a saga found reserving (a crash before the answer was recorded) reserves again",
       { given: { state: "RESERVING_STOCK", stockCommit: null }, want: { kind: "run", step: "reserve_stock" } },
     ],
     [
       "a saga found calculating calculates again",
-      { given: { state: "CALCULATING_DISCOUNT", stockCommit: null }, want: { kind: "run", step: "calculate_discount" } },
+      {
+        given: { state: "CALCULATING_DISCOUNT", stockCommit: null },
+        want: { kind: "run", step: "calculate_discount" },
+      },
     ],
     [
       "a saga found authorizing authorizes again (same idempotency key)",
@@ -38,13 +44,22 @@ describe("the saga's next action", () => {
       "a saga found capturing captures again",
       { given: { state: "CAPTURING_PAYMENT", stockCommit: null }, want: { kind: "run", step: "capture_payment" } },
     ],
-    ["a failing saga compensates", { given: { state: "COMPENSATING", stockCommit: null }, want: { kind: "compensate" } }],
+    [
+      "a failing saga compensates",
+      { given: { state: "COMPENSATING", stockCommit: null }, want: { kind: "compensate" } },
+    ],
     [
       "a completed saga whose stock is not committed commits it",
       { given: { state: "COMPLETED", stockCommit: "PENDING" }, want: { kind: "commit_stock" } },
     ],
-    ["a completed saga with committed stock is done", { given: { state: "COMPLETED", stockCommit: "COMMITTED" }, want: { kind: "none" } }],
-    ["a completed saga whose commit was refused is done", { given: { state: "COMPLETED", stockCommit: "FAILED" }, want: { kind: "none" } }],
+    [
+      "a completed saga with committed stock is done",
+      { given: { state: "COMPLETED", stockCommit: "COMMITTED" }, want: { kind: "none" } },
+    ],
+    [
+      "a completed saga whose commit was refused is done",
+      { given: { state: "COMPLETED", stockCommit: "FAILED" }, want: { kind: "none" } },
+    ],
     ["a failed saga is done", { given: { state: "FAILED", stockCommit: null }, want: { kind: "none" } }],
     ["an unknown state does nothing", { given: { state: "PAUSED", stockCommit: null }, want: { kind: "none" } }],
   ];
@@ -95,7 +110,11 @@ describe("the compensations a failing saga owes", () => {
     [
       "a failed discount releases the stock",
       {
-        given: { steps: { ...succeeded("reserve_stock"), calculate_discount: "FAILED" }, orderStatus: undefined, ...ids },
+        given: {
+          steps: { ...succeeded("reserve_stock"), calculate_discount: "FAILED" },
+          orderStatus: undefined,
+          ...ids,
+        },
         want: ["release_stock"],
       },
     ],
@@ -152,7 +171,10 @@ describe("the compensations a failing saga owes", () => {
     ],
     [
       "an UNAVAILABLE reservation id is never released",
-      { given: { steps: { reserve_stock: "FAILED" }, orderStatus: undefined, paymentId: null, reservationId: "rsv_1" }, want: [] },
+      {
+        given: { steps: { reserve_stock: "FAILED" }, orderStatus: undefined, paymentId: null, reservationId: "rsv_1" },
+        want: [],
+      },
     ],
   ];
   it.each(cases)("%s", (_name, { given, want }) => {

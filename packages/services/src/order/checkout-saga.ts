@@ -155,6 +155,18 @@ export class CheckoutSaga {
     }).catch((error: unknown) => this.#interrupted(checkoutId, error));
   }
 
+  /**
+   * Resolves when no saga run is queued or under way in this process (scheduled re-drives after an outage are not
+   * waited for). The subscription kicks a run after its transaction commits, so a few event-loop turns pass first.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#locks.size === 0 && this.#queued.size === 0) return;
+      await Promise.allSettled([...this.#locks.values()]);
+    }
+  }
+
   /** Resume every saga that has not ended, and every paid order whose stock is still to be committed. */
   async resumeAll(): Promise<number> {
     const unfinished = await this.#runtime.db
@@ -728,7 +740,11 @@ export class CheckoutSaga {
           orderCreatedPayload(record!),
           { partitionKey: current.order_id, correlationId: current.correlation_id, causationId: current.last_event_id },
         );
-        await trx.updateTable("orders").set({ created_event_id: eventId }).where("order_id", "=", current.order_id).execute();
+        await trx
+          .updateTable("orders")
+          .set({ created_event_id: eventId })
+          .where("order_id", "=", current.order_id)
+          .execute();
         return { last_event_id: eventId };
       },
     };
@@ -857,7 +873,11 @@ export class CheckoutSaga {
             compensations: compensationsOf(checkout),
             failedAt: now,
           },
-          { partitionKey: checkout.checkout_id, correlationId: checkout.correlation_id, causationId: checkout.last_event_id },
+          {
+            partitionKey: checkout.checkout_id,
+            correlationId: checkout.correlation_id,
+            causationId: checkout.last_event_id,
+          },
         );
         return { last_event_id: eventId };
       });

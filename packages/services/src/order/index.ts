@@ -23,6 +23,7 @@ export function createOrderContext(options: OrderContextOptions = {}) {
       return {
         rest: createRestHandlers(runtime, saga, { createOrderWaitMs: options.createOrderWaitMs ?? 3_000 }) as never,
         subscriptions: createSubscriptions(runtime, saga),
+        idle: () => saga.idle(),
         async start() {
           // Every start: sagas a crash or a shutdown left unfinished are driven on to their end, in the background.
           const resumed = await saga.resumeAll();

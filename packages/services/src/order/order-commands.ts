@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
-import { type ContextRuntime, fail, type Principal, ServiceError } from "../platform/index.js";
+import { type ContextRuntime, fail, type Principal, type ServiceError } from "../platform/index.js";
 import type { CheckoutSaga } from "./checkout-saga.js";
 import { isTerminal } from "./checkout-saga-rules.js";
 import { type Actor, advanceOrderRow, cancelOrderRow, loadOrderRecord, recordStatusChange } from "./order-records.js";
@@ -76,13 +76,19 @@ export async function cancelOrder(
 ): Promise<OrderRecord> {
   const first = await visibleOrder(runtime, input.orderId, input.principal);
   // A running saga holds its checkout's lock until it ends; answer now rather than wait for it.
-  const early = planCancel(first.order.status, input.principal.role, await sagaRunning(runtime, first.order.checkout_id));
-  if (early.kind === "conflict") throw fail.conflict(`Order ${first.order.order_id} cannot be canceled: ${early.message}.`);
+  const early = planCancel(
+    first.order.status,
+    input.principal.role,
+    await sagaRunning(runtime, first.order.checkout_id),
+  );
+  if (early.kind === "conflict")
+    throw fail.conflict(`Order ${first.order.order_id} cannot be canceled: ${early.message}.`);
   return saga.withLock(first.order.checkout_id, async () => {
     const { order } = await visibleOrder(runtime, input.orderId, input.principal);
     const plan = planCancel(order.status, input.principal.role, await sagaRunning(runtime, order.checkout_id));
     if (plan.kind === "unchanged") return (await loadOrderRecord(runtime.db, order.order_id))!;
-    if (plan.kind === "forbidden") throw fail.forbidden(`Order ${order.order_id} is PAID; ask support to cancel it with a refund.`);
+    if (plan.kind === "forbidden")
+      throw fail.forbidden(`Order ${order.order_id} is PAID; ask support to cancel it with a refund.`);
     if (plan.kind === "conflict") throw fail.conflict(`Order ${order.order_id} cannot be canceled: ${plan.message}.`);
 
     let refund: CancellationSnapshot["refund"];

@@ -166,10 +166,7 @@ export function orderResource(record: OrderRecord): OrderResource {
 }
 
 /** A line of the order list. */
-export function orderSummary(
-  order: Selectable<OrdersTable>,
-  itemCount: number,
-): OrderSummaryResource {
+export function orderSummary(order: Selectable<OrdersTable>, itemCount: number): OrderSummaryResource {
   return {
     orderId: order.order_id,
     customerId: order.customer_id,
@@ -261,7 +258,10 @@ export function orderCreatedPayload(record: OrderRecord): MessagePayloads["ecomm
 }
 
 /** The payload of order.paid. */
-export function orderPaidPayload(record: OrderRecord, paidAt: string): MessagePayloads["ecommerce.order.order.paid.v1"] {
+export function orderPaidPayload(
+  record: OrderRecord,
+  paidAt: string,
+): MessagePayloads["ecommerce.order.order.paid.v1"] {
   const { order } = record;
   return {
     orderId: order.order_id,

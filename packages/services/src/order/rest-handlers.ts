@@ -126,7 +126,8 @@ export function createRestHandlers(
             if (remaining > 0 && (await saga.waitForChange(checkoutId, remaining))) continue;
             throw fail.notFound(`checkout ${checkoutId}`);
           }
-          if (who.role !== "admin" && checkout.customer_id !== who.customerId) throw fail.notFound(`checkout ${checkoutId}`);
+          if (who.role !== "admin" && checkout.customer_id !== who.customerId)
+            throw fail.notFound(`checkout ${checkoutId}`);
           const terminal = isTerminal(checkout.state);
           if (!terminal && remaining > 0) {
             await saga.waitForChange(checkoutId, remaining);
@@ -142,11 +143,17 @@ export function createRestHandlers(
             );
           }
           if (record) return claimed(record);
-          const steps = await db.selectFrom("checkout_steps").selectAll().where("checkout_id", "=", checkoutId).execute();
+          const steps = await db
+            .selectFrom("checkout_steps")
+            .selectAll()
+            .where("checkout_id", "=", checkoutId)
+            .execute();
           return {
             status: 202 as const,
             body: checkoutResource(checkout, steps),
             headers: { location: `/checkouts/${checkoutId}`, "retry-after": "1" },
+            // The contract: a 202 is not stored against the Idempotency-Key; the retry gets the final answer.
+            replayable: false,
           };
         }
       }),
@@ -161,7 +168,11 @@ export function createRestHandlers(
       if (!checkout || (who.role !== "admin" && checkout.customer_id !== who.customerId)) {
         throw fail.notFound(`checkout ${path.checkoutId}`);
       }
-      const steps = await db.selectFrom("checkout_steps").selectAll().where("checkout_id", "=", path.checkoutId).execute();
+      const steps = await db
+        .selectFrom("checkout_steps")
+        .selectAll()
+        .where("checkout_id", "=", path.checkoutId)
+        .execute();
       return { status: 200, body: checkoutResource(checkout, steps) };
     },
 

@@ -123,7 +123,13 @@ export interface ShipmentSnapshot {
 
 /** An order's cancellation (contracts/openapi/order.yaml#/components/schemas/Cancellation). */
 export interface CancellationSnapshot {
-  readonly reason: "customer_request" | "payment_failed" | "out_of_stock" | "fraud_suspected" | "duplicate_order" | "other";
+  readonly reason:
+    | "customer_request"
+    | "payment_failed"
+    | "out_of_stock"
+    | "fraud_suspected"
+    | "duplicate_order"
+    | "other";
   readonly note?: string;
   readonly canceledBy: { readonly kind: "customer" | "admin" | "system"; readonly customerId?: string };
   readonly previousStatus: "PENDING" | "PAID";

@@ -1,6 +1,6 @@
 import type { ContextParts, ContextRuntime } from "../platform/index.js";
-import { CHECKOUT_STEPS, isTerminal } from "./checkout-saga-rules.js";
 import type { CheckoutSaga } from "./checkout-saga.js";
+import { CHECKOUT_STEPS, isTerminal } from "./checkout-saga-rules.js";
 import { advanceOrderRow, cancelOrderRow, type FulfilmentFacts } from "./order-records.js";
 import { type FulfilmentTarget, planStatusChange } from "./order-status.js";
 import type { CancellationSnapshot, CheckoutLine, OrderDatabase } from "./store.js";
@@ -152,7 +152,7 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subsc
         .where("payment_id", "=", refund.paymentId)
         .executeTakeFirst();
       // A refund of a delivered order (a return) leaves it DELIVERED; only a paid, unshipped order is canceled.
-      if (!order || order.status !== "PAID") return;
+      if (order?.status !== "PAID") return;
       await cancelOrderRow(trx, runtime, order.order_id, {
         expectedStatus: "PAID",
         cancellation: {

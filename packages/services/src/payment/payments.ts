@@ -220,10 +220,8 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
   const unavailable = (what: string) =>
     new PaymentError(
       "unavailable",
-      `${what}: the payment processor is unavailable; retry with the same idempotency key.`,
-      {
-        retryAfterSeconds: processor.retryAfterSeconds,
-      },
+      `${what} could not be made: the payment processor is unavailable. Retry the same request later.`,
+      { retryAfterSeconds: processor.retryAfterSeconds },
     );
 
   const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
@@ -607,13 +605,15 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
       return row;
     },
 
-    authorize(input) {
+    async authorize(input) {
       requirePositive(input.amount, "/amount");
       const scopeKey = `authorize:${input.idempotencyKey}`;
       const requestHash = hashOf({
         orderId: input.orderId,
         checkoutId: input.checkoutId ?? null,
-        amount: input.amount,
+        // Spelled out, so the order of the fields a client sent cannot change the hash.
+        amount: input.amount.amount,
+        currency: input.amount.currency,
         paymentToken: input.paymentToken,
       });
       // One at a time per key: a concurrent repeat waits for the first call's outcome instead of asking again.
@@ -702,6 +702,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         const outcome = await processor.call((target) =>
           target.authorize({
             reference: pending.charge_id,
+            paymentId: payment.payment_id,
             amount: { amount: payment.amount, currency: payment.currency },
             card,
           }),
@@ -768,6 +769,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         const outcome = await processor.call((target) =>
           target.capture({
             reference: pending.charge_id,
+            paymentId: payment.payment_id,
             authorization: authorization?.processor_reference ?? "",
             amount: { amount: pending.amount, currency: pending.currency },
             card,
@@ -803,6 +805,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         const outcome = await processor.call((target) =>
           target.void({
             reference: pending.charge_id,
+            paymentId: payment.payment_id,
             authorization: authorization?.processor_reference ?? "",
             amount: { amount: payment.amount, currency: payment.currency },
             card,
@@ -819,7 +822,12 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
 
     refund(input) {
       const scopeKey = `refund:${input.idempotencyKey}`;
-      const requestHash = hashOf({ paymentId: input.paymentId, amount: input.amount, reason: input.reason });
+      const requestHash = hashOf({
+        paymentId: input.paymentId,
+        amount: input.amount.amount,
+        currency: input.amount.currency,
+        reason: input.reason,
+      });
       return locks.run(input.paymentId, async () => {
         const claimed = await claimedKey(scopeKey);
         let refund: RefundRow;
@@ -910,6 +918,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         const outcome = await processor.call((target) =>
           target.refund({
             reference: pending.refund_id,
+            paymentId: payment.payment_id,
             capture: capture?.processor_reference ?? "",
             amount: { amount: pending.amount, currency: pending.currency },
             card,

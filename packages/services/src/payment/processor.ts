@@ -39,6 +39,8 @@ export type ProcessorAnswer =
 export interface ProcessorRequest {
   /** Our charge or refund id: asking twice with one reference is answered once, so a retry never charges twice. */
   readonly reference: string;
+  /** Metadata the processor echoes in its webhooks (`data.paymentId`). */
+  readonly paymentId: string;
   readonly amount: ProcessorMoney;
   readonly card: ProcessorCard;
 }

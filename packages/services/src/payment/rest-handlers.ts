@@ -24,6 +24,15 @@ const SERVICE_CODE: Readonly<Record<PaymentErrorKind, ServiceErrorCode>> = {
   unavailable: "unavailable",
 };
 
+/** The specific problem types contracts/openapi/payment.yaml documents, by failure kind. */
+const PROBLEM: Partial<Readonly<Record<PaymentErrorKind, string>>> = {
+  state_conflict: "payment_state_conflict",
+  exceeds_refundable: "refund_exceeds_captured",
+  currency_mismatch: "currency_mismatch",
+  invalid_card_number: "invalid_card_number",
+  expired_card: "expired_card",
+};
+
 /** Run a payment operation, turning its expected failures into the problems the contract documents. */
 async function answering<TValue>(operation: () => Promise<TValue>): Promise<TValue> {
   try {
@@ -31,7 +40,9 @@ async function answering<TValue>(operation: () => Promise<TValue>): Promise<TVal
   } catch (error) {
     if (!isPaymentError(error)) throw error;
     const { pointer, retryAfterSeconds } = error.details;
+    const problem = PROBLEM[error.kind];
     throw new ServiceError(SERVICE_CODE[error.kind], error.message, {
+      ...(problem === undefined ? {} : { problem }),
       ...(pointer === undefined ? {} : { errors: [{ pointer, message: error.message }] }),
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     });
@@ -102,7 +113,11 @@ export function createRestHandlers(
       );
       if (body.capture && payment.status === "AUTHORIZED") {
         // The authorization stands even if the capture cannot be made now: POST /capture retries it.
-        payment = await payments.capture(payment.payment_id, undefined).catch(() => payment);
+        const authorized = payment;
+        payment = await payments.capture(authorized.payment_id, undefined).catch((error: unknown) => {
+          if (isPaymentError(error)) return authorized;
+          throw error;
+        });
       }
       return {
         status: 201,
@@ -148,7 +163,9 @@ export function createRestHandlers(
       // The gateway hands over the parsed body; re-serialised it is the bytes a compact JSON sender signed.
       const verified = verifyWebhook(secret, headers, JSON.stringify(body), { now: clock.now() });
       if (verified.error) {
-        throw new ServiceError("unauthenticated", `The webhook signature is not valid: ${verified.error.message}.`);
+        throw new ServiceError("unauthenticated", `The webhook signature is not valid: ${verified.error.message}.`, {
+          problem: "invalid_webhook_signature",
+        });
       }
       if (body.id !== headers["webhook-id"]) throw fail.validation("/id", "must equal the webhook-id header");
       const { duplicate } = await answering(() => payments.applyWebhook(body as ProcessorEvent));

@@ -1,5 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import type { MessageOf, MessageType } from "@ecom/sdk";
+import type { EcomMessage, MessageOf, MessageType } from "@ecom/sdk";
 import type { Migration, Transaction } from "kysely";
 import type { ContextRuntime, Principal } from "./ports.js";
 
@@ -21,6 +21,11 @@ export interface RestResult<TStatus extends number = number, TBody = unknown> {
   readonly status: TStatus;
   readonly body?: TBody;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * False for an answer that must not be replayed for the same Idempotency-Key because it describes work still
+   * under way (a 202 the client is meant to retry for the final answer). Default true.
+   */
+  readonly replayable?: boolean;
 }
 
 type JsonContent<T> = T extends { content: { "application/json": infer TBody } } ? TBody : never;
@@ -57,16 +62,39 @@ export type MessageHandler<TDatabase, TType extends MessageType> = (
   trx: Transaction<TDatabase>,
 ) => Promise<void>;
 
+/**
+ * A Server-Sent Events operation of a context's contract (`text/event-stream`) fed from the event log: the runtime
+ * sends `initial` frames for a new subscriber, then one `frame` per new event of `types`.
+ */
+export interface EventStreamSource {
+  /** The event types the stream is made of. */
+  readonly types: readonly MessageType[];
+  /** Frames for a new subscriber, from the history of `types` (oldest first) and its `Last-Event-ID`. */
+  initial(
+    history: readonly EcomMessage[],
+    options: { readonly lastEventId?: string | undefined; readonly now: Date },
+  ): string[];
+  /** The frame for one new event, or undefined to send nothing. */
+  frame(message: EcomMessage): string | undefined;
+}
+
 /** What a context contributes to the running platform. Every part is optional. */
 export interface ContextParts<TDatabase> {
   /** REST handlers by operationId (untyped here; build them with {@link RestHandlers} of the context's operations). */
   readonly rest?: Readonly<Record<string, (request: RestRequest<never, never, never>) => Promise<RestResult>>>;
+  /** Its Server-Sent Events operations, by operationId. */
+  readonly streams?: Readonly<Record<string, EventStreamSource>>;
   /** Registers the context's Connect services. */
   readonly rpc?: (router: ConnectRouter) => void;
   /** Handlers of the events it subscribes to and the commands it handles (contexts.yaml says which). */
   readonly subscriptions?: { readonly [TType in MessageType]?: MessageHandler<TDatabase, TType> };
   /** Called once every context is up: resume unfinished work (sagas). */
   readonly start?: () => Promise<void>;
+  /**
+   * Resolves when the context's own background work (a saga run, say; not event delivery, which the runtime tracks)
+   * is done, so `settle()` can wait for it.
+   */
+  readonly idle?: () => Promise<void>;
   /** Called after the clock moves: expire what is due. */
   readonly tick?: (now: Date) => Promise<void>;
   /** Called on the first start with an empty store: load seed data. */

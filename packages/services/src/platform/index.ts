@@ -4,6 +4,7 @@ export {
   type ContextModule,
   type ContextParts,
   defineContext,
+  type EventStreamSource,
   type MessageHandler,
   type OperationHandler,
   type RestHandlers,

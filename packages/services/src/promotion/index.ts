@@ -1,5 +1,6 @@
 import { defineContext } from "../platform/index.js";
 import { announceFlashSales } from "./flash-sale-schedule.js";
+import { FLASH_SALE_EVENT_TYPES, initialFrames, isFlashSaleEvent, toSseFrame } from "./flash-sale-stream.js";
 import { migrations } from "./migrations.js";
 import { createPromotionRestHandlers } from "./rest-handlers.js";
 import { registerPromotionService } from "./rpc-service.js";
@@ -22,7 +23,7 @@ export type { PromotionDatabase } from "./store.js";
 /**
  * The promotion context: promotions, coupons and flash sales; `POST /promotions/quote` and the CalculateDiscount
  * RPC price baskets with one set of rules; order.paid redeems, order.canceled gives back. `GET /sse/flash-sales`
- * is served by the simulator from the event log with the functions of flash-sale-stream.ts.
+ * is an event stream the runtime feeds from the log with the functions of flash-sale-stream.ts.
  */
 export const promotionContext = defineContext<PromotionDatabase>({
   name: "promotion",
@@ -31,6 +32,13 @@ export const promotionContext = defineContext<PromotionDatabase>({
     return {
       rest: createPromotionRestHandlers(runtime) as never,
       rpc: (router) => registerPromotionService(router, runtime),
+      streams: {
+        streamFlashSales: {
+          types: FLASH_SALE_EVENT_TYPES,
+          initial: (history, options) => initialFrames(history as never, options),
+          frame: (message) => (isFlashSaleEvent(message) ? toSseFrame(message as never) : undefined),
+        },
+      },
       subscriptions: createPromotionSubscriptions(runtime),
       seed: () => seedCoupons(runtime),
       // A restart may have missed a window's edge: announce what is due.

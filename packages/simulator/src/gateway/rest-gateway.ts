@@ -177,6 +177,7 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
       return { ...claim.response, headers: { ...claim.response.headers, "idempotent-replayed": "true" } };
 
     let response: GatewayResponse;
+    let replayable = true;
     try {
       const result = await handler({
         path: parts.path,
@@ -186,6 +187,7 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
         principal,
         correlationId,
       } as never);
+      replayable = result.replayable ?? true;
       response = {
         status: result.status,
         headers: {
@@ -222,7 +224,7 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
 
     if (claim?.kind === "fresh") {
       // A 5xx changed nothing the client can rely on, so the key stays free for the retry.
-      if (response.status >= 500) claim.abandon();
+      if (response.status >= 500 || !replayable) claim.abandon();
       else await claim.complete(response as StoredResponse);
     }
     return response;

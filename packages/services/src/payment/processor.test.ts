@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import type { FaultSwitches } from "../platform/index.js";
+import type { CardOutcome } from "./cards.js";
+import { createSimulatedProcessor, isProcessorError, type ProcessorAnswer } from "./processor.js";
+
+function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:00.000Z") {
+  const switches: FaultSwitches = {
+    paymentProcessorDown: false,
+    paymentProcessorLatencyMs: 0,
+    inventoryDown: false,
+    ...faults,
+  };
+  let draw = 0;
+  return {
+    switches,
+    processor: createSimulatedProcessor({
+      faults: switches,
+      clock: { now: () => new Date(now) },
+      random: () => (draw++ % 16) / 16,
+    }),
+  };
+}
+
+const request = (outcome: CardOutcome, reference = "chg_1", expYear = 2030) => ({
+  reference,
+  paymentId: "pay_1",
+  amount: { amount: 8778, currency: "USD" },
+  card: { brand: "visa" as const, last4: "4242", expMonth: 12, expYear, outcome },
+});
+
+describe("the simulated processor", () => {
+  const cases: [string, { given: CardOutcome; head?: number; want: Partial<ProcessorAnswer> | "processor_error" }][] = [
+    ["approves an ordinary card", { given: "approve", want: { status: "succeeded" } }],
+    [
+      "declines the declining test card",
+      { given: "card_declined", want: { status: "declined", code: "card_declined" } },
+    ],
+    [
+      "declines the test card without funds",
+      { given: "insufficient_funds", want: { status: "declined", code: "insufficient_funds" } },
+    ],
+    [
+      "declines a card that expired since it was tokenized",
+      { given: "approve", head: 2025, want: { status: "declined", code: "expired_card" } },
+    ],
+    [
+      "fails with its own error for the processor-error test card",
+      { given: "processor_error", want: "processor_error" },
+    ],
+  ];
+  it.each(cases)("%s", async (_name, { given, head, want }) => {
+    const { processor } = simulated();
+    const answer = await processor.authorize(request(given, "chg_1", head)).catch((error: unknown) => error);
+    if (want === "processor_error") {
+      expect(isProcessorError(answer) && answer.code).toBe("processor_error");
+    } else {
+      expect(answer).toMatchObject(want);
+      expect((answer as ProcessorAnswer).processorReference).toMatch(/^ch_sim_[0-9a-f]{12}$/);
+    }
+  });
+
+  it("answers a reference it has answered before with the same answer, as a processor's idempotency keys do", async () => {
+    const { processor } = simulated();
+    const first = await processor.authorize(request("approve", "chg_same"));
+    const again = await processor.authorize(request("approve", "chg_same"));
+    const other = await processor.authorize(request("approve", "chg_other"));
+    expect(again).toEqual(first);
+    expect(other.processorReference).not.toBe(first.processorReference);
+  });
+
+  it("answers nothing while the outage switch is on, and answers again once it is off", async () => {
+    const { processor, switches } = simulated({ paymentProcessorDown: true });
+    const refused = await processor
+      .capture({ ...request("approve"), authorization: "ch_sim_1" })
+      .catch((error: unknown) => error);
+    expect(isProcessorError(refused) && refused.code).toBe("processor_unavailable");
+    switches.paymentProcessorDown = false;
+    expect(await processor.capture({ ...request("approve"), authorization: "ch_sim_1" })).toMatchObject({
+      status: "succeeded",
+    });
+  });
+
+  it("takes the injected latency in real time before it answers", async () => {
+    const { processor } = simulated({ paymentProcessorLatencyMs: 40 });
+    const started = performance.now();
+    await processor.refund({ ...request("approve"), capture: "cp_sim_1" });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+  });
+});

@@ -1,0 +1,1243 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createClient, type EcomClient, type MessagePayloads, type MessageType } from "@ecom/sdk";
+import { catalogV1, customerV1, inventoryV1, paymentV1, promotionV1 } from "@ecom/sdk/rpc";
+import { defineContext, type TokenService } from "@ecom/services/platform";
+import { createPlatform, type Platform } from "@ecom/simulator";
+import { afterEach, describe, expect, it } from "vitest";
+import { createOrderContext } from "../../packages/services/src/order/index.js";
+
+/**
+ * The order context and its Checkout Saga against test-only fakes of the contexts it depends on: inventory,
+ * payment, promotion, catalog and customer serve their RPCs from an in-memory "world" that outlives a platform (as
+ * their own databases would), and can be told to decline, run out of stock, be unavailable or block mid-call; a
+ * fake cart publishes cart.checked_out through its outbox and a fake fulfilment publishes shipment events.
+ */
+
+const quiet = { info() {}, warn() {}, error: (message: string, fields?: unknown) => console.error(message, fields) };
+
+const ALICE = "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E";
+const BOB = "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2H";
+const ADMIN = "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z3M";
+const ADDRESSES: Record<string, { owner: string; city: string }> = {
+  adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2F: { owner: ALICE, city: "New York" },
+  adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G: { owner: BOB, city: "Boston" },
+};
+const ALICE_ADDRESS = "adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2F";
+const BOB_ADDRESS = "adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G";
+const C_BOOK = {
+  id: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
+  isbn: "9780131103627",
+  title: "The C Programming Language",
+  price: 4599,
+};
+const CLRS = {
+  id: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z3T",
+  isbn: "9780262033848",
+  title: "Introduction to Algorithms",
+  price: 9999,
+};
+const PRODUCTS = [C_BOOK, CLRS];
+const WELCOME10 = "prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J";
+const GOOD_CARD = "tok_visa_4242";
+const DECLINED_CARD = "tok_declined_0002";
+
+type Method =
+  | "reserveStock"
+  | "releaseStock"
+  | "commitStock"
+  | "calculateDiscount"
+  | "batchGetProducts"
+  | "getAddress"
+  | "authorize"
+  | "capture"
+  | "void"
+  | "refund";
+
+interface Reservation {
+  reservationId: string;
+  checkoutId: string;
+  status: inventoryV1.ReservationStatus;
+  items: { productId: string; quantity: number }[];
+  shortages: { productId: string; requestedQuantity: number; availableQuantity: number }[];
+  expiresAt: Date;
+  orderId?: string;
+}
+
+interface Payment {
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  status: paymentV1.PaymentStatus;
+  failure?: { code: paymentV1.PaymentFailureCode; message: string; retryable: boolean };
+}
+
+/** What the fake dependencies hold and how they are scripted; it survives a platform restart. */
+class World {
+  readonly stock = new Map<string, number>(PRODUCTS.map((product) => [product.id, 10]));
+  readonly reservations = new Map<string, Reservation>();
+  readonly payments = new Map<string, Payment>();
+  readonly paymentByKey = new Map<string, string>();
+  readonly refunds = new Map<string, { refundId: string; paymentId: string; amount: number }>();
+  readonly calls: Method[] = [];
+  /** Real side effects, counted once each: what must never be duplicated. */
+  readonly effects = { authorizations: 0, captures: 0, voids: 0, commits: 0, releases: 0, reservations: 0 };
+  /** The next N calls of a method answer Unavailable. */
+  readonly unavailable = new Map<Method, number>();
+  refuseCapture = false;
+  #block: { method: Method; entered: () => void; gate: Promise<void> } | undefined;
+
+  /** Make the next call of `method` do its work, then hang until released (ok: answer; not ok: Unavailable). */
+  block(method: Method): { entered: Promise<void>; release: (answer: boolean) => void } {
+    let entered!: () => void;
+    const enteredPromise = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release!: (answer: boolean) => void;
+    const gate = new Promise<void>((resolve, reject) => {
+      release = (answer) => (answer ? resolve() : reject(new ConnectError("the process died", Code.Unavailable)));
+    });
+    gate.catch(() => {});
+    this.#block = { method, entered, gate };
+    return {
+      entered: enteredPromise,
+      release: (answer) => {
+        this.#block = undefined;
+        release(answer);
+      },
+    };
+  }
+
+  async enter(method: Method): Promise<void> {
+    this.calls.push(method);
+    const failures = this.unavailable.get(method) ?? 0;
+    if (failures > 0) {
+      this.unavailable.set(method, failures - 1);
+      throw new ConnectError(`${method} is down (scripted)`, Code.Unavailable);
+    }
+  }
+
+  async hold(method: Method): Promise<void> {
+    const block = this.#block;
+    if (block?.method !== method) return;
+    block.entered();
+    await block.gate;
+  }
+
+  count(method: Method): number {
+    return this.calls.filter((call) => call === method).length;
+  }
+}
+
+interface Handles {
+  tokens?: TokenService;
+  publishCheckout?: (payload: MessagePayloads["ecommerce.cart.cart.checked_out.v1"]) => Promise<void>;
+  publish?: <TType extends MessageType>(
+    type: TType,
+    payload: MessagePayloads[TType],
+    correlationId: string,
+  ) => Promise<void>;
+  newId?: (prefix: string) => string;
+  outcomes: { type: string; checkoutId: string }[];
+}
+
+type NoTables = Record<string, never>;
+
+/** The fake contexts over `world`, and handles to drive them. */
+function fakes(world: World) {
+  const handles: Handles = { outcomes: [] };
+
+  const cart = defineContext<NoTables>({
+    name: "cart",
+    migrations: {},
+    create(runtime) {
+      handles.newId = (prefix) => runtime.ids.next(prefix);
+      handles.publishCheckout = (payload) =>
+        runtime.db.transaction().execute((trx) =>
+          runtime.outbox
+            .publish(trx, "ecommerce.cart.cart.checked_out.v1", payload, {
+              partitionKey: payload.cartId,
+              correlationId: payload.checkoutId,
+            })
+            .then(() => undefined),
+        );
+      return {
+        subscriptions: {
+          "ecommerce.order.checkout.completed.v1": async (message) => {
+            handles.outcomes.push({ type: "completed", checkoutId: message.payload.checkoutId });
+          },
+          "ecommerce.order.checkout.failed.v1": async (message) => {
+            handles.outcomes.push({ type: "failed", checkoutId: message.payload.checkoutId });
+          },
+        },
+      };
+    },
+  });
+
+  const fulfilment = defineContext<NoTables>({
+    name: "fulfilment",
+    migrations: {},
+    create(runtime) {
+      handles.publish = (type, payload, correlationId) =>
+        runtime.db
+          .transaction()
+          .execute((trx) =>
+            runtime.outbox.publish(trx, type, payload, { partitionKey: "p", correlationId }).then(() => undefined),
+          );
+      return {};
+    },
+  });
+
+  const customer = defineContext<NoTables>({
+    name: "customer",
+    migrations: {},
+    create(runtime) {
+      handles.tokens = runtime.tokens;
+      return {
+        rpc(router) {
+          router.service(customerV1.CustomerService, {
+            async getAddress(request) {
+              await world.enter("getAddress");
+              const address = ADDRESSES[request.addressId];
+              if (!address || address.owner !== request.customerId) {
+                throw new ConnectError(`no address ${request.addressId}`, Code.NotFound);
+              }
+              return {
+                address: {
+                  name: "Ada Lovelace",
+                  line1: "350 Fifth Avenue",
+                  line2: "Suite 2100",
+                  city: address.city,
+                  region: "NY",
+                  postalCode: "10118",
+                  country: "US",
+                },
+              };
+            },
+          });
+        },
+      };
+    },
+  });
+
+  const catalog = defineContext<NoTables>({
+    name: "catalog",
+    migrations: {},
+    create() {
+      return {
+        rpc(router) {
+          router.service(catalogV1.CatalogService, {
+            async batchGetProducts(request) {
+              await world.enter("batchGetProducts");
+              const found = PRODUCTS.filter((product) => request.productIds.includes(product.id));
+              return {
+                products: found.map((product) => ({
+                  id: product.id,
+                  isbn: product.isbn,
+                  title: product.title,
+                  categoryIds: ["cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B"],
+                  price: { amountMinor: BigInt(product.price), currency: "USD" },
+                  status: catalogV1.ProductStatus.ACTIVE,
+                })),
+                missingProductIds: request.productIds.filter((id) => !found.some((product) => product.id === id)),
+              };
+            },
+          });
+        },
+      };
+    },
+  });
+
+  const promotion = defineContext<NoTables>({
+    name: "promotion",
+    migrations: {},
+    create() {
+      return {
+        rpc(router) {
+          router.service(promotionV1.PromotionService, {
+            async calculateDiscount(request) {
+              await world.enter("calculateDiscount");
+              await world.hold("calculateDiscount");
+              const subtotal = request.items.reduce(
+                (sum, item) => sum + Number(item.unitPrice?.amountMinor ?? 0n) * item.quantity,
+                0,
+              );
+              const money = (amount: number) => ({ amountMinor: BigInt(amount), currency: request.currency });
+              if (request.couponCode && request.couponCode !== "WELCOME10") {
+                return {
+                  subtotal: money(subtotal),
+                  discountTotal: money(0),
+                  total: money(subtotal),
+                  couponRejection: {
+                    code: request.couponCode,
+                    reason: promotionV1.CouponRejectionReason.UNKNOWN_CODE,
+                    message: "No coupon has this code.",
+                  },
+                };
+              }
+              const discount = request.couponCode ? Math.round(subtotal / 10) : 0;
+              return {
+                subtotal: money(subtotal),
+                discountTotal: money(discount),
+                total: money(subtotal - discount),
+                appliedPromotions: discount
+                  ? [
+                      {
+                        promotionId: WELCOME10,
+                        kind: promotionV1.PromotionKind.COUPON,
+                        code: "WELCOME10",
+                        description: "10% off your first order",
+                        amount: money(discount),
+                      },
+                    ]
+                  : [],
+              };
+            },
+          });
+        },
+      };
+    },
+  });
+
+  const inventory = defineContext<NoTables>({
+    name: "inventory",
+    migrations: {},
+    create(runtime) {
+      const answer = (reservation: Reservation) => ({
+        reservationId: reservation.reservationId,
+        status: reservation.status,
+        unavailableItems: reservation.shortages,
+        ...(reservation.status === inventoryV1.ReservationStatus.UNAVAILABLE
+          ? {}
+          : { expiresAt: timestampFromDate(reservation.expiresAt) }),
+      });
+      const byId = (reservationId: string) => {
+        const reservation = [...world.reservations.values()].find((each) => each.reservationId === reservationId);
+        if (!reservation) throw new ConnectError(`no reservation ${reservationId}`, Code.NotFound);
+        return reservation;
+      };
+      const giveBack = (reservation: Reservation) => {
+        for (const item of reservation.items)
+          world.stock.set(item.productId, world.stock.get(item.productId)! + item.quantity);
+      };
+      return {
+        rpc(router) {
+          router.service(inventoryV1.InventoryService, {
+            async reserveStock(request) {
+              await world.enter("reserveStock");
+              let reservation = world.reservations.get(request.checkoutId);
+              if (!reservation) {
+                const items = request.items.map((item) => ({ productId: item.productId, quantity: item.quantity }));
+                const shortages = items
+                  .filter((item) => (world.stock.get(item.productId) ?? 0) < item.quantity)
+                  .map((item) => ({
+                    productId: item.productId,
+                    requestedQuantity: item.quantity,
+                    availableQuantity: world.stock.get(item.productId) ?? 0,
+                  }));
+                const now = runtime.clock.now();
+                reservation = {
+                  reservationId: runtime.ids.next("rsv"),
+                  checkoutId: request.checkoutId,
+                  status: shortages.length
+                    ? inventoryV1.ReservationStatus.UNAVAILABLE
+                    : inventoryV1.ReservationStatus.RESERVED,
+                  items,
+                  shortages,
+                  expiresAt: new Date(now.getTime() + 15 * 60_000),
+                };
+                world.reservations.set(request.checkoutId, reservation);
+                if (!shortages.length) {
+                  world.effects.reservations++;
+                  for (const item of items)
+                    world.stock.set(item.productId, world.stock.get(item.productId)! - item.quantity);
+                  const held = reservation;
+                  await runtime.db.transaction().execute((trx) =>
+                    runtime.outbox.publish(
+                      trx,
+                      "ecommerce.inventory.stock.reserved.v1",
+                      {
+                        reservationId: held.reservationId,
+                        checkoutId: held.checkoutId,
+                        items,
+                        reservedAt: now.toISOString(),
+                        expiresAt: held.expiresAt.toISOString(),
+                      },
+                      { partitionKey: held.reservationId, correlationId: request.correlationId },
+                    ),
+                  );
+                }
+              }
+              await world.hold("reserveStock");
+              return answer(reservation);
+            },
+            async releaseStock(request) {
+              await world.enter("releaseStock");
+              const reservation = byId(request.reservationId);
+              if (reservation.status === inventoryV1.ReservationStatus.COMMITTED) {
+                throw new ConnectError("committed stock is sold", Code.FailedPrecondition);
+              }
+              if (reservation.status === inventoryV1.ReservationStatus.RESERVED) {
+                reservation.status = inventoryV1.ReservationStatus.RELEASED;
+                world.effects.releases++;
+                giveBack(reservation);
+              }
+              return { reservationId: reservation.reservationId, status: reservation.status };
+            },
+            async commitStock(request) {
+              await world.enter("commitStock");
+              const reservation = byId(request.reservationId);
+              if (reservation.status === inventoryV1.ReservationStatus.RESERVED) {
+                reservation.status = inventoryV1.ReservationStatus.COMMITTED;
+                reservation.orderId = request.orderId;
+                world.effects.commits++;
+              } else if (reservation.status !== inventoryV1.ReservationStatus.COMMITTED) {
+                throw new ConnectError("the reservation is no longer held", Code.FailedPrecondition);
+              }
+              await world.hold("commitStock");
+              return { reservationId: reservation.reservationId, status: reservation.status };
+            },
+          });
+        },
+        async tick(now) {
+          for (const reservation of world.reservations.values()) {
+            if (reservation.status !== inventoryV1.ReservationStatus.RESERVED || reservation.expiresAt > now) continue;
+            reservation.status = inventoryV1.ReservationStatus.EXPIRED;
+            giveBack(reservation);
+            await runtime.db.transaction().execute((trx) =>
+              runtime.outbox.publish(
+                trx,
+                "ecommerce.inventory.reservation.expired.v1",
+                {
+                  reservationId: reservation.reservationId,
+                  checkoutId: reservation.checkoutId,
+                  items: reservation.items,
+                  reservedAt: new Date(reservation.expiresAt.getTime() - 15 * 60_000).toISOString(),
+                  expiredAt: now.toISOString(),
+                },
+                { partitionKey: reservation.reservationId, correlationId: reservation.checkoutId },
+              ),
+            );
+          }
+        },
+      };
+    },
+  });
+
+  const payment = defineContext<NoTables>({
+    name: "payment",
+    migrations: {},
+    create(runtime) {
+      const byId = (paymentId: string) => {
+        const found = world.payments.get(paymentId);
+        if (!found) throw new ConnectError(`no payment ${paymentId}`, Code.NotFound);
+        return found;
+      };
+      const card = { brand: "visa" as const, last4: "4242" };
+      return {
+        rpc(router) {
+          router.service(paymentV1.PaymentService, {
+            async authorize(request) {
+              await world.enter("authorize");
+              let found = world.payments.get(world.paymentByKey.get(request.idempotencyKey) ?? "");
+              if (!found) {
+                if (request.subject.case !== "orderId") {
+                  throw new ConnectError("this fake needs the order id: payment events carry it", Code.InvalidArgument);
+                }
+                const declined = request.paymentToken.startsWith("tok_declined");
+                found = {
+                  paymentId: runtime.ids.next("pay"),
+                  orderId: request.subject.value,
+                  amount: Number(request.amount?.amountMinor ?? 0n),
+                  status: declined ? paymentV1.PaymentStatus.FAILED : paymentV1.PaymentStatus.AUTHORIZED,
+                  ...(declined
+                    ? {
+                        failure: {
+                          code: paymentV1.PaymentFailureCode.CARD_DECLINED,
+                          message: "Your card was declined. Try another card; your cart is unchanged.",
+                          retryable: false,
+                        },
+                      }
+                    : {}),
+                };
+                world.payments.set(found.paymentId, found);
+                world.paymentByKey.set(request.idempotencyKey, found.paymentId);
+                if (!declined) {
+                  world.effects.authorizations++;
+                  const now = runtime.clock.now();
+                  const authorized = found;
+                  await runtime.db.transaction().execute((trx) =>
+                    runtime.outbox.publish(
+                      trx,
+                      "ecommerce.payment.payment.authorized.v1",
+                      {
+                        paymentId: authorized.paymentId,
+                        orderId: authorized.orderId,
+                        customerId: ALICE,
+                        amount: { amount: authorized.amount, currency: "USD" },
+                        card,
+                        chargeId: runtime.ids.next("chg"),
+                        authorizedAt: now.toISOString(),
+                        expiresAt: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+                      },
+                      { partitionKey: authorized.paymentId, correlationId: request.correlationId },
+                    ),
+                  );
+                }
+              }
+              await world.hold("authorize");
+              return {
+                paymentId: found.paymentId,
+                status: found.status,
+                ...(found.failure ? { failure: found.failure } : {}),
+              };
+            },
+            async capture(request) {
+              await world.enter("capture");
+              const found = byId(request.paymentId);
+              if (found.status === paymentV1.PaymentStatus.AUTHORIZED) {
+                if (world.refuseCapture) {
+                  return {
+                    paymentId: found.paymentId,
+                    status: paymentV1.PaymentStatus.FAILED,
+                    failure: {
+                      code: paymentV1.PaymentFailureCode.PROCESSOR_ERROR,
+                      message: "The processor refused the capture.",
+                      retryable: false,
+                    },
+                  };
+                }
+                found.status = paymentV1.PaymentStatus.CAPTURED;
+                world.effects.captures++;
+              } else if (found.status !== paymentV1.PaymentStatus.CAPTURED) {
+                throw new ConnectError("not authorized", Code.FailedPrecondition);
+              }
+              await world.hold("capture");
+              return {
+                paymentId: found.paymentId,
+                status: found.status,
+                capturedAmount: { amountMinor: BigInt(found.amount), currency: "USD" },
+              };
+            },
+            async void(request) {
+              await world.enter("void");
+              const found = byId(request.paymentId);
+              if (found.status === paymentV1.PaymentStatus.CAPTURED) {
+                throw new ConnectError("captured: refund it", Code.FailedPrecondition);
+              }
+              if (found.status === paymentV1.PaymentStatus.AUTHORIZED) {
+                found.status = paymentV1.PaymentStatus.VOIDED;
+                world.effects.voids++;
+              }
+              return { paymentId: found.paymentId, status: found.status };
+            },
+            async refund(request) {
+              await world.enter("refund");
+              let refund = world.refunds.get(request.idempotencyKey);
+              if (!refund) {
+                const found = byId(request.paymentId);
+                if (found.status !== paymentV1.PaymentStatus.CAPTURED) {
+                  throw new ConnectError("not captured", Code.FailedPrecondition);
+                }
+                found.status = paymentV1.PaymentStatus.REFUNDED;
+                refund = {
+                  refundId: runtime.ids.next("rfd"),
+                  paymentId: found.paymentId,
+                  amount: Number(request.amount?.amountMinor ?? 0n),
+                };
+                world.refunds.set(request.idempotencyKey, refund);
+              }
+              return {
+                refundId: refund.refundId,
+                paymentId: refund.paymentId,
+                refundStatus: paymentV1.RefundStatus.SUCCEEDED,
+                paymentStatus: paymentV1.PaymentStatus.REFUNDED,
+                refundedTotal: { amountMinor: BigInt(refund.amount), currency: "USD" },
+              };
+            },
+          });
+        },
+      };
+    },
+  });
+
+  return { contexts: [cart, fulfilment, customer, catalog, promotion, inventory, payment], handles };
+}
+
+let platform: Platform | undefined;
+let dataDir: string | undefined;
+afterEach(async () => {
+  await platform?.close();
+  platform = undefined;
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  dataDir = undefined;
+});
+
+const order = () =>
+  createOrderContext({
+    saga: { retry: { attempts: 4, baseDelayMs: 1 }, redriveDelayMs: 10, redriveLimit: 3 },
+    createOrderWaitMs: 2_000,
+  });
+
+interface Started {
+  readonly platform: Platform;
+  readonly handles: Handles;
+  readonly alice: EcomClient;
+  readonly bob: EcomClient;
+  readonly admin: EcomClient;
+}
+
+async function start(world: World, options: { dataDir?: string; seed?: number } = {}): Promise<Started> {
+  const { contexts, handles } = fakes(world);
+  platform = await createPlatform({
+    contexts: [...contexts, order()],
+    ...(options.dataDir ? { dataDir: options.dataDir } : { memory: true }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    log: quiet,
+  });
+  const started = platform;
+  const client = (customerId: string, role: "customer" | "admin") =>
+    createClient({
+      baseUrl: "http://ecom.test",
+      fetch: started.fetch,
+      retry: { maxAttempts: 1 },
+      token: handles.tokens!.issue({ customerId, role }, { expiresInSeconds: 3600 }),
+    });
+  return {
+    platform: started,
+    handles,
+    alice: client(ALICE, "customer"),
+    bob: client(BOB, "customer"),
+    admin: client(ADMIN, "admin"),
+  };
+}
+
+/** Publish a cart.checked_out for Alice (by default two copies of one book); resolves to the checkout id. */
+async function checkOut(
+  handles: Handles,
+  options: {
+    items?: { productId: string; quantity: number; unitPrice: number }[];
+    coupon?: string;
+    card?: string;
+    customerId?: string;
+    addressId?: string;
+  } = {},
+): Promise<string> {
+  const items = options.items ?? [{ productId: C_BOOK.id, quantity: 2, unitPrice: C_BOOK.price }];
+  const checkoutId = handles.newId!("chk");
+  await handles.publishCheckout!({
+    checkoutId,
+    cartId: handles.newId!("crt"),
+    customerId: options.customerId ?? ALICE,
+    currency: "USD",
+    items: items.map((item) => ({ ...item, unitPrice: { amount: item.unitPrice, currency: "USD" } })),
+    subtotal: { amount: items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0), currency: "USD" },
+    shippingAddressId: options.addressId ?? ALICE_ADDRESS,
+    ...(options.coupon ? { couponCode: options.coupon } : {}),
+    paymentToken: options.card ?? GOOD_CARD,
+  });
+  return checkoutId;
+}
+
+/** Poll `probe` (settling the platform between tries) until it returns something. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await platform!.settle();
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** The checkout once its saga has ended (and, for a completed one, its stock is committed). */
+async function ended(started: Started, checkoutId: string, world?: World) {
+  return until(`checkout ${checkoutId} to end`, async () => {
+    const { data } = await started.admin.order.getCheckout({ params: { path: { checkoutId } } });
+    if (!data || (data.state !== "COMPLETED" && data.state !== "FAILED")) return undefined;
+    if (
+      world &&
+      data.state === "COMPLETED" &&
+      world.reservations.get(checkoutId)?.status !== inventoryV1.ReservationStatus.COMMITTED
+    ) {
+      return undefined;
+    }
+    return data;
+  });
+}
+
+async function events(correlationId?: string) {
+  await platform!.settle();
+  const logged = await platform!.eventLog.read({ afterSeq: 0 });
+  return logged
+    .map(
+      (event) =>
+        JSON.parse(event.envelope) as {
+          eventId: string;
+          eventType: string;
+          correlationId: string;
+          causationId?: string;
+          payload: Record<string, unknown>;
+        },
+    )
+    .filter((event) => correlationId === undefined || event.correlationId === correlationId);
+}
+
+describe("the Checkout Saga", () => {
+  it("takes a checked-out cart to a PAID order, with its events in causal order under one correlation id", async () => {
+    const world = new World();
+    const started = await start(world, { seed: 5 });
+    const checkoutId = await checkOut(started.handles, { coupon: "WELCOME10" });
+    const checkout = await ended(started, checkoutId, world);
+
+    expect(checkout).toMatchObject({
+      state: "COMPLETED",
+      correlationId: checkoutId,
+      total: { amount: 8278, currency: "USD" },
+    });
+    expect(checkout.steps.map((step) => [step.name, step.status, step.attempts])).toEqual([
+      ["reserve_stock", "SUCCEEDED", 1],
+      ["calculate_discount", "SUCCEEDED", 1],
+      ["authorize_payment", "SUCCEEDED", 1],
+      ["create_order", "SUCCEEDED", 1],
+      ["capture_payment", "SUCCEEDED", 1],
+    ]);
+
+    const created = await started.alice.order.createOrder({ body: { checkoutId } });
+    expect(created.response.status).toBe(201);
+    expect(created.response.headers.get("location")).toBe(`/orders/${checkout.orderId}`);
+    expect(created.data).toMatchObject({
+      orderId: checkout.orderId,
+      status: "PAID",
+      subtotal: { amount: 9198 },
+      discount: { amount: 920 },
+      total: { amount: 8278 },
+      couponCode: "WELCOME10",
+      appliedPromotions: [{ promotionId: WELCOME10, couponCode: "WELCOME10", discount: { amount: 920 } }],
+      items: [
+        { productId: C_BOOK.id, isbn: C_BOOK.isbn, title: C_BOOK.title, quantity: 2, lineTotal: { amount: 9198 } },
+      ],
+      shippingAddress: { name: "Ada Lovelace", city: "New York", country: "US" },
+      correlationId: checkoutId,
+    });
+    const again = await started.alice.order.createOrder({ body: { checkoutId } });
+    expect(again.response.status).toBe(200);
+    expect(again.data?.orderId).toBe(checkout.orderId);
+
+    const flow = await events(checkoutId);
+    const wanted = [
+      "ecommerce.cart.cart.checked_out.v1",
+      "ecommerce.inventory.stock.reserved.v1",
+      "ecommerce.payment.payment.authorized.v1",
+      "ecommerce.order.order.created.v1",
+      "ecommerce.order.order.paid.v1",
+      "ecommerce.order.checkout.completed.v1",
+    ];
+    expect(flow.map((event) => event.eventType).filter((type) => wanted.includes(type))).toEqual(wanted);
+    const byType = new Map(flow.map((event) => [event.eventType, event]));
+    expect(byType.get("ecommerce.order.order.created.v1")?.causationId).toBe(byType.get(wanted[0]!)?.eventId);
+    expect(byType.get("ecommerce.order.order.paid.v1")?.causationId).toBe(byType.get(wanted[3]!)?.eventId);
+    expect(byType.get("ecommerce.order.checkout.completed.v1")?.causationId).toBe(byType.get(wanted[4]!)?.eventId);
+    expect(byType.get("ecommerce.payment.payment.authorized.v1")?.payload.orderId).toBe(checkout.orderId);
+
+    expect(world.effects).toMatchObject({
+      reservations: 1,
+      authorizations: 1,
+      captures: 1,
+      commits: 1,
+      voids: 0,
+      releases: 0,
+    });
+    expect(world.stock.get(C_BOOK.id)).toBe(8);
+    expect(started.handles.outcomes).toEqual([{ type: "completed", checkoutId }]);
+    const history = await started.alice.order.getOrderHistory({ params: { path: { orderId: checkout.orderId! } } });
+    expect(history.data?.items.map((change) => [change.from, change.to, change.actor.kind])).toEqual([
+      [undefined, "PENDING", "system"],
+      ["PENDING", "PAID", "system"],
+    ]);
+  });
+
+  it("ends a declined card with no order, the stock released and nothing captured", async () => {
+    const world = new World();
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles, { card: DECLINED_CARD });
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({
+      state: "FAILED",
+      failure: { code: "card_declined", step: "authorize_payment" },
+    });
+    expect(checkout.steps.map((step) => step.status)).toEqual([
+      "COMPENSATED",
+      "SUCCEEDED",
+      "FAILED",
+      "PENDING",
+      "PENDING",
+    ]);
+    expect(
+      (await started.admin.order.getOrder({ params: { path: { orderId: checkout.orderId! } } })).response.status,
+    ).toBe(404);
+    const refused = await started.alice.order.createOrder({ body: { checkoutId } });
+    expect(refused.response.status).toBe(409);
+    expect(refused.error).toMatchObject({ code: "checkout_failed", type: "https://ecom.dev/problems/checkout_failed" });
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+    expect(world.stock.get(C_BOOK.id)).toBe(10);
+    expect(world.count("capture")).toBe(0);
+
+    const failed = (await events(checkoutId)).find((event) => event.eventType === "ecommerce.order.checkout.failed.v1");
+    expect(failed?.payload).toMatchObject({
+      failure: { code: "card_declined", step: "authorize_payment" },
+      compensations: [{ action: "release_stock", reservationId: checkout.reservationId }],
+    });
+    expect((await events(checkoutId)).some((event) => event.eventType === "ecommerce.order.order.created.v1")).toBe(
+      false,
+    );
+    expect(started.handles.outcomes).toEqual([{ type: "failed", checkoutId }]);
+  });
+
+  it("voids the authorization, cancels the order and releases the stock when the capture is refused", async () => {
+    const world = new World();
+    world.refuseCapture = true;
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles);
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({ state: "FAILED", failure: { code: "processor_error", step: "capture_payment" } });
+    expect(checkout.steps.map((step) => step.status)).toEqual([
+      "COMPENSATED",
+      "SUCCEEDED",
+      "COMPENSATED",
+      "SUCCEEDED",
+      "FAILED",
+    ]);
+    expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.VOIDED);
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+    const canceled = await started.alice.order.getOrder({ params: { path: { orderId: checkout.orderId! } } });
+    expect(canceled.data).toMatchObject({
+      status: "CANCELED",
+      cancellation: { reason: "payment_failed", canceledBy: { kind: "system" }, previousStatus: "PENDING" },
+    });
+    const failed = (await events(checkoutId)).find((event) => event.eventType === "ecommerce.order.checkout.failed.v1");
+    expect(failed?.payload.compensations).toMatchObject([
+      { action: "void_payment", paymentId: checkout.paymentId },
+      { action: "release_stock", reservationId: checkout.reservationId },
+    ]);
+  });
+
+  it("ends an out-of-stock checkout before payment is ever called", async () => {
+    const world = new World();
+    world.stock.set(CLRS.id, 1);
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles, {
+      items: [
+        { productId: C_BOOK.id, quantity: 1, unitPrice: C_BOOK.price },
+        { productId: CLRS.id, quantity: 3, unitPrice: CLRS.price },
+      ],
+    });
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({ state: "FAILED", failure: { code: "out_of_stock", step: "reserve_stock" } });
+    expect(checkout.failure?.message).toMatch(/Only 1 .* left; you asked for 3/);
+    expect(world.calls.filter((call) => ["authorize", "capture", "void"].includes(call))).toEqual([]);
+    expect(world.stock.get(C_BOOK.id)).toBe(10);
+    const failed = (await events(checkoutId)).find((event) => event.eventType === "ecommerce.order.checkout.failed.v1");
+    expect(failed?.payload.compensations).toEqual([]);
+  });
+
+  it("fails a checkout whose coupon no longer applies, releasing the stock", async () => {
+    const world = new World();
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles, { coupon: "NOPE99" });
+    const checkout = await ended(started, checkoutId);
+    expect(checkout).toMatchObject({
+      state: "FAILED",
+      failure: { code: "coupon_invalid", step: "calculate_discount" },
+    });
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+    expect(world.count("authorize")).toBe(0);
+  });
+
+  it("fails a checkout whose address is not the customer's", async () => {
+    const world = new World();
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles, { addressId: BOB_ADDRESS });
+    expect(await ended(started, checkoutId)).toMatchObject({
+      state: "FAILED",
+      failure: { code: "address_not_found", step: "calculate_discount" },
+    });
+  });
+
+  it("retries dependencies that are briefly unavailable and counts each try", async () => {
+    const world = new World();
+    world.unavailable.set("reserveStock", 2);
+    world.unavailable.set("authorize", 1);
+    world.unavailable.set("commitStock", 2);
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles);
+    const checkout = await ended(started, checkoutId, world);
+
+    expect(checkout.state).toBe("COMPLETED");
+    expect(checkout.steps.map((step) => [step.name, step.attempts])).toEqual([
+      ["reserve_stock", 3],
+      ["calculate_discount", 1],
+      ["authorize_payment", 2],
+      ["create_order", 1],
+      ["capture_payment", 1],
+    ]);
+    expect(world.effects).toMatchObject({ reservations: 1, authorizations: 1, captures: 1, commits: 1 });
+  });
+
+  it("compensates when payment stays unavailable through every retry", async () => {
+    const world = new World();
+    world.unavailable.set("authorize", 100);
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles);
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({
+      state: "FAILED",
+      failure: { code: "processor_unavailable", step: "authorize_payment" },
+    });
+    expect(checkout.steps[2]?.attempts).toBe(4);
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+  });
+
+  it("keeps retrying a compensation until the dependency answers", async () => {
+    const world = new World();
+    world.unavailable.set("releaseStock", 6);
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles, { card: DECLINED_CARD });
+    const checkout = await ended(started, checkoutId);
+    expect(checkout.state).toBe("FAILED");
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+    expect(world.count("releaseStock")).toBe(7);
+  });
+
+  it("answers 202 with the checkout while the saga runs, then the order", async () => {
+    const world = new World();
+    const { contexts, handles } = fakes(world);
+    platform = await createPlatform({
+      contexts: [...contexts, createOrderContext({ createOrderWaitMs: 50 })],
+      memory: true,
+      log: quiet,
+    });
+    const alice = createClient({
+      baseUrl: "http://ecom.test",
+      fetch: platform.fetch,
+      retry: { maxAttempts: 1 },
+      token: handles.tokens!.issue({ customerId: ALICE, role: "customer" }, { expiresInSeconds: 3600 }),
+    });
+    const blocked = world.block("authorize");
+    const checkoutId = await checkOut(handles);
+    await blocked.entered;
+
+    const running = await alice.order.createOrder({ body: { checkoutId } });
+    expect(running.response.status).toBe(202);
+    expect(running.response.headers.get("location")).toBe(`/checkouts/${checkoutId}`);
+    expect(running.data).toMatchObject({ state: "AUTHORIZING_PAYMENT", checkoutId });
+
+    blocked.release(true);
+    const done = await until("the order", async () => {
+      const answer = await alice.order.createOrder({ body: { checkoutId } });
+      return answer.response.status === 202 ? undefined : answer;
+    });
+    expect(done.response.status).toBe(201);
+    expect(done.data).toMatchObject({ status: "PAID" });
+  });
+
+  it("fails a saga whose reservation lapsed before the capture, without charging", async () => {
+    const world = new World();
+    const started = await start(world, { seed: 9 });
+    const blocked = world.block("authorize");
+    const checkoutId = await checkOut(started.handles);
+    await blocked.entered;
+    await started.platform.advanceClock(16 * 60_000);
+    blocked.release(true);
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({
+      state: "FAILED",
+      failure: { code: "reservation_expired", step: "capture_payment" },
+    });
+    expect(world.effects.captures).toBe(0);
+    expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.VOIDED);
+    expect(
+      (await started.admin.order.getOrder({ params: { path: { orderId: checkout.orderId! } } })).data,
+    ).toMatchObject({
+      status: "CANCELED",
+      cancellation: { reason: "out_of_stock" },
+    });
+  });
+
+  describe("resumes after the process dies mid-saga, without duplicating anything", () => {
+    const cases: [string, { block: Method; wantState: "COMPLETED" }][] = [
+      ["while reserving stock", { block: "reserveStock", wantState: "COMPLETED" }],
+      ["while calculating the discount", { block: "calculateDiscount", wantState: "COMPLETED" }],
+      ["while authorizing the payment", { block: "authorize", wantState: "COMPLETED" }],
+      ["while capturing the payment", { block: "capture", wantState: "COMPLETED" }],
+      ["while committing the stock", { block: "commitStock", wantState: "COMPLETED" }],
+    ];
+    it.each(cases)("%s", async (_name, { block, wantState }) => {
+      dataDir = await mkdtemp(join(tmpdir(), "ecom-order-"));
+      const world = new World();
+      let started = await start(world, { dataDir });
+      const blocked = world.block(block);
+      const checkoutId = await checkOut(started.handles, { coupon: "WELCOME10" });
+      await blocked.entered;
+      // The call did its work; its answer never arrives: the process "dies" with the saga mid-step.
+      await started.platform.close();
+      platform = undefined;
+      blocked.release(false);
+
+      started = await start(world, { dataDir });
+      const checkout = await ended(started, checkoutId, world);
+      expect(checkout.state).toBe(wantState);
+      expect(world.effects).toMatchObject({ reservations: 1, authorizations: 1, captures: 1, commits: 1, voids: 0 });
+      expect(world.payments.size).toBe(1);
+      const orders = await started.admin.order.listOrders({});
+      expect(orders.data?.items.map((each) => [each.orderId, each.status])).toEqual([[checkout.orderId, "PAID"]]);
+      const types = (await events(checkoutId)).map((event) => event.eventType);
+      for (const type of [
+        "ecommerce.order.order.created.v1",
+        "ecommerce.order.order.paid.v1",
+        "ecommerce.order.checkout.completed.v1",
+      ]) {
+        expect(types.filter((each) => each === type)).toHaveLength(1);
+      }
+      expect(types.indexOf("ecommerce.order.order.created.v1")).toBeLessThan(
+        types.indexOf("ecommerce.order.order.paid.v1"),
+      );
+    });
+  });
+});
+
+describe("orders over REST", () => {
+  async function paidOrder(world: World) {
+    const started = await start(world, { seed: 3 });
+    const checkoutId = await checkOut(started.handles);
+    const checkout = await ended(started, checkoutId, world);
+    return { started, checkoutId, orderId: checkout.orderId! };
+  }
+
+  it("lets a customer read only their own orders and checkouts", async () => {
+    const { started, checkoutId, orderId } = await paidOrder(new World());
+    expect((await started.alice.order.getOrder({ params: { path: { orderId } } })).response.status).toBe(200);
+    expect((await started.bob.order.getOrder({ params: { path: { orderId } } })).response.status).toBe(404);
+    expect((await started.bob.order.getCheckout({ params: { path: { checkoutId } } })).response.status).toBe(404);
+    expect((await started.bob.order.getOrderHistory({ params: { path: { orderId } } })).response.status).toBe(404);
+    expect((await started.bob.order.createOrder({ body: { checkoutId } })).response.status).toBe(404);
+    expect((await started.admin.order.getOrder({ params: { path: { orderId } } })).response.status).toBe(200);
+
+    expect((await started.bob.order.listOrders({})).data?.items).toEqual([]);
+    expect((await started.alice.order.listOrders({})).data?.items.map((item) => item.orderId)).toEqual([orderId]);
+    expect((await started.bob.order.listOrders({ params: { query: { customerId: ALICE } } })).response.status).toBe(
+      403,
+    );
+    const forAdmin = await started.admin.order.listOrders({
+      params: { query: { customerId: ALICE, status: ["PAID", "FULFILLED"] } },
+    });
+    expect(forAdmin.data?.items).toMatchObject([{ orderId, itemCount: 2, total: { amount: 9198 } }]);
+    const noneCanceled = await started.admin.order.listOrders({
+      params: { query: { status: ["CANCELED", "PENDING"] } },
+    });
+    expect(noneCanceled.data?.items).toEqual([]);
+  });
+
+  it("pages the order list newest first", async () => {
+    const world = new World();
+    const started = await start(world, { seed: 4 });
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index++) {
+      const checkoutId = await checkOut(started.handles, {
+        items: [{ productId: C_BOOK.id, quantity: 1, unitPrice: C_BOOK.price }],
+      });
+      ids.push((await ended(started, checkoutId)).orderId!);
+      await started.platform.advanceClock(1_000);
+    }
+    const first = await started.alice.order.listOrders({ params: { query: { limit: 2 } } });
+    expect(first.data?.items.map((item) => item.orderId)).toEqual([ids[2], ids[1]]);
+    const cursor = first.data?.page.nextCursor;
+    expect(cursor).toBeDefined();
+    const second = await started.alice.order.listOrders({ params: { query: { limit: 2, cursor: cursor! } } });
+    expect(second.data?.items.map((item) => item.orderId)).toEqual([ids[0]]);
+    expect(second.data?.page.nextCursor).toBeUndefined();
+    expect((await started.alice.order.listOrders({ params: { query: { cursor: "garbage" } } })).response.status).toBe(
+      400,
+    );
+  });
+
+  it("applies the cancel rules: customers only their own PENDING orders, admins PAID ones with a refund", async () => {
+    const world = new World();
+    const { started, orderId } = await paidOrder(world);
+    const cancel = (client: EcomClient) =>
+      client.order.cancelOrder({
+        params: { path: { orderId } },
+        body: { reason: "customer_request", note: "Wrong edition." },
+      });
+
+    expect((await cancel(started.bob)).response.status).toBe(404);
+    const forbidden = await cancel(started.alice);
+    expect(forbidden.response.status).toBe(403);
+    expect(forbidden.error).toMatchObject({ code: "forbidden" });
+
+    const canceled = await cancel(started.admin);
+    expect(canceled.response.status).toBe(200);
+    const refund = [...world.refunds.values()][0];
+    expect(canceled.data).toMatchObject({
+      status: "CANCELED",
+      cancellation: {
+        reason: "customer_request",
+        note: "Wrong edition.",
+        previousStatus: "PAID",
+        canceledBy: { kind: "admin", customerId: ADMIN },
+        refund: { refundId: refund?.refundId, amount: { amount: 9198 } },
+      },
+    });
+    expect(world.refunds.size).toBe(1);
+    const again = await cancel(started.admin);
+    expect(again.response.status).toBe(200);
+    expect(world.refunds.size).toBe(1);
+    const canceledEvents = (await events()).filter((event) => event.eventType === "ecommerce.order.order.canceled.v1");
+    expect(canceledEvents).toHaveLength(1);
+    expect(canceledEvents[0]?.payload).toMatchObject({
+      previousStatus: "PAID",
+      refund: { refundId: refund?.refundId },
+    });
+  });
+
+  it("refuses to cancel a PENDING order whose saga is still capturing, and a fulfilled one", async () => {
+    const world = new World();
+    const started = await start(world);
+    const blocked = world.block("capture");
+    const checkoutId = await checkOut(started.handles);
+    await blocked.entered;
+    const { data: running } = await started.alice.order.getCheckout({ params: { path: { checkoutId } } });
+    const orderId = running!.orderId!;
+    expect((await started.alice.order.getOrder({ params: { path: { orderId } } })).data?.status).toBe("PENDING");
+    const busy = await started.alice.order.cancelOrder({
+      params: { path: { orderId } },
+      body: { reason: "customer_request" },
+    });
+    expect(busy.response.status).toBe(409);
+    expect((await started.alice.order.payOrder({ params: { path: { orderId } } })).response.status).toBe(409);
+    blocked.release(true);
+    await ended(started, checkoutId, world);
+    expect((await started.alice.order.payOrder({ params: { path: { orderId } } })).data?.status).toBe("PAID");
+
+    await started.admin.order.updateOrderStatus({ params: { path: { orderId } }, body: { status: "FULFILLED" } });
+    const late = await started.admin.order.cancelOrder({ params: { path: { orderId } }, body: { reason: "other" } });
+    expect(late.response.status).toBe(409);
+  });
+
+  it("moves a paid order through fulfilment by hand, one step at a time, admins only", async () => {
+    const world = new World();
+    const { started, orderId } = await paidOrder(world);
+    const move = (
+      client: EcomClient,
+      body: { status: "FULFILLED" | "SHIPPED" | "DELIVERED"; carrier?: string; trackingNumber?: string },
+    ) => client.order.updateOrderStatus({ params: { path: { orderId } }, body });
+
+    expect((await move(started.alice, { status: "FULFILLED" })).response.status).toBe(403);
+    const skipped = await move(started.admin, { status: "DELIVERED" });
+    expect(skipped.response.status).toBe(409);
+    expect(skipped.error).toMatchObject({ code: "invalid_transition" });
+    expect((await move(started.admin, { status: "FULFILLED" })).data?.status).toBe("FULFILLED");
+    expect((await move(started.admin, { status: "FULFILLED" })).data?.status).toBe("FULFILLED");
+    expect((await move(started.admin, { status: "SHIPPED" })).response.status).toBe(400);
+    expect(
+      (await move(started.admin, { status: "SHIPPED", carrier: "ups", trackingNumber: "1Z999AA1" })).data?.status,
+    ).toBe("SHIPPED");
+    expect((await move(started.admin, { status: "DELIVERED" })).data?.status).toBe("DELIVERED");
+
+    const types = (await events())
+      .map((event) => event.eventType)
+      .filter((type) => type.startsWith("ecommerce.order.order."));
+    expect(types).toEqual([
+      "ecommerce.order.order.created.v1",
+      "ecommerce.order.order.paid.v1",
+      "ecommerce.order.order.fulfilled.v1",
+      "ecommerce.order.order.shipped.v1",
+      "ecommerce.order.order.delivered.v1",
+    ]);
+    const history = await started.alice.order.getOrderHistory({ params: { path: { orderId }, query: { limit: 2 } } });
+    expect(history.data?.items.map((change) => change.to)).toEqual(["PENDING", "PAID"]);
+    const rest = await started.alice.order.getOrderHistory({
+      params: { path: { orderId }, query: { limit: 10, cursor: history.data!.page.nextCursor! } },
+    });
+    expect(rest.data?.items.map((change) => [change.to, change.actor.kind])).toEqual([
+      ["FULFILLED", "admin"],
+      ["SHIPPED", "admin"],
+      ["DELIVERED", "admin"],
+    ]);
+  });
+
+  it("follows the fulfilment context's events, ignoring stale ones", async () => {
+    const world = new World();
+    const { started, orderId, checkoutId } = await paidOrder(world);
+    const publish = started.handles.publish!;
+    await publish(
+      "ecommerce.fulfilment.shipment.shipped.v1",
+      {
+        shipmentId: "shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V",
+        orderId,
+        customerId: ALICE,
+        carrier: "ups",
+        trackingNumber: "1Z999AA10123456784",
+        shippedAt: "2026-01-19T16:00:00.000Z",
+      },
+      checkoutId,
+    );
+    await publish(
+      "ecommerce.fulfilment.fulfilment.ready_for_shipping.v1",
+      {
+        fulfilmentId: "ful_01JH8Z3Q4R5S6T7V8W9X0Y1Z2T",
+        shipmentId: "shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V",
+        orderId,
+        customerId: ALICE,
+        items: [{ productId: C_BOOK.id, isbn: C_BOOK.isbn, quantity: 2 }],
+        packageCount: 1,
+        packedAt: "2026-01-19T09:30:00.000Z",
+      },
+      checkoutId,
+    );
+    await started.platform.settle();
+    const shipped = await started.alice.order.getOrder({ params: { path: { orderId } } });
+    expect(shipped.data).toMatchObject({
+      status: "SHIPPED",
+      shipment: { shipmentId: "shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V", carrier: "ups", trackingNumber: "1Z999AA10123456784" },
+      shippedAt: "2026-01-19T16:00:00.000Z",
+    });
+    await publish(
+      "ecommerce.fulfilment.shipment.delivered.v1",
+      {
+        shipmentId: "shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V",
+        orderId,
+        customerId: ALICE,
+        carrier: "ups",
+        trackingNumber: "1Z999AA10123456784",
+        deliveredAt: "2026-01-21T14:02:00.000Z",
+        returnWindowEndsAt: "2026-02-20T14:02:00.000Z",
+      },
+      checkoutId,
+    );
+    await started.platform.settle();
+    expect((await started.alice.order.getOrder({ params: { path: { orderId } } })).data?.status).toBe("DELIVERED");
+    const orderEvents = (await events(checkoutId)).filter((event) =>
+      event.eventType.startsWith("ecommerce.order.order."),
+    );
+    expect(orderEvents.map((event) => event.eventType)).toEqual([
+      "ecommerce.order.order.created.v1",
+      "ecommerce.order.order.paid.v1",
+      "ecommerce.order.order.fulfilled.v1",
+      "ecommerce.order.order.shipped.v1",
+      "ecommerce.order.order.delivered.v1",
+    ]);
+    expect(orderEvents[4]?.payload).toMatchObject({
+      items: [{ productId: C_BOOK.id, isbn: C_BOOK.isbn, quantity: 2 }],
+    });
+  });
+});
