@@ -133,8 +133,8 @@ describe("a simulator killed with SIGKILL during a checkout", () => {
       expect(count("ecommerce.payment.payment.succeeded.v1")).toBe(1);
       expect(count("ecommerce.inventory.stock.reserved.v1")).toBe(1);
       expect(new Set(events.map((event) => event.eventId)).size).toBe(events.length);
-      const { data: orders } = await again.order.listOrders({});
-      expect(orders!.items.filter((order) => order.checkoutId === checkoutId)).toHaveLength(1);
+      const { data: order } = await again.order.getOrder({ params: { path: { orderId: view!.orderId! } } });
+      expect(order).toMatchObject({ checkoutId, status: "PAID" });
       const { data: after } = await again.inventory.getStockLevel({ params: { path: { productId: level.productId } } });
       expect(after!.available).toBe(level.available - 2);
       expect(after!.reserved).toBe(level.reserved);
