@@ -5,8 +5,8 @@ import { type ContextRuntime, defineContext } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogContext, SEED_ACTOR_ID } from "../../packages/services/src/catalog/index.js";
-import { seedBooks, seedCategories } from "../../packages/services/src/catalog/seed/index.js";
 import { customerContext, DEV_ADMIN, DEV_CUSTOMER } from "../../packages/services/src/customer/index.js";
+import { seedBooks, seedCategories } from "../../packages/services/src/seed-data/index.js";
 
 type Product = catalogApi.components["schemas"]["Product"];
 

@@ -4,8 +4,8 @@ import { inventoryV1 } from "@ecom/sdk/rpc";
 import { type ContextRuntime, defineContext, type TokenService } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { seedStockLevels } from "../../packages/services/src/catalog/seed-stock.js";
 import { inventoryContext } from "../../packages/services/src/inventory/index.js";
+import { seedStockLevels } from "../../packages/services/src/seed-data/index.js";
 
 // The inventory context in the simulator, driven the way the Checkout Saga and admins drive it: InventoryService
 // over the in-process Connect transport (platform.rpc) and REST through the SDK (platform.fetch). A stand-in

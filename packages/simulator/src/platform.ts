@@ -73,9 +73,9 @@ export interface Platform {
   readonly fetch: (request: Request) => Promise<Response>;
   /** Listen on `port` (0 for any free one) of `host` (default 127.0.0.1); resolves to the base URL. */
   listen(port: number, host?: string): Promise<string>;
-  /** Move the virtual clock forward, let every context expire what is due, and wait for the events to settle. */
+  /** Move the virtual clock forward, let every context expire what is due, and wait for the events to be delivered. */
   advanceClock(milliseconds: number): Promise<Date>;
-  /** Resolve when every outbox is relayed and every subscriber has caught up with the log. */
+  /** Resolve when every outbox is relayed, every subscriber has caught up with the log and no saga is running. */
   settle(): Promise<void>;
   /** Stop serving, finish in-flight delivery, checkpoint and close every store. */
   close(): Promise<void>;
@@ -253,13 +253,17 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     validateResponses: options.validateResponses ?? true,
   });
 
-  const settle = async () => {
+  /**
+   * Deliver until quiet. With `background`, also wait for the contexts' own background work (saga runs); the clock
+   * and shutdown do not, since a saga may be waiting on a call that only they can let go of.
+   */
+  const settleWith = async ({ background }: { readonly background: boolean }) => {
     for (let round = 0; round < 1000; round++) {
       const before = await eventLog.lastSeq();
       await Promise.all(running.map((context) => context.relay.idle()));
       for (const context of running) await context.relay.drain();
       await Promise.all(running.map((context) => context.dispatcher?.drain()));
-      await Promise.all(running.map((context) => context.parts.idle?.()));
+      if (background) await Promise.all(running.map((context) => context.parts.idle?.()));
       for (const context of running) await context.relay.drain();
       const outboxes = await Promise.all(
         running.map((context) =>
@@ -274,12 +278,13 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     }
     throw new Error("the platform did not settle: events keep producing events");
   };
+  const settle = () => settleWith({ background: true });
 
   const advanceClock = async (milliseconds: number) => {
     const now = clock.advance(milliseconds);
     await saveClock();
     for (const context of running) await context.parts.tick?.(now);
-    await settle();
+    await settleWith({ background: false });
     return now;
   };
 
@@ -377,7 +382,9 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       while (ticking) await new Promise((resolveTick) => setTimeout(resolveTick, 5));
       simRoutes.close();
       await server?.close();
-      await settle().catch((error) => log.warn("closing before every event was delivered", { error: String(error) }));
+      await settleWith({ background: false }).catch((error) =>
+        log.warn("closing before every event was delivered", { error: String(error) }),
+      );
       for (const context of running) {
         context.relay.stop();
         context.dispatcher?.stop();

@@ -9,7 +9,6 @@ import { seedCatalog } from "./seed-catalog.js";
 import type { CatalogDatabase } from "./store.js";
 
 export { SEED_ACTOR_ID } from "./seed-catalog.js";
-export { type SeedStockLevel, seedStockLevels } from "./seed-stock.js";
 export type { CatalogDatabase } from "./store.js";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seedStockLevels } from "../catalog/seed-stock.js";
+import { seedStockLevels } from "../seed-data/index.js";
 import { createSeedQuantities } from "./seed-quantities.js";
 
 describe("createSeedQuantities", () => {

@@ -1,4 +1,4 @@
-import { seedStockLevels } from "../catalog/seed-stock.js";
+import { seedStockLevels } from "../seed-data/index.js";
 
 /**
  * Opening stock for the seeded book catalog. `ecommerce.catalog.product.created.v1` carries no quantity (stock is

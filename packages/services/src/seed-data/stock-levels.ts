@@ -1,4 +1,4 @@
-import { seedBooks } from "./seed/index.js";
+import { seedBooks } from "./books.js";
 
 /** The units one seeded book starts with, keyed by ISBN (product ids are made at seeding, so they are not known here). */
 export interface SeedStockLevel {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { seedBooks } from "./seed/index.js";
-import { seedStockLevels } from "./seed-stock.js";
+import { seedBooks } from "./books.js";
+import { seedStockLevels } from "./stock-levels.js";
 
 describe("the seed stock levels", () => {
   it("give every seeded book its stock by ISBN, once each", () => {
