@@ -1,7 +1,6 @@
 import type { catalogApi } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
-import { type ContextRuntime, fail } from "../platform/index.js";
-import { decodeCursor, encodeCursor } from "./page-cursor.js";
+import { type ContextRuntime, decodeQueryCursor, fail, pageOf } from "../platform/index.js";
 import { planPriceChange } from "./price-change.js";
 import { applyProductPatch, type DescriptiveFields, type ProductPatch } from "./product-patch.js";
 import {
@@ -214,24 +213,18 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
       if (filters.publisherId) query = query.where("products.publisher_id", "=", filters.publisherId);
       if (filters.format) query = query.where("products.format", "=", filters.format);
       if (filters.isbn) query = query.where("products.isbn", "=", filters.isbn);
-      if (page.cursor) {
-        const after = decodeCursor(page.cursor, { ...filters }, isIdPosition);
-        if (!after)
-          throw fail.validation(
-            "/query/cursor",
-            "is not a cursor of this list with these filters; start again without one",
-          );
-        query = query.where("products.product_id", "<", after.id);
-      }
+      const after = decodeQueryCursor(page.cursor, { ...filters }, isIdPosition);
+      if (after) query = query.where("products.product_id", "<", after.id);
       const rows = await query
         .orderBy("products.product_id", "desc")
         .limit(page.limit + 1)
         .execute();
-      const items = rows.slice(0, page.limit);
-      const last = items.at(-1);
-      const nextCursor =
-        rows.length > page.limit && last ? encodeCursor({ id: last.product_id }, { ...filters }) : undefined;
-      return { items: items.map(toProductView), page: { limit: page.limit, ...(nextCursor ? { nextCursor } : {}) } };
+      const result = pageOf(rows, {
+        limit: page.limit,
+        filters: { ...filters },
+        positionOf: (row) => ({ id: row.product_id }),
+      });
+      return { ...result, items: result.items.map(toProductView) };
     },
 
     /** Add a product (ACTIVE, with its first price entry) and publish product.created. */
@@ -417,26 +410,18 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
         .executeTakeFirst();
       if (!exists) throw fail.notFound(`product ${productId}`);
       let query = db.selectFrom("price_history").selectAll().where("product_id", "=", productId);
-      if (page.cursor) {
-        const after = decodeCursor(page.cursor, { productId }, isSeqPosition);
-        if (!after)
-          throw fail.validation(
-            "/query/cursor",
-            "is not a cursor of this product's price history; start again without one",
-          );
-        query = query.where("seq", "<", after.seq);
-      }
+      const after = decodeQueryCursor(page.cursor, { productId }, isSeqPosition);
+      if (after) query = query.where("seq", "<", after.seq);
       const rows = await query
         .orderBy("seq", "desc")
         .limit(page.limit + 1)
         .execute();
-      const items = rows.slice(0, page.limit);
-      const last = items.at(-1);
-      const nextCursor = rows.length > page.limit && last ? encodeCursor({ seq: last.seq }, { productId }) : undefined;
-      return {
-        items: items.map(toPriceHistoryEntry),
-        page: { limit: page.limit, ...(nextCursor ? { nextCursor } : {}) },
-      };
+      const result = pageOf(rows, {
+        limit: page.limit,
+        filters: { productId },
+        positionOf: (row) => ({ seq: row.seq }),
+      });
+      return { ...result, items: result.items.map(toPriceHistoryEntry) };
     },
   };
 }

@@ -1,8 +1,7 @@
 import type { catalogApi } from "@ecom/sdk";
 import { sql, type Transaction } from "kysely";
-import { type ContextRuntime, fail } from "../platform/index.js";
+import { type ContextRuntime, decodeQueryCursor, fail, pageOf } from "../platform/index.js";
 import { CategoryTree } from "./category-tree.js";
-import { decodeCursor, encodeCursor } from "./page-cursor.js";
 import { toAuthorView, toCategoryView, toPublisherView } from "./product-views.js";
 import type { CatalogDatabase, CategoryTable } from "./store.js";
 
@@ -17,9 +16,6 @@ const isNamePosition = (value: Record<string, unknown>): value is { n: string; i
   typeof value.n === "string" && typeof value.id === "string";
 const isCategoryPosition = (value: Record<string, unknown>): value is { o: number; n: string; id: string } =>
   Number.isSafeInteger(value.o) && typeof value.n === "string" && typeof value.id === "string";
-
-const badCursor = () =>
-  fail.validation("/query/cursor", "is not a cursor of this list with these filters; start again without one");
 
 /** A LIKE pattern matching names that start with `prefix`, case-insensitively, with `%` and `_` taken literally. */
 function startsWith(prefix: string): string {
@@ -98,19 +94,6 @@ export function createReferenceData(runtime: ContextRuntime<CatalogDatabase>) {
     return rows;
   }
 
-  /** Keep the first `limit` rows and make the cursor of the next page when there is one. */
-  function toPage<TRow>(
-    rows: readonly TRow[],
-    limit: number,
-    positionOf: (row: TRow) => Record<string, string | number>,
-    filters: Record<string, unknown>,
-  ) {
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    const nextCursor = rows.length > limit && last !== undefined ? encodeCursor(positionOf(last), filters) : undefined;
-    return { items, page: { limit, ...(nextCursor ? { nextCursor } : {}) } };
-  }
-
   return {
     categoryTree,
     insertCategories,
@@ -119,9 +102,8 @@ export function createReferenceData(runtime: ContextRuntime<CatalogDatabase>) {
     async listCategories(parentId: string | undefined, page: Page) {
       let query = db.selectFrom("categories").selectAll();
       query = parentId === undefined ? query.where("parent_id", "is", null) : query.where("parent_id", "=", parentId);
-      if (page.cursor) {
-        const after = decodeCursor(page.cursor, { parentId }, isCategoryPosition);
-        if (!after) throw badCursor();
+      const after = decodeQueryCursor(page.cursor, { parentId }, isCategoryPosition);
+      if (after) {
         query = query.where((eb) =>
           eb.or([
             eb("display_order", ">", after.o),
@@ -136,8 +118,10 @@ export function createReferenceData(runtime: ContextRuntime<CatalogDatabase>) {
         .orderBy("category_id")
         .limit(page.limit + 1)
         .execute();
-      const result = toPage(rows, page.limit, (row) => ({ o: row.display_order, n: row.name, id: row.category_id }), {
-        parentId,
+      const result = pageOf(rows, {
+        limit: page.limit,
+        filters: { parentId },
+        positionOf: (row) => ({ o: row.display_order, n: row.name, id: row.category_id }),
       });
       return { ...result, items: result.items.map(toCategoryView) };
     },
@@ -179,9 +163,8 @@ export function createReferenceData(runtime: ContextRuntime<CatalogDatabase>) {
     async listAuthors(name: string | undefined, page: Page) {
       let query = db.selectFrom("authors").selectAll();
       if (name !== undefined) query = query.where(sql<boolean>`lower(name) like ${startsWith(name)} escape '\\'`);
-      if (page.cursor) {
-        const after = decodeCursor(page.cursor, { name }, isNamePosition);
-        if (!after) throw badCursor();
+      const after = decodeQueryCursor(page.cursor, { name }, isNamePosition);
+      if (after) {
         query = query.where((eb) =>
           eb.or([eb("name", ">", after.n), eb.and([eb("name", "=", after.n), eb("author_id", ">", after.id)])]),
         );
@@ -191,7 +174,11 @@ export function createReferenceData(runtime: ContextRuntime<CatalogDatabase>) {
         .orderBy("author_id")
         .limit(page.limit + 1)
         .execute();
-      const result = toPage(rows, page.limit, (row) => ({ n: row.name, id: row.author_id }), { name });
+      const result = pageOf(rows, {
+        limit: page.limit,
+        filters: { name },
+        positionOf: (row) => ({ n: row.name, id: row.author_id }),
+      });
       return { ...result, items: result.items.map(toAuthorView) };
     },
 
@@ -221,9 +208,8 @@ export function createReferenceData(runtime: ContextRuntime<CatalogDatabase>) {
     async listPublishers(name: string | undefined, page: Page) {
       let query = db.selectFrom("publishers").selectAll();
       if (name !== undefined) query = query.where(sql<boolean>`lower(name) like ${startsWith(name)} escape '\\'`);
-      if (page.cursor) {
-        const after = decodeCursor(page.cursor, { name }, isNamePosition);
-        if (!after) throw badCursor();
+      const after = decodeQueryCursor(page.cursor, { name }, isNamePosition);
+      if (after) {
         query = query.where((eb) =>
           eb.or([eb("name", ">", after.n), eb.and([eb("name", "=", after.n), eb("publisher_id", ">", after.id)])]),
         );
@@ -233,7 +219,11 @@ export function createReferenceData(runtime: ContextRuntime<CatalogDatabase>) {
         .orderBy("publisher_id")
         .limit(page.limit + 1)
         .execute();
-      const result = toPage(rows, page.limit, (row) => ({ n: row.name, id: row.publisher_id }), { name });
+      const result = pageOf(rows, {
+        limit: page.limit,
+        filters: { name },
+        positionOf: (row) => ({ n: row.name, id: row.publisher_id }),
+      });
       return { ...result, items: result.items.map(toPublisherView) };
     },
 

@@ -2,9 +2,8 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { catalogV1 } from "@ecom/sdk/rpc";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, decodeCursor, pageOf } from "../platform/index.js";
 import type { CategoryTree } from "./category-tree.js";
-import { decodeCursor, encodeCursor } from "./page-cursor.js";
 import type { AuthorRef } from "./product-views.js";
 import { selectProducts } from "./products.js";
 import type { ReferenceData } from "./reference-data.js";
@@ -151,11 +150,10 @@ export function registerCatalogService(
         .orderBy("products.product_id", "asc")
         .limit(limit + 1)
         .execute();
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
+      const { items, page } = pageOf(rows, { limit, filters, positionOf: (row) => ({ id: row.product_id }) });
       return create(catalogV1.ListProductsResponseSchema, {
         products: items.map((row) => toProductMessage(row, tree)),
-        page: { nextPageToken: rows.length > limit && last ? encodeCursor({ id: last.product_id }, filters) : "" },
+        page: { nextPageToken: page.nextCursor ?? "" },
       });
     },
   });

@@ -1,6 +1,6 @@
 import type { customerApi } from "@ecom/sdk";
 import type { Transaction } from "kysely";
-import { type ContextRuntime, fail, type Principal, ServiceError } from "../platform/index.js";
+import { type ContextRuntime, type Principal, ServiceError } from "../platform/index.js";
 import { afterFailedLogin, CLEAR_THROTTLE, lockedForSeconds } from "./login-throttle.js";
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from "./password-hash.js";
 import { DEFAULT_PREFERENCES, mergePreferences, type Preferences } from "./profile-patch.js";

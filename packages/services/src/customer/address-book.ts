@@ -1,8 +1,7 @@
 import type { customerApi } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
-import { type ContextRuntime, fail } from "../platform/index.js";
+import { type ContextRuntime, decodeQueryCursor, fail, pageOf } from "../platform/index.js";
 import { type AddressView, toAddressView } from "./customer-views.js";
-import { decodeCursor, encodeCursor } from "./page-cursor.js";
 import type { CustomerDatabase } from "./store.js";
 
 type AddressInput = customerApi.components["schemas"]["AddressInput"];
@@ -10,11 +9,8 @@ type AddressInput = customerApi.components["schemas"]["AddressInput"];
 /** How many addresses one customer may keep. */
 export const MAX_ADDRESSES = 20;
 
-interface AddressCursor extends Record<string, string | number> {
-  readonly d: number;
-  readonly id: string;
-}
-const isAddressCursor = (value: Record<string, unknown>): value is AddressCursor =>
+/** Where a page of addresses ends: the last one's default flag (`d`, 1 or 0) and id. */
+const isAddressPosition = (value: Record<string, unknown>): value is { d: number; id: string } =>
   (value.d === 0 || value.d === 1) && typeof value.id === "string";
 
 /**
@@ -88,8 +84,10 @@ export function createAddressBook(runtime: ContextRuntime<CustomerDatabase>) {
         .orderBy("is_default", "desc")
         .orderBy("address_id", "desc")
         .limit(page.limit + 1);
-      if (page.cursor) {
-        const after = decodeCursor(page.cursor, isAddressCursor);
+      // The customer is the list's filter: another customer's cursor is refused, not read against this list.
+      const filters = { customerId };
+      const after = decodeQueryCursor(page.cursor, filters, isAddressPosition);
+      if (after) {
         query = query.where((eb) =>
           eb.or([
             eb("is_default", "<", after.d),
@@ -97,15 +95,12 @@ export function createAddressBook(runtime: ContextRuntime<CustomerDatabase>) {
           ]),
         );
       }
-      const rows = await query.execute();
-      const items = rows.slice(0, page.limit);
-      const last = items.at(-1);
-      const nextCursor =
-        rows.length > page.limit && last ? encodeCursor({ d: last.is_default, id: last.address_id }) : undefined;
-      return {
-        items: items.map(toAddressView),
-        page: { limit: page.limit, ...(nextCursor ? { nextCursor } : {}) },
-      };
+      const result = pageOf(await query.execute(), {
+        limit: page.limit,
+        filters,
+        positionOf: (row) => ({ d: row.is_default, id: row.address_id }),
+      });
+      return { ...result, items: result.items.map(toAddressView) };
     },
 
     /** Save a new address. */

@@ -1,5 +1,13 @@
 import type { inventoryApi } from "@ecom/sdk";
-import { type ContextRuntime, fail, type Principal, type RestHandlers, ServiceError } from "../platform/index.js";
+import {
+  type ContextRuntime,
+  decodeQueryCursor,
+  fail,
+  type Principal,
+  pageOf,
+  type RestHandlers,
+  ServiceError,
+} from "../platform/index.js";
 import { type Reservations, toReservation } from "./reservations.js";
 import { type StockLedger, toAdjustment, toStockLevel } from "./stock-ledger.js";
 import type { InventoryDatabase } from "./store.js";
@@ -13,19 +21,9 @@ function requireAdmin(principal: Principal | undefined): Principal {
   return principal;
 }
 
-function encodeCursor(adjustmentId: string): string {
-  return Buffer.from(JSON.stringify({ id: adjustmentId })).toString("base64url");
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { id?: unknown };
-    if (typeof value.id === "string" && /^adj_[0-9A-HJKMNP-TV-Z]{26}$/.test(value.id)) return value.id;
-  } catch {
-    // Falls through to the same answer as a well-formed cursor that is not one of ours.
-  }
-  throw fail.validation("/query/cursor", "is not a cursor this list gave out; start again without one");
-}
+/** Where a page of adjustments ends: the last one's id (ids are time-sortable, so id order is creation order). */
+const isAdjustmentPosition = (value: Record<string, unknown>): value is { id: string } =>
+  typeof value.id === "string" && /^adj_[0-9A-HJKMNP-TV-Z]{26}$/.test(value.id);
 
 /** The inventory context's REST operations, per contracts/openapi/inventory.yaml. */
 export function createRestHandlers(
@@ -71,17 +69,15 @@ export function createRestHandlers(
         .orderBy("adjustment_id", "desc")
         .limit(limit + 1);
       if (query.reason) select = select.where("reason", "=", query.reason);
-      if (query.cursor) select = select.where("adjustment_id", "<", decodeCursor(query.cursor));
-      const rows = await select.execute();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        status: 200,
-        body: {
-          items: page.map(toAdjustment),
-          page: { limit, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.adjustment_id) } : {}) },
-        },
-      };
+      const filters = { productId: path.productId, reason: query.reason };
+      const after = decodeQueryCursor(query.cursor, filters, isAdjustmentPosition);
+      if (after) select = select.where("adjustment_id", "<", after.id);
+      const result = pageOf(await select.execute(), {
+        limit,
+        filters,
+        positionOf: (row) => ({ id: row.adjustment_id }),
+      });
+      return { status: 200, body: { ...result, items: result.items.map(toAdjustment) } };
     },
 
     adjustStock: async ({ path, body, principal, correlationId }) => {

@@ -1,8 +1,10 @@
 import type { orderApi } from "@ecom/sdk";
 import {
   type ContextRuntime,
+  decodeQueryCursor,
   fail,
   type Principal,
+  pageOf,
   type RestHandlers,
   type RestResult,
   ServiceError,
@@ -67,24 +69,11 @@ async function answering<TResult>(
   }
 }
 
-function encodeCursor(position: unknown): string {
-  return Buffer.from(JSON.stringify(position)).toString("base64url");
-}
-
-function decodeCursor<T>(cursor: string | undefined, valid: (value: unknown) => value is T): T | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (valid(value)) return value;
-  } catch {
-    // Falls through to the validation error.
-  }
-  throw fail.validation("/query/cursor", "is not a cursor this API issued; pass page.nextCursor back unchanged");
-}
-
-const isOrderPosition = (value: unknown): value is [string, string] =>
-  Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "string");
-const isSequence = (value: unknown): value is number => Number.isInteger(value);
+/** Where a page of orders ends: the last one's creation time (`c`) and id. */
+const isOrderPosition = (value: Record<string, unknown>): value is { c: string; id: string } =>
+  typeof value.c === "string" && typeof value.id === "string";
+/** Where a page of an order's history ends: the last change's sequence number. */
+const isHistoryPosition = (value: Record<string, unknown>): value is { seq: number } => Number.isInteger(value.seq);
 
 /** The order context's REST operations (contracts/openapi/order.yaml). */
 export function createRestHandlers(
@@ -189,16 +178,17 @@ export function createRestHandlers(
       const customerId = who.role === "admin" ? query.customerId : who.customerId;
       const statuses = query.status === undefined ? [] : ([] as string[]).concat(query.status);
       const limit = query.limit ?? DEFAULT_LIMIT;
-      const after = decodeCursor(query.cursor, isOrderPosition);
+      // Sorted, so `status=PAID&status=SHIPPED` and its reverse (the same list) take each other's cursors.
+      const filters = { customerId, statuses: [...statuses].sort() };
+      const after = decodeQueryCursor(query.cursor, filters, isOrderPosition);
       let select = db.selectFrom("orders").selectAll();
       if (customerId !== undefined) select = select.where("customer_id", "=", customerId);
       if (statuses.length > 0) select = select.where("status", "in", statuses);
       if (after) {
-        const [createdAt, orderId] = after;
         select = select.where((eb) =>
           eb.or([
-            eb("created_at", "<", createdAt),
-            eb.and([eb("created_at", "=", createdAt), eb("order_id", "<", orderId)]),
+            eb("created_at", "<", after.c),
+            eb.and([eb("created_at", "=", after.c), eb("order_id", "<", after.id)]),
           ]),
         );
       }
@@ -207,7 +197,11 @@ export function createRestHandlers(
         .orderBy("order_id", "desc")
         .limit(limit + 1)
         .execute();
-      const page = rows.slice(0, limit);
+      const { items: page, page: pageInfo } = pageOf(rows, {
+        limit,
+        filters,
+        positionOf: (row) => ({ c: row.created_at, id: row.order_id }),
+      });
       const counts =
         page.length === 0
           ? []
@@ -222,40 +216,27 @@ export function createRestHandlers(
               .groupBy("order_id")
               .execute();
       const itemCount = new Map(counts.map((row) => [row.order_id, Number(row.count)]));
-      const last = page[page.length - 1];
       return {
         status: 200,
-        body: {
-          items: page.map((row) => orderSummary(row, itemCount.get(row.order_id) ?? 1)),
-          page: {
-            limit,
-            ...(rows.length > limit && last ? { nextCursor: encodeCursor([last.created_at, last.order_id]) } : {}),
-          },
-        },
+        body: { items: page.map((row) => orderSummary(row, itemCount.get(row.order_id) ?? 1)), page: pageInfo },
       };
     },
 
     getOrderHistory: async ({ path, query, principal }) => {
       await visibleOrder(runtime, path.orderId, caller(principal));
       const limit = query.limit ?? DEFAULT_LIMIT;
-      const after = decodeCursor(query.cursor, isSequence) ?? 0;
+      const filters = { orderId: path.orderId };
+      const after = decodeQueryCursor(query.cursor, filters, isHistoryPosition);
       const rows = await db
         .selectFrom("order_status_history")
         .selectAll()
         .where("order_id", "=", path.orderId)
-        .where("sequence", ">", after)
+        .where("sequence", ">", after?.seq ?? 0)
         .orderBy("sequence")
         .limit(limit + 1)
         .execute();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        status: 200,
-        body: {
-          items: page.map(statusChange),
-          page: { limit, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.sequence) } : {}) },
-        },
-      };
+      const result = pageOf(rows, { limit, filters, positionOf: (row) => ({ seq: row.sequence }) });
+      return { status: 200, body: { ...result, items: result.items.map(statusChange) } };
     },
 
     cancelOrder: async ({ path, body, principal }) => {

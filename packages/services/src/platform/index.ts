@@ -11,6 +11,16 @@ export {
   type RestRequest,
   type RestResult,
 } from "./context-module.js";
+export {
+  type CursorFilters,
+  type CursorPosition,
+  decodeCursor,
+  decodeQueryCursor,
+  encodeCursor,
+  type Page,
+  type PositionGuard,
+  pageOf,
+} from "./page-cursor.js";
 export type {
   Clock,
   ContextRuntime,

@@ -4,8 +4,8 @@ import { type ContextRuntime, fail, type Principal, type RestHandlers } from "..
 import { priceBasketFromStore } from "./basket-pricing.js";
 import { readCatalogProducts } from "./catalog-products.js";
 import { promotionStatus } from "./discount-rules.js";
+import { collectPage, pageLimit } from "./filtered-page.js";
 import { publishFlashSaleEnded, publishFlashSaleStarted } from "./flash-sale-schedule.js";
-import { collectPage, decodeCursor, pageLimit } from "./page-cursor.js";
 import {
   type CouponRow,
   flashSaleStatus,
@@ -94,9 +94,10 @@ export function createPromotionRestHandlers(
     async listPromotions({ query, principal }) {
       requireAdmin(principal);
       const at = now();
-      const { rows, nextCursor } = await collectPage({
+      const { items: rows, page } = await collectPage({
         limit: pageLimit(query.limit),
-        after: decodeCursor(query.cursor),
+        cursor: query.cursor,
+        filters: { status: query.status },
         // Newest first: ids are time-sortable, so id order is creation order.
         read: (after, count) => {
           let select = db.selectFrom("promotions").selectAll().orderBy("promotion_id", "desc").limit(count);
@@ -110,7 +111,7 @@ export function createPromotionRestHandlers(
         status: 200,
         body: {
           items: rows.map((row) => toPromotionView(row, at)),
-          page: { limit: pageLimit(query.limit), ...(nextCursor ? { nextCursor } : {}) },
+          page,
         },
       };
     },
@@ -253,9 +254,10 @@ export function createPromotionRestHandlers(
     async listCoupons({ query, principal }) {
       requireAdmin(principal);
       const at = now();
-      const { rows, nextCursor } = await collectPage({
+      const { items: rows, page } = await collectPage({
         limit: pageLimit(query.limit),
-        after: decodeCursor(query.cursor),
+        cursor: query.cursor,
+        filters: { promotionId: query.promotionId, status: query.status },
         read: (after, count) => {
           let select = db
             .selectFrom("coupons as coupon")
@@ -288,7 +290,7 @@ export function createPromotionRestHandlers(
         status: 200,
         body: {
           items: rows.map((row) => couponViewOf(row, at)),
-          page: { limit: pageLimit(query.limit), ...(nextCursor ? { nextCursor } : {}) },
+          page,
         },
       };
     },
@@ -403,9 +405,10 @@ export function createPromotionRestHandlers(
     async listFlashSales({ query, principal }) {
       requireAdmin(principal);
       const at = now();
-      const { rows, nextCursor } = await collectPage({
+      const { items: rows, page } = await collectPage({
         limit: pageLimit(query.limit),
-        after: decodeCursor(query.cursor),
+        cursor: query.cursor,
+        filters: { status: query.status },
         // Latest start first.
         read: (after, count) => {
           let select = db
@@ -431,16 +434,17 @@ export function createPromotionRestHandlers(
         status: 200,
         body: {
           items: rows.map((row) => toFlashSaleView(row, items.get(row.flash_sale_id) ?? [], at)),
-          page: { limit: pageLimit(query.limit), ...(nextCursor ? { nextCursor } : {}) },
+          page,
         },
       };
     },
 
     async listActiveFlashSales({ query }) {
       const at = now();
-      const { rows, nextCursor } = await collectPage({
+      const { items: rows, page } = await collectPage({
         limit: pageLimit(query.limit),
-        after: decodeCursor(query.cursor),
+        cursor: query.cursor,
+        filters: {},
         // Soonest end first.
         read: (after, count) => {
           let select = db
@@ -469,7 +473,7 @@ export function createPromotionRestHandlers(
         status: 200,
         body: {
           items: rows.map((row) => toFlashSaleView(row, items.get(row.flash_sale_id) ?? [], at)),
-          page: { limit: pageLimit(query.limit), ...(nextCursor ? { nextCursor } : {}) },
+          page,
         },
       };
     },
