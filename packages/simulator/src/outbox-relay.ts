@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { CoalescingRunner } from "./coalescing-runner.js";
 import type { EventLog } from "./event-log.js";
 import type { RuntimeTables } from "./sqlite-store.js";
 
@@ -8,44 +9,29 @@ import type { RuntimeTables } from "./sqlite-store.js";
  * clearing appends the same events again, which the log ignores by eventId.
  */
 export class OutboxRelay {
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
+  readonly #runner: CoalescingRunner;
 
   constructor(
     private readonly db: Kysely<RuntimeTables>,
     private readonly log: EventLog,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+    onError: (error: unknown) => void,
+  ) {
+    this.#runner = new CoalescingRunner(() => this.drain(), onError);
+  }
 
   /** Ask for a pass soon. */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.drain())
-      .catch(this.onError)
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
+    this.#runner.kick();
+  }
+
+  /** Take no more kicks (the platform is closing); a pass under way finishes. */
+  stop(): void {
+    this.#runner.stop();
   }
 
   /** Resolves when no pass is running or pending. */
-  /** Take no more kicks (the platform is closing); a pass under way finishes. */
-  stop(): void {
-    this.#stopped = true;
-    this.#again = false;
-  }
-
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  idle(): Promise<void> {
+    return this.#runner.idle();
   }
 
   /** Move everything now in the outbox to the log. */

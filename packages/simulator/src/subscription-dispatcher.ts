@@ -1,6 +1,7 @@
 import type { EcomMessage } from "@ecom/sdk";
 import type { Logger, MessageHandler } from "@ecom/services/platform";
 import type { Kysely, Transaction } from "kysely";
+import { CoalescingRunner } from "./coalescing-runner.js";
 import type { EventLog } from "./event-log.js";
 import type { RuntimeTables } from "./sqlite-store.js";
 
@@ -15,9 +16,7 @@ const ATTEMPTS = 3;
  * {@link ATTEMPTS} times has the event dead-lettered, loudly, and delivery goes on.
  */
 export class SubscriptionDispatcher {
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
+  readonly #runner: CoalescingRunner;
 
   constructor(
     readonly subscriber: string,
@@ -26,39 +25,31 @@ export class SubscriptionDispatcher {
     private readonly handlers: Readonly<Record<string, MessageHandler<never, never>>>,
     private readonly logger: Logger,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.#runner = new CoalescingRunner(
+      () => this.drain(),
+      (error) => this.logger.error(`delivery to ${this.subscriber} stopped`, { error: String(error) }),
+    );
+  }
 
   /** The types this subscriber handles. */
   get types(): string[] {
     return Object.keys(this.handlers);
   }
 
+  /** Ask for a pass soon. */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.drain())
-      .catch((error) => this.logger.error(`delivery to ${this.subscriber} stopped`, { error: String(error) }))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
+    this.#runner.kick();
   }
 
   /** Take no more kicks (the platform is closing); a pass under way finishes. */
   stop(): void {
-    this.#stopped = true;
-    this.#again = false;
+    this.#runner.stop();
   }
 
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  /** Resolves when no pass is running or pending. */
+  idle(): Promise<void> {
+    return this.#runner.idle();
   }
 
   /** Deliver everything after the cursor. */
