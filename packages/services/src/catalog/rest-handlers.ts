@@ -1,16 +1,9 @@
 import type { catalogApi } from "@ecom/sdk";
-import { fail, type Principal, type RestHandlers, ServiceError } from "../platform/index.js";
+import { type RestHandlers, requireAdmin } from "../platform/index.js";
 import type { Products } from "./products.js";
 import type { ReferenceData } from "./reference-data.js";
 
 const DEFAULT_PAGE_SIZE = 20;
-
-/** The caller, who must be an admin: 401 without a token (the gateway's job already), 403 with a customer's. */
-function requireAdmin(principal: Principal | undefined): Principal {
-  if (!principal) throw new ServiceError("unauthenticated", "Send an admin's bearer token from POST /auth/login.");
-  if (principal.role !== "admin") throw fail.forbidden("Catalog writes need the admin role.");
-  return principal;
-}
 
 /** The catalog context's REST operations, per contracts/openapi/catalog.yaml. Reads are public; writes need admin. */
 export function createRestHandlers(products: Products, reference: ReferenceData): RestHandlers<catalogApi.operations> {
@@ -38,23 +31,23 @@ export function createRestHandlers(products: Products, reference: ReferenceData)
     getProduct: async ({ path }) => ({ status: 200, body: await products.get(path.productId) }),
 
     createProduct: async ({ body, principal, correlationId }) => {
-      const { customerId } = requireAdmin(principal);
+      const { customerId } = requireAdmin(principal, "Catalog writes");
       const product = await products.create(body, { customerId, correlationId });
       return { status: 201, body: product, headers: { location: `/products/${product.productId}` } };
     },
 
     updateProduct: async ({ path, body, principal, correlationId }) => {
-      const { customerId } = requireAdmin(principal);
+      const { customerId } = requireAdmin(principal, "Catalog writes");
       return { status: 200, body: await products.update(path.productId, body, { customerId, correlationId }) };
     },
 
     discontinueProduct: async ({ path, body, principal, correlationId }) => {
-      const { customerId } = requireAdmin(principal);
+      const { customerId } = requireAdmin(principal, "Catalog writes");
       return { status: 200, body: await products.discontinue(path.productId, body, { customerId, correlationId }) };
     },
 
     changeProductPrice: async ({ path, body, principal, correlationId }) => {
-      const { customerId } = requireAdmin(principal);
+      const { customerId } = requireAdmin(principal, "Catalog writes");
       return { status: 200, body: await products.changePrice(path.productId, body, { customerId, correlationId }) };
     },
 
@@ -71,7 +64,7 @@ export function createRestHandlers(products: Products, reference: ReferenceData)
     getCategory: async ({ path }) => ({ status: 200, body: await reference.getCategory(path.categoryId) }),
 
     createCategory: async ({ body, principal, correlationId }) => {
-      requireAdmin(principal);
+      requireAdmin(principal, "Catalog writes");
       const category = await reference.createCategory(body, correlationId);
       return { status: 201, body: category, headers: { location: `/categories/${category.categoryId}` } };
     },
@@ -81,7 +74,7 @@ export function createRestHandlers(products: Products, reference: ReferenceData)
     getAuthor: async ({ path }) => ({ status: 200, body: await reference.getAuthor(path.authorId) }),
 
     createAuthor: async ({ body, principal }) => {
-      requireAdmin(principal);
+      requireAdmin(principal, "Catalog writes");
       const author = await reference.createAuthor(body);
       return { status: 201, body: author, headers: { location: `/authors/${author.authorId}` } };
     },
@@ -94,7 +87,7 @@ export function createRestHandlers(products: Products, reference: ReferenceData)
     getPublisher: async ({ path }) => ({ status: 200, body: await reference.getPublisher(path.publisherId) }),
 
     createPublisher: async ({ body, principal }) => {
-      requireAdmin(principal);
+      requireAdmin(principal, "Catalog writes");
       const publisher = await reference.createPublisher(body);
       return { status: 201, body: publisher, headers: { location: `/publishers/${publisher.publisherId}` } };
     },

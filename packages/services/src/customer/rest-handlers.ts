@@ -1,5 +1,5 @@
 import type { customerApi } from "@ecom/sdk";
-import { type ContextRuntime, fail, type Principal, type RestHandlers, ServiceError } from "../platform/index.js";
+import { type ContextRuntime, fail, type RestHandlers, ServiceError, signedIn } from "../platform/index.js";
 import type { Accounts } from "./accounts.js";
 import type { AddressBook } from "./address-book.js";
 import { toCustomerView, toEditableProfile } from "./customer-views.js";
@@ -7,12 +7,6 @@ import { applyProfilePatch } from "./profile-patch.js";
 import type { CustomerDatabase } from "./store.js";
 
 const DEFAULT_PAGE_SIZE = 20;
-
-/** The caller, who the gateway already authenticated for operations that need a token. */
-function signedIn(principal: Principal | undefined): Principal {
-  if (!principal) throw new ServiceError("unauthenticated", "Send a bearer token from POST /auth/login.");
-  return principal;
-}
 
 /** The bearer token of a request (the gateway checked its form and signature already). */
 function bearerToken(headers: Readonly<Record<string, string>>): string {

@@ -3,23 +3,15 @@ import {
   type ContextRuntime,
   decodeQueryCursor,
   fail,
-  type Principal,
   pageOf,
   type RestHandlers,
-  ServiceError,
+  requireAdmin,
 } from "../platform/index.js";
 import { type Reservations, toReservation } from "./reservations.js";
 import { type StockLedger, toAdjustment, toStockLevel } from "./stock-ledger.js";
 import type { InventoryDatabase } from "./store.js";
 
 const DEFAULT_PAGE_SIZE = 20;
-
-/** The caller, who must be an admin: 401 without a token, 403 for a customer. */
-function requireAdmin(principal: Principal | undefined): Principal {
-  if (!principal) throw new ServiceError("unauthenticated", "Send an admin's bearer token from POST /auth/login.");
-  if (principal.role !== "admin") throw fail.forbidden("Only an admin may do this.");
-  return principal;
-}
 
 /** Where a page of adjustments ends: the last one's id (ids are time-sortable, so id order is creation order). */
 const isAdjustmentPosition = (value: Record<string, unknown>): value is { id: string } =>

@@ -4,8 +4,10 @@ import {
   fail,
   type Principal,
   type RestHandlers,
+  requireAdmin,
   ServiceError,
   type ServiceErrorCode,
+  signedIn,
 } from "../platform/index.js";
 import { toPayment, toPaymentMethod, toRefund } from "./payment-views.js";
 import { isPaymentError, type PaymentErrorKind, type Payments, type ProcessorEvent } from "./payments.js";
@@ -47,17 +49,6 @@ async function answering<TValue>(operation: () => Promise<TValue>): Promise<TVal
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
     });
   }
-}
-
-function signedIn(principal: Principal | undefined): Principal {
-  if (!principal) throw new ServiceError("unauthenticated", "Send a bearer token from POST /auth/login.");
-  return principal;
-}
-
-function requireAdmin(principal: Principal | undefined): Principal {
-  const caller = signedIn(principal);
-  if (caller.role !== "admin") throw fail.forbidden("Only an admin may do this.");
-  return caller;
 }
 
 /** The payment context's REST operations, per contracts/openapi/payment.yaml. */

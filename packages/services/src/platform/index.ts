@@ -1,4 +1,5 @@
 /** The ports and shapes every context is written against; the runtime that provides them lives in @ecom/simulator. */
+export { requireAdmin, signedIn } from "./caller.js";
 export {
   type AnyContextModule,
   type ContextModule,

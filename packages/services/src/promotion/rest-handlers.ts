@@ -1,6 +1,6 @@
 import type { promotionApi } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
-import { type ContextRuntime, fail, type Principal, type RestHandlers } from "../platform/index.js";
+import { type ContextRuntime, fail, type RestHandlers, requireAdmin } from "../platform/index.js";
 import { priceBasketFromStore } from "./basket-pricing.js";
 import { readCatalogProducts } from "./catalog-products.js";
 import { promotionStatus } from "./discount-rules.js";
@@ -23,11 +23,6 @@ type Db = Kysely<PromotionDatabase> | Transaction<PromotionDatabase>;
 
 const MAX_FLASH_SALE_MS = 7 * 24 * 60 * 60 * 1000;
 const COUPON_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-
-/** Only an admin manages promotions, coupons and flash sales. */
-function requireAdmin(principal: Principal | undefined): void {
-  if (principal?.role !== "admin") throw fail.forbidden("Only an admin may do this; log in with an admin account.");
-}
 
 async function promotionRow(db: Db, promotionId: string): Promise<PromotionRow> {
   const row = await db.selectFrom("promotions").selectAll().where("promotion_id", "=", promotionId).executeTakeFirst();
