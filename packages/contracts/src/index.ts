@@ -18,7 +18,9 @@ export {
   formatCompatReport,
 } from "./compat/report-format.js";
 export { type CompatRule, compatRules, ruleById } from "./compat/rule-catalog.js";
-export type { Finding, LintReport, Severity } from "./lint/finding.js";
+export { codeRules, lintContextCode } from "./lint/code-boundaries.js";
+export { readContextMap } from "./lint/context-map-model.js";
+export { createLintReport, type Finding, type LintReport, type Severity } from "./lint/finding.js";
 export {
   type FormatOptions,
   formatLintReport,
