@@ -44,6 +44,14 @@ describe("ecom sim up --memory and ecom checkout", () => {
     expect(outcome.order.status).toBe("PAID");
   });
 
+  it("ecom checkout without --url runs the platform in-process and exits 0, with the coupon applied", async () => {
+    const { stdout } = await run(process.execPath, [bin, "checkout", "--json", "--coupon", "WELCOME10", "--items", "9780131103627:2"]);
+    const outcome = JSON.parse(stdout);
+    expect(outcome.paid).toBe(true);
+    expect(outcome.order.items[0]).toMatchObject({ isbn: "9780131103627", quantity: 2 });
+    expect(outcome.order.discount.amount).toBeGreaterThan(0);
+  });
+
   it("ecom checkout with a declining card exits 1", async () => {
     const failed = await run(process.execPath, [bin, "checkout", "--url", url, "--card", "4000000000000002"]).catch(
       (error: { code: number; stdout: string }) => error,
