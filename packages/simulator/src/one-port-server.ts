@@ -6,12 +6,22 @@ import {
   type ServerHttp2Session,
 } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
 
 /** A request handler that serves both HTTP/1.1 and HTTP/2 (node's compatibility API). */
 export type DualHandler = (
   request: IncomingMessage | Http2ServerRequest,
   response: ServerResponse | Http2ServerResponse,
 ) => void;
+
+/** Takes a WebSocket handshake (an HTTP/1.1 request with `Upgrade: websocket`) and owns its socket from then on. */
+export type WebSocketUpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** What the one port serves besides the request handler. */
+export interface OnePortServerOptions {
+  /** WebSocket handshakes; without it they are served as plain requests, as other upgrades are. */
+  readonly websocket?: WebSocketUpgradeHandler;
+}
 
 /** One TCP port serving HTTP/1.1 and cleartext HTTP/2 (h2c with prior knowledge, as gRPC clients speak it). */
 export interface OnePortServer {
@@ -26,9 +36,16 @@ const PREFACE_START = "PRI * HTTP/2.0";
  * Serve REST, Connect, gRPC-web and gRPC on one port: each new connection's first bytes say which protocol it
  * speaks, and the connection is handed to an HTTP/1.1 or an HTTP/2 server sharing one handler.
  */
-export function createOnePortServer(handler: DualHandler): OnePortServer {
+export function createOnePortServer(handler: DualHandler, options: OnePortServerOptions = {}): OnePortServer {
   const http1 = createHttp1Server(handler as (request: IncomingMessage, response: ServerResponse) => void);
   http1.keepAliveTimeout = 5_000;
+  const { websocket } = options;
+  if (websocket) {
+    http1.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (request.headers.upgrade?.toLowerCase() === "websocket") websocket(request, socket, head);
+      else replayWithoutUpgrade(http1, request, socket, head);
+    });
+  }
   const http2 = createHttp2Server(handler as (request: Http2ServerRequest, response: Http2ServerResponse) => void);
   const sockets = new Set<Socket>();
   const sessions = new Set<ServerHttp2Session>();
@@ -66,4 +83,36 @@ export function createOnePortServer(handler: DualHandler): OnePortServer {
       await closed;
     },
   };
+}
+
+/**
+ * Serve a request whose upgrade we do not take (`Upgrade: h2c` from `curl --http2`) as a plain HTTP/1.1 request.
+ * Node 20 hands every request with an Upgrade header to the `upgrade` listener once there is one, with its parser
+ * already gone; so the request head is written back without its upgrade headers, ahead of the bytes still unread,
+ * and the socket is handed to the HTTP/1.1 server again, which reads it (body, keep-alive) as it would have.
+ */
+function replayWithoutUpgrade(
+  http1: ReturnType<typeof createHttp1Server>,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const lines = [`${request.method} ${request.url} HTTP/${request.httpVersion}`];
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    const name = request.rawHeaders[index]!;
+    let value = request.rawHeaders[index + 1] ?? "";
+    if (/^(upgrade|http2-settings)$/i.test(name)) continue;
+    if (/^connection$/i.test(name)) {
+      // Keep what else it says (`close`), without asking for the upgrade again.
+      value = value
+        .split(",")
+        .map((token) => token.trim())
+        .filter((token) => token !== "" && !/^(upgrade|http2-settings)$/i.test(token))
+        .join(", ");
+      if (value === "") continue;
+    }
+    lines.push(`${name}: ${value}`);
+  }
+  socket.unshift(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), head]));
+  http1.emit("connection", socket);
 }

@@ -16,6 +16,7 @@ import {
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
 import { EventLog } from "./event-log.js";
+import { createEventSockets, upgradeRequiredResponse } from "./event-sockets.js";
 import { initialStreamBody, serveEventStream } from "./event-streams.js";
 import { IdempotencyStore } from "./gateway/idempotency-store.js";
 import { readFetchRequest, readNodeRequest, toFetchResponse, writeNodeResponse } from "./gateway/node-adapter.js";
@@ -243,6 +244,16 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       routed.match.operation.operationId
     ];
   };
+  const sourceOf = (contextName: string, operationId: string) =>
+    running.find((context) => context.module.name === contextName)?.parts.sockets?.[operationId];
+  /** The WebSocket source of a GET request's operation, when a context serves it as one. */
+  const socketOf = (method: string, url: string) => {
+    if (method !== "GET") return undefined;
+    const routed = router.route(method, new URL(url, "http://gateway.invalid").pathname);
+    if (routed.kind !== "match") return undefined;
+    return sourceOf(routed.match.context, routed.match.operation.operationId);
+  };
+  const eventSockets = createEventSockets({ eventLog, router, sourceOf, tokens, ids, log });
   const restGateway = createRestGateway({
     router,
     handlers,
@@ -303,6 +314,11 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       // In-process there is no connection to keep open: the answer is what a new subscriber is sent first.
       const body = await initialStreamBody(eventLog, stream, request.headers["last-event-id"], clock.now());
       return { status: 200, headers: { "content-type": "text/event-stream" }, body };
+    }
+    if (socketOf(request.method, request.url)) {
+      // Only a WebSocket handshake on the port (the server's upgrade event) opens the socket; anything else is told so.
+      const pathname = new URL(request.url, "http://gateway.invalid").pathname;
+      return upgradeRequiredResponse(pathname, request.headers["correlation-id"] || ids.next("cor"));
     }
     return restGateway(request);
   };
@@ -370,7 +386,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     handle,
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
-      server = createOnePortServer(nodeHandler as never);
+      server = createOnePortServer(nodeHandler as never, { websocket: eventSockets.upgrade });
       const address: AddressInfo = await server.listen(port, host);
       return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
     },
@@ -381,6 +397,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       if (ticker) clearInterval(ticker);
       while (ticking) await new Promise((resolveTick) => setTimeout(resolveTick, 5));
       simRoutes.close();
+      await eventSockets.close();
       await server?.close();
       await settleWith({ background: false }).catch((error) =>
         log.warn("closing before every event was delivered", { error: String(error) }),

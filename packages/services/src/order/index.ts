@@ -1,6 +1,7 @@
 import { defineContext } from "../platform/index.js";
 import { CheckoutSaga, type CheckoutSagaOptions, DEFAULT_SAGA_OPTIONS } from "./checkout-saga.js";
 import { migrations } from "./migrations.js";
+import { createOrderStream } from "./order-stream.js";
 import { createRestHandlers } from "./rest-handlers.js";
 import type { OrderDatabase } from "./store.js";
 import { createSubscriptions } from "./subscriptions.js";
@@ -22,6 +23,7 @@ export function createOrderContext(options: OrderContextOptions = {}) {
       const saga = new CheckoutSaga(runtime, { ...DEFAULT_SAGA_OPTIONS, ...options.saga });
       return {
         rest: createRestHandlers(runtime, saga, { createOrderWaitMs: options.createOrderWaitMs ?? 3_000 }) as never,
+        sockets: { streamOrders: createOrderStream(runtime) },
         subscriptions: createSubscriptions(runtime, saga),
         idle: () => saga.idle(),
         async start() {

@@ -78,12 +78,49 @@ export interface EventStreamSource {
   frame(message: EcomMessage): string | undefined;
 }
 
+/** One open WebSocket connection of a {@link SocketSource}, as the source sees it. */
+export interface SocketConnection {
+  /** The caller, from the handshake's bearer token (Authorization header or `access_token` query parameter). */
+  readonly principal: Principal | undefined;
+  /** The handshake's query parameters, checked against the contract (coerced to their types). */
+  readonly query: Readonly<Record<string, unknown>>;
+  /**
+   * The keys the connection follows (the query's and subscribe messages' `subscriptionKey`, less unsubscribe ones);
+   * undefined while the client has chosen none, so the source decides what an unnarrowed socket carries. An empty
+   * set means the client unsubscribed from everything it chose, and follows nothing.
+   */
+  readonly subscriptions: ReadonlySet<string> | undefined;
+}
+
+/**
+ * A WebSocket operation of a context's contract fed from the event log: the runtime authenticates and checks the
+ * handshake, keeps each connection's subscriptions (the query parameter and `{"action":"subscribe"|"unsubscribe",
+ * <subscriptionKey>: …}` messages), and sends each new event of `types` that `accepts` lets through, one JSON text
+ * message per event envelope.
+ */
+export interface SocketSource {
+  /** The event types the socket carries. */
+  readonly types: readonly MessageType[];
+  /** The query parameter and subscribe-message field that name one thing to follow (`orderId`). */
+  readonly subscriptionKey: string;
+  /**
+   * Whether the caller may follow `key`: resolves, or rejects with a ServiceError (`not_found` for what the caller
+   * may not see). For the query's key it runs before the upgrade and its error is the handshake's answer; for a
+   * subscribe message, its error is sent back as an error message.
+   */
+  authorize(key: string, connection: SocketConnection): Promise<void>;
+  /** Whether the connection receives `message` (one of `types`), given its caller, query and subscriptions. */
+  accepts(message: EcomMessage, connection: SocketConnection): boolean;
+}
+
 /** What a context contributes to the running platform. Every part is optional. */
 export interface ContextParts<TDatabase> {
   /** REST handlers by operationId (untyped here; build them with {@link RestHandlers} of the context's operations). */
   readonly rest?: Readonly<Record<string, (request: RestRequest<never, never, never>) => Promise<RestResult>>>;
   /** Its Server-Sent Events operations, by operationId. */
   readonly streams?: Readonly<Record<string, EventStreamSource>>;
+  /** Its WebSocket operations, by operationId. */
+  readonly sockets?: Readonly<Record<string, SocketSource>>;
   /** Registers the context's Connect services. */
   readonly rpc?: (router: ConnectRouter) => void;
   /** Handlers of the events it subscribes to and the commands it handles (contexts.yaml says which). */

@@ -11,6 +11,8 @@ export {
   type RestHandlers,
   type RestRequest,
   type RestResult,
+  type SocketConnection,
+  type SocketSource,
 } from "./context-module.js";
 export {
   type CursorFilters,
