@@ -15,6 +15,7 @@ import {
 } from "@ecom/services/platform";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { EventLog, LoggedEvent } from "./event-log.js";
+import { authenticate, parseQuery } from "./gateway/request-parts.js";
 import { type GatewayResponse, problemResponse } from "./gateway/rest-gateway.js";
 import type { RestRouter } from "./gateway/rest-router.js";
 
@@ -228,19 +229,10 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
     const { binding, operation, path } = routed.match;
 
     let principal: Principal | undefined;
-    const authorization = headers.authorization;
-    const token =
-      authorization === undefined
-        ? (url.searchParams.get("access_token") ?? undefined)
-        : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    if (authorization !== undefined && !token)
-      return refuse(new ServiceError("unauthenticated", "The Authorization header must be `Bearer <token>`."));
-    if (token !== undefined) {
-      try {
-        principal = tokens.verify(token, { type: "access" });
-      } catch (error) {
-        return refuse(ServiceError.from(error));
-      }
+    try {
+      principal = authenticate(tokens, headers.authorization, url.searchParams.get("access_token") ?? undefined);
+    } catch (error) {
+      return refuse(ServiceError.from(error));
     }
     if (operation.requiresAuth && !principal) {
       return refuse(
@@ -342,15 +334,6 @@ function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
-}
-
-function parseQuery(search: URLSearchParams): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const key of new Set(search.keys())) {
-    const values = search.getAll(key);
-    query[key] = values.length > 1 ? values : (values[0] ?? "");
-  }
-  return query;
 }
 
 /** Answer a handshake with a plain HTTP response (no upgrade) and close the connection once it is written. */

@@ -12,6 +12,7 @@ import {
   type TokenService,
 } from "@ecom/services/platform";
 import { IdempotencyStore, type StoredResponse } from "./idempotency-store.js";
+import { authenticate, parseQuery } from "./request-parts.js";
 import type { RestRouter } from "./rest-router.js";
 
 /** A request as the gateway sees it, whatever carried it (node:http, fetch, a test). */
@@ -71,15 +72,6 @@ export function problemResponse(error: ServiceError, instance: string, correlati
   return { status, headers, body: JSON.stringify(body) };
 }
 
-function parseQuery(search: URLSearchParams): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const key of new Set(search.keys())) {
-    const values = search.getAll(key);
-    query[key] = values.length > 1 ? values : (values[0] ?? "");
-  }
-  return query;
-}
-
 /**
  * The REST side of the one port: routes a request to its contract operation, checks it against the contract
  * (400 problem), authenticates (401), applies Idempotency-Key (replay, or 422 for a reused key), calls the owning
@@ -112,16 +104,10 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
     const { context, binding, operation, path } = routed.match;
 
     let principal: Principal | undefined;
-    const authorization = request.headers.authorization;
-    if (authorization !== undefined) {
-      const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-      if (!token)
-        return fail(new ServiceError("unauthenticated", "The Authorization header must be `Bearer <token>`."));
-      try {
-        principal = tokens.verify(token, { type: "access" });
-      } catch (error) {
-        return fail(ServiceError.from(error));
-      }
+    try {
+      principal = authenticate(tokens, request.headers.authorization);
+    } catch (error) {
+      return fail(ServiceError.from(error));
     }
     if (operation.requiresAuth && !principal) {
       return fail(
