@@ -40,14 +40,34 @@ export function createOnePortServer(handler: DualHandler, options: OnePortServer
   const http1 = createHttp1Server(handler as (request: IncomingMessage, response: ServerResponse) => void);
   http1.keepAliveTimeout = 5_000;
   const { websocket } = options;
+  // Connections that are no longer HTTP/1.1 requests: WebSockets (their owner closes them) and HTTP/2 sessions.
+  const upgraded = new Set<Duplex>();
+  const h2 = new Set<Duplex>();
   if (websocket) {
     http1.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (request.headers.upgrade?.toLowerCase() === "websocket") websocket(request, socket, head);
-      else replayWithoutUpgrade(http1, request, socket, head);
+      if (request.headers.upgrade?.toLowerCase() === "websocket") {
+        upgraded.add(socket);
+        socket.once("close", () => upgraded.delete(socket));
+        websocket(request, socket, head);
+      } else replayWithoutUpgrade(http1, request, socket, head);
     });
   }
   const http2 = createHttp2Server(handler as (request: Http2ServerRequest, response: Http2ServerResponse) => void);
   const sockets = new Set<Socket>();
+  // The HTTP/1.1 server never listens itself, so node does not track its connections and closeIdleConnections()
+  // finds none: count each connection's requests in flight here, so shutdown can cut the idle ones at once.
+  const busy = new Map<Duplex, number>();
+  let closing = false;
+  http1.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    response.once("close", () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      if (left > 0) busy.set(socket, left);
+      else busy.delete(socket);
+      if (closing && left <= 0) socket.destroy();
+    });
+  });
   const sessions = new Set<ServerHttp2Session>();
   http2.on("session", (session) => {
     sessions.add(session);
@@ -60,8 +80,9 @@ export function createOnePortServer(handler: DualHandler, options: OnePortServer
       const head: Buffer | null = socket.read();
       if (head === null) return;
       socket.unshift(head);
-      const target = head.toString("latin1", 0, PREFACE_START.length) === PREFACE_START ? http2 : http1;
-      target.emit("connection", socket);
+      const isHttp2 = head.toString("latin1", 0, PREFACE_START.length) === PREFACE_START;
+      if (isHttp2) h2.add(socket);
+      (isHttp2 ? http2 : http1).emit("connection", socket);
     });
   });
   return {
@@ -72,8 +93,10 @@ export function createOnePortServer(handler: DualHandler, options: OnePortServer
       });
     },
     async close() {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      http1.closeIdleConnections();
+      // HTTP/1.1 connections between requests end now; one with a request in flight ends when its response does.
+      for (const socket of sockets) if (!busy.has(socket) && !upgraded.has(socket) && !h2.has(socket)) socket.destroy();
       // HTTP/2 sessions end once their open streams finish.
       for (const session of sessions) session.close();
       // In-flight requests get a moment to finish; then what is left (idle HTTP/2 sessions, open streams) is cut.
