@@ -45,7 +45,15 @@ describe("ecom sim up --memory and ecom checkout", () => {
   });
 
   it("ecom checkout without --url runs the platform in-process and exits 0, with the coupon applied", async () => {
-    const { stdout } = await run(process.execPath, [bin, "checkout", "--json", "--coupon", "WELCOME10", "--items", "9780131103627:2"]);
+    const { stdout } = await run(process.execPath, [
+      bin,
+      "checkout",
+      "--json",
+      "--coupon",
+      "WELCOME10",
+      "--items",
+      "9780131103627:2",
+    ]);
     const outcome = JSON.parse(stdout);
     expect(outcome.paid).toBe(true);
     expect(outcome.order.items[0]).toMatchObject({ isbn: "9780131103627", quantity: 2 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { cartApi } from "@ecom/sdk";
 import { createClient } from "@ecom/sdk";
-import { defineContext, fail, type RestHandlers } from "@ecom/services/platform";
+import { defineContext, fail, type RestHandlers, type TokenService } from "@ecom/services/platform";
 import { ContractViolationError, createPlatform, type Platform } from "@ecom/simulator";
 import type { Migration } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
@@ -221,3 +221,116 @@ describe("the REST gateway", () => {
     ).toBe(400);
   });
 });
+
+describe("regressions found in review", () => {
+  it("runs the handler once for two identical requests sent at once with one Idempotency-Key", async () => {
+    let runs = 0;
+    const counting = defineContext<ToyCartDb>({
+      ...toyCart,
+      create: () => ({
+        rest: {
+          createCart: async () => {
+            runs++;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return { status: 201, body: undefined };
+          },
+        } as never,
+      }),
+    });
+    platform = await createPlatform({
+      contexts: [counting, tokenMint],
+      memory: true,
+      log: quiet,
+      validateResponses: false,
+    });
+    const { tokens } = await tokenFor(platform);
+    const request = {
+      method: "POST",
+      url: "/carts",
+      headers: {
+        authorization: `Bearer ${tokens}`,
+        "idempotency-key": "same-key-123",
+        "content-type": "application/json",
+      },
+      body: "{}",
+    };
+    const [first, second] = await Promise.all([platform.handle(request), platform.handle(request)]);
+    expect(runs).toBe(1);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers["idempotent-replayed"]).toBe("true");
+  });
+
+  it("stores a 500 that follows a handler's work, so a retry with the key does not do it again", async () => {
+    let runs = 0;
+    const breaking = defineContext<ToyCartDb>({
+      ...toyCart,
+      create: () => ({
+        rest: {
+          createCart: async () => {
+            runs++;
+            return { status: 201, body: { not: "a cart" } };
+          },
+        } as never,
+      }),
+    });
+    platform = await createPlatform({ contexts: [breaking, tokenMint], memory: true, log: quiet });
+    const { tokens } = await tokenFor(platform);
+    const request = {
+      method: "POST",
+      url: "/carts",
+      headers: { authorization: `Bearer ${tokens}`, "idempotency-key": "retry-key-123" },
+      body: "{}",
+    };
+    expect((await platform.handle(request)).status).toBe(500);
+    expect((await platform.handle(request)).status).toBe(500);
+    expect(runs).toBe(1);
+  });
+
+  it("answers a malformed percent-escape in a path with 400, not a crash", async () => {
+    platform = await createPlatform({ contexts: [], memory: true, log: quiet });
+    const response = await platform.handle({ method: "GET", url: "/products/%E0%A4%A", headers: {}, body: "" });
+    expect(response.status).toBe(400);
+  });
+
+  it("refuses to move the clock by an absurd amount", async () => {
+    platform = await createPlatform({ contexts: [], memory: true, seed: 1, log: quiet });
+    const response = await platform.handle({
+      method: "POST",
+      url: "/_sim/clock/advance",
+      headers: {},
+      body: '{"ms":1e300}',
+    });
+    expect(response.status).toBe(400);
+    expect(platform.clock.now().toISOString()).toBe("2026-01-01T00:00:00.000Z");
+  });
+
+  it("resumes a seeded run that crashed past every id it made, so no new event is lost", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "ecom-runtime-"));
+    const first = await createPlatform({ contexts: [toyCart, toySearch()], dataDir, seed: 9, log: quiet });
+    await first.settle();
+    // No close: as after SIGKILL. A second platform on the folder must not reuse the first one's ids.
+    platform = await createPlatform({ contexts: [toyCart, toySearch()], dataDir, seed: 9, log: quiet });
+    expect(platform.clock.now().getTime()).toBeGreaterThan(new Date("2026-01-01T00:00:00.000Z").getTime());
+    await first.close().catch(() => {});
+  });
+});
+
+/** A context that only keeps the platform's token service, so tests can mint tokens as the customer context does. */
+let mint: TokenService | undefined;
+const tokenMint = defineContext<object>({
+  name: "tokens",
+  migrations: {},
+  create(runtime) {
+    mint = runtime.tokens;
+    return {};
+  },
+});
+
+/** An access token for a customer, from the platform's own token service. */
+async function tokenFor(_target: Platform): Promise<{ tokens: string }> {
+  if (!mint) throw new Error("add tokenMint to the platform's contexts");
+  return {
+    tokens: mint.issue({ customerId: "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E", role: "customer" }, { expiresInSeconds: 900 }),
+  };
+}

@@ -40,6 +40,18 @@ describe("CloudEvents conversion", () => {
     expect(fromCloudEvent(toCloudEvent(data!) as never).data).not.toHaveProperty("causationId");
   });
 
+  it("returns an error (does not throw) for data that is not JSON", () => {
+    const { error } = fromCloudEvent({
+      specversion: "1.0",
+      id: "1",
+      source: "/ecom/cart",
+      type: "x",
+      datacontenttype: "application/json",
+      data: "{not json",
+    });
+    expect(error?.code).toBe(SdkErrorCode.invalidCloudEvent);
+  });
+
   it("refuses a CloudEvent from another source", () => {
     const { error } = fromCloudEvent({ specversion: "1.0", id: "1", source: "https://example.com", type: "x" });
     expect(error?.code).toBe(SdkErrorCode.invalidCloudEvent);

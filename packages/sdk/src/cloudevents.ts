@@ -64,10 +64,19 @@ export function fromCloudEvent(event: Readonly<Record<string, unknown>>): Result
     };
   }
   let data = event.data;
-  if (data === undefined && typeof event.data_base64 === "string") {
-    data = JSON.parse(Buffer.from(event.data_base64, "base64").toString("utf8"));
-  } else if (typeof data === "string" && attribute("datacontenttype")?.includes("json")) {
-    data = JSON.parse(data);
+  try {
+    if (data === undefined && typeof event.data_base64 === "string") {
+      data = JSON.parse(Buffer.from(event.data_base64, "base64").toString("utf8"));
+    } else if (typeof data === "string" && attribute("datacontenttype")?.includes("json")) {
+      data = JSON.parse(data);
+    }
+  } catch (error) {
+    return {
+      error: new SdkError(
+        SdkErrorCode.invalidCloudEvent,
+        `The CloudEvent's data is not JSON: ${(error as Error).message}`,
+      ),
+    };
   }
   const causationId = attribute("causationid");
   return parseEvent({

@@ -95,7 +95,22 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
           .onConflict((conflict) => conflict.column("event_id").doNothing())
           .returning("seq")
           .executeTakeFirst();
-        if (inserted) rows.push({ seq: inserted.seq, ...entry });
+        if (inserted) {
+          rows.push({ seq: inserted.seq, ...entry });
+          continue;
+        }
+        // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
+        // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
+        const logged = await trx
+          .selectFrom("event_log")
+          .select("envelope")
+          .where("event_id", "=", entry.eventId)
+          .executeTakeFirst();
+        if (logged && logged.envelope !== entry.envelope) {
+          throw new Error(
+            `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
+          );
+        }
       }
       return rows;
     });

@@ -19,7 +19,13 @@ import { EventLog } from "./event-log.js";
 import { createEventSockets, upgradeRequiredResponse } from "./event-sockets.js";
 import { initialStreamBody, serveEventStream } from "./event-streams.js";
 import { IdempotencyStore } from "./gateway/idempotency-store.js";
-import { readFetchRequest, readNodeRequest, toFetchResponse, writeNodeResponse } from "./gateway/node-adapter.js";
+import {
+  MAX_BODY_BYTES,
+  readFetchRequest,
+  readNodeRequest,
+  toFetchResponse,
+  writeNodeResponse,
+} from "./gateway/node-adapter.js";
 import {
   createRestGateway,
   type GatewayRequest,
@@ -157,6 +163,9 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       .onConflict((conflict) => conflict.column("key").doUpdateSet({ value: clock.now().toISOString() }))
       .execute();
 
+  // Saved at once, not only at advances and shutdown: after a crash, the restart must still resume past every id
+  // this run makes (a seeded clock stands still, so its ids differ only in their random part).
+  await saveClock();
   const eventLog = await EventLog.open(file("events"));
 
   // Contexts are created before the transport that serves their RPCs exists; their clients resolve on first use.
@@ -273,7 +282,9 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       const before = await eventLog.lastSeq();
       await Promise.all(running.map((context) => context.relay.idle()));
       for (const context of running) await context.relay.drain();
-      await Promise.all(running.map((context) => context.dispatcher?.drain()));
+      // Through the dispatchers' own runners, so a pass settle asks for never overlaps one already under way.
+      for (const context of running) context.dispatcher?.kick();
+      await Promise.all(running.map((context) => context.dispatcher?.idle()));
       if (background) await Promise.all(running.map((context) => context.parts.idle?.()));
       for (const context of running) await context.relay.drain();
       const outboxes = await Promise.all(
@@ -367,6 +378,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   };
   const nodeHandler = connectNodeAdapter({
     routes,
+    // The same limit as REST bodies; connect-es would otherwise read up to 4 GiB.
+    readMaxBytes: MAX_BODY_BYTES,
     interceptors: [faultInterceptor],
     fallback: (request, response) => {
       const nodeResponse = response as ServerResponse;
@@ -436,7 +449,15 @@ async function caughtUp(context: RunningContext, eventLog: EventLog): Promise<bo
 function loadSecret(dataDir: string | undefined): Buffer {
   if (!dataDir) return randomBytes(32);
   const path = join(dataDir, "secret");
-  if (existsSync(path)) return Buffer.from(readFileSync(path, "utf8").trim(), "hex");
+  if (existsSync(path)) {
+    const text = readFileSync(path, "utf8").trim();
+    // A short or damaged secret would make tokens forgeable (an empty HMAC key): refuse it rather than run.
+    if (!/^[0-9a-f]{64}$/i.test(text))
+      throw new Error(
+        `${path} is not a 64-digit hex token secret; delete it to have a new one made (every issued token stops working)`,
+      );
+    return Buffer.from(text, "hex");
+  }
   const secret = randomBytes(32);
   writeFileSync(path, `${secret.toString("hex")}\n`, { mode: 0o600 });
   return secret;

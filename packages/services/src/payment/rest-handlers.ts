@@ -149,10 +149,10 @@ export function createRestHandlers(
       return { status: 201, body: toRefund(refund, payment.order_id) };
     },
 
-    receiveProcessorWebhook: async ({ body, headers }) => {
+    receiveProcessorWebhook: async ({ body, headers, rawBody }) => {
       const secret = await payments.webhookSecret();
-      // The gateway hands over the parsed body; re-serialised it is the bytes a compact JSON sender signed.
-      const verified = verifyWebhook(secret, headers, JSON.stringify(body), { now: clock.now() });
+      // The signature covers the bytes as sent, so it is checked over the raw body, not a re-serialisation.
+      const verified = verifyWebhook(secret, headers, rawBody, { now: clock.now() });
       if (verified.error) {
         throw new ServiceError("unauthenticated", `The webhook signature is not valid: ${verified.error.message}.`, {
           problem: "invalid_webhook_signature",

@@ -10,6 +10,8 @@ export interface RestRequest<TPath = Record<string, string>, TQuery = Record<str
   /** Header names lower-case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: TBody;
+  /** The body's text exactly as received (for signatures computed over the bytes, such as webhooks). */
+  readonly rawBody: string;
   /** The caller, when a valid bearer token came with the request. */
   readonly principal: Principal | undefined;
   /** The request's Correlation-Id, or the one generated for it. */

@@ -69,26 +69,33 @@ export class IdempotencyStore {
       if (!pending) break;
       await pending;
     }
-    const stored = await this.db
-      .selectFrom("idempotency")
-      .selectAll()
-      .where("scope_key", "=", scopeKey)
-      .executeTakeFirst();
+    // Take the key's slot before anything else is awaited, so a second request with the key waits for this one.
+    let release: () => void = () => {};
+    const slot = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#inFlight.set(scopeKey, slot);
+    const finish = () => {
+      if (this.#inFlight.get(scopeKey) === slot) this.#inFlight.delete(scopeKey);
+      release();
+    };
+    let stored: { request_hash: string; status: number; headers: string; body: string; created_at: string } | undefined;
+    try {
+      stored = await this.db.selectFrom("idempotency").selectAll().where("scope_key", "=", scopeKey).executeTakeFirst();
+    } catch (error) {
+      finish();
+      throw error;
+    }
     const fresh =
       stored && this.now().getTime() - Date.parse(stored.created_at) < IDEMPOTENCY_WINDOW_MS ? stored : undefined;
     if (fresh) {
+      finish();
       if (fresh.request_hash !== requestHash) return { kind: "mismatch" };
       return {
         kind: "replay",
         response: { status: fresh.status, headers: JSON.parse(fresh.headers), body: fresh.body },
       };
     }
-    let release: () => void = () => {};
-    this.#inFlight.set(scopeKey, new Promise<void>((resolve) => (release = resolve)));
-    const finish = () => {
-      this.#inFlight.delete(scopeKey);
-      release();
-    };
     return {
       kind: "fresh",
       complete: async (response) => {

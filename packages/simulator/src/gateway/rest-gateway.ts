@@ -170,6 +170,7 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
         query: parts.query,
         headers: request.headers,
         body: parts.body,
+        rawBody: request.body,
         principal,
         correlationId,
       } as never);
@@ -201,6 +202,9 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
       }
     } catch (error) {
       const serviceError = ServiceError.from(error);
+      // Only a failure that says so changed nothing (the dependency was down, the caller is rate limited): those
+      // leave the key free for the retry. Anything else may have committed before it failed, so it is stored.
+      if (serviceError.code === "unavailable" || serviceError.code === "rate_limited") replayable = false;
       if (!isServiceError(error))
         log.error(`${operation.operationId} failed`, {
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
@@ -209,8 +213,9 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
     }
 
     if (claim?.kind === "fresh") {
-      // A 5xx changed nothing the client can rely on, so the key stays free for the retry.
-      if (response.status >= 500 || !replayable) claim.abandon();
+      // What the handler answered is stored even when it is a 500 (a response that broke the contract, say): the
+      // work behind it may have committed, and a retry must not do it twice.
+      if (!replayable) claim.abandon();
       else await claim.complete(response as StoredResponse);
     }
     return response;

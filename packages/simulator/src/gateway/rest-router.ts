@@ -62,9 +62,16 @@ export class RestRouter {
         continue;
       }
       const path: Record<string, string> = {};
-      route.names.forEach((name, index) => {
-        path[name] = decodeURIComponent(found[index + 1] ?? "");
-      });
+      try {
+        route.names.forEach((name, index) => {
+          path[name] = decodeURIComponent(found[index + 1] ?? "");
+        });
+      } catch {
+        // A malformed percent-escape: keep the raw text, which the contract's validators then refuse with a 400.
+        route.names.forEach((name, index) => {
+          path[name] = found[index + 1] ?? "";
+        });
+      }
       return {
         kind: "match",
         match: { context: route.context, binding: route.binding, operation: route.operation, path },
