@@ -287,6 +287,39 @@ describe("regressions found in review", () => {
     expect(runs).toBe(1);
   });
 
+  it("forgets an Idempotency-Key after 24 hours of platform time", async () => {
+    const creating = defineContext<ToyCartDb>({
+      ...toyCart,
+      create: () => ({ rest: { createCart: async () => ({ status: 201, body: undefined }) } as never }),
+    });
+    platform = await createPlatform({
+      contexts: [creating, tokenMint],
+      memory: true,
+      seed: 4,
+      log: quiet,
+      validateResponses: false,
+    });
+    const { tokens } = await tokenFor(platform);
+    const send = (body: string) =>
+      platform!.handle({
+        method: "POST",
+        url: "/carts",
+        headers: { authorization: `Bearer ${tokens}`, "idempotency-key": "day-old-key" },
+        body,
+      });
+    expect((await send("{}")).status).toBe(201);
+    expect((await send('{"currency":"EUR"}')).status).toBe(422);
+    await platform.advanceClock(25 * 60 * 60 * 1000);
+    const { tokens: fresh } = await tokenFor(platform);
+    const again = await platform.handle({
+      method: "POST",
+      url: "/carts",
+      headers: { authorization: `Bearer ${fresh}`, "idempotency-key": "day-old-key" },
+      body: '{"currency":"EUR"}',
+    });
+    expect(again.status).toBe(201);
+  });
+
   it("answers a malformed percent-escape in a path with 400, not a crash", async () => {
     platform = await createPlatform({ contexts: [], memory: true, log: quiet });
     const response = await platform.handle({ method: "GET", url: "/products/%E0%A4%A", headers: {}, body: "" });

@@ -244,6 +244,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   for (const context of running)
     if (context.parts.rest) handlers.set(context.module.name, context.parts.rest as RestHandlerTable);
   const router = new RestRouter();
+  const idempotency = new IdempotencyStore(platformStore.db as never, () => clock.now());
   /** The event-stream source of a GET request's operation, when a context serves it as one. */
   const streamOf = (method: string, url: string) => {
     if (method !== "GET") return undefined;
@@ -267,7 +268,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     router,
     handlers,
     tokens,
-    idempotency: new IdempotencyStore(platformStore.db as never, () => clock.now()),
+    idempotency,
     ids,
     log,
     validateResponses: options.validateResponses ?? true,
@@ -306,6 +307,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     const now = clock.advance(milliseconds);
     await saveClock();
     for (const context of running) await context.parts.tick?.(now);
+    await idempotency.purgeExpired();
     await settleWith({ background: false });
     return now;
   };
@@ -348,7 +350,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         if (ticking) return;
         ticking = true;
         const now = clock.now();
-        Promise.all(running.map((context) => context.parts.tick?.(now)))
+        Promise.all([...running.map((context) => context.parts.tick?.(now)), idempotency.purgeExpired()])
           .catch((error) => log.error("tick failed", { error: String(error) }))
           .finally(() => {
             ticking = false;

@@ -62,6 +62,12 @@ export class IdempotencyStore {
     return createHash("sha256").update(`${method}\n${path}\n${body}`).digest("hex");
   }
 
+  /** Forget responses older than the window: they can no longer be replayed, so they only take space. */
+  async purgeExpired(): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
+    await this.db.deleteFrom("idempotency").where("created_at", "<", cutoff).execute();
+  }
+
   /** Claim `key` (already scoped to the caller) for a request with `requestHash`. */
   async claim(scopeKey: string, requestHash: string): Promise<IdempotencyClaim> {
     for (;;) {
