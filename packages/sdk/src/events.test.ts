@@ -44,3 +44,25 @@ describe("validatePayload", () => {
     expect(validatePayload(type as never, {})).not.toEqual([]);
   });
 });
+
+describe("parseEvent with unknownProperties: drop (a tolerant reader)", () => {
+  const newer = { ...example, routing: "eu-west", payload: { ...(example.payload as object), addedInV1_1: true } };
+
+  it("rejects unknown properties by default", () => {
+    expect(parseEvent(newer).error?.code).toBe(SdkErrorCode.invalidEnvelope);
+  });
+
+  it("drops them and accepts the rest, without touching the input", () => {
+    const { data, error } = parseEvent(newer, { unknownProperties: "drop" });
+    expect(error).toBeUndefined();
+    expect(data).not.toHaveProperty("routing");
+    expect(data?.payload).not.toHaveProperty("addedInV1_1");
+    expect(data?.eventId).toBe(example.eventId);
+    expect(newer.payload).toHaveProperty("addedInV1_1");
+  });
+
+  it("still rejects a payload that breaks the schema otherwise", () => {
+    const broken = { ...newer, payload: { addedInV1_1: true } };
+    expect(parseEvent(broken, { unknownProperties: "drop" }).error?.code).toBe(SdkErrorCode.invalidPayload);
+  });
+});

@@ -17,12 +17,43 @@ export function isMessageType(type: string): type is MessageType {
   return Object.hasOwn(messageRegistry, type);
 }
 
+/** Options of {@link parseEvent}. */
+export interface ParseEventOptions {
+  /**
+   * What to do with properties the contract this SDK was generated from does not know (a producer on a newer minor
+   * version of the contract added them): `reject` them as invalid (the default, strict), or `drop` them and accept
+   * the rest, as a tolerant reader does. Anything else that breaks the schema is rejected either way.
+   */
+  readonly unknownProperties?: "reject" | "drop";
+}
+
+/**
+ * Remove, from a copy of `value`, the properties a validator reported as not allowed, and validate again; repeats
+ * while that is all that is wrong (nested unknown properties surface one level at a time).
+ */
+function withoutUnknownProperties(validator: CompiledValidator, value: unknown): { value: unknown; valid: boolean } {
+  const current = structuredClone(value);
+  for (let pass = 0; pass < 16; pass++) {
+    if (validator(current)) return { value: current, valid: true };
+    const errors = validator.errors ?? [];
+    if (errors.length === 0 || errors.some((error) => error.keyword !== "additionalProperties")) break;
+    for (const error of errors) {
+      let holder = current as Record<string, unknown>;
+      for (const segment of error.instancePath.split("/").slice(1)) {
+        holder = holder[segment.replace(/~1/g, "/").replace(/~0/g, "~")] as Record<string, unknown>;
+      }
+      delete holder[String(error.params.additionalProperty)];
+    }
+  }
+  return { value: current, valid: validator(current) };
+}
+
 /**
  * Parse and validate one message in the platform envelope (a JSON string or an already parsed object): the
  * envelope against the contract, `eventType` against the registry, the payload against its type's schema.
  * Returns the message typed as a union discriminated on `eventType`, or an {@link SdkError} with the issues.
  */
-export function parseEvent(input: string | unknown): Result<EcomMessage> {
+export function parseEvent(input: string | unknown, options: ParseEventOptions = {}): Result<EcomMessage> {
   let value: unknown = input;
   if (typeof input === "string") {
     try {
@@ -39,8 +70,10 @@ export function parseEvent(input: string | unknown): Result<EcomMessage> {
       ),
     };
   }
-  const { payload, ...metadata } = value as Record<string, unknown>;
+  const tolerant = options.unknownProperties === "drop";
+  let { payload, ...metadata } = value as Record<string, unknown>;
   const envelope = compiled.envelope!;
+  if (tolerant) metadata = withoutUnknownProperties(envelope, metadata).value as Record<string, unknown>;
   if (!envelope(metadata)) {
     return {
       error: new SdkError(
@@ -62,6 +95,7 @@ export function parseEvent(input: string | unknown): Result<EcomMessage> {
   const entry = messageRegistry[type];
   const validator = compiled[entry.validator];
   if (!validator) throw new Error(`the generated validators lack ${entry.validator}; run \`npx ecom codegen\``);
+  if (tolerant) payload = withoutUnknownProperties(validator, payload).value;
   if (!validator(payload)) {
     return {
       error: new SdkError(
@@ -71,7 +105,7 @@ export function parseEvent(input: string | unknown): Result<EcomMessage> {
       ),
     };
   }
-  return { data: value as EcomMessage };
+  return { data: (tolerant ? { ...metadata, payload } : value) as EcomMessage };
 }
 
 /** Validate a payload for `type` without an envelope, e.g. before publishing. Returns the issues, empty when valid. */

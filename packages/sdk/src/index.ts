@@ -7,7 +7,7 @@
 export { type ClientOptions, createClient, type EcomClient } from "./client.js";
 export { type EcomCloudEvent, fromCloudEvent, toCloudEvent } from "./cloudevents.js";
 export { isSdkError, type Result, SdkError, SdkErrorCode } from "./errors.js";
-export { isEventOfType, isMessageType, parseEvent, validatePayload } from "./events.js";
+export { isEventOfType, isMessageType, type ParseEventOptions, parseEvent, validatePayload } from "./events.js";
 export * from "./gen/events.js";
 export { messageRegistry } from "./gen/registry.js";
 export type * from "./gen/rest/index.js";
