@@ -1,3 +1,5 @@
+import { connect as http2Connect } from "node:http2";
+import { connect } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { createClient as createConnectClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
@@ -42,6 +44,33 @@ describe("the one port", () => {
     const client = createConnectClient(inventoryV1.InventoryService, transport());
     const response = await client.queryStock({ productIds: ["prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A"] } as never);
     expect(response.levels[0]).toMatchObject({ productId: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A", available: 5 });
+  });
+
+  it("tells HTTP/2 from HTTP/1.1 even when the first bytes arrive in pieces", async () => {
+    const { port } = new URL(url);
+    // A connection whose first write is split: the HTTP/2 preface then arrives as "PRI *" and the rest.
+    const splitting = () => {
+      const socket = connect(Number(port), "127.0.0.1");
+      const write = socket.write.bind(socket) as (chunk: Uint8Array) => boolean;
+      let first = true;
+      socket.write = ((chunk: Uint8Array) => {
+        if (!first || chunk.length <= 5) return write(chunk);
+        first = false;
+        write(chunk.subarray(0, 5));
+        setTimeout(() => write(chunk.subarray(5)), 20);
+        return true;
+      }) as typeof socket.write;
+      return socket;
+    };
+    const session = http2Connect(url, { createConnection: splitting });
+    const status = await new Promise<number>((resolve, reject) => {
+      const stream = session.request({ ":path": "/healthz" });
+      stream.on("response", (headers) => resolve(Number(headers[":status"])));
+      stream.on("error", reject);
+      stream.end();
+    });
+    session.close();
+    expect(status).toBe(200);
   });
 
   it("serves REST and the simulator's endpoints beside them", async () => {

@@ -76,14 +76,21 @@ export function createOnePortServer(handler: DualHandler, options: OnePortServer
   const server = createNetServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    socket.once("readable", () => {
-      const head: Buffer | null = socket.read();
-      if (head === null) return;
-      socket.unshift(head);
-      const isHttp2 = head.toString("latin1", 0, PREFACE_START.length) === PREFACE_START;
+    let seen = Buffer.alloc(0);
+    const sniff = () => {
+      const chunk: Buffer | null = socket.read();
+      if (chunk === null) return;
+      seen = Buffer.concat([seen, chunk]);
+      const start = seen.toString("latin1", 0, PREFACE_START.length);
+      // Too short to tell, and still a possible preface: wait for more bytes before choosing.
+      if (seen.length < PREFACE_START.length && PREFACE_START.startsWith(start)) return;
+      socket.off("readable", sniff);
+      socket.unshift(seen);
+      const isHttp2 = start === PREFACE_START;
       if (isHttp2) h2.add(socket);
       (isHttp2 ? http2 : http1).emit("connection", socket);
-    });
+    };
+    socket.on("readable", sniff);
   });
   return {
     listen(port, host) {
