@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Kysely, Selectable, Transaction } from "kysely";
+import type { MessagePayloads, MessageType } from "@ecom/sdk";
+import type { Kysely, Selectable, Transaction, Updateable } from "kysely";
 import type { ContextRuntime, Principal } from "../platform/index.js";
 import { brandOf, type CardOutcome, hasExpired, outcomeOf, passesLuhn } from "./cards.js";
 import { KeyedLock } from "./keyed-lock.js";
-import type { ProcessorAnswer, ProcessorCard } from "./processor.js";
+import type { PaymentProcessor, ProcessorAnswer, ProcessorCard } from "./processor.js";
 import type { ProcessorOutcome, ResilientProcessor } from "./resilient-processor.js";
 import type { ChargeTable, PaymentDatabase, PaymentMethodTable, PaymentTable, RefundTable } from "./store.js";
 
@@ -260,6 +261,15 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     };
   };
 
+  /** Ask the processor one operation on `payment`, with its card, and read the answer as a decision. */
+  const askProcessor = async (
+    payment: PaymentRow,
+    operation: (target: PaymentProcessor, card: ProcessorCard) => Promise<ProcessorAnswer>,
+  ) => {
+    const card = await cardOf(payment);
+    return decisionOf(await processor.call((target) => operation(target, card)));
+  };
+
   const pendingCharge = (paymentId: string, kind: string, executor: Kysely<PaymentDatabase> = db) =>
     executor
       .selectFrom("charges")
@@ -324,6 +334,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     orderId: payment.order_id,
     customerId: payment.customer_id,
   });
+  const amountOf = (payment: PaymentRow): Money => ({ amount: payment.amount, currency: payment.currency });
   const card = (payment: PaymentRow) => ({
     brand: payment.card_brand as ProcessorCard["brand"],
     last4: payment.card_last4,
@@ -333,8 +344,52 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     correlationId,
   });
 
+  /** The payment as it stands inside `trx`. */
+  const paymentIn = (trx: Transaction<PaymentDatabase>, paymentId: string) =>
+    trx.selectFrom("payments").selectAll().where("payment_id", "=", paymentId).executeTakeFirstOrThrow();
+
+  /**
+   * Move a payment that still stands at one of `from` and publish the move's event in the same transaction.
+   * Undefined, and nothing published, when the payment moved on already (the synchronous answer and a webhook race).
+   */
+  const movePayment = async <TType extends MessageType>(
+    trx: Transaction<PaymentDatabase>,
+    payment: PaymentRow,
+    move: {
+      readonly from: readonly string[];
+      readonly set: Updateable<PaymentTable>;
+      readonly type: TType;
+      readonly payloadOf: (moved: PaymentRow) => MessagePayloads[TType];
+    },
+  ) => {
+    const moved = await trx
+      .updateTable("payments")
+      .set(move.set)
+      .where("payment_id", "=", payment.payment_id)
+      .where("status", "in", move.from)
+      .returningAll()
+      .executeTakeFirst();
+    if (!moved) return undefined;
+    await outbox.publish(trx, move.type, move.payloadOf(moved), publishOptions(moved));
+    return moved;
+  };
+
+  /**
+   * The first steps of settling a charge: record its decision, then read its payment. `charge` is undefined when the
+   * decision was recorded before, and then the payment must not move again.
+   */
+  const decideForPayment = async (
+    trx: Transaction<PaymentDatabase>,
+    paymentId: string,
+    chargeId: string,
+    decision: Decision,
+  ) => {
+    const charge = await decideCharge(trx, chargeId, decision);
+    return { charge, payment: await paymentIn(trx, paymentId) };
+  };
+
   /** Fail a payment at `stage` and publish payment.failed, if it still stands at `from`. */
-  const failPayment = async (
+  const failPayment = (
     trx: Transaction<PaymentDatabase>,
     payment: PaymentRow,
     from: string,
@@ -344,36 +399,27 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     message?: string,
   ) => {
     const now = clock.now().toISOString();
-    const failed = await trx
-      .updateTable("payments")
-      .set({
+    return movePayment(trx, payment, {
+      from: [from],
+      set: {
         status: "FAILED",
         failure_code: code,
         failure_message: message ?? FAILURE_MESSAGES[code],
         failure_stage: stage,
         failed_at: now,
         updated_at: now,
-      })
-      .where("payment_id", "=", payment.payment_id)
-      .where("status", "=", from)
-      .returningAll()
-      .executeTakeFirst();
-    if (!failed) return undefined;
-    await outbox.publish(
-      trx,
-      "ecommerce.payment.payment.failed.v1",
-      {
+      },
+      type: "ecommerce.payment.payment.failed.v1",
+      payloadOf: (failed) => ({
         ...eventBase(failed),
-        amount: { amount: failed.amount, currency: failed.currency },
+        amount: amountOf(failed),
         card: card(failed),
         stage,
         failure: { code, message: failed.failure_message ?? FAILURE_MESSAGES[code] },
         attempts: Math.max(1, attempts),
         failedAt: now,
-      },
-      publishOptions(failed),
-    );
-    return failed;
+      }),
+    });
   };
 
   /** Apply an authorization decision, in one transaction with its event. */
@@ -383,12 +429,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     chargeId: string,
     decision: Decision,
   ) => {
-    const charge = await decideCharge(trx, chargeId, decision);
-    const payment = await trx
-      .selectFrom("payments")
-      .selectAll()
-      .where("payment_id", "=", paymentId)
-      .executeTakeFirstOrThrow();
+    const { charge, payment } = await decideForPayment(trx, paymentId, chargeId, decision);
     if (!charge || decision.outcome === "pending") return payment;
     if (decision.outcome === "failed") {
       return (
@@ -404,33 +445,25 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
       );
     }
     const now = clock.now();
-    const authorized = await trx
-      .updateTable("payments")
-      .set({
+    const authorized = await movePayment(trx, payment, {
+      from: ["REQUIRES_AUTHORIZATION"],
+      set: {
         status: "AUTHORIZED",
         authorized_at: now.toISOString(),
         authorization_expires_at: new Date(now.getTime() + AUTHORIZATION_HOLD_MS).toISOString(),
         updated_at: now.toISOString(),
-      })
-      .where("payment_id", "=", paymentId)
-      .where("status", "=", "REQUIRES_AUTHORIZATION")
-      .returningAll()
-      .executeTakeFirst();
-    if (!authorized) return payment;
-    await outbox.publish(
-      trx,
-      "ecommerce.payment.payment.authorized.v1",
-      {
-        ...eventBase(authorized),
-        amount: { amount: authorized.amount, currency: authorized.currency },
-        card: card(authorized),
-        chargeId: charge.charge_id,
-        authorizedAt: authorized.authorized_at!,
-        expiresAt: authorized.authorization_expires_at!,
       },
-      publishOptions(authorized),
-    );
-    return authorized;
+      type: "ecommerce.payment.payment.authorized.v1",
+      payloadOf: (moved) => ({
+        ...eventBase(moved),
+        amount: amountOf(moved),
+        card: card(moved),
+        chargeId: charge.charge_id,
+        authorizedAt: moved.authorized_at!,
+        expiresAt: moved.authorization_expires_at!,
+      }),
+    });
+    return authorized ?? payment;
   };
 
   /** Apply a capture decision. A processor problem leaves the payment AUTHORIZED, to be captured again. */
@@ -440,39 +473,26 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     chargeId: string,
     decision: Decision,
   ) => {
-    const charge = await decideCharge(trx, chargeId, decision);
-    const payment = await trx
-      .selectFrom("payments")
-      .selectAll()
-      .where("payment_id", "=", paymentId)
-      .executeTakeFirstOrThrow();
+    const { charge, payment } = await decideForPayment(trx, paymentId, chargeId, decision);
     if (!charge || decision.outcome === "pending") return payment;
     if (decision.outcome === "failed") {
       if (!ISSUER_DECLINES.has(decision.code)) return payment;
       return (await failPayment(trx, payment, "AUTHORIZED", "CAPTURE", decision.code, charge.attempts)) ?? payment;
     }
     const now = clock.now().toISOString();
-    const captured = await trx
-      .updateTable("payments")
-      .set({ status: "CAPTURED", amount_captured: charge.amount, captured_at: now, updated_at: now })
-      .where("payment_id", "=", paymentId)
-      .where("status", "=", "AUTHORIZED")
-      .returningAll()
-      .executeTakeFirst();
-    if (!captured) return payment;
-    await outbox.publish(
-      trx,
-      "ecommerce.payment.payment.succeeded.v1",
-      {
-        ...eventBase(captured),
-        amount: { amount: charge.amount, currency: captured.currency },
-        card: card(captured),
+    const captured = await movePayment(trx, payment, {
+      from: ["AUTHORIZED"],
+      set: { status: "CAPTURED", amount_captured: charge.amount, captured_at: now, updated_at: now },
+      type: "ecommerce.payment.payment.succeeded.v1",
+      payloadOf: (moved) => ({
+        ...eventBase(moved),
+        amount: { amount: charge.amount, currency: moved.currency },
+        card: card(moved),
         chargeId: charge.charge_id,
         capturedAt: now,
-      },
-      publishOptions(captured),
-    );
-    return captured;
+      }),
+    });
+    return captured ?? payment;
   };
 
   /** Apply a void decision. */
@@ -483,34 +503,16 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     decision: Decision,
     reason: VoidReason,
   ) => {
-    const charge = await decideCharge(trx, chargeId, decision);
-    const payment = await trx
-      .selectFrom("payments")
-      .selectAll()
-      .where("payment_id", "=", paymentId)
-      .executeTakeFirstOrThrow();
+    const { charge, payment } = await decideForPayment(trx, paymentId, chargeId, decision);
     if (!charge || decision.outcome !== "succeeded") return payment;
     const now = clock.now().toISOString();
-    const voided = await trx
-      .updateTable("payments")
-      .set({ status: "VOIDED", void_reason: reason, voided_at: now, updated_at: now })
-      .where("payment_id", "=", paymentId)
-      .where("status", "in", ["AUTHORIZED", "REQUIRES_AUTHORIZATION"])
-      .returningAll()
-      .executeTakeFirst();
-    if (!voided) return payment;
-    await outbox.publish(
-      trx,
-      "ecommerce.payment.payment.voided.v1",
-      {
-        ...eventBase(voided),
-        amount: { amount: voided.amount, currency: voided.currency },
-        reason,
-        voidedAt: now,
-      },
-      publishOptions(voided),
-    );
-    return voided;
+    const voided = await movePayment(trx, payment, {
+      from: ["AUTHORIZED", "REQUIRES_AUTHORIZATION"],
+      set: { status: "VOIDED", void_reason: reason, voided_at: now, updated_at: now },
+      type: "ecommerce.payment.payment.voided.v1",
+      payloadOf: (moved) => ({ ...eventBase(moved), amount: amountOf(moved), reason, voidedAt: now }),
+    });
+    return voided ?? payment;
   };
 
   /** Apply a refund decision; a succeeded refund moves the payment's refunded total and status. */
@@ -534,11 +536,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     const current =
       refund ??
       (await trx.selectFrom("refunds").selectAll().where("refund_id", "=", refundId).executeTakeFirstOrThrow());
-    const payment = await trx
-      .selectFrom("payments")
-      .selectAll()
-      .where("payment_id", "=", current.payment_id)
-      .executeTakeFirstOrThrow();
+    const payment = await paymentIn(trx, current.payment_id);
     if (!refund || decision.outcome !== "succeeded") return { refund: current, payment };
     const total = payment.amount_refunded + refund.amount;
     const status = total >= payment.amount_captured ? "REFUNDED" : "PARTIALLY_REFUNDED";
@@ -698,16 +696,14 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
           });
         }
         const pending = charge;
-        const card = await cardOf(payment);
-        const outcome = await processor.call((target) =>
+        const decided = await askProcessor(payment, (target, card) =>
           target.authorize({
             reference: pending.charge_id,
             paymentId: payment.payment_id,
-            amount: { amount: payment.amount, currency: payment.currency },
+            amount: amountOf(payment),
             card,
           }),
         );
-        const decided = decisionOf(outcome);
         return db
           .transaction()
           .execute((trx) => settleAuthorization(trx, payment.payment_id, pending.charge_id, decided));
@@ -717,7 +713,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     capture(paymentId, amount) {
       return locks.run(paymentId, async () => {
         const payment = await loadPayment(paymentId);
-        const requested = amount ?? { amount: payment.amount, currency: payment.currency };
+        const requested = amount ?? amountOf(payment);
         if (payment.status === "CAPTURED") {
           if (requested.amount === payment.amount_captured && requested.currency === payment.currency) return payment;
           throw new PaymentError(
@@ -765,8 +761,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         charge ??= await db.transaction().execute((trx) => newCharge(trx, payment, "CAPTURE", requested.amount));
         const pending = charge;
         const authorization = await succeededCharge(paymentId, "AUTHORIZATION");
-        const card = await cardOf(payment);
-        const outcome = await processor.call((target) =>
+        const decision = await askProcessor(payment, (target, card) =>
           target.capture({
             reference: pending.charge_id,
             paymentId: payment.payment_id,
@@ -775,7 +770,6 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
             card,
           }),
         );
-        const decision = decisionOf(outcome);
         const settled = await db
           .transaction()
           .execute((trx) => settleCapture(trx, paymentId, pending.charge_id, decision));
@@ -801,17 +795,15 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         const pending = charge;
         const authorization =
           (await succeededCharge(paymentId, "AUTHORIZATION")) ?? (await pendingCharge(paymentId, "AUTHORIZATION"));
-        const card = await cardOf(payment);
-        const outcome = await processor.call((target) =>
+        const decision = await askProcessor(payment, (target, card) =>
           target.void({
             reference: pending.charge_id,
             paymentId: payment.payment_id,
             authorization: authorization?.processor_reference ?? "",
-            amount: { amount: payment.amount, currency: payment.currency },
+            amount: amountOf(payment),
             card,
           }),
         );
-        const decision = decisionOf(outcome);
         const settled = await db
           .transaction()
           .execute((trx) => settleVoid(trx, paymentId, pending.charge_id, decision, reason));
@@ -914,8 +906,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         const pending = refund;
         const payment = await loadPayment(pending.payment_id);
         const capture = await succeededCharge(pending.payment_id, "CAPTURE");
-        const card = await cardOf(payment);
-        const outcome = await processor.call((target) =>
+        const decided = await askProcessor(payment, (target, card) =>
           target.refund({
             reference: pending.refund_id,
             paymentId: payment.payment_id,
@@ -924,7 +915,6 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
             card,
           }),
         );
-        const decided = decisionOf(outcome);
         return db.transaction().execute((trx) => settleRefund(trx, pending.refund_id, decided));
       });
     },

@@ -8,6 +8,7 @@ import { collectPage, pageLimit } from "./filtered-page.js";
 import { publishFlashSaleEnded, publishFlashSaleStarted } from "./flash-sale-schedule.js";
 import {
   type CouponRow,
+  type FlashSaleRow,
   flashSaleStatus,
   isoTime,
   type PromotionRow,
@@ -75,6 +76,10 @@ export function createPromotionRestHandlers(
     for (const row of rows) bySale.set(row.flash_sale_id, [...(bySale.get(row.flash_sale_id) ?? []), row]);
     return bySale;
   };
+  const flashSaleViews = async (rows: readonly FlashSaleRow[], at: string) => {
+    const items = await itemsOfSales(rows.map((row) => row.flash_sale_id));
+    return rows.map((row) => toFlashSaleView(row, items.get(row.flash_sale_id) ?? [], at));
+  };
   const flashSaleView = async (flashSaleId: string, at: string) => {
     const sale = await db
       .selectFrom("flash_sales")
@@ -85,30 +90,38 @@ export function createPromotionRestHandlers(
     return toFlashSaleView(sale, (await itemsOfSales([flashSaleId])).get(flashSaleId) ?? [], at);
   };
 
+  /**
+   * Answer an admin list: one page of the rows `scan` keeps, from the query's page size and cursor, each shown by
+   * `viewsOf` (given the whole page, so it can read what the rows need in one query).
+   */
+  const listPage = async <TRow, TView>(
+    query: { readonly limit?: number | undefined; readonly cursor?: string | undefined },
+    scan: Omit<Parameters<typeof collectPage<TRow>>[0], "limit" | "cursor">,
+    viewsOf: (rows: TRow[]) => TView[] | Promise<TView[]>,
+  ) => {
+    const { items: rows, page } = await collectPage({ limit: pageLimit(query.limit), cursor: query.cursor, ...scan });
+    return { status: 200 as const, body: { items: await viewsOf(rows), page } };
+  };
+
   return {
     async listPromotions({ query, principal }) {
       requireAdmin(principal);
       const at = now();
-      const { items: rows, page } = await collectPage({
-        limit: pageLimit(query.limit),
-        cursor: query.cursor,
-        filters: { status: query.status },
-        // Newest first: ids are time-sortable, so id order is creation order.
-        read: (after, count) => {
-          let select = db.selectFrom("promotions").selectAll().orderBy("promotion_id", "desc").limit(count);
-          if (after) select = select.where("promotion_id", "<", after.id);
-          return select.execute();
+      return listPage(
+        query,
+        {
+          filters: { status: query.status },
+          // Newest first: ids are time-sortable, so id order is creation order.
+          read: (after, count) => {
+            let select = db.selectFrom("promotions").selectAll().orderBy("promotion_id", "desc").limit(count);
+            if (after) select = select.where("promotion_id", "<", after.id);
+            return select.execute();
+          },
+          keep: (row) => query.status === undefined || statusOfPromotion(row, at) === query.status,
+          positionOf: (row) => ({ key: row.created_at, id: row.promotion_id }),
         },
-        keep: (row) => query.status === undefined || statusOfPromotion(row, at) === query.status,
-        positionOf: (row) => ({ key: row.created_at, id: row.promotion_id }),
-      });
-      return {
-        status: 200,
-        body: {
-          items: rows.map((row) => toPromotionView(row, at)),
-          page,
-        },
-      };
+        (rows) => rows.map((row) => toPromotionView(row, at)),
+      );
     },
 
     async createPromotion({ body, principal }) {
@@ -249,45 +262,40 @@ export function createPromotionRestHandlers(
     async listCoupons({ query, principal }) {
       requireAdmin(principal);
       const at = now();
-      const { items: rows, page } = await collectPage({
-        limit: pageLimit(query.limit),
-        cursor: query.cursor,
-        filters: { promotionId: query.promotionId, status: query.status },
-        read: (after, count) => {
-          let select = db
-            .selectFrom("coupons as coupon")
-            .innerJoin("promotions as promotion", "promotion.promotion_id", "coupon.promotion_id")
-            .selectAll("coupon")
-            .select([
-              "promotion.valid_from",
-              "promotion.valid_until as promotion_valid_until",
-              "promotion.usage_limit as promotion_usage_limit",
-              "promotion.usage_count as promotion_usage_count",
-              "promotion.disabled_at",
-            ])
-            .orderBy("coupon.created_at", "desc")
-            .orderBy("coupon.code", "desc")
-            .limit(count);
-          if (query.promotionId !== undefined) select = select.where("coupon.promotion_id", "=", query.promotionId);
-          if (after)
-            select = select.where((eb) =>
-              eb.or([
-                eb("coupon.created_at", "<", after.key),
-                eb.and([eb("coupon.created_at", "=", after.key), eb("coupon.code", "<", after.id)]),
-              ]),
-            );
-          return select.execute();
+      return listPage(
+        query,
+        {
+          filters: { promotionId: query.promotionId, status: query.status },
+          read: (after, count) => {
+            let select = db
+              .selectFrom("coupons as coupon")
+              .innerJoin("promotions as promotion", "promotion.promotion_id", "coupon.promotion_id")
+              .selectAll("coupon")
+              .select([
+                "promotion.valid_from",
+                "promotion.valid_until as promotion_valid_until",
+                "promotion.usage_limit as promotion_usage_limit",
+                "promotion.usage_count as promotion_usage_count",
+                "promotion.disabled_at",
+              ])
+              .orderBy("coupon.created_at", "desc")
+              .orderBy("coupon.code", "desc")
+              .limit(count);
+            if (query.promotionId !== undefined) select = select.where("coupon.promotion_id", "=", query.promotionId);
+            if (after)
+              select = select.where((eb) =>
+                eb.or([
+                  eb("coupon.created_at", "<", after.key),
+                  eb.and([eb("coupon.created_at", "=", after.key), eb("coupon.code", "<", after.id)]),
+                ]),
+              );
+            return select.execute();
+          },
+          keep: (row) => query.status === undefined || couponViewOf(row, at).status === query.status,
+          positionOf: (row) => ({ key: row.created_at, id: row.code }),
         },
-        keep: (row) => query.status === undefined || couponViewOf(row, at).status === query.status,
-        positionOf: (row) => ({ key: row.created_at, id: row.code }),
-      });
-      return {
-        status: 200,
-        body: {
-          items: rows.map((row) => couponViewOf(row, at)),
-          page,
-        },
-      };
+        (rows) => rows.map((row) => couponViewOf(row, at)),
+      );
     },
 
     async getCoupon({ path, principal }) {
@@ -400,77 +408,65 @@ export function createPromotionRestHandlers(
     async listFlashSales({ query, principal }) {
       requireAdmin(principal);
       const at = now();
-      const { items: rows, page } = await collectPage({
-        limit: pageLimit(query.limit),
-        cursor: query.cursor,
-        filters: { status: query.status },
-        // Latest start first.
-        read: (after, count) => {
-          let select = db
-            .selectFrom("flash_sales")
-            .selectAll()
-            .orderBy("starts_at", "desc")
-            .orderBy("flash_sale_id", "desc")
-            .limit(count);
-          if (after)
-            select = select.where((eb) =>
-              eb.or([
-                eb("starts_at", "<", after.key),
-                eb.and([eb("starts_at", "=", after.key), eb("flash_sale_id", "<", after.id)]),
-              ]),
-            );
-          return select.execute();
+      return listPage(
+        query,
+        {
+          filters: { status: query.status },
+          // Latest start first.
+          read: (after, count) => {
+            let select = db
+              .selectFrom("flash_sales")
+              .selectAll()
+              .orderBy("starts_at", "desc")
+              .orderBy("flash_sale_id", "desc")
+              .limit(count);
+            if (after)
+              select = select.where((eb) =>
+                eb.or([
+                  eb("starts_at", "<", after.key),
+                  eb.and([eb("starts_at", "=", after.key), eb("flash_sale_id", "<", after.id)]),
+                ]),
+              );
+            return select.execute();
+          },
+          keep: (row) => query.status === undefined || flashSaleStatus(row, at) === query.status,
+          positionOf: (row) => ({ key: row.starts_at, id: row.flash_sale_id }),
         },
-        keep: (row) => query.status === undefined || flashSaleStatus(row, at) === query.status,
-        positionOf: (row) => ({ key: row.starts_at, id: row.flash_sale_id }),
-      });
-      const items = await itemsOfSales(rows.map((row) => row.flash_sale_id));
-      return {
-        status: 200,
-        body: {
-          items: rows.map((row) => toFlashSaleView(row, items.get(row.flash_sale_id) ?? [], at)),
-          page,
-        },
-      };
+        (rows) => flashSaleViews(rows, at),
+      );
     },
 
     async listActiveFlashSales({ query }) {
       const at = now();
-      const { items: rows, page } = await collectPage({
-        limit: pageLimit(query.limit),
-        cursor: query.cursor,
-        filters: {},
-        // Soonest end first.
-        read: (after, count) => {
-          let select = db
-            .selectFrom("flash_sales")
-            .selectAll()
-            .where("canceled_at", "is", null)
-            .where("starts_at", "<=", at)
-            .where("ends_at", ">", at)
-            .orderBy("ends_at", "asc")
-            .orderBy("flash_sale_id", "asc")
-            .limit(count);
-          if (after)
-            select = select.where((eb) =>
-              eb.or([
-                eb("ends_at", ">", after.key),
-                eb.and([eb("ends_at", "=", after.key), eb("flash_sale_id", ">", after.id)]),
-              ]),
-            );
-          return select.execute();
+      return listPage(
+        query,
+        {
+          filters: {},
+          // Soonest end first.
+          read: (after, count) => {
+            let select = db
+              .selectFrom("flash_sales")
+              .selectAll()
+              .where("canceled_at", "is", null)
+              .where("starts_at", "<=", at)
+              .where("ends_at", ">", at)
+              .orderBy("ends_at", "asc")
+              .orderBy("flash_sale_id", "asc")
+              .limit(count);
+            if (after)
+              select = select.where((eb) =>
+                eb.or([
+                  eb("ends_at", ">", after.key),
+                  eb.and([eb("ends_at", "=", after.key), eb("flash_sale_id", ">", after.id)]),
+                ]),
+              );
+            return select.execute();
+          },
+          keep: () => true,
+          positionOf: (row) => ({ key: row.ends_at, id: row.flash_sale_id }),
         },
-        keep: () => true,
-        positionOf: (row) => ({ key: row.ends_at, id: row.flash_sale_id }),
-      });
-      const items = await itemsOfSales(rows.map((row) => row.flash_sale_id));
-      return {
-        status: 200,
-        body: {
-          items: rows.map((row) => toFlashSaleView(row, items.get(row.flash_sale_id) ?? [], at)),
-          page,
-        },
-      };
+        (rows) => flashSaleViews(rows, at),
+      );
     },
 
     async getFlashSale({ path }) {
