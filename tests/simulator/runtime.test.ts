@@ -320,6 +320,14 @@ describe("regressions found in review", () => {
     expect(again.status).toBe(201);
   });
 
+  it("lists each allowed method once in a 405's Allow header", async () => {
+    platform = await createPlatform({ contexts: [], memory: true, log: quiet });
+    const response = await platform.handle({ method: "DELETE", url: "/customers/me", headers: {}, body: "" });
+    expect(response.status).toBe(405);
+    const allowed = response.headers.allow!.split(", ");
+    expect(new Set(allowed).size).toBe(allowed.length);
+  });
+
   it("answers a malformed percent-escape in a path with 400, not a crash", async () => {
     platform = await createPlatform({ contexts: [], memory: true, log: quiet });
     const response = await platform.handle({ method: "GET", url: "/products/%E0%A4%A", headers: {}, body: "" });

@@ -137,9 +137,9 @@ export function createSimRoutes(options: SimRoutesOptions) {
     const url = new URL(request.url ?? "/", "http://sim.invalid");
     const types = url.searchParams.get("types")?.split(",").filter(Boolean);
     const correlationId = url.searchParams.get("correlationId") ?? undefined;
-    const since = Number(
-      request.headers["last-event-id"] ?? url.searchParams.get("since") ?? (await options.eventLog.lastSeq()),
-    );
+    // A resume point that is not a sequence number (an id from elsewhere) means "from now", not "replay everything".
+    const asked = Number(request.headers["last-event-id"] ?? url.searchParams.get("since") ?? Number.NaN);
+    const since = Number.isSafeInteger(asked) && asked >= 0 ? asked : await options.eventLog.lastSeq();
     response.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",

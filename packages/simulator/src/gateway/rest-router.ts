@@ -58,7 +58,7 @@ export class RestRouter {
       const found = route.pattern.exec(pathname);
       if (!found) continue;
       if (route.operation.method !== method) {
-        allowed.push(route.operation.method);
+        if (!allowed.includes(route.operation.method)) allowed.push(route.operation.method);
         continue;
       }
       const path: Record<string, string> = {};
