@@ -42,6 +42,52 @@ function operationInfo(operation: RestOperation): Record<string, unknown> {
   };
 }
 
+/**
+ * The operations' metadata as source, with every example that more than one place uses (the shared problem+json
+ * responses above all) written once as a constant and referred to by name, instead of once per operation.
+ */
+function withSharedExamples(infos: readonly Record<string, unknown>[], name: string): string[] {
+  const texts: string[] = [];
+  const visit = (node: unknown, found: (example: unknown) => void) => {
+    if (Array.isArray(node)) for (const item of node) visit(item, found);
+    else if (node && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "example" && value !== undefined) found(value);
+        else visit(value, found);
+      }
+    }
+  };
+  const counts = new Map<string, number>();
+  visit(infos, (example) => {
+    const text = JSON.stringify(example);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+  });
+  const constants = new Map<string, string>();
+  for (const [text, count] of counts) {
+    if (count > 1) {
+      constants.set(text, `example${constants.size}`);
+      texts.push(text);
+    }
+  }
+  const marker = (constant: string) => `@@${constant}@@`;
+  const replace = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(replace);
+    if (!node || typeof node !== "object") return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => {
+        const constant = key === "example" && value !== undefined ? constants.get(JSON.stringify(value)) : undefined;
+        return [key, constant ? marker(constant) : replace(value)];
+      }),
+    );
+  };
+  const body = JSON.stringify(replace(infos), null, 2).replace(/"@@(example\d+)@@"/g, "$1");
+  return [
+    ...texts.map((text, index) => `const example${index} = ${text};`),
+    ...(texts.length > 0 ? [""] : []),
+    `export const ${name}: readonly RestOperationInfo[] = ${body};`,
+  ];
+}
+
 /** The `rest/<context>.ts` module: the operations' metadata and a typed client with one method per operationId. */
 export function restContextSource(context: string, operations: readonly RestOperation[]): string {
   const lines: string[] = [];
@@ -50,9 +96,7 @@ export function restContextSource(context: string, operations: readonly RestOper
   lines.push(`import type { paths } from "../openapi/${context}.js";`);
   lines.push("");
   lines.push(`/** The REST operations of the ${context} context, as its contract declares them. */`);
-  lines.push(
-    `export const ${camel(context)}Operations: readonly RestOperationInfo[] = ${JSON.stringify(operations.map(operationInfo), null, 2)};`,
-  );
+  lines.push(...withSharedExamples(operations.map(operationInfo), `${camel(context)}Operations`));
   lines.push("");
   lines.push(`/** The typed REST client of the ${context} context: one method per operation of its contract. */`);
   lines.push(`export function create${pascal(context)}Client(client: Client<paths>) {`);

@@ -7,6 +7,10 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/analytics.js";
 
 /** The REST operations of the analytics context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example1 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example2 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+
 export const analyticsOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "listCustomerOrderSummaries",
@@ -86,43 +90,19 @@ export const analyticsOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       }
     ]
   },
@@ -221,43 +201,19 @@ export const analyticsOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       }
     ]
   }

@@ -7,6 +7,14 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/cart.js";
 
 /** The REST operations of the cart context, as its contract declares them. */
+const example0 = {"cartId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","status":"OPEN","currency":"USD","items":[{"itemId":"cti_01JH8Z3Q4R5S6T7V8W9X0Y1Z2H","productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","isbn":"9780131103627","title":"The C Programming Language","quantity":2,"unitPrice":{"amount":4599,"currency":"USD"},"lineTotal":{"amount":9198,"currency":"USD"}}],"subtotal":{"amount":9198,"currency":"USD"},"createdAt":"2026-01-18T12:00:00Z","updatedAt":"2026-01-18T12:05:00Z","expiresAt":"2026-01-25T12:05:00Z"};
+const example1 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example2 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example3 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example4 = {"type":"https://ecom.dev/problems/conflict","title":"The resource's state does not allow this","status":409,"code":"conflict","detail":"Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."};
+const example5 = {"type":"https://ecom.dev/problems/idempotency_key_reused","title":"Idempotency-Key reused with a different body","status":422,"code":"idempotency_key_reused","detail":"Send a new Idempotency-Key for a different request."};
+const example6 = {"cartId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","status":"OPEN","currency":"USD","items":[],"subtotal":{"amount":0,"currency":"USD"},"createdAt":"2026-01-18T12:00:00Z","updatedAt":"2026-01-18T12:00:00Z","expiresAt":"2026-01-25T12:00:00Z"};
+
 export const cartOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "addCartItem",
@@ -44,102 +52,37 @@ export const cartOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "cartId": "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "OPEN",
-          "currency": "USD",
-          "items": [
-            {
-              "itemId": "cti_01JH8Z3Q4R5S6T7V8W9X0Y1Z2H",
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "createdAt": "2026-01-18T12:00:00Z",
-          "updatedAt": "2026-01-18T12:05:00Z",
-          "expiresAt": "2026-01-25T12:05:00Z"
-        }
+        "example": example0
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -191,67 +134,31 @@ export const cartOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -285,97 +192,31 @@ export const cartOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "cartId": "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "OPEN",
-          "currency": "USD",
-          "items": [
-            {
-              "itemId": "cti_01JH8Z3Q4R5S6T7V8W9X0Y1Z2H",
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "createdAt": "2026-01-18T12:00:00Z",
-          "updatedAt": "2026-01-18T12:05:00Z",
-          "expiresAt": "2026-01-25T12:05:00Z"
-        }
+        "example": example0
       },
       {
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "cartId": "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "OPEN",
-          "currency": "USD",
-          "items": [],
-          "subtotal": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "createdAt": "2026-01-18T12:00:00Z",
-          "updatedAt": "2026-01-18T12:00:00Z",
-          "expiresAt": "2026-01-25T12:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -402,60 +243,19 @@ export const cartOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "cartId": "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "OPEN",
-          "currency": "USD",
-          "items": [
-            {
-              "itemId": "cti_01JH8Z3Q4R5S6T7V8W9X0Y1Z2H",
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "createdAt": "2026-01-18T12:00:00Z",
-          "updatedAt": "2026-01-18T12:05:00Z",
-          "expiresAt": "2026-01-25T12:05:00Z"
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -487,56 +287,25 @@ export const cartOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "cartId": "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "OPEN",
-          "currency": "USD",
-          "items": [],
-          "subtotal": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "createdAt": "2026-01-18T12:00:00Z",
-          "updatedAt": "2026-01-18T12:00:00Z",
-          "expiresAt": "2026-01-25T12:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       }
     ]
   },
@@ -580,90 +349,31 @@ export const cartOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "cartId": "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "OPEN",
-          "currency": "USD",
-          "items": [
-            {
-              "itemId": "cti_01JH8Z3Q4R5S6T7V8W9X0Y1Z2H",
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "createdAt": "2026-01-18T12:00:00Z",
-          "updatedAt": "2026-01-18T12:05:00Z",
-          "expiresAt": "2026-01-25T12:05:00Z"
-        }
+        "example": example0
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       }
     ]
   }

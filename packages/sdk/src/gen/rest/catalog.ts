@@ -7,6 +7,17 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/catalog.js";
 
 /** The REST operations of the catalog context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example1 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example2 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+const example3 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example4 = {"type":"https://ecom.dev/problems/conflict","title":"The resource's state does not allow this","status":409,"code":"conflict","detail":"Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."};
+const example5 = {"type":"https://ecom.dev/problems/idempotency_key_reused","title":"Idempotency-Key reused with a different body","status":422,"code":"idempotency_key_reused","detail":"Send a new Idempotency-Key for a different request."};
+const example6 = {"authorId":"aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z2C","name":"Brian W. Kernighan","bio":"Canadian computer scientist who worked at Bell Labs on Unix and co-designed AWK and AMPL.","birthDate":"1942-01-30","nationality":"CA","website":"https://www.cs.princeton.edu/~bwk/","createdAt":"2026-01-02T08:00:00Z","updatedAt":"2026-01-02T08:00:00Z"};
+const example7 = {"categoryId":"cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B","name":"Programming Languages","slug":"programming-languages","parentId":"cat_01JH8Z2M3N4P5Q6R7S8T9V0W1X","description":"Books about designing and using programming languages.","displayOrder":10,"createdAt":"2026-01-02T08:00:00Z","updatedAt":"2026-01-02T08:00:00Z"};
+const example8 = {"publisherId":"pub_01JH8Z3Q4R5S6T7V8W9X0Y1Z2D","name":"Prentice Hall","country":"US","website":"https://www.pearson.com/","createdAt":"2026-01-02T08:00:00Z","updatedAt":"2026-01-02T08:00:00Z"};
+const example9 = {"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","isbn":"9780131103627","title":"The C Programming Language","subtitle":"Second Edition","description":"The authoritative reference to ANSI C by the authors of the language, with a tutorial introduction and the full reference manual.","authors":[{"authorId":"aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z2C","name":"Brian W. Kernighan"},{"authorId":"aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z3C","name":"Dennis M. Ritchie"}],"publisher":{"publisherId":"pub_01JH8Z3Q4R5S6T7V8W9X0Y1Z2D","name":"Prentice Hall"},"publicationDate":"1988-03-22","language":"en","pages":272,"format":"paperback","categoryIds":["cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B"],"coverImageUrl":"https://covers.ecom.dev/9780131103627.jpg","price":{"amount":4599,"currency":"USD"},"status":"ACTIVE","rating":{"average":4.7,"count":1284},"createdAt":"2026-01-10T09:00:00Z","updatedAt":"2026-01-18T12:00:00Z"};
+
 export const catalogOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "changeProductPrice",
@@ -62,79 +73,37 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -172,70 +141,31 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "authorId": "aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z2C",
-          "name": "Brian W. Kernighan",
-          "bio": "Canadian computer scientist who worked at Bell Labs on Unix and co-designed AWK and AMPL.",
-          "birthDate": "1942-01-30",
-          "nationality": "CA",
-          "website": "https://www.cs.princeton.edu/~bwk/",
-          "createdAt": "2026-01-02T08:00:00Z",
-          "updatedAt": "2026-01-02T08:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -273,82 +203,37 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "categoryId": "cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B",
-          "name": "Programming Languages",
-          "slug": "programming-languages",
-          "parentId": "cat_01JH8Z2M3N4P5Q6R7S8T9V0W1X",
-          "description": "Books about designing and using programming languages.",
-          "displayOrder": 10,
-          "createdAt": "2026-01-02T08:00:00Z",
-          "updatedAt": "2026-01-02T08:00:00Z"
-        }
+        "example": example7
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -446,67 +331,31 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -542,80 +391,37 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "publisherId": "pub_01JH8Z3Q4R5S6T7V8W9X0Y1Z2D",
-          "name": "Prentice Hall",
-          "country": "US",
-          "website": "https://www.pearson.com/",
-          "createdAt": "2026-01-02T08:00:00Z",
-          "updatedAt": "2026-01-02T08:00:00Z"
-        }
+        "example": example8
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -701,79 +507,37 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -800,28 +564,13 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "authorId": "aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z2C",
-          "name": "Brian W. Kernighan",
-          "bio": "Canadian computer scientist who worked at Bell Labs on Unix and co-designed AWK and AMPL.",
-          "birthDate": "1942-01-30",
-          "nationality": "CA",
-          "website": "https://www.cs.princeton.edu/~bwk/",
-          "createdAt": "2026-01-02T08:00:00Z",
-          "updatedAt": "2026-01-02T08:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -848,28 +597,13 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "categoryId": "cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B",
-          "name": "Programming Languages",
-          "slug": "programming-languages",
-          "parentId": "cat_01JH8Z2M3N4P5Q6R7S8T9V0W1X",
-          "description": "Books about designing and using programming languages.",
-          "displayOrder": 10,
-          "createdAt": "2026-01-02T08:00:00Z",
-          "updatedAt": "2026-01-02T08:00:00Z"
-        }
+        "example": example7
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -896,58 +630,13 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-          "isbn": "9780131103627",
-          "title": "The C Programming Language",
-          "subtitle": "Second Edition",
-          "description": "The authoritative reference to ANSI C by the authors of the language, with a tutorial introduction and the full reference manual.",
-          "authors": [
-            {
-              "authorId": "aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z2C",
-              "name": "Brian W. Kernighan"
-            },
-            {
-              "authorId": "aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z3C",
-              "name": "Dennis M. Ritchie"
-            }
-          ],
-          "publisher": {
-            "publisherId": "pub_01JH8Z3Q4R5S6T7V8W9X0Y1Z2D",
-            "name": "Prentice Hall"
-          },
-          "publicationDate": "1988-03-22",
-          "language": "en",
-          "pages": 272,
-          "format": "paperback",
-          "categoryIds": [
-            "cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B"
-          ],
-          "coverImageUrl": "https://covers.ecom.dev/9780131103627.jpg",
-          "price": {
-            "amount": 4599,
-            "currency": "USD"
-          },
-          "status": "ACTIVE",
-          "rating": {
-            "average": 4.7,
-            "count": 1284
-          },
-          "createdAt": "2026-01-10T09:00:00Z",
-          "updatedAt": "2026-01-18T12:00:00Z"
-        }
+        "example": example9
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -974,26 +663,13 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "publisherId": "pub_01JH8Z3Q4R5S6T7V8W9X0Y1Z2D",
-          "name": "Prentice Hall",
-          "country": "US",
-          "website": "https://www.pearson.com/",
-          "createdAt": "2026-01-02T08:00:00Z",
-          "updatedAt": "2026-01-02T08:00:00Z"
-        }
+        "example": example8
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -1052,19 +728,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       }
     ]
   },
@@ -1123,19 +787,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       }
     ]
   },
@@ -1205,31 +857,13 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -1344,19 +978,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       }
     ]
   },
@@ -1413,19 +1035,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       }
     ]
   },
@@ -1465,124 +1075,43 @@ export const catalogOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-          "isbn": "9780131103627",
-          "title": "The C Programming Language",
-          "subtitle": "Second Edition",
-          "description": "The authoritative reference to ANSI C by the authors of the language, with a tutorial introduction and the full reference manual.",
-          "authors": [
-            {
-              "authorId": "aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z2C",
-              "name": "Brian W. Kernighan"
-            },
-            {
-              "authorId": "aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z3C",
-              "name": "Dennis M. Ritchie"
-            }
-          ],
-          "publisher": {
-            "publisherId": "pub_01JH8Z3Q4R5S6T7V8W9X0Y1Z2D",
-            "name": "Prentice Hall"
-          },
-          "publicationDate": "1988-03-22",
-          "language": "en",
-          "pages": 272,
-          "format": "paperback",
-          "categoryIds": [
-            "cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B"
-          ],
-          "coverImageUrl": "https://covers.ecom.dev/9780131103627.jpg",
-          "price": {
-            "amount": 4599,
-            "currency": "USD"
-          },
-          "status": "ACTIVE",
-          "rating": {
-            "average": 4.7,
-            "count": 1284
-          },
-          "createdAt": "2026-01-10T09:00:00Z",
-          "updatedAt": "2026-01-18T12:00:00Z"
-        }
+        "example": example9
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   }

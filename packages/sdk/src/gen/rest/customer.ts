@@ -7,6 +7,14 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/customer.js";
 
 /** The REST operations of the customer context, as its contract declares them. */
+const example0 = {"addressId":"adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2F","label":"HOME","isDefault":true,"address":{"name":"Ada Lovelace","line1":"12 St James's Square","city":"London","postalCode":"SW1Y 4JH","country":"GB"},"createdAt":"2026-01-18T12:29:00Z","updatedAt":"2026-01-18T12:29:00Z"};
+const example1 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example2 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example3 = {"type":"https://ecom.dev/problems/idempotency_key_reused","title":"Idempotency-Key reused with a different body","status":422,"code":"idempotency_key_reused","detail":"Send a new Idempotency-Key for a different request."};
+const example4 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example5 = {"customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","email":"ada@example.org","firstName":"Ada","lastName":"Lovelace","phone":"+442079460000","role":"customer","membershipLevel":"STANDARD","preferences":{"language":"en","currency":"GBP","marketing":{"email":true,"sms":false}},"createdAt":"2026-01-18T12:27:00Z","updatedAt":"2026-01-18T12:27:00Z"};
+const example6 = {"type":"https://ecom.dev/problems/rate_limited","title":"Too many requests","status":429,"code":"rate_limited"};
+
 export const customerOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "addMyAddress",
@@ -46,62 +54,25 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "addressId": "adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2F",
-          "label": "HOME",
-          "isDefault": true,
-          "address": {
-            "name": "Ada Lovelace",
-            "line1": "12 St James's Square",
-            "city": "London",
-            "postalCode": "SW1Y 4JH",
-            "country": "GB"
-          },
-          "createdAt": "2026-01-18T12:29:00Z",
-          "updatedAt": "2026-01-18T12:29:00Z"
-        }
+        "example": example0
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example3
       }
     ]
   },
@@ -132,25 +103,13 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       }
     ]
   },
@@ -177,37 +136,13 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "email": "ada@example.org",
-          "firstName": "Ada",
-          "lastName": "Lovelace",
-          "phone": "+442079460000",
-          "role": "customer",
-          "membershipLevel": "STANDARD",
-          "preferences": {
-            "language": "en",
-            "currency": "GBP",
-            "marketing": {
-              "email": true,
-              "sms": false
-            }
-          },
-          "createdAt": "2026-01-18T12:27:00Z",
-          "updatedAt": "2026-01-18T12:27:00Z"
-        }
+        "example": example5
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "403",
@@ -225,13 +160,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       }
     ]
   },
@@ -258,44 +187,19 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "addressId": "adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2F",
-          "label": "HOME",
-          "isDefault": true,
-          "address": {
-            "name": "Ada Lovelace",
-            "line1": "12 St James's Square",
-            "city": "London",
-            "postalCode": "SW1Y 4JH",
-            "country": "GB"
-          },
-          "createdAt": "2026-01-18T12:29:00Z",
-          "updatedAt": "2026-01-18T12:29:00Z"
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       }
     ]
   },
@@ -317,37 +221,13 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "email": "ada@example.org",
-          "firstName": "Ada",
-          "lastName": "Lovelace",
-          "phone": "+442079460000",
-          "role": "customer",
-          "membershipLevel": "STANDARD",
-          "preferences": {
-            "language": "en",
-            "currency": "GBP",
-            "marketing": {
-              "email": true,
-              "sms": false
-            }
-          },
-          "createdAt": "2026-01-18T12:27:00Z",
-          "updatedAt": "2026-01-18T12:27:00Z"
-        }
+        "example": example5
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       }
     ]
   },
@@ -405,31 +285,13 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       }
     ]
   },
@@ -473,19 +335,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
@@ -503,12 +353,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "429",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/rate_limited",
-          "title": "Too many requests",
-          "status": 429,
-          "code": "rate_limited"
-        }
+        "example": example6
       }
     ]
   },
@@ -541,31 +386,13 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       }
     ]
   },
@@ -608,19 +435,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
@@ -713,19 +528,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "409",
@@ -743,24 +546,13 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example3
       },
       {
         "status": "429",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/rate_limited",
-          "title": "Too many requests",
-          "status": 429,
-          "code": "rate_limited"
-        }
+        "example": example6
       }
     ]
   },
@@ -830,55 +622,25 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example3
       }
     ]
   },
@@ -941,43 +703,19 @@ export const customerOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example3
       }
     ]
   }

@@ -7,6 +7,14 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/fulfilment.js";
 
 /** The REST operations of the fulfilment context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example1 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example2 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+const example3 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example4 = {"type":"https://ecom.dev/problems/shipment_state_conflict","title":"The shipment's status does not allow this","status":409,"code":"shipment_state_conflict","detail":"Shipment shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V is PICKED; pack it before shipping."};
+const example5 = {"returnId":"ret_01JH8Z3Q4R5S6T7V8W9X0Y1Z2W","rmaNumber":"RMA-7Q2M4K8N","orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","status":"REQUESTED","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","isbn":"9780131103627","title":"The C Programming Language","quantity":1,"unitPrice":{"amount":4599,"currency":"USD"}}],"reason":"changed_mind","comment":"Received a second copy as a gift.","refundAmount":{"amount":4599,"currency":"USD"},"returnAddress":{"name":"ecom Returns (RMA-7Q2M4K8N)","line1":"100 Warehouse Way","city":"Secaucus","region":"NJ","postalCode":"07094","country":"US"},"requestedAt":"2026-01-25T10:00:00Z","updatedAt":"2026-01-25T10:00:00Z"};
+const example6 = {"shipmentId":"shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V","fulfilmentId":"ful_01JH8Z3Q4R5S6T7V8W9X0Y1Z2T","orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","status":"SHIPPED","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","isbn":"9780131103627","title":"The C Programming Language","quantity":2}],"shippingAddress":{"name":"Ada Lovelace","line1":"350 Fifth Avenue","line2":"Suite 2100","city":"New York","region":"NY","postalCode":"10118","country":"US"},"warehouseLocation":"A-12-03","weightGrams":1840,"packageCount":1,"carrier":"ups","trackingNumber":"1Z999AA10123456784","trackingUrl":"https://www.ups.com/track?tracknum=1Z999AA10123456784","estimatedDeliveryDate":"2026-01-22","createdAt":"2026-01-18T12:27:03Z","updatedAt":"2026-01-19T16:00:00Z","pickedAt":"2026-01-19T08:55:00Z","packedAt":"2026-01-19T09:30:00Z","shippedAt":"2026-01-19T16:00:00Z"};
+
 export const fulfilmentOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "deliverShipment",
@@ -87,67 +95,31 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/shipment_state_conflict",
-          "title": "The shipment's status does not allow this",
-          "status": 409,
-          "code": "shipment_state_conflict",
-          "detail": "Shipment shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V is PICKED; pack it before shipping."
-        }
+        "example": example4
       }
     ]
   },
@@ -174,65 +146,19 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "returnId": "ret_01JH8Z3Q4R5S6T7V8W9X0Y1Z2W",
-          "rmaNumber": "RMA-7Q2M4K8N",
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "REQUESTED",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 1,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              }
-            }
-          ],
-          "reason": "changed_mind",
-          "comment": "Received a second copy as a gift.",
-          "refundAmount": {
-            "amount": 4599,
-            "currency": "USD"
-          },
-          "returnAddress": {
-            "name": "ecom Returns (RMA-7Q2M4K8N)",
-            "line1": "100 Warehouse Way",
-            "city": "Secaucus",
-            "region": "NJ",
-            "postalCode": "07094",
-            "country": "US"
-          },
-          "requestedAt": "2026-01-25T10:00:00Z",
-          "updatedAt": "2026-01-25T10:00:00Z"
-        }
+        "example": example5
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -259,66 +185,19 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "shipmentId": "shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V",
-          "fulfilmentId": "ful_01JH8Z3Q4R5S6T7V8W9X0Y1Z2T",
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "SHIPPED",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2
-            }
-          ],
-          "shippingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "warehouseLocation": "A-12-03",
-          "weightGrams": 1840,
-          "packageCount": 1,
-          "carrier": "ups",
-          "trackingNumber": "1Z999AA10123456784",
-          "trackingUrl": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
-          "estimatedDeliveryDate": "2026-01-22",
-          "createdAt": "2026-01-18T12:27:03Z",
-          "updatedAt": "2026-01-19T16:00:00Z",
-          "pickedAt": "2026-01-19T08:55:00Z",
-          "packedAt": "2026-01-19T09:30:00Z",
-          "shippedAt": "2026-01-19T16:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -388,25 +267,13 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -486,43 +353,19 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       }
     ]
   },
@@ -598,67 +441,31 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/shipment_state_conflict",
-          "title": "The shipment's status does not allow this",
-          "status": 409,
-          "code": "shipment_state_conflict",
-          "detail": "Shipment shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V is PICKED; pack it before shipping."
-        }
+        "example": example4
       }
     ]
   },
@@ -730,67 +537,31 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/shipment_state_conflict",
-          "title": "The shipment's status does not allow this",
-          "status": 409,
-          "code": "shipment_state_conflict",
-          "detail": "Shipment shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V is PICKED; pack it before shipping."
-        }
+        "example": example4
       }
     ]
   },
@@ -873,55 +644,25 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
@@ -975,83 +716,25 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "returnId": "ret_01JH8Z3Q4R5S6T7V8W9X0Y1Z2W",
-          "rmaNumber": "RMA-7Q2M4K8N",
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "REQUESTED",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 1,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              }
-            }
-          ],
-          "reason": "changed_mind",
-          "comment": "Received a second copy as a gift.",
-          "refundAmount": {
-            "amount": 4599,
-            "currency": "USD"
-          },
-          "returnAddress": {
-            "name": "ecom Returns (RMA-7Q2M4K8N)",
-            "line1": "100 Warehouse Way",
-            "city": "Secaucus",
-            "region": "NJ",
-            "postalCode": "07094",
-            "country": "US"
-          },
-          "requestedAt": "2026-01-25T10:00:00Z",
-          "updatedAt": "2026-01-25T10:00:00Z"
-        }
+        "example": example5
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
@@ -1123,108 +806,37 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "shipmentId": "shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V",
-          "fulfilmentId": "ful_01JH8Z3Q4R5S6T7V8W9X0Y1Z2T",
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "SHIPPED",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2
-            }
-          ],
-          "shippingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "warehouseLocation": "A-12-03",
-          "weightGrams": 1840,
-          "packageCount": 1,
-          "carrier": "ups",
-          "trackingNumber": "1Z999AA10123456784",
-          "trackingUrl": "https://www.ups.com/track?tracknum=1Z999AA10123456784",
-          "estimatedDeliveryDate": "2026-01-22",
-          "createdAt": "2026-01-18T12:27:03Z",
-          "updatedAt": "2026-01-19T16:00:00Z",
-          "pickedAt": "2026-01-19T08:55:00Z",
-          "packedAt": "2026-01-19T09:30:00Z",
-          "shippedAt": "2026-01-19T16:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/shipment_state_conflict",
-          "title": "The shipment's status does not allow this",
-          "status": 409,
-          "code": "shipment_state_conflict",
-          "detail": "Shipment shp_01JH8Z3Q4R5S6T7V8W9X0Y1Z2V is PICKED; pack it before shipping."
-        }
+        "example": example4
       }
     ]
   }

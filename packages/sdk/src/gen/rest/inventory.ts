@@ -7,6 +7,11 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/inventory.js";
 
 /** The REST operations of the inventory context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example1 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example2 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+const example3 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+
 export const inventoryOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "adjustStock",
@@ -72,55 +77,25 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
@@ -199,19 +174,7 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       }
     ]
   },
@@ -256,37 +219,19 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -327,13 +272,7 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -409,55 +348,25 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   }

@@ -7,6 +7,12 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/notification.js";
 
 /** The REST operations of the notification context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example1 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example2 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+const example3 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example4 = {"subscriptionId":"whs_01JH8Z3Q4R5S6T7V8W9X0Y1Z2Z","url":"https://partner.example.org/hooks/ecom","eventTypes":["ecommerce.order.order.paid.v1","ecommerce.order.order.shipped.v1"],"description":"Bookshop analytics partner","active":false,"deactivatedReason":"by_admin","createdAt":"2026-01-10T10:00:00Z","updatedAt":"2026-01-20T08:00:00Z"};
+
 export const notificationOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "createWebhookSubscription",
@@ -61,43 +67,19 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "422",
@@ -146,37 +128,19 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -259,25 +223,13 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -304,55 +256,25 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "subscriptionId": "whs_01JH8Z3Q4R5S6T7V8W9X0Y1Z2Z",
-          "url": "https://partner.example.org/hooks/ecom",
-          "eventTypes": [
-            "ecommerce.order.order.paid.v1",
-            "ecommerce.order.order.shipped.v1"
-          ],
-          "description": "Bookshop analytics partner",
-          "active": false,
-          "deactivatedReason": "by_admin",
-          "createdAt": "2026-01-10T10:00:00Z",
-          "updatedAt": "2026-01-20T08:00:00Z"
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -435,43 +357,19 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       }
     ]
   },
@@ -558,43 +456,19 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       }
     ]
   },
@@ -680,55 +554,25 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       }
     ]
   },
@@ -794,43 +638,19 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       }
     ]
   },
@@ -923,37 +743,19 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "409",
@@ -1004,73 +806,31 @@ export const notificationOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "subscriptionId": "whs_01JH8Z3Q4R5S6T7V8W9X0Y1Z2Z",
-          "url": "https://partner.example.org/hooks/ecom",
-          "eventTypes": [
-            "ecommerce.order.order.paid.v1",
-            "ecommerce.order.order.shipped.v1"
-          ],
-          "description": "Bookshop analytics partner",
-          "active": false,
-          "deactivatedReason": "by_admin",
-          "createdAt": "2026-01-10T10:00:00Z",
-          "updatedAt": "2026-01-20T08:00:00Z"
-        }
+        "example": example4
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example3
       },
       {
         "status": "422",

@@ -7,6 +7,15 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/order.js";
 
 /** The REST operations of the order context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example1 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example2 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example3 = {"type":"https://ecom.dev/problems/conflict","title":"The resource's state does not allow this","status":409,"code":"conflict","detail":"Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."};
+const example4 = {"type":"https://ecom.dev/problems/idempotency_key_reused","title":"Idempotency-Key reused with a different body","status":422,"code":"idempotency_key_reused","detail":"Send a new Idempotency-Key for a different request."};
+const example5 = {"type":"https://ecom.dev/problems/unavailable","title":"Temporarily unavailable","status":503,"code":"unavailable","detail":"The payment processor is not answering; retry with the same Idempotency-Key."};
+const example6 = {"orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","checkoutId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","status":"PAID","currency":"USD","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","isbn":"9780131103627","title":"The C Programming Language","quantity":2,"unitPrice":{"amount":4599,"currency":"USD"},"lineTotal":{"amount":9198,"currency":"USD"}}],"subtotal":{"amount":9198,"currency":"USD"},"discount":{"amount":920,"currency":"USD"},"shipping":{"amount":0,"currency":"USD"},"tax":{"amount":500,"currency":"USD"},"total":{"amount":8778,"currency":"USD"},"couponCode":"WELCOME10","appliedPromotions":[{"promotionId":"prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J","couponCode":"WELCOME10","description":"10% off your first order","discount":{"amount":920,"currency":"USD"}}],"shippingAddress":{"name":"Ada Lovelace","line1":"350 Fifth Avenue","line2":"Suite 2100","city":"New York","region":"NY","postalCode":"10118","country":"US"},"billingAddress":{"name":"Ada Lovelace","line1":"350 Fifth Avenue","line2":"Suite 2100","city":"New York","region":"NY","postalCode":"10118","country":"US"},"paymentId":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","createdAt":"2026-01-18T12:27:01Z","updatedAt":"2026-01-18T12:27:02Z","paidAt":"2026-01-18T12:27:02Z"};
+const example7 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+
 export const orderOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "cancelOrder",
@@ -143,31 +152,13 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
@@ -185,49 +176,25 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example4
       },
       {
         "status": "503",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unavailable",
-          "title": "Temporarily unavailable",
-          "status": 503,
-          "code": "unavailable",
-          "detail": "The payment processor is not answering; retry with the same Idempotency-Key."
-        }
+        "example": example5
       }
     ]
   },
@@ -261,167 +228,13 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "checkoutId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "status": "PAID",
-          "currency": "USD",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "discount": {
-            "amount": 920,
-            "currency": "USD"
-          },
-          "shipping": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "tax": {
-            "amount": 500,
-            "currency": "USD"
-          },
-          "total": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "couponCode": "WELCOME10",
-          "appliedPromotions": [
-            {
-              "promotionId": "prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J",
-              "couponCode": "WELCOME10",
-              "description": "10% off your first order",
-              "discount": {
-                "amount": 920,
-                "currency": "USD"
-              }
-            }
-          ],
-          "shippingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "billingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "paymentId": "pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P",
-          "correlationId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "createdAt": "2026-01-18T12:27:01Z",
-          "updatedAt": "2026-01-18T12:27:02Z",
-          "paidAt": "2026-01-18T12:27:02Z"
-        }
+        "example": example6
       },
       {
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "checkoutId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "status": "PAID",
-          "currency": "USD",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "discount": {
-            "amount": 920,
-            "currency": "USD"
-          },
-          "shipping": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "tax": {
-            "amount": 500,
-            "currency": "USD"
-          },
-          "total": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "couponCode": "WELCOME10",
-          "appliedPromotions": [
-            {
-              "promotionId": "prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J",
-              "couponCode": "WELCOME10",
-              "description": "10% off your first order",
-              "discount": {
-                "amount": 920,
-                "currency": "USD"
-              }
-            }
-          ],
-          "shippingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "billingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "paymentId": "pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P",
-          "correlationId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "createdAt": "2026-01-18T12:27:01Z",
-          "updatedAt": "2026-01-18T12:27:02Z",
-          "paidAt": "2026-01-18T12:27:02Z"
-        }
+        "example": example6
       },
       {
         "status": "202",
@@ -480,43 +293,19 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
@@ -535,13 +324,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example4
       }
     ]
   },
@@ -631,25 +414,13 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -676,108 +447,19 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "checkoutId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "status": "PAID",
-          "currency": "USD",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "discount": {
-            "amount": 920,
-            "currency": "USD"
-          },
-          "shipping": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "tax": {
-            "amount": 500,
-            "currency": "USD"
-          },
-          "total": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "couponCode": "WELCOME10",
-          "appliedPromotions": [
-            {
-              "promotionId": "prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J",
-              "couponCode": "WELCOME10",
-              "description": "10% off your first order",
-              "discount": {
-                "amount": 920,
-                "currency": "USD"
-              }
-            }
-          ],
-          "shippingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "billingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "paymentId": "pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P",
-          "correlationId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "createdAt": "2026-01-18T12:27:01Z",
-          "updatedAt": "2026-01-18T12:27:02Z",
-          "paidAt": "2026-01-18T12:27:02Z"
-        }
+        "example": example6
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -869,25 +551,13 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -966,43 +636,19 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example7
       }
     ]
   },
@@ -1041,114 +687,19 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "checkoutId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "status": "PAID",
-          "currency": "USD",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "isbn": "9780131103627",
-              "title": "The C Programming Language",
-              "quantity": 2,
-              "unitPrice": {
-                "amount": 4599,
-                "currency": "USD"
-              },
-              "lineTotal": {
-                "amount": 9198,
-                "currency": "USD"
-              }
-            }
-          ],
-          "subtotal": {
-            "amount": 9198,
-            "currency": "USD"
-          },
-          "discount": {
-            "amount": 920,
-            "currency": "USD"
-          },
-          "shipping": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "tax": {
-            "amount": 500,
-            "currency": "USD"
-          },
-          "total": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "couponCode": "WELCOME10",
-          "appliedPromotions": [
-            {
-              "promotionId": "prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J",
-              "couponCode": "WELCOME10",
-              "description": "10% off your first order",
-              "discount": {
-                "amount": 920,
-                "currency": "USD"
-              }
-            }
-          ],
-          "shippingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "billingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "350 Fifth Avenue",
-            "line2": "Suite 2100",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-          },
-          "paymentId": "pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P",
-          "correlationId": "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S",
-          "createdAt": "2026-01-18T12:27:01Z",
-          "updatedAt": "2026-01-18T12:27:02Z",
-          "paidAt": "2026-01-18T12:27:02Z"
-        }
+        "example": example6
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "402",
@@ -1166,49 +717,25 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example4
       },
       {
         "status": "503",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unavailable",
-          "title": "Temporarily unavailable",
-          "status": 503,
-          "code": "unavailable",
-          "detail": "The payment processor is not answering; retry with the same Idempotency-Key."
-        }
+        "example": example5
       }
     ]
   },
@@ -1259,43 +786,19 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "426",
@@ -1439,55 +942,25 @@ export const orderOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example7
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",

@@ -7,6 +7,15 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/payment.js";
 
 /** The REST operations of the payment context, as its contract declares them. */
+const example0 = {"paymentId":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","status":"CAPTURED","amount":{"amount":8778,"currency":"USD"},"amountCaptured":{"amount":8778,"currency":"USD"},"amountRefunded":{"amount":0,"currency":"USD"},"paymentMethod":{"paymentToken":"tok_01JH8Z3Q4R5S6T7V8W9X0Y1Z32","brand":"visa","last4":"4242"},"charges":[{"chargeId":"chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z33","kind":"AUTHORIZATION","amount":{"amount":8778,"currency":"USD"},"status":"SUCCEEDED","processorReference":"ch_sim_3b9d7f1e5a2c","attempts":1,"createdAt":"2026-01-18T12:27:00Z","completedAt":"2026-01-18T12:27:00Z"},{"chargeId":"chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z35","kind":"CAPTURE","amount":{"amount":8778,"currency":"USD"},"status":"SUCCEEDED","processorReference":"cp_sim_7c4e2a9b1d3f","attempts":2,"createdAt":"2026-01-18T12:27:01Z","completedAt":"2026-01-18T12:27:02Z"}],"refunds":[],"authorizedAt":"2026-01-18T12:27:00Z","authorizationExpiresAt":"2026-01-25T12:27:00Z","capturedAt":"2026-01-18T12:27:02Z","createdAt":"2026-01-18T12:27:00Z","updatedAt":"2026-01-18T12:27:02Z"};
+const example1 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example2 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example3 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+const example4 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example5 = {"type":"https://ecom.dev/problems/payment_state_conflict","title":"The payment's status does not allow this","status":409,"code":"payment_state_conflict","detail":"Payment pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P is CAPTURED and cannot be voided; refund it instead."};
+const example6 = {"type":"https://ecom.dev/problems/idempotency_key_reused","title":"Idempotency-Key reused with a different body","status":422,"code":"idempotency_key_reused","detail":"Send a new Idempotency-Key for a different request."};
+const example7 = {"type":"https://ecom.dev/problems/unavailable","title":"Temporarily unavailable","status":503,"code":"unavailable","detail":"The payment processor is not answering; retry with the same Idempotency-Key."};
+
 export const paymentOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "capturePayment",
@@ -46,153 +55,49 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "paymentId": "pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P",
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "CAPTURED",
-          "amount": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "amountCaptured": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "amountRefunded": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "paymentMethod": {
-            "paymentToken": "tok_01JH8Z3Q4R5S6T7V8W9X0Y1Z32",
-            "brand": "visa",
-            "last4": "4242"
-          },
-          "charges": [
-            {
-              "chargeId": "chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z33",
-              "kind": "AUTHORIZATION",
-              "amount": {
-                "amount": 8778,
-                "currency": "USD"
-              },
-              "status": "SUCCEEDED",
-              "processorReference": "ch_sim_3b9d7f1e5a2c",
-              "attempts": 1,
-              "createdAt": "2026-01-18T12:27:00Z",
-              "completedAt": "2026-01-18T12:27:00Z"
-            },
-            {
-              "chargeId": "chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z35",
-              "kind": "CAPTURE",
-              "amount": {
-                "amount": 8778,
-                "currency": "USD"
-              },
-              "status": "SUCCEEDED",
-              "processorReference": "cp_sim_7c4e2a9b1d3f",
-              "attempts": 2,
-              "createdAt": "2026-01-18T12:27:01Z",
-              "completedAt": "2026-01-18T12:27:02Z"
-            }
-          ],
-          "refunds": [],
-          "authorizedAt": "2026-01-18T12:27:00Z",
-          "authorizationExpiresAt": "2026-01-25T12:27:00Z",
-          "capturedAt": "2026-01-18T12:27:02Z",
-          "createdAt": "2026-01-18T12:27:00Z",
-          "updatedAt": "2026-01-18T12:27:02Z"
-        }
+        "example": example0
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example3
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/payment_state_conflict",
-          "title": "The payment's status does not allow this",
-          "status": 409,
-          "code": "payment_state_conflict",
-          "detail": "Payment pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P is CAPTURED and cannot be voided; refund it instead."
-        }
+        "example": example5
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example6
       },
       {
         "status": "503",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unavailable",
-          "title": "Temporarily unavailable",
-          "status": 503,
-          "code": "unavailable",
-          "detail": "The payment processor is not answering; retry with the same Idempotency-Key."
-        }
+        "example": example7
       }
     ]
   },
@@ -280,43 +185,19 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       },
       {
         "status": "409",
@@ -334,25 +215,13 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example6
       },
       {
         "status": "503",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unavailable",
-          "title": "Temporarily unavailable",
-          "status": 503,
-          "code": "unavailable",
-          "detail": "The payment processor is not answering; retry with the same Idempotency-Key."
-        }
+        "example": example7
       }
     ]
   },
@@ -379,87 +248,19 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "paymentId": "pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P",
-          "orderId": "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "status": "CAPTURED",
-          "amount": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "amountCaptured": {
-            "amount": 8778,
-            "currency": "USD"
-          },
-          "amountRefunded": {
-            "amount": 0,
-            "currency": "USD"
-          },
-          "paymentMethod": {
-            "paymentToken": "tok_01JH8Z3Q4R5S6T7V8W9X0Y1Z32",
-            "brand": "visa",
-            "last4": "4242"
-          },
-          "charges": [
-            {
-              "chargeId": "chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z33",
-              "kind": "AUTHORIZATION",
-              "amount": {
-                "amount": 8778,
-                "currency": "USD"
-              },
-              "status": "SUCCEEDED",
-              "processorReference": "ch_sim_3b9d7f1e5a2c",
-              "attempts": 1,
-              "createdAt": "2026-01-18T12:27:00Z",
-              "completedAt": "2026-01-18T12:27:00Z"
-            },
-            {
-              "chargeId": "chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z35",
-              "kind": "CAPTURE",
-              "amount": {
-                "amount": 8778,
-                "currency": "USD"
-              },
-              "status": "SUCCEEDED",
-              "processorReference": "cp_sim_7c4e2a9b1d3f",
-              "attempts": 2,
-              "createdAt": "2026-01-18T12:27:01Z",
-              "completedAt": "2026-01-18T12:27:02Z"
-            }
-          ],
-          "refunds": [],
-          "authorizedAt": "2026-01-18T12:27:00Z",
-          "authorizationExpiresAt": "2026-01-25T12:27:00Z",
-          "capturedAt": "2026-01-18T12:27:02Z",
-          "createdAt": "2026-01-18T12:27:00Z",
-          "updatedAt": "2026-01-18T12:27:02Z"
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       }
     ]
   },
@@ -522,19 +323,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
@@ -552,13 +341,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       }
     ]
   },
@@ -622,67 +405,31 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example3
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/payment_state_conflict",
-          "title": "The payment's status does not allow this",
-          "status": 409,
-          "code": "payment_state_conflict",
-          "detail": "Payment pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P is CAPTURED and cannot be voided; refund it instead."
-        }
+        "example": example5
       },
       {
         "status": "422",
@@ -706,13 +453,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "503",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unavailable",
-          "title": "Temporarily unavailable",
-          "status": 503,
-          "code": "unavailable",
-          "detail": "The payment processor is not answering; retry with the same Idempotency-Key."
-        }
+        "example": example7
       }
     ]
   },
@@ -766,31 +507,13 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "422",
@@ -908,79 +631,37 @@ export const paymentOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example1
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example2
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example3
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example4
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/payment_state_conflict",
-          "title": "The payment's status does not allow this",
-          "status": 409,
-          "code": "payment_state_conflict",
-          "detail": "Payment pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P is CAPTURED and cannot be voided; refund it instead."
-        }
+        "example": example5
       },
       {
         "status": "503",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unavailable",
-          "title": "Temporarily unavailable",
-          "status": 503,
-          "code": "unavailable",
-          "detail": "The payment processor is not answering; retry with the same Idempotency-Key."
-        }
+        "example": example7
       }
     ]
   }

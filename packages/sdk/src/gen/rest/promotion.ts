@@ -7,6 +7,15 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/promotion.js";
 
 /** The REST operations of the promotion context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example1 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+const example2 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example3 = {"type":"https://ecom.dev/problems/conflict","title":"The resource's state does not allow this","status":409,"code":"conflict","detail":"Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."};
+const example4 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example5 = {"type":"https://ecom.dev/problems/idempotency_key_reused","title":"Idempotency-Key reused with a different body","status":422,"code":"idempotency_key_reused","detail":"Send a new Idempotency-Key for a different request."};
+const example6 = {"flashSaleId":"fls_01JH8Z3Q4R5S6T7V8W9X0Y1Z2K","name":"Classics hour","status":"SCHEDULED","startsAt":"2026-01-20T18:00:00Z","endsAt":"2026-01-20T19:00:00Z","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","salePrice":{"amount":2999,"currency":"USD"},"maxPerCustomer":2}],"createdAt":"2026-01-18T09:00:00Z"};
+const example7 = {"promotionId":"prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J","name":"Welcome 10% off","description":"Ten percent off a first order of 25 dollars or more with code WELCOME10.","status":"ACTIVE","discount":{"type":"PERCENT","percentOff":10},"scope":{"type":"ORDER"},"minimumSubtotal":{"amount":2500,"currency":"USD"},"validFrom":"2026-01-01T00:00:00Z","validUntil":"2026-12-31T23:59:59Z","perCustomerLimit":1,"requiresCoupon":true,"stackable":false,"usageCount":312,"createdAt":"2025-12-20T10:00:00Z","updatedAt":"2025-12-20T10:00:00Z"};
+
 export const promotionOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "cancelFlashSale",
@@ -60,49 +69,25 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       }
     ]
   },
@@ -155,79 +140,37 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -273,90 +216,37 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "201",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "flashSaleId": "fls_01JH8Z3Q4R5S6T7V8W9X0Y1Z2K",
-          "name": "Classics hour",
-          "status": "SCHEDULED",
-          "startsAt": "2026-01-20T18:00:00Z",
-          "endsAt": "2026-01-20T19:00:00Z",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "salePrice": {
-                "amount": 2999,
-                "currency": "USD"
-              },
-              "maxPerCustomer": 2
-            }
-          ],
-          "createdAt": "2026-01-18T09:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -440,55 +330,25 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   },
@@ -534,37 +394,19 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -622,37 +464,19 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -692,37 +516,19 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -749,36 +555,13 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "flashSaleId": "fls_01JH8Z3Q4R5S6T7V8W9X0Y1Z2K",
-          "name": "Classics hour",
-          "status": "SCHEDULED",
-          "startsAt": "2026-01-20T18:00:00Z",
-          "endsAt": "2026-01-20T19:00:00Z",
-          "items": [
-            {
-              "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-              "salePrice": {
-                "amount": 2999,
-                "currency": "USD"
-              },
-              "maxPerCustomer": 2
-            }
-          ],
-          "createdAt": "2026-01-18T09:00:00Z"
-        }
+        "example": example6
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -805,67 +588,25 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "promotionId": "prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J",
-          "name": "Welcome 10% off",
-          "description": "Ten percent off a first order of 25 dollars or more with code WELCOME10.",
-          "status": "ACTIVE",
-          "discount": {
-            "type": "PERCENT",
-            "percentOff": 10
-          },
-          "scope": {
-            "type": "ORDER"
-          },
-          "minimumSubtotal": {
-            "amount": 2500,
-            "currency": "USD"
-          },
-          "validFrom": "2026-01-01T00:00:00Z",
-          "validUntil": "2026-12-31T23:59:59Z",
-          "perCustomerLimit": 1,
-          "requiresCoupon": true,
-          "stackable": false,
-          "usageCount": 312,
-          "createdAt": "2025-12-20T10:00:00Z",
-          "updatedAt": "2025-12-20T10:00:00Z"
-        }
+        "example": example7
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -927,19 +668,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       }
     ]
   },
@@ -1001,43 +730,19 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       }
     ]
   },
@@ -1104,43 +809,19 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       }
     ]
   },
@@ -1214,43 +895,19 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       }
     ]
   },
@@ -1344,43 +1001,19 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       },
       {
         "status": "503",
@@ -1425,19 +1058,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       }
     ]
   },
@@ -1477,109 +1098,43 @@ export const promotionOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "promotionId": "prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J",
-          "name": "Welcome 10% off",
-          "description": "Ten percent off a first order of 25 dollars or more with code WELCOME10.",
-          "status": "ACTIVE",
-          "discount": {
-            "type": "PERCENT",
-            "percentOff": 10
-          },
-          "scope": {
-            "type": "ORDER"
-          },
-          "minimumSubtotal": {
-            "amount": 2500,
-            "currency": "USD"
-          },
-          "validFrom": "2026-01-01T00:00:00Z",
-          "validUntil": "2026-12-31T23:59:59Z",
-          "perCustomerLimit": 1,
-          "requiresCoupon": true,
-          "stackable": false,
-          "usageCount": 312,
-          "createdAt": "2025-12-20T10:00:00Z",
-          "updatedAt": "2025-12-20T10:00:00Z"
-        }
+        "example": example7
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example4
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example0
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example5
       }
     ]
   }

@@ -7,6 +7,14 @@ import type { RestOperationInfo } from "../../runtime/v1/rest-operation.js";
 import type { paths } from "../openapi/review.js";
 
 /** The REST operations of the review context, as its contract declares them. */
+const example0 = {"type":"https://ecom.dev/problems/validation","title":"The request does not match the contract","status":400,"code":"validation","detail":"body/quantity must be >= 1","errors":[{"pointer":"/quantity","message":"must be >= 1"}]};
+const example1 = {"type":"https://ecom.dev/problems/unauthenticated","title":"Authentication required","status":401,"code":"unauthenticated","detail":"Send a bearer token from POST /auth/login in the Authorization header."};
+const example2 = {"type":"https://ecom.dev/problems/not_found","title":"Not found","status":404,"code":"not_found","detail":"No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."};
+const example3 = {"type":"https://ecom.dev/problems/conflict","title":"The resource's state does not allow this","status":409,"code":"conflict","detail":"Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."};
+const example4 = {"type":"https://ecom.dev/problems/idempotency_key_reused","title":"Idempotency-Key reused with a different body","status":422,"code":"idempotency_key_reused","detail":"Send a new Idempotency-Key for a different request."};
+const example5 = {"reviewId":"rev_01JH8Z3Q4R5S6T7V8W9X0Y1Z2X","productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","rating":5,"title":"Still the best book on C","body":"Short, precise and full of exercises that teach you to think in C. The appendix is a complete reference.","status":"PUBLISHED","verifiedPurchase":true,"flagCount":0,"moderation":{"decision":"approve","moderatedBy":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z3M","moderatedAt":"2026-01-26T09:12:00Z"},"createdAt":"2026-01-25T18:00:00Z","updatedAt":"2026-01-26T09:12:00Z","publishedAt":"2026-01-26T09:12:00Z"};
+const example6 = {"type":"https://ecom.dev/problems/forbidden","title":"Not allowed","status":403,"code":"forbidden","detail":"This operation needs the admin role."};
+
 export const reviewOperations: readonly RestOperationInfo[] = [
   {
     "operationId": "flagReview",
@@ -57,67 +65,31 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example4
       }
     ]
   },
@@ -162,13 +134,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -195,37 +161,13 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "reviewId": "rev_01JH8Z3Q4R5S6T7V8W9X0Y1Z2X",
-          "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "rating": 5,
-          "title": "Still the best book on C",
-          "body": "Short, precise and full of exercises that teach you to think in C. The appendix is a complete reference.",
-          "status": "PUBLISHED",
-          "verifiedPurchase": true,
-          "flagCount": 0,
-          "moderation": {
-            "decision": "approve",
-            "moderatedBy": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z3M",
-            "moderatedAt": "2026-01-26T09:12:00Z"
-          },
-          "createdAt": "2026-01-25T18:00:00Z",
-          "updatedAt": "2026-01-26T09:12:00Z",
-          "publishedAt": "2026-01-26T09:12:00Z"
-        }
+        "example": example5
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -300,31 +242,13 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       }
     ]
   },
@@ -396,43 +320,19 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example6
       }
     ]
   },
@@ -471,103 +371,43 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "200",
         "contentType": "application/json",
         "hasSchema": true,
-        "example": {
-          "reviewId": "rev_01JH8Z3Q4R5S6T7V8W9X0Y1Z2X",
-          "productId": "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
-          "customerId": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
-          "rating": 5,
-          "title": "Still the best book on C",
-          "body": "Short, precise and full of exercises that teach you to think in C. The appendix is a complete reference.",
-          "status": "PUBLISHED",
-          "verifiedPurchase": true,
-          "flagCount": 0,
-          "moderation": {
-            "decision": "approve",
-            "moderatedBy": "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z3M",
-            "moderatedAt": "2026-01-26T09:12:00Z"
-          },
-          "createdAt": "2026-01-25T18:00:00Z",
-          "updatedAt": "2026-01-26T09:12:00Z",
-          "publishedAt": "2026-01-26T09:12:00Z"
-        }
+        "example": example5
       },
       {
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "403",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/forbidden",
-          "title": "Not allowed",
-          "status": 403,
-          "code": "forbidden",
-          "detail": "This operation needs the admin role."
-        }
+        "example": example6
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/conflict",
-          "title": "The resource's state does not allow this",
-          "status": 409,
-          "code": "conflict",
-          "detail": "Order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R is SHIPPED and can no longer be canceled."
-        }
+        "example": example3
       },
       {
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example4
       }
     ]
   },
@@ -626,43 +466,19 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "400",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/validation",
-          "title": "The request does not match the contract",
-          "status": 400,
-          "code": "validation",
-          "detail": "body/quantity must be >= 1",
-          "errors": [
-            {
-              "pointer": "/quantity",
-              "message": "must be >= 1"
-            }
-          ]
-        }
+        "example": example0
       },
       {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/unauthenticated",
-          "title": "Authentication required",
-          "status": 401,
-          "code": "unauthenticated",
-          "detail": "Send a bearer token from POST /auth/login in the Authorization header."
-        }
+        "example": example1
       },
       {
         "status": "404",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/not_found",
-          "title": "Not found",
-          "status": 404,
-          "code": "not_found",
-          "detail": "No order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R."
-        }
+        "example": example2
       },
       {
         "status": "409",
@@ -681,13 +497,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
         "status": "422",
         "contentType": "application/problem+json",
         "hasSchema": true,
-        "example": {
-          "type": "https://ecom.dev/problems/idempotency_key_reused",
-          "title": "Idempotency-Key reused with a different body",
-          "status": 422,
-          "code": "idempotency_key_reused",
-          "detail": "Send a new Idempotency-Key for a different request."
-        }
+        "example": example4
       }
     ]
   }
