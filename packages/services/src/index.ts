@@ -8,6 +8,7 @@ import { orderContext } from "./order/index.js";
 import { paymentContext } from "./payment/index.js";
 import type { AnyContextModule } from "./platform/index.js";
 import { promotionContext } from "./promotion/index.js";
+import { searchContext } from "./search/index.js";
 
 /** Every context the simulator runs, in the order they start. */
 export const allContexts: readonly AnyContextModule[] = [
@@ -18,6 +19,7 @@ export const allContexts: readonly AnyContextModule[] = [
   paymentContext,
   cartContext,
   orderContext,
+  searchContext,
 ];
 
 export {
@@ -28,6 +30,7 @@ export {
   orderContext,
   paymentContext,
   promotionContext,
+  searchContext,
 };
 
 /** The accounts a fresh store is seeded with, for local development (`ecom sim up` prints their tokens). */

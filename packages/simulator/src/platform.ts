@@ -10,6 +10,7 @@ import {
   type AnyContextModule,
   type ContextParts,
   type ContextRuntime,
+  composeSubscriber,
   type FaultSwitches,
   type Logger,
   ServiceError,
@@ -204,8 +205,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   }
 
   for (const context of running) {
-    const subscriptions = context.parts.subscriptions as Record<string, never> | undefined;
-    if (subscriptions && Object.keys(subscriptions).length > 0) {
+    // Projections first, then the context's own reactions: the same projection functions `ecom replay` runs.
+    const subscriptions = composeSubscriber(
+      context.module.projections ?? [],
+      context.parts.subscriptions as Record<string, never> | undefined,
+    );
+    if (Object.keys(subscriptions).length > 0) {
       context.dispatcher = new SubscriptionDispatcher(
         context.module.name,
         context.store.db as Kysely<RuntimeTables>,

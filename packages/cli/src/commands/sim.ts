@@ -85,7 +85,7 @@ export function registerSimCommand(program: Command): void {
         const lines = [
           `ecom simulator ready in ${seconds}s — ${allContexts.length} contexts on ${url}`,
           "",
-          `  REST        ${url}/products  (every operation of contracts/openapi/*.yaml)`,
+          `  REST        ${url}/search?q=history  (contracts/openapi/*.yaml of ${allContexts.map((context) => context.name).join(", ")}; other contexts' operations answer 501)`,
           `  Connect     ${url}/ecom.catalog.v1.CatalogService/GetProduct  (Connect and gRPC-web; contracts/proto)`,
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,

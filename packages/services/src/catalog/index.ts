@@ -1,7 +1,7 @@
 import { defineContext } from "../platform/index.js";
 import { migrations } from "./migrations.js";
 import { createProducts } from "./products.js";
-import { projectRating } from "./rating-projection.js";
+import { ratingProjection } from "./rating-projection.js";
 import { createReferenceData } from "./reference-data.js";
 import { createRestHandlers } from "./rest-handlers.js";
 import { registerCatalogService } from "./rpc-service.js";
@@ -19,13 +19,13 @@ export type { CatalogDatabase } from "./store.js";
 export const catalogContext = defineContext<CatalogDatabase>({
   name: "catalog",
   migrations,
+  projections: [ratingProjection],
   create(runtime) {
     const reference = createReferenceData(runtime);
     const products = createProducts(runtime);
     return {
       rest: createRestHandlers(products, reference) as never,
       rpc: (router) => registerCatalogService(router, runtime, reference),
-      subscriptions: { "ecommerce.review.rating.updated.v1": projectRating },
       seed: () => seedCatalog(runtime, products, reference),
     };
   },

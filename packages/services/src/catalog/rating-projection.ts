@@ -1,5 +1,6 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Transaction } from "kysely";
+import { defineProjection } from "../platform/index.js";
 import type { CatalogDatabase } from "./store.js";
 
 /**
@@ -23,3 +24,10 @@ export async function projectRating(
     )
     .execute();
 }
+
+/** The `product_rating` projection of contexts.yaml: the rating shown on products, kept from rating.updated. */
+export const ratingProjection = defineProjection<CatalogDatabase>({
+  name: "product_rating",
+  tables: ["product_ratings"],
+  handlers: { "ecommerce.review.rating.updated.v1": projectRating },
+});

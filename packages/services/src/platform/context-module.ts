@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import type { EcomMessage, MessageOf, MessageType } from "@ecom/sdk";
 import type { Migration, Transaction } from "kysely";
 import type { ContextRuntime, Principal } from "./ports.js";
+import type { Projection } from "./projection.js";
 
 /** A REST request after the gateway checked it against the contract (parameters are coerced to their types). */
 export interface RestRequest<TPath = Record<string, string>, TQuery = Record<string, unknown>, TBody = unknown> {
@@ -146,6 +147,12 @@ export interface ContextModule<TDatabase> {
   readonly name: string;
   /** Kysely migrations of the context's own store, applied in name order. */
   readonly migrations: Readonly<Record<string, Migration>>;
+  /**
+   * The read models the context keeps from events (contexts.yaml's `kind: projection` entities). The runtime applies
+   * them on delivery before the context's own subscriptions; `ecom replay` rebuilds them from the log with the same
+   * functions and no running context.
+   */
+  readonly projections?: readonly Projection<TDatabase>[];
   create(runtime: ContextRuntime<TDatabase>): ContextParts<TDatabase>;
 }
 

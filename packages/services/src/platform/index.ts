@@ -35,4 +35,11 @@ export type {
   PublishOptions,
   TokenService,
 } from "./ports.js";
+export {
+  type AnyProjection,
+  composeSubscriber,
+  defineProjection,
+  type Projection,
+  projectedTypes,
+} from "./projection.js";
 export { fail, HTTP_STATUS, isServiceError, ServiceError, ServiceErrorCode, TITLES } from "./service-error.js";
