@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { type Generated, Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from "kysely";
+import { createStatementCache } from "./statement-cache.js";
 
 /** An open SQLite database behind Kysely, the async query layer that also speaks PostgreSQL. */
 export interface SqliteStore<TDatabase> {
@@ -12,7 +13,8 @@ export interface SqliteStore<TDatabase> {
 /**
  * Open one SQLite database (a file, or `:memory:`) with the settings the platform needs: WAL so readers never wait
  * for the writer, NORMAL sync (durable at checkpoints, and WAL survives a process crash), foreign keys, and automatic
- * checkpoints off, so no request pays for one; {@link SqliteStore.checkpoint} does it instead.
+ * checkpoints off, so no request pays for one; {@link SqliteStore.checkpoint} does it instead. Statements are
+ * prepared once per SQL text ({@link createStatementCache}).
  */
 export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase> {
   const database = new Database(file);
@@ -21,7 +23,7 @@ export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase>
   database.pragma("foreign_keys = ON");
   database.pragma("busy_timeout = 5000");
   database.pragma("wal_autocheckpoint = 0");
-  const db = new Kysely<TDatabase>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<TDatabase>({ dialect: new SqliteDialect({ database: createStatementCache(database) }) });
   return {
     db,
     checkpoint() {

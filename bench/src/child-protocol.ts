@@ -1,0 +1,29 @@
+/** What the bench's parent asks a server child (bench/src/server-child.ts). */
+export type ChildRequest =
+  | {
+      readonly kind: "start";
+      readonly server: "platform" | "raw-http" | "bare-connect";
+      /** platform: a data folder; in memory when absent. */
+      readonly dataDir?: string;
+      /** raw-http: the response to send to every request. */
+      readonly response?: { status: number; headers: Record<string, string>; body: string };
+      /** bare-connect: the GetProductResponse to answer, as protobuf JSON. */
+      readonly message?: unknown;
+    }
+  | { readonly kind: "usage" }
+  | { readonly kind: "settle" }
+  | { readonly kind: "close" };
+
+/** What a server child answers, one reply per request. */
+export type ChildReply =
+  | { readonly kind: "started"; readonly url: string }
+  | {
+      readonly kind: "usage";
+      /** User + system CPU time of the child so far. */
+      readonly cpuMicros: number;
+      /** Bytes and write calls the child has made so far (Linux; zeros elsewhere). */
+      readonly written: { readonly bytes: number; readonly calls: number };
+    }
+  | { readonly kind: "settled" }
+  | { readonly kind: "closed" }
+  | { readonly kind: "failed"; readonly message: string };

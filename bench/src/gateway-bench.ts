@@ -1,0 +1,144 @@
+import { Agent } from "node:http";
+import { toJson } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { catalogV1 } from "@ecom/sdk/rpc";
+import { runLoad, send } from "./http-load.js";
+import { type Figure, formatMicros, median } from "./report.js";
+import { forkServer, type ServerProcess } from "./server-process.js";
+
+/** Headers node:http sets itself; the raw server computes its own. */
+const TRANSPORT_HEADERS = new Set(["content-length", "date", "connection", "keep-alive", "transfer-encoding"]);
+
+/** Requests per second and server CPU per request, the median of `rounds` runs. */
+async function loadServer(server: ServerProcess, path: string, requests: number, connections: number) {
+  const rates: number[] = [];
+  const cpus: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const before = await server.usage();
+    const result = await runLoad({ url: `${server.url}${path}`, connections, requests });
+    const after = await server.usage();
+    rates.push(result.perSecond);
+    cpus.push((after.cpuMicros - before.cpuMicros) / requests);
+  }
+  return { perSecond: median(rates), cpuMicros: median(cpus) };
+}
+
+/**
+ * A GET through the gateway (routing, request and response validation) beside raw node:http sending the very same
+ * bytes, `connections` at once.
+ */
+async function benchGet(
+  ecom: ServerProcess,
+  options: { path: string; name: string; target: number; connections: number; requests: number },
+): Promise<Figure> {
+  const agent = new Agent({ keepAlive: true });
+  const sample = await send(agent, `${ecom.url}${options.path}`);
+  agent.destroy();
+  if (sample.status !== 200) throw new Error(`GET ${options.path} answered ${sample.status}`);
+  const headers = Object.fromEntries(Object.entries(sample.headers).filter(([name]) => !TRANSPORT_HEADERS.has(name)));
+  const raw = await forkServer({ server: "raw-http", response: { status: 200, headers, body: sample.body } });
+  try {
+    await runLoad({ url: `${ecom.url}${options.path}`, connections: options.connections, requests: 500 });
+    await runLoad({ url: `${raw.url}${options.path}`, connections: options.connections, requests: 500 });
+    const measuredEcom = await loadServer(ecom, options.path, options.requests, options.connections);
+    const measuredRaw = await loadServer(raw, options.path, options.requests, options.connections);
+    return {
+      name: `${options.name}, ${options.connections} connections (${sample.body.length} bytes)`,
+      value: measuredEcom.perSecond,
+      limit: measuredRaw.perSecond,
+      unit: "req/s",
+      limitName: "raw node:http, same bytes",
+      higherIsBetter: true,
+      target: `≥ ${options.target * 100} %`,
+      met: measuredEcom.perSecond / measuredRaw.perSecond >= options.target,
+      cpu: { ecom: formatMicros(measuredEcom.cpuMicros), limit: formatMicros(measuredRaw.cpuMicros) },
+    };
+  } finally {
+    await raw.close();
+  }
+}
+
+/** Connect unary calls per second and server CPU per call, `connections` callers at once. */
+async function loadConnect(server: ServerProcess, productId: string, calls: number, connections: number) {
+  const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" });
+  const client = createClient(catalogV1.CatalogService, transport);
+  const run = async (count: number) => {
+    let remaining = count;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (remaining > 0) {
+          remaining--;
+          await client.getProduct({ productId });
+        }
+      }),
+    );
+    return count / ((performance.now() - started) / 1000);
+  };
+  await run(300);
+  const rates: number[] = [];
+  const cpus: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const before = await server.usage();
+    rates.push(await run(calls));
+    const after = await server.usage();
+    cpus.push((after.cpuMicros - before.cpuMicros) / calls);
+  }
+  return { perSecond: median(rates), cpuMicros: median(cpus) };
+}
+
+/** The gateway's figures: a product, a 20-item page, and Connect GetProduct, each beside its limit. */
+export async function benchGateway(options: { connections: number; requests: number }): Promise<Figure[]> {
+  const ecom = await forkServer({ server: "platform" });
+  try {
+    const agent = new Agent({ keepAlive: true });
+    const page = JSON.parse((await send(agent, `${ecom.url}/products?limit=1`)).body) as {
+      items: { productId: string }[];
+    };
+    agent.destroy();
+    const productId = page.items[0]!.productId;
+    const figures = [
+      await benchGet(ecom, {
+        path: `/products/${productId}`,
+        name: "GET /products/{id} with request + response validation",
+        target: 0.4,
+        ...options,
+      }),
+      await benchGet(ecom, {
+        path: "/products?limit=20",
+        name: "GET /products?limit=20 (a 20-item page) with validation",
+        target: 0.25,
+        ...options,
+      }),
+    ];
+    const message = await createClient(
+      catalogV1.CatalogService,
+      createConnectTransport({ baseUrl: ecom.url, httpVersion: "1.1" }),
+    ).getProduct({ productId });
+    const bare = await forkServer({
+      server: "bare-connect",
+      message: toJson(catalogV1.GetProductResponseSchema, message),
+    });
+    try {
+      const measuredEcom = await loadConnect(ecom, productId, options.requests, options.connections);
+      const measuredBare = await loadConnect(bare, productId, options.requests, options.connections);
+      figures.push({
+        name: `Connect unary GetProduct, ${options.connections} callers`,
+        value: measuredEcom.perSecond,
+        limit: measuredBare.perSecond,
+        unit: "calls/s",
+        limitName: "bare connect-node server, same message",
+        higherIsBetter: true,
+        target: "≥ 85 %",
+        met: measuredEcom.perSecond / measuredBare.perSecond >= 0.85,
+        cpu: { ecom: formatMicros(measuredEcom.cpuMicros), limit: formatMicros(measuredBare.cpuMicros) },
+      });
+    } finally {
+      await bare.close();
+    }
+    return figures;
+  } finally {
+    await ecom.close();
+  }
+}

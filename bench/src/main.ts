@@ -1,0 +1,28 @@
+import { benchCheckouts } from "./checkout-bench.js";
+import { benchGateway } from "./gateway-bench.js";
+import type { Figure } from "./report.js";
+import { formatTable } from "./report.js";
+import { benchStartup } from "./startup-bench.js";
+
+// `npm run bench`: each figure of ecom beside its limit, both measured in this run on this machine, so the ratio
+// holds when the machine is busy. `npm run bench -- checkout gateway startup` runs only some parts.
+
+const parts = {
+  checkout: () => benchCheckouts({ customers: 32, rounds: 8 }),
+  gateway: () => benchGateway({ connections: 32, requests: 3000 }),
+  startup: () => benchStartup({ runs: 5 }),
+} satisfies Record<string, () => Promise<Figure[]>>;
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(name in parts));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: no part named ${unknown.join(", ")}; the parts are ${Object.keys(parts).join(", ")}\n`);
+  process.exit(2);
+}
+const figures: Figure[] = [];
+for (const [name, run] of Object.entries(parts)) {
+  if (asked.length > 0 && !asked.includes(name)) continue;
+  process.stderr.write(`bench: ${name}…\n`);
+  figures.push(...(await run()));
+}
+process.stdout.write(`${formatTable(figures)}\n`);

@@ -1,0 +1,55 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ChildReply, ChildRequest } from "./child-protocol.js";
+
+/** A server child of the bench, answering one request at a time. */
+export interface ServerProcess {
+  readonly url: string;
+  /** CPU time used and bytes written by the child so far. */
+  usage(): Promise<Extract<ChildReply, { kind: "usage" }>>;
+  /** Wait until the platform has delivered every event (a no-op for the other servers). */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const childScript = fileURLToPath(new URL("./server-child.js", import.meta.url));
+
+/** Start a server in a child process of its own, so its CPU time and event loop are its own. */
+export async function forkServer(
+  start: Omit<Extract<ChildRequest, { kind: "start" }>, "kind">,
+): Promise<ServerProcess> {
+  const child: ChildProcess = fork(childScript, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = <TKind extends ChildReply["kind"]>(
+    request: ChildRequest,
+  ): Promise<Extract<ChildReply, { kind: TKind }>> => {
+    const asked = queue.then(
+      () =>
+        new Promise<Extract<ChildReply, { kind: TKind }>>((resolve, reject) => {
+          const onExit = (code: number | null) => reject(new Error(`the ${start.server} server exited (${code})`));
+          child.once("exit", onExit);
+          child.once("message", (reply: ChildReply) => {
+            child.off("exit", onExit);
+            if (reply.kind === "failed") reject(new Error(`the ${start.server} server: ${reply.message}`));
+            else resolve(reply as Extract<ChildReply, { kind: TKind }>);
+          });
+          child.send(request);
+        }),
+    );
+    queue = asked.catch(() => {});
+    return asked;
+  };
+  const { url } = await ask<"started">({ kind: "start", ...start });
+  return {
+    url,
+    usage: () => ask<"usage">({ kind: "usage" }),
+    settle: async () => {
+      await ask<"settled">({ kind: "settle" });
+    },
+    close: async () => {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      await ask<"closed">({ kind: "close" });
+      await exited;
+    },
+  };
+}
