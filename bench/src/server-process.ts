@@ -18,7 +18,13 @@ const childScript = fileURLToPath(new URL("./server-child.js", import.meta.url))
 export async function forkServer(
   start: Omit<Extract<ChildRequest, { kind: "start" }>, "kind">,
 ): Promise<ServerProcess> {
-  const child: ChildProcess = fork(childScript, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // ECOM_BENCH_PROFILE=<folder> writes a CPU profile of each server there when it closes (open it in Chrome's
+  // DevTools), to see where the time of a figure goes.
+  const profile = process.env.ECOM_BENCH_PROFILE;
+  const child: ChildProcess = fork(childScript, [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
+  });
   let queue: Promise<unknown> = Promise.resolve();
   const ask = <TKind extends ChildReply["kind"]>(
     request: ChildRequest,
