@@ -9,6 +9,7 @@ import { compareOpenApi } from "./openapi-compat.js";
 import { compareProto } from "./proto-compat.js";
 import { ruleById } from "./rule-catalog.js";
 import { SchemaDiffer } from "./schema-diff.js";
+import { compareSdkSurface } from "./sdk-surface-compat.js";
 
 /** What {@link compareContracts} compares. */
 export interface CompareContractsOptions {
@@ -59,6 +60,7 @@ export async function compareContracts(options: CompareContractsOptions): Promis
   try {
     compareOpenApi(context);
     compareAsyncApi(context);
+    compareSdkSurface(context);
     compareDocs(context);
   } catch (error) {
     await proto.catch(() => undefined);

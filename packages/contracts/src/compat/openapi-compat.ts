@@ -45,16 +45,20 @@ function deref(snapshot: ContractSnapshot, node: Located): Located {
 const templateOf = (path: string) => path.replace(/\{[^}]*\}/g, "{}");
 const label = (operation: Operation) => `${operation.method.toUpperCase()} ${operation.path}`;
 
-function collectOperations(snapshot: ContractSnapshot, files: readonly string[]): Operation[] {
+function collectOperations(
+  snapshot: ContractSnapshot,
+  files: readonly string[],
+  section: "paths" | "webhooks" = "paths",
+): Operation[] {
   const operations: Operation[] = [];
   for (const file of files) {
     const document = snapshot.document(file);
     if (!document || !isObject(document.value)) continue;
     const root = document.value;
-    const paths = root.paths;
+    const paths = root[section];
     if (!isObject(paths)) continue;
     for (const path of Object.keys(paths)) {
-      const pathItem = deref(snapshot, { file, pointer: toPointer(["paths", path]), value: paths[path] });
+      const pathItem = deref(snapshot, { file, pointer: toPointer([section, path]), value: paths[path] });
       if (!isObject(pathItem.value)) continue;
       for (const method of methods) {
         if (!isObject(pathItem.value[method])) continue;
@@ -156,6 +160,47 @@ export function compareOpenApi(context: CompareContext): void {
     if (basePaths.has(template) || pairedHead.has(template)) continue;
     const first = headOperations[0];
     if (first) emit(context, "path-added", location(first.pathItem), { message: `path ${first.path} added` });
+  }
+  compareWebhooks(context, files);
+}
+
+/**
+ * Webhooks run the other way: the platform sends the request and the partner's application receives it. So a
+ * webhook's request body follows the response rules (an optional property added is a warning for strict
+ * receivers, a required one removed breaks them), keyed by webhook name and method.
+ */
+function compareWebhooks(context: CompareContext, files: readonly string[]): void {
+  const before = collectOperations(context.base, files, "webhooks");
+  const after = collectOperations(context.head, files, "webhooks");
+  const same = (a: Operation) => (b: Operation) => a.path === b.path && a.method === b.method;
+  for (const base of before) {
+    const head = after.find(same(base));
+    if (!head) {
+      emit(context, "webhook-removed", removedLocation(context, base.file, base.operation.pointer), {
+        message: `webhook ${base.path} (${base.method.toUpperCase()}) removed; receivers that rely on it get nothing more`,
+      });
+      continue;
+    }
+    const beforeBody = bodyOf(context.base, base);
+    const afterBody = bodyOf(context.head, head);
+    if (!beforeBody || !afterBody) continue;
+    const afterContent = contentOf(afterBody);
+    for (const [mediaType, media] of contentOf(beforeBody)) {
+      const now = afterContent.get(mediaType);
+      if (!now) continue;
+      compareSchemas(
+        context,
+        "response",
+        [at(media, "schema")],
+        [at(now, "schema")],
+        at(now, "schema"),
+        `webhook ${head.path} payload (${mediaType}), read by the receiving application`,
+      );
+    }
+  }
+  for (const head of after) {
+    if (!before.some(same(head)))
+      emit(context, "webhook-added", location(head.operation), { message: `webhook ${head.path} added` });
   }
 }
 

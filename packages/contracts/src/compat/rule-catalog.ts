@@ -162,6 +162,15 @@ const openapiRules: Record<string, [Severity, string]> = {
   "response-header-removed": ["info", "an optional response header was removed"],
   "response-header-added": ["info", "a response header was added"],
   "docs-changed": ["info", "documentation only: description, summary, title, example(s), deprecated, tags"],
+  "sdk-operation-renamed": [
+    "breaking",
+    "SDK surface: an operationId (or the file of its context) changed, so the generated client method is renamed",
+  ],
+  "sdk-schema-renamed": ["breaking", "SDK surface: a schema was renamed, so its generated type name is gone"],
+  "sdk-schema-removed": ["breaking", "SDK surface: a named schema was removed, so its generated type is gone"],
+  "tag-renamed": ["info", "a tag was renamed or removed; ecom's SDK derives no name from tags"],
+  "webhook-removed": ["breaking", "a webhook was removed: receivers that rely on it get nothing more"],
+  "webhook-added": ["info", "a webhook was added"],
 };
 
 /** Rules of the AsyncAPI surface itself (channels, operations, messages) and the versioning rule. */
@@ -183,6 +192,8 @@ const asyncapiRules: Record<string, [Severity, string]> = {
   "message-name-changed": ["breaking", "a message's name (its event type) changed"],
   "content-type-changed": ["breaking", "a message's content type changed"],
   "docs-changed": ["info", "documentation only: description, summary, title, example(s), deprecated, tags"],
+  "sdk-schema-renamed": ["breaking", "SDK surface: a schema was renamed, so its generated type name is gone"],
+  "sdk-schema-removed": ["breaking", "SDK surface: a named schema was removed, so its generated type is gone"],
 };
 
 /** Rules of the protobuf contracts that ecom adds to buf's; buf's own findings are `proto/<BUF_RULE_ID>`, breaking. */
