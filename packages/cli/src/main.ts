@@ -4,6 +4,7 @@ import { registerCodegenCommand } from "./commands/codegen.js";
 import { registerCompatCommand } from "./commands/compat.js";
 import { registerContractsCommand } from "./commands/contracts.js";
 import { registerSimCommand } from "./commands/sim.js";
+import { registerVerifyCommand } from "./commands/verify.js";
 import { ExitCode, UsageError } from "./exit-codes.js";
 
 /** Build the `ecom` program. Each command group registers itself from its own module under `commands/`. */
@@ -18,6 +19,7 @@ export function createProgram(): Command {
   registerCheckoutCommand(program);
   registerCompatCommand(program);
   registerContractsCommand(program);
+  registerVerifyCommand(program);
   return program;
 }
 

@@ -54,3 +54,11 @@ export {
   type YamlDocument,
   YamlSyntaxError,
 } from "./source/yaml-document.js";
+export {
+  isVerifyError,
+  VerifyError,
+  type VerifyOptions,
+  verifyImplementation,
+} from "./verify/verify-implementation.js";
+export type { VerifyReport, VerifyStats } from "./verify/verify-recorder.js";
+export { type VerifyRule, verifyRules } from "./verify/verify-rules.js";

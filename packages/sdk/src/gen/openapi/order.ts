@@ -1100,6 +1100,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatusChangePage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };

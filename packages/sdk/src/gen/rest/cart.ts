@@ -374,6 +374,12 @@ export const cartOperations: readonly RestOperationInfo[] = [
         "contentType": "application/problem+json",
         "hasSchema": true,
         "example": example4
+      },
+      {
+        "status": "422",
+        "contentType": "application/problem+json",
+        "hasSchema": true,
+        "example": example5
       }
     ]
   }

@@ -548,6 +548,12 @@ export const orderOperations: readonly RestOperationInfo[] = [
         }
       },
       {
+        "status": "400",
+        "contentType": "application/problem+json",
+        "hasSchema": true,
+        "example": example0
+      },
+      {
         "status": "401",
         "contentType": "application/problem+json",
         "hasSchema": true,
