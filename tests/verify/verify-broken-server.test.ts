@@ -127,7 +127,15 @@ describe("ecom verify against a server that breaks the contract", () => {
     expect(text.stdout).toMatch(
       /^ecom verify: \d+ failed, \d+ warnings?, \d+ info \(8 operations, 2 RPC methods, \d+ requests; --seed 7\)$/m,
     );
-    const unreachable = await run(["node", "ecom", "verify", "--url", "http://127.0.0.1:9", "--contracts", contracts]);
-    expect(unreachable).toBe(2);
+    // A port that was just free: a server started and closed again, so nothing listens there.
+    const gone = await startBrokenServer();
+    await gone.close();
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await run(["node", "ecom", "verify", "--url", gone.url, "--contracts", contracts])).toBe(2);
+      expect(String(stderr.mock.calls[0]?.[0])).toMatch(/^ecom: cannot reach the implementation: GET .* ECONNREFUSED/);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
