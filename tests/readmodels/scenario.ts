@@ -36,6 +36,11 @@ async function login(platform: Platform, email: string, password: string): Promi
   return { client: clientOf(platform, data.accessToken), customerId: data.customerId };
 }
 
+/** Log in again as the customer `registerShopper(platform, index)` made (tokens expire as the clock moves). */
+export async function loginShopper(platform: Platform, index: number): Promise<Shopper> {
+  return login(platform, `reader${index}@example.com`, "a-long-enough-password");
+}
+
 /** Register a customer named by `index` (the same name for the same index: runs stay reproducible) with an address. */
 export async function registerShopper(platform: Platform, index: number): Promise<Shopper> {
   const email = `reader${index}@example.com`;
@@ -97,4 +102,16 @@ export async function checkout(
 export async function someProducts(platform: Platform, count: number): Promise<string[]> {
   const { data } = await clientOf(platform).catalog.listProducts({ params: { query: { limit: count } } });
   return data!.items.map((product) => product.productId);
+}
+
+/** Move a paid order through FULFILLED and SHIPPED to DELIVERED by hand, as an admin may. */
+export async function deliver(platform: Platform, admin: Shopper, orderId: string): Promise<void> {
+  for (const status of ["FULFILLED", "SHIPPED", "DELIVERED"] as const) {
+    const { error } = await admin.client.order.updateOrderStatus({
+      params: { path: { orderId } },
+      body: status === "SHIPPED" ? { status, carrier: "ups", trackingNumber: `1Z${orderId.slice(-8)}` } : { status },
+    });
+    if (error) throw new Error(`${status} failed: ${JSON.stringify(error)}`);
+  }
+  await platform.settle();
 }

@@ -3,6 +3,7 @@ import { registerCheckoutCommand } from "./commands/checkout.js";
 import { registerCodegenCommand } from "./commands/codegen.js";
 import { registerCompatCommand } from "./commands/compat.js";
 import { registerContractsCommand } from "./commands/contracts.js";
+import { registerReplayCommand } from "./commands/replay.js";
 import { registerSimCommand } from "./commands/sim.js";
 import { registerVerifyCommand } from "./commands/verify.js";
 import { ExitCode, UsageError } from "./exit-codes.js";
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerCompatCommand(program);
   registerContractsCommand(program);
   registerVerifyCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 

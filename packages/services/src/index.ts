@@ -1,4 +1,5 @@
 /** @ecom/services: the ecom bounded contexts, each its own store, rules and handlers. */
+import { analyticsContext } from "./analytics/index.js";
 import { cartContext } from "./cart/index.js";
 import { catalogContext } from "./catalog/index.js";
 import { DEV_ADMIN, DEV_CUSTOMER } from "./customer/dev-accounts.js";
@@ -8,6 +9,7 @@ import { orderContext } from "./order/index.js";
 import { paymentContext } from "./payment/index.js";
 import type { AnyContextModule } from "./platform/index.js";
 import { promotionContext } from "./promotion/index.js";
+import { reviewContext } from "./review/index.js";
 import { searchContext } from "./search/index.js";
 
 /** Every context the simulator runs, in the order they start. */
@@ -20,9 +22,12 @@ export const allContexts: readonly AnyContextModule[] = [
   cartContext,
   orderContext,
   searchContext,
+  reviewContext,
+  analyticsContext,
 ];
 
 export {
+  analyticsContext,
   cartContext,
   catalogContext,
   customerContext,
@@ -30,6 +35,7 @@ export {
   orderContext,
   paymentContext,
   promotionContext,
+  reviewContext,
   searchContext,
 };
 

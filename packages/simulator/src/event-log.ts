@@ -145,6 +145,18 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     }));
   }
 
+  /** How many events up to `upToSeq` (inclusive) the log holds of `types`. */
+  async count(options: { readonly upToSeq: number; readonly types: readonly string[] }): Promise<number> {
+    if (options.types.length === 0) return 0;
+    const row = await this.db
+      .selectFrom("event_log")
+      .select((eb) => eb.fn.countAll<number>().as("count"))
+      .where("seq", "<=", options.upToSeq)
+      .where("event_type", "in", options.types)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
   /** The sequence number of the newest event, 0 for an empty log. */
   async lastSeq(): Promise<number> {
     const row = await this.db

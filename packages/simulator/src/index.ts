@@ -3,5 +3,14 @@ export { EventLog, type LoggedEvent } from "./event-log.js";
 export type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 export { ContractViolationError } from "./outbox.js";
 export { createPlatform, type Platform, type PlatformOptions, SEEDED_EPOCH } from "./platform.js";
+export {
+  type ContextReplay,
+  ReplayError,
+  type ReplayOptions,
+  type ReplayProgress,
+  type ReplayReport,
+  replayReadModels,
+} from "./replay/read-model-replay.js";
+export type { TableDifference } from "./replay/table-diff.js";
 export { parseDuration } from "./sim-routes.js";
 export { VirtualClock } from "./virtual-clock.js";

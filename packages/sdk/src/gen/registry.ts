@@ -1230,7 +1230,8 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
       "analytics",
       "fulfilment",
       "notification",
-      "promotion"
+      "promotion",
+      "review"
     ],
     "contract": "contracts/asyncapi/order.yaml",
     "validator": "OrderOrderCanceledV1",
@@ -1446,9 +1447,7 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.order.order.fulfilled.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [
-      "analytics"
-    ],
+    "consumers": [],
     "contract": "contracts/asyncapi/order.yaml",
     "validator": "OrderOrderFulfilledV1",
     "example": {
@@ -1485,7 +1484,8 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
       "analytics",
       "fulfilment",
       "notification",
-      "promotion"
+      "promotion",
+      "review"
     ],
     "contract": "contracts/asyncapi/order.yaml",
     "validator": "OrderOrderPaidV1",
@@ -2023,7 +2023,9 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.review.review.published.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [],
+    "consumers": [
+      "review"
+    ],
     "contract": "contracts/asyncapi/review.yaml",
     "validator": "ReviewReviewPublishedV1",
     "example": {
@@ -2059,7 +2061,9 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.review.review.rejected.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [],
+    "consumers": [
+      "review"
+    ],
     "contract": "contracts/asyncapi/review.yaml",
     "validator": "ReviewReviewRejectedV1",
     "example": {

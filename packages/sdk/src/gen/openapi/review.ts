@@ -44,7 +44,7 @@ export interface paths {
         put?: never;
         /**
          * Review a product
-         * @description The calling customer reviews the product (which must exist in the catalog). The review is PENDING until moderated; `review.submitted` is published. A second review of the same product by the same customer answers 409.
+         * @description The calling customer reviews the product (which must exist in the catalog). Only a customer with a paid order of the product that was not canceled may review it (`ecommerce.order.order.paid.v1`; delivery is not awaited, it only marks the review a verified purchase); anyone else gets 422 `purchase_required`. The review is PENDING until moderated; `review.submitted` is published. A second review of the same product by the same customer answers 409.
          */
         post: operations["submitReview"];
         delete?: never;

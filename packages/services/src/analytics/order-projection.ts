@@ -1,0 +1,145 @@
+import type { MessageOf } from "@ecom/sdk";
+import type { Transaction } from "kysely";
+import { defineProjection } from "../platform/index.js";
+import type { AnalyticsDatabase, ProjectedOrderStatus } from "./store.js";
+
+/** How far along an order is; a late or repeated event never moves it back (CANCELED is final). */
+const PROGRESS: Readonly<Record<ProjectedOrderStatus, number>> = {
+  PENDING: 0,
+  PAID: 1,
+  SHIPPED: 2,
+  DELIVERED: 3,
+  CANCELED: 4,
+};
+
+type Moment = "paid_at" | "canceled_at" | "shipped_at" | "delivered_at";
+
+/** Move an order to `status`, stamping `moment`; an order the projection never saw created is left alone. */
+async function advance(
+  trx: Transaction<AnalyticsDatabase>,
+  orderId: string,
+  status: ProjectedOrderStatus,
+  moment: Moment,
+  at: string,
+): Promise<void> {
+  const row = await trx
+    .selectFrom("orders_by_customer")
+    .select(["status", "last_event_at"])
+    .where("order_id", "=", orderId)
+    .executeTakeFirst();
+  if (!row) return;
+  await trx
+    .updateTable("orders_by_customer")
+    .set({
+      [moment]: at,
+      ...(PROGRESS[status] > PROGRESS[row.status] ? { status } : {}),
+      last_event_at: at > row.last_event_at ? at : row.last_event_at,
+    })
+    .where("order_id", "=", orderId)
+    .execute();
+}
+
+/**
+ * The `orders_by_customer` projection of contexts.yaml: one row per order, from its created event, moved along by
+ * paid, canceled, shipped and delivered. `order.fulfilled` is not consumed (the contract's ProjectedOrderStatus
+ * leaves FULFILLED out).
+ */
+export const ordersByCustomerProjection = defineProjection<AnalyticsDatabase>({
+  name: "orders_by_customer",
+  tables: ["orders_by_customer"],
+  handlers: {
+    "ecommerce.order.order.created.v1": async (message, trx) => {
+      const { orderId, customerId, total, items, createdAt } = message.payload;
+      await trx
+        .insertInto("orders_by_customer")
+        .values({
+          order_id: orderId,
+          customer_id: customerId,
+          status: "PENDING",
+          total_amount: total.amount,
+          currency: total.currency,
+          item_count: items.reduce((sum, item) => sum + item.quantity, 0),
+          placed_at: createdAt,
+          paid_at: null,
+          canceled_at: null,
+          shipped_at: null,
+          delivered_at: null,
+          last_event_at: createdAt,
+        })
+        .onConflict((conflict) => conflict.column("order_id").doNothing())
+        .execute();
+    },
+    "ecommerce.order.order.paid.v1": (message, trx) =>
+      advance(trx, message.payload.orderId, "PAID", "paid_at", message.payload.paidAt),
+    "ecommerce.order.order.canceled.v1": (message, trx) =>
+      advance(trx, message.payload.orderId, "CANCELED", "canceled_at", message.payload.canceledAt),
+    "ecommerce.order.order.shipped.v1": (message, trx) =>
+      advance(trx, message.payload.orderId, "SHIPPED", "shipped_at", message.payload.shippedAt),
+    "ecommerce.order.order.delivered.v1": (message, trx) =>
+      advance(trx, message.payload.orderId, "DELIVERED", "delivered_at", message.payload.deliveredAt),
+  },
+});
+
+/** What one event adds to its day. */
+interface DayDelta {
+  readonly paidOrders?: number;
+  readonly gross?: number;
+  readonly canceledOrders?: number;
+  readonly refunds?: number;
+  readonly refunded?: number;
+}
+
+/** Add `delta` to the row of `at`'s UTC day in `currency`, making the row on the day's first event. */
+async function addToDay(
+  trx: Transaction<AnalyticsDatabase>,
+  at: string,
+  currency: string,
+  delta: DayDelta,
+): Promise<void> {
+  const date = at.slice(0, 10);
+  const row = {
+    paid_order_count: delta.paidOrders ?? 0,
+    gross_amount: delta.gross ?? 0,
+    canceled_order_count: delta.canceledOrders ?? 0,
+    refund_count: delta.refunds ?? 0,
+    refunded_amount: delta.refunded ?? 0,
+  };
+  await trx
+    .insertInto("daily_revenue")
+    .values({ date, currency, ...row, updated_at: at })
+    .onConflict((conflict) =>
+      conflict.columns(["date", "currency"]).doUpdateSet((eb) => ({
+        paid_order_count: eb("daily_revenue.paid_order_count", "+", row.paid_order_count),
+        gross_amount: eb("daily_revenue.gross_amount", "+", row.gross_amount),
+        canceled_order_count: eb("daily_revenue.canceled_order_count", "+", row.canceled_order_count),
+        refund_count: eb("daily_revenue.refund_count", "+", row.refund_count),
+        refunded_amount: eb("daily_revenue.refunded_amount", "+", row.refunded_amount),
+        updated_at: eb.fn("max", [eb.ref("daily_revenue.updated_at"), eb.val(at)]),
+      })),
+    )
+    .execute();
+}
+
+/**
+ * The `daily_revenue` projection of contexts.yaml: per UTC day and currency, orders paid and their totals (on the
+ * paid day), orders canceled (on the cancel day) and refunds (on the refund day, from payment.refunded only: a
+ * canceled paid order's refund is also in order.canceled, and must count once).
+ */
+export const dailyRevenueProjection = defineProjection<AnalyticsDatabase>({
+  name: "daily_revenue",
+  tables: ["daily_revenue"],
+  handlers: {
+    "ecommerce.order.order.paid.v1": (message: MessageOf<"ecommerce.order.order.paid.v1">, trx) =>
+      addToDay(trx, message.payload.paidAt, message.payload.total.currency, {
+        paidOrders: 1,
+        gross: message.payload.total.amount,
+      }),
+    "ecommerce.order.order.canceled.v1": (message, trx) =>
+      addToDay(trx, message.payload.canceledAt, message.payload.total.currency, { canceledOrders: 1 }),
+    "ecommerce.payment.payment.refunded.v1": (message, trx) =>
+      addToDay(trx, message.payload.refundedAt, message.payload.amount.currency, {
+        refunds: 1,
+        refunded: message.payload.amount.amount,
+      }),
+  },
+});

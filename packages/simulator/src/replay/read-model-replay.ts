@@ -1,0 +1,201 @@
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { EcomMessage } from "@ecom/sdk";
+import { type AnyContextModule, type AnyProjection, composeSubscriber, projectedTypes } from "@ecom/services/platform";
+import Database from "better-sqlite3";
+import type { Kysely, Transaction } from "kysely";
+import { EventLog } from "../event-log.js";
+import { migrate, openSqliteStore } from "../sqlite-store.js";
+import { copyTable, diffTable, type TableDifference } from "./table-diff.js";
+
+/** Events read from the log and applied per transaction: memory stays bounded however long the log. */
+const PAGE_SIZE = 1_000;
+
+/** A replay that cannot run: a usage or I/O problem (no data folder, an unknown context, a store missing). */
+export class ReplayError extends Error {
+  override name = "ReplayError";
+}
+
+/** What to replay. */
+export interface ReplayOptions {
+  /** The data folder of a stopped platform. */
+  readonly dataDir: string;
+  /** Every context the platform runs (their projections are looked up here). */
+  readonly contexts: readonly AnyContextModule[];
+  /** Only these contexts' read models (by context name); all that have any when absent. */
+  readonly only?: readonly string[] | undefined;
+  /** Rebuild into a scratch store and compare with the live one, changing nothing. */
+  readonly verify?: boolean | undefined;
+  /** Called after each page of events applied. */
+  readonly onProgress?: ((progress: ReplayProgress) => void) | undefined;
+  /** Events per page (tests use small pages). */
+  readonly pageSize?: number;
+}
+
+/** Where a replay is. */
+export interface ReplayProgress {
+  readonly context: string;
+  /** Events of this context applied so far. */
+  readonly applied: number;
+  /** Events this context will apply in all. */
+  readonly total: number;
+}
+
+/** What a replay did for one context. */
+export interface ContextReplay {
+  readonly context: string;
+  /** The projections rebuilt (contexts.yaml entity names). */
+  readonly projections: readonly string[];
+  readonly tables: readonly string[];
+  /** Events applied: those of the projections' types up to the context's delivery cursor. */
+  readonly events: number;
+  /** With verify: how the live tables differ from the rebuild (empty when identical). */
+  readonly differences: readonly TableDifference[];
+}
+
+/** What a replay did. */
+export interface ReplayReport {
+  readonly verified: boolean;
+  readonly contexts: readonly ContextReplay[];
+  readonly events: number;
+}
+
+/**
+ * Rebuild read models from the event log of a stopped platform's data folder, with the very projection functions the
+ * running platform applies on delivery. Each context's projections are rebuilt into a scratch store (the context's
+ * own migrations, nothing else in it, so a projection that read anything but its events and tables would show), from
+ * the log's events of their types up to the context's delivery cursor (what the live tables reflect), skipping events
+ * the context dead-lettered (whose effects were rolled back). Then either the live tables are compared with the
+ * rebuild row by row (`verify`) or replaced by it, in one transaction per context.
+ */
+export async function replayReadModels(options: ReplayOptions): Promise<ReplayReport> {
+  const { dataDir } = options;
+  const logFile = join(dataDir, "events.db");
+  if (!existsSync(logFile))
+    throw new ReplayError(`${dataDir} holds no event log (events.db); point --data at a platform's data folder`);
+  const withProjections = options.contexts.filter((module) => (module.projections ?? []).length > 0);
+  const chosen = chooseContexts(withProjections, options.only);
+  for (const module of chosen) {
+    if (!existsSync(join(dataDir, `${module.name}.db`)))
+      throw new ReplayError(`${dataDir} has no store of ${module.name}; start the platform on it once first`);
+  }
+  const eventLog = await EventLog.open(logFile);
+  try {
+    const contexts: ContextReplay[] = [];
+    for (const module of chosen) contexts.push(await replayContext(module, eventLog, options));
+    return {
+      verified: options.verify === true,
+      contexts,
+      events: contexts.reduce((sum, context) => sum + context.events, 0),
+    };
+  } finally {
+    await eventLog.close();
+  }
+}
+
+function chooseContexts(modules: readonly AnyContextModule[], only: readonly string[] | undefined): AnyContextModule[] {
+  if (!only || only.length === 0) return [...modules];
+  return only.map((name) => {
+    const module = modules.find((candidate) => candidate.name === name);
+    if (!module)
+      throw new ReplayError(
+        `${name} keeps no read model; choose from ${modules.map((candidate) => candidate.name).join(", ")}`,
+      );
+    return module;
+  });
+}
+
+async function replayContext(
+  module: AnyContextModule,
+  eventLog: EventLog,
+  options: ReplayOptions,
+): Promise<ContextReplay> {
+  const projections: readonly AnyProjection[] = module.projections ?? [];
+  const tables = projections.flatMap((projection) => projection.tables);
+  const liveFile = join(options.dataDir, `${module.name}.db`);
+  const scratchFile = join(options.dataDir, `.replay-${module.name}.db`);
+  removeStore(scratchFile);
+
+  const live = new Database(liveFile);
+  try {
+    live.pragma("busy_timeout = 5000");
+    const { upTo, deadLetters } = deliveryState(live);
+    const events = await rebuild(module, projections, eventLog, scratchFile, { upTo, deadLetters }, options);
+
+    live.prepare("attach database ? as rebuilt").run(scratchFile);
+    try {
+      if (options.verify) {
+        const differences = tables.map((table) => diffTable(live, table)).filter((difference) => !!difference);
+        return { context: module.name, projections: projections.map((p) => p.name), tables, events, differences };
+      }
+      live.transaction(() => {
+        for (const table of tables) copyTable(live, table);
+      })();
+      return { context: module.name, projections: projections.map((p) => p.name), tables, events, differences: [] };
+    } finally {
+      live.prepare("detach database rebuilt").run();
+    }
+  } finally {
+    live.close();
+    removeStore(scratchFile);
+  }
+}
+
+/** How far the context's subscriber got, and which events it gave up on. */
+function deliveryState(live: Database.Database): { upTo: number; deadLetters: ReadonlySet<string> } {
+  const hasRuntime = live
+    .prepare("select 1 from sqlite_master where type = 'table' and name = '_cursor'")
+    .get() as unknown;
+  if (!hasRuntime) return { upTo: 0, deadLetters: new Set() };
+  const cursor = live.prepare("select seq from _cursor where name = 'subscriptions'").get() as
+    | { seq: number }
+    | undefined;
+  const dead = live.prepare("select event_id from _dead_letter").all() as { event_id: string }[];
+  return { upTo: cursor?.seq ?? 0, deadLetters: new Set(dead.map((row) => row.event_id)) };
+}
+
+/** Apply the log to fresh projection tables in `scratchFile`, a page per transaction; resolves with the events applied. */
+async function rebuild(
+  module: AnyContextModule,
+  projections: readonly AnyProjection[],
+  eventLog: EventLog,
+  scratchFile: string,
+  delivery: { readonly upTo: number; readonly deadLetters: ReadonlySet<string> },
+  options: ReplayOptions,
+): Promise<number> {
+  const scratch = openSqliteStore<unknown>(scratchFile);
+  try {
+    await migrate(scratch.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
+    const handlers = composeSubscriber(projections, undefined);
+    const types = projectedTypes(projections);
+    const total = await eventLog.count({ upToSeq: delivery.upTo, types });
+    const pageSize = options.pageSize ?? PAGE_SIZE;
+    let afterSeq = 0;
+    let applied = 0;
+    for (;;) {
+      const page = (await eventLog.read({ afterSeq, types, limit: pageSize })).filter(
+        (event) => event.seq <= delivery.upTo,
+      );
+      if (page.length === 0) break;
+      await scratch.db.transaction().execute(async (trx) => {
+        for (const event of page) {
+          if (delivery.deadLetters.has(event.eventId)) continue;
+          const handler = handlers[event.eventType]!;
+          await handler(JSON.parse(event.envelope) as EcomMessage as never, trx as unknown as Transaction<never>);
+        }
+      });
+      applied += page.length;
+      afterSeq = page.at(-1)!.seq;
+      options.onProgress?.({ context: module.name, applied, total });
+      if (page.length < pageSize) break;
+    }
+    return applied;
+  } finally {
+    scratch.checkpoint();
+    await scratch.close();
+  }
+}
+
+function removeStore(file: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+}

@@ -1,0 +1,267 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { allContexts } from "@ecom/services";
+import { createPlatform, replayReadModels } from "@ecom/simulator";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { run } from "../../packages/cli/src/main.js";
+import { adminOf, checkout, deliver, loginShopper, quiet, registerShopper, someProducts } from "./scenario.js";
+
+const DAY = 86_400_000;
+
+/** Every read-model table of the platform, by context (what `ecom replay` rebuilds). */
+const READ_MODELS = allContexts.flatMap((module) =>
+  (module.projections ?? []).flatMap((projection) =>
+    projection.tables.map((table) => ({ context: module.name, projection: projection.name, table })),
+  ),
+);
+
+/**
+ * A seeded day of trade in a data folder: checkouts by three customers, one order delivered and one canceled with a
+ * refund on the next day, reviews published and one taken down, a price change, a discontinuation, feedback.
+ */
+async function runScenario(dataDir: string, seed: number): Promise<void> {
+  const platform = await createPlatform({ contexts: allContexts, dataDir, seed, log: quiet });
+  try {
+    let admin = await adminOf(platform);
+    const [a, b, c, d] = await someProducts(platform, 4);
+    const shoppers = [
+      await registerShopper(platform, 1),
+      await registerShopper(platform, 2),
+      await registerShopper(platform, 3),
+    ];
+    const first = await checkout(platform, shoppers[0]!, { [a!]: 2, [b!]: 1 });
+    const second = await checkout(platform, shoppers[1]!, { [a!]: 1, [c!]: 1 });
+    await checkout(platform, shoppers[2]!, { [b!]: 1, [d!]: 3 });
+    await shoppers[2]!.client.search.recordRecommendationFeedback({ body: { productId: c!, interaction: "view" } });
+    await platform.advanceClock(DAY);
+    admin = await adminOf(platform);
+    const [one, three] = [await loginShopper(platform, 1), await loginShopper(platform, 3)];
+    await deliver(platform, admin, first);
+    await admin.client.order.cancelOrder({
+      params: { path: { orderId: second } },
+      body: { reason: "customer_request" },
+    });
+    const reviews = [];
+    for (const [shopper, productId, rating] of [
+      [one, a!, 5],
+      [three, b!, 3],
+      [one, b!, 4],
+    ] as const) {
+      const { data } = await shopper.client.review.submitReview({
+        params: { path: { productId } },
+        body: { rating, title: `${rating} stars`, body: "Read it in one sitting." },
+      });
+      reviews.push(data!.reviewId);
+      await admin.client.review.moderateReview({
+        params: { path: { reviewId: data!.reviewId } },
+        body: { decision: "approve" },
+      });
+    }
+    await platform.settle();
+    await admin.client.review.moderateReview({
+      params: { path: { reviewId: reviews[2]! } },
+      body: { decision: "reject", reason: "off_topic" },
+    });
+    await admin.client.catalog.changeProductPrice({
+      params: { path: { productId: a! } },
+      body: { price: { amount: 1234, currency: "USD" }, reason: "PROMOTION" },
+    });
+    await admin.client.catalog.discontinueProduct({
+      params: { path: { productId: d! } },
+      body: { reason: "OUT_OF_PRINT" },
+    });
+    await platform.settle();
+  } finally {
+    await platform.close();
+  }
+}
+
+/** The rows of every read-model table (and, to see replay leaves them alone, the fact tables beside them). */
+function dump(dataDir: string, tables: readonly { context: string; table: string }[]): string {
+  const out: Record<string, unknown[]> = {};
+  for (const { context, table } of tables) {
+    const db = new Database(join(dataDir, `${context}.db`), { readonly: true });
+    try {
+      const columns = (db.prepare("select name from pragma_table_info(?)").all(table) as { name: string }[]).map(
+        (column) => `"${column.name}"`,
+      );
+      const virtual = /^create virtual/i.test(
+        (db.prepare("select sql from sqlite_master where name = ?").get(table) as { sql: string }).sql,
+      );
+      const selected = [...(virtual ? ["rowid"] : []), ...columns].join(", ");
+      out[`${context}.${table}`] = db.prepare(`select ${selected} from "${table}" order by ${selected}`).all();
+    } finally {
+      db.close();
+    }
+  }
+  return JSON.stringify(out);
+}
+
+const FACTS = [
+  { context: "review", table: "reviews" },
+  { context: "review", table: "review_flags" },
+  { context: "search", table: "search_interactions" },
+  { context: "catalog", table: "products" },
+];
+
+function tamper(dataDir: string, context: string, statement: string): void {
+  const db = new Database(join(dataDir, `${context}.db`));
+  try {
+    expect(db.prepare(statement).run().changes).toBe(1);
+  } finally {
+    db.close();
+  }
+}
+
+/** Run `ecom …` in-process; resolves with the exit code and what it printed. */
+async function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await run(["node", "ecom", ...args]), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+let dataDir: string;
+let original: string;
+let originalFacts: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "ecom-replay-"));
+  await runScenario(dataDir, 31);
+  original = dump(dataDir, READ_MODELS);
+  originalFacts = dump(dataDir, FACTS);
+}, 120_000);
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe("ecom replay", () => {
+  it("covers every read model: catalog's product ratings, search, review's purchases and ratings, analytics", () => {
+    expect(READ_MODELS.map((model) => `${model.context}.${model.projection}`)).toEqual(
+      expect.arrayContaining([
+        "catalog.product_rating",
+        "search.search_document",
+        "search.facet",
+        "search.trending",
+        "review.verified_purchase",
+        "review.rating_aggregate",
+        "analytics.orders_by_customer",
+        "analytics.daily_revenue",
+      ]),
+    );
+    // Every table is filled by the scenario, so the checks below touch real rows.
+    const counts = JSON.parse(original) as Record<string, unknown[]>;
+    for (const [table, rows] of Object.entries(counts)) expect(rows.length, table).toBeGreaterThan(0);
+  });
+
+  it("finds the live read models identical to a rebuild from the log", async () => {
+    const report = await replayReadModels({ dataDir, contexts: allContexts, verify: true });
+    expect(report.contexts.map((context) => context.context).sort()).toEqual([
+      "analytics",
+      "catalog",
+      "review",
+      "search",
+    ]);
+    expect(report.contexts.flatMap((context) => context.differences)).toEqual([]);
+    expect(report.events).toBeGreaterThan(0);
+    expect(dump(dataDir, READ_MODELS)).toBe(original);
+  });
+
+  it("rebuilds the read models byte for byte, in small pages, and leaves the facts beside them alone", async () => {
+    const progress: number[] = [];
+    await replayReadModels({
+      dataDir,
+      contexts: allContexts,
+      pageSize: 7,
+      onProgress: ({ applied }) => progress.push(applied),
+    });
+    expect(progress.length).toBeGreaterThan(10);
+    expect(dump(dataDir, READ_MODELS)).toBe(original);
+    expect(dump(dataDir, FACTS)).toBe(originalFacts);
+  });
+
+  it.each(READ_MODELS.map((model) => [`${model.context}.${model.table}`, model] as const))(
+    "names a deleted row of %s, and replay repairs it",
+    async (_name, { context, table }) => {
+      tamper(dataDir, context, `delete from "${table}" where rowid = (select max(rowid) from "${table}")`);
+      const broken = await replayReadModels({ dataDir, contexts: allContexts, only: [context], verify: true });
+      const differences = broken.contexts[0]!.differences;
+      expect(differences.map((difference) => difference.table)).toEqual([table]);
+      expect(differences[0]).toMatchObject({ unexpected: 0, missing: 1 });
+      expect(differences[0]!.keys).toHaveLength(1);
+
+      await replayReadModels({ dataDir, contexts: allContexts, only: [context] });
+      expect(dump(dataDir, READ_MODELS)).toBe(original);
+    },
+  );
+
+  it("names an altered row by its key, exits 1 from the CLI, and the CLI's replay repairs it", async () => {
+    tamper(dataDir, "search", "update search_documents set price_amount = price_amount + 1 where doc_id = 3");
+    tamper(dataDir, "analytics", "update daily_revenue set gross_amount = 0 where date = '2026-01-01'");
+    const productId = (
+      new Database(join(dataDir, "search.db"), { readonly: true })
+        .prepare("select product_id from search_documents where doc_id = 3")
+        .get() as { product_id: string }
+    ).product_id;
+
+    const verify = await ecom("replay", "--data", dataDir, "--verify");
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(
+      "search.search_documents: 1 rows not in the rebuild, 1 rows of the rebuild missing",
+    );
+    expect(verify.stdout).toContain("doc_id=3");
+    expect(verify.stdout).toContain("analytics.daily_revenue");
+    expect(verify.stdout).toContain("date=2026-01-01,currency=USD");
+    expect(productId).toMatch(/^prd_/);
+
+    const json = await ecom("replay", "--data", dataDir, "--verify", "--json", "--context", "analytics");
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      verified: true,
+      identical: false,
+      contexts: [{ context: "analytics", differences: [{ table: "daily_revenue", unexpected: 1, missing: 1 }] }],
+    });
+
+    const repair = await ecom("replay", "--data", dataDir);
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toMatch(/^replay: 8 read models of 4 contexts rebuilt from [\d,]+ events in /);
+    expect((await ecom("replay", "--data", dataDir, "--verify")).code).toBe(0);
+    expect(dump(dataDir, READ_MODELS)).toBe(original);
+  });
+
+  it("refuses bad arguments with exit 2 and a one-line message, changing nothing", async () => {
+    const missing = await ecom("replay", "--data", join(dataDir, "nowhere"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^ecom: --data .* does not exist/);
+    const order = await ecom("replay", "--data", dataDir, "--context", "order");
+    expect(order.code).toBe(2);
+    expect(order.stderr).toContain("order keeps no read model; choose from");
+    expect(dump(dataDir, READ_MODELS)).toBe(original);
+  });
+});
+
+describe("a second seeded scenario", () => {
+  it("runs to the same read models in a second folder, and replays them byte for byte", async () => {
+    const again = mkdtempSync(join(tmpdir(), "ecom-replay-"));
+    try {
+      await runScenario(again, 31);
+      expect(dump(again, READ_MODELS)).toBe(original);
+      await replayReadModels({ dataDir: again, contexts: allContexts });
+      expect(dump(again, READ_MODELS)).toBe(original);
+    } finally {
+      rmSync(again, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
