@@ -247,7 +247,7 @@ export async function flagReview(
   const { db, clock } = runtime;
   return db.transaction().execute(async (trx) => {
     const review = await loadReview(trx, reviewId);
-    if (!review || review.status !== "PUBLISHED") throw fail.notFound(`published review ${reviewId}`);
+    if (review?.status !== "PUBLISHED") throw fail.notFound(`published review ${reviewId}`);
     if (review.customer_id === caller.customerId)
       throw fail.unprocessable("You wrote this review; flag other customers' reviews only.");
     const seen = await trx
