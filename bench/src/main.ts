@@ -1,5 +1,6 @@
 import { benchCheckouts } from "./checkout-bench.js";
 import { benchGateway } from "./gateway-bench.js";
+import { benchReplay } from "./replay-bench.js";
 import type { Figure } from "./report.js";
 import { formatTable } from "./report.js";
 import { benchStartup } from "./startup-bench.js";
@@ -11,6 +12,7 @@ const parts = {
   checkout: () => benchCheckouts({ customers: 32, rounds: 8 }),
   gateway: () => benchGateway({ connections: 32, requests: 3000 }),
   startup: () => benchStartup({ runs: 5 }),
+  replay: () => benchReplay({ events: 20_000, runs: 3 }),
 } satisfies Record<string, () => Promise<Figure[]>>;
 
 const asked = process.argv.slice(2);
