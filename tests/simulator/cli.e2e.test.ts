@@ -44,6 +44,15 @@ describe("ecom sim up --memory and ecom checkout", () => {
     expect(outcome.order.status).toBe("PAID");
   });
 
+  it("ecom checkout --until delivered follows the order through the warehouse and the simulated carrier to DELIVERED", async () => {
+    const { stdout } = await run(process.execPath, [bin, "checkout", "--url", url, "--until", "delivered", "--json"]);
+    const outcome = JSON.parse(stdout);
+    expect(outcome.order.status).toBe("DELIVERED");
+    const types = outcome.events.map((event: { eventType: string }) => event.eventType);
+    expect(types).toContain("ecommerce.fulfilment.shipment.shipped.v1");
+    expect(types.at(-1)).toBe("ecommerce.order.order.delivered.v1");
+  });
+
   it("ecom checkout without --url runs the platform in-process and exits 0, with the coupon applied", async () => {
     const { stdout } = await run(process.execPath, [
       bin,
@@ -69,11 +78,16 @@ describe("ecom sim up --memory and ecom checkout", () => {
   });
 
   it("ecom checkout with bad arguments exits 2 with a one-line message", async () => {
-    const bad = await run(process.execPath, [bin, "checkout", "--items", "not-an-isbn"]).catch(
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect((bad as { code: number }).code).toBe(2);
-    expect((bad as { stderr: string }).stderr.trim().split("\n")).toHaveLength(1);
+    for (const args of [
+      ["--items", "not-an-isbn"],
+      ["--until", "shipped"],
+    ]) {
+      const bad = await run(process.execPath, [bin, "checkout", ...args]).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect((bad as { code: number }).code).toBe(2);
+      expect((bad as { stderr: string }).stderr.trim().split("\n")).toHaveLength(1);
+    }
   });
 
   it("stops cleanly on SIGINT (Ctrl-C) with exit code 0", async () => {

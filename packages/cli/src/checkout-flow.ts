@@ -184,7 +184,11 @@ export async function runCheckout(options: CheckoutFlowOptions): Promise<Checkou
   return { paid: order?.status === "PAID", checkout, order, events };
 }
 
-async function readFlowEvents(options: CheckoutFlowOptions, correlationId: string): Promise<FlowEvent[]> {
+/** The events of one flow from the simulator's log (empty when the server is no simulator). */
+export async function readFlowEvents(
+  options: Pick<CheckoutFlowOptions, "baseUrl" | "fetch">,
+  correlationId: string,
+): Promise<FlowEvent[]> {
   const send = options.fetch ?? ((request: Request) => fetch(request));
   const response = await send(
     new Request(`${options.baseUrl}/_sim/log?correlationId=${encodeURIComponent(correlationId)}&limit=1000`),

@@ -4,6 +4,7 @@ import { cartContext } from "./cart/index.js";
 import { catalogContext } from "./catalog/index.js";
 import { DEV_ADMIN, DEV_CUSTOMER } from "./customer/dev-accounts.js";
 import { customerContext } from "./customer/index.js";
+import { fulfilmentContext } from "./fulfilment/index.js";
 import { inventoryContext } from "./inventory/index.js";
 import { orderContext } from "./order/index.js";
 import { paymentContext } from "./payment/index.js";
@@ -21,6 +22,7 @@ export const allContexts: readonly AnyContextModule[] = [
   paymentContext,
   cartContext,
   orderContext,
+  fulfilmentContext,
   searchContext,
   reviewContext,
   analyticsContext,
@@ -31,6 +33,7 @@ export {
   cartContext,
   catalogContext,
   customerContext,
+  fulfilmentContext,
   inventoryContext,
   orderContext,
   paymentContext,

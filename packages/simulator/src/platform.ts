@@ -127,7 +127,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const ids = createUlidIds(clock, random);
   const secret = loadSecret(dataDir);
   const tokens = createTokenService(secret, clock, ids);
-  const faults: FaultSwitches = { paymentProcessorDown: false, paymentProcessorLatencyMs: 0, inventoryDown: false };
+  const faults: FaultSwitches = {
+    paymentProcessorDown: false,
+    paymentProcessorLatencyMs: 0,
+    inventoryDown: false,
+    carrierLosesParcels: false,
+  };
 
   const platformStore = openSqliteStore<MetaTables>(file("platform"));
   await migrate(

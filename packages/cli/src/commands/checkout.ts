@@ -1,6 +1,14 @@
 import type { Platform } from "@ecom/simulator";
 import type { Command } from "commander";
-import { CheckoutFlowError, formatOutcome, type ItemRequest, parseItems, runCheckout } from "../checkout-flow.js";
+import {
+  CheckoutFlowError,
+  formatOutcome,
+  type ItemRequest,
+  parseItems,
+  readFlowEvents,
+  runCheckout,
+} from "../checkout-flow.js";
+import { followToDelivery } from "../delivery-flow.js";
 import { ExitCode, UsageError } from "../exit-codes.js";
 
 interface CheckoutOptions {
@@ -12,7 +20,10 @@ interface CheckoutOptions {
   password?: string;
   json?: boolean;
   timeout: string;
+  until: string;
 }
+
+const STAGES = ["paid", "delivered"] as const;
 
 /** Register `ecom checkout`: one whole checkout as a customer, through the SDK. */
 export function registerCheckoutCommand(program: Command): void {
@@ -20,8 +31,9 @@ export function registerCheckoutCommand(program: Command): void {
     .command("checkout")
     .description(
       "Drive a whole checkout as a customer through the SDK (log in, fill a cart, tokenize the card, check out) and print the " +
-        "saga's timeline, the flow's events and the final order. Without --url it starts the platform in-process. Exit 0 on a " +
-        "paid order, 1 on a declined or failed checkout.",
+        "saga's timeline, the flow's events and the final order. Without --url it starts the platform in-process. With " +
+        "--until delivered it follows the order on through the warehouse and the simulated carrier. Exit 0 when the order " +
+        "reached the stage asked for (paid by default), 1 on a declined or failed checkout.",
     )
     .option("--url <url>", "a running simulator, e.g. http://localhost:4000 (default: start one in-process, in memory)")
     .option("--items <list>", "books to buy as ISBN:QTY,ISBN:QTY (default: the first book in stock, one copy)")
@@ -34,6 +46,12 @@ export function registerCheckoutCommand(program: Command): void {
     .option("--email <email>", "the customer to check out as (default: the seeded demo customer)")
     .option("--password <password>", "that customer's password")
     .option("--timeout <seconds>", "how long to wait for the saga", "30")
+    .option(
+      "--until <stage>",
+      "how far to follow the order: paid, or delivered (as an admin, pick, pack and ship it, then move the simulator's " +
+        "virtual clock until the simulated carrier delivers it)",
+      "paid",
+    )
     .option("--json", "print the outcome as JSON")
     .action(async (options: CheckoutOptions) => {
       let items: ItemRequest[] | undefined;
@@ -49,6 +67,8 @@ export function registerCheckoutCommand(program: Command): void {
         throw new UsageError(`--timeout must be a positive number of seconds, got ${options.timeout}`);
       if (options.email !== undefined && options.password === undefined)
         throw new UsageError("--email needs --password");
+      if (!(STAGES as readonly string[]).includes(options.until))
+        throw new UsageError(`--until must be one of ${STAGES.join(", ")}, got ${options.until}`);
       if (options.url !== undefined && !/^https?:\/\//.test(options.url))
         throw new UsageError(`--url must be an http(s) URL, got ${options.url}`);
 
@@ -64,19 +84,46 @@ export function registerCheckoutCommand(program: Command): void {
           platform = await createPlatform({ contexts: allContexts, memory: true, log: quietLog });
         }
         const inProcess = platform;
-        const outcome = await runCheckout({
-          baseUrl: options.url?.replace(/\/+$/, "") ?? "http://ecom.in-process",
-          ...(inProcess ? { fetch: inProcess.fetch, wait: () => inProcess.settle() } : {}),
+        const baseUrl = options.url?.replace(/\/+$/, "") ?? "http://ecom.in-process";
+        const customer = {
           email: options.email ?? devAccounts.customer.email,
           password: options.password ?? devAccounts.customer.password,
+        };
+        let outcome = await runCheckout({
+          baseUrl,
+          ...(inProcess ? { fetch: inProcess.fetch, wait: () => inProcess.settle() } : {}),
+          ...customer,
           ...(items ? { items } : {}),
           cardNumber: options.card,
           ...(options.coupon ? { couponCode: options.coupon } : {}),
           timeoutMs: timeout * 1000,
           ...(progress ? { onProgress: progress } : {}),
         });
+        let reached = outcome.paid;
+        if (options.until === "delivered" && outcome.paid && outcome.order) {
+          const delivered = await followToDelivery({
+            baseUrl,
+            ...(inProcess ? { fetch: inProcess.fetch } : {}),
+            wait: inProcess
+              ? () => inProcess.settle()
+              : (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds)),
+            orderId: outcome.order.orderId,
+            customer,
+            admin: { email: devAccounts.admin.email, password: devAccounts.admin.password },
+            ...(progress ? { onProgress: progress } : {}),
+          });
+          outcome = {
+            ...outcome,
+            order: delivered,
+            events: await readFlowEvents(
+              { baseUrl, ...(inProcess ? { fetch: inProcess.fetch } : {}) },
+              outcome.checkout.correlationId,
+            ),
+          };
+          reached = delivered.status === "DELIVERED";
+        }
         process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${formatOutcome(outcome)}\n`);
-        process.exitCode = outcome.paid ? ExitCode.ok : ExitCode.failed;
+        process.exitCode = reached ? ExitCode.ok : ExitCode.failed;
       } catch (error) {
         if (error instanceof CheckoutFlowError) {
           process.stderr.write(`ecom checkout: ${error.message}\n`);

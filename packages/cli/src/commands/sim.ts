@@ -98,7 +98,7 @@ export function registerSimCommand(program: Command): void {
           `    export ECOM_TOKEN=${customer}`,
           "  Tokens last 15 minutes of platform time; log in again with POST /auth/login.",
           "",
-          `  Try: npx ecom checkout --url ${url}`,
+          `  Try: npx ecom checkout --url ${url} --until delivered`,
           `  Stop: Ctrl-C${platform.dataDir ? " (state is kept in the data folder)" : ""}.`,
         ];
         process.stdout.write(`${lines.join("\n")}\n`);

@@ -8,6 +8,7 @@ function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:
     paymentProcessorDown: false,
     paymentProcessorLatencyMs: 0,
     inventoryDown: false,
+    carrierLosesParcels: false,
     ...faults,
   };
   let draw = 0;

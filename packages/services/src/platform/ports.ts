@@ -91,4 +91,6 @@ export interface FaultSwitches {
   paymentProcessorLatencyMs: number;
   /** The inventory context refuses every RPC as unavailable. */
   inventoryDown: boolean;
+  /** The simulated carrier loses every parcel whose next scan falls due (a delivery exception, never delivered). */
+  carrierLosesParcels: boolean;
 }

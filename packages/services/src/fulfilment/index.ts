@@ -1,0 +1,42 @@
+import { defineContext } from "../platform/index.js";
+import { type CarrierOptions, createSimulatedCarrier, DEFAULT_CARRIER, planCarrierLegs } from "./carrier.js";
+import { migrations } from "./migrations.js";
+import { createRestHandlers } from "./rest-handlers.js";
+import { createShipments } from "./shipments.js";
+import type { FulfilmentDatabase } from "./store.js";
+import { createSubscriptions } from "./subscriptions.js";
+
+export { type CarrierOptions, DEFAULT_CARRIER } from "./carrier.js";
+export type { FulfilmentDatabase } from "./store.js";
+
+/** What can be changed about the fulfilment context, mostly for tests. */
+export interface FulfilmentContextOptions {
+  /** The simulated carrier's transit time. */
+  readonly carrier?: Partial<CarrierOptions>;
+}
+
+/**
+ * Build the fulfilment context: one shipment per paid order, moved PENDING → PICKED → PACKED → SHIPPED →
+ * DELIVERED by the warehouse API and the simulated carrier, stopped when its order is canceled. REST per
+ * contracts/openapi/fulfilment.yaml, events per contracts/asyncapi/fulfilment.yaml.
+ */
+export function createFulfilmentContext(options: FulfilmentContextOptions = {}) {
+  return defineContext<FulfilmentDatabase>({
+    name: "fulfilment",
+    migrations,
+    create(runtime) {
+      const shipments = createShipments(runtime, planCarrierLegs({ ...DEFAULT_CARRIER, ...options.carrier }));
+      const carrier = createSimulatedCarrier(runtime, shipments);
+      return {
+        rest: createRestHandlers(runtime, shipments) as never,
+        subscriptions: createSubscriptions(shipments),
+        tick: (now) => carrier.runDue(now),
+        // A restart may have slept through scans that fell due meanwhile.
+        start: () => carrier.runDue(runtime.clock.now()),
+      };
+    },
+  });
+}
+
+/** The fulfilment context as the simulator runs it. */
+export const fulfilmentContext = createFulfilmentContext();

@@ -1,0 +1,61 @@
+import type { fulfilmentApi } from "@ecom/sdk";
+import type { ShipmentTable, TrackingEventTable } from "./store.js";
+
+type Schemas = fulfilmentApi.components["schemas"];
+
+/** A shipment as the contract shows it. */
+export type Shipment = Schemas["Shipment"];
+/** A line of a shipment with the price the order paid, as fulfilment keeps it for returns. */
+export type ShipmentLine = Schemas["ShipmentItem"] & { readonly unitPrice: Schemas["ReturnItem"]["unitPrice"] };
+
+/** The lines a shipment row holds. */
+export function shipmentLines(row: Pick<ShipmentTable, "items">): ShipmentLine[] {
+  return JSON.parse(row.items) as ShipmentLine[];
+}
+
+/** The contract's Shipment for a row. */
+export function toShipment(row: ShipmentTable): Shipment {
+  return {
+    shipmentId: row.shipment_id,
+    fulfilmentId: row.fulfilment_id,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    status: row.status as Shipment["status"],
+    items: shipmentLines(row).map(({ productId, isbn, title, quantity }) => ({ productId, isbn, title, quantity })),
+    shippingAddress: JSON.parse(row.shipping_address) as Shipment["shippingAddress"],
+    ...(row.warehouse_location !== null ? { warehouseLocation: row.warehouse_location } : {}),
+    ...(row.weight_grams !== null ? { weightGrams: row.weight_grams } : {}),
+    ...(row.package_count !== null ? { packageCount: row.package_count } : {}),
+    ...(row.carrier !== null ? { carrier: row.carrier } : {}),
+    ...(row.tracking_number !== null ? { trackingNumber: row.tracking_number } : {}),
+    ...(row.tracking_url !== null ? { trackingUrl: row.tracking_url } : {}),
+    ...(row.estimated_delivery_date !== null ? { estimatedDeliveryDate: row.estimated_delivery_date } : {}),
+    ...(row.signed_by !== null ? { signedBy: row.signed_by } : {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ...(row.picked_at !== null ? { pickedAt: row.picked_at } : {}),
+    ...(row.packed_at !== null ? { packedAt: row.packed_at } : {}),
+    ...(row.shipped_at !== null ? { shippedAt: row.shipped_at } : {}),
+    ...(row.delivered_at !== null ? { deliveredAt: row.delivered_at } : {}),
+    ...(row.canceled_at !== null ? { canceledAt: row.canceled_at } : {}),
+  };
+}
+
+/** The contract's ShipmentTracking for a row and its tracking events (oldest first). */
+export function toTracking(row: ShipmentTable, events: readonly TrackingEventTable[]): Schemas["ShipmentTracking"] {
+  return {
+    shipmentId: row.shipment_id,
+    orderId: row.order_id,
+    status: row.status as Shipment["status"],
+    ...(row.carrier !== null ? { carrier: row.carrier } : {}),
+    ...(row.tracking_number !== null ? { trackingNumber: row.tracking_number } : {}),
+    ...(row.tracking_url !== null ? { trackingUrl: row.tracking_url } : {}),
+    ...(row.estimated_delivery_date !== null ? { estimatedDeliveryDate: row.estimated_delivery_date } : {}),
+    events: events.map((event) => ({
+      code: event.code as Schemas["TrackingEvent"]["code"],
+      description: event.description,
+      ...(event.location !== null ? { location: event.location } : {}),
+      occurredAt: event.occurred_at,
+    })),
+  };
+}

@@ -1,0 +1,275 @@
+import type { fulfilmentApi, MessageOf } from "@ecom/sdk";
+import type { Transaction } from "kysely";
+import { type ContextRuntime, fail, ServiceError } from "../platform/index.js";
+import type { CarrierPlan } from "./carrier.js";
+import { planCancelShipment, planStep, returnWindowEnd, type ShipmentStep } from "./shipment-rules.js";
+import type { ShipmentLine } from "./shipment-views.js";
+import type { FulfilmentDatabase, ShipmentTable } from "./store.js";
+
+type Runtime = ContextRuntime<FulfilmentDatabase>;
+type Trx = Transaction<FulfilmentDatabase>;
+type Schemas = fulfilmentApi.components["schemas"];
+
+/** What each step is told besides the shipment (the contract's request bodies). */
+export interface StepInputs {
+  readonly pick: Schemas["PickShipmentRequest"] | undefined;
+  readonly pack: Schemas["PackShipmentRequest"] | undefined;
+  readonly ship: Schemas["ShipShipmentRequest"];
+  readonly deliver: Schemas["DeliverShipmentRequest"] | undefined;
+}
+
+const TRACKING: Readonly<Record<ShipmentStep, { code: string; description: (row: ShipmentTable) => string }>> = {
+  pick: { code: "picked", description: () => "Items picked." },
+  pack: {
+    code: "packed",
+    description: (row) =>
+      `Packed in ${row.package_count ?? 1} parcel${(row.package_count ?? 1) === 1 ? "" : "s"}${row.weight_grams ? ` (${row.weight_grams} g)` : ""}.`,
+  },
+  ship: { code: "handed_to_carrier", description: (row) => `Collected by ${row.carrier}.` },
+  deliver: {
+    code: "delivered",
+    description: (row) => (row.signed_by ? `Delivered; signed by ${row.signed_by}.` : "Delivered."),
+  },
+};
+
+const stateConflict = (shipmentId: string, status: string, why: string) =>
+  new ServiceError("conflict", `Shipment ${shipmentId} is ${status}; ${why}.`, { problem: "shipment_state_conflict" });
+
+/**
+ * The shipments' commands: opening one for a paid order, the warehouse steps (each publishing its event in the
+ * transaction that records it), and canceling for a canceled order. Every event about a shipment carries its
+ * order's correlation id, so an order's whole life reads as one flow.
+ */
+export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
+  const { db, outbox, clock, ids } = runtime;
+
+  const load = async (trx: Trx, shipmentId: string) => {
+    const row = await trx.selectFrom("shipments").selectAll().where("shipment_id", "=", shipmentId).executeTakeFirst();
+    if (!row) throw fail.notFound(`shipment ${shipmentId}`);
+    return row;
+  };
+
+  const track = (trx: Trx, shipmentId: string, code: string, description: string, at: string, location?: string) =>
+    trx
+      .insertInto("tracking_events")
+      .values({ seq: null, shipment_id: shipmentId, code, description, location: location ?? null, occurred_at: at })
+      .execute();
+
+  /** The row after `step` with its input, or a validation error; `now` is the step's time. */
+  const applyStep = <TStep extends ShipmentStep>(
+    row: ShipmentTable,
+    step: TStep,
+    input: StepInputs[TStep],
+    now: string,
+  ): ShipmentTable => {
+    const base = { ...row, updated_at: now };
+    switch (step) {
+      case "pick": {
+        const pick = input as StepInputs["pick"];
+        return { ...base, status: "PICKED", picked_at: now, warehouse_location: pick?.warehouseLocation ?? null };
+      }
+      case "pack": {
+        const pack = input as StepInputs["pack"];
+        return {
+          ...base,
+          status: "PACKED",
+          packed_at: now,
+          weight_grams: pack?.weightGrams ?? null,
+          package_count: pack?.packageCount ?? 1,
+        };
+      }
+      case "ship": {
+        const ship = input as StepInputs["ship"];
+        return {
+          ...base,
+          status: "SHIPPED",
+          shipped_at: now,
+          carrier: ship.carrier,
+          tracking_number: ship.trackingNumber,
+          tracking_url: ship.trackingUrl ?? null,
+          estimated_delivery_date: ship.estimatedDeliveryDate ?? null,
+        };
+      }
+      default: {
+        const deliver = input as StepInputs["deliver"];
+        const deliveredAt = deliver?.deliveredAt ? new Date(deliver.deliveredAt).toISOString() : now;
+        if (deliveredAt > now) throw fail.validation("/deliveredAt", "must not be in the future");
+        if (row.shipped_at && deliveredAt < row.shipped_at)
+          throw fail.validation("/deliveredAt", `must not be before the shipment was shipped (${row.shipped_at})`);
+        return { ...base, status: "DELIVERED", delivered_at: deliveredAt, signed_by: deliver?.signedBy ?? null };
+      }
+    }
+  };
+
+  const publishStep = async (trx: Trx, row: ShipmentTable, step: ShipmentStep) => {
+    const options = { partitionKey: row.order_id, correlationId: row.correlation_id };
+    const lines = JSON.parse(row.items) as ShipmentLine[];
+    if (step === "pack") {
+      await outbox.publish(
+        trx,
+        "ecommerce.fulfilment.fulfilment.ready_for_shipping.v1",
+        {
+          fulfilmentId: row.fulfilment_id,
+          shipmentId: row.shipment_id,
+          orderId: row.order_id,
+          customerId: row.customer_id,
+          items: lines.map(({ productId, isbn, quantity }) => ({ productId, isbn, quantity })),
+          packageCount: row.package_count ?? 1,
+          ...(row.weight_grams !== null ? { weightGrams: row.weight_grams } : {}),
+          packedAt: row.packed_at!,
+        },
+        options,
+      );
+    } else if (step === "ship") {
+      await outbox.publish(
+        trx,
+        "ecommerce.fulfilment.shipment.shipped.v1",
+        {
+          shipmentId: row.shipment_id,
+          orderId: row.order_id,
+          customerId: row.customer_id,
+          carrier: row.carrier!,
+          trackingNumber: row.tracking_number!,
+          ...(row.tracking_url !== null ? { trackingUrl: row.tracking_url } : {}),
+          ...(row.estimated_delivery_date !== null ? { estimatedDeliveryDate: row.estimated_delivery_date } : {}),
+          shippedAt: row.shipped_at!,
+        },
+        options,
+      );
+    } else if (step === "deliver") {
+      await outbox.publish(
+        trx,
+        "ecommerce.fulfilment.shipment.delivered.v1",
+        {
+          shipmentId: row.shipment_id,
+          orderId: row.order_id,
+          customerId: row.customer_id,
+          carrier: row.carrier!,
+          trackingNumber: row.tracking_number!,
+          ...(row.signed_by !== null ? { signedBy: row.signed_by } : {}),
+          deliveredAt: row.delivered_at!,
+          returnWindowEndsAt: returnWindowEnd(row.delivered_at!),
+        },
+        options,
+      );
+    }
+  };
+
+  return {
+    /** Open the shipment of a paid order (once: a redelivered order.paid finds it open). */
+    async open(trx: Trx, message: MessageOf<"ecommerce.order.order.paid.v1">): Promise<void> {
+      const paid = message.payload;
+      const known = await trx
+        .selectFrom("shipments")
+        .select("shipment_id")
+        .where("order_id", "=", paid.orderId)
+        .executeTakeFirst();
+      if (known) return;
+      const now = clock.now().toISOString();
+      const lines: ShipmentLine[] = paid.items.map(({ productId, isbn, title, quantity, unitPrice }) => ({
+        productId,
+        isbn,
+        title,
+        quantity,
+        unitPrice,
+      }));
+      const shipmentId = ids.next("shp");
+      await trx
+        .insertInto("shipments")
+        .values({
+          shipment_id: shipmentId,
+          fulfilment_id: ids.next("ful"),
+          order_id: paid.orderId,
+          customer_id: paid.customerId,
+          status: "PENDING",
+          items: JSON.stringify(lines),
+          shipping_address: JSON.stringify(paid.shippingAddress),
+          payment_id: paid.paymentId,
+          correlation_id: message.correlationId,
+          warehouse_location: null,
+          weight_grams: null,
+          package_count: null,
+          carrier: null,
+          tracking_number: null,
+          tracking_url: null,
+          estimated_delivery_date: null,
+          signed_by: null,
+          created_at: now,
+          updated_at: now,
+          picked_at: null,
+          packed_at: null,
+          shipped_at: null,
+          delivered_at: null,
+          canceled_at: null,
+        })
+        .execute();
+      await track(trx, shipmentId, "created", "Shipment opened for the paid order.", now);
+    },
+
+    /**
+     * Take a warehouse or carrier step. Repeating the step the shipment last took answers it unchanged (shipping
+     * again with another tracking number is a conflict); any other out-of-order step is a conflict.
+     */
+    async step<TStep extends ShipmentStep>(
+      shipmentId: string,
+      step: TStep,
+      input: StepInputs[TStep],
+      extra: { readonly location?: string } = {},
+    ): Promise<ShipmentTable> {
+      return db.transaction().execute(async (trx) => {
+        const row = await load(trx, shipmentId);
+        const plan = planStep(row.status, step);
+        if (plan.kind === "unchanged") {
+          const ship = input as StepInputs["ship"];
+          if (step === "ship" && ship.trackingNumber !== row.tracking_number)
+            throw stateConflict(
+              shipmentId,
+              row.status,
+              `it was shipped with tracking number ${row.tracking_number}, not ${ship.trackingNumber}`,
+            );
+          return row;
+        }
+        if (plan.kind === "conflict") throw stateConflict(shipmentId, row.status, plan.message);
+        const now = clock.now().toISOString();
+        const next = applyStep(row, step, input, now);
+        await trx.updateTable("shipments").set(next).where("shipment_id", "=", shipmentId).execute();
+        const at = step === "deliver" ? next.delivered_at! : step === "ship" ? next.shipped_at! : next.updated_at;
+        const location = extra.location ?? (step === "pick" ? (next.warehouse_location ?? undefined) : undefined);
+        await track(trx, shipmentId, TRACKING[step].code, TRACKING[step].description(next), at, location);
+        if (step === "ship") await carrierPlan.schedule(trx, next);
+        if (step === "deliver") await carrierPlan.finish(trx, shipmentId, now);
+        await publishStep(trx, next, step);
+        return next;
+      });
+    },
+
+    /** Cancel the open shipment of a canceled order; one already with the carrier goes on (and is logged). */
+    async cancelForOrder(trx: Trx, orderId: string, canceledAt: string): Promise<void> {
+      const row = await trx.selectFrom("shipments").selectAll().where("order_id", "=", orderId).executeTakeFirst();
+      if (!row) return;
+      const plan = planCancelShipment(row.status);
+      if (plan.kind === "unchanged") return;
+      if (plan.kind === "too_late") {
+        runtime.log.warn("a canceled order's shipment is already with the carrier", {
+          orderId,
+          shipmentId: row.shipment_id,
+          status: row.status,
+        });
+        return;
+      }
+      const now = clock.now().toISOString();
+      await trx
+        .updateTable("shipments")
+        .set({ status: "CANCELED", canceled_at: canceledAt, updated_at: now })
+        .where("shipment_id", "=", row.shipment_id)
+        .execute();
+      await track(trx, row.shipment_id, "canceled", "The order was canceled; the shipment is stopped.", now);
+    },
+
+    /** Record a carrier scan that changes no status (in transit, out for delivery, a delivery exception). */
+    track,
+  };
+}
+
+/** The shipments' commands. */
+export type Shipments = ReturnType<typeof createShipments>;

@@ -1,0 +1,100 @@
+/**
+ * The fulfilment context's own database. Timestamps are ISO strings (UTC), so they compare as text in the order
+ * they happened. One shipment per paid order; its pick/pack work order (`fulfilment_id`) is one to one with it.
+ */
+export interface FulfilmentDatabase {
+  shipments: ShipmentTable;
+  tracking_events: TrackingEventTable;
+  carrier_legs: CarrierLegTable;
+  returns: ReturnTable;
+}
+
+/** A shipment; `order_id` is unique, which makes order.paid opening it idempotent. */
+export interface ShipmentTable {
+  shipment_id: string;
+  fulfilment_id: string;
+  order_id: string;
+  customer_id: string;
+  /** PENDING, PICKED, PACKED, SHIPPED, DELIVERED or CANCELED. */
+  status: string;
+  /** JSON `[{ productId, isbn, title, quantity, unitPrice: { amount, currency } }]` from order.paid. */
+  items: string;
+  /** JSON Address snapshot from order.paid. */
+  shipping_address: string;
+  /** The payment a return refunds, from order.paid. */
+  payment_id: string;
+  /** The order's flow (its checkout): every event about the shipment carries it. */
+  correlation_id: string;
+  warehouse_location: string | null;
+  weight_grams: number | null;
+  package_count: number | null;
+  carrier: string | null;
+  tracking_number: string | null;
+  tracking_url: string | null;
+  estimated_delivery_date: string | null;
+  signed_by: string | null;
+  created_at: string;
+  updated_at: string;
+  picked_at: string | null;
+  packed_at: string | null;
+  shipped_at: string | null;
+  delivered_at: string | null;
+  canceled_at: string | null;
+}
+
+/** One line of a shipment's tracking, oldest first by `seq`. */
+export interface TrackingEventTable {
+  seq: number | null;
+  shipment_id: string;
+  code: string;
+  description: string;
+  location: string | null;
+  occurred_at: string;
+}
+
+/**
+ * The simulated carrier's plan for a shipped parcel: the scans it will report and when (virtual time). A leg is
+ * done once reported; the last one delivers.
+ */
+export interface CarrierLegTable {
+  shipment_id: string;
+  position: number;
+  /** in_transit, out_for_delivery or delivered. */
+  code: string;
+  location: string | null;
+  due_at: string;
+  /** When it was reported, or when the parcel was lost before it (then `lost` is 1). */
+  done_at: string | null;
+  lost: number;
+}
+
+/** A return merchandise authorization. */
+export interface ReturnTable {
+  return_id: string;
+  rma_number: string;
+  order_id: string;
+  shipment_id: string;
+  customer_id: string;
+  /** REQUESTED or RECEIVED. */
+  status: string;
+  /** JSON `[{ productId, isbn, title, quantity, unitPrice }]`. */
+  items: string;
+  reason: string;
+  comment: string | null;
+  refund_amount: number;
+  currency: string;
+  condition: string | null;
+  receive_note: string | null;
+  correlation_id: string;
+  requested_at: string;
+  received_at: string | null;
+  updated_at: string;
+  /**
+   * The refund through payment, persisted before it is asked for: null while REQUESTED, PENDING once received
+   * (the return id is the refund's idempotency key, so asking again after a crash refunds once), then DONE.
+   */
+  refund_state: string | null;
+  refund_id: string | null;
+  refund_attempts: number;
+  refund_error: string | null;
+}
