@@ -15,6 +15,7 @@ export const quiet = {
 export interface Shopper {
   readonly client: EcomClient;
   readonly customerId: string;
+  readonly email: string;
 }
 
 /** Helpers bound to one platform. */
@@ -28,6 +29,7 @@ export function shopAt(platform: Platform) {
     return {
       client: createClient({ baseUrl, fetch: platform.fetch, token: data.accessToken, retry: { maxAttempts: 1 } }),
       customerId: data.customerId,
+      email,
     };
   };
 
@@ -53,12 +55,19 @@ export function shopAt(platform: Platform) {
   };
 
   const admin = () => login(devAccounts.admin.email, devAccounts.admin.password);
+  /** The same customer signed in again (tokens expire as the virtual clock moves). */
+  const relogin = (shopper: Shopper) => login(shopper.email, "a-long-enough-password");
 
   /** Check out `quantity` copies of the `index`-th seeded book and wait for the order to be paid. */
   const paidOrder = async (shopper: Shopper, options: { readonly quantity?: number; readonly index?: number } = {}) => {
     const { client } = shopper;
-    const { data: products } = await client.catalog.listProducts({ params: { query: { limit: 20 } } });
-    const product = products!.items[options.index ?? 0]!;
+    const { data: products } = await client.catalog.listProducts({ params: { query: { limit: 50 } } });
+    const { data: stock } = await client.inventory.batchGetStockLevels({
+      params: { query: { productIds: products!.items.map((product) => product.productId) } },
+    });
+    // The index-th book with enough copies, so tests that pick different indexes buy different books.
+    const stocked = stock!.levels.filter((level) => level.available >= (options.quantity ?? 1) + 2);
+    const product = { productId: stocked[options.index ?? 0]!.productId };
     const { data: cart } = await client.cart.createCart({ body: {} });
     await client.cart.addCartItem({
       params: { path: { cartId: cart!.cartId } },
@@ -88,5 +97,5 @@ export function shopAt(platform: Platform) {
       envelope: JSON.parse(event.envelope) as { payload: Record<string, unknown>; causationId?: string },
     }));
 
-  return { anonymous, login, register, admin, paidOrder, flow };
+  return { anonymous, login, register, admin, relogin, paidOrder, flow };
 }

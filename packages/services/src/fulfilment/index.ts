@@ -2,6 +2,8 @@ import { defineContext } from "../platform/index.js";
 import { type CarrierOptions, createSimulatedCarrier, DEFAULT_CARRIER, planCarrierLegs } from "./carrier.js";
 import { migrations } from "./migrations.js";
 import { createRestHandlers } from "./rest-handlers.js";
+import { createReturnProcessor } from "./return-processor.js";
+import { createReturns } from "./returns.js";
 import { createShipments } from "./shipments.js";
 import type { FulfilmentDatabase } from "./store.js";
 import { createSubscriptions } from "./subscriptions.js";
@@ -17,7 +19,8 @@ export interface FulfilmentContextOptions {
 
 /**
  * Build the fulfilment context: one shipment per paid order, moved PENDING → PICKED → PACKED → SHIPPED →
- * DELIVERED by the warehouse API and the simulated carrier, stopped when its order is canceled. REST per
+ * DELIVERED by the warehouse API and the simulated carrier, stopped when its order is canceled; returns of delivered
+ * orders within 30 days, restocked through inventory and refunded through payment once received. REST per
  * contracts/openapi/fulfilment.yaml, events per contracts/asyncapi/fulfilment.yaml.
  */
 export function createFulfilmentContext(options: FulfilmentContextOptions = {}) {
@@ -27,12 +30,24 @@ export function createFulfilmentContext(options: FulfilmentContextOptions = {}) 
     create(runtime) {
       const shipments = createShipments(runtime, planCarrierLegs({ ...DEFAULT_CARRIER, ...options.carrier }));
       const carrier = createSimulatedCarrier(runtime, shipments);
+      const processor = createReturnProcessor(runtime);
+      const returns = createReturns(runtime, () => processor.kick());
       return {
-        rest: createRestHandlers(runtime, shipments) as never,
+        rest: createRestHandlers(runtime, shipments, returns) as never,
         subscriptions: createSubscriptions(shipments),
-        tick: (now) => carrier.runDue(now),
-        // A restart may have slept through scans that fell due meanwhile.
-        start: () => carrier.runDue(runtime.clock.now()),
+        idle: () => processor.idle(),
+        tick: async (now) => {
+          await carrier.runDue(now);
+          // Restocks and refunds that failed for a moment are asked for again as time passes.
+          processor.kick();
+          await processor.idle();
+        },
+        start: async () => {
+          // A restart may have slept through scans that fell due, or stopped between receiving a return and
+          // refunding it: both are picked up where they were.
+          await carrier.runDue(runtime.clock.now());
+          processor.kick();
+        },
       };
     },
   });

@@ -83,12 +83,14 @@ export const migrations: Record<string, Migration> = {
         .addColumn("requested_at", "text", (column) => column.notNull())
         .addColumn("received_at", "text")
         .addColumn("updated_at", "text", (column) => column.notNull())
+        .addColumn("restock_state", "text")
         .addColumn("refund_state", "text")
         .addColumn("refund_id", "text")
         .addColumn("refund_attempts", "integer", (column) => column.notNull().defaultTo(0))
         .addColumn("refund_error", "text")
         .execute();
       await db.schema.createIndex("returns_by_order").on("returns").columns(["order_id"]).execute();
+      // The return processor looks for received returns whose refund is still to be asked for.
       await db.schema.createIndex("returns_by_refund_state").on("returns").columns(["refund_state"]).execute();
     },
   },

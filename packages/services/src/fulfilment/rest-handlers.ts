@@ -9,6 +9,8 @@ import {
   requireAdmin,
   signedIn,
 } from "../platform/index.js";
+import { toReturn } from "./return-views.js";
+import type { Returns } from "./returns.js";
 import { toShipment, toTracking } from "./shipment-views.js";
 import type { Shipments } from "./shipments.js";
 import type { FulfilmentDatabase, ShipmentTable } from "./store.js";
@@ -22,6 +24,7 @@ const isShipmentPosition = (value: Record<string, unknown>): value is { id: stri
 export function createRestHandlers(
   runtime: ContextRuntime<FulfilmentDatabase>,
   shipments: Shipments,
+  returns: Returns,
 ): RestHandlers<fulfilmentApi.operations> {
   const { db } = runtime;
 
@@ -88,6 +91,21 @@ export function createRestHandlers(
     deliverShipment: async ({ path, body, principal }) => {
       requireAdmin(principal, "Recording a delivery");
       return { status: 200, body: toShipment(await shipments.step(path.shipmentId, "deliver", body)) };
+    },
+
+    requestReturn: async ({ body, principal }) => {
+      const row = await returns.request(body, principal);
+      return { status: 201, body: toReturn(row), headers: { location: `/returns/${row.return_id}` } };
+    },
+
+    getReturn: async ({ path, principal }) => ({
+      status: 200,
+      body: toReturn(await returns.visible(path.returnId, principal)),
+    }),
+
+    receiveReturn: async ({ path, body, principal }) => {
+      requireAdmin(principal, "Receiving a return");
+      return { status: 200, body: toReturn(await returns.receive(path.returnId, body)) };
     },
   };
 }

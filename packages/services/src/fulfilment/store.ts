@@ -90,8 +90,14 @@ export interface ReturnTable {
   received_at: string | null;
   updated_at: string;
   /**
+   * Stock back through inventory's RestockReturn: null while REQUESTED; PENDING once received in SELLABLE
+   * condition, then DONE; SKIPPED for goods that are not put back (DAMAGED, MISSING_ITEMS).
+   */
+  restock_state: string | null;
+  /**
    * The refund through payment, persisted before it is asked for: null while REQUESTED, PENDING once received
-   * (the return id is the refund's idempotency key, so asking again after a crash refunds once), then DONE.
+   * (the return id is the refund's idempotency key, so asking again after a crash refunds once), then DONE, or FAILED
+   * when payment refused it; HELD for MISSING_ITEMS, which an admin refunds by hand for what did arrive.
    */
   refund_state: string | null;
   refund_id: string | null;

@@ -2,6 +2,7 @@ import { defineContext } from "../platform/index.js";
 import { migrations } from "./migrations.js";
 import { createReservations } from "./reservations.js";
 import { createRestHandlers } from "./rest-handlers.js";
+import { createReturnRestocks } from "./return-restocks.js";
 import { registerInventoryService } from "./rpc-service.js";
 import { createSeedQuantities } from "./seed-quantities.js";
 import { createStockLedger } from "./stock-ledger.js";
@@ -23,7 +24,7 @@ export const inventoryContext = defineContext<InventoryDatabase>({
     const reservations = createReservations(runtime, ledger);
     return {
       rest: createRestHandlers(runtime, ledger, reservations) as never,
-      rpc: (router) => registerInventoryService(router, runtime, reservations),
+      rpc: (router) => registerInventoryService(router, runtime, reservations, createReturnRestocks(runtime, ledger)),
       subscriptions: createSubscriptions(runtime, ledger, createSeedQuantities()),
       tick: async (now) => {
         await reservations.expireDue(now);

@@ -63,4 +63,15 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0002_return_restocks": {
+    async up(db) {
+      // RestockReturn's record per return: a repeated call finds it and restocks nothing more.
+      await db.schema
+        .createTable("return_restocks")
+        .addColumn("return_id", "text", (column) => column.primaryKey())
+        .addColumn("adjustment_ids", "text", (column) => column.notNull())
+        .addColumn("restocked_at", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
 };

@@ -10,6 +10,7 @@ import {
   type ResolveOutcome,
   shortagesOf,
 } from "./reservations.js";
+import type { ReturnRestocks } from "./return-restocks.js";
 import { toStockLevel } from "./stock-ledger.js";
 import {
   DEFAULT_RESERVATION_TTL_SECONDS,
@@ -26,6 +27,7 @@ const CHECKOUT_ID = /^chk_[0-9A-HJKMNP-TV-Z]{26}$/;
 const RESERVATION_ID = /^rsv_[0-9A-HJKMNP-TV-Z]{26}$/;
 const ORDER_ID = /^ord_[0-9A-HJKMNP-TV-Z]{26}$/;
 const PRODUCT_ID = /^prd_[0-9A-HJKMNP-TV-Z]{26}$/;
+const RETURN_ID = /^ret_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 const STATUS: Readonly<Record<ReservationState, inventoryV1.ReservationStatus>> = {
   RESERVED: ReservationStatus.RESERVED,
@@ -87,6 +89,7 @@ export function registerInventoryService(
   router: ConnectRouter,
   runtime: ContextRuntime<InventoryDatabase>,
   reservations: Reservations,
+  returnRestocks: ReturnRestocks,
 ): void {
   router.service(InventoryService, {
     async reserveStock(request) {
@@ -135,6 +138,28 @@ export function registerInventoryService(
       return create(inventoryV1.CommitStockResponseSchema, {
         reservationId: row.reservation_id,
         status: STATUS[row.status as ReservationState],
+      });
+    },
+
+    async restockReturn(request) {
+      requireId(RETURN_ID, "return_id", request.returnId, "ret");
+      const normalised = normaliseLines(
+        request.items.map((item) => ({ productId: item.productId, quantity: item.quantity })),
+      );
+      if ("problem" in normalised) {
+        throw invalid(normalised.problem.pointer.replace(/^\//, "").replaceAll("/", "."), normalised.problem.message);
+      }
+      const outcome = await returnRestocks.restock({
+        returnId: request.returnId,
+        rmaNumber: request.rmaNumber || request.returnId,
+        lines: normalised.lines,
+        correlationId: request.correlationId || request.returnId,
+      });
+      if (outcome.kind === "no-level")
+        throw new ConnectError(`no stock record for product ${outcome.productId}`, Code.NotFound);
+      return create(inventoryV1.RestockReturnResponseSchema, {
+        returnId: request.returnId,
+        adjustmentIds: [...outcome.adjustmentIds],
       });
     },
 

@@ -26,7 +26,7 @@ export interface AdjustmentInput {
   readonly productId: string;
   readonly delta: number;
   readonly reason: "RESTOCK" | "DAMAGE" | "CORRECTION" | "SENSOR";
-  readonly source: "ADMIN" | "DEVICE";
+  readonly source: "ADMIN" | "DEVICE" | "RETURN";
   readonly note?: string | undefined;
   readonly adjustedBy?: string | undefined;
   readonly deviceId?: string | undefined;

@@ -7,6 +7,7 @@ export interface InventoryDatabase {
   reservations: ReservationTable;
   adjustments: AdjustmentTable;
   device_reports: DeviceReportTable;
+  return_restocks: ReturnRestockTable;
 }
 
 /** One product's stock. `on_hand >= reserved >= 0` always holds: every update that moves either checks it. */
@@ -67,4 +68,12 @@ export interface DeviceReportTable {
   sequence: number;
   adjustment_id: string;
   applied_at: string;
+}
+
+/** The returns already put back on hand, by return id: RestockReturn called again changes nothing. */
+export interface ReturnRestockTable {
+  return_id: string;
+  /** JSON array of the adjustment ids, in the request's order. */
+  adjustment_ids: string;
+  restocked_at: string;
 }

@@ -69,10 +69,10 @@ export interface components {
             reason: "RESTOCK" | "DAMAGE" | "CORRECTION" | "SENSOR";
             reserved: number;
             /**
-             * @description ADMIN through the REST API; DEVICE through the stock.adjust command.
+             * @description ADMIN through the REST API; DEVICE through the stock.adjust command; RETURN a received return put back (RestockReturn).
              * @enum {string}
              */
-            source: "ADMIN" | "DEVICE";
+            source: "ADMIN" | "DEVICE" | "RETURN";
             status: components["schemas"]["StockStatus"];
         };
         StockAdjustPayload: {

@@ -138,10 +138,10 @@ export interface components {
             stock: components["schemas"]["StockLevel"];
         };
         /**
-         * @description ADMIN through this API; DEVICE through the `ecommerce.inventory.stock.adjust.v1` command.
+         * @description ADMIN through this API; DEVICE through the `ecommerce.inventory.stock.adjust.v1` command; RETURN a return the warehouse received in sellable condition, put back on hand (RESTOCK).
          * @enum {string}
          */
-        AdjustmentSource: "ADMIN" | "DEVICE";
+        AdjustmentSource: "ADMIN" | "DEVICE" | "RETURN";
         AdjustStockRequest: {
             /** @description Copies to add (positive) or remove (negative); never zero. */
             delta: number;

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ecom/inventory/v1/inventory.proto.
  */
 export const file_ecom_inventory_v1_inventory: GenFile = /*@__PURE__*/
-  fileDesc("CiFlY29tL2ludmVudG9yeS92MS9pbnZlbnRvcnkucHJvdG8SEWVjb20uaW52ZW50b3J5LnYxIooBChNSZXNlcnZlU3RvY2tSZXF1ZXN0EhMKC2NoZWNrb3V0X2lkGAEgASgJEhYKDmNvcnJlbGF0aW9uX2lkGAIgASgJEjEKBWl0ZW1zGAMgAygLMiIuZWNvbS5pbnZlbnRvcnkudjEuUmVzZXJ2YXRpb25JdGVtEhMKC3R0bF9zZWNvbmRzGAQgASgFIjcKD1Jlc2VydmF0aW9uSXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFItMBChRSZXNlcnZlU3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI0CgZzdGF0dXMYAiABKA4yJC5lY29tLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cxI9ChF1bmF2YWlsYWJsZV9pdGVtcxgDIAMoCzIiLmVjb20uaW52ZW50b3J5LnYxLlVuYXZhaWxhYmxlSXRlbRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJdCg9VbmF2YWlsYWJsZUl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIaChJyZXF1ZXN0ZWRfcXVhbnRpdHkYAiABKAUSGgoSYXZhaWxhYmxlX3F1YW50aXR5GAMgASgFIl8KE1JlbGVhc2VTdG9ja1JlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSMAoGcmVhc29uGAIgASgOMiAuZWNvbS5pbnZlbnRvcnkudjEuUmVsZWFzZVJlYXNvbiJkChRSZWxlYXNlU3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI0CgZzdGF0dXMYAiABKA4yJC5lY29tLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cyI+ChJDb21taXRTdG9ja1JlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiYwoTQ29tbWl0U3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI0CgZzdGF0dXMYAiABKA4yJC5lY29tLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cyIoChFRdWVyeVN0b2NrUmVxdWVzdBITCgtwcm9kdWN0X2lkcxgBIAMoCSJDChJRdWVyeVN0b2NrUmVzcG9uc2USLQoGbGV2ZWxzGAEgAygLMh0uZWNvbS5pbnZlbnRvcnkudjEuU3RvY2tMZXZlbCKGAQoKU3RvY2tMZXZlbBISCgpwcm9kdWN0X2lkGAEgASgJEg8KB29uX2hhbmQYAiABKAUSEAoIcmVzZXJ2ZWQYAyABKAUSEQoJYXZhaWxhYmxlGAQgASgFEi4KBnN0YXR1cxgFIAEoDjIeLmVjb20uaW52ZW50b3J5LnYxLlN0b2NrU3RhdHVzKt8BChFSZXNlcnZhdGlvblN0YXR1cxIiCh5SRVNFUlZBVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVTRVJWRUQQARIiCh5SRVNFUlZBVElPTl9TVEFUVVNfVU5BVkFJTEFCTEUQAhIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVMRUFTRUQQAxIgChxSRVNFUlZBVElPTl9TVEFUVVNfQ09NTUlUVEVEEAQSHgoaUkVTRVJWQVRJT05fU1RBVFVTX0VYUElSRUQQBSqZAQoNUmVsZWFzZVJlYXNvbhIeChpSRUxFQVNFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiEKHVJFTEVBU0VfUkVBU09OX1BBWU1FTlRfRkFJTEVEEAESIgoeUkVMRUFTRV9SRUFTT05fQ0hFQ0tPVVRfRkFJTEVEEAISIQodUkVMRUFTRV9SRUFTT05fT1JERVJfQ0FOQ0VMRUQQAyqBAQoLU3RvY2tTdGF0dXMSHAoYU1RPQ0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVU1RPQ0tfU1RBVFVTX0lOX1NUT0NLEAESGgoWU1RPQ0tfU1RBVFVTX0xPV19TVE9DSxACEh0KGVNUT0NLX1NUQVRVU19PVVRfT0ZfU1RPQ0sQAzKhAwoQSW52ZW50b3J5U2VydmljZRJkCgxSZXNlcnZlU3RvY2sSJi5lY29tLmludmVudG9yeS52MS5SZXNlcnZlU3RvY2tSZXF1ZXN0GicuZWNvbS5pbnZlbnRvcnkudjEuUmVzZXJ2ZVN0b2NrUmVzcG9uc2UiA5ACAhJkCgxSZWxlYXNlU3RvY2sSJi5lY29tLmludmVudG9yeS52MS5SZWxlYXNlU3RvY2tSZXF1ZXN0GicuZWNvbS5pbnZlbnRvcnkudjEuUmVsZWFzZVN0b2NrUmVzcG9uc2UiA5ACAhJhCgtDb21taXRTdG9jaxIlLmVjb20uaW52ZW50b3J5LnYxLkNvbW1pdFN0b2NrUmVxdWVzdBomLmVjb20uaW52ZW50b3J5LnYxLkNvbW1pdFN0b2NrUmVzcG9uc2UiA5ACAhJeCgpRdWVyeVN0b2NrEiQuZWNvbS5pbnZlbnRvcnkudjEuUXVlcnlTdG9ja1JlcXVlc3QaJS5lY29tLmludmVudG9yeS52MS5RdWVyeVN0b2NrUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiFlY29tL2ludmVudG9yeS92MS9pbnZlbnRvcnkucHJvdG8SEWVjb20uaW52ZW50b3J5LnYxIooBChNSZXNlcnZlU3RvY2tSZXF1ZXN0EhMKC2NoZWNrb3V0X2lkGAEgASgJEhYKDmNvcnJlbGF0aW9uX2lkGAIgASgJEjEKBWl0ZW1zGAMgAygLMiIuZWNvbS5pbnZlbnRvcnkudjEuUmVzZXJ2YXRpb25JdGVtEhMKC3R0bF9zZWNvbmRzGAQgASgFIjcKD1Jlc2VydmF0aW9uSXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFItMBChRSZXNlcnZlU3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI0CgZzdGF0dXMYAiABKA4yJC5lY29tLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cxI9ChF1bmF2YWlsYWJsZV9pdGVtcxgDIAMoCzIiLmVjb20uaW52ZW50b3J5LnYxLlVuYXZhaWxhYmxlSXRlbRIuCgpleHBpcmVzX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJdCg9VbmF2YWlsYWJsZUl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIaChJyZXF1ZXN0ZWRfcXVhbnRpdHkYAiABKAUSGgoSYXZhaWxhYmxlX3F1YW50aXR5GAMgASgFIl8KE1JlbGVhc2VTdG9ja1JlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSMAoGcmVhc29uGAIgASgOMiAuZWNvbS5pbnZlbnRvcnkudjEuUmVsZWFzZVJlYXNvbiJkChRSZWxlYXNlU3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI0CgZzdGF0dXMYAiABKA4yJC5lY29tLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cyI+ChJDb21taXRTdG9ja1JlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiYwoTQ29tbWl0U3RvY2tSZXNwb25zZRIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRI0CgZzdGF0dXMYAiABKA4yJC5lY29tLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cyIoChFRdWVyeVN0b2NrUmVxdWVzdBITCgtwcm9kdWN0X2lkcxgBIAMoCSJDChJRdWVyeVN0b2NrUmVzcG9uc2USLQoGbGV2ZWxzGAEgAygLMh0uZWNvbS5pbnZlbnRvcnkudjEuU3RvY2tMZXZlbCKGAQoKU3RvY2tMZXZlbBISCgpwcm9kdWN0X2lkGAEgASgJEg8KB29uX2hhbmQYAiABKAUSEAoIcmVzZXJ2ZWQYAyABKAUSEQoJYXZhaWxhYmxlGAQgASgFEi4KBnN0YXR1cxgFIAEoDjIeLmVjb20uaW52ZW50b3J5LnYxLlN0b2NrU3RhdHVzIogBChRSZXN0b2NrUmV0dXJuUmVxdWVzdBIRCglyZXR1cm5faWQYASABKAkSEgoKcm1hX251bWJlchgCIAEoCRIxCgVpdGVtcxgDIAMoCzIiLmVjb20uaW52ZW50b3J5LnYxLlJlc2VydmF0aW9uSXRlbRIWCg5jb3JyZWxhdGlvbl9pZBgEIAEoCSJCChVSZXN0b2NrUmV0dXJuUmVzcG9uc2USEQoJcmV0dXJuX2lkGAEgASgJEhYKDmFkanVzdG1lbnRfaWRzGAIgAygJKt8BChFSZXNlcnZhdGlvblN0YXR1cxIiCh5SRVNFUlZBVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVTRVJWRUQQARIiCh5SRVNFUlZBVElPTl9TVEFUVVNfVU5BVkFJTEFCTEUQAhIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVMRUFTRUQQAxIgChxSRVNFUlZBVElPTl9TVEFUVVNfQ09NTUlUVEVEEAQSHgoaUkVTRVJWQVRJT05fU1RBVFVTX0VYUElSRUQQBSqZAQoNUmVsZWFzZVJlYXNvbhIeChpSRUxFQVNFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiEKHVJFTEVBU0VfUkVBU09OX1BBWU1FTlRfRkFJTEVEEAESIgoeUkVMRUFTRV9SRUFTT05fQ0hFQ0tPVVRfRkFJTEVEEAISIQodUkVMRUFTRV9SRUFTT05fT1JERVJfQ0FOQ0VMRUQQAyqBAQoLU3RvY2tTdGF0dXMSHAoYU1RPQ0tfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVU1RPQ0tfU1RBVFVTX0lOX1NUT0NLEAESGgoWU1RPQ0tfU1RBVFVTX0xPV19TVE9DSxACEh0KGVNUT0NLX1NUQVRVU19PVVRfT0ZfU1RPQ0sQAzKKBAoQSW52ZW50b3J5U2VydmljZRJkCgxSZXNlcnZlU3RvY2sSJi5lY29tLmludmVudG9yeS52MS5SZXNlcnZlU3RvY2tSZXF1ZXN0GicuZWNvbS5pbnZlbnRvcnkudjEuUmVzZXJ2ZVN0b2NrUmVzcG9uc2UiA5ACAhJkCgxSZWxlYXNlU3RvY2sSJi5lY29tLmludmVudG9yeS52MS5SZWxlYXNlU3RvY2tSZXF1ZXN0GicuZWNvbS5pbnZlbnRvcnkudjEuUmVsZWFzZVN0b2NrUmVzcG9uc2UiA5ACAhJhCgtDb21taXRTdG9jaxIlLmVjb20uaW52ZW50b3J5LnYxLkNvbW1pdFN0b2NrUmVxdWVzdBomLmVjb20uaW52ZW50b3J5LnYxLkNvbW1pdFN0b2NrUmVzcG9uc2UiA5ACAhJeCgpRdWVyeVN0b2NrEiQuZWNvbS5pbnZlbnRvcnkudjEuUXVlcnlTdG9ja1JlcXVlc3QaJS5lY29tLmludmVudG9yeS52MS5RdWVyeVN0b2NrUmVzcG9uc2UiA5ACARJnCg1SZXN0b2NrUmV0dXJuEicuZWNvbS5pbnZlbnRvcnkudjEuUmVzdG9ja1JldHVyblJlcXVlc3QaKC5lY29tLmludmVudG9yeS52MS5SZXN0b2NrUmV0dXJuUmVzcG9uc2UiA5ACAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message ecom.inventory.v1.ReserveStockRequest
@@ -353,6 +353,68 @@ export const StockLevelSchema: GenMessage<StockLevel> = /*@__PURE__*/
   messageDesc(file_ecom_inventory_v1_inventory, 10);
 
 /**
+ * @generated from message ecom.inventory.v1.RestockReturnRequest
+ */
+export type RestockReturnRequest = Message<"ecom.inventory.v1.RestockReturnRequest"> & {
+  /**
+   * "ret_…", the fulfilment context's return.
+   *
+   * @generated from field: string return_id = 1;
+   */
+  returnId: string;
+
+  /**
+   * "RMA-…", written into the adjustments' notes.
+   *
+   * @generated from field: string rma_number = 2;
+   */
+  rmaNumber: string;
+
+  /**
+   * The lines to put back, each product at most once.
+   *
+   * @generated from field: repeated ecom.inventory.v1.ReservationItem items = 3;
+   */
+  items: ReservationItem[];
+
+  /**
+   * @generated from field: string correlation_id = 4;
+   */
+  correlationId: string;
+};
+
+/**
+ * Describes the message ecom.inventory.v1.RestockReturnRequest.
+ * Use `create(RestockReturnRequestSchema)` to create a new message.
+ */
+export const RestockReturnRequestSchema: GenMessage<RestockReturnRequest> = /*@__PURE__*/
+  messageDesc(file_ecom_inventory_v1_inventory, 11);
+
+/**
+ * @generated from message ecom.inventory.v1.RestockReturnResponse
+ */
+export type RestockReturnResponse = Message<"ecom.inventory.v1.RestockReturnResponse"> & {
+  /**
+   * @generated from field: string return_id = 1;
+   */
+  returnId: string;
+
+  /**
+   * "adj_…", one per line, in the request's order.
+   *
+   * @generated from field: repeated string adjustment_ids = 2;
+   */
+  adjustmentIds: string[];
+};
+
+/**
+ * Describes the message ecom.inventory.v1.RestockReturnResponse.
+ * Use `create(RestockReturnResponseSchema)` to create a new message.
+ */
+export const RestockReturnResponseSchema: GenMessage<RestockReturnResponse> = /*@__PURE__*/
+  messageDesc(file_ecom_inventory_v1_inventory, 12);
+
+/**
  * Where a reservation stands.
  *
  * @generated from enum ecom.inventory.v1.ReservationStatus
@@ -548,6 +610,19 @@ export const InventoryService: GenService<{
     methodKind: "unary";
     input: typeof QueryStockRequestSchema;
     output: typeof QueryStockResponseSchema;
+  },
+  /**
+   * Puts the copies of a return that arrived in sellable condition back on hand: one RESTOCK adjustment per line,
+   * source RETURN, each publishing ecommerce.inventory.stock.adjusted.v1. Idempotent by `return_id`: a repeat
+   * restocks nothing more and answers the first call's adjustments. A product with no stock record is not_found.
+   * Internal: the fulfilment context calls it when it receives a return.
+   *
+   * @generated from rpc ecom.inventory.v1.InventoryService.RestockReturn
+   */
+  restockReturn: {
+    methodKind: "unary";
+    input: typeof RestockReturnRequestSchema;
+    output: typeof RestockReturnResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ecom_inventory_v1_inventory, 0);
