@@ -50,6 +50,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (!(error instanceof UsageError) && process.env.ECOM_DEBUG) {
       process.stderr.write(`${(error as Error).stack ?? ""}\n`);
     }
+    // A data folder that is damaged is a problem found (1); a locked or unusable one means the command could not run.
+    if (error instanceof Error && error.name === "DataFolderError")
+      return (error as { exitCode?: ExitCode }).exitCode ?? ExitCode.usage;
     return ExitCode.usage;
   }
 }

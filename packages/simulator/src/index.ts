@@ -1,4 +1,16 @@
 /** @ecom/simulator: every ecom context in one process on SQLite, with one HTTP port for REST, Connect and events. */
+
+export {
+  DataFolderError,
+  type DataFolderHolder,
+  type DataFolderLock,
+  describeHolder,
+  isDataFolderError,
+  lockDataFolder,
+  type ResetOutcome,
+  readDataFolderLock,
+  resetDataFolder,
+} from "./data-folder/index.js";
 export { EventLog, type LoggedEvent } from "./event-log.js";
 export type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 export { ContractViolationError } from "./outbox.js";

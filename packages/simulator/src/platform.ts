@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, resolve } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Code, ConnectError, type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createRpcClients, type RpcClients } from "@ecom/sdk/rpc";
@@ -16,6 +16,8 @@ import {
   ServiceError,
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
+import { DataFolderError } from "./data-folder/data-folder-error.js";
+import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
 import { EventLog } from "./event-log.js";
 import { createEventSockets, upgradeRequiredResponse } from "./event-sockets.js";
 import { initialStreamBody, serveEventStream } from "./event-streams.js";
@@ -116,9 +118,21 @@ interface RunningContext {
  * contexts' REST handlers to the gateway; then seed empty stores and let each context resume unfinished work.
  */
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
+  // The folder is checked and locked before anything is written to it; a damaged one stops the start here.
+  const folder = options.memory
+    ? undefined
+    : openDataFolder({ dir: options.dataDir ?? ".ecom", stores: expectedStores(options.contexts) });
+  try {
+    return await startPlatform(options, folder);
+  } catch (error) {
+    folder?.release();
+    throw error;
+  }
+}
+
+async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder | undefined): Promise<Platform> {
   const log = options.log ?? consoleLogger;
-  const dataDir = options.memory ? undefined : resolve(options.dataDir ?? ".ecom");
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const dataDir = folder?.dir;
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ":memory:");
 
   const seeded = options.seed !== undefined;
@@ -156,10 +170,16 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     .select("value")
     .where("key", "=", "clock")
     .executeTakeFirst();
-  if (savedClock) {
+  // The clock is kept with the events it stamps: after a crash, the newest event in the log (or still in an outbox)
+  // may be later than the clock last saved, and the clock must resume past it.
+  const resumeAt = [savedClock ? new Date(savedClock.value) : undefined, folder?.lastStamped]
+    .filter((time): time is Date => time !== undefined)
+    .sort((a, b) => a.getTime() - b.getTime())
+    .pop();
+  if (resumeAt) {
     // A step past the last time the folder saw: ids made now must sort after every id made before the restart,
     // even under a frozen (seeded) clock where many ids share one millisecond.
-    clock.resumeFrom(new Date(savedClock.value));
+    clock.resumeFrom(resumeAt);
     clock.advance(1);
   }
   const saveClock = () =>
@@ -186,11 +206,13 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   const running: RunningContext[] = [];
   for (const module of options.contexts) {
     const store = openSqliteStore<unknown>(file(module.name));
-    await migrate(store.db as Kysely<unknown>, runtimeMigrations, {
-      label: `${module.name} (runtime tables)`,
-      table: "_migrations_runtime",
+    await namingTheFile(file(module.name), async () => {
+      await migrate(store.db as Kysely<unknown>, runtimeMigrations, {
+        label: `${module.name} (runtime tables)`,
+        table: "_migrations_runtime",
+      });
+      await migrate(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
     });
-    await migrate(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
     const relay = new OutboxRelay(store.db as Kysely<RuntimeTables>, eventLog, (error) =>
       log.error(`outbox relay of ${module.name} failed`, { error: String(error) }),
     );
@@ -228,6 +250,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   }
   const crashTypes = new Set(options.crashAfter ?? []);
   eventLog.on("appended", (events) => {
+    folder?.notePublished(events);
     const types = new Set(events.map((event) => event.eventType));
     const fatal = events.find((event) => crashTypes.has(event.eventType));
     if (fatal) {
@@ -372,6 +395,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     for (const context of running) context.store.checkpoint();
     eventLog.checkpoint();
     platformStore.checkpoint();
+    saveClock().catch((error) => log.error("saving the clock failed", { error: String(error) }));
+    try {
+      folder?.saveManifest(clock.now());
+    } catch (error) {
+      log.error("writing the data folder's manifest failed", { error: String(error) });
+    }
   }, 5_000);
   checkpoints.unref();
 
@@ -413,7 +442,9 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
     async listen(port, host = "127.0.0.1") {
       server = createOnePortServer(nodeHandler as never, { websocket: eventSockets.upgrade });
       const address: AddressInfo = await server.listen(port, host);
-      return `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+      const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+      folder?.recordListening(address.port, url);
+      return url;
     },
     advanceClock,
     settle,
@@ -441,6 +472,7 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       await eventLog.close();
       platformStore.checkpoint();
       await platformStore.close();
+      folder?.close(clock.now());
     },
   };
 }
@@ -455,6 +487,19 @@ async function caughtUp(context: RunningContext, eventLog: EventLog): Promise<bo
     .executeTakeFirst();
   const pending = await eventLog.read({ afterSeq: cursor?.seq ?? 0, types: dispatcher.types, limit: 1 });
   return pending.length === 0;
+}
+
+/** Run a store's first statements, so that a store SQLite refuses (malformed) is named in the error. */
+async function namingTheFile(path: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (path === ":memory:") throw error;
+    throw new DataFolderError(
+      "damaged",
+      `${basename(path)} in ${dirname(path)} cannot be used: ${(error as Error).message}; restore it from a backup, or start over with \`ecom sim reset --data ${dirname(path)}\``,
+    );
+  }
 }
 
 /** The data folder's token secret: made once and kept, so tokens outlive restarts; new for each in-memory run. */

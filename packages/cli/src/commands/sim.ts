@@ -1,7 +1,9 @@
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../exit-codes.js";
 import { parsePort, parseSeed } from "../options.js";
+import { registerSimDataCommands } from "./sim-data.js";
 
 /** Log in as a dev account through the platform's own REST surface; the banner shows the token. */
 async function devToken(
@@ -24,9 +26,28 @@ async function devToken(
   return (JSON.parse(response.body) as { accessToken: string }).accessToken;
 }
 
+/** Fail with a one-line usage error when `port` of `host` cannot be listened on. */
+async function ensurePortFree(port: number, host: string): Promise<void> {
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolveListen, rejectListen) => {
+      probe.once("error", rejectListen);
+      probe.listen({ port, host, exclusive: true }, resolveListen);
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE")
+      throw new UsageError(`port ${port} is in use; pass --port <another> (or 0 for any free port)`);
+    throw new UsageError(`cannot listen on ${host}:${port} (${code ?? String(error)}); pass --host/--port`);
+  } finally {
+    await new Promise((resolveClose) => probe.close(resolveClose));
+  }
+}
+
 /** Register `ecom sim …`. */
 export function registerSimCommand(program: Command): void {
   const sim = program.command("sim").description("Run the platform locally: every context in one process on SQLite.");
+  registerSimDataCommands(sim);
   sim
     .command("up")
     .description(
@@ -56,6 +77,8 @@ export function registerSimCommand(program: Command): void {
         const port = parsePort(options.port);
         const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
         const started = performance.now();
+        // The port is checked before the data folder is opened, so a busy port leaves the folder untouched.
+        if (port !== 0) await ensurePortFree(port, options.host);
         const [{ allContexts, devAccounts }, { createPlatform }] = await Promise.all([
           import("@ecom/services"),
           import("@ecom/simulator"),

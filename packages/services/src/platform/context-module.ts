@@ -145,6 +145,11 @@ export interface ContextParts<TDatabase> {
 export interface ContextModule<TDatabase> {
   /** The context's name in contracts/contexts.yaml. */
   readonly name: string;
+  /**
+   * Whether the context's store holds only read models built from events (search, analytics): a lost one is rebuilt
+   * by `ecom replay`, while a lost store of original facts can only come back from a backup.
+   */
+  readonly readModel?: boolean;
   /** Kysely migrations of the context's own store, applied in name order. */
   readonly migrations: Readonly<Record<string, Migration>>;
   /**

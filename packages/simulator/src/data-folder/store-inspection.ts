@@ -1,0 +1,177 @@
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import Database from "better-sqlite3";
+
+/** The table in every store that says which folder and store it was made for. */
+export const IDENTITY_TABLE = "_store_identity";
+
+/**
+ * What a store file is found to be, before anything opens it for real:
+ * `absent` (no file), `empty` (0 bytes), `not-sqlite` (another kind of file, or a damaged header), `truncated`
+ * (shorter than its header says), `unreadable` (SQLite refuses it: malformed), `fresh` (a database with no tables),
+ * `ok`.
+ */
+export type StoreFileState = "absent" | "empty" | "not-sqlite" | "truncated" | "unreadable" | "fresh" | "ok";
+
+/** What {@link inspectStore} learns about one store. */
+export interface StoreInspection {
+  readonly path: string;
+  readonly state: StoreFileState;
+  /** Why, for the states that are problems (SQLite's message, sizes). */
+  readonly detail?: string;
+  readonly identity?: { readonly folderId: string; readonly store: string };
+  /** The last migration applied, per migration table. */
+  readonly schema: Readonly<Record<string, string>>;
+  /** A context store's subscription cursor (0 when it has none). */
+  readonly cursor?: number;
+  readonly deadLetters?: number;
+  /** The event log's newest sequence number. */
+  readonly lastSeq?: number;
+  /** The latest `occurredAt` among the newest events in the log or waiting in the store's outbox. */
+  readonly lastStamped?: string;
+}
+
+const SQLITE_MAGIC = "SQLite format 3\0";
+
+/**
+ * Look at one store without changing what it holds: file size and SQLite header first (so an emptied or truncated
+ * file is told before SQLite sees it), then its tables: identity, schema versions, cursor, dead letters, the log's
+ * high-water mark and the newest timestamps.
+ */
+export function inspectStore(path: string): StoreInspection {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return { path, state: "absent", schema: {} };
+  }
+  if (size === 0 && walSize(path) === 0) return { path, state: "empty", detail: "0 bytes", schema: {} };
+  const header = readHeader(path);
+  if (size > 0) {
+    if (header.toString("latin1", 0, 16) !== SQLITE_MAGIC)
+      return { path, state: "not-sqlite", detail: "no SQLite header", schema: {} };
+    const pageSize = header.readUInt16BE(16) === 1 ? 65_536 : header.readUInt16BE(16);
+    // The header's page count is valid only when its version-valid-for number matches the change counter.
+    const pages = header.readUInt32BE(92) === header.readUInt32BE(24) ? header.readUInt32BE(28) : 0;
+    if (size % pageSize !== 0 || pages * pageSize > size)
+      return {
+        path,
+        state: "truncated",
+        detail: `${size} bytes, its header says ${pages * pageSize}`,
+        schema: {},
+      };
+  }
+  let database: Database.Database | undefined;
+  try {
+    database = new Database(path, { fileMustExist: true });
+    return readTables(path, database);
+  } catch (error) {
+    return { path, state: "unreadable", detail: (error as Error).message, schema: {} };
+  } finally {
+    database?.close();
+  }
+}
+
+function readTables(path: string, database: Database.Database): StoreInspection {
+  const tables = new Set(
+    (database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
+      (row) => row.name,
+    ),
+  );
+  const schema: Record<string, string> = {};
+  for (const table of ["_migrations", "_migrations_runtime"]) {
+    if (!tables.has(table)) continue;
+    const row = database.prepare(`SELECT max(name) AS name FROM "${table}"`).get() as { name: string | null };
+    if (row.name) schema[table] = row.name;
+  }
+  const identity = tables.has(IDENTITY_TABLE)
+    ? (database.prepare(`SELECT folder_id AS folderId, store FROM ${IDENTITY_TABLE} LIMIT 1`).get() as
+        | { folderId: string; store: string }
+        | undefined)
+    : undefined;
+  // Only the identity stamp (a start that died before migrating): nothing was ever kept in it.
+  if ([...tables].every((table) => table === IDENTITY_TABLE))
+    return { path, state: "fresh", schema, ...(identity ? { identity } : {}) };
+  const stamps: (string | null)[] = [];
+  let cursor: number | undefined;
+  let deadLetters: number | undefined;
+  let lastSeq: number | undefined;
+  if (tables.has("_cursor")) {
+    const row = database.prepare("SELECT max(seq) AS seq FROM _cursor").get() as { seq: number | null };
+    cursor = row.seq ?? 0;
+  }
+  if (tables.has("_dead_letter"))
+    deadLetters = (database.prepare("SELECT count(*) AS count FROM _dead_letter").get() as { count: number }).count;
+  if (tables.has("_outbox"))
+    stamps.push(
+      (
+        database.prepare("SELECT max(json_extract(envelope, '$.occurredAt')) AS at FROM _outbox").get() as {
+          at: string | null;
+        }
+      ).at,
+    );
+  if (tables.has("event_log")) {
+    lastSeq = (database.prepare("SELECT max(seq) AS seq FROM event_log").get() as { seq: number | null }).seq ?? 0;
+    // Relays of different contexts may append slightly out of stamp order, so the newest page is looked at.
+    stamps.push(
+      (
+        database
+          .prepare(
+            "SELECT max(json_extract(envelope, '$.occurredAt')) AS at FROM (SELECT envelope FROM event_log ORDER BY seq DESC LIMIT 1000)",
+          )
+          .get() as { at: string | null }
+      ).at,
+    );
+  }
+  const lastStamped = stamps
+    .filter((stamp): stamp is string => typeof stamp === "string")
+    .sort()
+    .pop();
+  return {
+    path,
+    state: "ok",
+    schema,
+    ...(identity ? { identity } : {}),
+    ...(cursor === undefined ? {} : { cursor }),
+    ...(deadLetters === undefined ? {} : { deadLetters }),
+    ...(lastSeq === undefined ? {} : { lastSeq }),
+    ...(lastStamped ? { lastStamped } : {}),
+  };
+}
+
+/**
+ * Record which folder and store a store belongs to (once; kept afterwards). Makes the file when it is new, as the
+ * platform would, in WAL mode.
+ */
+export function stampIdentity(path: string, identity: { readonly folderId: string; readonly store: string }): void {
+  const database = new Database(path);
+  try {
+    database.pragma("journal_mode = WAL");
+    database.exec(`CREATE TABLE IF NOT EXISTS ${IDENTITY_TABLE} (folder_id TEXT NOT NULL, store TEXT NOT NULL)`);
+    const present = database.prepare(`SELECT count(*) AS count FROM ${IDENTITY_TABLE}`).get() as { count: number };
+    if (present.count === 0)
+      database
+        .prepare(`INSERT INTO ${IDENTITY_TABLE} (folder_id, store) VALUES (?, ?)`)
+        .run(identity.folderId, identity.store);
+  } finally {
+    database.close();
+  }
+}
+
+function walSize(path: string): number {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readHeader(path: string): Buffer {
+  const header = Buffer.alloc(100);
+  const descriptor = openSync(path, "r");
+  try {
+    readSync(descriptor, header, 0, 100, 0);
+  } finally {
+    closeSync(descriptor);
+  }
+  return header;
+}
