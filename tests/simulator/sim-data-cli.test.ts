@@ -31,7 +31,8 @@ function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr
   });
 }
 
-describe("ecom sim up and its data folder", () => {
+// Each case starts `ecom sim up` in a child process: seconds on an idle machine, tens of them under a full test run.
+describe("ecom sim up and its data folder", { timeout: 120_000 }, () => {
   it("refuses a folder another simulator holds: exit 2 naming the holder's pid and port", async () => {
     const dataDir = join(work, "data");
     const first = startSim(["--data", dataDir, "--port", "0"]);
