@@ -3,8 +3,9 @@ import type { LintContext } from "../lint/lint-rule.js";
 import type { SchemaValidators } from "../lint/schema-validators.js";
 import { send, type VerifyResponse } from "./http-exchange.js";
 import { checkResponse, type RestCase } from "./response-check.js";
+import { linkedValues } from "./response-links.js";
 import { type CaseInputs, negativeCases, positiveCases } from "./rest-cases.js";
-import type { RestOperation } from "./rest-operations.js";
+import { documentedResponse, type RestOperation } from "./rest-operations.js";
 import type { VerifyRecorder } from "./verify-recorder.js";
 
 /** What the REST pass needs. */
@@ -86,8 +87,11 @@ class Bindings {
     }
   }
 
-  learn(operation: RestOperation, response: VerifyResponse, baseUrl: string): void {
+  learn(view: LintContext, operation: RestOperation, response: VerifyResponse, baseUrl: string): void {
     if (response.status >= 300) return;
+    // The contract's own links first: they say exactly which value feeds which parameter.
+    const documented = documentedResponse(operation, response.status);
+    if (documented) for (const [name, value] of linkedValues(view, documented, response)) this.#bind(name, value);
     const location = response.headers.get("location");
     if (location) {
       const pathname = new URL(location, `${baseUrl}/`).pathname.slice(
@@ -155,7 +159,7 @@ export async function verifyRest(options: RestVerifyOptions): Promise<void> {
         }
         recorder.stats.requests++;
         const response = await send(testCase.request);
-        if (testCase.kind === "positive") bindings.learn(operation, response, options.baseUrl);
+        if (testCase.kind === "positive") bindings.learn(options.view, operation, response, options.baseUrl);
         if (!(await checkResponse(testCase, response, tools))) {
           recorder.stats.notImplemented++;
           return false;

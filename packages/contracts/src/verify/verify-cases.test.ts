@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { createLintContext } from "../lint/lint-contracts.js";
 import { createMemoryFiles } from "../source/contract-files.js";
 import { loadContractSet } from "../source/contract-set.js";
+import { linkedValues } from "./response-links.js";
 import { restOperations } from "./rest-operations.js";
 import { chainOrder } from "./rest-verify.js";
 import { breakBody } from "./schema-breaker.js";
@@ -41,7 +42,22 @@ const document = {
         responses: { "201": { description: "added" } },
       },
     },
-    "/carts": { post: { operationId: "createCart", responses: { "201": { description: "created" } } } },
+    "/carts": {
+      post: {
+        operationId: "createCart",
+        responses: {
+          "201": {
+            description: "created",
+            links: {
+              GetCart: {
+                operationId: "getCart",
+                parameters: { "path.cartId": "$response.body#/cart/ref", trace: "$response.header.Trace-Id" },
+              },
+            },
+          },
+        },
+      },
+    },
   },
   components: { schemas: { Item: item } },
 };
@@ -88,5 +104,24 @@ describe("verify's cases", () => {
   it("orders operations so that collections come before items and deletions last", async () => {
     const order = chainOrder(restOperations(await view())).map((operation) => operation.operationId);
     expect(order).toEqual(["createCart", "getCart", "addItem", "deleteCart"]);
+  });
+
+  it("reads the ids a response's OpenAPI links name (runtime expressions into the body and headers)", async () => {
+    const context = await view();
+    const createCart = restOperations(context).find((operation) => operation.operationId === "createCart");
+    const documented = createCart?.responses.get("201");
+    if (!documented) throw new Error("no 201");
+    const answer = {
+      status: 201,
+      headers: new Headers({ "trace-id": "t-1" }),
+      text: "",
+      json: { cart: { ref: "crt_9" } },
+    };
+    expect(linkedValues(context, documented, answer)).toEqual(
+      new Map([
+        ["cartId", "crt_9"],
+        ["trace", "t-1"],
+      ]),
+    );
   });
 });
