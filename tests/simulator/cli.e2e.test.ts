@@ -35,6 +35,8 @@ describe("ecom sim up --memory and ecom checkout", () => {
     expect(banner).toMatch(/export ECOM_ADMIN_TOKEN=\S+\.\S+\.\S+/);
     expect(banner).toMatch(/export ECOM_TOKEN=\S+\.\S+\.\S+/);
     expect(banner).toContain("in memory");
+    // The demo credentials, so a user can log in again once the tokens expire.
+    expect(banner).toMatch(/log in as \S+@\S+ \/ \S+/);
   });
 
   it("ecom checkout --url exits 0 with a paid order", async () => {

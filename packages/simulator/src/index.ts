@@ -15,6 +15,7 @@ export { EventLog, type LoggedEvent } from "./event-log.js";
 export type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 export { ContractViolationError } from "./outbox.js";
 export { createPlatform, type Platform, type PlatformOptions, SEEDED_EPOCH } from "./platform.js";
+export type { BreakerReport, ContextReport, HealthReport } from "./platform-health.js";
 export {
   type ContextReplay,
   ReplayError,

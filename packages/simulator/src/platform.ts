@@ -40,6 +40,7 @@ import { RestRouter } from "./gateway/rest-router.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
+import { createHealthReporter, type HealthReport } from "./platform-health.js";
 import { createSeededRandom } from "./seeded-random.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
@@ -85,6 +86,8 @@ export interface Platform {
   listen(port: number, host?: string): Promise<string>;
   /** Move the virtual clock forward, let every context expire what is due, and wait for the events to be delivered. */
   advanceClock(milliseconds: number): Promise<Date>;
+  /** What `/healthz` answers: each context's state, the clock, faults, breakers, lag and dead letters. */
+  health(): Promise<HealthReport>;
   /** Resolve when every outbox is relayed, every subscriber has caught up with the log and no saga is running. */
   settle(): Promise<void>;
   /** Stop serving, finish in-flight delivery, checkpoint and close every store. */
@@ -345,7 +348,22 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     return now;
   };
 
+  const health = createHealthReporter({
+    clock,
+    frozen: seeded,
+    faults,
+    eventLog,
+    dataDir,
+    contexts: () =>
+      running.map((context) => ({
+        name: context.module.name,
+        db: context.store.db as Kysely<unknown>,
+        types: context.dispatcher?.types ?? [],
+        health: context.parts.health,
+      })),
+  });
   const simRoutes = createSimRoutes({
+    health,
     clock,
     faults,
     eventLog,
@@ -448,6 +466,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     },
     advanceClock,
     settle,
+    health,
     async close() {
       clearInterval(checkpoints);
       if (ticker) clearInterval(ticker);

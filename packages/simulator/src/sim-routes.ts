@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultSwitches } from "@ecom/services/platform";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
+import type { HealthReport } from "./platform-health.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
 /** What the simulator's own routes need. */
@@ -11,6 +12,7 @@ export interface SimRoutesOptions {
   readonly eventLog: EventLog;
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   readonly contexts: readonly string[];
+  readonly health: () => Promise<HealthReport>;
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -62,14 +64,8 @@ export function createSimRoutes(options: SimRoutesOptions) {
   async function handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
     const url = new URL(request.url, "http://sim.invalid");
     const route = `${request.method} ${url.pathname}`;
-    if (route === "GET /healthz") {
-      return json(200, {
-        status: "ok",
-        contexts: options.contexts,
-        now: options.clock.now().toISOString(),
-        eventLogSeq: await options.eventLog.lastSeq(),
-      });
-    }
+    // 200 while the process can serve; the body says whether all is well ("ok") or not ("degraded", with reasons).
+    if (route === "GET /healthz") return json(200, await options.health());
     if (route === "GET /_sim/clock") return json(200, { now: options.clock.now().toISOString() });
     if (route === "POST /_sim/clock/advance") {
       let body: { by?: unknown; ms?: unknown; seconds?: unknown } = {};

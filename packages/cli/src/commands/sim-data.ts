@@ -1,9 +1,49 @@
 import { resolve } from "node:path";
+import type { HealthReport } from "@ecom/simulator";
 import type { Command } from "commander";
-import { UsageError } from "../exit-codes.js";
+import { ExitCode, UsageError } from "../exit-codes.js";
+import { formatHealth } from "../health-format.js";
 
-/** Register the data folder's commands under `ecom sim`: `reset` (and, beside it, `repair` and `status`). */
+/** Register the data folder's commands under `ecom sim`: `status` and `reset`. */
 export function registerSimDataCommands(sim: Command): void {
+  sim
+    .command("status")
+    .description(
+      "Show how a running simulator is: each context's state, the clock, active faults, circuit breakers and when they reopen, " +
+        "subscription lag and dead letters (its /healthz). Finds the simulator through the data folder's lock unless --url is given. " +
+        "Exit 0 when all is well, 1 when degraded or when no simulator runs.",
+    )
+    .option("--data <dir>", "the data folder whose simulator to ask", ".ecom")
+    .option("--url <url>", "the simulator's base URL (instead of finding it through --data)")
+    .option("--json", "print the /healthz report as JSON")
+    .action(async (options: { data: string; url?: string; json?: boolean }) => {
+      const { readDataFolderLock } = await import("@ecom/simulator");
+      let url = options.url?.replace(/\/+$/, "");
+      if (!url) {
+        const holder = readDataFolderLock(resolve(options.data));
+        if (!holder?.url) {
+          process.stdout.write(
+            holder
+              ? `a simulator (pid ${holder.pid}) holds ${resolve(options.data)} but is not serving yet\n`
+              : `no simulator runs on ${resolve(options.data)}; start one with \`ecom sim up --data ${options.data}\`\n`,
+          );
+          process.exitCode = ExitCode.failed;
+          return;
+        }
+        url = holder.url;
+      }
+      let response: Response;
+      try {
+        response = await fetch(`${url}/healthz`);
+      } catch (error) {
+        throw new UsageError(`cannot reach ${url}/healthz (${(error as Error).cause ?? (error as Error).message})`);
+      }
+      if (response.status !== 200) throw new UsageError(`${url}/healthz answered ${response.status}`);
+      const report = (await response.json()) as HealthReport;
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatHealth(url, report)}\n`);
+      process.exitCode = report.status === "ok" ? ExitCode.ok : ExitCode.failed;
+    });
+
   sim
     .command("reset")
     .description(

@@ -65,6 +65,9 @@ export function createPaymentContext(options: PaymentContextOptions = {}) {
       return {
         rest: createRestHandlers(runtime, payments) as never,
         rpc: (router) => registerPaymentService(router, payments),
+        health: () => ({
+          breakers: [{ name: "payment processor", state: breaker.state, retryAfterMs: breaker.retryAfterMs }],
+        }),
         start: async () => {
           // The secret lives in the payment store; the processor signs its webhooks with it.
           processor.useWebhookSecret?.(await payments.webhookSecret());

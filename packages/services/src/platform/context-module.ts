@@ -116,6 +116,17 @@ export interface SocketSource {
   accepts(message: EcomMessage, connection: SocketConnection): boolean;
 }
 
+/** What a context tells `/healthz` about itself beside what the runtime sees (delivery, dead letters). */
+export interface ContextHealth {
+  /** The circuit breakers it keeps around what it calls. */
+  readonly breakers?: readonly {
+    readonly name: string;
+    readonly state: "closed" | "open" | "half-open";
+    /** How long an open breaker still refuses calls (virtual milliseconds). */
+    readonly retryAfterMs?: number;
+  }[];
+}
+
 /** What a context contributes to the running platform. Every part is optional. */
 export interface ContextParts<TDatabase> {
   /** REST handlers by operationId (untyped here; build them with {@link RestHandlers} of the context's operations). */
@@ -139,6 +150,8 @@ export interface ContextParts<TDatabase> {
   readonly tick?: (now: Date) => Promise<void>;
   /** Called on the first start with an empty store: load seed data. */
   readonly seed?: () => Promise<void>;
+  /** Its own state for `/healthz` (circuit breakers). */
+  readonly health?: () => ContextHealth;
 }
 
 /** A bounded context as the platform runs it: its name, its store's migrations, and how to build its parts. */
