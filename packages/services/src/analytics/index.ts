@@ -2,6 +2,7 @@ import { defineContext } from "../platform/index.js";
 import { migrations } from "./migrations.js";
 import { dailyRevenueProjection, ordersByCustomerProjection } from "./order-projection.js";
 import { createRestHandlers } from "./rest-handlers.js";
+import { registerAnalyticsService } from "./rpc-service.js";
 import type { AnalyticsDatabase } from "./store.js";
 
 export type { AnalyticsDatabase } from "./store.js";
@@ -15,6 +16,6 @@ export const analyticsContext = defineContext<AnalyticsDatabase>({
   migrations,
   projections: [ordersByCustomerProjection, dailyRevenueProjection],
   create(runtime) {
-    return { rest: createRestHandlers(runtime) as never };
+    return { rest: createRestHandlers(runtime) as never, rpc: (router) => registerAnalyticsService(router, runtime) };
   },
 });

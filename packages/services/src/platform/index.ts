@@ -43,4 +43,5 @@ export {
   type Projection,
   projectedTypes,
 } from "./projection.js";
+export { answeringRpc } from "./rpc-errors.js";
 export { fail, HTTP_STATUS, isServiceError, ServiceError, ServiceErrorCode, TITLES } from "./service-error.js";

@@ -2,6 +2,7 @@ import { defineContext } from "../platform/index.js";
 import { migrations } from "./migrations.js";
 import { purchaseProjection, ratingAggregateProjection } from "./projections.js";
 import { createRestHandlers } from "./rest-handlers.js";
+import { registerReviewService } from "./rpc-service.js";
 import type { ReviewDatabase } from "./store.js";
 import { createSubscriptions } from "./subscriptions.js";
 
@@ -20,6 +21,7 @@ export const reviewContext = defineContext<ReviewDatabase>({
   create(runtime) {
     return {
       rest: createRestHandlers(runtime) as never,
+      rpc: (router) => registerReviewService(router, runtime),
       subscriptions: createSubscriptions(runtime),
     };
   },

@@ -3,6 +3,7 @@ import { documentProjection } from "./document-projection.js";
 import { facetProjection } from "./facet-projection.js";
 import { migrations } from "./migrations.js";
 import { createRestHandlers } from "./rest-handlers.js";
+import { registerSearchService } from "./rpc-service.js";
 import type { SearchDatabase } from "./store.js";
 import { trendingProjection } from "./trending-projection.js";
 
@@ -19,6 +20,6 @@ export const searchContext = defineContext<SearchDatabase>({
   migrations,
   projections: [documentProjection, facetProjection, trendingProjection],
   create(runtime) {
-    return { rest: createRestHandlers(runtime) as never };
+    return { rest: createRestHandlers(runtime) as never, rpc: (router) => registerSearchService(router, runtime) };
   },
 });
