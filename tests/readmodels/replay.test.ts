@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allContexts } from "@ecom/services";
@@ -248,6 +248,45 @@ describe("ecom replay", () => {
     const order = await ecom("replay", "--data", dataDir, "--context", "order");
     expect(order.code).toBe(2);
     expect(order.stderr).toContain("order keeps no read model; choose from");
+    expect(dump(dataDir, READ_MODELS)).toBe(original);
+  });
+});
+
+describe("a lost store", () => {
+  const files = (context: string) => ["", "-wal", "-shm"].map((suffix) => join(dataDir, `${context}.db${suffix}`));
+
+  it("of a context that keeps only read models is made anew from the whole log", async () => {
+    for (const file of files("analytics")) rmSync(file, { force: true });
+    await expect(
+      replayReadModels({ dataDir, contexts: allContexts, only: ["analytics"], verify: true }),
+    ).rejects.toThrow(/analytics\.db is missing or emptied; run ecom replay without --verify/);
+    const report = await replayReadModels({ dataDir, contexts: allContexts, only: ["analytics"] });
+    expect(report.contexts[0]!.events).toBeGreaterThan(0);
+    expect(dump(dataDir, READ_MODELS)).toBe(original);
+    const store = new Database(join(dataDir, "analytics.db"), { readonly: true });
+    const log = new Database(join(dataDir, "events.db"), { readonly: true });
+    try {
+      // Its subscriber resumes after the log's end, not from the start (which would count every order twice).
+      expect(store.prepare("select seq from _cursor where name = 'subscriptions'").get()).toEqual(
+        log.prepare("select max(seq) as seq from event_log").get(),
+      );
+    } finally {
+      store.close();
+      log.close();
+    }
+  });
+
+  it("of a context that also kept facts is refused, naming them, and left alone", async () => {
+    const kept = join(dataDir, "review.db.kept");
+    renameSync(join(dataDir, "review.db"), kept);
+    try {
+      await expect(replayReadModels({ dataDir, contexts: allContexts, only: ["review"] })).rejects.toThrow(
+        /review\.db is missing or emptied, and review kept original facts there too \(reviews, review_flags\)/,
+      );
+      expect(existsSync(join(dataDir, "review.db"))).toBe(false);
+    } finally {
+      renameSync(kept, join(dataDir, "review.db"));
+    }
     expect(dump(dataDir, READ_MODELS)).toBe(original);
   });
 });

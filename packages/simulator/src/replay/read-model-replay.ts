@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import type { Kysely, Transaction } from "kysely";
 import { EventLog } from "../event-log.js";
 import { migrate, openSqliteStore } from "../sqlite-store.js";
+import { isLostStore, recreateReadModelStore } from "./lost-store.js";
 import { copyTable, diffTable, type TableDifference } from "./table-diff.js";
 
 /** Events read from the log and applied per transaction: memory stays bounded however long the log. */
@@ -76,8 +77,9 @@ export async function replayReadModels(options: ReplayOptions): Promise<ReplayRe
   const withProjections = options.contexts.filter((module) => (module.projections ?? []).length > 0);
   const chosen = chooseContexts(withProjections, options.only);
   for (const module of chosen) {
-    if (!existsSync(join(dataDir, `${module.name}.db`)))
-      throw new ReplayError(`${dataDir} has no store of ${module.name}; start the platform on it once first`);
+    const file = join(dataDir, `${module.name}.db`);
+    if (options.verify && isLostStore(file))
+      throw new ReplayError(`${file} is missing or emptied; run ecom replay without --verify to rebuild it`);
   }
   const eventLog = await EventLog.open(logFile);
   try {
@@ -116,10 +118,24 @@ async function replayContext(
   const scratchFile = join(options.dataDir, `.replay-${module.name}.db`);
   removeStore(scratchFile);
 
+  // A lost store of a context that keeps only read models is made anew and rebuilt from the whole log; its
+  // subscriber then resumes after the log's end.
+  let recreatedUpTo: number | undefined;
+  if (isLostStore(liveFile)) {
+    const facts = await recreateReadModelStore(module, liveFile);
+    if (facts !== undefined)
+      throw new ReplayError(
+        `${liveFile} is missing or emptied, and ${module.name} kept original facts there too (${facts}); replay rebuilds read models only: restore the file from a backup`,
+      );
+    recreatedUpTo = await eventLog.lastSeq();
+  }
+
   const live = new Database(liveFile);
   try {
     live.pragma("busy_timeout = 5000");
-    const { upTo, deadLetters } = deliveryState(live);
+    const delivery = deliveryState(live);
+    const upTo = recreatedUpTo ?? delivery.upTo;
+    const { deadLetters } = delivery;
     const events = await rebuild(module, projections, eventLog, scratchFile, { upTo, deadLetters }, options);
 
     live.prepare("attach database ? as rebuilt").run(scratchFile);
@@ -130,6 +146,8 @@ async function replayContext(
       }
       live.transaction(() => {
         for (const table of tables) copyTable(live, table);
+        if (recreatedUpTo !== undefined)
+          live.prepare("insert into _cursor (name, seq) values ('subscriptions', ?)").run(recreatedUpTo);
       })();
       return { context: module.name, projections: projections.map((p) => p.name), tables, events, differences: [] };
     } finally {
