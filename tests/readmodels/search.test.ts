@@ -210,7 +210,8 @@ describe("GET /search over the seeded catalog", () => {
   });
 
   it("shows a price change and a discontinuation after one relay pass", async () => {
-    const book = products.find((product) => product.title === "Pride and Prejudice")!;
+    // The catalog's last book, which no other test here looks for.
+    const book = products.at(-1)!;
     await admin.catalog.changeProductPrice({
       params: { path: { productId: book.productId } },
       body: { price: { amount: 777, currency: "USD" }, reason: "PROMOTION" },
@@ -225,7 +226,7 @@ describe("GET /search over the seeded catalog", () => {
     });
     await platform.settle();
     expect((await search({ q: book.isbn })).items).toEqual([]);
-    expect(await allMatches({ q: "prejudice" })).not.toContain(book.productId);
+    expect(await allMatches({ q: book.title })).not.toContain(book.productId);
   });
 });
 
