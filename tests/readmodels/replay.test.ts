@@ -252,6 +252,23 @@ describe("ecom replay", () => {
   });
 });
 
+describe("a folder a simulator holds", () => {
+  it("is refused, naming the simulator, and left alone", async () => {
+    const platform = await createPlatform({ contexts: allContexts, dataDir, seed: 31, log: quiet });
+    try {
+      await expect(replayReadModels({ dataDir, contexts: allContexts })).rejects.toThrow(/is in use by pid \d+/);
+      const cli = await ecom("replay", "--data", dataDir, "--verify");
+      expect(cli.code).toBe(2);
+      expect(cli.stderr).toMatch(/^ecom: the data folder .* is in use by pid/);
+    } finally {
+      await platform.close();
+    }
+    expect(
+      (await replayReadModels({ dataDir, contexts: allContexts, verify: true })).contexts.flatMap((c) => c.differences),
+    ).toEqual([]);
+  });
+});
+
 describe("a lost store", () => {
   const files = (context: string) => ["", "-wal", "-shm"].map((suffix) => join(dataDir, `${context}.db${suffix}`));
 

@@ -116,7 +116,7 @@ export function registerReplayCommand(program: Command): void {
       "Rebuild the read models (search index, review's purchases and rating aggregates, analytics, catalog's product " +
         "ratings) of a stopped platform's data folder from its event log, with the same projection code the platform " +
         "runs live; --verify rebuilds into a scratch store and compares row by row instead (exit 1 naming each " +
-        "differing table and some keys).",
+        "differing table and some keys). Refuses a folder a running simulator holds.",
     )
     .option("--data <dir>", "the data folder", ".ecom")
     .option("--context <names>", "only these contexts' read models, comma-separated (search,review,analytics,catalog)")

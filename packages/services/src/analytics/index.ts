@@ -13,6 +13,7 @@ export type { AnalyticsDatabase } from "./store.js";
  */
 export const analyticsContext = defineContext<AnalyticsDatabase>({
   name: "analytics",
+  readModel: true,
   migrations,
   projections: [ordersByCustomerProjection, dailyRevenueProjection],
   create(runtime) {

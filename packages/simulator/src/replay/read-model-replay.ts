@@ -4,6 +4,7 @@ import type { EcomMessage } from "@ecom/sdk";
 import { type AnyContextModule, type AnyProjection, composeSubscriber, projectedTypes } from "@ecom/services/platform";
 import Database from "better-sqlite3";
 import type { Kysely, Transaction } from "kysely";
+import { type DataFolderLock, isDataFolderError, lockDataFolder } from "../data-folder/index.js";
 import { EventLog } from "../event-log.js";
 import { migrate, openSqliteStore } from "../sqlite-store.js";
 import { isLostStore, recreateReadModelStore } from "./lost-store.js";
@@ -81,7 +82,18 @@ export async function replayReadModels(options: ReplayOptions): Promise<ReplayRe
     if (options.verify && isLostStore(file))
       throw new ReplayError(`${file} is missing or emptied; run ecom replay without --verify to rebuild it`);
   }
-  const eventLog = await EventLog.open(logFile);
+  // Held for the whole replay: a simulator that starts meanwhile is refused, and a running one refuses replay.
+  let lock: DataFolderLock;
+  try {
+    lock = lockDataFolder(dataDir, { purpose: "replay" });
+  } catch (error) {
+    if (isDataFolderError(error)) throw new ReplayError(error.message);
+    throw error;
+  }
+  const eventLog = await EventLog.open(logFile).catch((error: unknown) => {
+    lock.release();
+    throw error;
+  });
   try {
     const contexts: ContextReplay[] = [];
     for (const module of chosen) contexts.push(await replayContext(module, eventLog, options));
@@ -92,6 +104,7 @@ export async function replayReadModels(options: ReplayOptions): Promise<ReplayRe
     };
   } finally {
     await eventLog.close();
+    lock.release();
   }
 }
 
