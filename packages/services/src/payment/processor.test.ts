@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FaultSwitches } from "../platform/index.js";
 import type { CardOutcome } from "./cards.js";
-import { createSimulatedProcessor, isProcessorError, type ProcessorAnswer } from "./processor.js";
+import { createSimulatedProcessor, isProcessorError, PROCESSOR_MEMORY, type ProcessorAnswer } from "./processor.js";
 
 function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:00.000Z") {
   const switches: FaultSwitches = {
@@ -67,6 +67,30 @@ describe("the simulated processor", () => {
     const other = await processor.authorize(request("approve", "chg_other"));
     expect(again).toEqual(first);
     expect(other.processorReference).not.toBe(first.processorReference);
+  });
+
+  it("forgets an answer after 24 hours of platform time, and keeps at most so many answers", async () => {
+    let now = Date.parse("2026-01-01T00:00:00.000Z");
+    let draw = 0;
+    const processor = createSimulatedProcessor({
+      faults: { paymentProcessorDown: false, paymentProcessorLatencyMs: 0, inventoryDown: false },
+      clock: { now: () => new Date(now) },
+      random: () => (draw++ % 16) / 16,
+    });
+    const first = await processor.authorize(request("approve", "chg_old"));
+    now += PROCESSOR_MEMORY.windowMs - 1;
+    expect(await processor.authorize(request("approve", "chg_old"))).toEqual(first);
+    now += 1;
+    expect((await processor.authorize(request("approve", "chg_old"))).processorReference).not.toBe(
+      first.processorReference,
+    );
+
+    const oldest = await processor.authorize(request("approve", "chg_0"));
+    for (let index = 1; index <= PROCESSOR_MEMORY.answers; index++)
+      await processor.authorize(request("approve", `chg_${index}`));
+    expect((await processor.authorize(request("approve", "chg_0"))).processorReference).not.toBe(
+      oldest.processorReference,
+    );
   });
 
   it("answers nothing while the outage switch is on, and answers again once it is off", async () => {

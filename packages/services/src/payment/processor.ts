@@ -75,6 +75,12 @@ export function isProcessorError(error: unknown): error is ProcessorError {
   return error instanceof Error && error.name === "ProcessorError";
 }
 
+/**
+ * How long the simulated processor remembers an answer, as real processors keep idempotency keys (Stripe: 24
+ * hours), and how many answers at most: a retry comes within seconds, and memory must not grow with the traffic.
+ */
+export const PROCESSOR_MEMORY = { windowMs: 24 * 60 * 60 * 1000, answers: 100_000 } as const;
+
 /** What the simulated processor reads at call time. */
 export interface SimulatedProcessorOptions {
   /** `paymentProcessorDown` and `paymentProcessorLatencyMs`, switched at run time by `POST /_sim/faults`. */
@@ -85,12 +91,27 @@ export interface SimulatedProcessorOptions {
 
 /**
  * The processor `ecom sim` runs in process. Test card numbers choose the outcome (see cards.ts); the fault switches
- * take it down or slow it (a real delay, as a slow network would be). Like a real processor it remembers every
- * reference it answered, so asking again after a timeout or a crash gets the first answer instead of a second
- * charge. It decides at once, so it never answers pending; a test that needs webhooks uses a processor that does.
+ * take it down or slow it (a real delay, as a slow network would be). Like a real processor it remembers the
+ * references it answered for a while ({@link PROCESSOR_MEMORY}: 24 hours of platform time, and at most so many), so
+ * asking again after a timeout or a crash gets the first answer instead of a second charge, and its memory does not
+ * grow with the traffic. It decides at once, so it never answers pending; a test that needs webhooks uses a
+ * processor that does.
  */
 export function createSimulatedProcessor(options: SimulatedProcessorOptions): PaymentProcessor {
-  const answered = new Map<string, ProcessorAnswer>();
+  // In answer order, so the oldest are first out.
+  const answered = new Map<string, { readonly answer: ProcessorAnswer; readonly at: number }>();
+  const remember = (key: string, answer: ProcessorAnswer) => {
+    const now = options.clock.now().getTime();
+    answered.set(key, { answer, at: now });
+    for (const [oldest, { at }] of answered) {
+      if (answered.size <= PROCESSOR_MEMORY.answers && at > now - PROCESSOR_MEMORY.windowMs) break;
+      answered.delete(oldest);
+    }
+  };
+  const recall = (key: string) => {
+    const known = answered.get(key);
+    return known && known.at > options.clock.now().getTime() - PROCESSOR_MEMORY.windowMs ? known.answer : undefined;
+  };
   const reference = (prefix: string) => {
     let hex = "";
     for (let index = 0; index < 12; index++) hex += Math.floor(options.random() * 16).toString(16);
@@ -103,10 +124,10 @@ export function createSimulatedProcessor(options: SimulatedProcessorOptions): Pa
     if (options.faults.paymentProcessorDown) {
       throw new ProcessorError("processor_unavailable", "The payment processor did not answer (simulated outage).");
     }
-    const known = answered.get(request.reference);
+    const known = recall(request.reference);
     if (known) return known;
     const answer = decision();
-    answered.set(request.reference, answer);
+    remember(request.reference, answer);
     return answer;
   };
 

@@ -55,6 +55,12 @@ export class IdempotencyStore {
           .execute();
       },
     },
+    // The purge runs every second: by this index it reads only the expired keys, not the whole table.
+    "0002_idempotency_by_age": {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex("idempotency_by_created_at").on("idempotency").column("created_at").execute();
+      },
+    },
   };
 
   /** The hash a key is bound to: method, path and the body's bytes. */
