@@ -48,6 +48,7 @@ import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { createTokenService } from "./token-service.js";
 import { createUlidIds } from "./ulid-ids.js";
 import { VirtualClock } from "./virtual-clock.js";
+import { createWalCheckpointer } from "./wal-checkpointer.js";
 
 /** How to run the platform. */
 export interface PlatformOptions {
@@ -409,10 +410,12 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       }, 1_000);
   ticker?.unref();
 
+  // WAL checkpoints run in a worker thread with connections of its own, so no request waits for one.
+  const checkpointer = createWalCheckpointer(
+    dataDir ? ["platform", "events", ...running.map((context) => context.module.name)].map(file) : [],
+    { log },
+  );
   const checkpoints = setInterval(() => {
-    for (const context of running) context.store.checkpoint();
-    eventLog.checkpoint();
-    platformStore.checkpoint();
     saveClock().catch((error) => log.error("saving the clock failed", { error: String(error) }));
     try {
       folder?.saveManifest(clock.now());
@@ -469,6 +472,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     health,
     async close() {
       clearInterval(checkpoints);
+      await checkpointer.close();
       if (ticker) clearInterval(ticker);
       while (ticking) await new Promise((resolveTick) => setTimeout(resolveTick, 5));
       simRoutes.close();

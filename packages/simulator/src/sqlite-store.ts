@@ -2,10 +2,13 @@ import Database from "better-sqlite3";
 import { type Generated, Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from "kysely";
 import { createStatementCache } from "./statement-cache.js";
 
+/** The size a WAL file is cut back to when it starts over after a complete checkpoint. */
+export const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
+
 /** An open SQLite database behind Kysely, the async query layer that also speaks PostgreSQL. */
 export interface SqliteStore<TDatabase> {
   readonly db: Kysely<TDatabase>;
-  /** Run a passive WAL checkpoint (called off the request path, on an interval). */
+  /** Run a passive WAL checkpoint now, on this connection (at close; while running, a worker does it). */
   checkpoint(): void;
   close(): Promise<void>;
 }
@@ -13,8 +16,9 @@ export interface SqliteStore<TDatabase> {
 /**
  * Open one SQLite database (a file, or `:memory:`) with the settings the platform needs: WAL so readers never wait
  * for the writer, NORMAL sync (durable at checkpoints, and WAL survives a process crash), foreign keys, and automatic
- * checkpoints off, so no request pays for one; {@link SqliteStore.checkpoint} does it instead. Statements are
- * prepared once per SQL text ({@link createStatementCache}).
+ * checkpoints off, so no request pays for one (a worker thread does them: wal-checkpointer.ts); the WAL file is cut
+ * back to {@link WAL_SIZE_LIMIT} when it starts over after a checkpoint, so it does not keep its largest size.
+ * Statements are prepared once per SQL text ({@link createStatementCache}).
  */
 export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase> {
   const database = new Database(file);
@@ -23,6 +27,7 @@ export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase>
   database.pragma("foreign_keys = ON");
   database.pragma("busy_timeout = 5000");
   database.pragma("wal_autocheckpoint = 0");
+  database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const db = new Kysely<TDatabase>({ dialect: new SqliteDialect({ database: createStatementCache(database) }) });
   return {
     db,
