@@ -1,27 +1,35 @@
 import { Command, CommanderError } from "commander";
-import { registerCheckoutCommand } from "./commands/checkout.js";
-import { registerCodegenCommand } from "./commands/codegen.js";
-import { registerCompatCommand } from "./commands/compat.js";
-import { registerContractsCommand } from "./commands/contracts.js";
-import { registerReplayCommand } from "./commands/replay.js";
-import { registerSimCommand } from "./commands/sim.js";
-import { registerVerifyCommand } from "./commands/verify.js";
 import { ExitCode, UsageError } from "./exit-codes.js";
 
-/** Build the `ecom` program. Each command group registers itself from its own module under `commands/`. */
-export function createProgram(): Command {
+/**
+ * The command groups, each registering itself from its own module under `commands/`. A module is loaded only when
+ * its group runs (or for the help of them all), so `ecom sim up` never loads the contract tooling, and start-up
+ * does not grow with the number of commands.
+ */
+const commandGroups: Readonly<Record<string, () => Promise<(program: Command) => void>>> = {
+  codegen: async () => (await import("./commands/codegen.js")).registerCodegenCommand,
+  sim: async () => (await import("./commands/sim.js")).registerSimCommand,
+  checkout: async () => (await import("./commands/checkout.js")).registerCheckoutCommand,
+  compat: async () => (await import("./commands/compat.js")).registerCompatCommand,
+  contracts: async () => (await import("./commands/contracts.js")).registerContractsCommand,
+  verify: async () => (await import("./commands/verify.js")).registerVerifyCommand,
+  replay: async () => (await import("./commands/replay.js")).registerReplayCommand,
+};
+
+/**
+ * Build the `ecom` program. With `argv`, only the command group it names is registered when it names one (the
+ * others' modules stay unloaded); otherwise, and for the top-level help, every group.
+ */
+export async function createProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command("ecom")
     .description("Contract-first SDK, CLI and local simulator for the ecom commerce platform.")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  registerCodegenCommand(program);
-  registerSimCommand(program);
-  registerCheckoutCommand(program);
-  registerCompatCommand(program);
-  registerContractsCommand(program);
-  registerVerifyCommand(program);
-  registerReplayCommand(program);
+  const named = argv?.[2];
+  const groups = named !== undefined && Object.hasOwn(commandGroups, named) ? [named] : Object.keys(commandGroups);
+  const registers = await Promise.all(groups.map((group) => commandGroups[group]!()));
+  for (const register of registers) register(program);
   return program;
 }
 
@@ -31,7 +39,7 @@ export function createProgram(): Command {
  * could not do its job.
  */
 export async function run(argv: readonly string[]): Promise<number> {
-  const program = createProgram();
+  const program = await createProgram(argv);
   // Commands report their outcome by setting process.exitCode; start each run clean so that in-process callers
   // (tests) running several commands get each one's own code.
   process.exitCode = undefined;
