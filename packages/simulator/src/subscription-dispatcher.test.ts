@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { EventLog } from "./event-log.js";
+import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
+import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+describe("the subscription dispatcher", () => {
+  let store: SqliteStore<RuntimeTables>;
+  let log: EventLog;
+  afterEach(async () => {
+    await store.close();
+    await log.close();
+  });
+
+  async function setUp(handle: (eventId: string) => void) {
+    store = openSqliteStore<RuntimeTables>(":memory:");
+    await migrate(store.db, runtimeMigrations, { label: "runtime", table: "_migrations" });
+    log = await EventLog.open(":memory:");
+    const ids = ["evt_1", "evt_2", "evt_3"];
+    await log.append(
+      ids.map((eventId) => ({
+        eventId,
+        eventType: "ecommerce.test.thing.happened.v1",
+        producer: "test",
+        correlationId: "cor_1",
+        envelope: JSON.stringify({ eventId }),
+      })),
+    );
+    const dispatcher = new SubscriptionDispatcher(
+      "subscriber",
+      store.db,
+      log,
+      { "ecommerce.test.thing.happened.v1": async (message) => handle((message as { eventId: string }).eventId) },
+      quiet,
+      () => new Date("2026-01-01T00:00:00.000Z"),
+    );
+    return dispatcher;
+  }
+  const inbox = async () =>
+    (await store.db.selectFrom("_inbox").select("event_id").execute()).map((row) => row.event_id);
+  const deadLetters = async () =>
+    (await store.db.selectFrom("_dead_letter").select("event_id").execute()).map((row) => row.event_id);
+
+  it("delivers every pending event in one transaction", async () => {
+    const handled: string[] = [];
+    const dispatcher = await setUp((eventId) => handled.push(eventId));
+    const transaction = vi.spyOn(store.db, "transaction");
+    await dispatcher.drain();
+    expect(handled).toEqual(["evt_1", "evt_2", "evt_3"]);
+    expect(transaction).toHaveBeenCalledOnce();
+    expect(await inbox()).toEqual(["evt_1", "evt_2", "evt_3"]);
+  });
+
+  it("delivers a batch one event at a time when a handler fails, dead-lettering only that event", async () => {
+    const handled: string[] = [];
+    const dispatcher = await setUp((eventId) => {
+      if (eventId === "evt_2") throw new Error("cannot handle evt_2");
+      handled.push(eventId);
+    });
+    await dispatcher.drain();
+    // evt_1 ran in the batch that was undone, then alone; evt_3 never ran in the batch.
+    expect(handled).toEqual(["evt_1", "evt_1", "evt_3"]);
+    expect((await inbox()).sort()).toEqual(["evt_1", "evt_3"]);
+    expect(await deadLetters()).toEqual(["evt_2"]);
+  });
+});
