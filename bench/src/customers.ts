@@ -95,12 +95,14 @@ export async function checkOut(customer: BenchCustomer): Promise<void> {
       body: { shippingAddressId: customer.addressId, paymentToken: customer.paymentToken },
     }),
   );
-  // POST /orders waits (a few seconds at most) for the saga; on a busy machine it may answer 202 (the saga still
-  // runs) or a PENDING order (the capture still runs) first, and the customer asks again.
-  for (;;) {
+  // POST /orders waits (a few seconds at most) for the saga; on a busy machine it may answer 404 (the saga has not
+  // heard of the checkout yet), 202 (the saga still runs) or a PENDING order (the capture still runs) first, and
+  // the customer asks again.
+  for (let attempt = 1; ; attempt++) {
     const result = await client.order.createOrder({ body: { checkoutId: accepted.checkoutId } });
+    // 404 while the saga has not yet heard of the checkout (its event is still on the way, on a busy machine).
+    if ((result.response.status === 202 || result.response.status === 404) && attempt < 20) continue;
     const answer = data("getting the order", result);
-    if (result.response.status === 202) continue;
     let order = answer as { orderId: string; status: string };
     while (order.status === "PENDING") {
       order = data("reading the order", await client.order.getOrder({ params: { path: { orderId: order.orderId } } }));
