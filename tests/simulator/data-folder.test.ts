@@ -13,9 +13,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allContexts, devAccounts } from "@ecom/services";
-import { createPlatform, type Platform } from "@ecom/simulator";
+import { createPlatform, expectedStores, type Platform, repairDataFolder } from "@ecom/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCheckout } from "../../packages/cli/src/checkout-flow.js";
+import { formatRepair } from "../../packages/cli/src/health-format.js";
 
 // Issue 12, findings 1–3: a data folder whose stores were emptied, deleted, truncated, swapped or put back from an
 // older copy must never start as if nothing happened (re-driving the log into the store rewrote history); two
@@ -219,5 +220,49 @@ describe("a healthy data folder", () => {
     expect(error.message).toContain(`port ${new URL(url).port}`);
     await open.pop()!.close();
     open.push(await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet }));
+  });
+});
+
+describe("ecom sim repair", () => {
+  it("rebuilds a lost event log that continues the old numbering, says what is lost, and the folder starts again", async () => {
+    const folder = copyOf(afterTwo);
+    const before = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8")).stores.events.lastSeq as number;
+    truncateSync(join(folder, "events.db"), 0);
+    const stores = expectedStores(allContexts);
+    const dry = await repairDataFolder({ dir: folder, stores, dryRun: true });
+    expect(dry.applied).toBe(false);
+    expect(dry.cannot).toEqual([]);
+    expect(dry.rebuild).toEqual([
+      expect.objectContaining({
+        file: "events.db",
+        action: expect.stringContaining(`a new event log numbered from #${before + 1}`),
+        loss: expect.stringContaining(`the events up to #${before}`),
+      }),
+    ]);
+    const dryText = formatRepair(dry, folder);
+    expect(dryText).toContain("can rebuild (run again with --yes):");
+    await refusedStart(folder);
+
+    expect((await repairDataFolder({ dir: folder, stores })).applied).toBe(true);
+    const platform = await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet });
+    open.push(platform);
+    expect((await checkout(platform, "4242424242424242")).paid).toBe(true);
+    const [first] = await platform.eventLog.read({ afterSeq: 0, limit: 1 });
+    expect(first!.seq).toBe(before + 1);
+  });
+
+  it("reports a store that lost its own facts as something it cannot rebuild, and changes nothing", async () => {
+    const folder = copyOf(afterTwo);
+    truncateSync(join(folder, "order.db"), 0);
+    const plan = await repairDataFolder({ dir: folder, stores: expectedStores(allContexts) });
+    expect(plan).toMatchObject({ applied: false, rebuild: [] });
+    expect(plan.cannot).toEqual([
+      expect.objectContaining({
+        file: "order.db",
+        action: expect.stringMatching(/its own facts are not all in the event log and are never regenerated from it/),
+      }),
+    ]);
+    expect(formatRepair(plan, folder)).toMatch(/cannot rebuild:\n {2}- order\.db is empty/);
+    expect((await refusedStart(folder)).message).toContain(`ecom sim repair --data ${folder}`);
   });
 });

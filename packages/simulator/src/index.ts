@@ -5,10 +5,14 @@ export {
   type DataFolderHolder,
   type DataFolderLock,
   describeHolder,
+  expectedStores,
   isDataFolderError,
   lockDataFolder,
+  type RepairPlan,
+  type RepairStep,
   type ResetOutcome,
   readDataFolderLock,
+  repairDataFolder,
   resetDataFolder,
 } from "./data-folder/index.js";
 export { EventLog, type LoggedEvent } from "./event-log.js";

@@ -2,10 +2,34 @@ import { resolve } from "node:path";
 import type { HealthReport } from "@ecom/simulator";
 import type { Command } from "commander";
 import { ExitCode, UsageError } from "../exit-codes.js";
-import { formatHealth } from "../health-format.js";
+import { formatHealth, formatRepair } from "../health-format.js";
 
-/** Register the data folder's commands under `ecom sim`: `status` and `reset`. */
+/** Register the data folder's commands under `ecom sim`: `status`, `repair` and `reset`. */
 export function registerSimDataCommands(sim: Command): void {
+  sim
+    .command("repair")
+    .description(
+      "Check the data folder as a start would and say what can be rebuilt and what cannot. With --yes, rebuild it: a lost event " +
+        "log becomes a new one that continues the numbering, a lost platform store is made anew (the clock resumes from the events). " +
+        "A store that lost its own facts is reported, never regenerated; read models are rebuilt by `ecom replay`. " +
+        "Exit 0 when the folder can start (after the repair), 1 when something cannot be repaired.",
+    )
+    .option("--data <dir>", "the data folder", ".ecom")
+    .option("--yes", "carry out the rebuilds (without it, only say what would be done)")
+    .action(async (options: { data: string; yes?: boolean }) => {
+      const [{ allContexts }, { repairDataFolder, expectedStores }] = await Promise.all([
+        import("@ecom/services"),
+        import("@ecom/simulator"),
+      ]);
+      const plan = await repairDataFolder({
+        dir: resolve(options.data),
+        stores: expectedStores(allContexts),
+        dryRun: !options.yes,
+      });
+      process.stdout.write(`${formatRepair(plan, options.data)}\n`);
+      const pending = plan.cannot.length > 0 || (plan.rebuild.length > 0 && !plan.applied);
+      process.exitCode = pending ? ExitCode.failed : ExitCode.ok;
+    });
   sim
     .command("status")
     .description(

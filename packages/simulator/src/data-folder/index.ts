@@ -16,4 +16,5 @@ export {
   type StoreRole,
 } from "./manifest.js";
 export { expectedStores, type OpenedDataFolder, openDataFolder, PLATFORM_VERSION } from "./open-data-folder.js";
+export { type RepairPlan, type RepairStep, repairDataFolder } from "./repair-data-folder.js";
 export { type ResetOutcome, resetDataFolder } from "./reset-data-folder.js";

@@ -146,7 +146,7 @@ export function inspectAll(dir: string, stores: readonly ExpectedStore[]): Map<s
  * A folder from before manifests cannot say which stores it had; but a context store that is new while the log holds
  * events that context published has lost them.
  */
-function lostWithoutManifest(
+export function lostWithoutManifest(
   stores: readonly ExpectedStore[],
   inspections: Inspections,
   manifest: DataFolderManifest | undefined,
@@ -202,7 +202,7 @@ export function damagedError(dir: string, problems: readonly FolderProblem[]): D
   const lines = [
     `the data folder ${dir} cannot be started as it is; nothing was changed:`,
     ...problems.map((problem) => `  - ${problem.message}`),
-    `Nothing is re-driven from the event log into a store that lost its own state: put the files back from a backup, or start over with \`ecom sim reset --data ${dir}\`.`,
+    `Nothing is re-driven from the event log into a store that lost its own state. \`ecom sim repair --data ${dir}\` says what can be rebuilt and what cannot; put lost stores back from a backup, or start over with \`ecom sim reset --data ${dir}\`.`,
   ];
   return new DataFolderError("damaged", lines.join("\n"), { problems: problems.map((problem) => problem.message) });
 }

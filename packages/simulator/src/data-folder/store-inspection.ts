@@ -110,7 +110,14 @@ function readTables(path: string, database: Database.Database): StoreInspection 
       ).at,
     );
   if (tables.has("event_log")) {
-    lastSeq = (database.prepare("SELECT max(seq) AS seq FROM event_log").get() as { seq: number | null }).seq ?? 0;
+    // A repaired log continues the old numbering (sqlite_sequence) before it holds any event of its own.
+    lastSeq = (
+      database
+        .prepare(
+          "SELECT max(coalesce((SELECT max(seq) FROM event_log), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'event_log'), 0)) AS seq",
+        )
+        .get() as { seq: number }
+    ).seq;
     // Relays of different contexts may append slightly out of stamp order, so the newest page is looked at.
     stamps.push(
       (

@@ -1,0 +1,155 @@
+import { existsSync, renameSync } from "node:fs";
+import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { EventLog } from "../event-log.js";
+import { DataFolderError } from "./data-folder-error.js";
+import { checkStores, type ExpectedStore, type FolderProblem } from "./folder-checks.js";
+import { lockDataFolder } from "./folder-lock.js";
+import { type DataFolderManifest, MANIFEST_FILE, readManifest, writeManifest } from "./manifest.js";
+import { inspectAll, lostWithoutManifest } from "./open-data-folder.js";
+import { stampIdentity } from "./store-inspection.js";
+
+/** One thing `ecom sim repair` does, or cannot do. */
+export interface RepairStep {
+  readonly file: string;
+  /** What is wrong (the start check's message). */
+  readonly problem: string;
+  /** What the repair does about it, or why it cannot. */
+  readonly action: string;
+  /** What is lost for good even after the repair. */
+  readonly loss?: string;
+}
+
+/** What `ecom sim repair` found, and did (or would do). */
+export interface RepairPlan {
+  readonly dir: string;
+  readonly rebuild: readonly RepairStep[];
+  readonly cannot: readonly RepairStep[];
+  /** Whether the rebuild steps were carried out (false for a dry run). */
+  readonly applied: boolean;
+}
+
+/**
+ * Look at a data folder as a start would, and mend what can be mended without inventing history: a lost or
+ * behind event log becomes a new log that continues the old numbering (so every cursor stays valid; the lost events
+ * stay lost), a lost platform store is made anew at the next start (the clock resumes from the events; recent
+ * Idempotency-Keys are forgotten), an unreadable manifest is rewritten from the stores. A context store that lost
+ * its own facts is reported, never regenerated; read models point to `ecom replay`. Works under the folder's lock.
+ */
+export function repairDataFolder(options: {
+  readonly dir: string;
+  readonly stores: readonly ExpectedStore[];
+  readonly dryRun?: boolean;
+}): Promise<RepairPlan> {
+  return repairLocked(resolve(options.dir), options.stores, options.dryRun ?? false);
+}
+
+async function repairLocked(dir: string, stores: readonly ExpectedStore[], dryRun: boolean): Promise<RepairPlan> {
+  if (!existsSync(dir)) throw new DataFolderError("unusable", `there is no data folder ${dir}; pass --data <dir>`);
+  const lock = lockDataFolder(dir, { purpose: "sim repair" });
+  try {
+    let manifest: DataFolderManifest | undefined;
+    const rebuild: RepairStep[] = [];
+    const cannot: RepairStep[] = [];
+    let manifestUnreadable = false;
+    try {
+      manifest = readManifest(dir);
+    } catch (error) {
+      manifestUnreadable = true;
+      rebuild.push({
+        file: MANIFEST_FILE,
+        problem: (error as Error).message,
+        action: "set it aside and write a new one from the stores",
+        loss: "the marks it held (the checks of this repair and of the next start are weaker without them)",
+      });
+    }
+    const inspections = inspectAll(dir, stores);
+    const problems: FolderProblem[] = [
+      ...checkStores(stores, inspections, manifest),
+      ...lostWithoutManifest(stores, inspections, manifest),
+    ];
+    const highest = Math.max(
+      0,
+      ...[...inspections.values()].map((found) => Math.max(found.cursor ?? 0, found.lastSeq ?? 0)),
+      ...Object.values(manifest?.stores ?? {}).map((entry) =>
+        Math.max(entry.cursor ?? 0, entry.lastSeq ?? 0, entry.published ?? 0),
+      ),
+    );
+    const logSteps = problems.filter((problem) => problem.remedy === "log");
+    if (logSteps.length > 0) {
+      const found = inspections.get("events");
+      const whole = found?.state === "ok";
+      rebuild.push({
+        file: "events.db",
+        problem: logSteps.map((problem) => problem.message).join("; "),
+        action: whole
+          ? `keep its ${found?.lastSeq ?? 0} events and number new ones from #${highest + 1}, past every number a store has seen`
+          : `${found?.state === "absent" ? "make" : "set the damaged file aside and make"} a new event log numbered from #${highest + 1}, past every number a store has seen`,
+        loss: `the events up to #${highest} that it no longer holds: \`ecom replay\` and event streams cannot show them, and a read model rebuilt later misses them`,
+      });
+    }
+    for (const problem of problems.filter((problem) => problem.remedy === "platform"))
+      rebuild.push({
+        file: problem.file,
+        problem: problem.message,
+        action: "set it aside; the next start makes a new one and the clock resumes past the newest event",
+        loss: "the Idempotency-Keys of the last 24 h: a request retried with one runs again",
+      });
+    for (const problem of problems.filter((problem) => problem.remedy === "replay" || problem.remedy === "none"))
+      cannot.push({
+        file: problem.file,
+        problem: problem.message,
+        action:
+          problem.remedy === "replay"
+            ? "it holds read models only: `ecom replay` rebuilds them from the event log"
+            : `its own facts are not all in the event log and are never regenerated from it: put ${problem.file} back from a backup, or start over with \`ecom sim reset --data ${dir}\``,
+      });
+    const plan = { dir, rebuild, cannot, applied: false };
+    if (dryRun || rebuild.length === 0) return plan;
+
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const aside = (file: string) => {
+      for (const suffix of ["", "-wal", "-shm"])
+        if (existsSync(join(dir, `${file}${suffix}`)))
+          renameSync(join(dir, `${file}${suffix}`), join(dir, `${file}.damaged-${stamp}${suffix}`));
+    };
+    if (manifestUnreadable) aside(MANIFEST_FILE);
+    const unlisted = new Set<string>();
+    if (logSteps.length > 0) {
+      if (inspections.get("events")?.state !== "ok") aside("events.db");
+      await continueNumbering(join(dir, "events.db"), highest);
+      unlisted.add("events");
+    }
+    for (const step of rebuild.filter((step) => step.file === "platform.db")) {
+      aside(step.file);
+      unlisted.add("platform");
+    }
+    // The manifest forgets what was rebuilt (its marks no longer hold) and keeps every other mark.
+    if (manifest) {
+      const stores = Object.fromEntries(Object.entries(manifest.stores).filter(([name]) => !unlisted.has(name)));
+      writeManifest(dir, { ...manifest, updatedAt: new Date().toISOString(), stores });
+      if (unlisted.has("events"))
+        stampIdentity(join(dir, "events.db"), { folderId: manifest.folderId, store: "events" });
+    }
+    return { ...plan, applied: true };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Make (or keep) the log and have its next sequence number follow `highest`. */
+async function continueNumbering(path: string, highest: number): Promise<void> {
+  const log = await EventLog.open(path);
+  await log.close();
+  const database = new Database(path);
+  try {
+    const row = database.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'event_log'").get() as
+      | { seq: number }
+      | undefined;
+    if (!row) database.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('event_log', ?)").run(highest);
+    else if (row.seq < highest)
+      database.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'event_log'").run(highest);
+  } finally {
+    database.close();
+  }
+}
