@@ -40,6 +40,8 @@ import { RestRouter } from "./gateway/rest-router.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
+import { createPlatformConsole, type DevAccountLogin } from "./platform-console.js";
+import { type RequestLogEntry, withRequestLog } from "./request-log.js";
 import { createSeededRandom } from "./seeded-random.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
@@ -66,6 +68,10 @@ export interface PlatformOptions {
    * power cut would, to show that a restart on the same data folder resumes every flow to a consistent end.
    */
   readonly crashAfter?: readonly string[];
+  /** The development accounts whose tokens the console at `/` uses, when the port listens on loopback only. */
+  readonly devAccounts?: Readonly<Record<"admin" | "customer", DevAccountLogin>>;
+  /** Told of every request the port served, once its response is done (the CLI's request log). */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -351,9 +357,17 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     eventLog,
     advanceClock,
     contexts: running.map((context) => context.module.name),
+    breakers: () => running.flatMap((context) => context.parts.breakers?.() ?? []),
+  });
+  let listeningHost: string | undefined;
+  const consoleRoutes = createPlatformConsole({
+    contexts: running.map((context) => context.module.name),
+    devAccounts: options.devAccounts,
+    host: () => listeningHost,
+    handle: (request) => handle(request),
   });
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
-    const sim = await simRoutes.handle(request);
+    const sim = (await simRoutes.handle(request)) ?? (await consoleRoutes.handle(request));
     if (sim) return sim;
     const stream = streamOf(request.method, request.url);
     if (stream) {
@@ -440,7 +454,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     handle,
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
-      server = createOnePortServer(nodeHandler as never, { websocket: eventSockets.upgrade });
+      const handler = options.onRequest ? withRequestLog(nodeHandler as never, options.onRequest) : nodeHandler;
+      server = createOnePortServer(handler as never, { websocket: eventSockets.upgrade });
+      listeningHost = host;
       const address: AddressInfo = await server.listen(port, host);
       const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
       folder?.recordListening(address.port, url);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FaultSwitches } from "@ecom/services/platform";
+import type { BreakerStatus, FaultSwitches } from "@ecom/services/platform";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { VirtualClock } from "./virtual-clock.js";
@@ -11,6 +11,8 @@ export interface SimRoutesOptions {
   readonly eventLog: EventLog;
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   readonly contexts: readonly string[];
+  /** Every context's circuit breakers. */
+  readonly breakers?: () => readonly BreakerStatus[];
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -53,7 +55,7 @@ const problem = (status: number, code: string, detail: string): GatewayResponse 
 /**
  * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,
  * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
- * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`) and the live stream of every event
+ * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`), circuit breakers (`GET /_sim/breakers`) and the live stream of every event
  * (`GET /_sim/events`, SSE, resumable with `Last-Event-ID` or `?since=`, filtered by `?types=` and `?correlationId=`).
  */
 export function createSimRoutes(options: SimRoutesOptions) {
@@ -113,6 +115,7 @@ export function createSimRoutes(options: SimRoutesOptions) {
       });
     }
     if (route === "GET /_sim/faults") return json(200, options.faults);
+    if (route === "GET /_sim/breakers") return json(200, { breakers: options.breakers?.() ?? [] });
     if (route === "POST /_sim/faults") {
       let body: Record<string, unknown>;
       try {

@@ -65,6 +65,16 @@ export function createPaymentContext(options: PaymentContextOptions = {}) {
       return {
         rest: createRestHandlers(runtime, payments) as never,
         rpc: (router) => registerPaymentService(router, payments),
+        breakers: () => [
+          {
+            name: "payment processor",
+            state: breaker.state,
+            consecutiveFailures: breaker.consecutiveFailures,
+            failureThreshold: breaker.failureThreshold,
+            coolDownMs: breaker.coolDownMs,
+            retryAfterMs: breaker.retryAfterMs,
+          },
+        ],
         start: async () => {
           // The secret lives in the payment store; the processor signs its webhooks with it.
           processor.useWebhookSecret?.(await payments.webhookSecret());
