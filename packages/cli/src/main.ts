@@ -3,6 +3,8 @@ import { registerCheckoutCommand } from "./commands/checkout.js";
 import { registerCodegenCommand } from "./commands/codegen.js";
 import { registerCompatCommand } from "./commands/compat.js";
 import { registerContractsCommand } from "./commands/contracts.js";
+import { registerEventsCommand } from "./commands/events.js";
+import { registerOpenCommand } from "./commands/open.js";
 import { registerReplayCommand } from "./commands/replay.js";
 import { registerSimCommand } from "./commands/sim.js";
 import { registerVerifyCommand } from "./commands/verify.js";
@@ -18,6 +20,8 @@ export function createProgram(): Command {
   registerCodegenCommand(program);
   registerSimCommand(program);
   registerCheckoutCommand(program);
+  registerEventsCommand(program);
+  registerOpenCommand(program);
   registerCompatCommand(program);
   registerContractsCommand(program);
   registerVerifyCommand(program);
