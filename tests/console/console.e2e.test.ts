@@ -73,13 +73,25 @@ afterAll(async () => {
 describe.skipIf(!hasChromium)("the console in Chromium", () => {
   it("finds an operation in the API reference and sends it with its test request", async () => {
     await page.goto(`${url}/#/api`);
-    // The sidebar lists each context's tags; open catalog's products and the "List products" operation.
+    // Find it as a developer would: the reference's search, then the operation's "Test Request" client.
     await page
-      .getByRole("link", { name: /^List books/i })
-      .or(page.getByText(/^List books/i))
+      .getByRole("button", { name: /Search/ })
       .first()
-      .waitFor();
-    await page.screenshot({ path: join(artifacts, "api-reference.png") });
+      .click();
+    await page.keyboard.type("calling customer's profile");
+    await page.getByRole("option", { name: /Fetch the calling customer's profile/ }).click();
+    await page
+      .locator("button", { hasText: /Test Request\s*\(get \/customers\/me\)/ })
+      .first()
+      .click();
+    // The client is pre-filled with this simulator as the server and the admin's dev token (bound to loopback).
+    const answered = page.waitForResponse((response) => response.url() === `${url}/customers/me`);
+    await page.getByRole("button", { name: /^Send/ }).first().click();
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    expect(response.request().headers().authorization).toMatch(/^Bearer \S+\.\S+\.\S+$/);
+    await page.getByText("200 OK").first().waitFor();
+    await page.screenshot({ path: join(artifacts, "api-reference-test-request.png") });
   });
 
   it("shows a checkout's timeline live, with all five saga steps", async () => {

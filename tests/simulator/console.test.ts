@@ -1,6 +1,7 @@
+import { run } from "@ecom/cli";
 import { allContexts, devAccounts } from "@ecom/services";
 import { createPlatform, isLoopbackHost, type Platform, type RequestLogEntry } from "@ecom/simulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 // The console the simulator serves at `/`, the joined contracts beside it, and the request log's hook.
 
@@ -96,5 +97,41 @@ describe("the console", () => {
     expect(breakers).toEqual([
       expect.objectContaining({ name: "payment processor", state: "closed", consecutiveFailures: 0 }),
     ]);
+  });
+
+  it("records the RPCs of a checkout's saga under its correlation id, in the order they were made", async () => {
+    let stdout = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      stdout += String(chunk);
+      return true;
+    });
+    try {
+      expect(await run(["node", "ecom", "checkout", "--url", url, "--json"])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const { order } = JSON.parse(stdout) as { order: { checkoutId: string } };
+    const checkout = await platform.handle({
+      method: "GET",
+      url: `/checkouts/${order.checkoutId}`,
+      headers: { authorization: `Bearer ${JSON.parse((await get("/_console/session")).body).tokens.admin}` },
+      body: "",
+    });
+    const { correlationId } = JSON.parse(checkout.body) as { correlationId: string };
+    const { calls } = JSON.parse((await get(`/_sim/rpcs?correlationId=${correlationId}`)).body) as {
+      calls: { service: string; method: string; code: string }[];
+    };
+    const names = calls.map((call) => `${call.service.split(".")[1]}.${call.method}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "inventory.ReserveStock",
+        "promotion.CalculateDiscount",
+        "payment.Authorize",
+        "payment.Capture",
+      ]),
+    );
+    expect(names.indexOf("inventory.ReserveStock")).toBeLessThan(names.indexOf("payment.Capture"));
+    expect(calls.every((call) => call.code === "ok")).toBe(true);
+    expect((await get("/_sim/rpcs")).status).toBe(400);
   });
 });

@@ -42,6 +42,7 @@ import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { createPlatformConsole, type DevAccountLogin } from "./platform-console.js";
 import { type RequestLogEntry, withRequestLog } from "./request-log.js";
+import { createRpcTrace } from "./rpc-trace.js";
 import { createSeededRandom } from "./seeded-random.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
@@ -199,6 +200,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // this run makes (a seeded clock stands still, so its ids differ only in their random part).
   await saveClock();
   const eventLog = await EventLog.open(file("events"));
+  const rpcTrace = createRpcTrace(clock);
 
   // Contexts are created before the transport that serves their RPCs exists; their clients resolve on first use.
   let rpcClients: RpcClients | undefined;
@@ -233,6 +235,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       tokens,
       log,
       faults,
+      traceAs: rpcTrace.traceAs,
     };
     running.push({ module, store, parts: module.create(runtime), relay });
   }
@@ -277,7 +280,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const routes = (router: ConnectRouter) => {
     for (const context of running) context.parts.rpc?.(router);
   };
-  rpcClients = createRpcClients(createRouterTransport(routes, { transport: { interceptors: [faultInterceptor] } }));
+  rpcClients = createRpcClients(
+    createRouterTransport(routes, { transport: { interceptors: [rpcTrace.interceptor, faultInterceptor] } }),
+  );
 
   const handlers = new Map<string, RestHandlerTable>();
   for (const context of running)
@@ -358,6 +363,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     advanceClock,
     contexts: running.map((context) => context.module.name),
     breakers: () => running.flatMap((context) => context.parts.breakers?.() ?? []),
+    rpcCalls: rpcTrace.callsOf,
   });
   let listeningHost: string | undefined;
   const consoleRoutes = createPlatformConsole({
