@@ -19,6 +19,7 @@ if (!hasChromium)
   );
 
 const run = promisify(execFile);
+const STEP_TIMEOUT = 120_000;
 const bin = join(import.meta.dirname, "../../packages/cli/bin/ecom.js");
 const artifacts = join(import.meta.dirname, "../../artifacts/console");
 
@@ -61,8 +62,10 @@ beforeAll(async () => {
     ],
   });
   page = browser.pages()[0] ?? (await browser.newPage());
+  // Upper bounds only (every wait ends as soon as its element shows): a loaded CI machine renders slowly.
+  page.setDefaultTimeout(STEP_TIMEOUT);
   page.on("request", (request) => requested.push(request.url()));
-});
+}, 2 * STEP_TIMEOUT);
 
 afterAll(async () => {
   await browser?.close();
@@ -70,7 +73,7 @@ afterAll(async () => {
   simulator?.kill("SIGINT");
 });
 
-describe.skipIf(!hasChromium)("the console in Chromium", () => {
+describe.skipIf(!hasChromium)("the console in Chromium", { timeout: 4 * STEP_TIMEOUT }, () => {
   it("finds an operation in the API reference and sends it with its test request", async () => {
     await page.goto(`${url}/#/api`);
     // Find it as a developer would: the reference's search, then the operation's "Test Request" client.

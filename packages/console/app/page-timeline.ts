@@ -120,9 +120,11 @@ class CheckoutTimeline extends HTMLElement {
   }
 
   #waitForNextCheckout(): void {
-    this.#status.textContent = `Waiting for the next checkout… (run one: npx ecom checkout --url ${location.origin})`;
+    this.#status.textContent = "Looking for the end of the log…";
     void callJson<{ eventLogSeq: number }>("GET", "/healthz", { role: "none" }).then((health) => {
       if (!this.isConnected) return;
+      // Said only now: a checkout started from here on is after the point the stream follows from.
+      this.#status.textContent = `Waiting for the next checkout… (run one: npx ecom checkout --url ${location.origin})`;
       this.#stop = followEvents({ since: health.eventLogSeq }, (event) => {
         if (event.eventType !== CHECKED_OUT) return;
         this.#stop?.();
