@@ -14,6 +14,8 @@ const commandGroups: Readonly<Record<string, () => Promise<(program: Command) =>
   contracts: async () => (await import("./commands/contracts.js")).registerContractsCommand,
   verify: async () => (await import("./commands/verify.js")).registerVerifyCommand,
   replay: async () => (await import("./commands/replay.js")).registerReplayCommand,
+  events: async () => (await import("./commands/events.js")).registerEventsCommand,
+  open: async () => (await import("./commands/open.js")).registerOpenCommand,
 };
 
 /**

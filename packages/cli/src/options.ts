@@ -15,3 +15,16 @@ export function parseSeed(value: string): number {
     throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got ${value}`);
   return seed;
 }
+
+/** A simulator's base URL from an option (`http://host:port`), without a trailing slash. */
+export function parseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--url must be a URL like http://127.0.0.1:4000, got ${value}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`--url must be an http:// or https:// URL, got ${value}`);
+  return url.origin;
+}

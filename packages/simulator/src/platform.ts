@@ -40,7 +40,10 @@ import { RestRouter } from "./gateway/rest-router.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
+import { createPlatformConsole, type DevAccountLogin } from "./platform-console.js";
 import { createHealthReporter, type HealthReport } from "./platform-health.js";
+import { type RequestLogEntry, withRequestLog } from "./request-log.js";
+import { createRpcTrace } from "./rpc-trace.js";
 import { createSeededRandom } from "./seeded-random.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
@@ -68,6 +71,10 @@ export interface PlatformOptions {
    * power cut would, to show that a restart on the same data folder resumes every flow to a consistent end.
    */
   readonly crashAfter?: readonly string[];
+  /** The development accounts whose tokens the console at `/` uses, when the port listens on loopback only. */
+  readonly devAccounts?: Readonly<Record<"admin" | "customer", DevAccountLogin>>;
+  /** Told of every request the port served, once its response is done (the CLI's request log). */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -197,6 +204,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // this run makes (a seeded clock stands still, so its ids differ only in their random part).
   await saveClock();
   const eventLog = await EventLog.open(file("events"));
+  const rpcTrace = createRpcTrace(clock);
 
   // Contexts are created before the transport that serves their RPCs exists; their clients resolve on first use.
   let rpcClients: RpcClients | undefined;
@@ -231,6 +239,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       tokens,
       log,
       faults,
+      traceAs: rpcTrace.traceAs,
     };
     running.push({ module, store, parts: module.create(runtime), relay });
   }
@@ -275,7 +284,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const routes = (router: ConnectRouter) => {
     for (const context of running) context.parts.rpc?.(router);
   };
-  rpcClients = createRpcClients(createRouterTransport(routes, { transport: { interceptors: [faultInterceptor] } }));
+  rpcClients = createRpcClients(
+    createRouterTransport(routes, { transport: { interceptors: [rpcTrace.interceptor, faultInterceptor] } }),
+  );
 
   const handlers = new Map<string, RestHandlerTable>();
   for (const context of running)
@@ -370,9 +381,18 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     eventLog,
     advanceClock,
     contexts: running.map((context) => context.module.name),
+    breakers: () => running.flatMap((context) => context.parts.breakers?.() ?? []),
+    rpcCalls: rpcTrace.callsOf,
+  });
+  let listeningHost: string | undefined;
+  const consoleRoutes = createPlatformConsole({
+    contexts: running.map((context) => context.module.name),
+    devAccounts: options.devAccounts,
+    host: () => listeningHost,
+    handle: (request) => handle(request),
   });
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
-    const sim = await simRoutes.handle(request);
+    const sim = (await simRoutes.handle(request)) ?? (await consoleRoutes.handle(request));
     if (sim) return sim;
     const stream = streamOf(request.method, request.url);
     if (stream) {
@@ -461,7 +481,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     handle,
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
-      server = createOnePortServer(nodeHandler as never, { websocket: eventSockets.upgrade });
+      const handler = options.onRequest ? withRequestLog(nodeHandler as never, options.onRequest) : nodeHandler;
+      server = createOnePortServer(handler as never, { websocket: eventSockets.upgrade });
+      listeningHost = host;
       const address: AddressInfo = await server.listen(port, host);
       const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
       folder?.recordListening(address.port, url);

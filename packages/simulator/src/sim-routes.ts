@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FaultSwitches } from "@ecom/services/platform";
+import type { BreakerStatus, FaultSwitches } from "@ecom/services/platform";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { HealthReport } from "./platform-health.js";
+import type { TracedCall } from "./rpc-trace.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
 /** What the simulator's own routes need. */
@@ -13,6 +14,10 @@ export interface SimRoutesOptions {
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   readonly contexts: readonly string[];
   readonly health: () => Promise<HealthReport>;
+  /** Every context's circuit breakers. */
+  readonly breakers?: () => readonly BreakerStatus[];
+  /** The RPCs between contexts recorded for a correlation id. */
+  readonly rpcCalls?: (correlationId: string) => readonly TracedCall[];
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -55,7 +60,7 @@ const problem = (status: number, code: string, detail: string): GatewayResponse 
 /**
  * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,
  * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
- * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`) and the live stream of every event
+ * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`), circuit breakers (`GET /_sim/breakers`), the RPCs between contexts of one flow (`GET /_sim/rpcs?correlationId=`) and the live stream of every event
  * (`GET /_sim/events`, SSE, resumable with `Last-Event-ID` or `?since=`, filtered by `?types=` and `?correlationId=`).
  */
 export function createSimRoutes(options: SimRoutesOptions) {
@@ -109,6 +114,12 @@ export function createSimRoutes(options: SimRoutesOptions) {
       });
     }
     if (route === "GET /_sim/faults") return json(200, options.faults);
+    if (route === "GET /_sim/breakers") return json(200, { breakers: options.breakers?.() ?? [] });
+    if (route === "GET /_sim/rpcs") {
+      const correlationId = url.searchParams.get("correlationId");
+      if (!correlationId) return problem(400, "validation", "Say whose RPCs: ?correlationId=… (a checkout's, say).");
+      return json(200, { calls: options.rpcCalls?.(correlationId) ?? [] });
+    }
     if (route === "POST /_sim/faults") {
       let body: Record<string, unknown>;
       try {

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../exit-codes.js";
 import { parsePort, parseSeed } from "../options.js";
+import { createSimLog, logFormats, logLevels, parseLogFormat, parseLogLevel } from "../request-log.js";
 import { registerSimDataCommands } from "./sim-data.js";
 
 /** Log in as a dev account through the platform's own REST surface; the banner shows the token. */
@@ -61,6 +62,12 @@ export function registerSimCommand(program: Command): void {
     .option("--seed <n>", "fix ids, the clock's start and random choices so a run can be reproduced")
     .option("--no-validate-responses", "do not check responses against the contracts")
     .option(
+      "--log-level <level>",
+      `what to log: ${logLevels.join(", ")} (info: one line per request; warn/error: failed requests only; debug: more detail)`,
+      "info",
+    )
+    .option("--log-format <format>", `the request log's format: ${logFormats.join(" or ")}`, "text")
+    .option(
       "--crash-after <types>",
       "crash testing: kill the process (SIGKILL) right after an event of one of these comma-separated types is logged; restart on the same --data to see every flow resume",
     )
@@ -73,8 +80,14 @@ export function registerSimCommand(program: Command): void {
         seed?: string;
         validateResponses: boolean;
         crashAfter?: string;
+        logLevel: string;
+        logFormat: string;
       }) => {
         const port = parsePort(options.port);
+        const simLog = createSimLog({
+          level: parseLogLevel(options.logLevel),
+          format: parseLogFormat(options.logFormat),
+        });
         const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
         const started = performance.now();
         // The port is checked before the data folder is opened, so a busy port leaves the folder untouched.
@@ -88,6 +101,9 @@ export function registerSimCommand(program: Command): void {
           ...(options.memory ? { memory: true } : { dataDir: resolve(options.data) }),
           ...(seed === undefined ? {} : { seed }),
           validateResponses: options.validateResponses,
+          log: simLog.logger,
+          onRequest: simLog.onRequest,
+          devAccounts,
           ...(options.crashAfter ? { crashAfter: options.crashAfter.split(",").map((type) => type.trim()) } : {}),
         });
         let url: string;
@@ -108,6 +124,8 @@ export function registerSimCommand(program: Command): void {
         const lines = [
           `ecom simulator ready in ${seconds}s — ${allContexts.length} contexts on ${url}`,
           "",
+          `  Console     ${url}/  (API and events references, context map, live events, checkout timelines; npx ecom open)`,
+          `  Contracts   ${url}/openapi.json  ·  ${url}/asyncapi.json  (every context joined)`,
           `  REST        ${url}/search?q=history  (contracts/openapi/*.yaml of ${allContexts.map((context) => context.name).join(", ")}; other contexts' operations answer 501)`,
           `  Connect     ${url}/ecom.catalog.v1.CatalogService/GetProduct  (Connect and gRPC-web; contracts/proto)`,
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
@@ -134,6 +152,7 @@ export function registerSimCommand(program: Command): void {
           process.once("SIGTERM", () => stop("SIGTERM"));
         });
         await platform.close();
+        simLog.flush();
         process.stdout.write("stopped cleanly.\n");
       },
     );

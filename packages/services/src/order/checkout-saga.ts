@@ -235,12 +235,13 @@ export class CheckoutSaga {
           this.#redrives.delete(checkoutId);
           return;
         }
-        const goOn =
+        const act = () =>
           action.kind === "run"
-            ? await this.#runStep(checkout, action.step)
+            ? this.#runStep(checkout, action.step)
             : action.kind === "compensate"
-              ? await this.#compensate(checkout)
-              : await this.#commitStock(checkout);
+              ? this.#compensate(checkout)
+              : this.#commitStock(checkout);
+        const goOn = await (this.#runtime.traceAs?.(checkout.correlation_id, act) ?? act());
         this.notify(checkoutId);
         if (!goOn) return;
       }

@@ -54,6 +54,21 @@ export class CircuitBreaker {
     return Math.max(0, this.#openedAt + this.options.coolDownMs - this.options.now().getTime());
   }
 
+  /** Failures in a row so far (reset by a success). */
+  get consecutiveFailures(): number {
+    return this.#failures;
+  }
+
+  /** The options it runs with. */
+  get failureThreshold(): number {
+    return this.options.failureThreshold;
+  }
+
+  /** How long it stays open. */
+  get coolDownMs(): number {
+    return this.options.coolDownMs;
+  }
+
   /** Whether a call made now would go through (without making one). */
   get allowsCalls(): boolean {
     const state = this.state;

@@ -68,6 +68,16 @@ export function createPaymentContext(options: PaymentContextOptions = {}) {
         health: () => ({
           breakers: [{ name: "payment processor", state: breaker.state, retryAfterMs: breaker.retryAfterMs }],
         }),
+        breakers: () => [
+          {
+            name: "payment processor",
+            state: breaker.state,
+            consecutiveFailures: breaker.consecutiveFailures,
+            failureThreshold: breaker.failureThreshold,
+            coolDownMs: breaker.coolDownMs,
+            retryAfterMs: breaker.retryAfterMs,
+          },
+        ],
         start: async () => {
           // The secret lives in the payment store; the processor signs its webhooks with it.
           processor.useWebhookSecret?.(await payments.webhookSecret());

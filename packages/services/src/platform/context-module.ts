@@ -152,6 +152,20 @@ export interface ContextParts<TDatabase> {
   readonly seed?: () => Promise<void>;
   /** Its own state for `/healthz` (circuit breakers). */
   readonly health?: () => ContextHealth;
+  /** Where the context's circuit breakers stand, for the simulator's `/_sim/breakers` and the console. */
+  readonly breakers?: () => readonly BreakerStatus[];
+}
+
+/** A circuit breaker's state as a developer reads it. */
+export interface BreakerStatus {
+  /** What the breaker guards, e.g. `payment processor`. */
+  readonly name: string;
+  readonly state: "closed" | "open" | "half-open";
+  readonly consecutiveFailures: number;
+  readonly failureThreshold: number;
+  readonly coolDownMs: number;
+  /** Milliseconds of platform time until an open breaker lets a trial call through; 0 unless open. */
+  readonly retryAfterMs: number;
 }
 
 /** A bounded context as the platform runs it: its name, its store's migrations, and how to build its parts. */

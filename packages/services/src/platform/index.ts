@@ -2,6 +2,7 @@
 export { requireAdmin, signedIn } from "./caller.js";
 export {
   type AnyContextModule,
+  type BreakerStatus,
   type ContextHealth,
   type ContextModule,
   type ContextParts,
