@@ -14,6 +14,7 @@ import {
   type TokenService,
 } from "@ecom/services/platform";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
+import { accessDenied } from "./access-policy.js";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import { authenticate, parseQuery } from "./gateway/request-parts.js";
 import { type GatewayResponse, problemResponse } from "./gateway/rest-gateway.js";
@@ -234,14 +235,12 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
     } catch (error) {
       return refuse(ServiceError.from(error));
     }
-    if (operation.requiresAuth && !principal) {
-      return refuse(
-        new ServiceError(
-          "unauthenticated",
-          "Send a bearer token from POST /auth/login in the Authorization header or the access_token query parameter.",
-        ),
-      );
-    }
+    const denied = accessDenied(
+      operation.access,
+      principal ? { kind: "principal", principal } : { kind: "anonymous" },
+      `GET ${operation.path} (in the Authorization header or the access_token query parameter)`,
+    );
+    if (denied) return refuse(denied);
 
     // RFC 6455 compares the Upgrade value case-insensitively; the contract spells it in lower case.
     if (headers.upgrade !== undefined) headers.upgrade = headers.upgrade.toLowerCase();

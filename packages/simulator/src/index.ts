@@ -29,5 +29,6 @@ export {
   replayReadModels,
 } from "./replay/read-model-replay.js";
 export type { TableDifference } from "./replay/table-diff.js";
+export { isLoopbackHost } from "./sim-access.js";
 export { parseDuration } from "./sim-routes.js";
 export { VirtualClock } from "./virtual-clock.js";

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { Code, ConnectError, type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createRpcClients, type RpcClients } from "@ecom/sdk/rpc";
+import { createRpcClients, type RpcClients, rpcAccess } from "@ecom/sdk/rpc";
 import {
   type AnyContextModule,
   type ContextParts,
@@ -16,6 +16,7 @@ import {
   ServiceError,
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
+import { accessDenied, callerOf, createAccessInterceptor, serviceIdentityInterceptor } from "./access-policy.js";
 import { DataFolderError } from "./data-folder/data-folder-error.js";
 import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
 import { EventLog } from "./event-log.js";
@@ -41,7 +42,9 @@ import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { createHealthReporter, type HealthReport } from "./platform-health.js";
+import { writeProblem } from "./problem.js";
 import { createSeededRandom } from "./seeded-random.js";
+import { createSimGuard } from "./sim-access.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
@@ -275,7 +278,15 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const routes = (router: ConnectRouter) => {
     for (const context of running) context.parts.rpc?.(router);
   };
-  rpcClients = createRpcClients(createRouterTransport(routes, { transport: { interceptors: [faultInterceptor] } }));
+  // One access check for every Connect call: on the in-process transport it sees the service identity that only
+  // this transport's router sets; on the port, the caller's bearer token (contexts.yaml rpcAccess decides).
+  const accessInterceptor = createAccessInterceptor({ tokens, rules: rpcAccess });
+  rpcClients = createRpcClients(
+    createRouterTransport(routes, {
+      router: { interceptors: [serviceIdentityInterceptor, accessInterceptor] },
+      transport: { interceptors: [faultInterceptor] },
+    }),
+  );
 
   const handlers = new Map<string, RestHandlerTable>();
   for (const context of running)
@@ -290,6 +301,17 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     return running.find((context) => context.module.name === routed.match.context)?.parts.streams?.[
       routed.match.operation.operationId
     ];
+  };
+  /** Why a stream operation's request is refused (the same rule and token check as REST), or undefined. */
+  const streamRefusal = (method: string, url: string, authorization: string | undefined) => {
+    const routed = router.route(method, new URL(url, "http://gateway.invalid").pathname);
+    if (routed.kind !== "match") return undefined;
+    try {
+      const caller = callerOf(tokens, authorization);
+      return accessDenied(routed.match.operation.access, caller, `${method} ${routed.match.operation.path}`);
+    } catch (error) {
+      return ServiceError.from(error);
+    }
   };
   const sourceOf = (contextName: string, operationId: string) =>
     running.find((context) => context.module.name === contextName)?.parts.sockets?.[operationId];
@@ -371,11 +393,17 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     advanceClock,
     contexts: running.map((context) => context.module.name),
   });
+  const simGuard = createSimGuard(tokens);
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
+    const pathname = new URL(request.url, "http://gateway.invalid").pathname;
+    const simRefused = simGuard.refusal(request.method, pathname, request.headers.authorization);
+    if (simRefused) return problemResponse(simRefused, pathname, "");
     const sim = await simRoutes.handle(request);
     if (sim) return sim;
     const stream = streamOf(request.method, request.url);
     if (stream) {
+      const refused = streamRefusal(request.method, request.url, request.headers.authorization);
+      if (refused) return problemResponse(refused, new URL(request.url, "http://gateway.invalid").pathname, "");
       // In-process there is no connection to keep open: the answer is what a new subscriber is sent first.
       const body = await initialStreamBody(eventLog, stream, request.headers["last-event-id"], clock.now());
       return { status: 200, headers: { "content-type": "text/event-stream" }, body };
@@ -428,8 +456,17 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   let server: OnePortServer | undefined;
   const nodeFallback = async (request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? "/";
-    if (request.method === "GET" && url.startsWith("/_sim/events")) return simRoutes.streamEvents(request, response);
+    if (request.method === "GET" && url.startsWith("/_sim/events")) {
+      const pathname = new URL(url, "http://gateway.invalid").pathname;
+      const refused = simGuard.refusal("GET", pathname, request.headers.authorization);
+      if (refused) return writeProblem(response, refused, pathname);
+      return simRoutes.streamEvents(request, response);
+    }
     const stream = streamOf(request.method ?? "GET", url);
+    if (stream) {
+      const refused = streamRefusal(request.method ?? "GET", url, request.headers.authorization);
+      if (refused) return writeProblem(response, refused, new URL(url, "http://gateway.invalid").pathname);
+    }
     if (stream) return serveEventStream(request, response, { eventLog, source: stream, now: () => clock.now() });
     const gatewayRequest = await readNodeRequest(request);
     if (!gatewayRequest) {
@@ -442,7 +479,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     routes,
     // The same limit as REST bodies; connect-es would otherwise read up to 4 GiB.
     readMaxBytes: MAX_BODY_BYTES,
-    interceptors: [faultInterceptor],
+    interceptors: [accessInterceptor, faultInterceptor],
     fallback: (request, response) => {
       const nodeResponse = response as ServerResponse;
       nodeFallback(request as IncomingMessage, nodeResponse).catch((error) => {
@@ -461,6 +498,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     handle,
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
+      simGuard.boundTo(host);
       server = createOnePortServer(nodeHandler as never, { websocket: eventSockets.upgrade });
       const address: AddressInfo = await server.listen(port, host);
       const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;

@@ -1,6 +1,5 @@
 import { validateRequest, validateResponse, validationProblem } from "@ecom/sdk/runtime/v1";
 import {
-  HTTP_STATUS,
   type Ids,
   isServiceError,
   type Logger,
@@ -8,12 +7,15 @@ import {
   type RestRequest,
   type RestResult,
   ServiceError,
-  TITLES,
   type TokenService,
 } from "@ecom/services/platform";
+import { accessDenied, type Caller, callerOf } from "../access-policy.js";
+import { problemResponse } from "../problem.js";
 import { IdempotencyStore, type StoredResponse } from "./idempotency-store.js";
-import { authenticate, parseQuery } from "./request-parts.js";
+import { parseQuery } from "./request-parts.js";
 import type { RestRouter } from "./rest-router.js";
+
+export { problemResponse } from "../problem.js";
 
 /** A request as the gateway sees it, whatever carried it (node:http, fetch, a test). */
 export interface GatewayRequest {
@@ -51,26 +53,6 @@ export interface RestGatewayOptions {
 }
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const PROBLEM = "application/problem+json";
-
-/** A problem+json response (RFC 9457) for a ServiceError. */
-export function problemResponse(error: ServiceError, instance: string, correlationId: string): GatewayResponse {
-  const status = HTTP_STATUS[error.code];
-  const code = error.details.problem ?? error.code;
-  const body = {
-    type: `https://ecom.dev/problems/${code}`,
-    title: TITLES[error.code],
-    status,
-    code,
-    detail: error.message,
-    instance,
-    ...(error.details.errors ? { errors: error.details.errors } : {}),
-    correlationId,
-  };
-  const headers: Record<string, string> = { "content-type": PROBLEM, "correlation-id": correlationId };
-  if (error.details.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.details.retryAfterSeconds);
-  return { status, headers, body: JSON.stringify(body) };
-}
 
 /**
  * The REST side of the one port: routes a request to its contract operation, checks it against the contract
@@ -95,25 +77,23 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
     if (routed.kind === "method") {
       const response = fail(
         new ServiceError(
-          "not_found",
+          "method_not_allowed",
           `${url.pathname} does not take ${request.method}; it takes ${routed.allowed.join(", ")}.`,
         ),
       );
-      return { ...response, status: 405, headers: { ...response.headers, allow: routed.allowed.join(", ") } };
+      return { ...response, headers: { ...response.headers, allow: routed.allowed.join(", ") } };
     }
     const { context, binding, operation, path } = routed.match;
 
-    let principal: Principal | undefined;
+    let caller: Caller;
     try {
-      principal = authenticate(tokens, request.headers.authorization);
+      caller = callerOf(tokens, request.headers.authorization);
     } catch (error) {
       return fail(ServiceError.from(error));
     }
-    if (operation.requiresAuth && !principal) {
-      return fail(
-        new ServiceError("unauthenticated", "Send a bearer token from POST /auth/login in the Authorization header."),
-      );
-    }
+    const denied = accessDenied(operation.access, caller, `${request.method} ${operation.path}`);
+    if (denied) return fail(denied);
+    const principal: Principal | undefined = caller.kind === "principal" ? caller.principal : undefined;
 
     let body: unknown;
     if (request.body !== "") {
