@@ -69,21 +69,16 @@ type ClientCommand = { readonly action: "subscribe" | "unsubscribe"; readonly ke
  * HTTP/2 request, an HTTP/1.1 request without `Upgrade: websocket`): 426 with the contract's `upgrade_required`.
  */
 export function upgradeRequiredResponse(pathname: string, correlationId: string): GatewayResponse {
-  const body = {
-    type: "https://ecom.dev/problems/upgrade_required",
-    title: "WebSocket upgrade required",
-    status: 426,
-    code: "upgrade_required",
-    detail: `Open ${pathname} with a WebSocket client (Upgrade websocket, Sec-WebSocket-Version 13).`,
-    instance: pathname,
+  const problem = problemResponse(
+    new ServiceError(
+      "upgrade_required",
+      `Open ${pathname} with a WebSocket client (Upgrade websocket, Sec-WebSocket-Version 13).`,
+    ),
+    pathname,
     correlationId,
-  };
-  return {
-    status: 426,
-    // RFC 9110: a 426 names the protocol to upgrade to.
-    headers: { "content-type": "application/problem+json", "correlation-id": correlationId, upgrade: "websocket" },
-    body: JSON.stringify(body),
-  };
+  );
+  // RFC 9110: a 426 names the protocol to upgrade to.
+  return { ...problem, headers: { ...problem.headers, upgrade: "websocket" } };
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   toFetchResponse,
   writeNodeResponse,
 } from "./gateway/node-adapter.js";
+import { pathProblem } from "./gateway/request-checks.js";
 import {
   createRestGateway,
   type GatewayRequest,
@@ -395,6 +396,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   });
   const simGuard = createSimGuard(tokens);
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
+    const badPath = pathProblem(request.url);
+    if (badPath) return problemResponse(badPath, request.url.split("?", 1)[0] ?? "/", "");
     const pathname = new URL(request.url, "http://gateway.invalid").pathname;
     const simRefused = simGuard.refusal(request.method, pathname, request.headers.authorization);
     if (simRefused) return problemResponse(simRefused, pathname, "");
@@ -456,6 +459,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   let server: OnePortServer | undefined;
   const nodeFallback = async (request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? "/";
+    const badPath = pathProblem(url);
+    if (badPath) return writeProblem(response, badPath, url.split("?", 1)[0] ?? "/");
     if (request.method === "GET" && url.startsWith("/_sim/events")) {
       const pathname = new URL(url, "http://gateway.invalid").pathname;
       const refused = simGuard.refusal("GET", pathname, request.headers.authorization);
@@ -470,8 +475,10 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (stream) return serveEventStream(request, response, { eventLog, source: stream, now: () => clock.now() });
     const gatewayRequest = await readNodeRequest(request);
     if (!gatewayRequest) {
-      const problem = problemResponse(new ServiceError("validation", "The body is larger than 1 MiB."), url, "");
-      return writeNodeResponse(response, { ...problem, status: 413 });
+      const tooLarge = new ServiceError("payload_too_large", "The body is larger than 1 MiB; send a smaller one.");
+      const problem = problemResponse(tooLarge, url.split("?", 1)[0] ?? "/", "");
+      // The rest of the body is never read, so the connection cannot carry another request.
+      return writeNodeResponse(response, { ...problem, headers: { ...problem.headers, connection: "close" } });
     }
     writeNodeResponse(response, await handle(gatewayRequest));
   };

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FaultSwitches } from "@ecom/services/platform";
+import { type FaultSwitches, ServiceError } from "@ecom/services/platform";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { HealthReport } from "./platform-health.js";
+import { problemResponse } from "./problem.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
 /** What the simulator's own routes need. */
@@ -40,17 +41,9 @@ const json = (status: number, body: unknown): GatewayResponse => ({
   body: JSON.stringify(body),
 });
 
-const problem = (status: number, code: string, detail: string): GatewayResponse => ({
-  status,
-  headers: { "content-type": "application/problem+json" },
-  body: JSON.stringify({
-    type: `https://ecom.dev/problems/${code}`,
-    title: "Bad simulator request",
-    status,
-    code,
-    detail,
-  }),
-});
+/** A 400 from the one problem builder, so `/_sim` answers like every other route. */
+const problem = (_status: 400, code: "validation", detail: string): GatewayResponse =>
+  problemResponse(new ServiceError(code, detail), "/_sim", "");
 
 /**
  * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,

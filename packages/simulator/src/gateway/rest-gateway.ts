@@ -1,4 +1,4 @@
-import { validateRequest, validateResponse, validationProblem } from "@ecom/sdk/runtime/v1";
+import { type RestOperationInfo, validateRequest, validateResponse, validationProblem } from "@ecom/sdk/runtime/v1";
 import {
   type Ids,
   isServiceError,
@@ -12,6 +12,7 @@ import {
 import { accessDenied, type Caller, callerOf } from "../access-policy.js";
 import { problemResponse } from "../problem.js";
 import { IdempotencyStore, type StoredResponse } from "./idempotency-store.js";
+import { mediaTypeProblem, nonFiniteNumberAt } from "./request-checks.js";
 import { parseQuery } from "./request-parts.js";
 import type { RestRouter } from "./rest-router.js";
 
@@ -25,6 +26,8 @@ export interface GatewayRequest {
   /** Header names lower-case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The client's address, when the request came over a socket (scopes anonymous Idempotency-Keys). */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** A response: status, headers and the body text. */
@@ -53,6 +56,13 @@ export interface RestGatewayOptions {
 }
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** Whether the operation's contract takes an `Idempotency-Key` header. */
+const declaresIdempotencyKey = (operation: RestOperationInfo) =>
+  MUTATIONS.has(operation.method) &&
+  operation.parameters.some(
+    (parameter) => parameter.in === "header" && parameter.name.toLowerCase() === "idempotency-key",
+  );
 
 /**
  * The REST side of the one port: routes a request to its contract operation, checks it against the contract
@@ -97,6 +107,8 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
 
     let body: unknown;
     if (request.body !== "") {
+      const unsupported = mediaTypeProblem(request.headers["content-type"], request.body);
+      if (unsupported) return fail(unsupported);
       try {
         body = JSON.parse(request.body);
       } catch {
@@ -106,6 +118,13 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
           }),
         );
       }
+      const infinite = nonFiniteNumberAt(body);
+      if (infinite !== undefined)
+        return fail(
+          new ServiceError("validation", `The body has a number too large to represent at ${infinite}.`, {
+            errors: [{ pointer: `/body${infinite === "/" ? "" : infinite}`, message: "is not a finite number" }],
+          }),
+        );
     }
     const parts = { path, query: parseQuery(url.searchParams), header: { ...request.headers }, body };
     const issues = validateRequest(binding, operation, parts);
@@ -124,10 +143,13 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
       );
     }
 
-    const key = MUTATIONS.has(request.method) ? request.headers["idempotency-key"] : undefined;
+    // Only where the contract declares the header: elsewhere it is an undeclared header, ignored, never half-applied.
+    const key = declaresIdempotencyKey(operation) ? request.headers["idempotency-key"] : undefined;
+    // Scoped per caller: a customer's keys are theirs; anonymous callers are told apart by their address.
+    const scope = principal ? `customer:${principal.customerId}` : `anonymous:${request.remoteAddress ?? "in-process"}`;
     const claim = key
       ? await idempotency.claim(
-          `${principal?.customerId ?? "anonymous"}:${key}`,
+          `${scope}:${key}`,
           IdempotencyStore.hash(request.method, url.pathname + url.search, request.body),
         )
       : undefined;
