@@ -19,6 +19,7 @@ import type { EventLog, LoggedEvent } from "./event-log.js";
 import { authenticate, parseQuery } from "./gateway/request-parts.js";
 import { type GatewayResponse, problemResponse } from "./gateway/rest-gateway.js";
 import type { RestRouter } from "./gateway/rest-router.js";
+import type { StreamSlots } from "./stream-pump.js";
 
 /** What the WebSocket side of the one port needs. */
 export interface EventSocketsOptions {
@@ -33,6 +34,8 @@ export interface EventSocketsOptions {
   readonly pingIntervalMs?: number;
   /** Real milliseconds a socket may stay silent (no message, pong or ping) before it is closed (default 60 s). */
   readonly idleTimeoutMs?: number;
+  /** The cap on open event streams, shared with Server-Sent Events: a handshake beyond it is answered 503. */
+  readonly slots?: StreamSlots;
 }
 
 /** The WebSocket operations of every context, served on the one port. */
@@ -258,6 +261,13 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
       connection = { ...connection, subscriptions: new Set([chosen]) };
     }
     if (closing) return refuse(new ServiceError("unavailable", "The simulator is shutting down."));
+    if (options.slots && !options.slots.acquire())
+      return refuse(
+        new ServiceError("unavailable", "Too many event streams are open; try again in a few seconds.", {
+          retryAfterSeconds: 5,
+        }),
+      );
+    socket.once("close", () => options.slots?.release());
 
     correlationIds.set(request, correlationId);
     server.handleUpgrade(request, socket, head, (webSocket) => open(webSocket, source, connection));

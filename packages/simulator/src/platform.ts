@@ -17,6 +17,7 @@ import {
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
 import { accessDenied, callerOf, createAccessInterceptor, serviceIdentityInterceptor } from "./access-policy.js";
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./connection-limits.js";
 import { DataFolderError } from "./data-folder/data-folder-error.js";
 import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
 import { EventLog } from "./event-log.js";
@@ -48,6 +49,7 @@ import { createSeededRandom } from "./seeded-random.js";
 import { createSimGuard } from "./sim-access.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
+import { createReadGate, createStreamSlots, tooManyStreams } from "./stream-pump.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { createTokenService } from "./token-service.js";
 import { createUlidIds } from "./ulid-ids.js";
@@ -72,6 +74,11 @@ export interface PlatformOptions {
    * power cut would, to show that a restart on the same data folder resumes every flow to a consistent end.
    */
   readonly crashAfter?: readonly string[];
+  /**
+   * Timeouts and limits of the port (see {@link ServerLimits}; README "Security model" lists the defaults). Tests
+   * pass short ones to watch the mechanism work.
+   */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -140,6 +147,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
 async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder | undefined): Promise<Platform> {
   const log = options.log ?? consoleLogger;
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const streamSlots = createStreamSlots(limits.maxStreams);
+  // Two pages at a time across every stream: replays share the process with requests instead of starving them.
+  const streamGate = createReadGate(2);
   const dataDir = folder?.dir;
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ":memory:");
 
@@ -323,7 +334,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (routed.kind !== "match") return undefined;
     return sourceOf(routed.match.context, routed.match.operation.operationId);
   };
-  const eventSockets = createEventSockets({ eventLog, router, sourceOf, tokens, ids, log });
+  const eventSockets = createEventSockets({ eventLog, router, sourceOf, tokens, ids, log, slots: streamSlots });
   const restGateway = createRestGateway({
     router,
     handlers,
@@ -393,6 +404,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     eventLog,
     advanceClock,
     contexts: running.map((context) => context.module.name),
+    slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
+    gate: streamGate,
   });
   const simGuard = createSimGuard(tokens);
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
@@ -457,6 +470,12 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   checkpoints.unref();
 
   let server: OnePortServer | undefined;
+  /** Take one of the stream slots for the response's lifetime; false when all are taken. */
+  const admitStream = (response: ServerResponse) => {
+    if (!streamSlots.acquire()) return false;
+    response.once("close", () => streamSlots.release());
+    return true;
+  };
   const nodeFallback = async (request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? "/";
     const badPath = pathProblem(url);
@@ -465,6 +484,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       const pathname = new URL(url, "http://gateway.invalid").pathname;
       const refused = simGuard.refusal("GET", pathname, request.headers.authorization);
       if (refused) return writeProblem(response, refused, pathname);
+      if (!admitStream(response)) return tooManyStreams(response, pathname);
       return simRoutes.streamEvents(request, response);
     }
     const stream = streamOf(request.method ?? "GET", url);
@@ -472,7 +492,16 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       const refused = streamRefusal(request.method ?? "GET", url, request.headers.authorization);
       if (refused) return writeProblem(response, refused, new URL(url, "http://gateway.invalid").pathname);
     }
-    if (stream) return serveEventStream(request, response, { eventLog, source: stream, now: () => clock.now() });
+    if (stream) {
+      if (!admitStream(response)) return tooManyStreams(response, new URL(url, "http://gateway.invalid").pathname);
+      return serveEventStream(request, response, {
+        eventLog,
+        source: stream,
+        now: () => clock.now(),
+        slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
+        gate: streamGate,
+      });
+    }
     const gatewayRequest = await readNodeRequest(request);
     if (!gatewayRequest) {
       const tooLarge = new ServiceError("payload_too_large", "The body is larger than 1 MiB; send a smaller one.");
@@ -506,7 +535,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
       simGuard.boundTo(host);
-      server = createOnePortServer(nodeHandler as never, { websocket: eventSockets.upgrade });
+      server = createOnePortServer(nodeHandler as never, { websocket: eventSockets.upgrade, limits });
       const address: AddressInfo = await server.listen(port, host);
       const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
       folder?.recordListening(address.port, url);

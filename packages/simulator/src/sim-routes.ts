@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type FaultSwitches, ServiceError } from "@ecom/services/platform";
-import type { EventLog, LoggedEvent } from "./event-log.js";
+import type { EventLog } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { HealthReport } from "./platform-health.js";
 import { problemResponse } from "./problem.js";
+import { pumpEvents, type ReadGate } from "./stream-pump.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
 /** What the simulator's own routes need. */
@@ -14,6 +15,10 @@ export interface SimRoutesOptions {
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   readonly contexts: readonly string[];
   readonly health: () => Promise<HealthReport>;
+  /** A stream whose socket stays full this long is dropped. */
+  readonly slowStreamTimeoutMs: number;
+  /** Turns for the streams' log reads, shared with every stream of the platform. */
+  readonly gate: ReadGate;
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -135,41 +140,19 @@ export function createSimRoutes(options: SimRoutesOptions) {
       connection: "keep-alive",
     });
     response.write(": ecom event stream\n\n");
-    const wanted = (event: LoggedEvent) =>
-      (!types || types.includes(event.eventType)) &&
-      (correlationId === undefined || event.correlationId === correlationId);
-    const send = (event: LoggedEvent) => {
-      if (wanted(event)) response.write(`id: ${event.seq}\nevent: ${event.eventType}\ndata: ${event.envelope}\n\n`);
-    };
-    // Buffer live events while the backlog is read, so none fall between the two.
-    const buffered: LoggedEvent[] = [];
-    let live = false;
-    const onAppended = (events: LoggedEvent[]) => {
-      if (live) for (const event of events) send(event);
-      else buffered.push(...events);
-    };
-    options.eventLog.on("appended", onAppended);
-    let sentUpTo = Number.isFinite(since) ? since : 0;
-    for (;;) {
-      const backlog = await options.eventLog.read({
-        afterSeq: sentUpTo,
-        limit: 1000,
-        ...(types ? { types } : {}),
-        ...(correlationId ? { correlationId } : {}),
-      });
-      for (const event of backlog) send(event);
-      if (backlog.length > 0) sentUpTo = backlog[backlog.length - 1]!.seq;
-      if (backlog.length < 1000) break;
-    }
-    for (const event of buffered) if (event.seq > sentUpTo) send(event);
-    live = true;
     streams.add(response);
-    const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), 15_000);
-    keepAlive.unref();
-    request.on("close", () => {
-      clearInterval(keepAlive);
-      options.eventLog.off("appended", onAppended);
-      streams.delete(response);
+    // Paged from the log with backpressure: a replay from 0 never loads the log, a client that does not read is dropped.
+    pumpEvents({
+      eventLog: options.eventLog,
+      request,
+      response,
+      afterSeq: since,
+      types,
+      correlationId,
+      frameOf: (event) => `id: ${event.seq}\nevent: ${event.eventType}\ndata: ${event.envelope}\n\n`,
+      slowStreamTimeoutMs: options.slowStreamTimeoutMs,
+      gate: options.gate,
+      onEnd: () => streams.delete(response),
     });
   }
 
