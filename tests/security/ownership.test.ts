@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createClient, type EcomClient } from "@ecom/sdk";
+import { restContexts } from "@ecom/sdk/contracts";
 import { paymentV1 } from "@ecom/sdk/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SecurityKit, startKit } from "./security-kit.js";
@@ -161,5 +162,53 @@ describe("another customer's things are not found", () => {
       params: { path: { checkoutId: accepted.data!.checkoutId } },
     });
     expect(view?.state).toBe("FAILED");
+  });
+});
+
+describe("every customer-own operation that names one of Alice's things, called by Bob", () => {
+  const operations = Object.values(restContexts).flatMap((binding) =>
+    binding.operations.filter(
+      (operation) =>
+        operation.access === "customer-own" &&
+        /\{(cartId|addressId|orderId|paymentId|checkoutId)\}/.test(operation.path),
+    ),
+  );
+
+  it("finds nothing of hers and changes nothing", async () => {
+    // Alice's things: a cart, an address, and a completed checkout with its order and payment.
+    const cartId = await cartWithABook(alice.client);
+    const paidCart = await cartWithABook(alice.client);
+    const accepted = await alice.client.cart.checkoutCart({
+      params: { path: { cartId: paidCart } },
+      body: { shippingAddressId: alice.addressId, paymentToken: alice.paymentToken },
+    });
+    await kit.platform.settle();
+    const checkoutId = accepted.data!.checkoutId;
+    const orderId = (await alice.client.order.getCheckout({ params: { path: { checkoutId } } })).data!.orderId!;
+    const paymentId = (await alice.client.order.getOrder({ params: { path: { orderId } } })).data!.paymentId!;
+    const hers: Record<string, string> = { cartId, addressId: alice.addressId, orderId, paymentId, checkoutId };
+
+    const before = await kit.stateHash();
+    const answers: Record<string, number> = {};
+    for (const operation of operations) {
+      const path = operation.path.replace(/\{([^}]+)\}/g, (_whole, name: string) => hers[name] ?? "x");
+      const body = operation.requestBody ? JSON.stringify(operation.requestBody.example ?? {}) : undefined;
+      const response = await fetch(`${kit.url}${path}`, {
+        method: operation.method,
+        headers: {
+          authorization: `Bearer ${kit.token(bob.customerId)}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body }),
+      });
+      await response.arrayBuffer();
+      answers[`${operation.method} ${operation.path}`] = response.status;
+    }
+    expect(operations.length).toBeGreaterThan(10);
+    // 404 for what is hers; 400 where the example body does not fit her thing (never a success, never a 5xx).
+    const wrong = Object.entries(answers).filter(([, status]) => status !== 404 && status !== 400);
+    expect(wrong).toEqual([]);
+    expect(Object.values(answers).filter((status) => status === 404).length).toBeGreaterThan(operations.length / 2);
+    expect(await kit.stateHash()).toBe(before);
   });
 });

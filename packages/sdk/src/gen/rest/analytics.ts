@@ -113,7 +113,7 @@ export const analyticsOperations: readonly RestOperationInfo[] = [
     "path": "/analytics/revenue/daily",
     "summary": "Revenue per day and currency from the daily-revenue projection (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "cursor",

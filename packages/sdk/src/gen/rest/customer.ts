@@ -121,7 +121,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/{customerId}",
     "summary": "Fetch any customer's profile (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "customerId",

@@ -22,7 +22,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/deliver",
     "summary": "Record the delivery of a shipment (admin or carrier integration)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",
@@ -287,7 +287,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments",
     "summary": "List shipments, oldest first (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "orderId",
@@ -380,7 +380,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/pack",
     "summary": "Record that the shipment was packed and is ready for the carrier (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",
@@ -481,7 +481,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/pick",
     "summary": "Record that the shipment's items were picked (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",
@@ -578,7 +578,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/returns/{returnId}/receive",
     "summary": "Record that a returned parcel arrived at the warehouse (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "returnId",
@@ -783,7 +783,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/ship",
     "summary": "Hand the shipment to the carrier (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",

@@ -20,7 +20,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions",
     "summary": "Subscribe a partner endpoint to event types (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -108,7 +108,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}",
     "summary": "Delete a webhook subscription (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",
@@ -242,7 +242,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}",
     "summary": "Fetch a webhook subscription (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",
@@ -288,7 +288,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/notifications",
     "summary": "Audit the notifications sent to customers, newest first (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "customerId",
@@ -484,7 +484,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}/deliveries",
     "summary": "List a subscription's deliveries, newest first (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",
@@ -589,7 +589,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions",
     "summary": "List webhook subscriptions (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "active",
@@ -668,7 +668,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/deliveries/{deliveryId}/redeliver",
     "summary": "Send a delivery again (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "deliveryId",
@@ -786,7 +786,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}",
     "summary": "Change a subscription's URL, event types, description or activity (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",

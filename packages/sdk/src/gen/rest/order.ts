@@ -834,7 +834,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders/{orderId}/status",
     "summary": "Move a paid order one step along fulfilment (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "orderId",

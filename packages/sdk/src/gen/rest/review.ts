@@ -262,7 +262,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/reviews",
     "summary": "List reviews for moderation (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "status",
@@ -347,7 +347,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/reviews/{reviewId}/moderation",
     "summary": "Approve or reject a review (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "reviewId",
