@@ -19,6 +19,7 @@ export const rpcAccess: Readonly<Record<string, RpcAccessRule>> = {
   "ecom.inventory.v1.InventoryService/QueryStock": "public",
   "ecom.inventory.v1.InventoryService/ReleaseStock": "internal",
   "ecom.inventory.v1.InventoryService/ReserveStock": "internal",
+  "ecom.inventory.v1.InventoryService/RestockReturn": "internal",
   "ecom.payment.v1.PaymentService/Authorize": "internal",
   "ecom.payment.v1.PaymentService/Capture": "internal",
   "ecom.payment.v1.PaymentService/Refund": "internal",
