@@ -10,6 +10,8 @@ export type RpcAccessRule = "public" | "customer-own" | "admin" | "internal";
 
 /** The access rule of every RPC method, keyed `package.Service/Method` (contexts.yaml `rpcAccess`). */
 export const rpcAccess: Readonly<Record<string, RpcAccessRule>> = {
+  "ecom.analytics.v1.AnalyticsService/ListCustomerOrderSummaries": "admin",
+  "ecom.analytics.v1.AnalyticsService/ListDailyRevenue": "admin",
   "ecom.catalog.v1.CatalogService/BatchGetProducts": "public",
   "ecom.catalog.v1.CatalogService/GetProduct": "public",
   "ecom.catalog.v1.CatalogService/ListProducts": "public",
@@ -25,4 +27,8 @@ export const rpcAccess: Readonly<Record<string, RpcAccessRule>> = {
   "ecom.payment.v1.PaymentService/Refund": "internal",
   "ecom.payment.v1.PaymentService/Void": "internal",
   "ecom.promotion.v1.PromotionService/CalculateDiscount": "internal",
+  "ecom.review.v1.ReviewService/GetProductRating": "public",
+  "ecom.review.v1.ReviewService/ListProductReviews": "public",
+  "ecom.search.v1.SearchService/ListTrendingProducts": "public",
+  "ecom.search.v1.SearchService/SearchProducts": "public",
 };
