@@ -7,7 +7,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "codegen/src/**/*.test.ts", "tests/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/dist/**"],
+    // The exhaustion test measures real resources and runs alone: `npm run test:exhaustion`.
+    exclude: ["**/node_modules/**", "**/dist/**", "tests/exhaustion/**"],
     reporters: ["default", "./scripts/closing-line-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -39,6 +39,8 @@ export interface RestOperation {
   readonly summary: string;
   /** True when the operation requires a bearer token. */
   readonly requiresAuth: boolean;
+  /** Who may call it: `public` without security, `customer-own` with bearerAuth, `admin` with `x-access: admin`. */
+  readonly access: "public" | "customer-own" | "admin";
   readonly parameters: readonly RestParameter[];
   readonly requestBody:
     | {
@@ -196,6 +198,9 @@ export function restOperations(set: ContractSet): RestOperation[] {
         }
 
         const security = Array.isArray(operation.security) ? operation.security : rootSecurity;
+        const requiresAuth =
+          security.length > 0 &&
+          security.every((requirement) => isObject(requirement) && Object.keys(requirement).length > 0);
         operations.push({
           context,
           file,
@@ -203,9 +208,8 @@ export function restOperations(set: ContractSet): RestOperation[] {
           method,
           path,
           summary: String(operation.summary ?? ""),
-          requiresAuth:
-            security.length > 0 &&
-            security.every((requirement) => isObject(requirement) && Object.keys(requirement).length > 0),
+          requiresAuth,
+          access: !requiresAuth ? "public" : operation["x-access"] === "admin" ? "admin" : "customer-own",
           parameters: [...parameters.values()],
           requestBody,
           responses,

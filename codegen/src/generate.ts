@@ -8,6 +8,7 @@ import { findServices, generateProto, PROTOC_GEN_ES_OPTIONS, rpcIndexSource } fr
 import { generatorVersion, provenanceHeader } from "./provenance.js";
 import { registrySource } from "./registry-source.js";
 import { restContextSource, restIndexSource } from "./rest-source.js";
+import { rpcAccessSource } from "./rpc-access-source.js";
 import { messageValidatorSource, restValidatorSources } from "./validators-source.js";
 
 /** What to generate from and how to name the sources in provenance headers. */
@@ -124,6 +125,11 @@ export async function generate(options: GenerateOptions): Promise<Map<string, st
         content,
       );
     }
+    emit(
+      "rpc-access.ts",
+      provenanceHeader({ generator: "ecom rpc-access", sources: [source("contexts.yaml")] }),
+      rpcAccessSource(set),
+    );
     emit(
       "rpc.ts",
       provenanceHeader({ generator: "ecom rpc-clients", sources: set.proto.map(source) }),

@@ -21,6 +21,7 @@ function operationInfo(operation: RestOperation): Record<string, unknown> {
     path: operation.path,
     summary: operation.summary,
     requiresAuth: operation.requiresAuth,
+    access: operation.access,
     parameters: operation.parameters.map((parameter) => ({
       name: parameter.name,
       in: parameter.in,

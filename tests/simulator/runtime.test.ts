@@ -279,7 +279,11 @@ describe("regressions found in review", () => {
     const request = {
       method: "POST",
       url: "/carts",
-      headers: { authorization: `Bearer ${tokens}`, "idempotency-key": "retry-key-123" },
+      headers: {
+        authorization: `Bearer ${tokens}`,
+        "content-type": "application/json",
+        "idempotency-key": "retry-key-123",
+      },
       body: "{}",
     };
     expect((await platform.handle(request)).status).toBe(500);
@@ -304,7 +308,11 @@ describe("regressions found in review", () => {
       platform!.handle({
         method: "POST",
         url: "/carts",
-        headers: { authorization: `Bearer ${tokens}`, "idempotency-key": "day-old-key" },
+        headers: {
+          authorization: `Bearer ${tokens}`,
+          "content-type": "application/json",
+          "idempotency-key": "day-old-key",
+        },
         body,
       });
     expect((await send("{}")).status).toBe(201);
@@ -314,7 +322,11 @@ describe("regressions found in review", () => {
     const again = await platform.handle({
       method: "POST",
       url: "/carts",
-      headers: { authorization: `Bearer ${fresh}`, "idempotency-key": "day-old-key" },
+      headers: {
+        authorization: `Bearer ${fresh}`,
+        "content-type": "application/json",
+        "idempotency-key": "day-old-key",
+      },
       body: '{"currency":"EUR"}',
     });
     expect(again.status).toBe(201);

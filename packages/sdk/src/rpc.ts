@@ -3,3 +3,4 @@
  * Connect clients over any transport.
  */
 export * from "./gen/rpc.js";
+export { type RpcAccessRule, rpcAccess } from "./gen/rpc-access.js";

@@ -14,10 +14,12 @@ import {
   type TokenService,
 } from "@ecom/services/platform";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
+import { accessDenied } from "./access-policy.js";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import { authenticate, parseQuery } from "./gateway/request-parts.js";
 import { type GatewayResponse, problemResponse } from "./gateway/rest-gateway.js";
 import type { RestRouter } from "./gateway/rest-router.js";
+import type { StreamSlots } from "./stream-pump.js";
 
 /** What the WebSocket side of the one port needs. */
 export interface EventSocketsOptions {
@@ -32,6 +34,8 @@ export interface EventSocketsOptions {
   readonly pingIntervalMs?: number;
   /** Real milliseconds a socket may stay silent (no message, pong or ping) before it is closed (default 60 s). */
   readonly idleTimeoutMs?: number;
+  /** The cap on open event streams, shared with Server-Sent Events: a handshake beyond it is answered 503. */
+  readonly slots?: StreamSlots;
 }
 
 /** The WebSocket operations of every context, served on the one port. */
@@ -68,21 +72,16 @@ type ClientCommand = { readonly action: "subscribe" | "unsubscribe"; readonly ke
  * HTTP/2 request, an HTTP/1.1 request without `Upgrade: websocket`): 426 with the contract's `upgrade_required`.
  */
 export function upgradeRequiredResponse(pathname: string, correlationId: string): GatewayResponse {
-  const body = {
-    type: "https://ecom.dev/problems/upgrade_required",
-    title: "WebSocket upgrade required",
-    status: 426,
-    code: "upgrade_required",
-    detail: `Open ${pathname} with a WebSocket client (Upgrade websocket, Sec-WebSocket-Version 13).`,
-    instance: pathname,
+  const problem = problemResponse(
+    new ServiceError(
+      "upgrade_required",
+      `Open ${pathname} with a WebSocket client (Upgrade websocket, Sec-WebSocket-Version 13).`,
+    ),
+    pathname,
     correlationId,
-  };
-  return {
-    status: 426,
-    // RFC 9110: a 426 names the protocol to upgrade to.
-    headers: { "content-type": "application/problem+json", "correlation-id": correlationId, upgrade: "websocket" },
-    body: JSON.stringify(body),
-  };
+  );
+  // RFC 9110: a 426 names the protocol to upgrade to.
+  return { ...problem, headers: { ...problem.headers, upgrade: "websocket" } };
 }
 
 /**
@@ -234,14 +233,12 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
     } catch (error) {
       return refuse(ServiceError.from(error));
     }
-    if (operation.requiresAuth && !principal) {
-      return refuse(
-        new ServiceError(
-          "unauthenticated",
-          "Send a bearer token from POST /auth/login in the Authorization header or the access_token query parameter.",
-        ),
-      );
-    }
+    const denied = accessDenied(
+      operation.access,
+      principal ? { kind: "principal", principal } : { kind: "anonymous" },
+      `GET ${operation.path} (in the Authorization header or the access_token query parameter)`,
+    );
+    if (denied) return refuse(denied);
 
     // RFC 6455 compares the Upgrade value case-insensitively; the contract spells it in lower case.
     if (headers.upgrade !== undefined) headers.upgrade = headers.upgrade.toLowerCase();
@@ -264,6 +261,13 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
       connection = { ...connection, subscriptions: new Set([chosen]) };
     }
     if (closing) return refuse(new ServiceError("unavailable", "The simulator is shutting down."));
+    if (options.slots && !options.slots.acquire())
+      return refuse(
+        new ServiceError("unavailable", "Too many event streams are open; try again in a few seconds.", {
+          retryAfterSeconds: 5,
+        }),
+      );
+    socket.once("close", () => options.slots?.release());
 
     correlationIds.set(request, correlationId);
     server.handleUpgrade(request, socket, head, (webSocket) => open(webSocket, source, connection));

@@ -1,18 +1,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EcomMessage } from "@ecom/sdk";
 import type { EventStreamSource } from "@ecom/services/platform";
-import type { EventLog, LoggedEvent } from "./event-log.js";
+import type { EventLog } from "./event-log.js";
+import { pumpEvents, type ReadGate } from "./stream-pump.js";
 
-const KEEP_ALIVE_MS = 15_000;
-
-/** Every event of the source's types in the log, oldest first, parsed. */
-async function history(eventLog: EventLog, source: EventStreamSource): Promise<EcomMessage[]> {
+/** Every event of the source's types in the log, oldest first, parsed, and the sequence number of the last. */
+async function history(
+  eventLog: EventLog,
+  source: EventStreamSource,
+): Promise<{ messages: EcomMessage[]; lastSeq: number }> {
   const messages: EcomMessage[] = [];
   for (let after = 0; ; ) {
     const batch = await eventLog.read({ afterSeq: after, types: source.types, limit: 1000 });
     for (const event of batch) messages.push(JSON.parse(event.envelope) as EcomMessage);
-    if (batch.length < 1000) return messages;
-    after = batch[batch.length - 1]!.seq;
+    if (batch.length > 0) after = batch[batch.length - 1]!.seq;
+    if (batch.length < 1000) return { messages, lastSeq: after };
   }
 }
 
@@ -23,38 +25,28 @@ export async function initialStreamBody(
   lastEventId: string | undefined,
   now: Date,
 ): Promise<string> {
-  return source.initial(await history(eventLog, source), { lastEventId, now }).join("");
+  return source.initial((await history(eventLog, source)).messages, { lastEventId, now }).join("");
 }
 
 /**
- * Serve a context's Server-Sent Events operation live: the source's initial frames, then a frame per new event of
- * its types, with a keep-alive comment every 15 seconds. Events appended while the history is read are held and
- * sent after it, so none is lost or sent twice.
+ * Serve a context's Server-Sent Events operation live: the source's initial frames from the history of its types,
+ * then a frame per new event of its types, read from the log after the history's last event (so none is lost or
+ * sent twice) with backpressure: a client that does not read is dropped after `slowStreamTimeoutMs`.
  */
 export async function serveEventStream(
   request: IncomingMessage,
   response: ServerResponse,
-  options: { readonly eventLog: EventLog; readonly source: EventStreamSource; readonly now: () => Date },
+  options: {
+    readonly eventLog: EventLog;
+    readonly source: EventStreamSource;
+    readonly now: () => Date;
+    readonly slowStreamTimeoutMs: number;
+    readonly gate: ReadGate;
+  },
 ): Promise<void> {
   const { eventLog, source } = options;
-  const held: LoggedEvent[] = [];
-  let live = false;
-  const sent = new Set<string>();
-  const send = (message: EcomMessage) => {
-    if (sent.has(message.eventId)) return;
-    sent.add(message.eventId);
-    const frame = source.frame(message);
-    if (frame) response.write(frame);
-  };
-  const onAppended = (events: LoggedEvent[]) => {
-    const relevant = events.filter((event) => source.types.includes(event.eventType as never));
-    if (live) for (const event of relevant) send(JSON.parse(event.envelope) as EcomMessage);
-    else held.push(...relevant);
-  };
-  eventLog.on("appended", onAppended);
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const past = await history(eventLog, source);
-  for (const message of past) sent.add(message.eventId);
+  const { messages: past, lastSeq } = await history(eventLog, source);
   const lastEventId = request.headers["last-event-id"];
   for (const frame of source.initial(past, {
     lastEventId: Array.isArray(lastEventId) ? lastEventId[0] : lastEventId,
@@ -62,12 +54,14 @@ export async function serveEventStream(
   })) {
     response.write(frame);
   }
-  live = true;
-  for (const event of held) send(JSON.parse(event.envelope) as EcomMessage);
-  const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
-  keepAlive.unref();
-  request.once("close", () => {
-    clearInterval(keepAlive);
-    eventLog.off("appended", onAppended);
+  pumpEvents({
+    eventLog,
+    request,
+    response,
+    afterSeq: lastSeq,
+    types: source.types,
+    frameOf: (event) => source.frame(JSON.parse(event.envelope) as EcomMessage),
+    slowStreamTimeoutMs: options.slowStreamTimeoutMs,
+    gate: options.gate,
   });
 }

@@ -19,7 +19,7 @@ export { EventLog, type LoggedEvent } from "./event-log.js";
 export type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 export { ContractViolationError } from "./outbox.js";
 export { createPlatform, type Platform, type PlatformOptions, SEEDED_EPOCH } from "./platform.js";
-export { type DevAccountLogin, isLoopbackHost } from "./platform-console.js";
+export type { DevAccountLogin } from "./platform-console.js";
 export type { BreakerReport, ContextReport, HealthReport } from "./platform-health.js";
 export {
   type ContextReplay,
@@ -31,5 +31,6 @@ export {
 } from "./replay/read-model-replay.js";
 export type { TableDifference } from "./replay/table-diff.js";
 export type { RequestLogEntry } from "./request-log.js";
+export { isLoopbackHost } from "./sim-access.js";
 export { parseDuration } from "./sim-routes.js";
 export { VirtualClock } from "./virtual-clock.js";

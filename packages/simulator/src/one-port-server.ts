@@ -7,6 +7,7 @@ import {
 } from "node:http2";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { createConnectionLimits, DEFAULT_SERVER_LIMITS, type ServerLimits } from "./connection-limits.js";
 
 /** A request handler that serves both HTTP/1.1 and HTTP/2 (node's compatibility API). */
 export type DualHandler = (
@@ -21,7 +22,15 @@ export type WebSocketUpgradeHandler = (request: IncomingMessage, socket: Duplex,
 export interface OnePortServerOptions {
   /** WebSocket handshakes; without it they are served as plain requests, as other upgrades are. */
   readonly websocket?: WebSocketUpgradeHandler;
+  /** Timeouts and per-client limits (the defaults when absent). */
+  readonly limits?: ServerLimits;
 }
+
+/**
+ * HTTP/2 sessions with nothing sent either way this long are closed. Longer than the HTTP/1.1 keep-alive, since
+ * an open event stream on a session is quiet between its 15-second keep-alive comments.
+ */
+const HTTP2_IDLE_MS = 30_000;
 
 /** One TCP port serving HTTP/1.1 and cleartext HTTP/2 (h2c with prior knowledge, as gRPC clients speak it). */
 export interface OnePortServer {
@@ -37,8 +46,13 @@ const PREFACE_START = "PRI * HTTP/2.0";
  * speaks, and the connection is handed to an HTTP/1.1 or an HTTP/2 server sharing one handler.
  */
 export function createOnePortServer(handler: DualHandler, options: OnePortServerOptions = {}): OnePortServer {
-  const http1 = createHttp1Server(handler as (request: IncomingMessage, response: ServerResponse) => void);
-  http1.keepAliveTimeout = 5_000;
+  const limits = options.limits ?? DEFAULT_SERVER_LIMITS;
+  const guard = createConnectionLimits(limits);
+  const http1 = createHttp1Server(
+    { maxHeaderSize: limits.maxHeaderBytes },
+    handler as (request: IncomingMessage, response: ServerResponse) => void,
+  );
+  http1.keepAliveTimeout = limits.idleTimeoutMs;
   const { websocket } = options;
   // Connections that are no longer HTTP/1.1 requests: WebSockets (their owner closes them) and HTTP/2 sessions.
   const upgraded = new Set<Duplex>();
@@ -46,19 +60,26 @@ export function createOnePortServer(handler: DualHandler, options: OnePortServer
   if (websocket) {
     http1.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (request.headers.upgrade?.toLowerCase() === "websocket") {
+        guard.handedOver(socket as Socket);
         upgraded.add(socket);
         socket.once("close", () => upgraded.delete(socket));
         websocket(request, socket, head);
       } else replayWithoutUpgrade(http1, request, socket, head);
     });
   }
-  const http2 = createHttp2Server(handler as (request: Http2ServerRequest, response: Http2ServerResponse) => void);
+  const http2 = createHttp2Server(
+    { settings: { maxHeaderListSize: limits.maxHeaderBytes } },
+    handler as (request: Http2ServerRequest, response: Http2ServerResponse) => void,
+  );
+  // Without a 'timeout' listener, node destroys a session that stays idle this long.
+  http2.setTimeout(HTTP2_IDLE_MS);
   const sockets = new Set<Socket>();
   // The HTTP/1.1 server never listens itself, so node does not track its connections and closeIdleConnections()
   // finds none: count each connection's requests in flight here, so shutdown can cut the idle ones at once.
   const busy = new Map<Duplex, number>();
   let closing = false;
   http1.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    guard.request(request, response);
     const socket = request.socket;
     busy.set(socket, (busy.get(socket) ?? 0) + 1);
     response.once("close", () => {
@@ -74,6 +95,7 @@ export function createOnePortServer(handler: DualHandler, options: OnePortServer
     session.once("close", () => sessions.delete(session));
   });
   const server = createNetServer((socket) => {
+    if (!guard.accept(socket)) return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     let seen = Buffer.alloc(0);
@@ -87,7 +109,10 @@ export function createOnePortServer(handler: DualHandler, options: OnePortServer
       socket.off("readable", sniff);
       socket.unshift(seen);
       const isHttp2 = start === PREFACE_START;
-      if (isHttp2) h2.add(socket);
+      if (isHttp2) {
+        guard.handedOver(socket);
+        h2.add(socket);
+      }
       (isHttp2 ? http2 : http1).emit("connection", socket);
     };
     socket.on("readable", sniff);

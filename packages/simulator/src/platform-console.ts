@@ -1,6 +1,8 @@
 import { createConsoleRoutes, type DevTokens } from "@ecom/console";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 
+import { isLoopbackHost } from "./sim-access.js";
+
 /** Sign-in details of a development account. */
 export interface DevAccountLogin {
   readonly email: string;
@@ -18,13 +20,6 @@ export interface PlatformConsoleOptions {
   readonly handle: (request: GatewayRequest) => Promise<GatewayResponse>;
 }
 
-/** Whether `host` is a loopback address (or the platform is not listening at all, only used in-process). */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (host === undefined) return true;
-  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return bare === "localhost" || bare === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bare) || bare === "::ffff:127.0.0.1";
-}
-
 /** The console's routes on the platform: `/`, `/_console/*`, `/openapi.json`, `/asyncapi.json`. */
 export function createPlatformConsole(options: PlatformConsoleOptions) {
   const login = async (account: DevAccountLogin): Promise<string> => {
@@ -40,7 +35,11 @@ export function createPlatformConsole(options: PlatformConsoleOptions) {
   const { devAccounts } = options;
   return createConsoleRoutes({
     contexts: options.contexts,
-    loopback: () => isLoopbackHost(options.host()),
+    // Not listening at all (only used in-process) counts as loopback: nothing outside the process can reach it.
+    loopback: () => {
+      const host = options.host();
+      return host === undefined || isLoopbackHost(host);
+    },
     ...(devAccounts && options.contexts.includes("customer")
       ? {
           devTokens: async (): Promise<DevTokens> => {

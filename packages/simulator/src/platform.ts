@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { Code, ConnectError, type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createRpcClients, type RpcClients } from "@ecom/sdk/rpc";
+import { createRpcClients, type RpcClients, rpcAccess } from "@ecom/sdk/rpc";
 import {
   type AnyContextModule,
   type ContextParts,
@@ -16,6 +16,8 @@ import {
   ServiceError,
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
+import { accessDenied, callerOf, createAccessInterceptor, serviceIdentityInterceptor } from "./access-policy.js";
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./connection-limits.js";
 import { DataFolderError } from "./data-folder/data-folder-error.js";
 import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
 import { EventLog } from "./event-log.js";
@@ -29,6 +31,7 @@ import {
   toFetchResponse,
   writeNodeResponse,
 } from "./gateway/node-adapter.js";
+import { pathProblem } from "./gateway/request-checks.js";
 import {
   createRestGateway,
   type GatewayRequest,
@@ -42,11 +45,14 @@ import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
 import { createPlatformConsole, type DevAccountLogin } from "./platform-console.js";
 import { createHealthReporter, type HealthReport } from "./platform-health.js";
+import { writeProblem } from "./problem.js";
 import { type RequestLogEntry, withRequestLog } from "./request-log.js";
 import { createRpcTrace } from "./rpc-trace.js";
 import { createSeededRandom } from "./seeded-random.js";
+import { createSimGuard } from "./sim-access.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
+import { createReadGate, createStreamSlots, tooManyStreams } from "./stream-pump.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { createTokenService } from "./token-service.js";
 import { createUlidIds } from "./ulid-ids.js";
@@ -75,6 +81,11 @@ export interface PlatformOptions {
   readonly devAccounts?: Readonly<Record<"admin" | "customer", DevAccountLogin>>;
   /** Told of every request the port served, once its response is done (the CLI's request log). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Timeouts and limits of the port (see {@link ServerLimits}; README "Security model" lists the defaults). Tests
+   * pass short ones to watch the mechanism work.
+   */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -143,6 +154,10 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 
 async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder | undefined): Promise<Platform> {
   const log = options.log ?? consoleLogger;
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const streamSlots = createStreamSlots(limits.maxStreams);
+  // Two pages at a time across every stream: replays share the process with requests instead of starving them.
+  const streamGate = createReadGate(2);
   const dataDir = folder?.dir;
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ":memory:");
 
@@ -284,8 +299,14 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const routes = (router: ConnectRouter) => {
     for (const context of running) context.parts.rpc?.(router);
   };
+  // One access check for every Connect call: on the in-process transport it sees the service identity that only
+  // this transport's router sets; on the port, the caller's bearer token (contexts.yaml rpcAccess decides).
+  const accessInterceptor = createAccessInterceptor({ tokens, rules: rpcAccess });
   rpcClients = createRpcClients(
-    createRouterTransport(routes, { transport: { interceptors: [rpcTrace.interceptor, faultInterceptor] } }),
+    createRouterTransport(routes, {
+      router: { interceptors: [serviceIdentityInterceptor, accessInterceptor] },
+      transport: { interceptors: [rpcTrace.interceptor, faultInterceptor] },
+    }),
   );
 
   const handlers = new Map<string, RestHandlerTable>();
@@ -302,6 +323,17 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       routed.match.operation.operationId
     ];
   };
+  /** Why a stream operation's request is refused (the same rule and token check as REST), or undefined. */
+  const streamRefusal = (method: string, url: string, authorization: string | undefined) => {
+    const routed = router.route(method, new URL(url, "http://gateway.invalid").pathname);
+    if (routed.kind !== "match") return undefined;
+    try {
+      const caller = callerOf(tokens, authorization);
+      return accessDenied(routed.match.operation.access, caller, `${method} ${routed.match.operation.path}`);
+    } catch (error) {
+      return ServiceError.from(error);
+    }
+  };
   const sourceOf = (contextName: string, operationId: string) =>
     running.find((context) => context.module.name === contextName)?.parts.sockets?.[operationId];
   /** The WebSocket source of a GET request's operation, when a context serves it as one. */
@@ -311,7 +343,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (routed.kind !== "match") return undefined;
     return sourceOf(routed.match.context, routed.match.operation.operationId);
   };
-  const eventSockets = createEventSockets({ eventLog, router, sourceOf, tokens, ids, log });
+  const eventSockets = createEventSockets({ eventLog, router, sourceOf, tokens, ids, log, slots: streamSlots });
   const restGateway = createRestGateway({
     router,
     handlers,
@@ -381,6 +413,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     eventLog,
     advanceClock,
     contexts: running.map((context) => context.module.name),
+    slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
+    gate: streamGate,
     breakers: () => running.flatMap((context) => context.parts.breakers?.() ?? []),
     rpcCalls: rpcTrace.callsOf,
   });
@@ -391,11 +425,19 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     host: () => listeningHost,
     handle: (request) => handle(request),
   });
+  const simGuard = createSimGuard(tokens);
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
+    const badPath = pathProblem(request.url);
+    if (badPath) return problemResponse(badPath, request.url.split("?", 1)[0] ?? "/", "");
+    const pathname = new URL(request.url, "http://gateway.invalid").pathname;
+    const simRefused = simGuard.refusal(request.method, pathname, request.headers.authorization);
+    if (simRefused) return problemResponse(simRefused, pathname, "");
     const sim = (await simRoutes.handle(request)) ?? (await consoleRoutes.handle(request));
     if (sim) return sim;
     const stream = streamOf(request.method, request.url);
     if (stream) {
+      const refused = streamRefusal(request.method, request.url, request.headers.authorization);
+      if (refused) return problemResponse(refused, new URL(request.url, "http://gateway.invalid").pathname, "");
       // In-process there is no connection to keep open: the answer is what a new subscriber is sent first.
       const body = await initialStreamBody(eventLog, stream, request.headers["last-event-id"], clock.now());
       return { status: 200, headers: { "content-type": "text/event-stream" }, body };
@@ -446,15 +488,44 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   checkpoints.unref();
 
   let server: OnePortServer | undefined;
+  /** Take one of the stream slots for the response's lifetime; false when all are taken. */
+  const admitStream = (response: ServerResponse) => {
+    if (!streamSlots.acquire()) return false;
+    response.once("close", () => streamSlots.release());
+    return true;
+  };
   const nodeFallback = async (request: IncomingMessage, response: ServerResponse) => {
     const url = request.url ?? "/";
-    if (request.method === "GET" && url.startsWith("/_sim/events")) return simRoutes.streamEvents(request, response);
+    const badPath = pathProblem(url);
+    if (badPath) return writeProblem(response, badPath, url.split("?", 1)[0] ?? "/");
+    if (request.method === "GET" && url.startsWith("/_sim/events")) {
+      const pathname = new URL(url, "http://gateway.invalid").pathname;
+      const refused = simGuard.refusal("GET", pathname, request.headers.authorization);
+      if (refused) return writeProblem(response, refused, pathname);
+      if (!admitStream(response)) return tooManyStreams(response, pathname);
+      return simRoutes.streamEvents(request, response);
+    }
     const stream = streamOf(request.method ?? "GET", url);
-    if (stream) return serveEventStream(request, response, { eventLog, source: stream, now: () => clock.now() });
+    if (stream) {
+      const refused = streamRefusal(request.method ?? "GET", url, request.headers.authorization);
+      if (refused) return writeProblem(response, refused, new URL(url, "http://gateway.invalid").pathname);
+    }
+    if (stream) {
+      if (!admitStream(response)) return tooManyStreams(response, new URL(url, "http://gateway.invalid").pathname);
+      return serveEventStream(request, response, {
+        eventLog,
+        source: stream,
+        now: () => clock.now(),
+        slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
+        gate: streamGate,
+      });
+    }
     const gatewayRequest = await readNodeRequest(request);
     if (!gatewayRequest) {
-      const problem = problemResponse(new ServiceError("validation", "The body is larger than 1 MiB."), url, "");
-      return writeNodeResponse(response, { ...problem, status: 413 });
+      const tooLarge = new ServiceError("payload_too_large", "The body is larger than 1 MiB; send a smaller one.");
+      const problem = problemResponse(tooLarge, url.split("?", 1)[0] ?? "/", "");
+      // The rest of the body is never read, so the connection cannot carry another request.
+      return writeNodeResponse(response, { ...problem, headers: { ...problem.headers, connection: "close" } });
     }
     writeNodeResponse(response, await handle(gatewayRequest));
   };
@@ -462,7 +533,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     routes,
     // The same limit as REST bodies; connect-es would otherwise read up to 4 GiB.
     readMaxBytes: MAX_BODY_BYTES,
-    interceptors: [faultInterceptor],
+    interceptors: [accessInterceptor, faultInterceptor],
     fallback: (request, response) => {
       const nodeResponse = response as ServerResponse;
       nodeFallback(request as IncomingMessage, nodeResponse).catch((error) => {
@@ -481,8 +552,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     handle,
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
+      simGuard.boundTo(host);
       const handler = options.onRequest ? withRequestLog(nodeHandler as never, options.onRequest) : nodeHandler;
-      server = createOnePortServer(handler as never, { websocket: eventSockets.upgrade });
+      server = createOnePortServer(handler as never, { websocket: eventSockets.upgrade, limits });
       listeningHost = host;
       const address: AddressInfo = await server.listen(port, host);
       const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { BreakerStatus, FaultSwitches } from "@ecom/services/platform";
+import { type BreakerStatus, type FaultSwitches, ServiceError } from "@ecom/services/platform";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { HealthReport } from "./platform-health.js";
+import { problemResponse } from "./problem.js";
 import type { TracedCall } from "./rpc-trace.js";
+import { pumpEvents, type ReadGate } from "./stream-pump.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
 /** What the simulator's own routes need. */
@@ -18,6 +20,10 @@ export interface SimRoutesOptions {
   readonly breakers?: () => readonly BreakerStatus[];
   /** The RPCs between contexts recorded for a correlation id. */
   readonly rpcCalls?: (correlationId: string) => readonly TracedCall[];
+  /** A stream whose socket stays full this long is dropped. */
+  readonly slowStreamTimeoutMs: number;
+  /** Turns for the streams' log reads, shared with every stream of the platform. */
+  readonly gate: ReadGate;
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -45,17 +51,9 @@ const json = (status: number, body: unknown): GatewayResponse => ({
   body: JSON.stringify(body),
 });
 
-const problem = (status: number, code: string, detail: string): GatewayResponse => ({
-  status,
-  headers: { "content-type": "application/problem+json" },
-  body: JSON.stringify({
-    type: `https://ecom.dev/problems/${code}`,
-    title: "Bad simulator request",
-    status,
-    code,
-    detail,
-  }),
-});
+/** A 400 from the one problem builder, so `/_sim` answers like every other route. */
+const problem = (_status: 400, code: "validation", detail: string): GatewayResponse =>
+  problemResponse(new ServiceError(code, detail), "/_sim", "");
 
 /**
  * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,
@@ -153,41 +151,19 @@ export function createSimRoutes(options: SimRoutesOptions) {
       connection: "keep-alive",
     });
     response.write(": ecom event stream\n\n");
-    const wanted = (event: LoggedEvent) =>
-      (!types || types.includes(event.eventType)) &&
-      (correlationId === undefined || event.correlationId === correlationId);
-    const send = (event: LoggedEvent) => {
-      if (wanted(event)) response.write(`id: ${event.seq}\nevent: ${event.eventType}\ndata: ${event.envelope}\n\n`);
-    };
-    // Buffer live events while the backlog is read, so none fall between the two.
-    const buffered: LoggedEvent[] = [];
-    let live = false;
-    const onAppended = (events: LoggedEvent[]) => {
-      if (live) for (const event of events) send(event);
-      else buffered.push(...events);
-    };
-    options.eventLog.on("appended", onAppended);
-    let sentUpTo = Number.isFinite(since) ? since : 0;
-    for (;;) {
-      const backlog = await options.eventLog.read({
-        afterSeq: sentUpTo,
-        limit: 1000,
-        ...(types ? { types } : {}),
-        ...(correlationId ? { correlationId } : {}),
-      });
-      for (const event of backlog) send(event);
-      if (backlog.length > 0) sentUpTo = backlog[backlog.length - 1]!.seq;
-      if (backlog.length < 1000) break;
-    }
-    for (const event of buffered) if (event.seq > sentUpTo) send(event);
-    live = true;
     streams.add(response);
-    const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), 15_000);
-    keepAlive.unref();
-    request.on("close", () => {
-      clearInterval(keepAlive);
-      options.eventLog.off("appended", onAppended);
-      streams.delete(response);
+    // Paged from the log with backpressure: a replay from 0 never loads the log, a client that does not read is dropped.
+    pumpEvents({
+      eventLog: options.eventLog,
+      request,
+      response,
+      afterSeq: since,
+      types,
+      correlationId,
+      frameOf: (event) => `id: ${event.seq}\nevent: ${event.eventType}\ndata: ${event.envelope}\n\n`,
+      slowStreamTimeoutMs: options.slowStreamTimeoutMs,
+      gate: options.gate,
+      onEnd: () => streams.delete(response),
     });
   }
 

@@ -92,7 +92,7 @@ export function registerSimCommand(program: Command): void {
         const started = performance.now();
         // The port is checked before the data folder is opened, so a busy port leaves the folder untouched.
         if (port !== 0) await ensurePortFree(port, options.host);
-        const [{ allContexts, devAccounts }, { createPlatform }] = await Promise.all([
+        const [{ allContexts, devAccounts }, { createPlatform, isLoopbackHost }] = await Promise.all([
           import("@ecom/services"),
           import("@ecom/simulator"),
         ]);
@@ -131,6 +131,9 @@ export function registerSimCommand(program: Command): void {
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,
           `  Health      ${url}/healthz  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
+          isLoopbackHost(options.host)
+            ? "  Access      every /_sim route is open: the port only listens on this machine (loopback)"
+            : `  Access      ${options.host} is not loopback: /_sim routes need the admin token, except GET /_sim/clock and GET /_sim/faults`,
           `  Data        ${platform.dataDir ?? "in memory (nothing is kept)"}${seed === undefined ? "" : `  ·  seed ${seed}`}`,
           "",
           `  Admin token     (log in as ${devAccounts.admin.email} / ${devAccounts.admin.password})`,

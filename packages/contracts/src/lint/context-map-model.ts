@@ -26,6 +26,8 @@ export interface ContextEntry {
   readonly handles: readonly MapEntry[];
   readonly sends: readonly MapEntry[];
   readonly rpc: readonly MapEntry[];
+  /** `rpcAccess`: the access rule of each RPC method (`package.Service/Method` → rule) with its entry's pointer. */
+  readonly rpcAccess: ReadonlyMap<string, MapEntry>;
   readonly dependsOn: readonly MapEntry[];
   readonly calls: readonly MapEntry[];
 }
@@ -86,6 +88,11 @@ export function readContextMap(document: YamlDocument): ContextMapModel {
       handles: stringList(context, "handles", at),
       sends: stringList(context, "sends", at),
       rpc: stringList(context, "rpc", at),
+      rpcAccess: new Map(
+        Object.entries(isRecord(context.rpcAccess) ? context.rpcAccess : {}).flatMap(([method, rule]) =>
+          typeof rule === "string" ? [[method, { value: rule, pointer: toPointer([...at, "rpcAccess", method]) }]] : [],
+        ),
+      ),
       dependsOn: stringList(context, "dependsOn", at),
       calls: stringList(context, "calls", at),
     });

@@ -21,8 +21,9 @@ function checkId(value: string, pattern: RegExp, field: string): void {
 }
 
 /**
- * CustomerService: read-only look-ups of customer facts for other contexts. No token is checked here: the caller
- * verified its own request's token at its REST edge and passes the customer id on.
+ * CustomerService: read-only look-ups of customer facts for other contexts. Both methods are `internal`
+ * (contexts.yaml rpcAccess): only the platform's own contexts reach them, after verifying their own request's token
+ * at their REST edge, and they pass the customer id on.
  */
 export function registerCustomerService(router: ConnectRouter, runtime: ContextRuntime<CustomerDatabase>): void {
   const { db } = runtime;

@@ -616,6 +616,8 @@ export class CheckoutSaga {
         subject: { case: "orderId", value: checkout.order_id },
         amount: protoMoney(total, checkout.currency),
         paymentToken: checkout.payment_token,
+        // Payment checks the token is this customer's: a token read from another customer's event is refused.
+        customerId: checkout.customer_id,
         idempotencyKey: `${checkout.checkout_id}:authorize`,
         correlationId: checkout.correlation_id,
       }),

@@ -220,10 +220,15 @@ export async function payOrder(
           subject: { case: "orderId", value: order.order_id },
           amount: protoMoney(order.total, order.currency),
           paymentToken: input.paymentToken,
+          // Only the order's customer's own cards: another customer's token is refused like one never issued.
+          customerId: order.customer_id,
           idempotencyKey: `${order.order_id}:pay:${input.paymentToken}`,
           correlationId: order.correlation_id,
         })
         .catch((error: unknown) => {
+          // A token that is not this customer's is, to them, a token that does not exist.
+          if (ConnectError.from(error).code === Code.InvalidArgument)
+            throw fail.notFound(`payment token ${input.paymentToken} of this order's customer`);
           throw dependencyFailure("The authorization", error);
         });
       if (authorization.status !== paymentV1.PaymentStatus.AUTHORIZED) {

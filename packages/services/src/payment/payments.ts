@@ -169,8 +169,10 @@ export interface AuthorizeInput {
   /** Already scoped to its surface and caller (`rpc:…`, `rest:<customerId>:…`). */
   readonly idempotencyKey: string;
   readonly correlationId: string;
-  /** The REST caller: a customer may pay only with their own token. Absent for the saga's RPC. */
+  /** The REST caller: a customer may pay only with their own token (an admin with any). */
   readonly payer?: Principal | undefined;
+  /** The customer paying, from the RPC's `customer_id`: the token must be theirs. */
+  readonly ownerId?: string | undefined;
 }
 
 /** What Refund needs. */
@@ -640,7 +642,8 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
             .executeTakeFirst();
           if (
             !method ||
-            (input.payer && input.payer.role !== "admin" && method.customer_id !== input.payer.customerId)
+            (input.payer && input.payer.role !== "admin" && method.customer_id !== input.payer.customerId) ||
+            (input.ownerId !== undefined && method.customer_id !== input.ownerId)
           ) {
             throw new PaymentError(
               "unknown_token",

@@ -20,6 +20,7 @@ const ORDER_ID = /^ord_[0-9A-HJKMNP-TV-Z]{26}$/;
 const CHECKOUT_ID = /^chk_[0-9A-HJKMNP-TV-Z]{26}$/;
 const PAYMENT_ID = /^pay_[0-9A-HJKMNP-TV-Z]{26}$/;
 const PAYMENT_TOKEN = /^tok_[0-9A-HJKMNP-TV-Z]{26}$/;
+const CUSTOMER_ID = /^cus_[0-9A-HJKMNP-TV-Z]{26}$/;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_:.-]{8,128}$/;
 
 const CONNECT_CODE: Readonly<Record<PaymentErrorKind, Code>> = {
@@ -140,6 +141,7 @@ export function registerPaymentService(router: ConnectRouter, payments: Payments
       const amount = moneyOf(request.amount, "amount");
       if (!amount) throw invalid("amount", "is required");
       requireMatch(PAYMENT_TOKEN, "payment_token", request.paymentToken, "a tok_… token");
+      if (request.customerId !== "") requireMatch(CUSTOMER_ID, "customer_id", request.customerId, "a cus_… id");
       requireMatch(
         IDEMPOTENCY_KEY,
         "idempotency_key",
@@ -155,6 +157,7 @@ export function registerPaymentService(router: ConnectRouter, payments: Payments
           paymentToken: request.paymentToken,
           idempotencyKey: `rpc:${request.idempotencyKey}`,
           correlationId: request.correlationId || subject.value,
+          ownerId: request.customerId === "" ? undefined : request.customerId,
         }),
       );
       const status = STATUS[payment.status];

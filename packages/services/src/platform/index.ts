@@ -45,4 +45,13 @@ export {
   projectedTypes,
 } from "./projection.js";
 export { answeringRpc } from "./rpc-errors.js";
-export { fail, HTTP_STATUS, isServiceError, ServiceError, ServiceErrorCode, TITLES } from "./service-error.js";
+export {
+  CONNECT_CODE,
+  ERROR_WIRE,
+  fail,
+  HTTP_STATUS,
+  isServiceError,
+  ServiceError,
+  ServiceErrorCode,
+  TITLES,
+} from "./service-error.js";

@@ -1,20 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
-import { isServiceError, type ServiceErrorCode } from "./service-error.js";
-
-/** The Connect code of each ServiceError code, so an RPC fails as its REST twin does. */
-const CONNECT_CODE: Readonly<Record<ServiceErrorCode, Code>> = {
-  validation: Code.InvalidArgument,
-  unauthenticated: Code.Unauthenticated,
-  forbidden: Code.PermissionDenied,
-  not_found: Code.NotFound,
-  conflict: Code.FailedPrecondition,
-  unprocessable: Code.FailedPrecondition,
-  idempotency_key_reused: Code.AlreadyExists,
-  rate_limited: Code.ResourceExhausted,
-  unavailable: Code.Unavailable,
-  not_implemented: Code.Unimplemented,
-  internal: Code.Internal,
-};
+import { ConnectError } from "@connectrpc/connect";
+// The one ServiceError → Connect code table (ERROR_WIRE), so an RPC fails as its REST twin does.
+import { CONNECT_CODE, isServiceError } from "./service-error.js";
 
 /**
  * Run an RPC's work, answering a ServiceError (thrown by the rules it shares with REST) as the ConnectError of the

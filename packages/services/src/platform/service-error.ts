@@ -1,15 +1,22 @@
+import { Code } from "@connectrpc/connect";
+
 /**
  * The closed set of error codes a context answers with. Each maps to one HTTP status and problem `type`
- * (`https://ecom.dev/problems/<code>`) and one Connect code, so REST and RPC callers see the same failure.
+ * (`https://ecom.dev/problems/<code>`) and one Connect code ({@link ERROR_WIRE}), so REST and RPC callers see the
+ * same failure.
  */
 export const ServiceErrorCode = {
   validation: "validation",
   unauthenticated: "unauthenticated",
   forbidden: "forbidden",
   notFound: "not_found",
+  methodNotAllowed: "method_not_allowed",
   conflict: "conflict",
+  payloadTooLarge: "payload_too_large",
+  unsupportedMediaType: "unsupported_media_type",
   unprocessable: "unprocessable",
   idempotencyKeyReused: "idempotency_key_reused",
+  upgradeRequired: "upgrade_required",
   rateLimited: "rate_limited",
   unavailable: "unavailable",
   notImplemented: "not_implemented",
@@ -19,35 +26,47 @@ export const ServiceErrorCode = {
 /** One of {@link ServiceErrorCode}'s values. */
 export type ServiceErrorCode = (typeof ServiceErrorCode)[keyof typeof ServiceErrorCode];
 
-/** The HTTP status of each code. */
-export const HTTP_STATUS: Readonly<Record<ServiceErrorCode, number>> = {
-  validation: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  unprocessable: 422,
-  idempotency_key_reused: 422,
-  rate_limited: 429,
-  unavailable: 503,
-  not_implemented: 501,
-  internal: 500,
+/**
+ * The one table every layer maps errors with: each code's HTTP status (problem+json `status` and the response's),
+ * Connect code (Connect, gRPC and gRPC-web) and human title (problem+json `title`).
+ */
+export const ERROR_WIRE: Readonly<
+  Record<ServiceErrorCode, { readonly status: number; readonly connect: Code; readonly title: string }>
+> = {
+  validation: { status: 400, connect: Code.InvalidArgument, title: "The request does not match the contract" },
+  unauthenticated: { status: 401, connect: Code.Unauthenticated, title: "Authentication required" },
+  forbidden: { status: 403, connect: Code.PermissionDenied, title: "Not allowed" },
+  not_found: { status: 404, connect: Code.NotFound, title: "Not found" },
+  method_not_allowed: { status: 405, connect: Code.Unimplemented, title: "Method not allowed" },
+  conflict: { status: 409, connect: Code.FailedPrecondition, title: "The resource's state does not allow this" },
+  payload_too_large: { status: 413, connect: Code.ResourceExhausted, title: "The body is too large" },
+  unsupported_media_type: { status: 415, connect: Code.InvalidArgument, title: "Unsupported media type" },
+  unprocessable: { status: 422, connect: Code.FailedPrecondition, title: "Refused by a business rule" },
+  idempotency_key_reused: {
+    status: 422,
+    connect: Code.AlreadyExists,
+    title: "Idempotency-Key reused with a different body",
+  },
+  upgrade_required: { status: 426, connect: Code.FailedPrecondition, title: "WebSocket upgrade required" },
+  rate_limited: { status: 429, connect: Code.ResourceExhausted, title: "Too many requests" },
+  unavailable: { status: 503, connect: Code.Unavailable, title: "Temporarily unavailable" },
+  not_implemented: { status: 501, connect: Code.Unimplemented, title: "Not implemented yet" },
+  internal: { status: 500, connect: Code.Internal, title: "Internal error" },
 };
 
-/** The human title of each code, for problem+json `title`. */
-export const TITLES: Readonly<Record<ServiceErrorCode, string>> = {
-  validation: "The request does not match the contract",
-  unauthenticated: "Authentication required",
-  forbidden: "Not allowed",
-  not_found: "Not found",
-  conflict: "The resource's state does not allow this",
-  unprocessable: "Refused by a business rule",
-  idempotency_key_reused: "Idempotency-Key reused with a different body",
-  rate_limited: "Too many requests",
-  unavailable: "Temporarily unavailable",
-  not_implemented: "Not implemented yet",
-  internal: "Internal error",
-};
+const column = <TKey extends "status" | "connect" | "title">(key: TKey) =>
+  Object.fromEntries(Object.entries(ERROR_WIRE).map(([code, wire]) => [code, wire[key]])) as Readonly<
+    Record<ServiceErrorCode, (typeof ERROR_WIRE)[ServiceErrorCode][TKey]>
+  >;
+
+/** The HTTP status of each code (a column of {@link ERROR_WIRE}). */
+export const HTTP_STATUS = column("status");
+
+/** The Connect code of each code (a column of {@link ERROR_WIRE}). */
+export const CONNECT_CODE = column("connect");
+
+/** The human title of each code, for problem+json `title` (a column of {@link ERROR_WIRE}). */
+export const TITLES = column("title");
 
 /** An expected failure of a context's operation: a stable code, a message that says what to do, optional details. */
 export class ServiceError extends Error {

@@ -22,6 +22,7 @@ export async function readNodeRequest(request: IncomingMessage): Promise<Gateway
     url: request.url ?? "/",
     headers,
     body: Buffer.concat(chunks).toString("utf8"),
+    remoteAddress: request.socket.remoteAddress,
   };
 }
 

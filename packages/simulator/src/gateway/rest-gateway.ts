@@ -1,6 +1,5 @@
-import { validateRequest, validateResponse, validationProblem } from "@ecom/sdk/runtime/v1";
+import { type RestOperationInfo, validateRequest, validateResponse, validationProblem } from "@ecom/sdk/runtime/v1";
 import {
-  HTTP_STATUS,
   type Ids,
   isServiceError,
   type Logger,
@@ -8,12 +7,16 @@ import {
   type RestRequest,
   type RestResult,
   ServiceError,
-  TITLES,
   type TokenService,
 } from "@ecom/services/platform";
+import { accessDenied, type Caller, callerOf } from "../access-policy.js";
+import { problemResponse } from "../problem.js";
 import { IdempotencyStore, type StoredResponse } from "./idempotency-store.js";
-import { authenticate, parseQuery } from "./request-parts.js";
+import { mediaTypeProblem, nonFiniteNumberAt } from "./request-checks.js";
+import { parseQuery } from "./request-parts.js";
 import type { RestRouter } from "./rest-router.js";
+
+export { problemResponse } from "../problem.js";
 
 /** A request as the gateway sees it, whatever carried it (node:http, fetch, a test). */
 export interface GatewayRequest {
@@ -23,6 +26,8 @@ export interface GatewayRequest {
   /** Header names lower-case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The client's address, when the request came over a socket (scopes anonymous Idempotency-Keys). */
+  readonly remoteAddress?: string | undefined;
 }
 
 /** A response: status, headers and the body text. */
@@ -51,26 +56,13 @@ export interface RestGatewayOptions {
 }
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const PROBLEM = "application/problem+json";
 
-/** A problem+json response (RFC 9457) for a ServiceError. */
-export function problemResponse(error: ServiceError, instance: string, correlationId: string): GatewayResponse {
-  const status = HTTP_STATUS[error.code];
-  const code = error.details.problem ?? error.code;
-  const body = {
-    type: `https://ecom.dev/problems/${code}`,
-    title: TITLES[error.code],
-    status,
-    code,
-    detail: error.message,
-    instance,
-    ...(error.details.errors ? { errors: error.details.errors } : {}),
-    correlationId,
-  };
-  const headers: Record<string, string> = { "content-type": PROBLEM, "correlation-id": correlationId };
-  if (error.details.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.details.retryAfterSeconds);
-  return { status, headers, body: JSON.stringify(body) };
-}
+/** Whether the operation's contract takes an `Idempotency-Key` header. */
+const declaresIdempotencyKey = (operation: RestOperationInfo) =>
+  MUTATIONS.has(operation.method) &&
+  operation.parameters.some(
+    (parameter) => parameter.in === "header" && parameter.name.toLowerCase() === "idempotency-key",
+  );
 
 /**
  * The REST side of the one port: routes a request to its contract operation, checks it against the contract
@@ -95,28 +87,28 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
     if (routed.kind === "method") {
       const response = fail(
         new ServiceError(
-          "not_found",
+          "method_not_allowed",
           `${url.pathname} does not take ${request.method}; it takes ${routed.allowed.join(", ")}.`,
         ),
       );
-      return { ...response, status: 405, headers: { ...response.headers, allow: routed.allowed.join(", ") } };
+      return { ...response, headers: { ...response.headers, allow: routed.allowed.join(", ") } };
     }
     const { context, binding, operation, path } = routed.match;
 
-    let principal: Principal | undefined;
+    let caller: Caller;
     try {
-      principal = authenticate(tokens, request.headers.authorization);
+      caller = callerOf(tokens, request.headers.authorization);
     } catch (error) {
       return fail(ServiceError.from(error));
     }
-    if (operation.requiresAuth && !principal) {
-      return fail(
-        new ServiceError("unauthenticated", "Send a bearer token from POST /auth/login in the Authorization header."),
-      );
-    }
+    const denied = accessDenied(operation.access, caller, `${request.method} ${operation.path}`);
+    if (denied) return fail(denied);
+    const principal: Principal | undefined = caller.kind === "principal" ? caller.principal : undefined;
 
     let body: unknown;
     if (request.body !== "") {
+      const unsupported = mediaTypeProblem(request.headers["content-type"], request.body);
+      if (unsupported) return fail(unsupported);
       try {
         body = JSON.parse(request.body);
       } catch {
@@ -126,6 +118,13 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
           }),
         );
       }
+      const infinite = nonFiniteNumberAt(body);
+      if (infinite !== undefined)
+        return fail(
+          new ServiceError("validation", `The body has a number too large to represent at ${infinite}.`, {
+            errors: [{ pointer: `/body${infinite === "/" ? "" : infinite}`, message: "is not a finite number" }],
+          }),
+        );
     }
     const parts = { path, query: parseQuery(url.searchParams), header: { ...request.headers }, body };
     const issues = validateRequest(binding, operation, parts);
@@ -144,10 +143,13 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
       );
     }
 
-    const key = MUTATIONS.has(request.method) ? request.headers["idempotency-key"] : undefined;
+    // Only where the contract declares the header: elsewhere it is an undeclared header, ignored, never half-applied.
+    const key = declaresIdempotencyKey(operation) ? request.headers["idempotency-key"] : undefined;
+    // Scoped per caller: a customer's keys are theirs; anonymous callers are told apart by their address.
+    const scope = principal ? `customer:${principal.customerId}` : `anonymous:${request.remoteAddress ?? "in-process"}`;
     const claim = key
       ? await idempotency.claim(
-          `${principal?.customerId ?? "anonymous"}:${key}`,
+          `${scope}:${key}`,
           IdempotencyStore.hash(request.method, url.pathname + url.search, request.body),
         )
       : undefined;

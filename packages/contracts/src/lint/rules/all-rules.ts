@@ -1,4 +1,5 @@
 import type { LintRule } from "../lint-rule.js";
+import { restAccessRule, rpcAccessRule } from "./access-rules.js";
 import { asyncapiEnvelope } from "./asyncapi-envelope.js";
 import { asyncapiParse } from "./asyncapi-parse.js";
 import {
@@ -67,4 +68,6 @@ export const lintRules: readonly LintRule[] = [
   eventTypeNaming,
   operationIdUnique,
   protoPackageNaming,
+  rpcAccessRule,
+  restAccessRule,
 ];

@@ -286,7 +286,8 @@ const table: [LintRule, Case[]][] = [];
 }
 
 {
-  const missingMethod = edit(minimal, map, "CatalogService/GetProduct", "CatalogService/GetProducts");
+  // After `calls:`, since the catalog's rpcAccess names the same method earlier in the file.
+  const missingMethod = edit(minimal, map, "CatalogService/GetProduct", "CatalogService/GetProducts", "calls:\n");
   const notDependedOn = edit(minimal, map, "dependsOn: [catalog]", "dependsOn: []");
   const malformed = edit(minimal, map, "- ecom.catalog.v1.CatalogService/GetProduct", "- CatalogService.GetProduct");
   const unserved = edit(
@@ -294,6 +295,7 @@ const table: [LintRule, Case[]][] = [];
     map,
     "ecom.catalog.v1.CatalogService/GetProduct",
     "ecom.catalog.v1.PriceService/GetPrice",
+    "calls:\n",
   );
   table.push([
     callAllowed,
@@ -307,7 +309,12 @@ const table: [LintRule, Case[]][] = [];
         "a call to a context not in dependsOn",
         {
           given: notDependedOn,
-          want: [at(notDependedOn, "CatalogService/GetProduct", { message: "not in contexts.cart.dependsOn" })],
+          want: [
+            at(notDependedOn, "CatalogService/GetProduct", {
+              after: "calls:\n",
+              message: "not in contexts.cart.dependsOn",
+            }),
+          ],
         },
       ],
       [

@@ -94,6 +94,11 @@ const contextMapSchema = {
           handles: listField,
           sends: listField,
           rpc: listField,
+          rpcAccess: {
+            type: "object",
+            propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_.]*/[A-Za-z_][A-Za-z0-9_]*$" },
+            additionalProperties: { enum: ["public", "customer-own", "admin", "internal"] },
+          },
           dependsOn: listField,
           calls: listField,
         },

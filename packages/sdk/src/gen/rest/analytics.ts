@@ -18,6 +18,7 @@ export const analyticsOperations: readonly RestOperationInfo[] = [
     "path": "/analytics/customers/{customerId}/orders",
     "summary": "List a customer's orders from the orders-by-customer projection",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "customerId",
@@ -112,6 +113,7 @@ export const analyticsOperations: readonly RestOperationInfo[] = [
     "path": "/analytics/revenue/daily",
     "summary": "Revenue per day and currency from the daily-revenue projection (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "cursor",

@@ -22,6 +22,7 @@ export const cartOperations: readonly RestOperationInfo[] = [
     "path": "/carts/{cartId}/items",
     "summary": "Add a product to the cart, or raise its quantity if it is already there",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cartId",
@@ -92,6 +93,7 @@ export const cartOperations: readonly RestOperationInfo[] = [
     "path": "/carts/{cartId}/checkout",
     "summary": "Check out the cart, starting the Checkout Saga",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cartId",
@@ -168,6 +170,7 @@ export const cartOperations: readonly RestOperationInfo[] = [
     "path": "/carts",
     "summary": "Open a cart for the calling customer",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -226,6 +229,7 @@ export const cartOperations: readonly RestOperationInfo[] = [
     "path": "/carts/{cartId}",
     "summary": "Fetch a cart with current prices and totals",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cartId",
@@ -265,6 +269,7 @@ export const cartOperations: readonly RestOperationInfo[] = [
     "path": "/carts/{cartId}/items/{itemId}",
     "summary": "Remove an item from the cart",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cartId",
@@ -315,6 +320,7 @@ export const cartOperations: readonly RestOperationInfo[] = [
     "path": "/carts/{cartId}/items/{itemId}",
     "summary": "Change an item's quantity",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cartId",

@@ -25,6 +25,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}/price",
     "summary": "Set a product's price (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "productId",
@@ -113,6 +114,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/authors",
     "summary": "Add an author (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -175,6 +177,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/categories",
     "summary": "Add a category (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -243,6 +246,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/products",
     "summary": "Add a book to the catalog (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -365,6 +369,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/publishers",
     "summary": "Add a publisher (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -431,6 +436,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}/discontinue",
     "summary": "Stop selling a product (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "productId",
@@ -547,6 +553,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/authors/{authorId}",
     "summary": "Fetch one author",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "authorId",
@@ -580,6 +587,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/categories/{categoryId}",
     "summary": "Fetch one category",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "categoryId",
@@ -613,6 +621,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}",
     "summary": "Fetch one product",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "productId",
@@ -646,6 +655,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/publishers/{publisherId}",
     "summary": "Fetch one publisher",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "publisherId",
@@ -679,6 +689,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/authors",
     "summary": "List authors, by name",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "cursor",
@@ -738,6 +749,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/categories",
     "summary": "List categories",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "cursor",
@@ -797,6 +809,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}/price-history",
     "summary": "List a product's prices over time, newest first",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "productId",
@@ -873,6 +886,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/products",
     "summary": "List products, filtered and paginated",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "cursor",
@@ -988,6 +1002,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/publishers",
     "summary": "List publishers, by name",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "cursor",
@@ -1045,6 +1060,7 @@ export const catalogOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}",
     "summary": "Change a product's descriptive fields (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "productId",

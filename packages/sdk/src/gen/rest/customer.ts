@@ -22,6 +22,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/me/addresses",
     "summary": "Save a new address for the calling customer",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -82,6 +83,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/me/addresses/{addressId}",
     "summary": "Delete one of the calling customer's addresses",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "addressId",
@@ -119,6 +121,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/{customerId}",
     "summary": "Fetch any customer's profile (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "customerId",
@@ -170,6 +173,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/me/addresses/{addressId}",
     "summary": "Fetch one of the calling customer's addresses",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "addressId",
@@ -209,6 +213,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/me",
     "summary": "Fetch the calling customer's profile",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Correlation-Id",
@@ -237,6 +242,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/me/addresses",
     "summary": "List the calling customer's saved addresses",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cursor",
@@ -301,6 +307,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/auth/login",
     "summary": "Exchange email and password for an access and a refresh token",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "Correlation-Id",
@@ -363,6 +370,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/auth/logout",
     "summary": "End the caller's session",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Correlation-Id",
@@ -402,6 +410,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/auth/refresh",
     "summary": "Trade a refresh token for a new access and refresh token",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "Correlation-Id",
@@ -457,6 +466,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/auth/register",
     "summary": "Create a customer account and sign in",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -562,6 +572,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/me/addresses/{addressId}",
     "summary": "Replace one of the calling customer's addresses",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "addressId",
@@ -650,6 +661,7 @@ export const customerOperations: readonly RestOperationInfo[] = [
     "path": "/customers/me",
     "summary": "Change the calling customer's name, phone or preferences",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",

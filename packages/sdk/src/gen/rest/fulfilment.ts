@@ -22,6 +22,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/deliver",
     "summary": "Record the delivery of a shipment (admin or carrier integration)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",
@@ -129,6 +130,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/returns/{returnId}",
     "summary": "Fetch a return",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "returnId",
@@ -168,6 +170,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}",
     "summary": "Fetch a shipment",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "shipmentId",
@@ -207,6 +210,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/tracking",
     "summary": "Follow a shipment's tracking events",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "shipmentId",
@@ -283,6 +287,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments",
     "summary": "List shipments, oldest first (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "orderId",
@@ -375,6 +380,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/pack",
     "summary": "Record that the shipment was packed and is ready for the carrier (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",
@@ -475,6 +481,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/pick",
     "summary": "Record that the shipment's items were picked (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",
@@ -571,6 +578,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/returns/{returnId}/receive",
     "summary": "Record that a returned parcel arrived at the warehouse (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "returnId",
@@ -684,6 +692,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/returns",
     "summary": "Request the return of items of a delivered order",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -774,6 +783,7 @@ export const fulfilmentOperations: readonly RestOperationInfo[] = [
     "path": "/shipments/{shipmentId}/ship",
     "summary": "Hand the shipment to the carrier (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "shipmentId",

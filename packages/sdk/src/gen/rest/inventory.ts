@@ -19,6 +19,7 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
     "path": "/stock/{productId}/adjustments",
     "summary": "Change a product's stock on hand (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "productId",
@@ -129,6 +130,7 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
     "path": "/stock",
     "summary": "Fetch the stock levels of several products at once",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "Correlation-Id",
@@ -184,6 +186,7 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
     "path": "/reservations/{reservationId}",
     "summary": "Fetch a stock reservation (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "reservationId",
@@ -241,6 +244,7 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
     "path": "/stock/{productId}",
     "summary": "Fetch one product's stock level",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "productId",
@@ -282,6 +286,7 @@ export const inventoryOperations: readonly RestOperationInfo[] = [
     "path": "/stock/{productId}/adjustments",
     "summary": "List a product's stock adjustments, newest first (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "productId",

@@ -20,6 +20,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions",
     "summary": "Subscribe a partner endpoint to event types (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -107,6 +108,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}",
     "summary": "Delete a webhook subscription (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",
@@ -150,6 +152,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/notifications/{notificationId}",
     "summary": "Fetch a notification and its delivery attempts",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "notificationId",
@@ -239,6 +242,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}",
     "summary": "Fetch a webhook subscription (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",
@@ -284,6 +288,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/notifications",
     "summary": "Audit the notifications sent to customers, newest first (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "customerId",
@@ -379,6 +384,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/notifications/templates",
     "summary": "List the notification templates",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "channel",
@@ -478,6 +484,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}/deliveries",
     "summary": "List a subscription's deliveries, newest first (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",
@@ -582,6 +589,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions",
     "summary": "List webhook subscriptions (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "active",
@@ -660,6 +668,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/deliveries/{deliveryId}/redeliver",
     "summary": "Send a delivery again (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "deliveryId",
@@ -777,6 +786,7 @@ export const notificationOperations: readonly RestOperationInfo[] = [
     "path": "/webhooks/subscriptions/{subscriptionId}",
     "summary": "Change a subscription's URL, event types, description or activity (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "subscriptionId",

@@ -23,6 +23,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders/{orderId}/cancel",
     "summary": "Cancel an order",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "orderId",
@@ -204,6 +205,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders",
     "summary": "Get the order of a checked-out cart, created by its Checkout Saga",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -334,6 +336,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/checkouts/{checkoutId}",
     "summary": "Follow a Checkout Saga",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "checkoutId",
@@ -430,6 +433,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders/{orderId}",
     "summary": "Fetch an order with its items, totals and addresses",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "orderId",
@@ -469,6 +473,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders/{orderId}/history",
     "summary": "List an order's status changes, oldest first",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "orderId",
@@ -573,6 +578,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders",
     "summary": "List orders, newest first",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "customerId",
@@ -664,6 +670,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders/{orderId}/pay",
     "summary": "Pay a PENDING order",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "orderId",
@@ -751,6 +758,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/ws/orders",
     "summary": "Open a WebSocket of live order events",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "orderId",
@@ -826,6 +834,7 @@ export const orderOperations: readonly RestOperationInfo[] = [
     "path": "/orders/{orderId}/status",
     "summary": "Move a paid order one step along fulfilment (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "orderId",

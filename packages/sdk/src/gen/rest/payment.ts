@@ -23,6 +23,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
     "path": "/payments/{paymentId}/capture",
     "summary": "Capture an authorized payment",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "paymentId",
@@ -107,6 +108,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
     "path": "/payments",
     "summary": "Create a payment for an order and authorize it",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -231,6 +233,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
     "path": "/payments/{paymentId}",
     "summary": "Fetch a payment with its charges, refunds and failure",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "paymentId",
@@ -270,6 +273,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
     "path": "/payments/webhooks/processor",
     "summary": "Receive an asynchronous confirmation from the payment processor",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "webhook-id",
@@ -351,6 +355,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
     "path": "/payments/{paymentId}/refunds",
     "summary": "Refund all or part of a captured payment",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "paymentId",
@@ -463,6 +468,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
     "path": "/payment-methods",
     "summary": "Exchange a card for a payment token",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -541,6 +547,7 @@ export const paymentOperations: readonly RestOperationInfo[] = [
     "path": "/payments/{paymentId}/void",
     "summary": "Void an authorization, releasing the held funds",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "paymentId",

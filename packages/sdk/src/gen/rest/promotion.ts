@@ -23,6 +23,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/flash-sales/{flashSaleId}/cancel",
     "summary": "Cancel a scheduled or running flash sale (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "flashSaleId",
@@ -97,6 +98,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/promotions/{promotionId}/coupons",
     "summary": "Create a coupon code for a promotion (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "promotionId",
@@ -180,6 +182,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/flash-sales",
     "summary": "Schedule a flash sale (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -256,6 +259,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/promotions",
     "summary": "Create a promotion (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -358,6 +362,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/coupons/{code}/deactivate",
     "summary": "Stop a coupon code from working (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "code",
@@ -416,6 +421,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/promotions/{promotionId}",
     "summary": "Disable a promotion (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "promotionId",
@@ -486,6 +492,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/coupons/{code}",
     "summary": "Fetch one coupon code with its usage (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "code",
@@ -538,6 +545,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/flash-sales/{flashSaleId}",
     "summary": "Fetch one flash sale",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "flashSaleId",
@@ -571,6 +579,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/promotions/{promotionId}",
     "summary": "Fetch one promotion (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "promotionId",
@@ -616,6 +625,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/flash-sales/active",
     "summary": "List the flash sales running now",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "cursor",
@@ -678,6 +688,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/coupons",
     "summary": "List coupon codes with their usage (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "cursor",
@@ -752,6 +763,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/flash-sales",
     "summary": "List flash sales in any state (admin)",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cursor",
@@ -831,6 +843,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/promotions",
     "summary": "List promotions (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "cursor",
@@ -917,6 +930,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/promotions/quote",
     "summary": "Preview the discount a basket would get",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Correlation-Id",
@@ -1035,6 +1049,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/sse/flash-sales",
     "summary": "Follow flash sales live (Server-Sent Events)",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "Correlation-Id",
@@ -1068,6 +1083,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/promotions/{promotionId}",
     "summary": "Change a promotion (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "promotionId",

@@ -22,6 +22,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/reviews/{reviewId}/flags",
     "summary": "Report a published review as inappropriate",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "reviewId",
@@ -99,6 +100,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}/rating",
     "summary": "Get a product's rating aggregate",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "productId",
@@ -144,6 +146,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/reviews/{reviewId}",
     "summary": "Fetch a review",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "reviewId",
@@ -177,6 +180,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}/reviews",
     "summary": "List a product's published reviews",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "productId",
@@ -258,6 +262,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/reviews",
     "summary": "List reviews for moderation (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "status",
@@ -342,6 +347,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/reviews/{reviewId}/moderation",
     "summary": "Approve or reject a review (admin)",
     "requiresAuth": true,
+    "access": "admin",
     "parameters": [
       {
         "name": "reviewId",
@@ -417,6 +423,7 @@ export const reviewOperations: readonly RestOperationInfo[] = [
     "path": "/products/{productId}/reviews",
     "summary": "Review a product",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "productId",

@@ -17,6 +17,7 @@ export const searchOperations: readonly RestOperationInfo[] = [
     "path": "/recommendations",
     "summary": "Books recommended for the calling customer",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "cursor",
@@ -99,6 +100,7 @@ export const searchOperations: readonly RestOperationInfo[] = [
     "path": "/recommendations/trending",
     "summary": "Books selling most right now (not personalised)",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "cursor",
@@ -178,6 +180,7 @@ export const searchOperations: readonly RestOperationInfo[] = [
     "path": "/recommendations/feedback",
     "summary": "Record how the calling customer interacted with a book",
     "requiresAuth": true,
+    "access": "customer-own",
     "parameters": [
       {
         "name": "Idempotency-Key",
@@ -255,6 +258,7 @@ export const searchOperations: readonly RestOperationInfo[] = [
     "path": "/search",
     "summary": "Search products by text, with filters and facets",
     "requiresAuth": false,
+    "access": "public",
     "parameters": [
       {
         "name": "cursor",

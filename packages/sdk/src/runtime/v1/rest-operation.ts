@@ -21,6 +21,11 @@ export interface RestOperationInfo {
   readonly path: string;
   readonly summary: string;
   readonly requiresAuth: boolean;
+  /**
+   * Who may call it (contracts/README.md, "Access policy"): `public` (anyone), `customer-own` (a signed-in caller;
+   * the handler scopes what it touches to the caller's own), `admin` (the admin role).
+   */
+  readonly access: "public" | "customer-own" | "admin";
   readonly parameters: readonly { readonly name: string; readonly in: string; readonly required: boolean }[];
   readonly requestBody?:
     | { readonly required: boolean; readonly contentType: string; readonly example?: unknown }

@@ -1,0 +1,83 @@
+import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import type { RpcAccessRule } from "@ecom/sdk/rpc";
+import { type Principal, ServiceError, type TokenService } from "@ecom/services/platform";
+import { authenticate } from "./gateway/request-parts.js";
+import { connectCodeOf } from "./problem.js";
+
+/**
+ * Who is calling, as the access policy sees it: another context inside the platform (the in-process transport's
+ * service identity, which no request on the port can carry), a caller with a verified bearer token, or nobody.
+ */
+export type Caller =
+  | { readonly kind: "service" }
+  | { readonly kind: "principal"; readonly principal: Principal }
+  | { readonly kind: "anonymous" };
+
+/**
+ * The rule of an operation or RPC (contracts/README.md, "Access policy"): REST operations take theirs from the
+ * OpenAPI `security` and `x-access`, RPC methods from `rpcAccess` in contexts.yaml.
+ */
+export type AccessRule = RpcAccessRule;
+
+/**
+ * The one decision every protocol enforces: undefined when `caller` may call an operation of `rule`, else the
+ * ServiceError to answer with. `customer-own` only lets a signed-in caller through; the handler then scopes what
+ * it touches to the caller's own (another customer's things are `not_found`).
+ */
+export function accessDenied(rule: AccessRule | undefined, caller: Caller, what: string): ServiceError | undefined {
+  if (caller.kind === "service") return undefined;
+  if (rule === "public") return undefined;
+  if (rule === undefined || rule === "internal")
+    return new ServiceError("forbidden", `${what} is internal: only the platform's own contexts may call it.`);
+  if (caller.kind === "anonymous")
+    return new ServiceError("unauthenticated", `${what} needs a bearer token from POST /auth/login.`);
+  if (rule === "admin" && caller.principal.role !== "admin")
+    return new ServiceError("forbidden", `${what} needs the admin role; log in with an admin account.`);
+  return undefined;
+}
+
+/** The caller of a request with this Authorization header; a ServiceError `unauthenticated` for a bad token. */
+export function callerOf(tokens: TokenService, authorization: string | undefined, fallbackToken?: string): Caller {
+  const principal = authenticate(tokens, authorization, fallbackToken);
+  return principal ? { kind: "principal", principal } : { kind: "anonymous" };
+}
+
+/** The caller of a Connect call, set by the access interceptor for handlers that scope to their caller. */
+export const callerKey = createContextKey<Caller>({ kind: "anonymous" }, { description: "ecom caller" });
+
+/**
+ * The in-process transport's server-side interceptor: every call on it comes from another context, so it carries
+ * the platform's service identity. Only the in-process router has it; the port's router never does, so no
+ * request from outside can present this identity.
+ */
+export const serviceIdentityInterceptor: Interceptor = (next) => async (request) => {
+  request.contextValues.set(callerKey, { kind: "service" });
+  return next(request);
+};
+
+/**
+ * The access check of Connect, gRPC and gRPC-web calls: the method's rule from `rules` (a method without one is
+ * refused: fail closed), the caller from the service identity or the bearer token in `authorization`.
+ * Refusals are Connect errors with the code the error table gives (`unauthenticated`, `permission_denied`).
+ */
+export function createAccessInterceptor(options: {
+  readonly tokens: TokenService;
+  readonly rules: Readonly<Record<string, AccessRule>>;
+}): Interceptor {
+  return (next) => async (request) => {
+    const name = `${request.service.typeName}/${request.method.name}`;
+    let caller = request.contextValues.get(callerKey);
+    if (caller.kind !== "service") {
+      try {
+        caller = callerOf(options.tokens, request.header.get("authorization") ?? undefined);
+      } catch (error) {
+        const refusal = ServiceError.from(error);
+        throw new ConnectError(refusal.message, connectCodeOf(refusal.code));
+      }
+      request.contextValues.set(callerKey, caller);
+    }
+    const denied = accessDenied(options.rules[name], caller, name);
+    if (denied) throw new ConnectError(denied.message, connectCodeOf(denied.code));
+    return next(request);
+  };
+}
