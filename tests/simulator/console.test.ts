@@ -47,9 +47,9 @@ describe("the console", () => {
       expect(answer.headers["content-type"]).toBe("application/problem+json");
     }
     // An encoded slash never reaches the console's file lookup: the port refuses it before any route.
-    const escape = await get("/_console/app/..%2Fpackage.json");
-    expect(escape.status).toBe(400);
-    expect(escape.headers["content-type"]).toBe("application/problem+json");
+    const encodedSlash = await get("/_console/app/..%2Fpackage.json");
+    expect(encodedSlash.status).toBe(400);
+    expect(encodedSlash.headers["content-type"]).toBe("application/problem+json");
   });
 
   it("answers /openapi.json and /asyncapi.json with every context joined", async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type BreakerStatus, type FaultSwitches, ServiceError } from "@ecom/services/platform";
-import type { EventLog, LoggedEvent } from "./event-log.js";
+import type { EventLog } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { HealthReport } from "./platform-health.js";
 import { problemResponse } from "./problem.js";
