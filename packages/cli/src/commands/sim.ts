@@ -145,8 +145,9 @@ export function registerSimCommand(program: Command): void {
           `  Try: npx ecom checkout --url ${url} --until delivered`,
           `  Stop: Ctrl-C${platform.dataDir ? " (state is kept in the data folder)" : ""}.`,
         ];
-        process.stdout.write(`${lines.join("\n")}\n`);
-        await new Promise<void>((resolveStop) => {
+        // The handlers go in before the banner: a reader that stops us as soon as it sees the URL (a test, a
+        // script) must find them there, even when this process is descheduled right after the write.
+        const stopped = new Promise<void>((resolveStop) => {
           const stop = (signal: string) => {
             process.stdout.write(`\n${signal}: stopping; finishing event delivery and closing stores…\n`);
             resolveStop();
@@ -154,6 +155,8 @@ export function registerSimCommand(program: Command): void {
           process.once("SIGINT", () => stop("SIGINT"));
           process.once("SIGTERM", () => stop("SIGTERM"));
         });
+        process.stdout.write(`${lines.join("\n")}\n`);
+        await stopped;
         await platform.close();
         simLog.flush();
         process.stdout.write("stopped cleanly.\n");
