@@ -1,8 +1,7 @@
-import { ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { createContextKey, type Interceptor } from "@connectrpc/connect";
 import type { RpcAccessRule } from "@ecom/sdk/rpc";
 import { type Principal, ServiceError, type TokenService } from "@ecom/services/platform";
 import { authenticate } from "./gateway/request-parts.js";
-import { connectCodeOf } from "./problem.js";
 
 /**
  * Who is calling, as the access policy sees it: another context inside the platform (the in-process transport's
@@ -58,7 +57,8 @@ export const serviceIdentityInterceptor: Interceptor = (next) => async (request)
 /**
  * The access check of Connect, gRPC and gRPC-web calls: the method's rule from `rules` (a method without one is
  * refused: fail closed), the caller from the service identity or the bearer token in `authorization`.
- * Refusals are Connect errors with the code the error table gives (`unauthenticated`, `permission_denied`).
+ * Refusals are ServiceErrors (`unauthenticated`, `forbidden`), answered with their Connect codes by
+ * serviceErrorsAsConnect, which must come before this interceptor in the router's list.
  */
 export function createAccessInterceptor(options: {
   readonly tokens: TokenService;
@@ -68,16 +68,12 @@ export function createAccessInterceptor(options: {
     const name = `${request.service.typeName}/${request.method.name}`;
     let caller = request.contextValues.get(callerKey);
     if (caller.kind !== "service") {
-      try {
-        caller = callerOf(options.tokens, request.header.get("authorization") ?? undefined);
-      } catch (error) {
-        const refusal = ServiceError.from(error);
-        throw new ConnectError(refusal.message, connectCodeOf(refusal.code));
-      }
+      // A bad token throws a ServiceError `unauthenticated`; serviceErrorsAsConnect answers it with its Connect code.
+      caller = callerOf(options.tokens, request.header.get("authorization") ?? undefined);
       request.contextValues.set(callerKey, caller);
     }
     const denied = accessDenied(options.rules[name], caller, name);
-    if (denied) throw new ConnectError(denied.message, connectCodeOf(denied.code));
+    if (denied) throw denied;
     return next(request);
   };
 }

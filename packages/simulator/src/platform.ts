@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename, dirname, join } from "node:path";
-import { Code, ConnectError, type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import { type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createRpcClients, type RpcClients, rpcAccess } from "@ecom/sdk/rpc";
 import {
@@ -14,6 +14,8 @@ import {
   type FaultSwitches,
   type Logger,
   ServiceError,
+  serviceErrorsAsConnect,
+  toConnectError,
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
 import { accessDenied, callerOf, createAccessInterceptor, serviceIdentityInterceptor } from "./access-policy.js";
@@ -292,7 +294,10 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
 
   const faultInterceptor: Interceptor = (next) => async (request) => {
     if (faults.inventoryDown && request.service.typeName.startsWith("ecom.inventory.")) {
-      throw new ConnectError("inventory is down (fault injected with POST /_sim/faults)", Code.Unavailable);
+      // Thrown on the calling side of the in-process transport too, where no router maps it: already a Connect error.
+      throw toConnectError(
+        new ServiceError("unavailable", "inventory is down (fault injected with POST /_sim/faults)"),
+      );
     }
     return next(request);
   };
@@ -301,10 +306,12 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   };
   // One access check for every Connect call: on the in-process transport it sees the service identity that only
   // this transport's router sets; on the port, the caller's bearer token (contexts.yaml rpcAccess decides).
+  // serviceErrorsAsConnect comes first on both routers: it answers every ServiceError thrown inside (handlers,
+  // the access check) with the error table's Connect code.
   const accessInterceptor = createAccessInterceptor({ tokens, rules: rpcAccess });
   rpcClients = createRpcClients(
     createRouterTransport(routes, {
-      router: { interceptors: [serviceIdentityInterceptor, accessInterceptor] },
+      router: { interceptors: [serviceErrorsAsConnect, serviceIdentityInterceptor, accessInterceptor] },
       transport: { interceptors: [rpcTrace.interceptor, faultInterceptor] },
     }),
   );
@@ -533,7 +540,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     routes,
     // The same limit as REST bodies; connect-es would otherwise read up to 4 GiB.
     readMaxBytes: MAX_BODY_BYTES,
-    interceptors: [accessInterceptor, faultInterceptor],
+    interceptors: [serviceErrorsAsConnect, accessInterceptor, faultInterceptor],
     fallback: (request, response) => {
       const nodeResponse = response as ServerResponse;
       nodeFallback(request as IncomingMessage, nodeResponse).catch((error) => {

@@ -1,6 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { Code } from "@connectrpc/connect";
-import { CONNECT_CODE, ERROR_WIRE, type ServiceError, type ServiceErrorCode } from "@ecom/services/platform";
+import { ERROR_WIRE, type ServiceError } from "@ecom/services/platform";
 import type { GatewayResponse } from "./gateway/rest-gateway.js";
 
 const PROBLEM = "application/problem+json";
@@ -47,9 +46,4 @@ export function writeProblem(
     "content-length": Buffer.byteLength(problem.body),
   });
   response.end(problem.body);
-}
-
-/** The Connect code of a ServiceError code (ERROR_WIRE's column), for Connect, gRPC and gRPC-web answers. */
-export function connectCodeOf(code: ServiceErrorCode): Code {
-  return CONNECT_CODE[code];
 }

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { analyticsV1 } from "@ecom/sdk/rpc";
-import { answeringRpc, type ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, ServiceError } from "../platform/index.js";
 import { listCustomerOrders, listDailyRevenue } from "./analytics-queries.js";
 import type { AnalyticsDatabase, ProjectedOrderStatus } from "./store.js";
 
@@ -21,8 +21,8 @@ const STATUS_OF: Readonly<Record<ProjectedOrderStatus, analyticsV1.ProjectedOrde
 };
 const STATUS_NAME = new Map(Object.entries(STATUS_OF).map(([name, value]) => [value, name as ProjectedOrderStatus]));
 
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
+function invalid(message: string): ServiceError {
+  return new ServiceError("validation", message);
 }
 
 function pageOf(page: { pageSize: number; pageToken: string } | undefined): { limit: number; cursor?: string } {
@@ -40,68 +40,66 @@ const timestamp = (value: string | undefined) => (value ? timestampFromDate(new 
 export function registerAnalyticsService(router: ConnectRouter, runtime: ContextRuntime<AnalyticsDatabase>): void {
   const { db } = runtime;
   router.service(analyticsV1.AnalyticsService, {
-    listCustomerOrderSummaries: (request) =>
-      answeringRpc(async () => {
-        if (!CUSTOMER_ID.test(request.customerId))
-          throw invalid(
-            `customer_id must be a customer id ("cus_" and a ULID), not ${JSON.stringify(request.customerId)}`,
-          );
-        const status =
-          request.status === analyticsV1.ProjectedOrderStatus.UNSPECIFIED ? undefined : STATUS_NAME.get(request.status);
-        if (request.status !== analyticsV1.ProjectedOrderStatus.UNSPECIFIED && !status)
-          throw invalid("status is not a ProjectedOrderStatus");
-        const page = await listCustomerOrders(db, { customerId: request.customerId, status }, pageOf(request.page));
-        return create(analyticsV1.ListCustomerOrderSummariesResponseSchema, {
-          orders: page.items.map((order) => ({
-            orderId: order.orderId,
-            customerId: order.customerId,
-            status: STATUS_OF[order.status],
-            total: { amountMinor: BigInt(order.total.amount), currency: order.total.currency },
-            itemCount: order.itemCount,
-            placedAt: timestamp(order.placedAt),
-            paidAt: timestamp(order.paidAt),
-            canceledAt: timestamp(order.canceledAt),
-            shippedAt: timestamp(order.shippedAt),
-            deliveredAt: timestamp(order.deliveredAt),
-            lastEventAt: timestamp(order.lastEventAt),
-          })),
-          page: { nextPageToken: page.page.nextCursor ?? "" },
-        });
-      }),
-
-    listDailyRevenue: (request) =>
-      answeringRpc(async () => {
-        for (const [field, value] of [
-          ["from_date", request.fromDate],
-          ["to_date", request.toDate],
-        ] as const)
-          if (!LOCAL_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
-            throw invalid(`${field} must be a date as YYYY-MM-DD, not ${JSON.stringify(value)}`);
-        if (request.currency !== "" && !CURRENCY.test(request.currency))
-          throw invalid("currency must be empty or an ISO 4217 code");
-        const page = await listDailyRevenue(
-          db,
-          {
-            from: request.fromDate,
-            to: request.toDate,
-            ...(request.currency === "" ? {} : { currency: request.currency }),
-          },
-          pageOf(request.page),
+    async listCustomerOrderSummaries(request) {
+      if (!CUSTOMER_ID.test(request.customerId))
+        throw invalid(
+          `customer_id must be a customer id ("cus_" and a ULID), not ${JSON.stringify(request.customerId)}`,
         );
-        return create(analyticsV1.ListDailyRevenueResponseSchema, {
-          days: page.items.map((day) => ({
-            date: day.date,
-            currency: day.currency,
-            paidOrderCount: day.paidOrderCount,
-            grossRevenue: { amountMinor: BigInt(day.grossRevenue.amount), currency: day.currency },
-            canceledOrderCount: day.canceledOrderCount,
-            refundCount: day.refundCount,
-            refunded: { amountMinor: BigInt(day.refunded.amount), currency: day.currency },
-            netRevenueMinor: BigInt(day.netRevenue.amount),
-            updatedAt: timestamp(day.updatedAt),
-          })),
-          page: { nextPageToken: page.page.nextCursor ?? "" },
-        });
-      }),
+      const status =
+        request.status === analyticsV1.ProjectedOrderStatus.UNSPECIFIED ? undefined : STATUS_NAME.get(request.status);
+      if (request.status !== analyticsV1.ProjectedOrderStatus.UNSPECIFIED && !status)
+        throw invalid("status is not a ProjectedOrderStatus");
+      const page = await listCustomerOrders(db, { customerId: request.customerId, status }, pageOf(request.page));
+      return create(analyticsV1.ListCustomerOrderSummariesResponseSchema, {
+        orders: page.items.map((order) => ({
+          orderId: order.orderId,
+          customerId: order.customerId,
+          status: STATUS_OF[order.status],
+          total: { amountMinor: BigInt(order.total.amount), currency: order.total.currency },
+          itemCount: order.itemCount,
+          placedAt: timestamp(order.placedAt),
+          paidAt: timestamp(order.paidAt),
+          canceledAt: timestamp(order.canceledAt),
+          shippedAt: timestamp(order.shippedAt),
+          deliveredAt: timestamp(order.deliveredAt),
+          lastEventAt: timestamp(order.lastEventAt),
+        })),
+        page: { nextPageToken: page.page.nextCursor ?? "" },
+      });
+    },
+
+    async listDailyRevenue(request) {
+      for (const [field, value] of [
+        ["from_date", request.fromDate],
+        ["to_date", request.toDate],
+      ] as const)
+        if (!LOCAL_DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+          throw invalid(`${field} must be a date as YYYY-MM-DD, not ${JSON.stringify(value)}`);
+      if (request.currency !== "" && !CURRENCY.test(request.currency))
+        throw invalid("currency must be empty or an ISO 4217 code");
+      const page = await listDailyRevenue(
+        db,
+        {
+          from: request.fromDate,
+          to: request.toDate,
+          ...(request.currency === "" ? {} : { currency: request.currency }),
+        },
+        pageOf(request.page),
+      );
+      return create(analyticsV1.ListDailyRevenueResponseSchema, {
+        days: page.items.map((day) => ({
+          date: day.date,
+          currency: day.currency,
+          paidOrderCount: day.paidOrderCount,
+          grossRevenue: { amountMinor: BigInt(day.grossRevenue.amount), currency: day.currency },
+          canceledOrderCount: day.canceledOrderCount,
+          refundCount: day.refundCount,
+          refunded: { amountMinor: BigInt(day.refunded.amount), currency: day.currency },
+          netRevenueMinor: BigInt(day.netRevenue.amount),
+          updatedAt: timestamp(day.updatedAt),
+        })),
+        page: { nextPageToken: page.page.nextCursor ?? "" },
+      });
+    },
   });
 }

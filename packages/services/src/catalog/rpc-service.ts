@@ -1,8 +1,8 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { catalogV1 } from "@ecom/sdk/rpc";
-import { type ContextRuntime, decodeCursor, pageOf } from "../platform/index.js";
+import { type ContextRuntime, decodeCursor, pageOf, ServiceError } from "../platform/index.js";
 import type { CategoryTree } from "./category-tree.js";
 import type { AuthorRef } from "./product-views.js";
 import { selectProducts } from "./products.js";
@@ -65,9 +65,9 @@ export function toProductMessage(
 
 function checkProductId(productId: string, field: string): void {
   if (!PRODUCT_ID.test(productId)) {
-    throw new ConnectError(
+    throw new ServiceError(
+      "validation",
       `${field} must be a product id ("prd_" and a ULID), not ${JSON.stringify(productId)}`,
-      Code.InvalidArgument,
     );
   }
 }
@@ -88,7 +88,7 @@ export function registerCatalogService(
     async getProduct(request) {
       checkProductId(request.productId, "product_id");
       const row = await selectProducts(db).where("products.product_id", "=", request.productId).executeTakeFirst();
-      if (!row) throw new ConnectError(`no product ${request.productId}`, Code.NotFound);
+      if (!row) throw new ServiceError("not_found", `no product ${request.productId}`);
       return create(catalogV1.GetProductResponseSchema, {
         product: toProductMessage(row, await reference.categoryTree()),
       });
@@ -96,9 +96,9 @@ export function registerCatalogService(
 
     async batchGetProducts(request) {
       if (request.productIds.length === 0 || request.productIds.length > MAX_BATCH) {
-        throw new ConnectError(
+        throw new ServiceError(
+          "validation",
           `product_ids must hold 1 to ${MAX_BATCH} ids, not ${request.productIds.length}`,
-          Code.InvalidArgument,
         );
       }
       for (const [index, productId] of request.productIds.entries()) checkProductId(productId, `product_ids[${index}]`);
@@ -118,11 +118,11 @@ export function registerCatalogService(
     async listProducts(request) {
       const pageSize = request.page?.pageSize ?? 0;
       if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
-        throw new ConnectError(`page.page_size must be 0 to ${MAX_PAGE_SIZE}, not ${pageSize}`, Code.InvalidArgument);
+        throw new ServiceError("validation", `page.page_size must be 0 to ${MAX_PAGE_SIZE}, not ${pageSize}`);
       }
       const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize;
       if (request.categoryId !== "" && !CATEGORY_ID.test(request.categoryId)) {
-        throw new ConnectError(`category_id must be a category id ("cat_" and a ULID) or empty`, Code.InvalidArgument);
+        throw new ServiceError("validation", `category_id must be a category id ("cat_" and a ULID) or empty`);
       }
       const filters = { categoryId: request.categoryId, includeDiscontinued: request.includeDiscontinued };
       const tree = await reference.categoryTree();
@@ -139,9 +139,9 @@ export function registerCatalogService(
       if (token !== "") {
         const after = decodeCursor(token, filters, isIdPosition);
         if (!after) {
-          throw new ConnectError(
+          throw new ServiceError(
+            "validation",
             "page.page_token was not made by this call with these filters; start again without one",
-            Code.InvalidArgument,
           );
         }
         query = query.where("products.product_id", ">", after.id);

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { customerV1 } from "@ecom/sdk/rpc";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, ServiceError } from "../platform/index.js";
 import type { PostalAddress } from "./customer-views.js";
 import type { CustomerDatabase, CustomerTable } from "./store.js";
 
@@ -17,7 +17,7 @@ const MEMBERSHIP: Readonly<Record<CustomerTable["membership_level"], customerV1.
 };
 
 function checkId(value: string, pattern: RegExp, field: string): void {
-  if (!pattern.test(value)) throw new ConnectError(`${field} must be a ${pattern.source} id`, Code.InvalidArgument);
+  if (!pattern.test(value)) throw new ServiceError("validation", `${field} must be a ${pattern.source} id`);
 }
 
 /**
@@ -35,7 +35,7 @@ export function registerCustomerService(router: ConnectRouter, runtime: ContextR
         .selectAll()
         .where("customer_id", "=", request.customerId)
         .executeTakeFirst();
-      if (!row) throw new ConnectError(`no customer ${request.customerId}`, Code.NotFound);
+      if (!row) throw new ServiceError("not_found", `no customer ${request.customerId}`);
       return create(customerV1.GetCustomerResponseSchema, {
         customer: {
           id: row.customer_id,
@@ -65,7 +65,7 @@ export function registerCustomerService(router: ConnectRouter, runtime: ContextR
         .where("customer_id", "=", request.customerId)
         .executeTakeFirst();
       if (!row) {
-        throw new ConnectError(`no address ${request.addressId} of customer ${request.customerId}`, Code.NotFound);
+        throw new ServiceError("not_found", `no address ${request.addressId} of customer ${request.customerId}`);
       }
       const address = JSON.parse(row.address) as PostalAddress;
       return create(customerV1.GetAddressResponseSchema, {

@@ -1,8 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { inventoryV1 } from "@ecom/sdk/rpc";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, ServiceError } from "../platform/index.js";
 import {
   type ReleaseReason,
   type ReservationRow,
@@ -43,8 +43,8 @@ const STOCK_STATUS = {
   OUT: StockStatus.OUT_OF_STOCK,
 } as const;
 
-function invalid(field: string, message: string): ConnectError {
-  return new ConnectError(`${field} ${message}`, Code.InvalidArgument);
+function invalid(field: string, message: string): ServiceError {
+  return new ServiceError("validation", `${field} ${message}`);
 }
 
 function requireId(pattern: RegExp, field: string, value: string, prefix: string): void {
@@ -69,10 +69,10 @@ function reserveResponse(row: ReservationRow) {
   });
 }
 
-/** The reservation a release or commit resolved, or the Connect error its outcome means. */
+/** The reservation a release or commit resolved, or the ServiceError its outcome means. */
 function resolved(outcome: ResolveOutcome, reservationId: string): ReservationRow {
-  if (outcome.kind === "not-found") throw new ConnectError(`no reservation ${reservationId}`, Code.NotFound);
-  if (outcome.kind === "refused") throw new ConnectError(outcome.why, Code.FailedPrecondition);
+  if (outcome.kind === "not-found") throw new ServiceError("not_found", `no reservation ${reservationId}`);
+  if (outcome.kind === "refused") throw new ServiceError("conflict", outcome.why);
   return outcome.reservation;
 }
 
@@ -111,9 +111,10 @@ export function registerInventoryService(
         ttlSeconds: request.ttlSeconds === 0 ? DEFAULT_RESERVATION_TTL_SECONDS : request.ttlSeconds,
       });
       if (outcome.kind === "different-lines") {
-        throw new ConnectError(
+        // The checkout id is the reservation's idempotency key, reused here with other lines.
+        throw new ServiceError(
+          "idempotency_key_reused",
           `checkout ${request.checkoutId} already reserved other items (reservation ${outcome.reservation.reservation_id}); a new attempt needs a new checkout id`,
-          Code.AlreadyExists,
         );
       }
       return reserveResponse(outcome.reservation);
@@ -156,7 +157,7 @@ export function registerInventoryService(
         correlationId: request.correlationId || request.returnId,
       });
       if (outcome.kind === "no-level")
-        throw new ConnectError(`no stock record for product ${outcome.productId}`, Code.NotFound);
+        throw new ServiceError("not_found", `no stock record for product ${outcome.productId}`);
       return create(inventoryV1.RestockReturnResponseSchema, {
         returnId: request.returnId,
         adjustmentIds: [...outcome.adjustmentIds],

@@ -50,8 +50,8 @@ export type RefundReason =
   | "goodwill";
 
 /**
- * The failures of payment operations, one kind per answer a caller branches on. The REST handlers and the RPC
- * service each map a kind to their wire (a problem status, a Connect code), so both surfaces fail alike.
+ * The failures of payment operations, one kind per answer a caller branches on. payment-errors.ts turns a kind into
+ * the ServiceError each surface's contract documents; the one error table takes it to HTTP and Connect from there.
  */
 export type PaymentErrorKind =
   | "invalid"

@@ -6,50 +6,15 @@ import {
   type RestHandlers,
   requireAdmin,
   ServiceError,
-  type ServiceErrorCode,
   signedIn,
 } from "../platform/index.js";
+import { answeringAs } from "./payment-errors.js";
 import { toPayment, toPaymentMethod, toRefund } from "./payment-views.js";
-import { isPaymentError, type PaymentErrorKind, type Payments, type ProcessorEvent } from "./payments.js";
+import { isPaymentError, type Payments, type ProcessorEvent } from "./payments.js";
 import type { PaymentDatabase } from "./store.js";
 
-const SERVICE_CODE: Readonly<Record<PaymentErrorKind, ServiceErrorCode>> = {
-  invalid: "validation",
-  not_found: "not_found",
-  unknown_token: "not_found",
-  state_conflict: "conflict",
-  exceeds_refundable: "unprocessable",
-  currency_mismatch: "unprocessable",
-  key_reused: "idempotency_key_reused",
-  invalid_card_number: "unprocessable",
-  expired_card: "unprocessable",
-  unavailable: "unavailable",
-};
-
-/** The specific problem types contracts/openapi/payment.yaml documents, by failure kind. */
-const PROBLEM: Partial<Readonly<Record<PaymentErrorKind, string>>> = {
-  state_conflict: "payment_state_conflict",
-  exceeds_refundable: "refund_exceeds_captured",
-  currency_mismatch: "currency_mismatch",
-  invalid_card_number: "invalid_card_number",
-  expired_card: "expired_card",
-};
-
-/** Run a payment operation, turning its expected failures into the problems the contract documents. */
-async function answering<TValue>(operation: () => Promise<TValue>): Promise<TValue> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (!isPaymentError(error)) throw error;
-    const { pointer, retryAfterSeconds } = error.details;
-    const problem = PROBLEM[error.kind];
-    throw new ServiceError(SERVICE_CODE[error.kind], error.message, {
-      ...(problem === undefined ? {} : { problem }),
-      ...(pointer === undefined ? {} : { errors: [{ pointer, message: error.message }] }),
-      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-    });
-  }
-}
+/** Run a payment operation, turning its expected failures into the problems payment.yaml documents. */
+const answering = <TValue>(operation: () => Promise<TValue>) => answeringAs("rest", operation);
 
 /** The payment context's REST operations, per contracts/openapi/payment.yaml. */
 export function createRestHandlers(

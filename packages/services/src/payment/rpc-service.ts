@@ -1,12 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { paymentV1 } from "@ecom/sdk/rpc";
+import { ServiceError } from "../platform/index.js";
+import { answeringAs } from "./payment-errors.js";
 import {
   type FailureCode,
-  isPaymentError,
   isRetryableFailure,
   type Money,
-  type PaymentErrorKind,
   type PaymentRow,
   type Payments,
   type RefundReason,
@@ -22,20 +22,6 @@ const PAYMENT_ID = /^pay_[0-9A-HJKMNP-TV-Z]{26}$/;
 const PAYMENT_TOKEN = /^tok_[0-9A-HJKMNP-TV-Z]{26}$/;
 const CUSTOMER_ID = /^cus_[0-9A-HJKMNP-TV-Z]{26}$/;
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_:.-]{8,128}$/;
-
-const CONNECT_CODE: Readonly<Record<PaymentErrorKind, Code>> = {
-  invalid: Code.InvalidArgument,
-  not_found: Code.NotFound,
-  // proto: "A token payment never issued is invalid_argument".
-  unknown_token: Code.InvalidArgument,
-  state_conflict: Code.FailedPrecondition,
-  exceeds_refundable: Code.FailedPrecondition,
-  currency_mismatch: Code.InvalidArgument,
-  key_reused: Code.AlreadyExists,
-  invalid_card_number: Code.InvalidArgument,
-  expired_card: Code.InvalidArgument,
-  unavailable: Code.Unavailable,
-};
 
 const STATUS: Readonly<Record<string, paymentV1.PaymentStatus>> = {
   AUTHORIZED: PaymentStatus.AUTHORIZED,
@@ -80,8 +66,8 @@ const REFUND_STATUS: Readonly<Record<string, paymentV1.RefundStatus>> = {
   FAILED: RefundStatus.FAILED,
 };
 
-function invalid(field: string, message: string): ConnectError {
-  return new ConnectError(`${field} ${message}`, Code.InvalidArgument);
+function invalid(field: string, message: string): ServiceError {
+  return new ServiceError("validation", `${field} ${message}`);
 }
 
 function requireMatch(pattern: RegExp, field: string, value: string, what: string): void {
@@ -112,21 +98,14 @@ function failureOf(code: string | null, message: string | null) {
   };
 }
 
-/** Run a payment operation, turning its expected failures into the Connect errors the proto documents. */
-async function answering<TValue>(operation: () => Promise<TValue>): Promise<TValue> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (isPaymentError(error)) throw new ConnectError(error.message, CONNECT_CODE[error.kind]);
-    throw error;
-  }
-}
+/** Run a payment operation, turning its expected failures into the errors payment.proto documents. */
+const answering = <TValue>(operation: () => Promise<TValue>) => answeringAs("rpc", operation);
 
 /** A payment whose operation is still with the processor has no proto status: the caller retries. */
-function stillPending(row: PaymentRow, what: string): ConnectError {
-  return new ConnectError(
+function stillPending(row: PaymentRow, what: string): ServiceError {
+  return new ServiceError(
+    "unavailable",
     `${what} of payment ${row.payment_id} awaits the processor's confirmation; retry the same call later.`,
-    Code.Unavailable,
   );
 }
 

@@ -44,7 +44,7 @@ export {
   type Projection,
   projectedTypes,
 } from "./projection.js";
-export { answeringRpc } from "./rpc-errors.js";
+export { serviceErrorsAsConnect, toConnectError } from "./rpc-errors.js";
 export {
   CONNECT_CODE,
   ERROR_WIRE,

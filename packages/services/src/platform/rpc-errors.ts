@@ -1,17 +1,40 @@
-import { ConnectError } from "@connectrpc/connect";
-// The one ServiceError → Connect code table (ERROR_WIRE), so an RPC fails as its REST twin does.
-import { CONNECT_CODE, isServiceError } from "./service-error.js";
+import { ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+import { CONNECT_CODE, isServiceError, type ServiceError } from "./service-error.js";
 
 /**
- * Run an RPC's work, answering a ServiceError (thrown by the rules it shares with REST) as the ConnectError of the
- * same meaning; anything else passes through.
+ * The Connect error a ServiceError is on the wire: the code from its ERROR_WIRE row (the same row that gives its
+ * HTTP status), its message, and the ServiceError as cause.
  */
-export async function answeringRpc<TResult>(work: () => Promise<TResult>): Promise<TResult> {
+export function toConnectError(error: ServiceError): ConnectError {
+  return new ConnectError(error.message, CONNECT_CODE[error.code], undefined, undefined, error);
+}
+
+function mapped(error: unknown): unknown {
+  return isServiceError(error) ? toConnectError(error) : error;
+}
+
+async function* mappedStream<TMessage>(messages: AsyncIterable<TMessage>): AsyncIterable<TMessage> {
   try {
-    return await work();
+    yield* messages;
   } catch (error) {
-    if (isServiceError(error))
-      throw new ConnectError(error.message, CONNECT_CODE[error.code], undefined, undefined, error);
-    throw error;
+    throw mapped(error);
   }
 }
+
+/**
+ * The one place a context's RPC failures become Connect codes. Handlers (and the interceptors inside this one)
+ * throw ServiceErrors, as their REST twins do; this router interceptor answers each with the Connect code of the
+ * error table, so an RPC fails exactly as the same failure does over HTTP. Anything else passes through unchanged
+ * (connect-es answers a stray exception as `unknown`). Put it first in a router's interceptors so it wraps them all.
+ */
+export const serviceErrorsAsConnect: Interceptor = (next) => async (request) => {
+  let response: Awaited<ReturnType<typeof next>>;
+  try {
+    response = await next(request);
+  } catch (error) {
+    throw mapped(error);
+  }
+  if (!response.stream) return response;
+  // A streaming answer fails while it is read, after the handler returned: map those failures too.
+  return { ...response, message: mappedStream(response.message) } as StreamResponse;
+};

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { promotionV1 } from "@ecom/sdk/rpc";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, ServiceError } from "../platform/index.js";
 import { priceBasketFromStore } from "./basket-pricing.js";
 import type { BasketLine, CouponRejectionReason } from "./discount-rules.js";
 import type { PromotionDatabase } from "./store.js";
@@ -43,7 +43,7 @@ export const REJECTION_MESSAGES: Readonly<Record<CouponRejectionReason, string>>
 
 const CURRENCY = /^[A-Z]{3}$/;
 const PRODUCT_ID = /^prd_[0-9A-HJKMNP-TV-Z]{26}$/;
-const invalid = (message: string) => new ConnectError(message, Code.InvalidArgument);
+const invalid = (message: string) => new ServiceError("validation", message);
 
 /** Check a CalculateDiscount request against its contract and turn it into basket lines. */
 export function basketLinesOf(request: promotionV1.CalculateDiscountRequest): BasketLine[] {

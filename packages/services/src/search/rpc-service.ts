@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { searchV1 } from "@ecom/sdk/rpc";
-import { answeringRpc, type ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, ServiceError } from "../platform/index.js";
 import { type SearchRequest, searchProducts } from "./product-search.js";
 import type { ProductSummary } from "./product-summary.js";
 import { listTrending } from "./recommendations.js";
@@ -34,8 +34,8 @@ const PERIOD = {
   [searchV1.TrendingPeriod.MONTH]: "30d",
 } as const;
 
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
+function invalid(message: string): ServiceError {
+  return new ServiceError("validation", message);
 }
 
 /** The page size and token of a request, checked as REST's `limit` and `cursor` are. */
@@ -72,72 +72,70 @@ function toSummaryMessage(summary: ProductSummary): MessageInitShape<typeof sear
 export function registerSearchService(router: ConnectRouter, runtime: ContextRuntime<SearchDatabase>): void {
   const { db, clock } = runtime;
   router.service(searchV1.SearchService, {
-    searchProducts: (request) =>
-      answeringRpc(async () => {
-        if (request.query.length > 200) throw invalid("query must be at most 200 characters");
-        const format = request.format === searchV1.BookFormat.UNSPECIFIED ? undefined : FORMAT_NAME.get(request.format);
-        if (request.format !== searchV1.BookFormat.UNSPECIFIED && !format) throw invalid("format is not a BookFormat");
-        for (const [field, value] of [
-          ["min_price_minor", request.minPriceMinor],
-          ["max_price_minor", request.maxPriceMinor],
-        ] as const)
-          if (value !== undefined && (value < 0n || value > 100_000_000_000n))
-            throw invalid(`${field} must be 0 to 100000000000`);
-        const results = await searchProducts(
-          db,
-          {
-            q: request.query === "" ? undefined : request.query,
-            category: optionalId(request.categoryId, CATEGORY_ID, "category_id"),
-            author: optionalId(request.authorId, AUTHOR_ID, "author_id"),
-            format,
-            minPrice: request.minPriceMinor === undefined ? undefined : Number(request.minPriceMinor),
-            maxPrice: request.maxPriceMinor === undefined ? undefined : Number(request.maxPriceMinor),
-            inStock: request.inStockOnly || undefined,
-            sort: SORT[request.sort],
-          },
-          pageOf(request.page),
-        );
-        return create(searchV1.SearchProductsResponseSchema, {
-          hits: results.items.map((hit) => ({
-            product: toSummaryMessage(hit.product),
-            score: hit.score,
-            titleHighlight: hit.highlights?.title ?? "",
-            subtitleHighlight: hit.highlights?.subtitle ?? "",
-            descriptionHighlight: hit.highlights?.description ?? "",
-          })),
-          page: {
-            nextPageToken: results.page.nextCursor ?? "",
-            ...(results.page.total === undefined ? {} : { totalSize: results.page.total }),
-          },
-          categories: results.facets.categories,
-          formats: results.facets.formats,
-          authors: results.facets.authors,
-          priceRanges: results.facets.priceRanges.map((range) => ({
-            ...(range.min === undefined ? {} : { minMinor: BigInt(range.min) }),
-            ...(range.max === undefined ? {} : { maxMinor: BigInt(range.max) }),
-            currency: range.currency,
-            count: range.count,
-          })),
-        });
-      }),
+    async searchProducts(request) {
+      if (request.query.length > 200) throw invalid("query must be at most 200 characters");
+      const format = request.format === searchV1.BookFormat.UNSPECIFIED ? undefined : FORMAT_NAME.get(request.format);
+      if (request.format !== searchV1.BookFormat.UNSPECIFIED && !format) throw invalid("format is not a BookFormat");
+      for (const [field, value] of [
+        ["min_price_minor", request.minPriceMinor],
+        ["max_price_minor", request.maxPriceMinor],
+      ] as const)
+        if (value !== undefined && (value < 0n || value > 100_000_000_000n))
+          throw invalid(`${field} must be 0 to 100000000000`);
+      const results = await searchProducts(
+        db,
+        {
+          q: request.query === "" ? undefined : request.query,
+          category: optionalId(request.categoryId, CATEGORY_ID, "category_id"),
+          author: optionalId(request.authorId, AUTHOR_ID, "author_id"),
+          format,
+          minPrice: request.minPriceMinor === undefined ? undefined : Number(request.minPriceMinor),
+          maxPrice: request.maxPriceMinor === undefined ? undefined : Number(request.maxPriceMinor),
+          inStock: request.inStockOnly || undefined,
+          sort: SORT[request.sort],
+        },
+        pageOf(request.page),
+      );
+      return create(searchV1.SearchProductsResponseSchema, {
+        hits: results.items.map((hit) => ({
+          product: toSummaryMessage(hit.product),
+          score: hit.score,
+          titleHighlight: hit.highlights?.title ?? "",
+          subtitleHighlight: hit.highlights?.subtitle ?? "",
+          descriptionHighlight: hit.highlights?.description ?? "",
+        })),
+        page: {
+          nextPageToken: results.page.nextCursor ?? "",
+          ...(results.page.total === undefined ? {} : { totalSize: results.page.total }),
+        },
+        categories: results.facets.categories,
+        formats: results.facets.formats,
+        authors: results.facets.authors,
+        priceRanges: results.facets.priceRanges.map((range) => ({
+          ...(range.min === undefined ? {} : { minMinor: BigInt(range.min) }),
+          ...(range.max === undefined ? {} : { maxMinor: BigInt(range.max) }),
+          currency: range.currency,
+          count: range.count,
+        })),
+      });
+    },
 
-    listTrendingProducts: (request) =>
-      answeringRpc(async () => {
-        const period = PERIOD[request.period];
-        if (!period) throw invalid("period is not a TrendingPeriod");
-        const trending = await listTrending(
-          db,
-          { period, category: optionalId(request.categoryId, CATEGORY_ID, "category_id"), now: clock.now() },
-          pageOf(request.page),
-        );
-        return create(searchV1.ListTrendingProductsResponseSchema, {
-          products: trending.items.map((item) => ({
-            rank: item.rank,
-            unitsOrdered: item.unitsOrdered,
-            product: toSummaryMessage(item.product),
-          })),
-          page: { nextPageToken: trending.page.nextCursor ?? "" },
-        });
-      }),
+    async listTrendingProducts(request) {
+      const period = PERIOD[request.period];
+      if (!period) throw invalid("period is not a TrendingPeriod");
+      const trending = await listTrending(
+        db,
+        { period, category: optionalId(request.categoryId, CATEGORY_ID, "category_id"), now: clock.now() },
+        pageOf(request.page),
+      );
+      return create(searchV1.ListTrendingProductsResponseSchema, {
+        products: trending.items.map((item) => ({
+          rank: item.rank,
+          unitsOrdered: item.unitsOrdered,
+          product: toSummaryMessage(item.product),
+        })),
+        page: { nextPageToken: trending.page.nextCursor ?? "" },
+      });
+    },
   });
 }
