@@ -12,6 +12,12 @@ export type RpcAccessRule = "public" | "customer-own" | "admin" | "internal";
 export const rpcAccess: Readonly<Record<string, RpcAccessRule>> = {
   "ecom.analytics.v1.AnalyticsService/ListCustomerOrderSummaries": "admin",
   "ecom.analytics.v1.AnalyticsService/ListDailyRevenue": "admin",
+  "ecom.cart.v1.CartService/AddCartItem": "customer-own",
+  "ecom.cart.v1.CartService/CheckoutCart": "customer-own",
+  "ecom.cart.v1.CartService/CreateCart": "customer-own",
+  "ecom.cart.v1.CartService/GetCart": "customer-own",
+  "ecom.cart.v1.CartService/RemoveCartItem": "customer-own",
+  "ecom.cart.v1.CartService/UpdateCartItem": "customer-own",
   "ecom.catalog.v1.CatalogService/BatchGetProducts": "public",
   "ecom.catalog.v1.CatalogService/GetProduct": "public",
   "ecom.catalog.v1.CatalogService/ListProducts": "public",
