@@ -1,16 +1,10 @@
-import { createContextKey, type Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
 import type { RpcAccessRule } from "@ecom/sdk/rpc";
-import { type Principal, ServiceError, type TokenService } from "@ecom/services/platform";
+import { type Caller, callerKey, ServiceError, type TokenService } from "@ecom/services/platform";
 import { authenticate } from "./gateway/request-parts.js";
 
-/**
- * Who is calling, as the access policy sees it: another context inside the platform (the in-process transport's
- * service identity, which no request on the port can carry), a caller with a verified bearer token, or nobody.
- */
-export type Caller =
-  | { readonly kind: "service" }
-  | { readonly kind: "principal"; readonly principal: Principal }
-  | { readonly kind: "anonymous" };
+// The caller and its context key live beside the contexts, whose `customer-own` RPCs act for that caller.
+export { type Caller, callerKey };
 
 /**
  * The rule of an operation or RPC (contracts/README.md, "Access policy"): REST operations take theirs from the
@@ -40,9 +34,6 @@ export function callerOf(tokens: TokenService, authorization: string | undefined
   const principal = authenticate(tokens, authorization, fallbackToken);
   return principal ? { kind: "principal", principal } : { kind: "anonymous" };
 }
-
-/** The caller of a Connect call, set by the access interceptor for handlers that scope to their caller. */
-export const callerKey = createContextKey<Caller>({ kind: "anonymous" }, { description: "ecom caller" });
 
 /**
  * The in-process transport's server-side interceptor: every call on it comes from another context, so it carries

@@ -2,6 +2,7 @@ import { defineContext } from "../platform/index.js";
 import { expireIdleCarts } from "./cart-expiry.js";
 import { migrations } from "./migrations.js";
 import { createCartRestHandlers } from "./rest-handlers.js";
+import { registerCartService } from "./rpc-service.js";
 import type { CartDatabase } from "./store.js";
 import { createCartSubscriptions } from "./subscriptions.js";
 
@@ -17,8 +18,11 @@ export const cartContext = defineContext<CartDatabase>({
   name: "cart",
   migrations,
   create(runtime) {
+    const rest = createCartRestHandlers(runtime);
     return {
-      rest: createCartRestHandlers(runtime) as never,
+      rest: rest as never,
+      // The same handlers answer over Connect, so both surfaces share every rule.
+      rpc: (router) => registerCartService(router, runtime, rest),
       subscriptions: createCartSubscriptions(runtime),
       tick: async (now) => {
         await expireIdleCarts(runtime, now);

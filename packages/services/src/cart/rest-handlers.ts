@@ -1,6 +1,6 @@
 import type { cartApi } from "@ecom/sdk";
 import type { Kysely, Selectable, Transaction } from "kysely";
-import { type ContextRuntime, fail, type Principal, type RestHandlers } from "../platform/index.js";
+import { type ContextRuntime, fail, type Principal, type RestHandlers, signedIn } from "../platform/index.js";
 import { expireIdleCarts } from "./cart-expiry.js";
 import { type CartStatus, checkAdd, expiresAt, requiredStatus, totals } from "./cart-rules.js";
 import { currentPrices, type PricedProduct } from "./catalog-prices.js";
@@ -113,7 +113,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
 
   return {
     async createCart({ body, principal }) {
-      const customerId = principal!.customerId;
+      const customerId = signedIn(principal).customerId;
       await expireIdleCarts(runtime, clock.now(), { customerId });
       // One transaction: SQLite runs them one at a time, so two concurrent calls cannot both open a cart.
       return db.transaction().execute(async (trx) => {

@@ -32,13 +32,19 @@ export interface RestResult<TStatus extends number = number, TBody = unknown> {
 }
 
 type JsonContent<T> = T extends { content: { "application/json": infer TBody } } ? TBody : never;
+// openapi-typescript declares a part an operation lacks as `path?: never` / `requestBody?: never`: that is an empty
+// part (no parameters, no body), which a caller can pass, rather than `never`, which no caller could.
 type Parameters<TOperation, TWhere extends string> = TOperation extends { parameters: infer TParams }
   ? TWhere extends keyof TParams
-    ? NonNullable<TParams[TWhere]>
+    ? [NonNullable<TParams[TWhere]>] extends [never]
+      ? Record<string, never>
+      : NonNullable<TParams[TWhere]>
     : Record<string, never>
   : Record<string, never>;
 type Body<TOperation> = TOperation extends { requestBody?: infer TRequestBody }
-  ? JsonContent<NonNullable<TRequestBody>> | (undefined extends TRequestBody ? undefined : never)
+  ? [NonNullable<TRequestBody>] extends [never]
+    ? undefined
+    : JsonContent<NonNullable<TRequestBody>> | (undefined extends TRequestBody ? undefined : never)
   : undefined;
 type SuccessResults<TOperation> = TOperation extends { responses: infer TResponses }
   ? {
