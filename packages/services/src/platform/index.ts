@@ -44,9 +44,9 @@ export {
   type Projection,
   projectedTypes,
 } from "./projection.js";
-export { serviceErrorsAsConnect, toConnectError } from "./rpc-errors.js";
 export { protoAddressOf, protoMoneyOf, protoTimeIfAny, protoTimeOf } from "./proto-values.js";
 export { type Caller, callerKey, principalOf } from "./rpc-caller.js";
+export { serviceErrorsAsConnect, toConnectError } from "./rpc-errors.js";
 export { answerWithOperation, type OperationRef } from "./rpc-operation.js";
 export {
   CONNECT_CODE,
