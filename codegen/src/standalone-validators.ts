@@ -29,7 +29,7 @@ export interface StandaloneOptions {
   /** Every contract document by path; registered whole so that any pointer into them resolves. */
   readonly documents: ReadonlyMap<string, unknown>;
   readonly targets: readonly ValidatorTarget[];
-  /** Report every error (requests, so a caller can fix all at once) or stop at the first (responses, events). */
+  /** Report every error, so a caller can fix all at once (the default), or stop at the first. */
   readonly allErrors?: boolean;
   /** The module the validators import ajv's runtime helpers from (`fullFormats`, `ucs2length`, `equal`). */
   readonly runtimeModule: string;

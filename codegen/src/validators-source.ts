@@ -60,7 +60,7 @@ export function restParameterTargets(operations: readonly RestOperation[]): Vali
   }));
 }
 
-/** Standalone validators of one context's REST surface: bodies and responses (exact) then parameters (coercing). */
+/** Standalone validators of one context's REST surface, reporting every error: bodies and responses (exact) then parameters (coercing). */
 export function restValidatorSources(
   set: ContractSet,
   operations: readonly RestOperation[],
@@ -71,7 +71,9 @@ export function restValidatorSources(
       dialect: "2020-12",
       documents,
       targets: restBodyTargets(operations),
-      allErrors: false,
+      // Every error at once, so a caller fixes a request in one round; responses share the module (a response that
+      // misses its contract is the server's bug, and listing all of it costs nothing when it matches).
+      allErrors: true,
       runtimeModule: VALIDATOR_RUNTIME,
     }),
     parameters: compileStandaloneValidators({

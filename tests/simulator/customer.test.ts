@@ -294,6 +294,29 @@ describe("the address book", () => {
     expect(mine.data).toEqual(saved.data);
   });
 
+  it("answers a body with several faults with one 400 problem listing every fault with its pointer, and saves nothing", async () => {
+    const owner = await register();
+    const api = client(owner.tokens.accessToken).customer;
+    const { error, response } = await api.addMyAddress({
+      // A bad enum, a wrong type, a property the contract lacks, and `address` missing.
+      body: { label: "MANSION", isDefault: "yes", nickname: "home sweet home" } as never,
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toContain("application/problem+json");
+    expect(error).toMatchObject({ code: "validation", status: 400 });
+    const errors = (error as { errors: { pointer: string; message: string }[] }).errors;
+    expect(errors).toHaveLength(4);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { pointer: "/body/address", message: "is required" },
+        { pointer: "/body/nickname", message: expect.stringContaining("is not a property the contract defines") },
+        { pointer: "/body/label", message: 'must be one of "HOME", "WORK", "OTHER"' },
+        { pointer: "/body/isDefault", message: "must be boolean" },
+      ]),
+    );
+    expect((await api.listMyAddresses({})).data?.items).toEqual([]);
+  });
+
   it("refuses a 21st address with 422", async () => {
     const { tokens } = await register();
     const api = client(tokens.accessToken).customer;

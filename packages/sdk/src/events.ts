@@ -3,14 +3,11 @@ import type { EcomMessage, MessageOf, MessageType } from "./gen/events.js";
 import { messageRegistry } from "./gen/registry.js";
 import * as validators from "./gen/validators/messages.js";
 import type { CompiledValidator } from "./runtime/v1/rest-operation.js";
+import { contractIssues } from "./runtime/v1/validation-issues.js";
 
 const compiled = validators as unknown as Readonly<Record<string, CompiledValidator>>;
 
-const issuesOf = (validator: CompiledValidator, base: string) =>
-  (validator.errors ?? []).map((issue) => ({
-    pointer: `${base}${issue.instancePath}`,
-    message: issue.message ?? issue.keyword,
-  }));
+const issuesOf = (validator: CompiledValidator, base: string) => contractIssues(validator.errors, base);
 
 /** True when `type` is an event or command type the contracts define. */
 export function isMessageType(type: string): type is MessageType {

@@ -38,6 +38,25 @@ describe("createMockHandlers", () => {
     );
   });
 
+  it("answers a body with several faults with one 400 listing every one with its pointer", async () => {
+    const { error, response } = await client.customer.addMyAddress({
+      // A bad enum, a wrong type, a property the contract lacks, and `address` missing.
+      body: { label: "MANSION", isDefault: "yes", nickname: "home sweet home" } as never,
+    });
+    expect(response.status).toBe(400);
+    expect(error).toMatchObject({ code: "validation" });
+    const errors = (error as { errors: { pointer: string; message: string }[] }).errors;
+    expect(errors).toHaveLength(4);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { pointer: "/body/address", message: "is required" },
+        { pointer: "/body/nickname", message: expect.stringContaining("is not a property the contract defines") },
+        { pointer: "/body/label", message: 'must be one of "HOME", "WORK", "OTHER"' },
+        { pointer: "/body/isDefault", message: "must be boolean" },
+      ]),
+    );
+  });
+
   it("answers a path parameter that is not an id of the right kind with 400", async () => {
     const { response } = await client.cart.getCart({ params: { path: { cartId: "ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R" } } });
     expect(response.status).toBe(400);

@@ -12,3 +12,9 @@ export {
   validationProblem,
 } from "./request-validation.js";
 export type { CompiledValidator, RestContextBinding, RestOperationInfo, ValidationIssue } from "./rest-operation.js";
+export {
+  contractIssues,
+  issuesSummary,
+  listedIssues,
+  MAX_LISTED_ISSUES,
+} from "./validation-issues.js";

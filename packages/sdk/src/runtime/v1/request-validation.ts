@@ -1,11 +1,13 @@
 import type { CompiledValidator, RestContextBinding, RestOperationInfo } from "./rest-operation.js";
+import {
+  type ContractIssue,
+  contractIssues,
+  issuesSummary,
+  listedIssues,
+  MAX_LISTED_ISSUES,
+} from "./validation-issues.js";
 
-/** One way a request or response misses its contract: a JSON Pointer into it and what is wrong there. */
-export interface ContractIssue {
-  /** `/body/items/0/quantity`, `/query/limit`, `/header/idempotency-key`, `/path/cartId`. */
-  readonly pointer: string;
-  readonly message: string;
-}
+export type { ContractIssue } from "./validation-issues.js";
 
 /** A request reduced to what the contract constrains. Header names lower-case; query values as received. */
 export interface RequestParts {
@@ -16,15 +18,19 @@ export interface RequestParts {
   readonly body: unknown;
 }
 
+/**
+ * One more than an answer lists, so that {@link validationProblem} can tell there were more without formatting them
+ * all (a body wrong in each of its 100,000 properties).
+ */
+const COLLECTED = MAX_LISTED_ISSUES + 1;
+
 const issues = (validator: CompiledValidator, base: string): ContractIssue[] =>
-  (validator.errors ?? []).map((error) => {
-    const missing = error.keyword === "required" ? `/${String(error.params.missingProperty)}` : "";
-    return { pointer: `${base}${error.instancePath}${missing}`, message: error.message ?? error.keyword };
-  });
+  contractIssues(validator.errors, base, COLLECTED);
 
 /**
- * Check a request against its operation's contract with the generated validators. Parameters are coerced in place
- * (`"20"` becomes `20` where the schema says integer), so callers read typed values from `parts` afterwards.
+ * Check a request against its operation's contract with the generated validators, which report every error at once
+ * (this collects one more than an answer lists). Parameters are coerced in place (`"20"` becomes `20` where the
+ * schema says integer), so callers read typed values from `parts` afterwards.
  */
 export function validateRequest(
   binding: RestContextBinding,
@@ -34,6 +40,7 @@ export function validateRequest(
   const found: ContractIssue[] = [];
   const parameters = binding.parameterValidators[`${operation.operationId}_params`];
   if (parameters && !parameters(parts)) found.push(...issues(parameters, ""));
+  if (found.length >= COLLECTED) return found;
   if (operation.requestBody) {
     const validator = binding.bodyValidators[`${operation.operationId}_body`];
     if (parts.body === undefined) {
@@ -68,15 +75,18 @@ export function validateResponse(
   return validator && !validator(body) ? issues(validator, "/body") : [];
 }
 
-/** A problem+json body (RFC 9457) for a request that misses its contract: code `validation`, one entry per issue. */
+/**
+ * A problem+json body (RFC 9457) for a request that misses its contract: code `validation`, one entry per issue, at
+ * most `MAX_LISTED_ISSUES` of them (the detail says when there were more).
+ */
 export function validationProblem(operation: RestOperationInfo, found: readonly ContractIssue[]) {
   return {
     type: "https://ecom.dev/problems/validation",
     title: "The request does not match the contract",
     status: 400,
     code: "validation",
-    detail: `${operation.operationId}: ${found.map((issue) => `${issue.pointer} ${issue.message}`).join("; ")}`,
-    errors: found.map((issue) => ({ pointer: issue.pointer, message: issue.message })),
+    detail: `${operation.operationId}: ${issuesSummary(found)}`,
+    errors: listedIssues(found).listed.map((issue) => ({ pointer: issue.pointer, message: issue.message })),
   };
 }
 
