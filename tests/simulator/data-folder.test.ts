@@ -27,6 +27,8 @@ let work: string;
 /** A closed folder after one paid checkout, and the same after a second (declined) one. */
 let afterOne: string;
 let afterTwo: string;
+/** The platform store of another data folder. */
+let foreignPlatform: string;
 const open: Platform[] = [];
 
 async function checkout(platform: Platform, cardNumber: string) {
@@ -52,6 +54,16 @@ beforeAll(async () => {
   const again = await createPlatform({ contexts: allContexts, dataDir: afterTwo, seed: 5, log: quiet });
   expect((await checkout(again, "4000000000000002")).paid).toBe(false);
   await again.close();
+  // A platform store of another data folder, for a folder whose own was replaced by it.
+  const other = await createPlatform({
+    contexts: allContexts,
+    dataDir: join(work, "other-folder"),
+    seed: 5,
+    log: quiet,
+  });
+  await other.close();
+  foreignPlatform = join(work, "other-platform.db");
+  copyFileSync(join(work, "other-folder", "platform.db"), foreignPlatform);
 });
 afterEach(async () => {
   for (const platform of open.splice(0)) await platform.close();
@@ -250,6 +262,35 @@ describe("ecom sim repair", () => {
     const [first] = await platform.eventLog.read({ afterSeq: 0, limit: 1 });
     expect(first!.seq).toBe(before + 1);
   });
+
+  it.each([
+    ["deleted", (path: string) => rmSync(path)],
+    ["emptied (truncate -s 0)", (path: string) => truncateSync(path, 0)],
+    ["overwritten by another file", (path: string) => writeFileSync(path, "not a database at all")],
+    ["replaced by another folder's", (path: string) => copyFileSync(foreignPlatform, path)],
+  ])(
+    "makes a platform store %s anew: the folder starts again and the clock does not go back",
+    async (_name, damage) => {
+      const folder = copyOf(afterTwo);
+      // Time moved on after the last event: only the manifest (and the lost store) remember how far.
+      const advanced = await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet });
+      await advanced.advanceClock(2 * 60 * 60 * 1000);
+      const clockBefore = advanced.clock.now().getTime();
+      await advanced.close();
+      damage(join(folder, "platform.db"));
+      expect((await refusedStart(folder)).message).toMatch(/platform\.db /);
+
+      const plan = await repairDataFolder({ dir: folder, stores: expectedStores(allContexts) });
+      expect(plan).toMatchObject({ applied: true, cannot: [] });
+      expect(plan.rebuild).toEqual([
+        expect.objectContaining({ file: "platform.db", loss: expect.stringContaining("Idempotency-Keys") }),
+      ]);
+      const platform = await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet });
+      open.push(platform);
+      expect(platform.clock.now().getTime()).toBeGreaterThan(clockBefore);
+      expect((await checkout(platform, "4242424242424242")).paid).toBe(true);
+    },
+  );
 
   it("reports a store that lost its own facts as something it cannot rebuild, and changes nothing", async () => {
     const folder = copyOf(afterTwo);

@@ -199,8 +199,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     .where("key", "=", "clock")
     .executeTakeFirst();
   // The clock is kept with the events it stamps: after a crash, the newest event in the log (or still in an outbox)
-  // may be later than the clock last saved, and the clock must resume past it.
-  const resumeAt = [savedClock ? new Date(savedClock.value) : undefined, folder?.lastStamped]
+  // may be later than the clock last saved, and the clock must resume past it. The manifest's clock counts too: a
+  // platform store made anew has no saved clock, and time advanced past the newest event must not be taken back.
+  const resumeAt = [savedClock ? new Date(savedClock.value) : undefined, folder?.lastStamped, folder?.lastClock]
     .filter((time): time is Date => time !== undefined)
     .sort((a, b) => a.getTime() - b.getTime())
     .pop();

@@ -10,7 +10,7 @@ export function registerSimDataCommands(sim: Command): void {
     .command("repair")
     .description(
       "Check the data folder as a start would and say what can be rebuilt and what cannot. With --yes, rebuild it: a lost event " +
-        "log becomes a new one that continues the numbering, a lost platform store is made anew (the clock resumes from the events). " +
+        "log becomes a new one that continues the numbering, a lost platform store is made anew (the clock resumes where it was). " +
         "A store that lost its own facts is reported, never regenerated; read models are rebuilt by `ecom replay`. " +
         "Exit 0 when the folder can start (after the repair), 1 when something cannot be repaired.",
     )

@@ -12,7 +12,7 @@ export interface ExpectedStore {
 
 /**
  * How a problem can be mended: `log` (a new event log that continues the old numbering), `platform` (a new platform
- * store; the clock resumes from the events), `replay` (a read model, rebuilt by `ecom replay`), `manifest`
+ * store; the clock resumes from the manifest and the events), `replay` (a read model, rebuilt by `ecom replay`), `manifest`
  * (rewritten from the stores), or `none` (original facts: only a backup has them).
  */
 export type Remedy = "log" | "platform" | "replay" | "manifest" | "none";
@@ -71,7 +71,8 @@ export function checkStores(
     if (found.identity && folderId && (found.identity.folderId !== folderId || found.identity.store !== store.name)) {
       add(
         `belongs elsewhere: it was made as ${found.identity.store}.db of data folder ${found.identity.folderId}, and this folder is ${folderId}`,
-        "none",
+        // The platform store holds nothing another store refers to: a new one replaces a foreign one as a lost one.
+        store.role === "platform" ? "platform" : "none",
       );
       continue;
     }

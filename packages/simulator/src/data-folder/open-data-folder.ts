@@ -34,6 +34,11 @@ export interface OpenedDataFolder {
   readonly folderId: string;
   /** The latest `occurredAt` of any event in the folder: the clock resumes past it. */
   readonly lastStamped: Date | undefined;
+  /**
+   * The virtual clock when the manifest was last written: the clock resumes past it too, so a platform store made
+   * anew (by `ecom sim repair`) does not take the clock back to the newest event when time was advanced after it.
+   */
+  readonly lastClock: Date | undefined;
   /** Record where the simulator serves (in the lock, for a second start to name). */
   recordListening(port: number, url: string): void;
   /** Note events the log took, for the per-context high-water marks. */
@@ -120,6 +125,7 @@ function openLocked(dir: string, stores: readonly ExpectedStore[], lock: DataFol
     dir,
     folderId,
     lastStamped: lastStamped ? new Date(lastStamped) : undefined,
+    lastClock: manifest?.clock && !Number.isNaN(Date.parse(manifest.clock)) ? new Date(manifest.clock) : undefined,
     recordListening: (port, url) => lock.update({ port, url }),
     notePublished(events) {
       for (const event of events)

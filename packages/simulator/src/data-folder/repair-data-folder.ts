@@ -32,9 +32,10 @@ export interface RepairPlan {
 /**
  * Look at a data folder as a start would, and mend what can be mended without inventing history: a lost or
  * behind event log becomes a new log that continues the old numbering (so every cursor stays valid; the lost events
- * stay lost), a lost platform store is made anew at the next start (the clock resumes from the events; recent
- * Idempotency-Keys are forgotten), an unreadable manifest is rewritten from the stores. A context store that lost
- * its own facts is reported, never regenerated; read models point to `ecom replay`. Works under the folder's lock.
+ * stay lost), a lost or foreign platform store is made anew at the next start (the clock resumes from the manifest
+ * and the events; recent Idempotency-Keys are forgotten), an unreadable manifest is rewritten from the stores. A
+ * context store that lost its own facts is reported, never regenerated; read models point to `ecom replay`. Works
+ * under the folder's lock.
  */
 export function repairDataFolder(options: {
   readonly dir: string;
@@ -92,7 +93,8 @@ async function repairLocked(dir: string, stores: readonly ExpectedStore[], dryRu
       rebuild.push({
         file: problem.file,
         problem: problem.message,
-        action: "set it aside; the next start makes a new one and the clock resumes past the newest event",
+        action:
+          "set it aside; the next start makes a new one, and the clock resumes where the manifest last saw it, past the newest event",
         loss: "the Idempotency-Keys of the last 24 h: a request retried with one runs again",
       });
     for (const problem of problems.filter((problem) => problem.remedy === "replay" || problem.remedy === "none"))
