@@ -5,6 +5,7 @@ import { cartV1 } from "@ecom/sdk/rpc";
 import {
   answerWithOperation,
   type ContextRuntime,
+  ifGiven,
   protoMoneyOf,
   protoTimeOf,
   type RestHandlers,
@@ -43,10 +44,6 @@ function protoCart(cart: Schemas["Cart"]): cartV1.Cart {
   });
 }
 
-/** Proto3 has no absent string: an empty one is a field left out of the REST body. */
-const given = <TKey extends string>(key: TKey, value: string) =>
-  (value === "" ? {} : { [key]: value }) as { [K in TKey]?: string };
-
 /**
  * CartService: cart.yaml's operations over Connect, answered by the same handlers as REST (see
  * answerWithOperation), so ownership (another customer's cart is not_found), the OPEN-only rule and the
@@ -64,7 +61,7 @@ export function registerCartService(
       const result = await answerWithOperation(
         operation("createCart"),
         rest.createCart,
-        { path: {}, query: {}, body: given("currency", request.currency) },
+        { path: {}, query: {}, body: ifGiven("currency", request.currency) },
         { context, ids },
       );
       return create(cartV1.CreateCartResponseSchema, { cart: protoCart(result.body), created: result.status === 201 });
@@ -124,8 +121,8 @@ export function registerCartService(
           body: {
             shippingAddressId: request.shippingAddressId,
             paymentToken: request.paymentToken,
-            ...given("billingAddressId", request.billingAddressId),
-            ...given("couponCode", request.couponCode),
+            ...ifGiven("billingAddressId", request.billingAddressId),
+            ...ifGiven("couponCode", request.couponCode),
           },
         },
         { context, ids },

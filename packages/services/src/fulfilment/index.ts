@@ -4,6 +4,7 @@ import { migrations } from "./migrations.js";
 import { createRestHandlers } from "./rest-handlers.js";
 import { createReturnProcessor } from "./return-processor.js";
 import { createReturns } from "./returns.js";
+import { registerFulfilmentService } from "./rpc-service.js";
 import { createShipments } from "./shipments.js";
 import type { FulfilmentDatabase } from "./store.js";
 import { createSubscriptions } from "./subscriptions.js";
@@ -32,8 +33,11 @@ export function createFulfilmentContext(options: FulfilmentContextOptions = {}) 
       const carrier = createSimulatedCarrier(runtime, shipments);
       const processor = createReturnProcessor(runtime);
       const returns = createReturns(runtime, () => processor.kick());
+      const rest = createRestHandlers(runtime, shipments, returns);
       return {
-        rest: createRestHandlers(runtime, shipments, returns) as never,
+        rest: rest as never,
+        // The same handlers answer over Connect, so both surfaces share every rule.
+        rpc: (router) => registerFulfilmentService(router, runtime, rest),
         subscriptions: createSubscriptions(shipments),
         idle: () => processor.idle(),
         tick: async (now) => {

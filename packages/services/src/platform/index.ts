@@ -44,7 +44,16 @@ export {
   type Projection,
   projectedTypes,
 } from "./projection.js";
-export { protoAddressOf, protoMoneyOf, protoTimeIfAny, protoTimeOf } from "./proto-values.js";
+export { pageQueryOf, protoPageOf } from "./proto-page.js";
+export {
+  contractTimeOf,
+  enumNames,
+  ifGiven,
+  protoAddressOf,
+  protoMoneyOf,
+  protoTimeIfAny,
+  protoTimeOf,
+} from "./proto-values.js";
 export { type Caller, callerKey, principalOf } from "./rpc-caller.js";
 export { serviceErrorsAsConnect, toConnectError } from "./rpc-errors.js";
 export { answerWithOperation, type OperationRef } from "./rpc-operation.js";
