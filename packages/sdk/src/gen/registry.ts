@@ -833,9 +833,7 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.inventory.stock.low.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [
-      "notification"
-    ],
+    "consumers": [],
     "contract": "contracts/asyncapi/inventory.yaml",
     "validator": "InventoryStockLowV1",
     "example": {
@@ -1483,7 +1481,6 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "consumers": [
       "analytics",
       "fulfilment",
-      "notification",
       "promotion",
       "review"
     ],
@@ -1707,6 +1704,7 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "schemaVersion": "1.0",
     "consumers": [
       "analytics",
+      "notification",
       "order"
     ],
     "contract": "contracts/asyncapi/payment.yaml",
@@ -1865,9 +1863,7 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.promotion.flash_sale.started.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [
-      "notification"
-    ],
+    "consumers": [],
     "contract": "contracts/asyncapi/promotion.yaml",
     "validator": "PromotionFlashSaleStartedV1",
     "example": {

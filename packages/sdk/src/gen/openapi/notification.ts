@@ -434,7 +434,7 @@ export interface components {
             updatedAt: components["schemas"]["Timestamp"];
             /**
              * Format: uri
-             * @description The partner's endpoint; https (http only for localhost in the simulator).
+             * @description The partner's endpoint; https (plain http only on a loopback host: localhost, 127.0.0.1 or [::1]).
              */
             url: string;
         };
@@ -1100,7 +1100,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description An event type is not published by any context (`unknown_event_type`), or the URL is not https (`insecure_webhook_url`; http is allowed only for localhost in the simulator); or the Idempotency-Key was reused with another body. */
+            /** @description An event type is not published by any context (`unknown_event_type`), or the URL is not https (`insecure_webhook_url`; plain http is allowed only on a loopback host, `localhost`, `127.0.0.1` or `[::1]`, for a partner running beside the simulator); or the Idempotency-Key was reused with another body. */
             422: {
                 headers: {
                     [name: string]: unknown;
