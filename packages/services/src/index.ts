@@ -6,6 +6,7 @@ import { DEV_ADMIN, DEV_CUSTOMER } from "./customer/dev-accounts.js";
 import { customerContext } from "./customer/index.js";
 import { fulfilmentContext } from "./fulfilment/index.js";
 import { inventoryContext } from "./inventory/index.js";
+import { notificationContext } from "./notification/index.js";
 import { orderContext } from "./order/index.js";
 import { paymentContext } from "./payment/index.js";
 import type { AnyContextModule } from "./platform/index.js";
@@ -23,6 +24,7 @@ export const allContexts: readonly AnyContextModule[] = [
   cartContext,
   orderContext,
   fulfilmentContext,
+  notificationContext,
   searchContext,
   reviewContext,
   analyticsContext,
@@ -35,6 +37,7 @@ export {
   customerContext,
   fulfilmentContext,
   inventoryContext,
+  notificationContext,
   orderContext,
   paymentContext,
   promotionContext,

@@ -174,6 +174,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     paymentProcessorLatencyMs: 0,
     inventoryDown: false,
     carrierLosesParcels: false,
+    emailChannelDown: false,
   };
 
   const platformStore = openSqliteStore<MetaTables>(file("platform"));
@@ -424,6 +425,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
     gate: streamGate,
     breakers: () => running.flatMap((context) => context.parts.breakers?.() ?? []),
+    views: Object.fromEntries(running.flatMap((context) => Object.entries(context.parts.views ?? {}))),
     rpcCalls: rpcTrace.callsOf,
   });
   let listeningHost: string | undefined;
@@ -587,6 +589,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
         context.relay.stop();
         context.dispatcher?.stop();
       }
+      // Background work (webhook attempts) stops before the stores close; what it left unfinished resumes on start.
+      await Promise.all(running.map((context) => context.parts.stop?.()));
       await Promise.all(running.flatMap((context) => [context.relay.idle(), context.dispatcher?.idle()]));
       await saveClock();
       for (const context of running) {

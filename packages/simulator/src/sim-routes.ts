@@ -18,6 +18,8 @@ export interface SimRoutesOptions {
   readonly health: () => Promise<HealthReport>;
   /** Every context's circuit breakers. */
   readonly breakers?: () => readonly BreakerStatus[];
+  /** The contexts' views of what they simulate (`GET /_sim/<name>`: the mailbox), by name. */
+  readonly views?: Readonly<Record<string, (query: URLSearchParams) => Promise<unknown>>>;
   /** The RPCs between contexts recorded for a correlation id. */
   readonly rpcCalls?: (correlationId: string) => readonly TracedCall[];
   /** A stream whose socket stays full this long is dropped. */
@@ -58,11 +60,16 @@ const problem = (_status: 400, code: "validation", detail: string): GatewayRespo
 /**
  * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,
  * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
- * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`), circuit breakers (`GET /_sim/breakers`), the RPCs between contexts of one flow (`GET /_sim/rpcs?correlationId=`) and the live stream of every event
+ * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`), circuit breakers (`GET /_sim/breakers`), the contexts'
+ * views of what they simulate (`GET /_sim/mailbox`: the e-mail the customers were sent), the RPCs between contexts of one flow (`GET /_sim/rpcs?correlationId=`) and the live stream of every event
  * (`GET /_sim/events`, SSE, resumable with `Last-Event-ID` or `?since=`, filtered by `?types=` and `?correlationId=`).
  */
 export function createSimRoutes(options: SimRoutesOptions) {
   const streams = new Set<ServerResponse>();
+  const viewOf = (pathname: string) => {
+    const name = /^\/_sim\/([a-z][a-z-]*)$/.exec(pathname)?.[1];
+    return name !== undefined && Object.hasOwn(options.views ?? {}, name) ? options.views?.[name] : undefined;
+  };
 
   async function handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
     const url = new URL(request.url, "http://sim.invalid");
@@ -117,6 +124,14 @@ export function createSimRoutes(options: SimRoutesOptions) {
       const correlationId = url.searchParams.get("correlationId");
       if (!correlationId) return problem(400, "validation", "Say whose RPCs: ?correlationId=… (a checkout's, say).");
       return json(200, { calls: options.rpcCalls?.(correlationId) ?? [] });
+    }
+    const view = request.method === "GET" ? viewOf(url.pathname) : undefined;
+    if (view) {
+      try {
+        return json(200, await view(url.searchParams));
+      } catch (error) {
+        return problemResponse(ServiceError.from(error), url.pathname, "");
+      }
     }
     if (route === "POST /_sim/faults") {
       let body: Record<string, unknown>;

@@ -9,6 +9,7 @@ function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:
     paymentProcessorLatencyMs: 0,
     inventoryDown: false,
     carrierLosesParcels: false,
+    emailChannelDown: false,
     ...faults,
   };
   let draw = 0;

@@ -154,6 +154,16 @@ export interface ContextParts<TDatabase> {
   readonly idle?: () => Promise<void>;
   /** Called after the clock moves: expire what is due. */
   readonly tick?: (now: Date) => Promise<void>;
+  /**
+   * Called when the platform closes, before its store does: stop background work (abort calls under way, take no
+   * more); whatever is unfinished must resume from the store on the next start.
+   */
+  readonly stop?: () => Promise<void>;
+  /**
+   * Read-only views of what the context simulates, served as the simulator's `GET /_sim/<name>` (the mailbox of the
+   * simulated e-mail channel). Each gets the query string and answers JSON; a ServiceError is its problem answer.
+   */
+  readonly views?: Readonly<Record<string, (query: URLSearchParams) => Promise<unknown>>>;
   /** Called on the first start with an empty store: load seed data. */
   readonly seed?: () => Promise<void>;
   /** Its own state for `/healthz` (circuit breakers). */

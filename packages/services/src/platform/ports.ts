@@ -98,4 +98,6 @@ export interface FaultSwitches {
   inventoryDown: boolean;
   /** The simulated carrier loses every parcel whose next scan falls due (a delivery exception, never delivered). */
   carrierLosesParcels: boolean;
+  /** The simulated e-mail channel refuses every message (provider_unavailable); notifications are retried. */
+  emailChannelDown: boolean;
 }

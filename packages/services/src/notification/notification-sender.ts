@@ -1,0 +1,226 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ContextRuntime } from "../platform/index.js";
+import { createBackgroundPass } from "./background-pass.js";
+import type { NotificationDatabase, NotificationTable } from "./store.js";
+import { maskEmail, renderTemplate, TemplateError, type TemplateValue, templateOf } from "./templates.js";
+
+type Runtime = ContextRuntime<NotificationDatabase>;
+
+/** Waits between a notification's attempts (5 attempts in all), in platform time: 1 min, 5 min, 30 min, 2 h 30 min. */
+export const NOTIFICATION_RETRY_DELAYS_MS: readonly number[] = [60_000, 300_000, 1_800_000, 9_000_000];
+
+/** The contract's error codes of a failed attempt. */
+type ErrorCode =
+  | "provider_unavailable"
+  | "provider_rejected"
+  | "invalid_recipient"
+  | "recipient_opted_out"
+  | "template_error";
+
+/** What one attempt came to. */
+type Outcome =
+  | {
+      readonly ok: true;
+      readonly providerMessageId: string;
+      readonly recipient: string;
+      readonly subject: string;
+      /** The message the channel accepted: the mailbox keeps it. */
+      readonly mail: { readonly to: string; readonly body: string };
+    }
+  | {
+      readonly ok: false;
+      readonly code: ErrorCode;
+      readonly message: string;
+      /** Whether another attempt could succeed (the channel was down), or the notification fails now. */
+      readonly retry: boolean;
+      readonly recipient?: string;
+      readonly subject?: string;
+    };
+
+const BATCH = 100;
+
+/**
+ * Sends queued notifications through the simulated e-mail channel: looks the customer up (customer context's
+ * GetCustomer), renders the template, and hands the message to the channel, which puts it in the mailbox
+ * (`/_sim/mailbox`) unless the `emailChannelDown` fault is on. Every attempt is recorded; a channel failure is
+ * tried again on the schedule above, and the outcome is published as notification.sent or notification.failed in
+ * the same transaction as the state it describes.
+ */
+export function createNotificationSender(runtime: Runtime) {
+  const { db, clock, rpc, faults, outbox, ids, log } = runtime;
+
+  /** The customer's e-mail and first name; undefined when the customer context cannot answer now. */
+  const lookUp = async (customerId: string) => {
+    try {
+      const { customer } = await rpc.customer.getCustomer({ customerId });
+      return customer ? { email: customer.email, firstName: customer.firstName } : null;
+    } catch (error) {
+      const connect = ConnectError.from(error);
+      if (connect.code === Code.NotFound || connect.code === Code.InvalidArgument) return null;
+      log.warn("a notification waits for the customer context", { customerId, error: connect.message });
+      return undefined;
+    }
+  };
+
+  const attempt = async (row: NotificationTable): Promise<Outcome | undefined> => {
+    const template = templateOf(row.template_key);
+    if (!template) return failed("template_error", `There is no template ${row.template_key}.`);
+    if (!template.channels.includes(row.channel as "email"))
+      return failed("provider_rejected", `${row.template_key} is not sent on ${row.channel}; only email is simulated.`);
+    const customer = await lookUp(row.customer_id);
+    if (customer === undefined) return undefined;
+    if (customer === null) return failed("invalid_recipient", `No customer ${row.customer_id} to send to.`);
+    const recipient = maskEmail(customer.email);
+    let rendered: { subject: string; body: string };
+    try {
+      const variables = JSON.parse(row.variables) as Record<string, TemplateValue>;
+      rendered = renderTemplate(template, { firstName: customer.firstName, ...variables });
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      return { ...failed("template_error", error.message), recipient };
+    }
+    if (faults.emailChannelDown)
+      return {
+        ok: false,
+        code: "provider_unavailable",
+        message: "The e-mail channel is down (fault injected with POST /_sim/faults).",
+        retry: true,
+        recipient,
+        subject: rendered.subject,
+      };
+    const providerMessageId = `sim-email-${ids.next("eml").slice(4).toLowerCase()}`;
+    return {
+      ok: true,
+      providerMessageId,
+      recipient,
+      subject: rendered.subject,
+      mail: { to: customer.email, body: rendered.body },
+    };
+  };
+
+  const record = async (row: NotificationTable, outcome: Outcome) => {
+    const now = clock.now();
+    const attemptNumber = row.attempt_count + 1;
+    const trigger = { eventId: row.trigger_event_id, eventType: row.trigger_event_type };
+    const common = {
+      notificationId: row.notification_id,
+      customerId: row.customer_id,
+      templateKey: row.template_key,
+      channel: row.channel as "email" | "sms" | "push",
+      trigger,
+      attemptCount: attemptNumber,
+    };
+    const publish = {
+      partitionKey: row.customer_id,
+      correlationId: row.correlation_id,
+      causationId: row.trigger_event_id,
+    };
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("notification_attempts")
+        .values({
+          notification_id: row.notification_id,
+          attempt_number: attemptNumber,
+          attempted_at: now.toISOString(),
+          status: outcome.ok ? "SUCCEEDED" : "FAILED",
+          error_code: outcome.ok ? null : outcome.code,
+          provider_message_id: outcome.ok ? outcome.providerMessageId : null,
+        })
+        .execute();
+      const seen = { recipient: outcome.recipient ?? row.recipient, subject: outcome.subject ?? row.subject };
+      const update = trx.updateTable("notifications").where("notification_id", "=", row.notification_id);
+      if (outcome.ok) {
+        // The simulated channel is this store: the message and the SENT mark commit together, so it is sent once.
+        await trx
+          .insertInto("mailbox")
+          .values({
+            message_id: outcome.providerMessageId,
+            notification_id: row.notification_id,
+            customer_id: row.customer_id,
+            to_address: outcome.mail.to,
+            subject: outcome.subject,
+            body: outcome.mail.body,
+            sent_at: now.toISOString(),
+          })
+          .execute();
+        await update
+          .set({
+            ...seen,
+            status: "SENT",
+            attempt_count: attemptNumber,
+            next_attempt_at: null,
+            sent_at: now.toISOString(),
+          })
+          .execute();
+        await outbox.publish(
+          trx,
+          "ecommerce.notification.notification.sent.v1",
+          { ...common, providerMessageId: outcome.providerMessageId, sentAt: now.toISOString() },
+          publish,
+        );
+        return;
+      }
+      const delay = NOTIFICATION_RETRY_DELAYS_MS[attemptNumber - 1];
+      const error = { error_code: outcome.code, error_message: outcome.message.slice(0, 500) };
+      if (outcome.retry && delay !== undefined) {
+        await update
+          .set({
+            ...seen,
+            ...error,
+            attempt_count: attemptNumber,
+            next_attempt_at: new Date(now.getTime() + delay).toISOString(),
+          })
+          .execute();
+        return;
+      }
+      await update
+        .set({
+          ...seen,
+          ...error,
+          status: "FAILED",
+          attempt_count: attemptNumber,
+          next_attempt_at: null,
+          failed_at: now.toISOString(),
+        })
+        .execute();
+      await outbox.publish(
+        trx,
+        "ecommerce.notification.notification.failed.v1",
+        { ...common, error: { code: outcome.code, message: error.error_message }, failedAt: now.toISOString() },
+        publish,
+      );
+    });
+  };
+
+  const pass = async () => {
+    for (;;) {
+      const due = await db
+        .selectFrom("notifications")
+        .selectAll()
+        .where("status", "=", "QUEUED")
+        .where("next_attempt_at", "<=", clock.now().toISOString())
+        .orderBy("next_attempt_at")
+        .orderBy("notification_id")
+        .limit(BATCH)
+        .execute();
+      let progressed = false;
+      for (const row of due) {
+        const outcome = await attempt(row);
+        // The customer context could not answer: the notification stays due and is tried when the clock moves.
+        if (!outcome) continue;
+        await record(row, outcome);
+        progressed = true;
+      }
+      if (due.length < BATCH || !progressed) return;
+    }
+  };
+
+  return createBackgroundPass("the notification sender", pass, log);
+}
+
+function failed(code: ErrorCode, message: string): Outcome {
+  return { ok: false, code, message, retry: false };
+}
+
+/** Sends queued notifications. */
+export type NotificationSender = ReturnType<typeof createNotificationSender>;
