@@ -3,6 +3,7 @@ import { CheckoutSaga, type CheckoutSagaOptions, DEFAULT_SAGA_OPTIONS } from "./
 import { migrations } from "./migrations.js";
 import { createOrderStream } from "./order-stream.js";
 import { createRestHandlers } from "./rest-handlers.js";
+import { registerOrderService } from "./rpc-service.js";
 import type { OrderDatabase } from "./store.js";
 import { createSubscriptions } from "./subscriptions.js";
 
@@ -21,8 +22,11 @@ export function createOrderContext(options: OrderContextOptions = {}) {
     migrations,
     create(runtime) {
       const saga = new CheckoutSaga(runtime, { ...DEFAULT_SAGA_OPTIONS, ...options.saga });
+      const rest = createRestHandlers(runtime, saga, { createOrderWaitMs: options.createOrderWaitMs ?? 3_000 });
       return {
-        rest: createRestHandlers(runtime, saga, { createOrderWaitMs: options.createOrderWaitMs ?? 3_000 }) as never,
+        rest: rest as never,
+        // The same handlers answer over Connect, so both surfaces share every rule.
+        rpc: (router) => registerOrderService(router, runtime, rest),
         sockets: { streamOrders: createOrderStream(runtime) },
         subscriptions: createSubscriptions(runtime, saga),
         idle: () => saga.idle(),

@@ -31,9 +31,13 @@ const asPathStrings = (values: unknown): Record<string, string> =>
     ]),
   );
 
-const hasBody = <TResult extends RestResult>(
-  result: TResult,
-): result is TResult & { readonly body: NonNullable<TResult["body"]> } => result.body !== undefined;
+/** A result with its body, per status (distributed over a union, so `status` still tells which body it is). */
+type WithBody<TResult extends RestResult> = TResult extends RestResult
+  ? TResult & { readonly body: NonNullable<TResult["body"]> }
+  : never;
+
+const hasBody = <TResult extends RestResult>(result: TResult): result is WithBody<TResult> & TResult =>
+  result.body !== undefined;
 
 const isProblem = (body: unknown): body is { readonly detail?: string; readonly code?: string } =>
   typeof body === "object" && body !== null && "type" in body && "status" in body;
@@ -56,7 +60,7 @@ export async function answerWithOperation<TPath, TQuery, TBody, TResult extends 
   handler: ((request: RestRequest<TPath, TQuery, TBody>) => Promise<TResult>) | undefined,
   input: { readonly path: TPath; readonly query: TQuery; readonly body: TBody },
   call: { readonly context: HandlerContext; readonly ids: Ids },
-): Promise<TResult & { readonly body: NonNullable<TResult["body"]> }> {
+): Promise<WithBody<TResult>> {
   const binding = restContexts[operation.context];
   const info = binding?.operations.find((candidate) => candidate.operationId === operation.operationId);
   if (!binding || !info || !handler)
