@@ -324,13 +324,25 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const router = new RestRouter();
   const idempotency = new IdempotencyStore(platformStore.db as never, () => clock.now());
   /** The event-stream source of a GET request's operation, when a context serves it as one. */
-  const streamOf = (method: string, url: string) => {
+  const partsOf = (contextName: string) => running.find((context) => context.module.name === contextName)?.parts;
+  // Only a few GET operations are served as event streams or WebSockets: a router of those alone turns every other
+  // request away without parsing its URL or scanning the whole contract.
+  const liveRouter = router.only(
+    (context, operation) =>
+      operation.method === "GET" &&
+      Boolean(partsOf(context)?.streams?.[operation.operationId] ?? partsOf(context)?.sockets?.[operation.operationId]),
+  );
+  /** The full route of a GET that may be a stream or socket operation; undefined for the rest. */
+  const liveRoute = (method: string, url: string) => {
     if (method !== "GET") return undefined;
+    if (url.startsWith("/") && liveRouter.route(method, url.split(/[?#]/, 1)[0] ?? url).kind !== "match")
+      return undefined;
     const routed = router.route(method, new URL(url, "http://gateway.invalid").pathname);
-    if (routed.kind !== "match") return undefined;
-    return running.find((context) => context.module.name === routed.match.context)?.parts.streams?.[
-      routed.match.operation.operationId
-    ];
+    return routed.kind === "match" ? routed.match : undefined;
+  };
+  const streamOf = (method: string, url: string) => {
+    const match = liveRoute(method, url);
+    return match && partsOf(match.context)?.streams?.[match.operation.operationId];
   };
   /** Why a stream operation's request is refused (the same rule and token check as REST), or undefined. */
   const streamRefusal = (method: string, url: string, authorization: string | undefined) => {
@@ -343,14 +355,11 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       return ServiceError.from(error);
     }
   };
-  const sourceOf = (contextName: string, operationId: string) =>
-    running.find((context) => context.module.name === contextName)?.parts.sockets?.[operationId];
+  const sourceOf = (contextName: string, operationId: string) => partsOf(contextName)?.sockets?.[operationId];
   /** The WebSocket source of a GET request's operation, when a context serves it as one. */
   const socketOf = (method: string, url: string) => {
-    if (method !== "GET") return undefined;
-    const routed = router.route(method, new URL(url, "http://gateway.invalid").pathname);
-    if (routed.kind !== "match") return undefined;
-    return sourceOf(routed.match.context, routed.match.operation.operationId);
+    const match = liveRoute(method, url);
+    return match && sourceOf(match.context, match.operation.operationId);
   };
   const eventSockets = createEventSockets({ eventLog, router, sourceOf, tokens, ids, log, slots: streamSlots });
   const restGateway = createRestGateway({
@@ -539,19 +548,25 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     }
     writeNodeResponse(response, await handle(gatewayRequest));
   };
-  const nodeHandler = connectNodeAdapter({
+  type NodeHandler = ReturnType<typeof connectNodeAdapter>;
+  const fallback: NodeHandler = (request, response) => {
+    const nodeResponse = response as ServerResponse;
+    nodeFallback(request as IncomingMessage, nodeResponse).catch((error) => {
+      log.error("request failed", { error: String(error) });
+      if (!nodeResponse.headersSent) nodeResponse.writeHead(500).end();
+    });
+  };
+  const connectHandler = connectNodeAdapter({
     routes,
     // The same limit as REST bodies; connect-es would otherwise read up to 4 GiB.
     readMaxBytes: MAX_BODY_BYTES,
     interceptors: [serviceErrorsAsConnect, accessInterceptor, faultInterceptor],
-    fallback: (request, response) => {
-      const nodeResponse = response as ServerResponse;
-      nodeFallback(request as IncomingMessage, nodeResponse).catch((error) => {
-        log.error("request failed", { error: String(error) });
-        if (!nodeResponse.headersSent) nodeResponse.writeHead(500).end();
-      });
-    },
+    fallback,
   });
+  // Every RPC path is `/ecom.<context>.v1.<Service>/<Method>`; REST, /_sim and the console never start so, and skip
+  // connect-node's route lookup and request wrapping (a fifth of a REST request's CPU).
+  const nodeHandler: NodeHandler = (request, response) =>
+    request.url?.startsWith("/ecom.") ? connectHandler(request, response) : fallback(request, response);
 
   return {
     clock,
