@@ -293,6 +293,30 @@ describe("a lost store", () => {
     }
   });
 
+  it("of search is made anew with its read models rebuilt, and its recorded interactions reported lost", async () => {
+    const searchModels = READ_MODELS.filter((model) => model.context === "search");
+    const expected = dump(dataDir, searchModels);
+    const kept = join(dataDir, "search.db.kept");
+    renameSync(join(dataDir, "search.db"), kept);
+    for (const file of files("search").slice(1)) rmSync(file, { force: true });
+    try {
+      const result = await ecom("replay", "--data", dataDir, "--context", "search");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        "search.db was lost: made anew with its read models rebuilt from the log; lost for good: search_interactions",
+      );
+      expect(dump(dataDir, searchModels)).toBe(expected);
+      expect(dump(dataDir, [{ context: "search", table: "search_interactions" }])).toBe(
+        JSON.stringify({ "search.search_interactions": [] }),
+      );
+    } finally {
+      for (const file of files("search")) rmSync(file, { force: true });
+      renameSync(kept, join(dataDir, "search.db"));
+    }
+    expect(dump(dataDir, READ_MODELS)).toBe(original);
+    expect(dump(dataDir, FACTS)).toBe(originalFacts);
+  });
+
   it("of a context that also kept facts is refused, naming them, and left alone", async () => {
     const kept = join(dataDir, "review.db.kept");
     renameSync(join(dataDir, "review.db"), kept);

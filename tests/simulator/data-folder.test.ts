@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allContexts, devAccounts } from "@ecom/services";
-import { createPlatform, expectedStores, type Platform, repairDataFolder } from "@ecom/simulator";
+import { createPlatform, type Platform, repairDataFolder } from "@ecom/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCheckout } from "../../packages/cli/src/checkout-flow.js";
 import { formatRepair } from "../../packages/cli/src/health-format.js";
@@ -240,8 +240,7 @@ describe("ecom sim repair", () => {
     const folder = copyOf(afterTwo);
     const before = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8")).stores.events.lastSeq as number;
     truncateSync(join(folder, "events.db"), 0);
-    const stores = expectedStores(allContexts);
-    const dry = await repairDataFolder({ dir: folder, stores, dryRun: true });
+    const dry = await repairDataFolder({ dir: folder, contexts: allContexts, dryRun: true });
     expect(dry.applied).toBe(false);
     expect(dry.cannot).toEqual([]);
     expect(dry.rebuild).toEqual([
@@ -255,7 +254,7 @@ describe("ecom sim repair", () => {
     expect(dryText).toContain("can rebuild (run again with --yes):");
     await refusedStart(folder);
 
-    expect((await repairDataFolder({ dir: folder, stores })).applied).toBe(true);
+    expect((await repairDataFolder({ dir: folder, contexts: allContexts })).applied).toBe(true);
     const platform = await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet });
     open.push(platform);
     expect((await checkout(platform, "4242424242424242")).paid).toBe(true);
@@ -280,7 +279,7 @@ describe("ecom sim repair", () => {
       damage(join(folder, "platform.db"));
       expect((await refusedStart(folder)).message).toMatch(/platform\.db /);
 
-      const plan = await repairDataFolder({ dir: folder, stores: expectedStores(allContexts) });
+      const plan = await repairDataFolder({ dir: folder, contexts: allContexts });
       expect(plan).toMatchObject({ applied: true, cannot: [] });
       expect(plan.rebuild).toEqual([
         expect.objectContaining({ file: "platform.db", loss: expect.stringContaining("Idempotency-Keys") }),
@@ -295,7 +294,7 @@ describe("ecom sim repair", () => {
   it("reports a store that lost its own facts as something it cannot rebuild, and changes nothing", async () => {
     const folder = copyOf(afterTwo);
     truncateSync(join(folder, "order.db"), 0);
-    const plan = await repairDataFolder({ dir: folder, stores: expectedStores(allContexts) });
+    const plan = await repairDataFolder({ dir: folder, contexts: allContexts });
     expect(plan).toMatchObject({ applied: false, rebuild: [] });
     expect(plan.cannot).toEqual([
       expect.objectContaining({
@@ -305,5 +304,54 @@ describe("ecom sim repair", () => {
     ]);
     expect(formatRepair(plan, folder)).toMatch(/cannot rebuild:\n {2}- order\.db is empty/);
     expect((await refusedStart(folder)).message).toContain(`ecom sim repair --data ${folder}`);
+  });
+
+  it("rebuilds a lost search store's read models from the log and reports its interactions lost; the start says so first", async () => {
+    const folder = copyOf(afterTwo);
+    const before = await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet });
+    const hits = async (platform: Platform) =>
+      (
+        await platform
+          .fetch(new Request("http://ecom.in-process/search?q=the&limit=50"))
+          .then((response) => response.json())
+      ).items as { productId: string }[];
+    const found = await hits(before);
+    expect(found.length).toBeGreaterThan(0);
+    await before.close();
+    rmSync(join(folder, "search.db"));
+
+    const refusal = (await refusedStart(folder)).message;
+    expect(refusal).toMatch(
+      /search\.db is missing, .*; its read models \(search_document, facet, trending\) can be rebuilt from the event log, but the facts it kept beside them are in no event and are lost/,
+    );
+    const dry = await repairDataFolder({ dir: folder, contexts: allContexts, dryRun: true });
+    expect(dry.cannot).toEqual([]);
+    expect(dry.rebuild).toEqual([
+      expect.objectContaining({
+        file: "search.db",
+        action: "make a new one, its read models (search_document, facet, trending) rebuilt from the event log",
+        loss: expect.stringContaining("which no event carries (search_interactions)"),
+      }),
+    ]);
+    expect(formatRepair(dry, folder)).toMatch(/lost for good: the facts search kept beside its read models/);
+
+    expect((await repairDataFolder({ dir: folder, contexts: allContexts })).applied).toBe(true);
+    const after = await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet });
+    open.push(after);
+    expect(await hits(after)).toEqual(found);
+    expect((await checkout(after, "4242424242424242")).paid).toBe(true);
+  });
+
+  it("rebuilds a lost store of read models only (analytics) from the log, losing nothing", async () => {
+    const folder = copyOf(afterTwo);
+    truncateSync(join(folder, "analytics.db"), 0);
+    expect((await refusedStart(folder)).message).toMatch(
+      /analytics\.db is empty \(0 bytes\).*; it holds read models only, which `ecom sim repair --yes` rebuilds from the event log/,
+    );
+    const plan = await repairDataFolder({ dir: folder, contexts: allContexts });
+    expect(plan).toMatchObject({ applied: true, cannot: [] });
+    expect(plan.rebuild).toEqual([expect.objectContaining({ file: "analytics.db" })]);
+    expect(plan.rebuild[0]!.loss).toBeUndefined();
+    open.push(await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet }));
   });
 });

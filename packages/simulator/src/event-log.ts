@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { Generated, Kysely } from "kysely";
+import { type Generated, type Kysely, sql } from "kysely";
 import { migrate, openSqliteStore, type SqliteStore } from "./sqlite-store.js";
 
 /** One event as the log holds it: its place in the total order and the envelope as published. */
@@ -164,6 +164,17 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       .select((eb) => eb.fn.max("seq").as("seq"))
       .executeTakeFirst();
     return Number(row?.seq ?? 0);
+  }
+
+  /**
+   * The highest sequence number the log has given out: its newest event, or the number a repaired log continues from
+   * (`ecom sim repair` sets it past every number a store has seen) when it holds none past that yet.
+   */
+  async highWater(): Promise<number> {
+    const { rows } = await sql<{ seq: number }>`select max(
+        coalesce((select max(seq) from event_log), 0),
+        coalesce((select seq from sqlite_sequence where name = 'event_log'), 0)) as seq`.execute(this.db);
+    return Number(rows[0]?.seq ?? 0);
   }
 
   checkpoint(): void {

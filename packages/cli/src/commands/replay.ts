@@ -20,6 +20,8 @@ interface ReplayJson {
       readonly missing: number;
       readonly keys: readonly string[];
     }[];
+    /** Set when the store was lost and made anew; `lostFacts` names its tables of facts no event carries. */
+    readonly recreated?: { readonly lostFacts: readonly string[] };
   }[];
 }
 
@@ -98,6 +100,15 @@ export async function replayCommand(options: {
         "en-US",
       )} events in ${seconds.toFixed(2)}s (${rate.toLocaleString("en-US")} events/s): ${models.join(", ")}\n`,
     );
+    for (const context of report.contexts) {
+      if (!context.recreated) continue;
+      const { lostFacts } = context.recreated;
+      process.stdout.write(
+        lostFacts.length === 0
+          ? `  ${context.context}.db was lost: made anew, and all it holds rebuilt from the log\n`
+          : `  ${context.context}.db was lost: made anew with its read models rebuilt from the log; lost for good: ${lostFacts.join(", ")} (${context.context}'s own facts, which no event carries: only a backup has them)\n`,
+      );
+    }
     for (const context of report.contexts)
       for (const difference of context.differences)
         process.stdout.write(
@@ -116,7 +127,9 @@ export function registerReplayCommand(program: Command): void {
       "Rebuild the read models (search index, review's purchases and rating aggregates, analytics, catalog's product " +
         "ratings) of a stopped platform's data folder from its event log, with the same projection code the platform " +
         "runs live; --verify rebuilds into a scratch store and compares row by row instead (exit 1 naming each " +
-        "differing table and some keys). Refuses a folder a running simulator holds.",
+        "differing table and some keys). A lost store is made anew: search's read models are rebuilt and its recorded " +
+        "interactions (facts no event carries) reported lost; a lost review or catalog store is refused (its facts are " +
+        "referred to by the log: only a backup has them). Refuses a folder a running simulator holds.",
     )
     .option("--data <dir>", "the data folder", ".ecom")
     .option("--context <names>", "only these contexts' read models, comma-separated (search,review,analytics,catalog)")

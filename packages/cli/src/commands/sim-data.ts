@@ -10,22 +10,19 @@ export function registerSimDataCommands(sim: Command): void {
     .command("repair")
     .description(
       "Check the data folder as a start would and say what can be rebuilt and what cannot. With --yes, rebuild it: a lost event " +
-        "log becomes a new one that continues the numbering, a lost platform store is made anew (the clock resumes where it was). " +
-        "A store that lost its own facts is reported, never regenerated; read models are rebuilt by `ecom replay`. " +
+        "log becomes a new one that continues the numbering, a lost platform store is made anew (the clock resumes where it was), " +
+        "a lost store of read models is made anew from the log (search's recorded interactions, which no event carries, are lost " +
+        "and said so). A store that lost facts the log and other contexts refer to is reported, never regenerated. " +
         "Exit 0 when the folder can start (after the repair), 1 when something cannot be repaired.",
     )
     .option("--data <dir>", "the data folder", ".ecom")
     .option("--yes", "carry out the rebuilds (without it, only say what would be done)")
     .action(async (options: { data: string; yes?: boolean }) => {
-      const [{ allContexts }, { repairDataFolder, expectedStores }] = await Promise.all([
+      const [{ allContexts }, { repairDataFolder }] = await Promise.all([
         import("@ecom/services"),
         import("@ecom/simulator"),
       ]);
-      const plan = await repairDataFolder({
-        dir: resolve(options.data),
-        stores: expectedStores(allContexts),
-        dryRun: !options.yes,
-      });
+      const plan = await repairDataFolder({ dir: resolve(options.data), contexts: allContexts, dryRun: !options.yes });
       process.stdout.write(`${formatRepair(plan, options.data)}\n`);
       const pending = plan.cannot.length > 0 || (plan.rebuild.length > 0 && !plan.applied);
       process.exitCode = pending ? ExitCode.failed : ExitCode.ok;

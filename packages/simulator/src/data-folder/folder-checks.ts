@@ -8,14 +8,21 @@ export interface ExpectedStore {
   readonly role: StoreRole;
   /** A context whose store holds only read models, which `ecom replay` rebuilds from the log. */
   readonly readModel?: boolean;
+  /**
+   * A context store that keeps read models (these contexts.yaml projections) beside facts of its own that no event
+   * carries and no other context refers to (search: its index, and the interactions customers report). A lost one
+   * can have its read models rebuilt from the log; its facts are lost for good.
+   */
+  readonly readModelsBesideFacts?: readonly string[];
 }
 
 /**
  * How a problem can be mended: `log` (a new event log that continues the old numbering), `platform` (a new platform
- * store; the clock resumes from the manifest and the events), `replay` (a read model, rebuilt by `ecom replay`), `manifest`
- * (rewritten from the stores), or `none` (original facts: only a backup has them).
+ * store; the clock resumes from the manifest and the events), `replay` (read models only: a new store rebuilt from
+ * the log), `read-models` (a new store with its read models rebuilt from the log and its private facts lost),
+ * `manifest` (rewritten from the stores), or `none` (original facts others refer to: only a backup has them).
  */
-export type Remedy = "log" | "platform" | "replay" | "manifest" | "none";
+export type Remedy = "log" | "platform" | "replay" | "read-models" | "manifest" | "none";
 
 /** One reason a folder cannot be started as it is. */
 export interface FolderProblem {
@@ -50,7 +57,7 @@ export function checkStores(
     const file = `${store.name}.db`;
     const listed = manifest?.stores[store.name];
     const add = (message: string, remedy: Remedy = remedyOf(store)) =>
-      problems.push({ store: store.name, file, message: `${file} ${message}`, remedy });
+      problems.push({ store: store.name, file, message: `${file} ${message}${remedyHint(store, remedy)}`, remedy });
     switch (found.state) {
       case "not-sqlite":
         add(`is not an SQLite database (${found.detail}): damaged, or another file put in its place`);
@@ -112,10 +119,21 @@ function logBehindStores(
   ];
 }
 
-function remedyOf(store: ExpectedStore): Remedy {
+/** How a lost or damaged store of this kind is mended. */
+export function remedyOf(store: ExpectedStore): Remedy {
   if (store.role === "event-log") return "log";
   if (store.role === "platform") return "platform";
-  return store.readModel ? "replay" : "none";
+  if (store.readModel) return "replay";
+  return store.readModelsBesideFacts ? "read-models" : "none";
+}
+
+/** What a start check says a store of read models can have rebuilt, and what is lost with it. */
+export function remedyHint(store: ExpectedStore, remedy: Remedy): string {
+  if (remedy === "replay")
+    return "; it holds read models only, which `ecom sim repair --yes` rebuilds from the event log";
+  if (remedy === "read-models")
+    return `; its read models (${(store.readModelsBesideFacts ?? []).join(", ")}) can be rebuilt from the event log, but the facts it kept beside them are in no event and are lost (\`ecom sim repair --yes\` rebuilds it without them; a backup has them)`;
+  return "";
 }
 
 function lostWord(state: string): string {

@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { keepsPrivateFactsOnly } from "../replay/lost-store.js";
 import { DataFolderError } from "./data-folder-error.js";
-import { checkStores, type ExpectedStore, type FolderProblem, type Inspections } from "./folder-checks.js";
+import {
+  checkStores,
+  type ExpectedStore,
+  type FolderProblem,
+  type Inspections,
+  remedyHint,
+  remedyOf,
+} from "./folder-checks.js";
 import { type DataFolderLock, lockDataFolder } from "./folder-lock.js";
 import { ensureDataFolder } from "./folder-path.js";
 import { type DataFolderManifest, type ManifestStore, newFolderId, readManifest, writeManifest } from "./manifest.js";
@@ -13,10 +21,21 @@ export const PLATFORM_VERSION: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
 
-/** The stores of a platform running `contexts`: its own, the event log, one per context. */
+/**
+ * The stores of a platform running `contexts`: its own, the event log, one per context, each with what a lost one can
+ * have rebuilt (read models only; read models beside facts only it knows; or nothing, when others refer to its facts).
+ */
 export function expectedStores(
-  contexts: readonly { readonly name: string; readonly readModel?: boolean }[],
+  contexts: readonly {
+    readonly name: string;
+    readonly readModel?: boolean;
+    readonly projections?: readonly { readonly name: string }[];
+  }[],
 ): ExpectedStore[] {
+  const besideFacts = (context: (typeof contexts)[number]) =>
+    !context.readModel && (context.projections ?? []).length > 0 && keepsPrivateFactsOnly(context.name)
+      ? { readModelsBesideFacts: (context.projections ?? []).map((projection) => projection.name) }
+      : {};
   return [
     { name: "platform", role: "platform" },
     { name: "events", role: "event-log" },
@@ -24,6 +43,7 @@ export function expectedStores(
       name: context.name,
       role: "context" as const,
       ...(context.readModel ? { readModel: true } : {}),
+      ...besideFacts(context),
     })),
   ];
 }
@@ -173,8 +193,8 @@ export function lostWithoutManifest(
       .map((store) => ({
         store: store.name,
         file: `${store.name}.db`,
-        message: `${store.name}.db is ${inspections.get(store.name)?.state === "absent" ? "missing" : "empty"}, but the event log holds events the ${store.name} context published from it`,
-        remedy: store.readModel ? ("replay" as const) : ("none" as const),
+        message: `${store.name}.db is ${inspections.get(store.name)?.state === "absent" ? "missing" : "empty"}, but the event log holds events the ${store.name} context published from it${remedyHint(store, remedyOf(store))}`,
+        remedy: remedyOf(store),
       }));
   } finally {
     database.close();

@@ -1,12 +1,15 @@
 import { existsSync, renameSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { AnyContextModule } from "@ecom/services/platform";
 import Database from "better-sqlite3";
 import { EventLog } from "../event-log.js";
+import { factTablesOf } from "../replay/lost-store.js";
+import { replayHeldFolder } from "../replay/read-model-replay.js";
 import { DataFolderError } from "./data-folder-error.js";
 import { checkStores, type ExpectedStore, type FolderProblem } from "./folder-checks.js";
 import { lockDataFolder } from "./folder-lock.js";
 import { type DataFolderManifest, MANIFEST_FILE, readManifest, writeManifest } from "./manifest.js";
-import { inspectAll, lostWithoutManifest } from "./open-data-folder.js";
+import { expectedStores, inspectAll, lostWithoutManifest } from "./open-data-folder.js";
 import { stampIdentity } from "./store-inspection.js";
 
 /** One thing `ecom sim repair` does, or cannot do. */
@@ -34,18 +37,21 @@ export interface RepairPlan {
  * behind event log becomes a new log that continues the old numbering (so every cursor stays valid; the lost events
  * stay lost), a lost or foreign platform store is made anew at the next start (the clock resumes from the manifest
  * and the events; recent Idempotency-Keys are forgotten), an unreadable manifest is rewritten from the stores. A
- * context store that lost its own facts is reported, never regenerated; read models point to `ecom replay`. Works
- * under the folder's lock.
+ * context store of read models is made anew and rebuilt from the log (search's interactions, facts no event carries,
+ * are reported lost); a store that lost facts the log and other contexts refer to is reported, never regenerated.
+ * Works under the folder's lock.
  */
 export function repairDataFolder(options: {
   readonly dir: string;
-  readonly stores: readonly ExpectedStore[];
+  /** Every context the platform runs: its stores are checked, and its read models rebuilt with its projections. */
+  readonly contexts: readonly AnyContextModule[];
   readonly dryRun?: boolean;
 }): Promise<RepairPlan> {
-  return repairLocked(resolve(options.dir), options.stores, options.dryRun ?? false);
+  return repairLocked(resolve(options.dir), options.contexts, options.dryRun ?? false);
 }
 
-async function repairLocked(dir: string, stores: readonly ExpectedStore[], dryRun: boolean): Promise<RepairPlan> {
+async function repairLocked(dir: string, contexts: readonly AnyContextModule[], dryRun: boolean): Promise<RepairPlan> {
+  const stores = expectedStores(contexts);
   if (!existsSync(dir)) throw new DataFolderError("unusable", `there is no data folder ${dir}; pass --data <dir>`);
   const lock = lockDataFolder(dir, { purpose: "sim repair" });
   try {
@@ -97,14 +103,13 @@ async function repairLocked(dir: string, stores: readonly ExpectedStore[], dryRu
           "set it aside; the next start makes a new one, and the clock resumes where the manifest last saw it, past the newest event",
         loss: "the Idempotency-Keys of the last 24 h: a request retried with one runs again",
       });
-    for (const problem of problems.filter((problem) => problem.remedy === "replay" || problem.remedy === "none"))
+    const readModels = await readModelSteps(dir, contexts, stores, problems);
+    rebuild.push(...readModels);
+    for (const problem of problems.filter((problem) => problem.remedy === "none"))
       cannot.push({
         file: problem.file,
         problem: problem.message,
-        action:
-          problem.remedy === "replay"
-            ? "it holds read models only: `ecom replay` rebuilds them from the event log"
-            : `its own facts are not all in the event log and are never regenerated from it: put ${problem.file} back from a backup, or start over with \`ecom sim reset --data ${dir}\``,
+        action: `its own facts are not all in the event log and are never regenerated from it: put ${problem.file} back from a backup, or start over with \`ecom sim reset --data ${dir}\``,
       });
     const plan = { dir, rebuild, cannot, applied: false };
     if (dryRun || rebuild.length === 0) return plan;
@@ -126,6 +131,11 @@ async function repairLocked(dir: string, stores: readonly ExpectedStore[], dryRu
       aside(step.file);
       unlisted.add("platform");
     }
+    // After the log's repair, so that the read models are rebuilt from the log the next start serves.
+    for (const step of readModels) aside(step.file);
+    const rebuilt = new Set(readModels.map((step) => step.file));
+    if (rebuilt.size > 0)
+      await replayHeldFolder({ dataDir: dir, contexts: contexts.filter((module) => rebuilt.has(`${module.name}.db`)) });
     // The manifest forgets what was rebuilt (its marks no longer hold) and keeps every other mark.
     if (manifest) {
       const stores = Object.fromEntries(Object.entries(manifest.stores).filter(([name]) => !unlisted.has(name)));
@@ -154,4 +164,40 @@ async function continueNumbering(path: string, highest: number): Promise<void> {
   } finally {
     database.close();
   }
+}
+
+/**
+ * One step per context store of read models with a problem: set it aside and make a new one, its read models rebuilt
+ * from the log. A store that kept facts of its own beside them (search's interactions, in no event) loses those, and
+ * the step says which; the set-aside copy keeps what it still held.
+ */
+async function readModelSteps(
+  dir: string,
+  contexts: readonly AnyContextModule[],
+  stores: readonly ExpectedStore[],
+  problems: readonly FolderProblem[],
+): Promise<RepairStep[]> {
+  const steps: RepairStep[] = [];
+  for (const store of stores) {
+    const found = problems.filter(
+      (problem) => problem.store === store.name && (problem.remedy === "replay" || problem.remedy === "read-models"),
+    );
+    const module = contexts.find((context) => context.name === store.name);
+    if (found.length === 0 || !module) continue;
+    const names = (module.projections ?? []).map((projection) => projection.name).join(", ");
+    const facts = found.some((problem) => problem.remedy === "read-models") ? await factTablesOf(module) : [];
+    const file = `${store.name}.db`;
+    const present = existsSync(join(dir, file));
+    steps.push({
+      file,
+      problem: found.map((problem) => problem.message).join("; "),
+      action: `${present ? "set it aside and make" : "make"} a new one, its read models (${names}) rebuilt from the event log`,
+      ...(facts.length > 0
+        ? {
+            loss: `the facts ${store.name} kept beside its read models, which no event carries (${facts.join(", ")}): the new store starts without them${present ? "; the set-aside copy keeps what it still held" : ""}`,
+          }
+        : {}),
+    });
+  }
+  return steps;
 }

@@ -4,10 +4,12 @@ import type { EcomMessage } from "@ecom/sdk";
 import { type AnyContextModule, type AnyProjection, composeSubscriber, projectedTypes } from "@ecom/services/platform";
 import Database from "better-sqlite3";
 import type { Kysely, Transaction } from "kysely";
-import { type DataFolderLock, isDataFolderError, lockDataFolder } from "../data-folder/index.js";
+// The files, not the folder's index: the data folder's repair calls back into replay.
+import { isDataFolderError } from "../data-folder/data-folder-error.js";
+import { type DataFolderLock, lockDataFolder } from "../data-folder/folder-lock.js";
 import { EventLog } from "../event-log.js";
 import { migrate, openSqliteStore } from "../sqlite-store.js";
-import { isLostStore, recreateReadModelStore } from "./lost-store.js";
+import { isLostStore, keepsPrivateFactsOnly, recreateContextStore } from "./lost-store.js";
 import { copyTable, diffTable, type TableDifference } from "./table-diff.js";
 
 /** Events read from the log and applied per transaction: memory stays bounded however long the log. */
@@ -53,6 +55,11 @@ export interface ContextReplay {
   readonly events: number;
   /** With verify: how the live tables differ from the rebuild (empty when identical). */
   readonly differences: readonly TableDifference[];
+  /**
+   * Set when the context's store was lost and made anew: `lostFacts` names its tables of original facts, which no
+   * event carries and which are now empty for good (search's `search_interactions`); empty for a read-model-only store.
+   */
+  readonly recreated?: { readonly lostFacts: readonly string[] };
 }
 
 /** What a replay did. */
@@ -90,10 +97,26 @@ export async function replayReadModels(options: ReplayOptions): Promise<ReplayRe
     if (isDataFolderError(error)) throw new ReplayError(error.message);
     throw error;
   }
-  const eventLog = await EventLog.open(logFile).catch((error: unknown) => {
+  try {
+    return await replayChosen(chosen, options);
+  } finally {
     lock.release();
-    throw error;
-  });
+  }
+}
+
+/**
+ * Rebuild the read models of `contexts` in a folder whose lock the caller holds (`ecom sim repair`, after it set a
+ * lost or damaged store aside): each missing store is made anew and filled from the log.
+ */
+export async function replayHeldFolder(options: {
+  readonly dataDir: string;
+  readonly contexts: readonly AnyContextModule[];
+}): Promise<ReplayReport> {
+  return replayChosen(options.contexts, { dataDir: options.dataDir, contexts: options.contexts });
+}
+
+async function replayChosen(chosen: readonly AnyContextModule[], options: ReplayOptions): Promise<ReplayReport> {
+  const eventLog = await EventLog.open(join(options.dataDir, "events.db"));
   try {
     const contexts: ContextReplay[] = [];
     for (const module of chosen) contexts.push(await replayContext(module, eventLog, options));
@@ -104,7 +127,6 @@ export async function replayReadModels(options: ReplayOptions): Promise<ReplayRe
     };
   } finally {
     await eventLog.close();
-    lock.release();
   }
 }
 
@@ -131,23 +153,26 @@ async function replayContext(
   const scratchFile = join(options.dataDir, `.replay-${module.name}.db`);
   removeStore(scratchFile);
 
-  // A lost store of a context that keeps only read models is made anew and rebuilt from the whole log; its
-  // subscriber then resumes after the log's end.
-  let recreatedUpTo: number | undefined;
+  // A lost store is made anew and its read models rebuilt from the whole log; its subscriber then resumes after the
+  // log's end. Facts no event carries (search's interactions) are lost, and said so; a context whose facts the log and
+  // other contexts refer to (review, catalog) is refused: only a backup has them.
+  let recreated: { upTo: number; lostFacts: string[] } | undefined;
   if (isLostStore(liveFile)) {
-    const facts = await recreateReadModelStore(module, liveFile);
-    if (facts !== undefined)
+    const facts = await recreateContextStore(module, liveFile);
+    if (facts.length > 0 && !keepsPrivateFactsOnly(module.name)) {
+      removeStore(liveFile);
       throw new ReplayError(
-        `${liveFile} is missing or emptied, and ${module.name} kept original facts there too (${facts}); replay rebuilds read models only: restore the file from a backup`,
+        `${liveFile} is missing or emptied, and ${module.name} kept original facts there too (${facts.join(", ")}) that its events and other contexts refer to; replay rebuilds read models only: restore the file from a backup`,
       );
-    recreatedUpTo = await eventLog.lastSeq();
+    }
+    recreated = { upTo: await eventLog.highWater(), lostFacts: facts };
   }
 
   const live = new Database(liveFile);
   try {
     live.pragma("busy_timeout = 5000");
     const delivery = deliveryState(live);
-    const upTo = recreatedUpTo ?? delivery.upTo;
+    const upTo = recreated?.upTo ?? delivery.upTo;
     const { deadLetters } = delivery;
     const events = await rebuild(module, projections, eventLog, scratchFile, { upTo, deadLetters }, options);
 
@@ -159,10 +184,17 @@ async function replayContext(
       }
       live.transaction(() => {
         for (const table of tables) copyTable(live, table);
-        if (recreatedUpTo !== undefined)
-          live.prepare("insert into _cursor (name, seq) values ('subscriptions', ?)").run(recreatedUpTo);
+        if (recreated !== undefined)
+          live.prepare("insert into _cursor (name, seq) values ('subscriptions', ?)").run(recreated.upTo);
       })();
-      return { context: module.name, projections: projections.map((p) => p.name), tables, events, differences: [] };
+      return {
+        context: module.name,
+        projections: projections.map((p) => p.name),
+        tables,
+        events,
+        differences: [],
+        ...(recreated ? { recreated: { lostFacts: recreated.lostFacts } } : {}),
+      };
     } finally {
       live.prepare("detach database rebuilt").run();
     }
