@@ -106,6 +106,9 @@ describe("FulfilmentService over Connect on the public port", () => {
     expect((await warehouse().pickShipment({ shipmentId, warehouseLocation: "A-1-3" })).shipment?.status).toBe(
       ShipmentStatus.PICKED,
     );
+    // Repeating the step just done answers the shipment unchanged.
+    const again = await warehouse().pickShipment({ shipmentId, warehouseLocation: "A-1-3" });
+    expect(again.shipment?.status).toBe(ShipmentStatus.PICKED);
     const packed = await warehouse().packShipment({ shipmentId, weightGrams: 800 });
     expect(packed.shipment).toMatchObject({ status: ShipmentStatus.PACKED, packageCount: 1, weightGrams: 800 });
     const shipped = await warehouse().shipShipment({ shipmentId, carrier: "ups", trackingNumber: "1Z999AA10000001" });

@@ -92,9 +92,10 @@ export function registerSimCommand(program: Command): void {
         const started = performance.now();
         // The port is checked before the data folder is opened, so a busy port leaves the folder untouched.
         if (port !== 0) await ensurePortFree(port, options.host);
-        const [{ allContexts, devAccounts }, { createPlatform, isLoopbackHost }] = await Promise.all([
+        const [{ allContexts, devAccounts }, { createPlatform, isLoopbackHost }, { rpcServices }] = await Promise.all([
           import("@ecom/services"),
           import("@ecom/simulator"),
+          import("@ecom/sdk/rpc"),
         ]);
         const platform = await createPlatform({
           contexts: allContexts,
@@ -127,7 +128,7 @@ export function registerSimCommand(program: Command): void {
           `  Console     ${url}/  (API and events references, context map, live events, checkout timelines; npx ecom open)`,
           `  Contracts   ${url}/openapi.json  ·  ${url}/asyncapi.json  (every context joined)`,
           `  REST        ${url}/search?q=history  (contracts/openapi/*.yaml of ${allContexts.map((context) => context.name).join(", ")}; other contexts' operations answer 501)`,
-          `  Connect     ${url}/ecom.catalog.v1.CatalogService/GetProduct  (Connect and gRPC-web; contracts/proto)`,
+          `  Connect     ${url}/ecom.catalog.v1.CatalogService/GetProduct  (Connect, gRPC-web and gRPC; contracts/proto: ${rpcContexts(rpcServices)})`,
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,
           `  Health      ${url}/healthz  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
@@ -162,4 +163,11 @@ export function registerSimCommand(program: Command): void {
         process.stdout.write("stopped cleanly.\n");
       },
     );
+}
+
+/** The contexts whose proto services the generated code holds (`ecom.<context>.v1.…`), for the banner. */
+function rpcContexts(services: Readonly<Record<string, unknown>>): string {
+  return Object.keys(services)
+    .map((name) => name.split(".")[1])
+    .join(", ");
 }
