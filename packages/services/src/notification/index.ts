@@ -5,6 +5,7 @@ import { createNotificationQueue } from "./notification-queue.js";
 import { createNotificationReads } from "./notification-reads.js";
 import { createNotificationSender } from "./notification-sender.js";
 import { createRestHandlers } from "./rest-handlers.js";
+import { registerNotificationService } from "./rpc-service.js";
 import type { NotificationDatabase } from "./store.js";
 import { createSubscriptions } from "./subscriptions.js";
 import { createWebhookDeliveries } from "./webhook-deliveries.js";
@@ -42,12 +43,14 @@ export function createNotificationContext(options: NotificationContextOptions = 
         webhooks.kick();
       };
       const subscriptions = createWebhookSubscriptions(runtime, webhooks.kick);
+      const rest = createRestHandlers({
+        reads: createNotificationReads(runtime),
+        subscriptions,
+        deliveries: createWebhookDeliveries(runtime, subscriptions, webhooks.kick),
+      });
       return {
-        rest: createRestHandlers({
-          reads: createNotificationReads(runtime),
-          subscriptions,
-          deliveries: createWebhookDeliveries(runtime, subscriptions, webhooks.kick),
-        }) as never,
+        rest: rest as never,
+        rpc: (router) => registerNotificationService(router, runtime, rest),
         subscriptions: createSubscriptions(createNotificationQueue(runtime), createWebhookFanOut(runtime), kick),
         views: { mailbox: createMailboxView(runtime) },
         // E-mail is in-process and quick: the clock's tick waits for it. Webhooks go over the network and are only
