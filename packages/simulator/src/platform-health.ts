@@ -1,4 +1,4 @@
-import type { ContextHealth, FaultSwitches } from "@ecom/services/platform";
+import type { BreakerStatus, FaultSwitches } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
 import type { EventLog } from "./event-log.js";
 import type { RuntimeTables } from "./sqlite-store.js";
@@ -47,7 +47,7 @@ export interface HealthSource {
   readonly db: Kysely<unknown>;
   /** The event types its dispatcher delivers (empty when it subscribes to nothing). */
   readonly types: readonly string[];
-  readonly health?: (() => ContextHealth) | undefined;
+  readonly breakers?: (() => readonly BreakerStatus[]) | undefined;
 }
 
 const LAG_LIMIT = 1000;
@@ -105,9 +105,9 @@ async function contextReport(source: HealthSource, eventLog: EventLog, now: Date
     .executeTakeFirst();
   const deadLetters = Number(dead?.count ?? 0);
   if (deadLetters > 0) reasons.push(`${deadLetters} dead-lettered events (handling failed 3 times)`);
-  const breakers = (source.health?.().breakers ?? []).map((breaker) => {
+  const breakers = (source.breakers?.() ?? []).map((breaker) => {
     const reopensAt =
-      breaker.state === "open" && breaker.retryAfterMs !== undefined
+      breaker.state === "open"
         ? new Date(now.getTime() + breaker.retryAfterMs).toISOString()
         : undefined;
     // Half-open lets the next call through as a trial: not refusing anything, so not a reason to be degraded.

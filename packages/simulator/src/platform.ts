@@ -421,7 +421,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
         name: context.module.name,
         db: context.store.db as Kysely<unknown>,
         types: context.dispatcher?.types ?? [],
-        health: context.parts.health,
+        breakers: context.parts.breakers,
       })),
   });
   const simRoutes = createSimRoutes({

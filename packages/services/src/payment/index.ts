@@ -65,9 +65,6 @@ export function createPaymentContext(options: PaymentContextOptions = {}) {
       return {
         rest: createRestHandlers(runtime, payments) as never,
         rpc: (router) => registerPaymentService(router, payments),
-        health: () => ({
-          breakers: [{ name: "payment processor", state: breaker.state, retryAfterMs: breaker.retryAfterMs }],
-        }),
         breakers: () => [
           {
             name: "payment processor",

@@ -122,17 +122,6 @@ export interface SocketSource {
   accepts(message: EcomMessage, connection: SocketConnection): boolean;
 }
 
-/** What a context tells `/healthz` about itself beside what the runtime sees (delivery, dead letters). */
-export interface ContextHealth {
-  /** The circuit breakers it keeps around what it calls. */
-  readonly breakers?: readonly {
-    readonly name: string;
-    readonly state: "closed" | "open" | "half-open";
-    /** How long an open breaker still refuses calls (virtual milliseconds). */
-    readonly retryAfterMs?: number;
-  }[];
-}
-
 /** What a context contributes to the running platform. Every part is optional. */
 export interface ContextParts<TDatabase> {
   /** REST handlers by operationId (untyped here; build them with {@link RestHandlers} of the context's operations). */
@@ -166,9 +155,7 @@ export interface ContextParts<TDatabase> {
   readonly views?: Readonly<Record<string, (query: URLSearchParams) => Promise<unknown>>>;
   /** Called on the first start with an empty store: load seed data. */
   readonly seed?: () => Promise<void>;
-  /** Its own state for `/healthz` (circuit breakers). */
-  readonly health?: () => ContextHealth;
-  /** Where the context's circuit breakers stand, for the simulator's `/_sim/breakers` and the console. */
+  /** Where the context's circuit breakers stand: `/healthz`, `/_sim/breakers` and the console all read this. */
   readonly breakers?: () => readonly BreakerStatus[];
 }
 

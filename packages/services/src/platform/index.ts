@@ -3,7 +3,6 @@ export { requireAdmin, signedIn } from "./caller.js";
 export {
   type AnyContextModule,
   type BreakerStatus,
-  type ContextHealth,
   type ContextModule,
   type ContextParts,
   defineContext,
