@@ -107,9 +107,7 @@ async function contextReport(source: HealthSource, eventLog: EventLog, now: Date
   if (deadLetters > 0) reasons.push(`${deadLetters} dead-lettered events (handling failed 3 times)`);
   const breakers = (source.breakers?.() ?? []).map((breaker) => {
     const reopensAt =
-      breaker.state === "open"
-        ? new Date(now.getTime() + breaker.retryAfterMs).toISOString()
-        : undefined;
+      breaker.state === "open" ? new Date(now.getTime() + breaker.retryAfterMs).toISOString() : undefined;
     // Half-open lets the next call through as a trial: not refusing anything, so not a reason to be degraded.
     if (breaker.state === "open")
       reasons.push(
