@@ -92,11 +92,13 @@ export function registerSimCommand(program: Command): void {
         const started = performance.now();
         // The port is checked before the data folder is opened, so a busy port leaves the folder untouched.
         if (port !== 0) await ensurePortFree(port, options.host);
-        const [{ allContexts, devAccounts }, { createPlatform, isLoopbackHost }, { rpcServices }] = await Promise.all([
-          import("@ecom/services"),
-          import("@ecom/simulator"),
-          import("@ecom/sdk/rpc"),
-        ]);
+        const [{ allContexts, devAccounts }, { createPlatform, isLoopbackHost }, { rpcServices }, { restContexts }] =
+          await Promise.all([
+            import("@ecom/services"),
+            import("@ecom/simulator"),
+            import("@ecom/sdk/rpc"),
+            import("@ecom/sdk/contracts"),
+          ]);
         const platform = await createPlatform({
           contexts: allContexts,
           ...(options.memory ? { memory: true } : { dataDir: resolve(options.data) }),
@@ -127,10 +129,15 @@ export function registerSimCommand(program: Command): void {
           "",
           `  Console     ${url}/  (API and events references, context map, live events, checkout timelines; npx ecom open)`,
           `  Contracts   ${url}/openapi.json  ·  ${url}/asyncapi.json  (every context joined)`,
-          `  REST        ${url}/search?q=history  (contracts/openapi/*.yaml of ${allContexts.map((context) => context.name).join(", ")}; other contexts' operations answer 501)`,
+          `  REST        ${url}/search?q=history  (${restCoverage(
+            Object.keys(restContexts),
+            allContexts.map((context) => context.name),
+          )})`,
           `  Connect     ${url}/ecom.catalog.v1.CatalogService/GetProduct  (Connect, gRPC-web and gRPC; contracts/proto: ${rpcContexts(rpcServices)})`,
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,
+          `  Mailbox     ${url}/_sim/mailbox  (the e-mail customers were sent; ?to= ?customerId=; fault {"emailChannelDown":true})`,
+          `  Webhooks    POST ${url}/webhooks/subscriptions  (admin; signed per Standard Webhooks; http only on localhost, 127.0.0.1, [::1])`,
           `  Health      ${url}/healthz  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
           isLoopbackHost(options.host)
             ? "  Access      every /_sim route is open: the port only listens on this machine (loopback)"
@@ -163,6 +170,18 @@ export function registerSimCommand(program: Command): void {
         process.stdout.write("stopped cleanly.\n");
       },
     );
+}
+
+/**
+ * What the banner says of REST: every context's contract is served, or which contexts' operations answer 501
+ * because no running context implements them (a contract ahead of its code).
+ */
+export function restCoverage(contracted: readonly string[], running: readonly string[]): string {
+  const missing = contracted.filter((name) => !running.includes(name));
+  const served = contracted.filter((name) => running.includes(name));
+  return missing.length === 0
+    ? `contracts/openapi/*.yaml of every context: ${served.join(", ")}`
+    : `contracts/openapi/*.yaml of ${served.join(", ")}; the operations of ${missing.join(", ")} answer 501`;
 }
 
 /** The contexts whose proto services the generated code holds (`ecom.<context>.v1.…`), for the banner. */
