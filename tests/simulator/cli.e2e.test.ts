@@ -1,6 +1,8 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { devAccounts } from "@ecom/services";
 import { afterAll, describe, expect, it } from "vitest";
 
 // The two commands a developer types: `ecom sim up --memory`, then `ecom checkout` against it.
@@ -35,8 +37,12 @@ describe("ecom sim up --memory and ecom checkout", () => {
     expect(banner).toMatch(/export ECOM_ADMIN_TOKEN=\S+\.\S+\.\S+/);
     expect(banner).toMatch(/export ECOM_TOKEN=\S+\.\S+\.\S+/);
     expect(banner).toContain("in memory");
-    // The demo credentials, so a user can log in again once the tokens expire.
-    expect(banner).toMatch(/log in as \S+@\S+ \/ \S+/);
+    // The demo credentials, so a user can log in again once the tokens expire: the very ones the README gives.
+    const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+    for (const account of [devAccounts.admin, devAccounts.customer]) {
+      expect(banner).toContain(`log in as ${account.email} / ${account.password}`);
+      expect(readme).toContain(`\`${account.email}\` / \`${account.password}\``);
+    }
   });
 
   it("ecom checkout --url exits 0 with a paid order", async () => {

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
 import {
+  closeSync,
   copyFileSync,
   cpSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   truncateSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -125,6 +128,20 @@ describe("a data folder that lost state", () => {
       "overwritten by another file",
       (path: string) => writeFileSync(path, "not a database at all"),
       /order\.db is not an SQLite database/,
+    ],
+    [
+      "with damaged pages inside a whole file",
+      (path: string) => {
+        const pages = Math.floor(statSync(path).size / 4096);
+        const descriptor = openSync(path, "r+");
+        try {
+          for (const page of [2, 3, 5, 8, 13, 21].filter((page) => page < pages))
+            writeSync(descriptor, Buffer.alloc(4096, 0xff), 0, 4096, page * 4096);
+        } finally {
+          closeSync(descriptor);
+        }
+      },
+      /order\.db cannot be read: its pages are damaged \(/,
     ],
   ])(
     "a store %s stops the start naming the file and what to do, and nothing is re-driven into it",

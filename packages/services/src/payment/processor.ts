@@ -87,6 +87,8 @@ export interface SimulatedProcessorOptions {
   readonly faults: FaultSwitches;
   readonly clock: Clock;
   readonly random: () => number;
+  /** Waits out the injected latency: real time by default (a slow network is slow in real time); tests count it. */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
 }
 
 /**
@@ -98,6 +100,8 @@ export interface SimulatedProcessorOptions {
  * processor that does.
  */
 export function createSimulatedProcessor(options: SimulatedProcessorOptions): PaymentProcessor {
+  const sleep =
+    options.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
   // In answer order, so the oldest are first out.
   const answered = new Map<string, { readonly answer: ProcessorAnswer; readonly at: number }>();
   const remember = (key: string, answer: ProcessorAnswer) => {
@@ -120,7 +124,7 @@ export function createSimulatedProcessor(options: SimulatedProcessorOptions): Pa
 
   const decide = async (request: ProcessorRequest, decision: () => ProcessorAnswer): Promise<ProcessorAnswer> => {
     const latency = options.faults.paymentProcessorLatencyMs;
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    if (latency > 0) await sleep(latency);
     if (options.faults.paymentProcessorDown) {
       throw new ProcessorError("processor_unavailable", "The payment processor did not answer (simulated outage).");
     }

@@ -94,7 +94,7 @@ export function openDataFolder(options: {
 
 function openLocked(dir: string, stores: readonly ExpectedStore[], lock: DataFolderLock): OpenedDataFolder {
   const manifest = readManifest(dir);
-  const inspections = inspectAll(dir, stores);
+  const inspections = inspectAll(dir, stores, { checkPages: true });
   const problems = [
     ...checkStores(stores, inspections, manifest),
     ...lostWithoutManifest(stores, inspections, manifest),
@@ -164,8 +164,12 @@ function openLocked(dir: string, stores: readonly ExpectedStore[], lock: DataFol
 }
 
 /** Inspect every expected store of `dir`. */
-export function inspectAll(dir: string, stores: readonly ExpectedStore[]): Map<string, StoreInspection> {
-  return new Map(stores.map((store) => [store.name, inspectStore(join(dir, `${store.name}.db`))]));
+export function inspectAll(
+  dir: string,
+  stores: readonly ExpectedStore[],
+  options: { readonly checkPages?: boolean } = {},
+): Map<string, StoreInspection> {
+  return new Map(stores.map((store) => [store.name, inspectStore(join(dir, `${store.name}.db`), options)]));
 }
 
 /**

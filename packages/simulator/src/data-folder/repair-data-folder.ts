@@ -70,7 +70,7 @@ async function repairLocked(dir: string, contexts: readonly AnyContextModule[], 
         loss: "the marks it held (the checks of this repair and of the next start are weaker without them)",
       });
     }
-    const inspections = inspectAll(dir, stores);
+    const inspections = inspectAll(dir, stores, { checkPages: true });
     const problems: FolderProblem[] = [
       ...checkStores(stores, inspections, manifest),
       ...lostWithoutManifest(stores, inspections, manifest),
