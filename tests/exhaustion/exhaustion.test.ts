@@ -14,12 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const RSS_LIMIT_BYTES = 768 * 1024 * 1024;
 /**
- * /healthz must answer within a second under attack. On a machine already loaded by other work, an idle /healthz is
- * slower too, so the bound is a second or ten times the slowest idle answer measured before the attack, whichever
- * is larger (on a quiet machine an idle answer takes a few milliseconds, and the bound is the second).
+ * /healthz must answer within a second under attack, the first probe included (it is sent with the 460 connections
+ * of the attack). The streams' pages take at most a quarter of the event loop (stream-gate.ts), so the probes wait for
+ * the loop's turns, never for every stream's page.
  */
 const HEALTH_LIMIT_MS = 1_000;
-const HEALTH_LOAD_FACTOR = 10;
 /** Slow clients must be gone by then: the default limits cut heads at 15 s, bodies at 30 s, stuck streams at 30 s. */
 const CUT_WITHIN_MS = 60_000;
 
@@ -102,9 +101,9 @@ const closed = (socket: Socket) =>
 
 describe("the simulator under exhaustion", () => {
   it("stays under 768 MiB, answers /healthz within a second, and cuts slow clients within a minute", async () => {
+    // Measured before the attack only to put the slowest answer under attack in proportion in the report.
     let idleHealth = 0;
     for (let round = 0; round < 5; round++) idleHealth = Math.max(idleHealth, await health());
-    const healthLimit = Math.max(HEALTH_LIMIT_MS, HEALTH_LOAD_FACTOR * idleHealth);
     const host = `Host: ${url.host}\r\n`;
     const sockets: Socket[] = [];
     for (let index = 0; index < 200; index++) {
@@ -115,7 +114,7 @@ describe("the simulator under exhaustion", () => {
       sockets.push(
         nonReading(
           `GET /ws/orders?access_token=${token} HTTP/1.1\r\n${host}Upgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from(`key-${index}-padding`).toString("base64")}\r\n\r\n`,
+            `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${Buffer.from(String(index).padStart(16, "0")).toString("base64")}\r\n\r\n`,
         ),
       );
     }
@@ -160,9 +159,9 @@ describe("the simulator under exhaustion", () => {
       peakRssMiB: expect.toSatisfy((mib: number) => mib < RSS_LIMIT_BYTES / 1024 / 1024),
     });
     process.stdout.write(
-      `exhaustion: peak RSS ${Math.round(peakRss / 1024 / 1024)} MiB; slowest /healthz ${Math.round(slowestHealth)} ms (idle ${Math.round(idleHealth)} ms, bound ${Math.round(healthLimit)} ms); slow clients cut after ${Math.round(slowCutAfter ?? -1)} ms\n`,
+      `exhaustion: peak RSS ${Math.round(peakRss / 1024 / 1024)} MiB; slowest /healthz ${Math.round(slowestHealth)} ms (idle ${Math.round(idleHealth)} ms, bound ${HEALTH_LIMIT_MS} ms); slow clients cut after ${Math.round(slowCutAfter ?? -1)} ms\n`,
     );
-    expect(slowestHealth).toBeLessThan(healthLimit);
+    expect(slowestHealth).toBeLessThan(HEALTH_LIMIT_MS);
     expect(slowCutAfter).toBeDefined();
     expect(slowCutAfter!).toBeLessThan(CUT_WITHIN_MS);
   }, 180_000);

@@ -157,6 +157,31 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     return Number(row?.count ?? 0);
   }
 
+  /**
+   * How many events of `types` come after `afterSeq`, counted up to `limit`: the envelopes are never read, so a
+   * long backlog costs an index walk of at most `limit` entries.
+   */
+  async countAfter(options: {
+    readonly afterSeq: number;
+    readonly types: readonly string[];
+    readonly limit: number;
+  }): Promise<number> {
+    if (options.types.length === 0) return 0;
+    const row = await this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom("event_log")
+          .select("seq")
+          .where("seq", ">", options.afterSeq)
+          .where("event_type", "in", options.types)
+          .limit(options.limit)
+          .as("waiting"),
+      )
+      .select((eb) => eb.fn.countAll<number>().as("count"))
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
   /** The sequence number of the newest event, 0 for an empty log. */
   async lastSeq(): Promise<number> {
     const row = await this.db

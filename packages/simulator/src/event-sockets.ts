@@ -19,6 +19,7 @@ import type { EventLog, LoggedEvent } from "./event-log.js";
 import { authenticate, parseQuery } from "./gateway/request-parts.js";
 import { type GatewayResponse, problemResponse } from "./gateway/rest-gateway.js";
 import type { RestRouter } from "./gateway/rest-router.js";
+import type { StreamGate } from "./stream-gate.js";
 import type { StreamSlots } from "./stream-pump.js";
 
 /** What the WebSocket side of the one port needs. */
@@ -36,6 +37,8 @@ export interface EventSocketsOptions {
   readonly idleTimeoutMs?: number;
   /** The cap on open event streams, shared with Server-Sent Events: a handshake beyond it is answered 503. */
   readonly slots?: StreamSlots;
+  /** The streams' share of the event loop, shared with Server-Sent Events: handshakes are taken in its turns. */
+  readonly gate?: StreamGate;
 }
 
 /** The WebSocket operations of every context, served on the one port. */
@@ -208,6 +211,8 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
   };
 
   const admit = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The client may have gone while the handshake waited for its turn.
+    if (socket.destroyed) return;
     const url = new URL(request.url ?? "/", "http://gateway.invalid");
     const headers = lowerCaseHeaders(request);
     const correlationId = headers["correlation-id"] || ids.next("cor");
@@ -278,7 +283,8 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
       // Node took its own error listener off the socket with the upgrade; until `ws` owns it, a reset peer is ours.
       const onEarlyError = () => socket.destroy();
       socket.on("error", onEarlyError);
-      admit(request, socket, head)
+      // Taken in the streams' turn (stream-gate.ts): a burst of handshakes comes in at the streams' pace.
+      (options.gate ? options.gate.run(() => admit(request, socket, head)) : admit(request, socket, head))
         .catch((error) => {
           log.error("a WebSocket handshake failed", { error: String(error) });
           refuseHandshake(socket, problemResponse(ServiceError.from(error), request.url ?? "/", ""));

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EcomMessage } from "@ecom/sdk";
 import type { EventStreamSource } from "@ecom/services/platform";
 import type { EventLog } from "./event-log.js";
-import { pumpEvents, type ReadGate } from "./stream-pump.js";
+import type { StreamGate } from "./stream-gate.js";
+import { pumpEvents } from "./stream-pump.js";
 
 /** Every event of the source's types in the log, oldest first, parsed, and the sequence number of the last. */
 async function history(
@@ -41,19 +42,25 @@ export async function serveEventStream(
     readonly source: EventStreamSource;
     readonly now: () => Date;
     readonly slowStreamTimeoutMs: number;
-    readonly gate: ReadGate;
+    readonly gate: StreamGate;
   },
 ): Promise<void> {
   const { eventLog, source } = options;
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const { messages: past, lastSeq } = await history(eventLog, source);
-  const lastEventId = request.headers["last-event-id"];
-  for (const frame of source.initial(past, {
-    lastEventId: Array.isArray(lastEventId) ? lastEventId[0] : lastEventId,
-    now: options.now(),
-  })) {
-    response.write(frame);
-  }
+  // Opened in the streams' turn (stream-gate.ts): a burst of new streams comes in at the streams' pace.
+  const lastSeq = await options.gate.run(async () => {
+    if (response.destroyed) return undefined;
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const { messages: past, lastSeq } = await history(eventLog, source);
+    const lastEventId = request.headers["last-event-id"];
+    for (const frame of source.initial(past, {
+      lastEventId: Array.isArray(lastEventId) ? lastEventId[0] : lastEventId,
+      now: options.now(),
+    })) {
+      response.write(frame);
+    }
+    return lastSeq;
+  });
+  if (lastSeq === undefined) return;
   pumpEvents({
     eventLog,
     request,

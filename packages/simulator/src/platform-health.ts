@@ -52,7 +52,10 @@ export interface HealthSource {
 
 const LAG_LIMIT = 1000;
 
-/** Build the platform's health report from its clock, faults, event log and contexts. */
+/**
+ * Build the platform's health report from its clock, faults, event log and contexts. Requests that arrive while a
+ * report is being built get that report: a burst of probes (a load balancer, a monitor under attack) costs one.
+ */
 export function createHealthReporter(options: {
   readonly clock: VirtualClock;
   readonly frozen: boolean;
@@ -61,7 +64,8 @@ export function createHealthReporter(options: {
   readonly dataDir: string | undefined;
   readonly contexts: () => readonly HealthSource[];
 }): () => Promise<HealthReport> {
-  return async () => {
+  let building: Promise<HealthReport> | undefined;
+  const build = async (): Promise<HealthReport> => {
     const now = options.clock.now();
     const activeFaults = Object.entries(options.faults)
       .filter(([, value]) => value !== false && value !== 0)
@@ -85,6 +89,12 @@ export function createHealthReporter(options: {
       contexts,
     };
   };
+  return () => {
+    building ??= build().finally(() => {
+      building = undefined;
+    });
+    return building;
+  };
 }
 
 async function contextReport(source: HealthSource, eventLog: EventLog, now: Date): Promise<ContextReport> {
@@ -95,7 +105,7 @@ async function contextReport(source: HealthSource, eventLog: EventLog, now: Date
   if (source.types.length > 0) {
     const row = await db.selectFrom("_cursor").select("seq").where("name", "=", "subscriptions").executeTakeFirst();
     cursor = row?.seq ?? 0;
-    lag = (await eventLog.read({ afterSeq: cursor, types: source.types, limit: LAG_LIMIT })).length;
+    lag = await eventLog.countAfter({ afterSeq: cursor, types: source.types, limit: LAG_LIMIT });
     if (lag > 0)
       reasons.push(`${lag === LAG_LIMIT ? `${LAG_LIMIT} or more` : lag} events wait for delivery (past #${cursor})`);
   }

@@ -54,7 +54,8 @@ import { createSeededRandom } from "./seeded-random.js";
 import { createSimGuard } from "./sim-access.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
-import { createReadGate, createStreamSlots, tooManyStreams } from "./stream-pump.js";
+import { createStreamGate } from "./stream-gate.js";
+import { createStreamSlots, tooManyStreams } from "./stream-pump.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { createTokenService } from "./token-service.js";
 import { createUlidIds } from "./ulid-ids.js";
@@ -158,8 +159,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const log = options.log ?? consoleLogger;
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const streamSlots = createStreamSlots(limits.maxStreams);
-  // Two pages at a time across every stream: replays share the process with requests instead of starving them.
-  const streamGate = createReadGate(2);
+  // The event streams' pages take at most a quarter of the event loop's time, however many streams replay the log:
+  // requests (a /healthz) keep the rest (stream-gate.ts says why).
+  const streamGate = createStreamGate({ share: 0.25 });
   const dataDir = folder?.dir;
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ":memory:");
 
@@ -361,7 +363,16 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     const match = liveRoute(method, url);
     return match && sourceOf(match.context, match.operation.operationId);
   };
-  const eventSockets = createEventSockets({ eventLog, router, sourceOf, tokens, ids, log, slots: streamSlots });
+  const eventSockets = createEventSockets({
+    eventLog,
+    router,
+    sourceOf,
+    tokens,
+    ids,
+    log,
+    slots: streamSlots,
+    gate: streamGate,
+  });
   const restGateway = createRestGateway({
     router,
     handlers,

@@ -5,7 +5,8 @@ import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js"
 import type { HealthReport } from "./platform-health.js";
 import { problemResponse } from "./problem.js";
 import type { TracedCall } from "./rpc-trace.js";
-import { pumpEvents, type ReadGate } from "./stream-pump.js";
+import type { StreamGate } from "./stream-gate.js";
+import { pumpEvents } from "./stream-pump.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
 /** What the simulator's own routes need. */
@@ -25,7 +26,7 @@ export interface SimRoutesOptions {
   /** A stream whose socket stays full this long is dropped. */
   readonly slowStreamTimeoutMs: number;
   /** Turns for the streams' log reads, shared with every stream of the platform. */
-  readonly gate: ReadGate;
+  readonly gate: StreamGate;
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -154,6 +155,12 @@ export function createSimRoutes(options: SimRoutesOptions) {
 
   /** Serve `GET /_sim/events` as Server-Sent Events: the log from a point, then live. */
   async function streamEvents(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Opened in the streams' turn (stream-gate.ts): a burst of new streams comes in at the streams' pace.
+    await options.gate.run(async () => openEventStream(request, response));
+  }
+
+  async function openEventStream(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (response.destroyed) return;
     const url = new URL(request.url ?? "/", "http://sim.invalid");
     const types = url.searchParams.get("types")?.split(",").filter(Boolean);
     const correlationId = url.searchParams.get("correlationId") ?? undefined;

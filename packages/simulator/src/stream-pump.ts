@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ServiceError } from "@ecom/services/platform";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import { writeProblem } from "./problem.js";
+import type { StreamGate } from "./stream-gate.js";
 
 /** Events read from the log per page: a replay from the start never holds more than this in memory per stream. */
 const PAGE_SIZE = 100;
@@ -36,36 +37,6 @@ export function createStreamSlots(max: number): StreamSlots {
   };
 }
 
-/**
- * Turns for the streams' log reads: at most `concurrency` pages are read and written at once across all streams,
- * so hundreds of replays share the process fairly with ordinary requests (`/healthz` stays quick) instead of each
- * pumping as fast as its socket takes it.
- */
-export interface ReadGate {
-  run<TResult>(work: () => Promise<TResult>): Promise<TResult>;
-}
-
-/** A {@link ReadGate} letting `concurrency` pages through at once, first come first served. */
-export function createReadGate(concurrency: number): ReadGate {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async run(work) {
-      if (active < concurrency) active += 1;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      try {
-        return await work();
-      } finally {
-        const next = waiting.shift();
-        // Handed on in a later turn of the event loop, not a microtask: otherwise every waiting stream would read
-        // its page in this same turn, and requests (a /healthz) would wait for all of them.
-        if (next) setImmediate(next);
-        else active -= 1;
-      }
-    },
-  };
-}
-
 /** The 503 a stream gets when every slot is taken. */
 export function tooManyStreams(response: ServerResponse, instance: string): void {
   writeProblem(
@@ -93,7 +64,7 @@ export interface PumpOptions {
   /** Called once the stream ends, however it ends. */
   readonly onEnd?: () => void;
   /** Shared by every stream of the platform. */
-  readonly gate: ReadGate;
+  readonly gate: StreamGate;
 }
 
 /**
@@ -151,7 +122,7 @@ export function pumpEvents(options: PumpOptions): void {
   const run = async () => {
     while (!ended) {
       appendedMeanwhile = false;
-      // One page read and written in the gate's turn; the socket's drain is awaited outside it.
+      // One page read and written in a turn of the gate; the socket's drain is awaited outside it.
       const { full, count } = await options.gate.run(async () => {
         const page = await eventLog.read({
           afterSeq,
@@ -170,8 +141,6 @@ export function pumpEvents(options: PumpOptions): void {
       });
       if (!writable()) return end();
       if (full && response.writableNeedDrain && !(await drained())) return;
-      // Let the requests and streams that waited meanwhile have the loop before the next page.
-      await new Promise((resolve) => setImmediate(resolve));
       if (count === PAGE_SIZE || appendedMeanwhile) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
