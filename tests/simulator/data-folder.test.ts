@@ -6,6 +6,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   truncateSync,
@@ -369,6 +370,28 @@ describe("ecom sim repair", () => {
     expect(plan).toMatchObject({ applied: true, cannot: [] });
     expect(plan.rebuild).toEqual([expect.objectContaining({ file: "analytics.db" })]);
     expect(plan.rebuild[0]!.loss).toBeUndefined();
+    open.push(await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet }));
+  });
+
+  it("sets a search store put back from an older copy aside and rebuilds its read models, saying the copy keeps its interactions", async () => {
+    const folder = copyOf(afterTwo);
+    copyFileSync(join(folder, "search.db"), join(folder, "search.db.older"));
+    const later = await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet });
+    expect((await checkout(later, "4242424242424242")).paid).toBe(true);
+    await later.close();
+    for (const suffix of ["-wal", "-shm"]) rmSync(join(folder, `search.db${suffix}`), { force: true });
+    renameSync(join(folder, "search.db.older"), join(folder, "search.db"));
+    expect((await refusedStart(folder)).message).toMatch(/search\.db is behind: .*; its read models .* can be rebuilt/);
+    const plan = await repairDataFolder({ dir: folder, contexts: allContexts });
+    expect(plan).toMatchObject({ applied: true, cannot: [] });
+    expect(plan.rebuild).toEqual([
+      expect.objectContaining({
+        file: "search.db",
+        action: expect.stringMatching(/^set it aside and make a new one/),
+        loss: expect.stringMatching(/\(search_interactions\).*; the set-aside copy keeps what it still held$/),
+      }),
+    ]);
+    expect(readdirSync(folder).some((name) => /^search\.db\.damaged-/.test(name))).toBe(true);
     open.push(await createPlatform({ contexts: allContexts, dataDir: folder, seed: 5, log: quiet }));
   });
 });

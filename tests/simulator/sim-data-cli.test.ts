@@ -96,4 +96,27 @@ describe("ecom sim up and its data folder", { timeout: 120_000 }, () => {
     expect(reset.code).toBe(0);
     expect(readdirSync(dataDir)).toEqual(["notes.txt"]);
   });
+
+  it("starts again after sim repair --yes makes a lost platform.db anew", async () => {
+    const dataDir = join(work, "data");
+    const first = startSim(["--data", dataDir, "--port", "0"]);
+    await first.url;
+    first.child.kill("SIGINT");
+    expect((await first.exited).code).toBe(0);
+    await rm(join(dataDir, "platform.db"));
+
+    const refused = await ecom("sim", "up", "--data", dataDir, "--port", "0");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("platform.db is missing");
+    const dry = await ecom("sim", "repair", "--data", dataDir);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toContain("can rebuild (run again with --yes):");
+    const repaired = await ecom("sim", "repair", "--data", dataDir, "--yes");
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toContain(`\`ecom sim up --data ${dataDir}\` starts on it again.`);
+
+    const again = startSim(["--data", dataDir, "--port", "0"]);
+    const url = await again.url;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
 });
