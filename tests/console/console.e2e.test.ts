@@ -112,6 +112,22 @@ describe.skipIf(!hasChromium)("the console in Chromium", { timeout: 4 * STEP_TIM
     await page.screenshot({ path: join(artifacts, "checkout-timeline.png"), fullPage: true });
   });
 
+  it("shows the checkout's order confirmation in the mailbox", async () => {
+    await page.goto(`${url}/#/notifications`);
+    const confirmation = page.locator("#mailbox td", { hasText: "is confirmed" });
+    // The e-mail is sent right after the order is created; Refresh reads the mailbox again until it is there.
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole("button", { name: "Refresh" }).click();
+          return confirmation.count();
+        },
+        { timeout: STEP_TIMEOUT },
+      )
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: join(artifacts, "mailbox-and-webhooks.png") });
+  });
+
   it("advances the platform's clock from the page", async () => {
     await page.goto(`${url}/#/platform`);
     const shown = page.locator("#clock-now");

@@ -4,6 +4,7 @@ import "./page-api-reference.js";
 import "./page-context-map.js";
 import "./page-events-reference.js";
 import "./page-live-events.js";
+import "./page-notifications.js";
 import "./page-orders.js";
 import "./page-platform.js";
 import "./page-timeline.js";
@@ -16,6 +17,7 @@ const routes: Readonly<Record<string, string>> = {
   "/events": "ecom-live-events",
   "/timeline": "ecom-checkout-timeline",
   "/orders": "ecom-orders",
+  "/notifications": "ecom-notifications",
   "/platform": "ecom-platform-controls",
 };
 

@@ -13,6 +13,7 @@ const pages: Readonly<Record<string, string>> = {
   map: "#/map",
   timeline: "#/timeline",
   orders: "#/orders",
+  notifications: "#/notifications",
   platform: "#/platform",
 };
 
