@@ -444,6 +444,14 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     contexts: running.map((context) => context.module.name),
     slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
     gate: streamGate,
+    isAdmin: (authorization) => {
+      try {
+        const caller = callerOf(tokens, authorization);
+        return caller.kind === "principal" && caller.principal.role === "admin";
+      } catch {
+        return false;
+      }
+    },
     breakers: () => running.flatMap((context) => context.parts.breakers?.() ?? []),
     views: Object.fromEntries(running.flatMap((context) => Object.entries(context.parts.views ?? {}))),
     rpcCalls: rpcTrace.callsOf,

@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type BreakerStatus, type FaultSwitches, ServiceError } from "@ecom/services/platform";
+import {
+  type BreakerStatus,
+  type FaultSwitches,
+  redactEnvelopeText,
+  redactMessage,
+  ServiceError,
+} from "@ecom/services/platform";
 import type { EventLog } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { HealthReport } from "./platform-health.js";
@@ -27,6 +33,11 @@ export interface SimRoutesOptions {
   readonly slowStreamTimeoutMs: number;
   /** Turns for the streams' log reads, shared with every stream of the platform. */
   readonly gate: StreamGate;
+  /**
+   * Whether a request with this Authorization header comes from an admin: only then do `/_sim/log` and
+   * `/_sim/events` show the events' redacted fields (a payment token) as they are.
+   */
+  readonly isAdmin: (authorization: string | undefined) => boolean;
 }
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -114,8 +125,12 @@ export function createSimRoutes(options: SimRoutesOptions) {
         ...(types ? { types } : {}),
         ...(correlationId ? { correlationId } : {}),
       });
+      const reveal = options.isAdmin(request.headers.authorization);
       return json(200, {
-        events: events.map((event) => ({ seq: event.seq, ...JSON.parse(event.envelope) })),
+        events: events.map((event) => {
+          const message = { seq: event.seq, ...JSON.parse(event.envelope) };
+          return reveal ? message : redactMessage(message);
+        }),
         lastSeq: await options.eventLog.lastSeq(),
       });
     }
@@ -173,6 +188,7 @@ export function createSimRoutes(options: SimRoutesOptions) {
       connection: "keep-alive",
     });
     response.write(": ecom event stream\n\n");
+    const reveal = options.isAdmin(request.headers.authorization);
     streams.add(response);
     // Paged from the log with backpressure: a replay from 0 never loads the log, a client that does not read is dropped.
     pumpEvents({
@@ -182,7 +198,10 @@ export function createSimRoutes(options: SimRoutesOptions) {
       afterSeq: since,
       types,
       correlationId,
-      frameOf: (event) => `id: ${event.seq}\nevent: ${event.eventType}\ndata: ${event.envelope}\n\n`,
+      frameOf: (event) => {
+        const envelope = reveal ? event.envelope : redactEnvelopeText(event.eventType, event.envelope);
+        return `id: ${event.seq}\nevent: ${event.eventType}\ndata: ${envelope}\n\n`;
+      },
       slowStreamTimeoutMs: options.slowStreamTimeoutMs,
       gate: options.gate,
       onEnd: () => streams.delete(response),

@@ -1,12 +1,13 @@
 import type { EcomMessage } from "@ecom/sdk";
 import type { Transaction } from "kysely";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, redactMessage } from "../platform/index.js";
 import type { NotificationDatabase } from "./store.js";
 
 /**
  * Turns a published event into one PENDING delivery per active subscription to its type, in the subscriber's
  * transaction (so a redelivered event adds nothing: one delivery per subscription and event). The body is the
- * envelope as published; the sender posts and signs exactly these bytes.
+ * envelope as published, its redacted fields (a payment token) replaced, since partners are outside the platform;
+ * the sender posts and signs exactly these bytes.
  */
 export function createWebhookFanOut(runtime: ContextRuntime<NotificationDatabase>) {
   const { ids, clock } = runtime;
@@ -31,7 +32,7 @@ export function createWebhookFanOut(runtime: ContextRuntime<NotificationDatabase
       const targets = subscriptions.filter((subscription) => subscription.subscription_id !== about);
       if (targets.length === 0) return 0;
       const now = clock.now().toISOString();
-      const body = JSON.stringify(message);
+      const body = JSON.stringify(redactMessage(message));
       await trx
         .insertInto("webhook_deliveries")
         .values(

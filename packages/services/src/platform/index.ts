@@ -16,6 +16,13 @@ export {
   type SocketSource,
 } from "./context-module.js";
 export {
+  hasRedactedFields,
+  REDACTED_FIELDS,
+  redactEnvelopeText,
+  redactedValue,
+  redactMessage,
+} from "./event-redaction.js";
+export {
   type CursorFilters,
   type CursorPosition,
   decodeCursor,

@@ -15,7 +15,7 @@ export interface components {
             currency: components["schemas"]["Currency"];
             customerId: components["schemas"]["CustomerId"];
             items: components["schemas"]["CheckedOutItem"][];
-            /** @description A processor token standing for the card; the card number itself never enters an event. */
+            /** @description A processor token standing for the card; the card number itself never enters an event. Only the Checkout Saga reads it, and payment refuses it to anyone but the customer it was issued to. Outside the platform (`/_sim/log` and `/_sim/events` without the admin token, partner webhooks) it is served redacted, as `tok_redacted_` and its last four characters. */
             paymentToken: string;
             shippingAddressId: components["schemas"]["AddressId"];
             subtotal: components["schemas"]["Money"];
