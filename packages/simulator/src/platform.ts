@@ -42,6 +42,7 @@ import {
   type RestHandlerTable,
 } from "./gateway/rest-gateway.js";
 import { RestRouter } from "./gateway/rest-router.js";
+import { createPlatformMetrics } from "./metrics/platform-metrics.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
@@ -225,6 +226,28 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // this run makes (a seeded clock stands still, so its ids differ only in their random part).
   await saveClock();
   const eventLog = await EventLog.open(file("events"));
+  const metrics = createPlatformMetrics({
+    eventLog,
+    operationOf: (method, url) => operationOf(method, url),
+    contexts: async () => {
+      const report = await health();
+      return Promise.all(
+        running.map(async (context) => {
+          const pending = await (context.store.db as Kysely<RuntimeTables>)
+            .selectFrom("_outbox")
+            .select((eb) => eb.fn.countAll<number>().as("count"))
+            .executeTakeFirst();
+          const figures = report.contexts[context.module.name];
+          return {
+            name: context.module.name,
+            outboxPending: Number(pending?.count ?? 0),
+            subscriptionLag: figures?.lag ?? 0,
+            deadLetters: figures?.deadLetters ?? 0,
+          };
+        }),
+      );
+    },
+  });
   const rpcTrace = createRpcTrace(clock);
 
   // Contexts are created before the transport that serves their RPCs exists; their clients resolve on first use.
@@ -261,6 +284,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       log,
       faults,
       traceAs: rpcTrace.traceAs,
+      metrics: metrics.context,
     };
     running.push({ module, store, parts: module.create(runtime), relay });
   }
@@ -324,6 +348,17 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   for (const context of running)
     if (context.parts.rest) handlers.set(context.module.name, context.parts.rest as RestHandlerTable);
   const router = new RestRouter();
+  /** A request's operation as a metrics label: only names the contracts define, so callers cannot grow the set. */
+  const operationOf = (method: string, url: string) => {
+    const pathname = url.split(/[?#]/, 1)[0] ?? url;
+    if (pathname.startsWith("/ecom."))
+      return Object.hasOwn(rpcAccess, pathname.slice(1)) ? pathname.slice(1) : "unknown";
+    if (pathname === "/healthz" || pathname === "/metrics") return pathname.slice(1);
+    if (pathname.startsWith("/_sim/")) return "_sim";
+    const routed = router.route(method, pathname);
+    if (routed.kind === "match") return routed.match.operation.operationId;
+    return method === "GET" && !pathname.startsWith("/_") ? "console" : "unknown";
+  };
   const idempotency = new IdempotencyStore(platformStore.db as never, () => clock.now());
   /** The event-stream source of a GET request's operation, when a context serves it as one. */
   const partsOf = (contextName: string) => running.find((context) => context.module.name === contextName)?.parts;
@@ -437,6 +472,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   });
   const simRoutes = createSimRoutes({
     health,
+    metrics: () => metrics.render(),
     clock,
     faults,
     eventLog,
@@ -597,7 +633,11 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {
       simGuard.boundTo(host);
-      const handler = options.onRequest ? withRequestLog(nodeHandler as never, options.onRequest) : nodeHandler;
+      const { onRequest } = options;
+      const handler = withRequestLog(nodeHandler as never, (entry) => {
+        metrics.observeRequest(entry);
+        onRequest?.(entry);
+      });
       server = createOnePortServer(handler as never, { websocket: eventSockets.upgrade, limits });
       listeningHost = host;
       const address: AddressInfo = await server.listen(port, host);
@@ -614,6 +654,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       if (ticker) clearInterval(ticker);
       while (ticking) await new Promise((resolveTick) => setTimeout(resolveTick, 5));
       simRoutes.close();
+      metrics.close();
       await eventSockets.close();
       await server?.close();
       await settleWith({ background: false }).catch((error) =>

@@ -23,6 +23,8 @@ export interface SimRoutesOptions {
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   readonly contexts: readonly string[];
   readonly health: () => Promise<HealthReport>;
+  /** The platform's metrics in Prometheus' text format (`GET /metrics`). */
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
   /** Every context's circuit breakers. */
   readonly breakers?: () => readonly BreakerStatus[];
   /** The contexts' views of what they simulate (`GET /_sim/<name>`: the mailbox), by name. */
@@ -70,7 +72,7 @@ const problem = (_status: 400, code: "validation", detail: string): GatewayRespo
   problemResponse(new ServiceError(code, detail), "/_sim", "");
 
 /**
- * The simulator's own surface beside the contracts: `GET /healthz`, the virtual clock (`GET /_sim/clock`,
+ * The simulator's own surface beside the contracts: `GET /healthz`, `GET /metrics` (Prometheus), the virtual clock (`GET /_sim/clock`,
  * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
  * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`), circuit breakers (`GET /_sim/breakers`), the contexts'
  * views of what they simulate (`GET /_sim/mailbox`: the e-mail the customers were sent), the RPCs between contexts of one flow (`GET /_sim/rpcs?correlationId=`) and the live stream of every event
@@ -88,6 +90,10 @@ export function createSimRoutes(options: SimRoutesOptions) {
     const route = `${request.method} ${url.pathname}`;
     // 200 while the process can serve; the body says whether all is well ("ok") or not ("degraded", with reasons).
     if (route === "GET /healthz") return json(200, await options.health());
+    if (route === "GET /metrics" && options.metrics) {
+      const { contentType, body } = await options.metrics();
+      return { status: 200, headers: { "content-type": contentType }, body };
+    }
     if (route === "GET /_sim/clock") return json(200, { now: options.clock.now().toISOString() });
     if (route === "POST /_sim/clock/advance") {
       let body: { by?: unknown; ms?: unknown; seconds?: unknown } = {};

@@ -138,7 +138,7 @@ export function registerSimCommand(program: Command): void {
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,
           `  Mailbox     ${url}/_sim/mailbox  (the e-mail customers were sent; ?to= ?customerId=; fault {"emailChannelDown":true})`,
           `  Webhooks    POST ${url}/webhooks/subscriptions  (admin; signed per Standard Webhooks; http only on localhost, 127.0.0.1, [::1])`,
-          `  Health      ${url}/healthz  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
+          `  Health      ${url}/healthz  ·  ${url}/metrics (Prometheus)  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
           isLoopbackHost(options.host)
             ? "  Access      every /_sim route is open: the port only listens on this machine (loopback)"
             : `  Access      ${options.host} is not loopback: /_sim routes need the admin token, except GET /_sim/clock and GET /_sim/faults`,

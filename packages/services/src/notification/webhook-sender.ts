@@ -155,6 +155,7 @@ export function createWebhookSender(runtime: Runtime, options: { readonly timeou
         },
       );
     });
+    if (attemptNumber > 1) runtime.metrics?.webhookRetryAttempted();
     if (status === "FAILED")
       log.warn("a webhook delivery was dead-lettered", { deliveryId: delivery.delivery_id, url: subscription.url });
   };

@@ -34,6 +34,7 @@ export {
 } from "./page-cursor.js";
 export type {
   Clock,
+  ContextMetrics,
   ContextRuntime,
   FaultSwitches,
   Ids,

@@ -86,6 +86,17 @@ export interface ContextRuntime<TDatabase> {
    * simulator's `/_sim/rpcs` and the console's checkout timeline). Absent where nothing records RPCs.
    */
   readonly traceAs?: <TResult>(correlationId: string, work: () => Promise<TResult>) => Promise<TResult>;
+  /** Counts what only the context sees (a webhook retry); absent where nothing collects metrics. */
+  readonly metrics?: ContextMetrics;
+}
+
+/**
+ * The counters a context feeds, by seed 004's names. What the event log already says (orders created, reservations
+ * refused) is counted by the runtime from the log; only what leaves no event is counted here.
+ */
+export interface ContextMetrics {
+  /** One more webhook attempt after a delivery's first (a retry or a redelivery). */
+  webhookRetryAttempted(): void;
 }
 
 /** Fault injection switches, changed at run time through `POST /_sim/faults`. */
