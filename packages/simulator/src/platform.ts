@@ -345,8 +345,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   );
 
   const handlers = new Map<string, RestHandlerTable>();
-  for (const context of running)
-    if (context.parts.rest) handlers.set(context.module.name, context.parts.rest as RestHandlerTable);
+  for (const context of running) if (context.parts.rest) handlers.set(context.module.name, context.parts.rest);
   const router = new RestRouter();
   /** A request's operation as a metrics label: only names the contracts define, so callers cannot grow the set. */
   const operationOf = (method: string, url: string) => {

@@ -17,6 +17,6 @@ export const analyticsContext = defineContext<AnalyticsDatabase>({
   migrations,
   projections: [ordersByCustomerProjection, dailyRevenueProjection],
   create(runtime) {
-    return { rest: createRestHandlers(runtime) as never, rpc: (router) => registerAnalyticsService(router, runtime) };
+    return { rest: createRestHandlers(runtime), rpc: (router) => registerAnalyticsService(router, runtime) };
   },
 });

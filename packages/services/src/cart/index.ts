@@ -20,7 +20,7 @@ export const cartContext = defineContext<CartDatabase>({
   create(runtime) {
     const rest = createCartRestHandlers(runtime);
     return {
-      rest: rest as never,
+      rest: rest,
       // The same handlers answer over Connect, so both surfaces share every rule.
       rpc: (router) => registerCartService(router, runtime, rest),
       subscriptions: createCartSubscriptions(runtime),

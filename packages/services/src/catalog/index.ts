@@ -24,7 +24,7 @@ export const catalogContext = defineContext<CatalogDatabase>({
     const reference = createReferenceData(runtime);
     const products = createProducts(runtime);
     return {
-      rest: createRestHandlers(products, reference) as never,
+      rest: createRestHandlers(products, reference),
       rpc: (router) => registerCatalogService(router, runtime, reference),
       seed: () => seedCatalog(runtime, products, reference),
     };

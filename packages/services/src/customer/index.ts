@@ -22,7 +22,7 @@ export const customerContext = defineContext<CustomerDatabase>({
     const accounts = createAccounts(runtime);
     const addresses = createAddressBook(runtime);
     return {
-      rest: createRestHandlers(runtime, accounts, addresses) as never,
+      rest: createRestHandlers(runtime, accounts, addresses),
       rpc: (router) => registerCustomerService(router, runtime),
       seed: () => seedDevAccounts(runtime, accounts, addresses),
       tick: (now) => accounts.pruneExpiredTokens(now),

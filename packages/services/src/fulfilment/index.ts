@@ -35,7 +35,7 @@ export function createFulfilmentContext(options: FulfilmentContextOptions = {}) 
       const returns = createReturns(runtime, () => processor.kick());
       const rest = createRestHandlers(runtime, shipments, returns);
       return {
-        rest: rest as never,
+        rest: rest,
         // The same handlers answer over Connect, so both surfaces share every rule.
         rpc: (router) => registerFulfilmentService(router, runtime, rest),
         subscriptions: createSubscriptions(shipments),

@@ -23,7 +23,7 @@ export const inventoryContext = defineContext<InventoryDatabase>({
     const ledger = createStockLedger(runtime);
     const reservations = createReservations(runtime, ledger);
     return {
-      rest: createRestHandlers(runtime, ledger, reservations) as never,
+      rest: createRestHandlers(runtime, ledger, reservations),
       rpc: (router) => registerInventoryService(router, runtime, reservations, createReturnRestocks(runtime, ledger)),
       subscriptions: createSubscriptions(runtime, ledger, createSeedQuantities()),
       tick: async (now) => {

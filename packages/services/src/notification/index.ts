@@ -49,7 +49,7 @@ export function createNotificationContext(options: NotificationContextOptions = 
         deliveries: createWebhookDeliveries(runtime, subscriptions, webhooks.kick),
       });
       return {
-        rest: rest as never,
+        rest: rest,
         rpc: (router) => registerNotificationService(router, runtime, rest),
         subscriptions: createSubscriptions(createNotificationQueue(runtime), createWebhookFanOut(runtime), kick),
         views: { mailbox: createMailboxView(runtime) },

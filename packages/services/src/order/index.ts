@@ -24,7 +24,7 @@ export function createOrderContext(options: OrderContextOptions = {}) {
       const saga = new CheckoutSaga(runtime, { ...DEFAULT_SAGA_OPTIONS, ...options.saga });
       const rest = createRestHandlers(runtime, saga, { createOrderWaitMs: options.createOrderWaitMs ?? 3_000 });
       return {
-        rest: rest as never,
+        rest: rest,
         // The same handlers answer over Connect, so both surfaces share every rule.
         rpc: (router) => registerOrderService(router, runtime, rest),
         sockets: { streamOrders: createOrderStream(runtime) },

@@ -63,7 +63,7 @@ export function createPaymentContext(options: PaymentContextOptions = {}) {
         }),
       );
       return {
-        rest: createRestHandlers(runtime, payments) as never,
+        rest: createRestHandlers(runtime, payments),
         rpc: (router) => registerPaymentService(router, payments),
         breakers: () => [
           {

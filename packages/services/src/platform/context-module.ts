@@ -124,8 +124,13 @@ export interface SocketSource {
 
 /** What a context contributes to the running platform. Every part is optional. */
 export interface ContextParts<TDatabase> {
-  /** REST handlers by operationId (untyped here; build them with {@link RestHandlers} of the context's operations). */
-  readonly rest?: Readonly<Record<string, (request: RestRequest<never, never, never>) => Promise<RestResult>>>;
+  /**
+   * REST handlers by operationId (untyped here; build them with {@link RestHandlers} of the context's operations).
+   * An operation may have none (the gateway answers 501), so a context's `RestHandlers` fits without a cast.
+   */
+  readonly rest?: Readonly<
+    Record<string, ((request: RestRequest<never, never, never>) => Promise<RestResult>) | undefined>
+  >;
   /** Its Server-Sent Events operations, by operationId. */
   readonly streams?: Readonly<Record<string, EventStreamSource>>;
   /** Its WebSocket operations, by operationId. */

@@ -30,7 +30,7 @@ export const promotionContext = defineContext<PromotionDatabase>({
   migrations,
   create(runtime) {
     return {
-      rest: createPromotionRestHandlers(runtime) as never,
+      rest: createPromotionRestHandlers(runtime),
       rpc: (router) => registerPromotionService(router, runtime),
       streams: {
         streamFlashSales: {

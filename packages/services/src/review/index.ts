@@ -20,7 +20,7 @@ export const reviewContext = defineContext<ReviewDatabase>({
   projections: [purchaseProjection, ratingAggregateProjection],
   create(runtime) {
     return {
-      rest: createRestHandlers(runtime) as never,
+      rest: createRestHandlers(runtime),
       rpc: (router) => registerReviewService(router, runtime),
       subscriptions: createSubscriptions(runtime),
     };

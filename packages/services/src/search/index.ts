@@ -20,6 +20,6 @@ export const searchContext = defineContext<SearchDatabase>({
   migrations,
   projections: [documentProjection, facetProjection, trendingProjection],
   create(runtime) {
-    return { rest: createRestHandlers(runtime) as never, rpc: (router) => registerSearchService(router, runtime) };
+    return { rest: createRestHandlers(runtime), rpc: (router) => registerSearchService(router, runtime) };
   },
 });

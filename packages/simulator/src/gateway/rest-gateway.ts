@@ -39,7 +39,7 @@ export interface GatewayResponse {
 
 /** A context's REST handlers, keyed by operationId. */
 export type RestHandlerTable = Readonly<
-  Record<string, (request: RestRequest<never, never, never>) => Promise<RestResult>>
+  Record<string, ((request: RestRequest<never, never, never>) => Promise<RestResult>) | undefined>
 >;
 
 /** What the gateway needs. */
