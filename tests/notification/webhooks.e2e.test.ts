@@ -214,6 +214,23 @@ describe("partner webhooks", () => {
     expect((await again.notification.deleteWebhookSubscription({ params: { path } })).response.status).toBe(404);
   });
 
+  it("deactivates a subscription whose endpoint answers 410 Gone and dead-letters the delivery at once", async () => {
+    const gone = await receiver(() => 410);
+    const { ops, subscription } = await subscribe(gone.url, ["ecommerce.customer.customer.registered.v1"]);
+    await shop.register();
+    await platform.settle();
+    const [delivery] = await deliveriesOf(subscription.subscriptionId);
+    expect(delivery).toMatchObject({ status: "FAILED", attemptCount: 1, attempts: [{ responseStatus: 410 }] });
+    const read = await ops.notification.getWebhookSubscription({
+      params: { path: { subscriptionId: subscription.subscriptionId } },
+    });
+    expect(read.data).toMatchObject({ active: false, deactivatedReason: "endpoint_gone" });
+    // Later events are not queued for it, and nothing is retried.
+    await shop.register();
+    await advance(3_600_000);
+    expect(gone.received).toHaveLength(1);
+  });
+
   it.each([
     ["plain http to a host that is not loopback", { url: "http://partner.example.org/hooks" }, "insecure_webhook_url"],
     ["an event type nobody publishes", { eventTypes: ["ecommerce.order.order.refunded.v1"] }, "unknown_event_type"],
