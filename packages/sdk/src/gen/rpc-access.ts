@@ -10,7 +10,7 @@ export type RpcAccessRule = "public" | "customer-own" | "admin" | "internal";
 
 /** The access rule of every RPC method, keyed `package.Service/Method` (contexts.yaml `rpcAccess`). */
 export const rpcAccess: Readonly<Record<string, RpcAccessRule>> = {
-  "ecom.analytics.v1.AnalyticsService/ListCustomerOrderSummaries": "admin",
+  "ecom.analytics.v1.AnalyticsService/ListCustomerOrderSummaries": "customer-own",
   "ecom.analytics.v1.AnalyticsService/ListDailyRevenue": "admin",
   "ecom.cart.v1.CartService/AddCartItem": "customer-own",
   "ecom.cart.v1.CartService/CheckoutCart": "customer-own",

@@ -1,6 +1,6 @@
 import type { analyticsApi } from "@ecom/sdk";
 import type { Kysely } from "kysely";
-import { decodeQueryCursor, fail, pageOf } from "../platform/index.js";
+import { decodeQueryCursor, fail, type Principal, pageOf, ServiceError } from "../platform/index.js";
 import type { AnalyticsDatabase, DailyRevenueTable, OrderByCustomerTable, ProjectedOrderStatus } from "./store.js";
 
 type CustomerOrderPage = analyticsApi.components["schemas"]["CustomerOrderPage"];
@@ -18,6 +18,15 @@ interface PageRequest {
 type OrderPosition = { readonly at: string; readonly id: string };
 const isOrderPosition = (value: Record<string, unknown>): value is OrderPosition =>
   typeof value.at === "string" && typeof value.id === "string";
+
+/**
+ * Whether `reader` may read `customerId`'s order summaries (a customer their own, an admin anyone's); throws
+ * `forbidden` otherwise. REST and RPC ask the same question, so the two surfaces answer alike.
+ */
+export function checkSummaryReader(reader: Principal, customerId: string): void {
+  if (reader.role !== "admin" && reader.customerId !== customerId)
+    throw new ServiceError("forbidden", "A customer may read only their own order summaries.");
+}
 
 /** A customer's orders from the projection, newest first. */
 export async function listCustomerOrders(

@@ -1,6 +1,6 @@
 import type { analyticsApi } from "@ecom/sdk";
-import { type ContextRuntime, type RestHandlers, requireAdmin, ServiceError, signedIn } from "../platform/index.js";
-import { listCustomerOrders, listDailyRevenue } from "./analytics-queries.js";
+import { type ContextRuntime, type RestHandlers, requireAdmin, signedIn } from "../platform/index.js";
+import { checkSummaryReader, listCustomerOrders, listDailyRevenue } from "./analytics-queries.js";
 import type { AnalyticsDatabase } from "./store.js";
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -12,9 +12,7 @@ const DEFAULT_PAGE_SIZE = 20;
 export function createRestHandlers(runtime: ContextRuntime<AnalyticsDatabase>): RestHandlers<analyticsApi.operations> {
   return {
     listCustomerOrderSummaries: async ({ path, query, principal }) => {
-      const caller = signedIn(principal);
-      if (caller.role !== "admin" && caller.customerId !== path.customerId)
-        throw new ServiceError("forbidden", "A customer may read only their own order summaries.");
+      checkSummaryReader(signedIn(principal), path.customerId);
       return {
         status: 200,
         body: await listCustomerOrders(

@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { analyticsV1 } from "@ecom/sdk/rpc";
-import { type ContextRuntime, ServiceError } from "../platform/index.js";
-import { listCustomerOrders, listDailyRevenue } from "./analytics-queries.js";
+import { type ContextRuntime, principalOf, ServiceError } from "../platform/index.js";
+import { checkSummaryReader, listCustomerOrders, listDailyRevenue } from "./analytics-queries.js";
 import type { AnalyticsDatabase, ProjectedOrderStatus } from "./store.js";
 
 const CUSTOMER_ID = /^cus_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -34,17 +34,21 @@ function pageOf(page: { pageSize: number; pageToken: string } | undefined): { li
 const timestamp = (value: string | undefined) => (value ? timestampFromDate(new Date(value)) : undefined);
 
 /**
- * AnalyticsService: the analytics read models over Connect for back-office tools. Both methods are admin only
- * (contexts.yaml rpcAccess); a customer reads their own summaries over REST.
+ * AnalyticsService: the analytics read models over Connect, with the rules of their REST twins (contexts.yaml
+ * rpcAccess): order summaries customer-own (a customer their own, an admin anyone's), daily revenue admin only.
  */
 export function registerAnalyticsService(router: ConnectRouter, runtime: ContextRuntime<AnalyticsDatabase>): void {
   const { db } = runtime;
   router.service(analyticsV1.AnalyticsService, {
-    async listCustomerOrderSummaries(request) {
+    async listCustomerOrderSummaries(request, context) {
       if (!CUSTOMER_ID.test(request.customerId))
         throw invalid(
           `customer_id must be a customer id ("cus_" and a ULID), not ${JSON.stringify(request.customerId)}`,
         );
+      // customer-own: the access check let a signed-in caller or another context through; a caller reads only
+      // their own, unless an admin. Another context (no principal) asks for the customer it already knows.
+      const reader = principalOf(context);
+      if (reader) checkSummaryReader(reader, request.customerId);
       const status =
         request.status === analyticsV1.ProjectedOrderStatus.UNSPECIFIED ? undefined : STATUS_NAME.get(request.status);
       if (request.status !== analyticsV1.ProjectedOrderStatus.UNSPECIFIED && !status)

@@ -9,7 +9,7 @@ import {
   type Want,
 } from "../__fixtures__/lint-fixture.js";
 import type { LintRule } from "../lint-rule.js";
-import { restAccessRule, rpcAccessRule } from "./access-rules.js";
+import { adminDeclaredRule, restAccessRule, restRpcAgreeRule, rpcAccessRule } from "./access-rules.js";
 
 type Case = [string, { given: Files; want: Want[] }];
 
@@ -73,6 +73,52 @@ const table: [LintRule, Case[]][] = [];
       [
         "a public operation marked admin",
         { given: publicAdmin, want: [{ file: cart, line: lineOf(publicAdmin, cart, "x-access") }] },
+      ],
+    ],
+  ]);
+}
+
+{
+  const saysAdmin = edit(minimal, cart, "      summary: Open a cart\n", "      summary: Open a cart (admin)\n");
+  const declared = edit(
+    saysAdmin,
+    cart,
+    "      operationId: createCart\n",
+    "      operationId: createCart\n      x-access: admin\n",
+  );
+  table.push([
+    adminDeclaredRule,
+    [
+      ["operations that do not say they are the admin's pass", { given: minimal, want: [] }],
+      [
+        "an operation its summary calls the admin's, without x-access (listFlashSales had none)",
+        { given: saysAdmin, want: [{ file: cart, line: lineOf(saysAdmin, cart, "Open a cart (admin)") }] },
+      ],
+      ["the same operation declaring x-access: admin passes", { given: declared, want: [] }],
+    ],
+  ]);
+}
+
+{
+  // The catalog serves GetProduct as an RPC (public in the minimal map) and, here, over REST too (bearerAuth).
+  const catalog = "openapi/catalog.yaml";
+  const twin = (rule: string): Files => {
+    const files = edit(
+      minimal,
+      map,
+      "ecom.catalog.v1.CatalogService/GetProduct: public",
+      `ecom.catalog.v1.CatalogService/GetProduct: ${rule}`,
+    );
+    return { ...files, [catalog]: (files[cart] ?? "").replace("operationId: getCart", "operationId: getProduct") };
+  };
+  table.push([
+    restRpcAgreeRule,
+    [
+      ["an RPC without a REST twin passes", { given: minimal, want: [] }],
+      ["twins with the same rule pass", { given: twin("customer-own"), want: [] }],
+      [
+        "an RPC whose REST twin has another rule (ListCustomerOrderSummaries was admin, its REST twin customer-own)",
+        { given: twin("admin"), want: [{ file: map, line: lineOf(twin("admin"), map, "CatalogService/GetProduct") }] },
       ],
     ],
   ]);

@@ -1,5 +1,6 @@
-import { isNode, openApiOperations, rootOf } from "../contract-walk.js";
-import type { LintRule } from "../lint-rule.js";
+import { contextOfFile } from "../../source/contract-set.js";
+import { isNode, type OpenApiOperation, openApiOperations, rootOf } from "../contract-walk.js";
+import type { LintContext, LintRule } from "../lint-rule.js";
 
 const mapFile = "contexts.yaml";
 
@@ -62,6 +63,68 @@ export const restAccessRule: LintRule = {
       const security = Array.isArray(node.security) ? node.security : isNode(root) ? root.security : undefined;
       if (!Array.isArray(security) || security.length === 0)
         report(where, `${label} is x-access admin but public (security: []); add security: [{ bearerAuth: [] }]`);
+    }
+  },
+};
+
+/** The REST rule of an operation, as the runtime reads it: public without security, admin with `x-access: admin`. */
+function restRuleOf(context: LintContext, operation: OpenApiOperation): "public" | "customer-own" | "admin" {
+  const node = operation.operation.value;
+  const root = rootOf(context, operation.file).value;
+  const own = isNode(node) && Array.isArray(node.security) ? node.security : undefined;
+  const security = own ?? (isNode(root) && Array.isArray(root.security) ? root.security : []);
+  const requiresAuth =
+    security.length > 0 && security.every((requirement) => isNode(requirement) && Object.keys(requirement).length > 0);
+  if (!requiresAuth) return "public";
+  return isNode(node) && node["x-access"] === "admin" ? "admin" : "customer-own";
+}
+
+/** Says an operation is the admin's: `(admin)` or `admin only` in its summary. */
+const ADMIN_SUMMARY = /\(admin\)|\badmin[ -]only\b/i;
+
+/** `access/admin-declared`: an operation its summary calls the admin's carries `x-access: admin`. */
+export const adminDeclaredRule: LintRule = {
+  id: "access/admin-declared",
+  severity: "error",
+  checks:
+    "An operation whose summary says it is the admin's (`(admin)`, `admin only`) declares it with `x-access: admin`, so the gateway refuses other callers before any handler runs, and the authorization matrix tests it as admin.",
+  fix: "Add `x-access: admin` to the operation (with `security: [{ bearerAuth: [] }]`), or reword a summary that is not about access.",
+  check(context, report) {
+    for (const operation of openApiOperations(context)) {
+      const node = operation.operation.value;
+      if (!isNode(node) || typeof node.summary !== "string" || !ADMIN_SUMMARY.test(node.summary)) continue;
+      if (node["x-access"] === "admin") continue;
+      report(
+        { file: operation.operation.file, pointer: `${operation.operation.pointer}/summary` },
+        `${operation.method.toUpperCase()} ${operation.path} says it is the admin's ("${node.summary}") but has no x-access: admin`,
+      );
+    }
+  },
+};
+
+/** `access/rest-rpc-agree`: an operation served over REST and as an RPC has one rule on both. */
+export const restRpcAgreeRule: LintRule = {
+  id: "access/rest-rpc-agree",
+  severity: "error",
+  checks:
+    "An operation a context serves both over REST and as an RPC (a method of its `rpc` services named as the operationId in PascalCase) has the same rule on both: the OpenAPI `security` and `x-access`, and the `rpcAccess` entry.",
+  fix: "Make the two rules the same: change the operation's `security`/`x-access` or the method's `rpcAccess`, and the handler that scopes to the caller.",
+  check(context, report) {
+    const map = context.contextMap();
+    if (!map) return;
+    for (const operation of openApiOperations(context)) {
+      const node = operation.operation.value;
+      const entry = map.contexts.get(contextOfFile(operation.file));
+      if (!entry || !isNode(node) || typeof node.operationId !== "string") continue;
+      const method = node.operationId.charAt(0).toUpperCase() + node.operationId.slice(1);
+      const rest = restRuleOf(context, operation);
+      for (const [name, rule] of entry.rpcAccess) {
+        if (!name.endsWith(`/${method}`) || rule.value === rest) continue;
+        report(
+          { file: map.file, pointer: rule.pointer },
+          `${name} is ${rule.value} but its REST twin ${operation.method.toUpperCase()} ${operation.path} (${node.operationId}) is ${rest}; give both the same rule`,
+        );
+      }
     }
   },
 };

@@ -1,5 +1,5 @@
 import type { LintRule } from "../lint-rule.js";
-import { restAccessRule, rpcAccessRule } from "./access-rules.js";
+import { adminDeclaredRule, restAccessRule, restRpcAgreeRule, rpcAccessRule } from "./access-rules.js";
 import { asyncapiEnvelope } from "./asyncapi-envelope.js";
 import { asyncapiParse } from "./asyncapi-parse.js";
 import {
@@ -70,4 +70,6 @@ export const lintRules: readonly LintRule[] = [
   protoPackageNaming,
   rpcAccessRule,
   restAccessRule,
+  adminDeclaredRule,
+  restRpcAgreeRule,
 ];

@@ -763,7 +763,7 @@ export const promotionOperations: readonly RestOperationInfo[] = [
     "path": "/flash-sales",
     "summary": "List flash sales in any state (admin)",
     "requiresAuth": true,
-    "access": "customer-own",
+    "access": "admin",
     "parameters": [
       {
         "name": "cursor",

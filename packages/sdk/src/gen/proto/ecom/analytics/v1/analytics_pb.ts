@@ -322,7 +322,8 @@ export const ProjectedOrderStatusSchema: GenEnum<ProjectedOrderStatus> = /*@__PU
   enumDesc(file_ecom_analytics_v1_analytics, 0);
 
 /**
- * Admin only, both methods: a customer reads their own summaries over REST, where the token says whose they are.
+ * ListCustomerOrderSummaries is customer-own, as its REST twin: a customer may name only their own id
+ * (permission_denied otherwise), an admin anyone's. ListDailyRevenue is admin only.
  *
  * @generated from service ecom.analytics.v1.AnalyticsService
  */
