@@ -47,6 +47,27 @@ describe("ecom sim up and its data folder", { timeout: 120_000 }, () => {
     expect(reset.stderr).toContain(`in use by pid ${first.child.pid}`);
   });
 
+  it("ecom sim status --data finds the running simulator through the folder's lock, and says when none runs", async () => {
+    const dataDir = join(work, "data");
+    const none = await ecom("sim", "status", "--data", dataDir);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain(`no simulator runs on ${dataDir}`);
+
+    const sim = startSim(["--data", dataDir, "--port", "0"]);
+    const url = await sim.url;
+    const asJson = await ecom("sim", "status", "--data", dataDir, "--json");
+    const report = JSON.parse(asJson.stdout) as { status: string; dataDir: string; contexts: Record<string, unknown> };
+    expect(report.dataDir).toBe(dataDir);
+    expect(Object.keys(report.contexts)).toEqual(expect.arrayContaining(["order", "inventory", "payment"]));
+    expect(asJson.code).toBe(report.status === "ok" ? 0 : 1);
+    const asText = await ecom("sim", "status", "--data", dataDir);
+    expect(asText.stdout).toContain(url);
+
+    sim.child.kill("SIGINT");
+    expect((await sim.exited).code).toBe(0);
+    expect((await ecom("sim", "status", "--data", dataDir)).stdout).toContain(`no simulator runs on ${dataDir}`);
+  });
+
   it.each([
     ["a file", (root: string) => join(root, "a-file"), /the data folder .*a-file is a file, not a folder/],
     ["a path under a file", (root: string) => join(root, "a-file", "data"), /is under .*a-file, which is a file/],
