@@ -4,6 +4,7 @@ import { contextOfFile, createDirectoryFiles, loadContractSet } from "@ecom/cont
 import openapiTS, { astToString } from "openapi-typescript";
 import { messages, restOperations } from "./contract-model.js";
 import { eventIndexSource, eventTypesSource } from "./event-types.js";
+import { graphqlContextSource, graphqlIndexSource } from "./graphql-source.js";
 import { findServices, generateProto, PROTOC_GEN_ES_OPTIONS, rpcIndexSource } from "./proto-source.js";
 import { generatorVersion, provenanceHeader } from "./provenance.js";
 import { registrySource } from "./registry-source.js";
@@ -137,6 +138,30 @@ export async function generate(options: GenerateOptions): Promise<Map<string, st
         findServices(protoFiles),
         [...protoFiles.keys()].map((path) => path.replace(/\.ts$/, "")),
       ),
+    );
+  }
+  if (set.graphql.size > 0) {
+    progress("GraphQL schema, result and operation types (graphql-js)");
+    const graphqlVersion = `graphql-js v${generatorVersion("graphql")}`;
+    const graphqlContexts: string[] = [];
+    for (const [file, sdl] of set.graphql) {
+      const context = contextOfFile(file);
+      graphqlContexts.push(context);
+      const operationsFile = `graphql/operations/${context}.graphql`;
+      const operations = set.graphqlOperations.get(operationsFile);
+      emit(
+        `graphql/${context}.ts`,
+        provenanceHeader({
+          generator: graphqlVersion,
+          sources: operations === undefined ? [source(file)] : [source(file), source(operationsFile)],
+        }),
+        graphqlContextSource(context, sdl, operations),
+      );
+    }
+    emit(
+      "graphql/index.ts",
+      provenanceHeader({ generator: graphqlVersion, sources: [...set.graphql.keys()].map(source) }),
+      graphqlIndexSource(graphqlContexts.sort()),
     );
   }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));

@@ -9,9 +9,16 @@ export { type EcomCloudEvent, fromCloudEvent, toCloudEvent } from "./cloudevents
 export { isSdkError, type Result, SdkError, SdkErrorCode } from "./errors.js";
 export { isEventOfType, isMessageType, type ParseEventOptions, parseEvent, validatePayload } from "./events.js";
 export * from "./gen/events.js";
+export * as graphql from "./gen/graphql/index.js";
 export { messageRegistry } from "./gen/registry.js";
 export type * from "./gen/rest/index.js";
 export { createRpcClients, type RpcClients } from "./gen/rpc.js";
+export {
+  createGraphqlClient,
+  type GraphqlClient,
+  type GraphqlClientOptions,
+  type GraphqlError,
+} from "./graphql-client.js";
 export { createResilientFetch, type ResilientFetchOptions, type RetryOptions } from "./resilient-fetch.js";
 export {
   DEFAULT_TOLERANCE_SECONDS,

@@ -9,7 +9,8 @@ export function registerCodegenCommand(program: Command): void {
     .command("codegen")
     .description(
       "Generate TypeScript from the contracts into packages/sdk/src/gen (wiping it first): REST types and clients, " +
-        "protobuf messages and Connect services, event and command types, standalone validators, the message registry.",
+        "protobuf messages and Connect services, event and command types, standalone validators, the message registry, " +
+        "GraphQL schema and operation types.",
     )
     .option("--contracts <dir>", "the contracts folder", "contracts")
     .option("--out <dir>", "the generated folder to write or check", "packages/sdk/src/gen")

@@ -18,13 +18,20 @@ export interface ContractSet {
   readonly shared: ReadonlyMap<string, YamlDocument>;
   /** Paths of the `.proto` files, below `proto/`. */
   readonly proto: readonly string[];
+  /** GraphQL schemas (SDL), `graphql/<context>.graphql`, keyed by path: the text as written (graphql-js parses it). */
+  readonly graphql: ReadonlyMap<string, string>;
+  /**
+   * The operations the SDK ships for a GraphQL contract, `graphql/operations/<context>.graphql` (checked against that
+   * context's schema), keyed by path.
+   */
+  readonly graphqlOperations: ReadonlyMap<string, string>;
 }
 
 const isYaml = (path: string) => /\.(ya?ml|json)$/.test(path);
 
 /** The context name a contract file stands for: `openapi/cart.yaml` → `cart`. */
 export function contextOfFile(path: string): string {
-  return posix.basename(path).replace(/\.(ya?ml|json)$/, "");
+  return posix.basename(path).replace(/\.(ya?ml|json|graphql)$/, "");
 }
 
 /** Read and parse every contract file of `files`. YAML syntax errors throw, naming the file and line. */
@@ -44,7 +51,13 @@ export async function loadContractSet(files: ContractFiles): Promise<ContractSet
     else shared.set(path, document);
   }
   const proto = paths.filter((path) => path.startsWith("proto/") && path.endsWith(".proto"));
-  return { files, contextMap, openapi, asyncapi, shared, proto };
+  const graphql = new Map<string, string>();
+  const graphqlOperations = new Map<string, string>();
+  for (const path of paths) {
+    if (/^graphql\/[^/]+\.graphql$/.test(path)) graphql.set(path, await files.read(path));
+    else if (/^graphql\/operations\/[^/]+\.graphql$/.test(path)) graphqlOperations.set(path, await files.read(path));
+  }
+  return { files, contextMap, openapi, asyncapi, shared, proto, graphql, graphqlOperations };
 }
 
 /** Every parsed document of a set, keyed by path. */

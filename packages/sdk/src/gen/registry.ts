@@ -680,7 +680,8 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "version": 1,
     "schemaVersion": "1.0",
     "consumers": [
-      "order"
+      "order",
+      "search"
     ],
     "contract": "contracts/asyncapi/inventory.yaml",
     "validator": "InventoryReservationExpiredV1",
@@ -868,7 +869,9 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.inventory.stock.released.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [],
+    "consumers": [
+      "search"
+    ],
     "contract": "contracts/asyncapi/inventory.yaml",
     "validator": "InventoryStockReleasedV1",
     "example": {
@@ -906,7 +909,9 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
     "channel": "ecommerce.inventory.stock.reserved.v1",
     "version": 1,
     "schemaVersion": "1.0",
-    "consumers": [],
+    "consumers": [
+      "search"
+    ],
     "contract": "contracts/asyncapi/inventory.yaml",
     "validator": "InventoryStockReservedV1",
     "example": {

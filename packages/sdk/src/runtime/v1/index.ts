@@ -2,6 +2,8 @@
  * The runtime that generated code calls (`@ecom/sdk/runtime/v1`). Versioned apart from the user-facing API so
  * generated code and the SDK can evolve at their own pace; integrators should not need it.
  */
+
+export type { GraphqlDocument } from "./graphql-document.js";
 export type { MessageRegistryEntry } from "./registry.js";
 export {
   byPathSpecificity,
