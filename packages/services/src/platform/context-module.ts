@@ -137,6 +137,8 @@ export interface ContextParts<TDatabase> {
   readonly sockets?: Readonly<Record<string, SocketSource>>;
   /** Registers the context's Connect services. */
   readonly rpc?: (router: ConnectRouter) => void;
+  /** Its GraphQL contract (contracts/graphql/<context>.graphql) and the resolvers that answer it. */
+  readonly graphql?: GraphqlPart;
   /** Handlers of the events it subscribes to and the commands it handles (contexts.yaml says which). */
   readonly subscriptions?: { readonly [TType in MessageType]?: MessageHandler<TDatabase, TType> };
   /** Called once every context is up: resume unfinished work (sagas). */
@@ -162,6 +164,27 @@ export interface ContextParts<TDatabase> {
   readonly seed?: () => Promise<void>;
   /** Where the context's circuit breakers stand: `/healthz`, `/_sim/breakers` and the console all read this. */
   readonly breakers?: () => readonly BreakerStatus[];
+}
+
+/**
+ * A resolver of one field: `parent` is what the parent field's resolver returned (undefined at the root), `args` the
+ * field's arguments as graphql-js coerced them to the contract's types. A ServiceError it throws becomes a GraphQL
+ * error carrying the error's code; anything else is masked.
+ */
+export type GraphqlResolver = (parent: unknown, args: Readonly<Record<string, unknown>>) => unknown;
+
+/** Resolvers by type name and field name; fields without one read the parent's property of the same name. */
+export type GraphqlResolvers = Readonly<Record<string, Readonly<Record<string, GraphqlResolver>>>>;
+
+/** What a context serves over GraphQL: the SDL of its contract and, per request, the resolvers. */
+export interface GraphqlPart {
+  /** The SDL the schema is built from (the generated `<context>GraphqlSchema` of @ecom/sdk). */
+  readonly schema: string;
+  /**
+   * Resolvers for one request, made anew for each so their batching loaders share reads within the request and
+   * never serve one request's reads to another. Every call returns the same types and fields.
+   */
+  readonly forRequest: () => GraphqlResolvers;
 }
 
 /** A circuit breaker's state as a developer reads it. */

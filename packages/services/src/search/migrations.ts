@@ -123,4 +123,15 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_inventory_snapshots": {
+    async up(db) {
+      await db.schema
+        .createTable("search_inventory_snapshots")
+        .addColumn("product_id", "text", (column) => column.primaryKey())
+        .addColumn("on_hand", "integer", (column) => column.notNull())
+        .addColumn("reserved", "integer", (column) => column.notNull())
+        .addColumn("updated_at", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
 };

@@ -15,6 +15,7 @@ export interface SearchDatabase {
   search_category_paths: SearchCategoryPathTable;
   search_order_lines: SearchOrderLineTable;
   search_interactions: SearchInteractionTable;
+  search_inventory_snapshots: SearchInventorySnapshotTable;
 }
 
 /** One of the contract's BookFormat values. */
@@ -116,4 +117,16 @@ export interface SearchInteractionTable {
   search_query: string | null;
   occurred_at: string;
   recorded_at: string;
+}
+
+/**
+ * Seed 004's inventory snapshot: a product's stock kept from every inventory stock event (unlike `search_stock`,
+ * which follows adjustments and commits only), so `reserved` and `available` are current for GraphQL.
+ */
+export interface SearchInventorySnapshotTable {
+  product_id: string;
+  on_hand: number;
+  reserved: number;
+  /** occurredAt of the last event applied to the row. */
+  updated_at: string;
 }

@@ -1,0 +1,78 @@
+import type { MessageOf } from "@ecom/sdk";
+import type { Transaction } from "kysely";
+import { defineProjection } from "../platform/index.js";
+import type { SearchDatabase } from "./store.js";
+
+type ReservedItems = MessageOf<"ecommerce.inventory.stock.reserved.v1">["payload"]["items"];
+
+/**
+ * Move each item's product's counts by its quantity times `onHandSign` / `reservedSign`, never below zero. A row that
+ * does not exist yet is left alone: inventory reserves only products it announced (product.created made the row).
+ */
+async function shift(
+  trx: Transaction<SearchDatabase>,
+  items: ReservedItems,
+  signs: { readonly onHand: -1 | 0; readonly reserved: -1 | 1 },
+  at: string,
+): Promise<void> {
+  for (const item of items) {
+    const onHandBy = signs.onHand * item.quantity;
+    const reservedBy = signs.reserved * item.quantity;
+    await trx
+      .updateTable("search_inventory_snapshots")
+      .set((eb) => ({
+        on_hand: eb.fn("max", [eb("on_hand", "+", onHandBy), eb.lit(0)]),
+        reserved: eb.fn("max", [eb("reserved", "+", reservedBy), eb.lit(0)]),
+        updated_at: at,
+      }))
+      .where("product_id", "=", item.productId)
+      .execute();
+  }
+}
+
+/**
+ * The `inventory_snapshot` projection of contexts.yaml (seed 004's inventory snapshot): each product's copies on hand
+ * and reserved, from inventory's events alone. stock.adjusted carries the level after it and overwrites the row;
+ * between adjustments the reservation events move `reserved` (held, released, expired) and commits take the sold
+ * copies off both counts, exactly as inventory's own ledger does. Inventory relays its events in the order it wrote
+ * them, so applying them in log order reproduces its numbers.
+ */
+export const inventorySnapshotProjection = defineProjection<SearchDatabase>({
+  name: "inventory_snapshot",
+  tables: ["search_inventory_snapshots"],
+  handlers: {
+    // Inventory opens an empty stock level for every product the catalog announces; its opening stock (if any) follows
+    // as a stock.adjusted. Known products therefore read as zero until then, unknown ones as absent.
+    "ecommerce.catalog.product.created.v1": async (message, trx) => {
+      await trx
+        .insertInto("search_inventory_snapshots")
+        .values({
+          product_id: message.payload.product.productId,
+          on_hand: 0,
+          reserved: 0,
+          updated_at: message.occurredAt,
+        })
+        .onConflict((conflict) => conflict.column("product_id").doNothing())
+        .execute();
+    },
+    "ecommerce.inventory.stock.adjusted.v1": async (message, trx) => {
+      const { productId, onHand, reserved } = message.payload;
+      await trx
+        .insertInto("search_inventory_snapshots")
+        .values({ product_id: productId, on_hand: onHand, reserved, updated_at: message.occurredAt })
+        .onConflict((conflict) =>
+          conflict.column("product_id").doUpdateSet({ on_hand: onHand, reserved, updated_at: message.occurredAt }),
+        )
+        .execute();
+    },
+    "ecommerce.inventory.stock.reserved.v1": (message, trx) =>
+      shift(trx, message.payload.items, { onHand: 0, reserved: 1 }, message.occurredAt),
+    "ecommerce.inventory.stock.released.v1": (message, trx) =>
+      shift(trx, message.payload.items, { onHand: 0, reserved: -1 }, message.occurredAt),
+    "ecommerce.inventory.reservation.expired.v1": (message, trx) =>
+      shift(trx, message.payload.items, { onHand: 0, reserved: -1 }, message.occurredAt),
+    // Sold copies leave the shelf and the hold together, so `available` does not move.
+    "ecommerce.inventory.stock.committed.v1": (message, trx) =>
+      shift(trx, message.payload.items, { onHand: -1, reserved: -1 }, message.occurredAt),
+  },
+});
