@@ -1,9 +1,15 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
+
+// graphql 16 has no exports map: Node resolves `graphql` to its CommonJS main, Vite to its `module` (index.mjs). The
+// simulator's sources run through Vite while graphql-yoga is loaded by Node, and two copies of graphql reject each
+// other's schemas and errors; so tests resolve `graphql` the way Node does, as the built packages run.
+const graphqlMain = createRequire(import.meta.url).resolve("graphql");
 
 // One run for the whole workspace. Packages resolve each other through the `source` export condition, so tests
 // run against the TypeScript sources without a build in between.
 export default defineConfig({
-  resolve: { conditions: ["source"] },
+  resolve: { conditions: ["source"], alias: [{ find: /^graphql$/, replacement: graphqlMain }] },
   ssr: { resolve: { conditions: ["source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "codegen/src/**/*.test.ts", "tests/**/*.test.ts"],

@@ -155,6 +155,7 @@ describe("ecom replay", () => {
         "search.search_document",
         "search.facet",
         "search.trending",
+        "search.inventory_snapshot",
         "review.verified_purchase",
         "review.rating_aggregate",
         "analytics.orders_by_customer",
@@ -236,7 +237,7 @@ describe("ecom replay", () => {
 
     const repair = await ecom("replay", "--data", dataDir);
     expect(repair.code).toBe(0);
-    expect(repair.stdout).toMatch(/^replay: 8 read models of 4 contexts rebuilt from [\d,]+ events in /);
+    expect(repair.stdout).toMatch(/^replay: 9 read models of 4 contexts rebuilt from [\d,]+ events in /);
     expect((await ecom("replay", "--data", dataDir, "--verify")).code).toBe(0);
     expect(dump(dataDir, READ_MODELS)).toBe(original);
   });

@@ -43,6 +43,8 @@ import {
 } from "./gateway/rest-gateway.js";
 import { RestRouter } from "./gateway/rest-router.js";
 import { createPlatformMetrics } from "./metrics/platform-metrics.js";
+import { createGraphqlEndpoint, GRAPHQL_PATH } from "./graphql-endpoint.js";
+import { DEFAULT_GRAPHQL_LIMITS } from "./graphql-limits.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
@@ -498,6 +500,14 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     host: () => listeningHost,
     handle: (request) => handle(request),
   });
+  const graphqlEndpoint = createGraphqlEndpoint({
+    contexts: running.flatMap(({ module, parts }) =>
+      parts.graphql ? [{ name: module.name, graphql: parts.graphql }] : [],
+    ),
+    limits: DEFAULT_GRAPHQL_LIMITS,
+    log,
+    checkToken: (authorization) => callerOf(tokens, authorization),
+  });
   const simGuard = createSimGuard(tokens);
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
     const badPath = pathProblem(request.url);
@@ -507,6 +517,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (simRefused) return problemResponse(simRefused, pathname, "");
     const sim = (await simRoutes.handle(request)) ?? (await consoleRoutes.handle(request));
     if (sim) return sim;
+    if (graphqlEndpoint && pathname === GRAPHQL_PATH) return graphqlEndpoint(request);
     const stream = streamOf(request.method, request.url);
     if (stream) {
       const refused = streamRefusal(request.method, request.url, request.headers.authorization);

@@ -124,7 +124,7 @@ export function registerReplayCommand(program: Command): void {
   program
     .command("replay")
     .description(
-      "Rebuild the read models (search index, review's purchases and rating aggregates, analytics, catalog's product " +
+      "Rebuild the read models (search index and inventory snapshot, review's purchases and rating aggregates, analytics, catalog's product " +
         "ratings) of a stopped platform's data folder from its event log, with the same projection code the platform " +
         "runs live; --verify rebuilds into a scratch store and compares row by row instead (exit 1 naming each " +
         "differing table and some keys). A lost store is made anew: search's read models are rebuilt and its recorded " +

@@ -52,7 +52,7 @@ export function registerSimCommand(program: Command): void {
   sim
     .command("up")
     .description(
-      "Start the platform: REST (per the OpenAPI contracts), Connect/gRPC-web RPCs and live events on one port, seeded with a " +
+      "Start the platform: REST (per the OpenAPI contracts), Connect/gRPC-web RPCs, GraphQL and live events on one port, seeded with a " +
         "book catalog, an admin and a demo customer. State lives in the data folder and survives restarts. Ctrl-C stops it cleanly.",
     )
     .option("--port <port>", "the port to listen on (0 for any free port)", "4000")
@@ -134,6 +134,7 @@ export function registerSimCommand(program: Command): void {
             allContexts.map((context) => context.name),
           )})`,
           `  Connect     ${url}/ecom.catalog.v1.CatalogService/GetProduct  (Connect, gRPC-web and gRPC; contracts/proto: ${rpcContexts(rpcServices)})`,
+          `  GraphQL     ${url}/graphql  (POST {"query":"{ products { title inventory { available } } }"}; contracts/graphql, read-only)`,
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,
           `  Mailbox     ${url}/_sim/mailbox  (the e-mail customers were sent; ?to= ?customerId=; fault {"emailChannelDown":true})`,
