@@ -42,9 +42,9 @@ import {
   type RestHandlerTable,
 } from "./gateway/rest-gateway.js";
 import { RestRouter } from "./gateway/rest-router.js";
-import { createPlatformMetrics } from "./metrics/platform-metrics.js";
 import { createGraphqlEndpoint, GRAPHQL_PATH } from "./graphql-endpoint.js";
 import { DEFAULT_GRAPHQL_LIMITS } from "./graphql-limits.js";
+import { createPlatformMetrics } from "./metrics/platform-metrics.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
 import { OutboxRelay } from "./outbox-relay.js";
@@ -354,7 +354,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     const pathname = url.split(/[?#]/, 1)[0] ?? url;
     if (pathname.startsWith("/ecom."))
       return Object.hasOwn(rpcAccess, pathname.slice(1)) ? pathname.slice(1) : "unknown";
-    if (pathname === "/healthz" || pathname === "/metrics") return pathname.slice(1);
+    if (pathname === "/healthz" || pathname === "/metrics" || pathname === GRAPHQL_PATH) return pathname.slice(1);
     if (pathname.startsWith("/_sim/")) return "_sim";
     const routed = router.route(method, pathname);
     if (routed.kind === "match") return routed.match.operation.operationId;
