@@ -113,7 +113,11 @@ export interface Platform {
   advanceClock(milliseconds: number): Promise<Date>;
   /** What `/healthz` answers: each context's state, the clock, faults, breakers, lag and dead letters. */
   health(): Promise<HealthReport>;
-  /** Resolve when every outbox is relayed, every subscriber has caught up with the log and no saga is running. */
+  /**
+   * Resolve when every outbox is relayed, every subscriber has caught up with the log and no context has background
+   * work under way (a saga run, an e-mail or webhook attempt that fell due; a partner that does not answer holds it
+   * until the attempt times out).
+   */
   settle(): Promise<void>;
   /** Stop serving, finish in-flight delivery, checkpoint and close every store. */
   close(): Promise<void>;

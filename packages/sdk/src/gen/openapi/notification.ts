@@ -126,7 +126,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a webhook subscription (admin)
-         * @description Stops deliveries at once; retries still scheduled for it are dropped. Its delivery history is kept for 30 days. Deleting a deleted subscription answers 404.
+         * @description Stops deliveries at once; retries still scheduled for it are dropped (they end FAILED, without a webhook_delivery.failed event). Its delivery history stays in the store for audit, but the API answers 404 for the subscription and its deliveries from then on, so deleting it again answers 404 too.
          */
         delete: operations["deleteWebhookSubscription"];
         options?: never;
