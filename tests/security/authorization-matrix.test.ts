@@ -165,6 +165,49 @@ describe("finding 1: Connect RPCs on the public port needed no token", () => {
     expect(error?.code).toBe(Code.PermissionDenied);
   });
 
+  // Each RPC the finding names, with a request that would have acted: refused at the door, before any handler.
+  const ID = "01JH8Z3Q4R5S6T7V8W9X0Y1Z2A";
+  it.each([
+    ["Refund refunded a stranger's payment", "ecom.payment.v1.PaymentService/Refund", refund],
+    [
+      "Authorize charged a stranger's saved card",
+      "ecom.payment.v1.PaymentService/Authorize",
+      {
+        orderId: `ord_${ID}`,
+        amount: { amountMinor: "100", currency: "USD" },
+        paymentToken: `tok_${ID}`,
+        idempotencyKey: "attacker-authorize-1",
+      },
+    ],
+    ["Capture took the money", "ecom.payment.v1.PaymentService/Capture", { paymentId: `pay_${ID}` }],
+    [
+      "ReserveStock held stock for a day",
+      "ecom.inventory.v1.InventoryService/ReserveStock",
+      { checkoutId: `chk_${ID}`, items: [{ productId: `prd_${ID}`, quantity: 5 }], ttlSeconds: 86_400 },
+    ],
+    [
+      "ReleaseStock released a committed reservation",
+      "ecom.inventory.v1.InventoryService/ReleaseStock",
+      { reservationId: `rsv_${ID}` },
+    ],
+    ["GetCustomer returned e-mail and name", "ecom.customer.v1.CustomerService/GetCustomer", { customerId: CUSTOMER }],
+    [
+      "GetAddress returned an address",
+      "ecom.customer.v1.CustomerService/GetAddress",
+      { customerId: CUSTOMER, addressId: `adr_${ID}` },
+    ],
+  ])("%s without a token: now permission_denied (%s)", async (_what, name, request) => {
+    const response = await fetch(`${kit.url}/${name}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request, (_key, value) => (typeof value === "bigint" ? String(value) : value)),
+    });
+    expect({ status: response.status, code: ((await response.json()) as { code?: string }).code }).toEqual({
+      status: 403,
+      code: "permission_denied",
+    });
+  });
+
   it("the platform's own contexts still call the same RPC in-process, with their service identity", async () => {
     // Reaches the handler (which finds no such payment) instead of being refused at the door.
     const error = await kit.platform.rpc.payment.refund(refund).then(
