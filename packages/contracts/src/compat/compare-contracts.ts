@@ -5,6 +5,7 @@ import { ConsumerIndex } from "./consumer-index.js";
 import { type ContractSnapshot, dirtyFiles, type ParseCache, readSnapshot } from "./contract-snapshot.js";
 import { compareDocs } from "./docs-compat.js";
 import { type CompatFinding, type CompatReport, createReport } from "./finding.js";
+import { compareGraphql } from "./graphql-compat.js";
 import { compareOpenApi } from "./openapi-compat.js";
 import { compareProto } from "./proto-compat.js";
 import { ruleById } from "./rule-catalog.js";
@@ -60,6 +61,7 @@ export async function compareContracts(options: CompareContractsOptions): Promis
   try {
     compareOpenApi(context);
     compareAsyncApi(context);
+    compareGraphql(context);
     compareSdkSurface(context);
     compareDocs(context);
   } catch (error) {

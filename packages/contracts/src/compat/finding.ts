@@ -2,11 +2,14 @@
 export type Severity = "breaking" | "warning" | "info";
 
 /** Which kind of contract a finding is about. */
-export type ContractKind = "openapi" | "asyncapi" | "proto";
+export type ContractKind = "openapi" | "asyncapi" | "proto" | "graphql";
 
 /** One classified change between two versions of the contracts. */
 export interface CompatFinding {
-  /** Stable id, `<kind>/<rule>`: `openapi/request-property-became-required`, `proto/FIELD_NO_DELETE`. */
+  /**
+   * Stable id, `<kind>/<rule>`: `openapi/request-property-became-required`, `proto/FIELD_NO_DELETE`,
+   * `graphql/FIELD_REMOVED` (graphql-js's change types).
+   */
   readonly ruleId: string;
   readonly severity: Severity;
   readonly kind: ContractKind;
@@ -16,7 +19,8 @@ export interface CompatFinding {
   readonly line: number;
   /**
    * Where in `file`: a JSON Pointer for YAML contracts (for something removed, where it was), the fully qualified
-   * element name for protobuf (`ecom.inventory.v1.InventoryService.QueryStock`), or "" when the whole file is meant.
+   * element name for protobuf (`ecom.inventory.v1.InventoryService.QueryStock`), the schema coordinate for GraphQL
+   * (`Query.products`), or "" when the whole file is meant.
    */
   readonly pointer: string;
   readonly message: string;

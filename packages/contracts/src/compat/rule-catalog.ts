@@ -1,3 +1,4 @@
+import { BreakingChangeType, DangerousChangeType } from "graphql";
 import type { ContractKind, Severity } from "./finding.js";
 
 /** One compatibility rule: its stable id, the severity it always reports with, and what it means. */
@@ -205,6 +206,30 @@ const protoRules: Record<string, [Severity, string]> = {
   FILE_NO_DELETE: ["breaking", "a proto file was deleted (buf's rule, reported by ecom when no proto file is left)"],
 };
 
+/**
+ * GraphQL rules: graphql-js's own change types (`findBreakingChanges`, `findDangerousChanges`), as buf's are for
+ * protobuf, plus a schema file added or removed. Breaking types break; dangerous ones warn, except an optional
+ * argument or input field added, which no existing query sends and so cannot change: those are safe (info).
+ */
+const graphqlRules: Record<string, [Severity, string]> = {
+  ...Object.fromEntries(
+    Object.values(BreakingChangeType).map((type) => [
+      type,
+      ["breaking", `graphql-js breaking change ${type}`] as const,
+    ]),
+  ),
+  ...Object.fromEntries(
+    Object.values(DangerousChangeType).map((type) => [
+      type,
+      ["warning", `graphql-js dangerous change ${type}`] as const,
+    ]),
+  ),
+  OPTIONAL_ARG_ADDED: ["info", "an optional argument was added; queries that do not send it are unchanged"],
+  OPTIONAL_INPUT_FIELD_ADDED: ["info", "an optional input field was added; inputs without it are unchanged"],
+  "schema-removed": ["breaking", "a GraphQL schema file was removed, and every query against it fails"],
+  "schema-added": ["info", "a GraphQL schema file was added"],
+};
+
 function build(): CompatRule[] {
   const rules: CompatRule[] = [];
   for (const kind of ["openapi", "asyncapi"] as const) {
@@ -223,6 +248,7 @@ function build(): CompatRule[] {
     ["openapi", openapiRules],
     ["asyncapi", asyncapiRules],
     ["proto", protoRules],
+    ["graphql", graphqlRules],
   ] as const;
   for (const [kind, table] of own) {
     for (const [name, [severity, summary]] of Object.entries(table)) {
