@@ -20,6 +20,7 @@ import {
   subscriptionExists,
 } from "./context-map-rules.js";
 import { exampleMatchesSchema, examplePresent } from "./examples.js";
+import { graphqlFieldNaming, graphqlListBounded, graphqlOperationsValid, graphqlSchemaValid } from "./graphql-rules.js";
 import { eventTypeNaming, operationIdUnique, protoPackageNaming } from "./naming-rules.js";
 import {
   correlationIdHeader,
@@ -46,6 +47,10 @@ export const lintRules: readonly LintRule[] = [
   correlationIdHeader,
   protoBufLint,
   protoBufConfig,
+  graphqlSchemaValid,
+  graphqlFieldNaming,
+  graphqlListBounded,
+  graphqlOperationsValid,
   refResolves,
   exampleMatchesSchema,
   examplePresent,
