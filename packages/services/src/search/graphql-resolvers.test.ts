@@ -105,6 +105,15 @@ describe("search's GraphQL resolvers", () => {
     expect(result.data).toEqual({ product: null, productInventory: null });
   });
 
+  it("say the snapshot is missing, rather than zero, for a product whose snapshot replay has not built", async () => {
+    const { reads, id } = store(2);
+    const withoutSnapshots: ProductGraphReads = { ...reads, snapshots: async () => [] };
+    const result = await run(withoutSnapshots, `{ product(id: "${id(1)}") { id inventory { available } } }`);
+    expect(result.data).toEqual({ product: null });
+    expect(result.errors?.[0]?.originalError).toMatchObject({ code: "unavailable" });
+    expect(result.errors?.[0]?.message).toContain("ecom replay --context search");
+  });
+
   it.each([0, 51])("refuse a page of %i with a validation error", async (size) => {
     const { reads, calls } = store(1);
     const result = await run(reads, `{ products(first: ${size}) { id } }`);

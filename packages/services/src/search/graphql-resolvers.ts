@@ -30,11 +30,19 @@ function productNode(row: ProductRow): ProductNode {
   };
 }
 
-/** InventoryInfo from a snapshot; available is what inventory computes, onHand − reserved, never below zero. */
-function inventoryInfo(productId: string, row: SnapshotRow | undefined): InventoryInfo {
-  const onHand = row?.on_hand ?? 0;
-  const reserved = row?.reserved ?? 0;
-  return { productId, onHand, reserved, available: Math.max(0, onHand - reserved) };
+/**
+ * InventoryInfo from a product's snapshot; available is what inventory computes, onHand − reserved, never below zero.
+ * Every product search knows has one (product.created opens it), except in a data folder made before the snapshot
+ * existed, whose stock is not known until replay builds it: that is said, rather than answered as zero.
+ */
+function inventoryInfo(productId: string, row: SnapshotRow | null): InventoryInfo {
+  if (!row) {
+    throw new ServiceError(
+      "unavailable",
+      `search has no inventory snapshot of ${productId} yet: stop the simulator and run \`ecom replay --context search\``,
+    );
+  }
+  return { productId, onHand: row.on_hand, reserved: row.reserved, available: Math.max(0, row.on_hand - row.reserved) };
 }
 
 /** Group `rows` by `key` in the order of `keys` (DataLoader wants one answer per key, in order). */
@@ -100,7 +108,7 @@ export function createSearchResolvers(reads: ProductGraphReads): GraphqlResolver
     productInventory: withArgs<graphql.search.QueryProductInventoryArgs>(async (args) => {
       const [snapshot, product] = await Promise.all([snapshots.load(args.id), products.load(args.id)]);
       if (!product) return null;
-      return inventoryInfo(args.id, snapshot ?? undefined);
+      return inventoryInfo(args.id, snapshot);
     }),
   } satisfies { readonly [TField in keyof graphql.search.Query]: GraphqlResolver };
 
@@ -109,7 +117,7 @@ export function createSearchResolvers(reads: ProductGraphReads): GraphqlResolver
       async (node): Promise<Product["authors"]> =>
         (await authors.load(node.id)).map((row) => ({ id: row.author_id, name: row.name })),
     ),
-    inventory: onProduct(async (node) => inventoryInfo(node.id, (await snapshots.load(node.id)) ?? undefined)),
+    inventory: onProduct(async (node) => inventoryInfo(node.id, await snapshots.load(node.id))),
   } satisfies { readonly [TField in "authors" | "inventory"]: GraphqlResolver };
 
   return { Query: query, Product: product };
