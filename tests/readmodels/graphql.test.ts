@@ -110,6 +110,20 @@ describe("GraphQL product + inventory", () => {
   });
 });
 
+describe("GraphQL on the port", () => {
+  it("answers POST and GET /graphql over HTTP, and refuses a mutation sent with GET", async () => {
+    const url = await platform.listen(0);
+    const client = createGraphqlClient({ baseUrl: url });
+    const [productId] = await someProducts(platform, 1);
+    const posted = await client.query(graphql.search.ProductInventory, { id: productId! });
+    expect(posted.data?.productInventory).toEqual((await restView(productId!)).inventory);
+    const query = encodeURIComponent(`{ product(id: "${productId}") { title } }`);
+    const got = await fetch(`${url}/graphql?query=${query}`);
+    expect(got.status).toBe(200);
+    expect(((await got.json()) as { data: { product: { title: string } } }).data.product.title).not.toBe("");
+  });
+});
+
 describe("GraphQL refusals", () => {
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
     const response = await platform.fetch(
