@@ -148,10 +148,11 @@ beforeAll(async () => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe("ecom replay", () => {
-  it("covers every read model: catalog's product ratings, search, review's purchases and ratings, analytics", () => {
+  it("covers every read model: catalog's product ratings, inventory's product SKUs, search, review's purchases and ratings, analytics", () => {
     expect(READ_MODELS.map((model) => `${model.context}.${model.projection}`)).toEqual(
       expect.arrayContaining([
         "catalog.product_rating",
+        "inventory.product_sku",
         "search.search_document",
         "search.facet",
         "search.trending",
@@ -172,6 +173,7 @@ describe("ecom replay", () => {
     expect(report.contexts.map((context) => context.context).sort()).toEqual([
       "analytics",
       "catalog",
+      "inventory",
       "review",
       "search",
     ]);
@@ -237,7 +239,7 @@ describe("ecom replay", () => {
 
     const repair = await ecom("replay", "--data", dataDir);
     expect(repair.code).toBe(0);
-    expect(repair.stdout).toMatch(/^replay: 9 read models of 4 contexts rebuilt from [\d,]+ events in /);
+    expect(repair.stdout).toMatch(/^replay: 10 read models of 5 contexts rebuilt from [\d,]+ events in /);
     expect((await ecom("replay", "--data", dataDir, "--verify")).code).toBe(0);
     expect(dump(dataDir, READ_MODELS)).toBe(original);
   });

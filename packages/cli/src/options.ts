@@ -28,3 +28,16 @@ export function parseUrl(value: string): string {
     throw new UsageError(`--url must be an http:// or https:// URL, got ${value}`);
   return url.origin;
 }
+
+/** An MQTT broker's URL from `--mqtt`: `mqtt://host:port` or `mqtts://host:port`. */
+export function parseMqttUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--mqtt must be a broker URL like mqtt://127.0.0.1:1883, got ${value}`);
+  }
+  if (url.protocol !== "mqtt:" && url.protocol !== "mqtts:")
+    throw new UsageError(`--mqtt must be an mqtt:// or mqtts:// URL, got ${value}`);
+  return value;
+}

@@ -15,6 +15,8 @@ export {
   repairDataFolder,
   resetDataFolder,
 } from "./data-folder/index.js";
+export { type EmbeddedBroker, startEmbeddedBroker } from "./device-feed/embedded-broker.js";
+export { type FeedBatch, type MqttFeed, type MqttFeedOptions, startMqttFeed } from "./device-feed/mqtt-feed.js";
 export { EventLog, type LoggedEvent } from "./event-log.js";
 export type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 export { ContractViolationError } from "./outbox.js";

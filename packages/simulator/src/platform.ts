@@ -12,6 +12,7 @@ import {
   type ContextRuntime,
   composeSubscriber,
   type FaultSwitches,
+  type FeedHandler,
   type Logger,
   ServiceError,
   serviceErrorsAsConnect,
@@ -103,6 +104,11 @@ export interface Platform {
   readonly dataDir: string | undefined;
   /** Typed Connect clients of every context over the in-process transport. */
   readonly rpc: RpcClients;
+  /**
+   * The contexts' handlers of messages from outside the bus, by contract channel address (`iot/inventory/{sku}/delta`):
+   * what a transport adapter (the MQTT feed) hands its messages to.
+   */
+  readonly feeds: Readonly<Record<string, FeedHandler>>;
   /** Serve one request in-process (no socket). */
   handle(request: GatewayRequest): Promise<GatewayResponse>;
   /** A fetch that serves requests in-process, for the SDK: `createClient({ baseUrl, fetch: platform.fetch })`. */
@@ -643,6 +649,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     faults,
     dataDir,
     rpc,
+    feeds: Object.fromEntries(running.flatMap((context) => Object.entries(context.parts.feeds ?? {}))),
     handle,
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     async listen(port, host = "127.0.0.1") {

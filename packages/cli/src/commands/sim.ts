@@ -1,8 +1,10 @@
+import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import type { FeedHandler, Logger } from "@ecom/services/platform";
 import type { Command } from "commander";
 import { UsageError } from "../exit-codes.js";
-import { parsePort, parseSeed } from "../options.js";
+import { parseMqttUrl, parsePort, parseSeed } from "../options.js";
 import { createSimLog, logFormats, logLevels, parseLogFormat, parseLogLevel } from "../request-log.js";
 import { registerSimDataCommands } from "./sim-data.js";
 
@@ -68,6 +70,16 @@ export function registerSimCommand(program: Command): void {
     )
     .option("--log-format <format>", `the request log's format: ${logFormats.join(" or ")}`, "text")
     .option(
+      "--mqtt <url>",
+      "subscribe (QoS 1) to warehouse devices' stock deltas on the MQTT broker at this URL (mqtt://host:port): topic " +
+        'iot/inventory/{sku}/delta ({sku}: the ISBN-13), payload {"delta":-2,"reason":"SENSOR","deviceId":"shelf-scale-07",' +
+        '"sequence":1842,"observedAt":"2026-01-17T22:09:57Z"}; each becomes an inventory adjustment, a bad one a dead letter (GET /_sim/device-feed)',
+    )
+    .option(
+      "--mqtt-listen <port>",
+      "instead of --mqtt: run an MQTT broker in the simulator on this port of --host (0 for any free port) and take the same feed from it",
+    )
+    .option(
       "--crash-after <types>",
       "crash testing: kill the process (SIGKILL) right after an event of one of these comma-separated types is logged; restart on the same --data to see every flow resume",
     )
@@ -80,6 +92,8 @@ export function registerSimCommand(program: Command): void {
         seed?: string;
         validateResponses: boolean;
         crashAfter?: string;
+        mqtt?: string;
+        mqttListen?: string;
         logLevel: string;
         logFormat: string;
       }) => {
@@ -90,8 +104,15 @@ export function registerSimCommand(program: Command): void {
         });
         const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
         const started = performance.now();
-        // The port is checked before the data folder is opened, so a busy port leaves the folder untouched.
+        if (options.mqtt !== undefined && options.mqttListen !== undefined)
+          throw new UsageError(
+            "pass --mqtt <url> (an existing broker) or --mqtt-listen <port> (an embedded one), not both",
+          );
+        const mqttUrl = options.mqtt === undefined ? undefined : parseMqttUrl(options.mqtt);
+        const mqttPort = options.mqttListen === undefined ? undefined : parseMqttPort(options.mqttListen);
+        // The ports are checked before the data folder is opened, so a busy port leaves the folder untouched.
         if (port !== 0) await ensurePortFree(port, options.host);
+        if (mqttPort !== undefined && mqttPort !== 0) await ensureMqttPortFree(mqttPort, options.host);
         const [{ allContexts, devAccounts }, { createPlatform, isLoopbackHost }, { rpcServices }, { restContexts }] =
           await Promise.all([
             import("@ecom/services"),
@@ -119,6 +140,18 @@ export function registerSimCommand(program: Command): void {
             throw new UsageError(`port ${port} is in use; pass --port <another> (or 0 for any free port)`);
           throw error;
         }
+        let feed: DeviceFeed | undefined;
+        try {
+          feed = await startDeviceFeed(platform, {
+            url: mqttUrl,
+            listenPort: mqttPort,
+            host: options.host,
+            log: simLog.logger,
+          });
+        } catch (error) {
+          await platform.close();
+          throw new UsageError((error as Error).message);
+        }
         const [admin, customer] = await Promise.all([
           devToken(platform.handle, devAccounts.admin.email, devAccounts.admin.password),
           devToken(platform.handle, devAccounts.customer.email, devAccounts.customer.password),
@@ -140,6 +173,11 @@ export function registerSimCommand(program: Command): void {
           `  Mailbox     ${url}/_sim/mailbox  (the e-mail customers were sent; ?to= ?customerId=; fault {"emailChannelDown":true})`,
           `  Webhooks    POST ${url}/webhooks/subscriptions  (admin; signed per Standard Webhooks; http only on localhost, 127.0.0.1, [::1])`,
           `  Health      ${url}/healthz  ·  ${url}/metrics (Prometheus)  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
+          ...(feed
+            ? [
+                `  MQTT        ${feed.topics} on ${feed.url} (${feed.embedded ? "embedded broker" : "--mqtt"}; QoS 1) → inventory's stock.adjust; dead letters ${url}/_sim/device-feed`,
+              ]
+            : []),
           isLoopbackHost(options.host)
             ? "  Access      every /_sim route is open: the port only listens on this machine (loopback)"
             : `  Access      ${options.host} is not loopback: /_sim routes need the admin token, except GET /_sim/clock and GET /_sim/faults`,
@@ -166,6 +204,7 @@ export function registerSimCommand(program: Command): void {
         });
         process.stdout.write(`${lines.join("\n")}\n`);
         await stopped;
+        await feed?.close();
         await platform.close();
         simLog.flush();
         process.stdout.write("stopped cleanly.\n");
@@ -190,4 +229,64 @@ function rpcContexts(services: Readonly<Record<string, unknown>>): string {
   return Object.keys(services)
     .map((name) => name.split(".")[1])
     .join(", ");
+}
+
+/** The MQTT feed the simulator runs for `--mqtt` or `--mqtt-listen`, and the embedded broker of the latter. */
+interface DeviceFeed {
+  readonly url: string;
+  readonly topics: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** A port from `--mqtt-listen`: 0–65535. */
+function parseMqttPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new UsageError(`--mqtt-listen must be a port from 0 to 65535, got ${value}`);
+  return port;
+}
+
+async function ensureMqttPortFree(port: number, host: string): Promise<void> {
+  try {
+    await ensurePortFree(port, host);
+  } catch {
+    throw new UsageError(`--mqtt-listen: port ${port} of ${host} is taken; pass another (or 0 for any free port)`);
+  }
+}
+
+/**
+ * Start the MQTT feed when asked: connect to `--mqtt`'s broker, or run one on `--mqtt-listen`'s port first. The
+ * client id is stable per data folder, so the broker keeps what devices sent while the simulator was stopped.
+ */
+async function startDeviceFeed(
+  platform: { readonly dataDir: string | undefined; readonly feeds: Readonly<Record<string, FeedHandler>> },
+  options: { url: string | undefined; listenPort: number | undefined; host: string; log: Logger },
+): Promise<DeviceFeed | undefined> {
+  if (options.url === undefined && options.listenPort === undefined) return undefined;
+  const { startEmbeddedBroker, startMqttFeed } = await import("@ecom/simulator");
+  const broker =
+    options.listenPort === undefined
+      ? undefined
+      : await startEmbeddedBroker({ port: options.listenPort, host: options.host });
+  const url = broker?.url ?? options.url!;
+  const clientId = `ecom-sim-${createHash("sha256")
+    .update(platform.dataDir ?? randomUUID())
+    .digest("hex")
+    .slice(0, 16)}`;
+  try {
+    const feed = await startMqttFeed({ url, feeds: platform.feeds, log: options.log, clientId });
+    return {
+      url,
+      topics: feed.filters.join(", "),
+      embedded: broker !== undefined,
+      async close() {
+        await feed.close();
+        await broker?.close();
+      },
+    };
+  } catch (error) {
+    await broker?.close();
+    throw error;
+  }
 }

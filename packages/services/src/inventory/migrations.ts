@@ -74,4 +74,27 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_device_feed": {
+    async up(db) {
+      // ISBN-13 → product, kept from catalog's product.created (a projection: `ecom replay` rebuilds it), so a device
+      // report addressed by SKU finds its product without asking the catalog.
+      await db.schema
+        .createTable("product_skus")
+        .addColumn("isbn", "text", (column) => column.primaryKey())
+        .addColumn("product_id", "text", (column) => column.notNull())
+        .execute();
+      // Device reports refused, with why: the feed's dead letters, read at GET /_sim/device-feed.
+      await db.schema
+        .createTable("device_dead_letters")
+        .addColumn("dead_letter_id", "text", (column) => column.primaryKey())
+        .addColumn("topic", "text")
+        .addColumn("payload", "text", (column) => column.notNull())
+        .addColumn("device_id", "text")
+        .addColumn("sequence", "integer")
+        .addColumn("product_id", "text")
+        .addColumn("reason", "text", (column) => column.notNull())
+        .addColumn("dead_lettered_at", "text", (column) => column.notNull())
+        .execute();
+    },
+  },
 };

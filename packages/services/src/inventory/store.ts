@@ -8,6 +8,8 @@ export interface InventoryDatabase {
   adjustments: AdjustmentTable;
   device_reports: DeviceReportTable;
   return_restocks: ReturnRestockTable;
+  product_skus: ProductSkuTable;
+  device_dead_letters: DeviceDeadLetterTable;
 }
 
 /** One product's stock. `on_hand >= reserved >= 0` always holds: every update that moves either checks it. */
@@ -76,4 +78,27 @@ export interface ReturnRestockTable {
   /** JSON array of the adjustment ids, in the request's order. */
   adjustment_ids: string;
   restocked_at: string;
+}
+
+/** A product's ISBN-13 (the SKU devices report by), from catalog's product.created; ISBNs never change. */
+export interface ProductSkuTable {
+  isbn: string;
+  product_id: string;
+}
+
+/**
+ * A device report refused, never applied: malformed, for an unknown ISBN, or refused by the stock rules. What was
+ * known of it is kept (a malformed one may lack a device or a sequence).
+ */
+export interface DeviceDeadLetterTable {
+  dead_letter_id: string;
+  /** The MQTT topic, or null when the refusal came from the stock.adjust command itself. */
+  topic: string | null;
+  /** The payload as received (the command's payload when the command was refused). */
+  payload: string;
+  device_id: string | null;
+  sequence: number | null;
+  product_id: string | null;
+  reason: string;
+  dead_lettered_at: string;
 }

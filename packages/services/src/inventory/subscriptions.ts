@@ -1,4 +1,5 @@
 import type { ContextParts, ContextRuntime } from "../platform/index.js";
+import { deadLetter } from "./device-feed.js";
 import type { SeedQuantities } from "./seed-quantities.js";
 import type { StockLedger } from "./stock-ledger.js";
 import type { InventoryDatabase } from "./store.js";
@@ -53,14 +54,16 @@ export function createSubscriptions(
         { correlationId: message.correlationId, causationId: message.eventId },
       );
       if (outcome.kind !== "applied") {
-        // Rejected per the contract: nothing changes and nothing is published. The device's operator sees the log.
-        runtime.log.warn("inventory rejected a device stock report", {
-          deviceId,
-          sequence,
-          productId,
-          delta,
-          why: outcome.kind === "no-level" ? "no stock record for the product" : "it would remove reserved copies",
-        });
+        // Rejected per the contract: nothing changes and nothing is published. It joins the feed's dead letters
+        // (logged, and listed at GET /_sim/device-feed) so the device's operator learns why.
+        await deadLetter(
+          runtime,
+          trx,
+          { topic: null, payload: JSON.stringify(message.payload), deviceId, sequence, productId },
+          outcome.kind === "no-level"
+            ? "inventory has no stock record for the product"
+            : `a delta of ${delta} would leave fewer copies on hand than zero or than reserved`,
+        );
         return;
       }
       await trx

@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EcomMessage, MessageOf, MessageType } from "@ecom/sdk";
 import type { Migration, Transaction } from "kysely";
+import type { FeedHandler } from "./inbound-feed.js";
 import type { ContextRuntime, Principal } from "./ports.js";
 import type { Projection } from "./projection.js";
 
@@ -141,6 +142,11 @@ export interface ContextParts<TDatabase> {
   readonly graphql?: GraphqlPart;
   /** Handlers of the events it subscribes to and the commands it handles (contexts.yaml says which). */
   readonly subscriptions?: { readonly [TType in MessageType]?: MessageHandler<TDatabase, TType> };
+  /**
+   * Handlers of messages from outside the bus, keyed by the address of the contract channel they arrive on, with its
+   * `{parameters}` (`iot/inventory/{sku}/delta`); the runtime subscribes its transport to each (see inbound-feed.ts).
+   */
+  readonly feeds?: Readonly<Record<string, FeedHandler>>;
   /** Called once every context is up: resume unfinished work (sagas). */
   readonly start?: () => Promise<void>;
   /**

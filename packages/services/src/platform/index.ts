@@ -25,6 +25,7 @@ export {
   redactedValue,
   redactMessage,
 } from "./event-redaction.js";
+export type { FeedHandler, FeedMessage, FeedOutcome } from "./inbound-feed.js";
 export {
   type CursorFilters,
   type CursorPosition,
