@@ -21,6 +21,7 @@ import {
 } from "./context-map-rules.js";
 import { exampleMatchesSchema, examplePresent } from "./examples.js";
 import { graphqlFieldNaming, graphqlListBounded, graphqlOperationsValid, graphqlSchemaValid } from "./graphql-rules.js";
+import { mqttExample, mqttFeedChannel } from "./mqtt-rules.js";
 import { eventTypeNaming, operationIdUnique, protoPackageNaming } from "./naming-rules.js";
 import {
   correlationIdHeader,
@@ -51,6 +52,8 @@ export const lintRules: readonly LintRule[] = [
   graphqlFieldNaming,
   graphqlListBounded,
   graphqlOperationsValid,
+  mqttFeedChannel,
+  mqttExample,
   refResolves,
   exampleMatchesSchema,
   examplePresent,
