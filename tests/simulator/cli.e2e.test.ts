@@ -37,6 +37,8 @@ describe("ecom sim up --memory and ecom checkout", () => {
     expect(banner).toMatch(/export ECOM_ADMIN_TOKEN=\S+\.\S+\.\S+/);
     expect(banner).toMatch(/export ECOM_TOKEN=\S+\.\S+\.\S+/);
     expect(banner).toContain("in memory");
+    // The MQTT feed runs only with --mqtt or --mqtt-listen, and the banner says so only then.
+    expect(banner).not.toContain("MQTT");
     // The demo credentials, so a user can log in again once the tokens expire: the very ones the README gives.
     const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
     for (const account of [devAccounts.admin, devAccounts.customer]) {
