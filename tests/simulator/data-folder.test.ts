@@ -340,14 +340,14 @@ describe("ecom sim repair", () => {
 
     const refusal = (await refusedStart(folder)).message;
     expect(refusal).toMatch(
-      /search\.db is missing, .*; its read models \(search_document, facet, trending\) can be rebuilt from the event log, but the facts it kept beside them are in no event and are lost/,
+      /search\.db is missing, .*; its read models \(search_document, facet, trending, inventory_snapshot\) can be rebuilt from the event log, but the facts it kept beside them are in no event and are lost/,
     );
     const dry = await repairDataFolder({ dir: folder, contexts: allContexts, dryRun: true });
     expect(dry.cannot).toEqual([]);
     expect(dry.rebuild).toEqual([
       expect.objectContaining({
         file: "search.db",
-        action: "make a new one, its read models (search_document, facet, trending) rebuilt from the event log",
+        action: "make a new one, its read models (search_document, facet, trending, inventory_snapshot) rebuilt from the event log",
         loss: expect.stringContaining("which no event carries (search_interactions)"),
       }),
     ]);
