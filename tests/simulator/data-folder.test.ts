@@ -347,7 +347,8 @@ describe("ecom sim repair", () => {
     expect(dry.rebuild).toEqual([
       expect.objectContaining({
         file: "search.db",
-        action: "make a new one, its read models (search_document, facet, trending, inventory_snapshot) rebuilt from the event log",
+        action:
+          "make a new one, its read models (search_document, facet, trending, inventory_snapshot) rebuilt from the event log",
         loss: expect.stringContaining("which no event carries (search_interactions)"),
       }),
     ]);
