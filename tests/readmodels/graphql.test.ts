@@ -2,7 +2,7 @@ import { createGraphqlClient, type EcomClient, type GraphqlClient, graphql } fro
 import { allContexts } from "@ecom/services";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkout, clientOf, quiet, registerShopper, someProducts } from "./scenario.js";
+import { adminOf, checkout, clientOf, quiet, registerShopper, someProducts } from "./scenario.js";
 
 let platform: Platform;
 let rest: EcomClient;
@@ -90,6 +90,21 @@ describe("GraphQL product + inventory", () => {
     expect(after).toEqual(await restView(productId!));
   });
 
+  it("follows a stock adjustment an admin makes", async () => {
+    const [, , , productId] = await someProducts(platform, 4);
+    const before = await graphqlView(productId!);
+    const admin = await adminOf(platform);
+    const { error } = await admin.client.inventory.adjustStock({
+      params: { path: { productId: productId! } },
+      body: { delta: 7, reason: "RESTOCK" },
+    });
+    expect(error).toBeUndefined();
+    await platform.settle();
+    const after = await graphqlView(productId!);
+    expect(after.inventory.onHand).toBe(before.inventory.onHand + 7);
+    expect(after).toEqual(await restView(productId!));
+  });
+
   it("answers productInventory alone, and null for an unknown product", async () => {
     const [productId] = await someProducts(platform, 1);
     const { data } = await gql.query(graphql.search.ProductInventory, { id: productId! });
@@ -121,6 +136,9 @@ describe("GraphQL on the port", () => {
     const got = await fetch(`${url}/graphql?query=${query}`);
     expect(got.status).toBe(200);
     expect(((await got.json()) as { data: { product: { title: string } } }).data.product.title).not.toBe("");
+    const visit = await fetch(`${url}/graphql`, { headers: { accept: "text/html" } });
+    expect(visit.status).toBe(400);
+    expect(await visit.text()).toContain("Send a query: POST /graphql");
   });
 });
 
@@ -166,7 +184,9 @@ describe("GraphQL refusals", () => {
     const before = await platform.eventLog.lastSeq();
     const broken = await post({ query: "{ product(id: " });
     expect(broken.status).toBe(200);
-    expect(broken.body.errors).toHaveLength(1);
+    expect(broken.body.errors).toEqual([expect.objectContaining({ extensions: { code: "validation" } })]);
+    const unknown = await post({ query: "{ nope }" });
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ extensions: { code: "validation" } })]);
     const mutation = await post({ query: 'mutation { adjustStock(productId: "x", delta: 5) }' });
     expect(mutation.status).toBe(200);
     expect(mutation.body.errors?.length).toBeGreaterThan(0);

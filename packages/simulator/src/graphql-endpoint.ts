@@ -70,16 +70,28 @@ export function createGraphqlEndpoint(options: {
       }
     }
   }
-  const limitsPlugin: Plugin = {
+  // A query that does not parse or validate is the platform's `validation` error, as a bad REST request is; yoga
+  // marks it GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED only where no code is set yet.
+  const asValidation = (error: unknown) => {
+    if (error instanceof Error && "extensions" in error && typeof error.extensions === "object" && error.extensions)
+      (error.extensions as Record<string, unknown>).code = "validation";
+  };
+  const requestChecks: Plugin = {
+    onParse() {
+      return ({ result }) => asValidation(result);
+    },
     onValidate({ addValidationRule }) {
       addValidationRule(queryLimitsRule(limits));
+      return ({ valid, result }) => {
+        if (!valid) for (const error of result) asValidation(error);
+      };
     },
   };
   const yoga = createYoga<object, RequestState>({
     schema: createSchema({ typeDefs: contexts.map((context) => context.graphql.schema), resolvers }),
     graphqlEndpoint: GRAPHQL_PATH,
     context: () => ({ resolvers: new Map() }),
-    plugins: [limitsPlugin],
+    plugins: [requestChecks],
     // GraphiQL and the landing page load their scripts from a CDN: not served, so nothing depends on the network.
     graphiql: false,
     landingPage: false,
@@ -105,6 +117,21 @@ export function createGraphqlEndpoint(options: {
         status: HTTP_STATUS[refused.code],
         headers: { "content-type": "application/graphql-response+json; charset=utf-8" },
         body: JSON.stringify({ errors: [{ message: refused.message, extensions: { code: refused.code } }] }),
+      };
+    }
+    if (request.method === "GET" && !new URL(request.url, "http://gateway.invalid").searchParams.has("query")) {
+      // A browser's visit: no GraphiQL is served (it loads from a CDN), so say how to ask instead of a bare 406.
+      return {
+        status: 400,
+        headers: { "content-type": "application/json; charset=utf-8" },
+        body: JSON.stringify({
+          errors: [
+            {
+              message: `Send a query: POST ${GRAPHQL_PATH} with {"query": "{ products { title } }"}, or GET ${GRAPHQL_PATH}?query=…; the schema is contracts/graphql/search.graphql.`,
+              extensions: { code: "validation" },
+            },
+          ],
+        }),
       };
     }
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
