@@ -1,47 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import { createClient, type EcomClient } from "@ecom/sdk";
+import { startSim } from "./sim-process.js";
 
-/** `ecom sim up` in a child process, for tests that kill it as a power cut would. */
-
-const bin = join(import.meta.dirname, "../../packages/cli/bin/ecom.js");
-
-/** The children started, so a test's afterEach can kill what is left. */
-export const children = new Set<ChildProcess>();
+/** `ecom sim up` in a child process, for tests that kill it as a power cut would (sim-process.ts keeps track). */
 
 /** Start `ecom sim up` on a data folder; resolves with its URL once the banner is out, and its exit. */
 export function startSimulator(dataDir: string, crashAfter?: string) {
-  const args = [
-    bin,
-    "sim",
-    "up",
-    "--data",
-    dataDir,
-    "--port",
-    "0",
-    ...(crashAfter ? ["--crash-after", crashAfter] : []),
-  ];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    let output = "";
-    let errors = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /contexts on (http:\/\/[^\s]+)/.exec(output);
-      if (found) resolve(found[1]!);
-    });
-    child.stderr!.on("data", (chunk: Buffer) => {
-      errors += chunk.toString();
-    });
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`simulator exited (${code ?? signal}) before it was ready: ${errors}`)),
-    );
-  });
-  return { child, url, exited };
+  return startSim(["--data", dataDir, "--port", "0", ...(crashAfter ? ["--crash-after", crashAfter] : [])]);
 }
 
 /** A client signed in as `email` against a simulator over HTTP. */

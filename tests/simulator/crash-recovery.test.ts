@@ -1,66 +1,24 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient, type EcomClient } from "@ecom/sdk";
+import type { EcomClient } from "@ecom/sdk";
 import { devAccounts } from "@ecom/services";
 import { afterEach, describe, expect, it } from "vitest";
+import { signedInClient, startSimulator } from "./child-simulator.js";
+import { killAllSims } from "./sim-process.js";
 
 // The simulator as a user runs it (`ecom sim up` in a child process), killed with SIGKILL right after each step of
 // the Checkout Saga is logged, then restarted on the same data folder: every saga must reach a terminal state with
 // no lost or duplicated order, charge or reservation.
 
-const bin = join(import.meta.dirname, "../../packages/cli/bin/ecom.js");
-const children = new Set<ChildProcess>();
 const folders: string[] = [];
 
 afterEach(async () => {
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
+  await killAllSims();
   for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
 });
 
-/** Start `ecom sim up` on a data folder; resolves with its URL once the banner is out, and its exit. */
-function startSimulator(dataDir: string, crashAfter?: string) {
-  const args = [
-    bin,
-    "sim",
-    "up",
-    "--data",
-    dataDir,
-    "--port",
-    "0",
-    ...(crashAfter ? ["--crash-after", crashAfter] : []),
-  ];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    let output = "";
-    let errors = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /contexts on (http:\/\/[^\s]+)/.exec(output);
-      if (found) resolve(found[1]!);
-    });
-    child.stderr!.on("data", (chunk: Buffer) => {
-      errors += chunk.toString();
-    });
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`simulator exited (${code ?? signal}) before it was ready: ${errors}`)),
-    );
-  });
-  return { child, url, exited };
-}
-
-async function customerClient(url: string): Promise<EcomClient> {
-  const { data } = await createClient({ baseUrl: url, retry: { maxAttempts: 1 } }).customer.login({
-    body: { email: devAccounts.customer.email, password: devAccounts.customer.password },
-  });
-  return createClient({ baseUrl: url, token: data!.accessToken, retry: { maxAttempts: 1 } });
-}
+const customerClient = (url: string) => signedInClient(url, devAccounts.customer.email, devAccounts.customer.password);
 
 async function flowEvents(url: string, correlationId: string): Promise<{ eventType: string; eventId: string }[]> {
   const response = await fetch(`${url}/_sim/log?correlationId=${encodeURIComponent(correlationId)}&limit=1000`);

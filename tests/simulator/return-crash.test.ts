@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { devAccounts } from "@ecom/services";
 import { afterEach, describe, expect, it } from "vitest";
-import { children, eventually, signedInClient, startSimulator } from "./child-simulator.js";
+import { eventually, signedInClient, startSimulator } from "./child-simulator.js";
+import { killAllSims } from "./sim-process.js";
 
 // `ecom sim up` in a child process, SIGKILLed between the warehouse receiving a return and payment refunding it
 // (or between the refund and fulfilment recording it), then restarted on the same data folder: the return ends
@@ -11,8 +12,7 @@ import { children, eventually, signedInClient, startSimulator } from "./child-si
 
 const folders: string[] = [];
 afterEach(async () => {
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
+  await killAllSims();
   for (const folder of folders.splice(0)) await rm(folder, { recursive: true, force: true });
 });
 
