@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import { joinAsyncApi, joinOpenApi } from "./joined-contracts.js";
+import { parseYaml } from "./yaml-parse.js";
 
 /** A request as the simulator's gateway sees it (header names lower-case). */
 export interface ConsoleRequest {
@@ -78,7 +78,7 @@ const json = (status: number, body: unknown): ConsoleResponse => ({
 
 /** The context map of `contexts.yaml` as nodes (contexts) and edges (events, commands, RPC dependencies), for the map page. */
 export function readContextGraph(contractsDir: string) {
-  const map = parse(readFileSync(join(contractsDir, "contexts.yaml"), "utf8")) as {
+  const map = parseYaml(readFileSync(join(contractsDir, "contexts.yaml"), "utf8")) as {
     contexts?: Record<string, Record<string, unknown>>;
   };
   const contexts = Object.entries(map.contexts ?? {});

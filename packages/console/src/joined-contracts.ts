@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parseYaml } from "./yaml-parse.js";
 
 /**
  * Every context's contract joined into one document, for tools that take a single file (Scalar, Redoc, Postman,
@@ -21,12 +21,12 @@ function readFolder(contractsDir: string, kind: "openapi" | "asyncapi"): Contrac
   const contexts = new Map<string, JsonObject>();
   for (const file of readdirSync(join(contractsDir, kind)).sort()) {
     if (!/\.ya?ml$/.test(file)) continue;
-    contexts.set(file.replace(/\.ya?ml$/, ""), parse(readFileSync(join(contractsDir, kind, file), "utf8")));
+    contexts.set(file.replace(/\.ya?ml$/, ""), parseYaml(readFileSync(join(contractsDir, kind, file), "utf8")));
   }
   const shared = new Map<string, JsonObject>();
   for (const file of readdirSync(join(contractsDir, "common")).sort()) {
     if (/\.ya?ml$/.test(file))
-      shared.set(`common/${file}`, parse(readFileSync(join(contractsDir, "common", file), "utf8")));
+      shared.set(`common/${file}`, parseYaml(readFileSync(join(contractsDir, "common", file), "utf8")));
   }
   return { contexts, shared };
 }

@@ -4,9 +4,9 @@ import { GraphQLError } from "graphql";
 import { createSchema, createYoga, type Plugin } from "graphql-yoga";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import { type GraphqlLimits, queryLimitsRule } from "./graphql-limits.js";
+import { GRAPHQL_PATH } from "./lazy-graphql-endpoint.js";
 
-/** The path GraphQL is served at on the one port. */
-export const GRAPHQL_PATH = "/graphql";
+export { GRAPHQL_PATH };
 
 /** A context that serves part of the GraphQL schema. */
 export interface GraphqlContext {

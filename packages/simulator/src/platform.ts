@@ -43,8 +43,7 @@ import {
   type RestHandlerTable,
 } from "./gateway/rest-gateway.js";
 import { RestRouter } from "./gateway/rest-router.js";
-import { createGraphqlEndpoint, GRAPHQL_PATH } from "./graphql-endpoint.js";
-import { DEFAULT_GRAPHQL_LIMITS } from "./graphql-limits.js";
+import { createLazyGraphqlEndpoint, GRAPHQL_PATH } from "./lazy-graphql-endpoint.js";
 import { createPlatformMetrics } from "./metrics/platform-metrics.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
@@ -510,11 +509,10 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     host: () => listeningHost,
     handle: (request) => handle(request),
   });
-  const graphqlEndpoint = createGraphqlEndpoint({
+  const graphqlEndpoint = createLazyGraphqlEndpoint({
     contexts: running.flatMap(({ module, parts }) =>
       parts.graphql ? [{ name: module.name, graphql: parts.graphql }] : [],
     ),
-    limits: DEFAULT_GRAPHQL_LIMITS,
     log,
     checkToken: (authorization) => callerOf(tokens, authorization),
   });

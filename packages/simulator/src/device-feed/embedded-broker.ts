@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { Aedes } from "aedes";
 
 /** The MQTT broker `ecom sim up --mqtt-listen` runs in the simulator's process, so the feed works on a fresh machine. */
 export interface EmbeddedBroker {
@@ -17,6 +16,8 @@ export interface EmbeddedBroker {
  */
 export async function startEmbeddedBroker(options: { port: number; host?: string }): Promise<EmbeddedBroker> {
   const host = options.host ?? "127.0.0.1";
+  // Loaded here, not with the simulator: a start without --mqtt-listen never needs aedes (part of start-up's time).
+  const { Aedes } = await import("aedes");
   const broker = await Aedes.createBroker();
   const server = createServer(broker.handle);
   try {

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { FeedHandler, FeedMessage, FeedOutcome, Logger } from "@ecom/services/platform";
-import { connect, type IPublishPacket, type MqttClient } from "mqtt";
+import type { IPublishPacket, MqttClient } from "mqtt";
 import { type TopicPattern, topicPattern } from "./topic-pattern.js";
 
 /** How to run the platform's MQTT feed. */
@@ -49,6 +49,8 @@ const DEFAULT_BATCH = 100;
  */
 export async function startMqttFeed(options: MqttFeedOptions): Promise<MqttFeed> {
   const patterns = Object.keys(options.feeds).map(topicPattern);
+  // Loaded here, not with the simulator: a start without --mqtt never needs mqtt.js (part of start-up's time).
+  const { connect } = await import("mqtt");
   // The feed takes over message handling before the connection is up: a persistent session's backlog arrives right
   // after the broker accepts the connection, and must not reach mqtt.js's default handler (which drops it).
   const client = connect(options.url, {
