@@ -420,6 +420,41 @@ describe("the rating projection", () => {
     });
     expect((await byIsbn(running, book.isbn)).rating).toEqual({ average: 4.25, count: 4 });
   });
+
+  // The list and the read by id have SQLite write the product's JSON; the writes answer what toProductView maps.
+  it("reads a product the same listed, by id and as its last write answered: optional fields, rating, discontinuation", async () => {
+    const admin = clientOf(running, running.adminToken).catalog;
+    const anonymous = clientOf(running).catalog;
+    const seeded = await byIsbn(running, seedBooks[7]!.isbn);
+    expect(seeded).not.toHaveProperty("subtitle");
+    expect(seeded).not.toHaveProperty("rating.average");
+    expect((await anonymous.getProduct({ params: { path: { productId: seeded.productId } } })).data).toEqual(seeded);
+
+    const created = await admin.createProduct({
+      body: {
+        isbn: "9780000000101",
+        title: 'Quotes "and" \\backslashes\\',
+        subtitle: "Naïve — 😀 ✓",
+        description: "Line one\nline two\ttabbed \u0001 control",
+        authorIds: seeded.authors.map((author) => author.authorId),
+        publisherId: seeded.publisher.publisherId,
+        publicationDate: "2024-02-29",
+        language: "en",
+        pages: 1,
+        format: "ebook",
+        categoryIds: seeded.categoryIds,
+        coverImageUrl: "https://covers.ecom.dev/9780000000101.jpg",
+        price: { amount: 1999, currency: "EUR" },
+      },
+    });
+    expect(created.response.status).toBe(201);
+    const productId = created.data!.productId;
+    await publishRating(productId, 13 / 3, 3, "2026-01-03T00:00:00.000Z");
+    const gone = await admin.discontinueProduct({ params: { path: { productId } }, body: { reason: "OTHER" } });
+    expect(gone.data).toMatchObject({ subtitle: "Naïve — 😀 ✓", rating: { average: 13 / 3, count: 3 } });
+    expect(await byIsbn(running, "9780000000101", "DISCONTINUED")).toEqual(gone.data);
+    expect((await anonymous.getProduct({ params: { path: { productId } } })).data).toEqual(gone.data);
+  });
 });
 
 describe("CatalogService", () => {

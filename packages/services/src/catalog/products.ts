@@ -2,6 +2,7 @@ import type { catalogApi } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
 import { type ContextRuntime, decodeQueryCursor, fail, pageOf } from "../platform/index.js";
 import { planPriceChange } from "./price-change.js";
+import { productJson } from "./product-json.js";
 import { applyProductPatch, type DescriptiveFields, type ProductPatch } from "./product-patch.js";
 import {
   type AuthorRef,
@@ -66,6 +67,16 @@ export function selectProducts(db: Kysely<CatalogDatabase>) {
     .selectAll("products")
     .select(["product_ratings.average as rating_average", "product_ratings.count as rating_count"]);
 }
+
+/** Products as the contract's JSON text (see product-json.ts), with their id for keyset pages. */
+function selectProductJson(db: Kysely<CatalogDatabase>) {
+  return db
+    .selectFrom("products")
+    .leftJoin("product_ratings", "product_ratings.product_id", "products.product_id")
+    .select(["products.product_id", productJson.as("json")]);
+}
+
+const parseProduct = (row: { readonly json: string }) => JSON.parse(row.json) as ProductView;
 
 /**
  * The catalog's products: creation, descriptive edits, discontinuation and price changes (SCD2), each publishing
@@ -193,11 +204,15 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
     insertProducts,
 
     /** One product, DISCONTINUED ones too. */
-    get: async (productId: string): Promise<ProductView> => toProductView(await loadProduct(db, productId)),
+    async get(productId: string): Promise<ProductView> {
+      const row = await selectProductJson(db).where("products.product_id", "=", productId).executeTakeFirst();
+      if (!row) throw fail.notFound(`product ${productId}`);
+      return parseProduct(row);
+    },
 
     /** One page of products matching every filter, newest first (descending id, which is creation order). */
     async list(filters: ProductFilters, page: { readonly cursor?: string | undefined; readonly limit: number }) {
-      let query = selectProducts(db).where("products.status", "=", filters.status);
+      let query = selectProductJson(db).where("products.status", "=", filters.status);
       if (filters.categoryId) {
         const categoryId = filters.categoryId;
         query = query.where("products.product_id", "in", (eb) =>
@@ -224,7 +239,7 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
         filters: { ...filters },
         positionOf: (row) => ({ id: row.product_id }),
       });
-      return { ...result, items: result.items.map(toProductView) };
+      return { ...result, items: result.items.map(parseProduct) };
     },
 
     /** Add a product (ACTIVE, with its first price entry) and publish product.created. */
