@@ -1,6 +1,6 @@
 import type { catalogApi } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
-import { type ContextRuntime, decodeQueryCursor, fail, pageOf } from "../platform/index.js";
+import { type ContextRuntime, decodeQueryCursor, fail, PreparedQueries, pageOf } from "../platform/index.js";
 import { planPriceChange } from "./price-change.js";
 import { productJson } from "./product-json.js";
 import { applyProductPatch, type DescriptiveFields, type ProductPatch } from "./product-patch.js";
@@ -84,6 +84,7 @@ const parseProduct = (row: { readonly json: string }) => JSON.parse(row.json) as
  */
 export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
   const { db, clock, ids, outbox } = runtime;
+  const productReads = new PreparedQueries<{ product_id: string; json: string }>(db);
 
   async function loadProduct(trx: Kysely<CatalogDatabase>, productId: string): Promise<ProductRow> {
     const row = await selectProducts(trx).where("products.product_id", "=", productId).executeTakeFirst();
@@ -205,35 +206,43 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
 
     /** One product, DISCONTINUED ones too. */
     async get(productId: string): Promise<ProductView> {
-      const row = await selectProductJson(db).where("products.product_id", "=", productId).executeTakeFirst();
+      const [row] = await productReads.execute(
+        "by id",
+        () => selectProductJson(db).where("products.product_id", "=", productId),
+        [productId],
+      );
       if (!row) throw fail.notFound(`product ${productId}`);
       return parseProduct(row);
     },
 
     /** One page of products matching every filter, newest first (descending id, which is creation order). */
     async list(filters: ProductFilters, page: { readonly cursor?: string | undefined; readonly limit: number }) {
-      let query = selectProductJson(db).where("products.status", "=", filters.status);
-      if (filters.categoryId) {
-        const categoryId = filters.categoryId;
-        query = query.where("products.product_id", "in", (eb) =>
-          eb.selectFrom("product_categories").select("product_id").where("category_id", "=", categoryId),
-        );
-      }
-      if (filters.authorId) {
-        const authorId = filters.authorId;
-        query = query.where("products.product_id", "in", (eb) =>
-          eb.selectFrom("product_authors").select("product_id").where("author_id", "=", authorId),
-        );
-      }
-      if (filters.publisherId) query = query.where("products.publisher_id", "=", filters.publisherId);
-      if (filters.format) query = query.where("products.format", "=", filters.format);
-      if (filters.isbn) query = query.where("products.isbn", "=", filters.isbn);
       const after = decodeQueryCursor(page.cursor, { ...filters }, isIdPosition);
-      if (after) query = query.where("products.product_id", "<", after.id);
-      const rows = await query
-        .orderBy("products.product_id", "desc")
-        .limit(page.limit + 1)
-        .execute();
+      const { categoryId, authorId, publisherId, format, isbn } = filters;
+      const build = () => {
+        let query = selectProductJson(db).where("products.status", "=", filters.status);
+        if (categoryId)
+          query = query.where("products.product_id", "in", (eb) =>
+            eb.selectFrom("product_categories").select("product_id").where("category_id", "=", categoryId),
+          );
+        if (authorId)
+          query = query.where("products.product_id", "in", (eb) =>
+            eb.selectFrom("product_authors").select("product_id").where("author_id", "=", authorId),
+          );
+        if (publisherId) query = query.where("products.publisher_id", "=", publisherId);
+        if (format) query = query.where("products.format", "=", format);
+        if (isbn) query = query.where("products.isbn", "=", isbn);
+        if (after) query = query.where("products.product_id", "<", after.id);
+        return query.orderBy("products.product_id", "desc").limit(page.limit + 1);
+      };
+      // The filters given, in the order build() adds their clauses (and binds their values).
+      const given = { categoryId, authorId, publisherId, format, isbn, after: after?.id };
+      const present = Object.entries(given).filter(([, value]) => Boolean(value));
+      const rows = await productReads.execute(`list ${present.map(([name]) => name).join(",")}`, build, [
+        filters.status,
+        ...present.map(([, value]) => value),
+        page.limit + 1,
+      ]);
       const result = pageOf(rows, {
         limit: page.limit,
         filters: { ...filters },

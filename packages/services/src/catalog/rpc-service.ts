@@ -2,9 +2,9 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { catalogV1 } from "@ecom/sdk/rpc";
-import { type ContextRuntime, decodeCursor, pageOf, ServiceError } from "../platform/index.js";
+import { type ContextRuntime, decodeCursor, PreparedQueries, pageOf, ServiceError } from "../platform/index.js";
 import type { CategoryTree } from "./category-tree.js";
-import type { AuthorRef } from "./product-views.js";
+import type { AuthorRef, ProductRow } from "./product-views.js";
 import { selectProducts } from "./products.js";
 import type { ReferenceData } from "./reference-data.js";
 import type { BookFormat, CatalogDatabase, ProductStatus, ProductTable } from "./store.js";
@@ -84,10 +84,16 @@ export function registerCatalogService(
   reference: ReferenceData,
 ): void {
   const { db } = runtime;
+  const productById = new PreparedQueries<ProductRow>(db);
   router.service(catalogV1.CatalogService, {
     async getProduct(request) {
       checkProductId(request.productId, "product_id");
-      const row = await selectProducts(db).where("products.product_id", "=", request.productId).executeTakeFirst();
+      const { productId } = request;
+      const [row] = await productById.execute(
+        "by id",
+        () => selectProducts(db).where("products.product_id", "=", productId),
+        [productId],
+      );
       if (!row) throw new ServiceError("not_found", `no product ${request.productId}`);
       return create(catalogV1.GetProductResponseSchema, {
         product: toProductMessage(row, await reference.categoryTree()),

@@ -48,6 +48,7 @@ export type {
   PublishOptions,
   TokenService,
 } from "./ports.js";
+export { PreparedQueries } from "./prepared-queries.js";
 export {
   type AnyProjection,
   composeSubscriber,
