@@ -5,6 +5,7 @@ import { openBareCheckout } from "./bare-checkout.js";
 import { atUrl, type BenchCustomer, checkOut, prepareCustomers } from "./customers.js";
 import { type Figure, formatMicros } from "./report.js";
 import { forkServer, type ServerProcess } from "./server-process.js";
+import { formatSqlTrace, formatTableGrowth, tableBytes } from "./sql-report.js";
 
 /** Every customer checks out `rounds` times, all customers at once. */
 async function checkoutRounds(customers: readonly BenchCustomer[], rounds: number): Promise<void> {
@@ -83,12 +84,20 @@ export async function benchCheckouts(options: { customers: number; rounds: numbe
     await checkoutRounds(customers, 1);
     await server.close();
     const keptBefore = folderBytes(folder);
+    const tracing = Boolean(process.env.ECOM_SQL_TRACE);
+    const tablesBefore = tracing ? tableBytes(folder) : undefined;
     server = await forkServer({ server: "platform", dataDir: folder });
     // The server moved to another port; the customers' tokens still hold (the folder keeps the secret).
     const reconnected = customers.map((customer) => atUrl(customer, server.url));
+    await server.sqlTrace();
     const ecom = await measured(server, () => checkoutRounds(reconnected, options.rounds));
-    await server.close();
     const count = options.customers * options.rounds;
+    const trace = await server.sqlTrace();
+    await server.close();
+    if (tablesBefore) {
+      process.stderr.write(`${formatSqlTrace(trace, count)}\n\n`);
+      process.stderr.write(`${formatTableGrowth(tablesBefore, tableBytes(folder), count)}\n\n`);
+    }
     const keptPerCheckout = (folderBytes(folder) - keptBefore) / count;
     const bare = bareCheckouts(join(bareFolder, "bare.db"), 1);
     const perSecond = count / ecom.seconds;

@@ -1,3 +1,5 @@
+import type { SqlTraceEntry } from "@ecom/simulator";
+
 /** What the bench's parent asks a server child (bench/src/server-child.ts). */
 export type ChildRequest =
   | {
@@ -12,6 +14,8 @@ export type ChildRequest =
     }
   | { readonly kind: "usage" }
   | { readonly kind: "settle" }
+  /** The statements counted since the last take (with ECOM_SQL_TRACE set; none otherwise), and start counting anew. */
+  | { readonly kind: "sql-trace" }
   | { readonly kind: "close" };
 
 /** What a server child answers, one reply per request. */
@@ -25,5 +29,6 @@ export type ChildReply =
       readonly written: { readonly bytes: number; readonly calls: number };
     }
   | { readonly kind: "settled" }
+  | { readonly kind: "sql-trace"; readonly entries: readonly SqlTraceEntry[] }
   | { readonly kind: "closed" }
   | { readonly kind: "failed"; readonly message: string };

@@ -6,7 +6,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { catalogV1 } from "@ecom/sdk/rpc";
 import { allContexts } from "@ecom/services";
-import { createPlatform, type Platform } from "@ecom/simulator";
+import { createPlatform, type Platform, sqlTrace } from "@ecom/simulator";
 import type { ChildReply, ChildRequest } from "./child-protocol.js";
 
 // One server of the bench, in a process of its own so that its CPU time is its own (process.cpuUsage) and the
@@ -78,6 +78,11 @@ process.on("message", (message: ChildRequest) => {
       case "settle":
         await platform?.settle();
         return { kind: "settled" };
+      case "sql-trace": {
+        const entries = sqlTrace?.entries() ?? [];
+        sqlTrace?.reset();
+        return { kind: "sql-trace", entries };
+      }
       case "close":
         await platform?.close();
         setImmediate(() => process.exit(0));

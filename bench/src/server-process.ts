@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { SqlTraceEntry } from "@ecom/simulator";
 import type { ChildReply, ChildRequest } from "./child-protocol.js";
 
 /** A server child of the bench, answering one request at a time. */
@@ -9,6 +10,8 @@ export interface ServerProcess {
   usage(): Promise<Extract<ChildReply, { kind: "usage" }>>;
   /** Wait until the platform has delivered every event (a no-op for the other servers). */
   settle(): Promise<void>;
+  /** The statements the child ran since the last call (ECOM_SQL_TRACE), and count anew. */
+  sqlTrace(): Promise<readonly SqlTraceEntry[]>;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function forkServer(
     settle: async () => {
       await ask<"settled">({ kind: "settle" });
     },
+    sqlTrace: async () => (await ask<"sql-trace">({ kind: "sql-trace" })).entries,
     close: async () => {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
       await ask<"closed">({ kind: "close" });

@@ -35,4 +35,5 @@ export type { TableDifference } from "./replay/table-diff.js";
 export type { RequestLogEntry } from "./request-log.js";
 export { isLoopbackHost } from "./sim-access.js";
 export { parseDuration } from "./sim-routes.js";
+export { type SqlTrace, type SqlTraceEntry, sqlTrace } from "./sql-trace.js";
 export { VirtualClock } from "./virtual-clock.js";

@@ -1,5 +1,7 @@
+import { basename } from "node:path";
 import Database from "better-sqlite3";
 import { type Generated, Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from "kysely";
+import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
 
 /** The size a WAL file is cut back to when it starts over after a complete checkpoint. */
@@ -28,7 +30,10 @@ export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase>
   database.pragma("busy_timeout = 5000");
   database.pragma("wal_autocheckpoint = 0");
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-  const db = new Kysely<TDatabase>({ dialect: new SqliteDialect({ database: createStatementCache(database) }) });
+  const trace = sqlTrace && { trace: sqlTrace, store: basename(file, ".db") };
+  const db = new Kysely<TDatabase>({
+    dialect: new SqliteDialect({ database: createStatementCache(database, { trace }) }),
+  });
   return {
     db,
     checkpoint() {

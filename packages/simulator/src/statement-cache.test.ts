@@ -26,7 +26,7 @@ describe("the statement cache", () => {
 
   it("keeps at most its capacity, dropping the least recently used", () => {
     database = new Database(":memory:");
-    const cache = createStatementCache(database, 2);
+    const cache = createStatementCache(database, { capacity: 2 });
     const first = cache.prepare("select 1");
     cache.prepare("select 2");
     expect(cache.prepare("select 1")).toBe(first);

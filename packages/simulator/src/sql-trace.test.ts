@@ -1,0 +1,37 @@
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { createSqlTrace } from "./sql-trace.js";
+import { createStatementCache } from "./statement-cache.js";
+
+describe("the SQL trace", () => {
+  let database: Database.Database;
+  afterEach(() => {
+    if (database.open) database.close();
+  });
+
+  it("counts each run of each statement by store, and the writes that were a transaction of their own", async () => {
+    database = new Database(":memory:");
+    const trace = createSqlTrace();
+    const db = new Kysely<{ t: { id: number } }>({
+      dialect: new SqliteDialect({ database: createStatementCache(database, { trace: { trace, store: "s" } }) }),
+    });
+    await db.schema.createTable("t").addColumn("id", "integer").execute();
+    trace.reset();
+    await db.insertInto("t").values({ id: 1 }).execute();
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto("t").values({ id: 2 }).execute();
+      await trx.insertInto("t").values({ id: 3 }).execute();
+    });
+    await db.selectFrom("t").select("id").execute();
+
+    expect(trace.entries()).toEqual([
+      { store: "s", sql: 'insert into "t" ("id") values (?)', runs: 3, autocommitWrites: 1 },
+      { store: "s", sql: "begin", runs: 1, autocommitWrites: 0 },
+      { store: "s", sql: "commit", runs: 1, autocommitWrites: 0 },
+      { store: "s", sql: 'select "id" from "t"', runs: 1, autocommitWrites: 0 },
+    ]);
+    trace.reset();
+    expect(trace.entries()).toEqual([]);
+  });
+});
