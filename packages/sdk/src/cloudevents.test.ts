@@ -40,6 +40,15 @@ describe("CloudEvents conversion", () => {
     expect(fromCloudEvent(toCloudEvent(data!) as never).data).not.toHaveProperty("causationId");
   });
 
+  it("carries a traced publish's spanId as the spanid extension, and leaves it out when absent", () => {
+    const [, example] = examples[0]!;
+    const { data } = parseEvent({ ...(example as object), spanId: "00f067aa0ba902b7" });
+    expect(toCloudEvent(data!)).toHaveProperty("spanid", "00f067aa0ba902b7");
+    expect(fromCloudEvent(toCloudEvent(data!) as never).data).toEqual(data);
+    const { spanId: _dropped, ...untraced } = example as Record<string, unknown>;
+    expect(toCloudEvent(parseEvent(untraced).data!)).not.toHaveProperty("spanid");
+  });
+
   it("returns an error (does not throw) for data that is not JSON", () => {
     const { error } = fromCloudEvent({
       specversion: "1.0",

@@ -21,6 +21,8 @@ export interface EcomCloudEvent {
   /** partitionKey, as the CloudEvents Partitioning extension names it. */
   readonly partitionkey: string;
   readonly traceid: string;
+  /** spanId, when the producer traced the publish. */
+  readonly spanid?: string;
   readonly correlationid: string;
   readonly causationid?: string;
   readonly schemaversion: string;
@@ -41,6 +43,7 @@ export function toCloudEvent(message: EcomMessage): EcomCloudEvent {
     datacontenttype: "application/json",
     partitionkey: message.partitionKey,
     traceid: message.traceId,
+    ...(message.spanId === undefined ? {} : { spanid: message.spanId }),
     correlationid: message.correlationId,
     ...(message.causationId === undefined ? {} : { causationid: message.causationId }),
     schemaversion: message.schemaVersion,
@@ -79,12 +82,14 @@ export function fromCloudEvent(event: Readonly<Record<string, unknown>>): Result
     };
   }
   const causationId = attribute("causationid");
+  const spanId = attribute("spanid");
   return parseEvent({
     eventId: attribute("id"),
     eventType: attribute("type"),
     occurredAt: attribute("time"),
     producer: source.slice(SOURCE_PREFIX.length),
     traceId: attribute("traceid"),
+    ...(spanId === undefined ? {} : { spanId }),
     correlationId: attribute("correlationid"),
     ...(causationId === undefined ? {} : { causationId }),
     schemaVersion: attribute("schemaversion"),

@@ -36,4 +36,6 @@ export type { RequestLogEntry } from "./request-log.js";
 export { isLoopbackHost } from "./sim-access.js";
 export { parseDuration } from "./sim-routes.js";
 export { type SqlTrace, type SqlTraceEntry, sqlTrace } from "./sql-trace.js";
+export type { TracingOptions } from "./tracing/platform-tracing.js";
+export type { KeptSpan } from "./tracing/trace-buffer.js";
 export { VirtualClock } from "./virtual-clock.js";

@@ -2,6 +2,7 @@ import { type MessagePayloads, type MessageType, messageRegistry, validatePayloa
 import type { Clock, Ids, Outbox, PublishOptions } from "@ecom/services/platform";
 import type { Transaction } from "kysely";
 import type { RuntimeTables } from "./sqlite-store.js";
+import type { EnvelopeTrace } from "./tracing/platform-tracing.js";
 
 /** Thrown when a context publishes an event that breaks its contract: a bug in the context, never a user error. */
 export class ContractViolationError extends Error {
@@ -19,6 +20,10 @@ export function createOutbox<TDatabase>(options: {
   readonly ids: Ids;
   readonly random: () => number;
   readonly onPublish: () => void;
+  /** The trace context of the append (tracing/platform-tracing.ts), when tracing is on. */
+  readonly traced?:
+    | ((producer: string, type: string, eventId: string, correlationId: string) => EnvelopeTrace)
+    | undefined;
 }): Outbox<TDatabase> {
   const traceId = () => {
     let hex = "";
@@ -47,12 +52,14 @@ export function createOutbox<TDatabase>(options: {
         );
       }
       const eventId = options.ids.next("evt");
+      const traced = options.traced?.(options.producer, type, eventId, publish.correlationId);
       const envelope = {
         eventId,
         eventType: type,
         occurredAt: options.clock.now().toISOString(),
         producer: options.producer,
-        traceId: traceId(),
+        traceId: traced?.traceId ?? traceId(),
+        ...(traced ? { spanId: traced.spanId } : {}),
         correlationId: publish.correlationId,
         ...(publish.causationId === undefined ? {} : { causationId: publish.causationId }),
         schemaVersion: entry.schemaVersion,

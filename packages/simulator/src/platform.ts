@@ -61,6 +61,7 @@ import { createStreamGate } from "./stream-gate.js";
 import { createStreamSlots, tooManyStreams } from "./stream-pump.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { createTokenService } from "./token-service.js";
+import { createPlatformTracing, type TracingOptions } from "./tracing/platform-tracing.js";
 import { createUlidIds } from "./ulid-ids.js";
 import { VirtualClock } from "./virtual-clock.js";
 import { createWalCheckpointer } from "./wal-checkpointer.js";
@@ -92,6 +93,11 @@ export interface PlatformOptions {
    * pass short ones to watch the mechanism work.
    */
   readonly limits?: Partial<ServerLimits>;
+  /**
+   * OpenTelemetry traces (tracing/platform-tracing.ts): exporters for a test, spans kept for the console. Without
+   * them, tracing is on only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+   */
+  readonly tracing?: TracingOptions;
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -124,6 +130,8 @@ export interface Platform {
    * until the attempt times out).
    */
   settle(): Promise<void>;
+  /** Export every span that has ended (to the OTLP endpoint or the exporters given); nothing when untraced. */
+  flushTraces(): Promise<void>;
   /** Stop serving, finish in-flight delivery, checkpoint and close every store. */
   close(): Promise<void>;
 }
@@ -260,6 +268,12 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     },
   });
   const rpcTrace = createRpcTrace(clock);
+  const tracing = await createPlatformTracing(options.tracing ?? {}, (method, pathname) => {
+    const routed = router.route(method, pathname);
+    if (routed.kind !== "match") return undefined;
+    const { context, operation } = routed.match;
+    return { context, operationId: operation.operationId, path: operation.path };
+  });
 
   // Contexts are created before the transport that serves their RPCs exists; their clients resolve on first use.
   let rpcClients: RpcClients | undefined;
@@ -286,7 +300,14 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     const runtime: ContextRuntime<unknown> = {
       name: module.name,
       db: store.db,
-      outbox: createOutbox<unknown>({ producer: module.name, clock, ids, random, onPublish: () => relay.kick() }),
+      outbox: createOutbox<unknown>({
+        producer: module.name,
+        clock,
+        ids,
+        random,
+        onPublish: () => relay.kick(),
+        traced: tracing.published,
+      }),
       clock,
       ids,
       random,
@@ -296,6 +317,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       faults,
       traceAs: rpcTrace.traceAs,
       metrics: metrics.context,
+      tracing: tracing.contextTracing(module.name),
     };
     running.push({ module, store, parts: module.create(runtime), relay });
   }
@@ -311,7 +333,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
         context.module.name,
         context.store.db as Kysely<RuntimeTables>,
         eventLog,
-        subscriptions,
+        tracing.subscriber(context.module.name, subscriptions),
         log,
         () => clock.now(),
       );
@@ -320,6 +342,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const crashTypes = new Set(options.crashAfter ?? []);
   eventLog.on("appended", (events) => {
     folder?.notePublished(events);
+    tracing.relayed(events);
     const types = new Set(events.map((event) => event.eventType));
     const fatal = events.find((event) => crashTypes.has(event.eventType));
     if (fatal) {
@@ -350,8 +373,15 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const accessInterceptor = createAccessInterceptor({ tokens, rules: rpcAccess });
   rpcClients = createRpcClients(
     createRouterTransport(routes, {
-      router: { interceptors: [serviceErrorsAsConnect, serviceIdentityInterceptor, accessInterceptor] },
-      transport: { interceptors: [rpcTrace.interceptor, faultInterceptor] },
+      router: {
+        interceptors: [
+          ...tracing.rpcServerInterceptors,
+          serviceErrorsAsConnect,
+          serviceIdentityInterceptor,
+          accessInterceptor,
+        ],
+      },
+      transport: { interceptors: [...tracing.rpcClientInterceptors, rpcTrace.interceptor, faultInterceptor] },
     }),
   );
 
@@ -539,7 +569,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       const pathname = new URL(request.url, "http://gateway.invalid").pathname;
       return upgradeRequiredResponse(pathname, request.headers["correlation-id"] || ids.next("cor"));
     }
-    return restGateway(request);
+    return tracing.rest(request, restGateway);
   };
 
   for (const context of running) await context.parts.seed?.();
@@ -633,7 +663,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     routes,
     // The same limit as REST bodies; connect-es would otherwise read up to 4 GiB.
     readMaxBytes: MAX_BODY_BYTES,
-    interceptors: [serviceErrorsAsConnect, accessInterceptor, faultInterceptor],
+    interceptors: [...tracing.rpcServerInterceptors, serviceErrorsAsConnect, accessInterceptor, faultInterceptor],
     fallback,
   });
   // Every RPC path is `/ecom.<context>.v1.<Service>/<Method>`; REST, /_sim and the console never start so, and skip
@@ -667,6 +697,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     advanceClock,
     settle,
     health,
+    flushTraces: () => tracing.flush(),
     async close() {
       clearInterval(checkpoints);
       await checkpointer.close();
@@ -696,6 +727,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       platformStore.checkpoint();
       await platformStore.close();
       folder?.close(clock.now());
+      await tracing.close();
     },
   };
 }

@@ -40,6 +40,8 @@ export type {
   Clock,
   ContextMetrics,
   ContextRuntime,
+  ContextSpanOptions,
+  ContextTracing,
   FaultSwitches,
   Ids,
   Logger,

@@ -88,6 +88,29 @@ export interface ContextRuntime<TDatabase> {
   readonly traceAs?: <TResult>(correlationId: string, work: () => Promise<TResult>) => Promise<TResult>;
   /** Counts what only the context sees (a webhook retry); absent where nothing collects metrics. */
   readonly metrics?: ContextMetrics;
+  /** Spans of the platform's trace; absent when nothing is traced, so untraced work pays nothing. */
+  readonly tracing?: ContextTracing | undefined;
+}
+
+/** What a span is given when it starts. */
+export interface ContextSpanOptions {
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * A W3C `traceparent` kept with work done later (a queued e-mail): the span is its child instead of the active
+   * span's. Null or undefined: the active span's child.
+   */
+  readonly parent?: string | null | undefined;
+}
+
+/**
+ * Spans of the platform's trace (OpenTelemetry in the simulator), for work a context does outside a request or an
+ * event delivery, which the runtime traces by itself: a saga step, an e-mail or webhook sent after commit.
+ */
+export interface ContextTracing {
+  /** Run `work` in a span named `<context> <name>`; a throw marks the span failed and goes on. */
+  inSpan<TResult>(name: string, options: ContextSpanOptions, work: () => Promise<TResult>): Promise<TResult>;
+  /** The active span as a W3C `traceparent`, to keep with work done later; undefined outside any span. */
+  traceparent(): string | undefined;
 }
 
 /**

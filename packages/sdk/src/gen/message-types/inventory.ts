@@ -24,6 +24,8 @@ export interface components {
             producer: string;
             /** @description <major>.<minor> of the payload schema; the major equals the eventType's version. */
             schemaVersion: string;
+            /** @description W3C trace-context id (parent-id) of the span that published the event; a consumer's span is its child. Absent when the producer traced nothing. */
+            spanId?: string;
             /** @description W3C trace-context trace id. */
             traceId: string;
         };
