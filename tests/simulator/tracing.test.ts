@@ -3,6 +3,7 @@ import { createPlatform, type Platform } from "@ecom/simulator";
 import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWebhookReceiver } from "../notification/webhook-receiver.js";
 import { quiet, shopAt } from "./shop.js";
 
 // One checkout, one trace: from the REST request through every RPC, the outbox, the relay and each subscriber, into
@@ -95,5 +96,47 @@ describe("tracing a checkout", () => {
     }
     // Every event of the flow is in the one trace.
     for (const event of events) expect((event.envelope as unknown as { traceId: string }).traceId).toBe(traceId);
+  });
+
+  it("traces the saga's steps and the e-mail sent after commit as children of the spans that caused them", async () => {
+    const { named, request } = await tracedCheckout();
+    const [process] = named("order process ecommerce.cart.cart.checked_out.v1");
+    const steps = ["reserve_stock", "authorize_payment", "create_order", "capture_payment", "commit_stock"];
+    for (const step of steps) {
+      const [span] = named(`order saga ${step}`);
+      expect(parentOf(span!)).toBe(idOf(process!));
+    }
+    const [reserve] = named("ecom.inventory.v1.InventoryService/ReserveStock").filter(
+      (span) => span.kind === SpanKind.CLIENT,
+    );
+    expect(parentOf(reserve!)).toBe(idOf(named("order saga reserve_stock")[0]!));
+    // The order confirmation is sent by a background pass; its row keeps the span that queued it.
+    const [queued] = named("notification process ecommerce.order.order.created.v1");
+    const sends = named("notification send email");
+    expect(sends.map(parentOf)).toContain(idOf(queued!));
+    const [sent] = named("notification publish ecommerce.notification.notification.sent.v1");
+    expect(sends.map(idOf)).toContain(parentOf(sent!));
+    expect(request.spanContext().traceId).toBe(sent!.spanContext().traceId);
+  });
+
+  it("posts a partner's webhook with the traceparent of its send span, in the event's trace", async () => {
+    const partner = await startWebhookReceiver(() => 204);
+    try {
+      const { client: ops } = await shop.admin();
+      const { error } = await ops.notification.createWebhookSubscription({
+        body: { url: partner.url, eventTypes: ["ecommerce.order.order.paid.v1"] },
+      });
+      expect(error).toBeUndefined();
+      const { traceId, named } = await tracedCheckout();
+      await partner.receivedCount(1);
+      await platform.flushTraces();
+      const [send] = exporter
+        .getFinishedSpans()
+        .filter((span) => span.name === "notification send webhook" && span.spanContext().traceId === traceId);
+      expect(parentOf(send!)).toBe(idOf(named("order publish ecommerce.order.order.paid.v1")[0]!));
+      expect(partner.received[0]!.headers.traceparent).toBe(`00-${traceId}-${idOf(send!)}-01`);
+    } finally {
+      await partner.close();
+    }
   });
 });

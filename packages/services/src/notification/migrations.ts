@@ -127,4 +127,10 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_notification_trace": {
+    async up(db) {
+      // The span that queued the notification (a W3C traceparent), so its sending, later, joins the same trace.
+      await db.schema.alterTable("notifications").addColumn("traceparent", "text").execute();
+    },
+  },
 };

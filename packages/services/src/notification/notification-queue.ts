@@ -39,6 +39,7 @@ export function createNotificationQueue(runtime: ContextRuntime<NotificationData
         created_at: now,
         sent_at: null,
         failed_at: null,
+        traceparent: runtime.tracing?.traceparent() ?? null,
       })
       .onConflict((conflict) => conflict.columns(["trigger_event_id", "template_key", "channel"]).doNothing())
       .execute();

@@ -47,7 +47,7 @@ const BATCH = 100;
  * the same transaction as the state it describes.
  */
 export function createNotificationSender(runtime: Runtime) {
-  const { db, clock, rpc, faults, outbox, ids, log } = runtime;
+  const { db, clock, rpc, faults, outbox, ids, log, tracing } = runtime;
 
   /** The customer's e-mail and first name; undefined when the customer context cannot answer now. */
   const lookUp = async (customerId: string) => {
@@ -205,11 +205,16 @@ export function createNotificationSender(runtime: Runtime) {
         .execute();
       let progressed = false;
       for (const row of due) {
-        const outcome = await attempt(row);
-        // The customer context could not answer: the notification stays due and is tried when the clock moves.
-        if (!outcome) continue;
-        await record(row, outcome);
-        progressed = true;
+        const send = async () => {
+          const outcome = await attempt(row);
+          // The customer context could not answer: the notification stays due and is tried when the clock moves.
+          if (!outcome) return false;
+          await record(row, outcome);
+          return true;
+        };
+        const attributes = { "ecom.notification_id": row.notification_id, "ecom.template": row.template_key };
+        if (await (tracing ? tracing.inSpan("send email", { parent: row.traceparent, attributes }, send) : send()))
+          progressed = true;
       }
       if (due.length < BATCH || !progressed) return;
     }

@@ -39,6 +39,8 @@ export interface NotificationTable {
   created_at: string;
   sent_at: string | null;
   failed_at: string | null;
+  /** The span that queued it (W3C traceparent), when the platform traces; its sending is that span's child. */
+  traceparent: string | null;
 }
 
 /** One attempt to hand a notification to its channel. */

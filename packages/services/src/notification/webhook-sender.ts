@@ -26,7 +26,7 @@ const UNFINISHED = ["PENDING", "RETRYING"] as const;
  * deactivated and the delivery dead-lettered at once.
  */
 export function createWebhookSender(runtime: Runtime, options: { readonly timeoutMs: number }) {
-  const { db, clock, outbox, log } = runtime;
+  const { db, clock, outbox, log, tracing } = runtime;
   const lanes = new Map<string, Promise<void>>();
   const inFlight = new Set<AbortController>();
   let stopped = false;
@@ -38,10 +38,13 @@ export function createWebhookSender(runtime: Runtime, options: { readonly timeou
     // webhook-timestamp is the wall clock of this attempt: receivers compare it with their own clock to refuse
     // replays, while the envelope inside keeps the platform's virtual times.
     const timestamp = Math.floor(Date.now() / 1000);
+    const traceparent = tracing?.traceparent();
     const headers = {
       "content-type": "application/json",
       "user-agent": "ecom-webhooks/1",
       "correlation-id": delivery.correlation_id,
+      // The partner's spans can join the event's trace.
+      ...(traceparent ? { traceparent } : {}),
       ...signWebhook(subscription.secret, { id: delivery.event_id, timestamp, body: delivery.body }),
     };
     const controller = new AbortController();
@@ -183,7 +186,16 @@ export function createWebhookSender(runtime: Runtime, options: { readonly timeou
         .limit(1)
         .executeTakeFirst();
       if (!delivery) return;
-      const result = await post(subscription, delivery);
+      const result = tracing
+        ? await tracing.inSpan(
+            "send webhook",
+            {
+              parent: traceparentOf(delivery.body),
+              attributes: { "ecom.delivery_id": delivery.delivery_id, "messaging.message.id": delivery.event_id },
+            },
+            () => post(subscription, delivery),
+          )
+        : await post(subscription, delivery);
       if (stopped) return;
       await record(subscription, delivery, attemptedAt, result);
     }
@@ -247,3 +259,9 @@ export function createWebhookSender(runtime: Runtime, options: { readonly timeou
 
 /** Posts webhook deliveries. */
 export type WebhookSender = ReturnType<typeof createWebhookSender>;
+
+/** The W3C traceparent of the publish span a delivered envelope names, if it names one. */
+function traceparentOf(body: string): string | undefined {
+  const { traceId, spanId } = JSON.parse(body) as { traceId?: string; spanId?: string };
+  return traceId && spanId ? `00-${traceId}-${spanId}-01` : undefined;
+}

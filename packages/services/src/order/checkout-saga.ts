@@ -241,7 +241,12 @@ export class CheckoutSaga {
             : action.kind === "compensate"
               ? this.#compensate(checkout)
               : this.#commitStock(checkout);
-        const goOn = await (this.#runtime.traceAs?.(checkout.correlation_id, act) ?? act());
+        const step = action.kind === "run" ? action.step : action.kind;
+        const tracing = this.#runtime.tracing;
+        const traced = tracing
+          ? () => tracing.inSpan(`saga ${step}`, { attributes: { "ecom.checkout_id": checkoutId } }, act)
+          : act;
+        const goOn = await (this.#runtime.traceAs?.(checkout.correlation_id, traced) ?? traced());
         this.notify(checkoutId);
         if (!goOn) return;
       }
