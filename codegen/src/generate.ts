@@ -10,6 +10,7 @@ import { generatorVersion, provenanceHeader } from "./provenance.js";
 import { registrySource } from "./registry-source.js";
 import { restContextSource, restIndexSource } from "./rest-source.js";
 import { rpcAccessSource } from "./rpc-access-source.js";
+import { soapContextSource, soapIndexSource } from "./soap-source.js";
 import { messageValidatorSource, restValidatorSources } from "./validators-source.js";
 
 /** What to generate from and how to name the sources in provenance headers. */
@@ -162,6 +163,24 @@ export async function generate(options: GenerateOptions): Promise<Map<string, st
       "graphql/index.ts",
       provenanceHeader({ generator: graphqlVersion, sources: [...set.graphql.keys()].map(source) }),
       graphqlIndexSource(graphqlContexts.sort()),
+    );
+  }
+  if (set.soap.size > 0) {
+    progress("SOAP request and response types (WSDL)");
+    const soapContexts: string[] = [];
+    for (const [file, wsdl] of set.soap) {
+      const context = contextOfFile(file);
+      soapContexts.push(context);
+      emit(
+        `soap/${context}.ts`,
+        provenanceHeader({ generator: "ecom soap-types", sources: [source(file)] }),
+        soapContextSource(context, file, wsdl),
+      );
+    }
+    emit(
+      "soap/index.ts",
+      provenanceHeader({ generator: "ecom soap-types", sources: [...set.soap.keys()].map(source) }),
+      soapIndexSource(soapContexts.sort()),
     );
   }
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));

@@ -96,10 +96,11 @@ describe("the console", () => {
       });
   });
 
-  it("shows where the payment processor's circuit breaker stands", async () => {
+  it("shows where the payment processor's circuit breakers stand, REST's and SOAP's", async () => {
     const { breakers } = JSON.parse((await get("/_sim/breakers")).body);
     expect(breakers).toEqual([
       expect.objectContaining({ name: "payment processor", state: "closed", consecutiveFailures: 0 }),
+      expect.objectContaining({ name: "payment processor (SOAP)", state: "closed", consecutiveFailures: 0 }),
     ]);
   });
 

@@ -54,7 +54,10 @@ describe("/healthz and ecom sim status", () => {
     expect(body.clock).toEqual({ now: body.now, frozen: true });
     expect(Object.keys(body.contexts).sort()).toEqual(allContexts.map((context) => context.name).sort());
     expect(body.contexts.order).toMatchObject({ state: "ok", lag: 0, deadLetters: 0 });
-    expect(body.contexts.payment?.breakers).toEqual([{ name: "payment processor", state: "closed" }]);
+    expect(body.contexts.payment?.breakers).toEqual([
+      { name: "payment processor", state: "closed" },
+      { name: "payment processor (SOAP)", state: "closed" },
+    ]);
     expect((await status()).code).toBe(0);
   });
 
@@ -73,10 +76,15 @@ describe("/healthz and ecom sim status", () => {
     const reopensAt = new Date(new Date(after.body.now).getTime() + 30_000).toISOString();
     expect(after.body.contexts.payment).toMatchObject({
       state: "degraded",
-      breakers: [{ name: "payment processor", state: "open", reopensAt }],
+      // The processor behind both interfaces was down: SOAP's breaker opened, then REST's.
+      breakers: [
+        { name: "payment processor", state: "open", reopensAt },
+        { name: "payment processor (SOAP)", state: "open", reopensAt },
+      ],
     });
     expect(after.body.reasons).toEqual([
       `payment: circuit breaker payment processor is open until ${reopensAt} (virtual clock)`,
+      `payment: circuit breaker payment processor (SOAP) is open until ${reopensAt} (virtual clock)`,
     ]);
     const text = await status();
     expect(text.code).toBe(1);

@@ -310,7 +310,8 @@ describe("the processor's faults", () => {
     expect(duringOutage.status).toBe(PaymentStatus.FAILED);
     expect(duringOutage.failure).toMatchObject({ code: PaymentFailureCode.PROCESSOR_UNAVAILABLE, retryable: true });
     const [failed] = await events("ecommerce.payment.payment.failed.v1");
-    expect(failed?.payload).toMatchObject({ attempts: 5, failure: { code: "processor_unavailable" } });
+    // Five attempts over SOAP, then five over REST: the processor behind both interfaces is down.
+    expect(failed?.payload).toMatchObject({ attempts: 10, failure: { code: "processor_unavailable" } });
 
     // Open: refused before the processor is asked, and nothing is recorded.
     const checkoutId = ids!.next("chk");

@@ -48,6 +48,13 @@ export {
   valueAt,
 } from "./source/contract-set.js";
 export {
+  parseWsdl,
+  type WsdlDocument,
+  type WsdlProblem,
+  type XsdField,
+  type XsdShape,
+} from "./source/wsdl-document.js";
+export {
   parseYamlDocument,
   pointerSegments,
   toPointer,

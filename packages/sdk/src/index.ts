@@ -13,6 +13,7 @@ export * as graphql from "./gen/graphql/index.js";
 export { messageRegistry } from "./gen/registry.js";
 export type * from "./gen/rest/index.js";
 export { createRpcClients, type RpcClients } from "./gen/rpc.js";
+export * as soap from "./gen/soap/index.js";
 export {
   createGraphqlClient,
   type GraphqlClient,

@@ -200,6 +200,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const tokens = createTokenService(secret, clock, ids);
   const faults: FaultSwitches = {
     paymentProcessorDown: false,
+    soapProcessorDown: false,
     paymentProcessorLatencyMs: 0,
     inventoryDown: false,
     carrierLosesParcels: false,
@@ -531,6 +532,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     },
     breakers: () => running.flatMap((context) => context.parts.breakers?.() ?? []),
     views: Object.fromEntries(running.flatMap((context) => Object.entries(context.parts.views ?? {}))),
+    endpoints: Object.fromEntries(running.flatMap((context) => Object.entries(context.parts.endpoints ?? {}))),
     rpcCalls: rpcTrace.callsOf,
   });
   let listeningHost: string | undefined;

@@ -5,6 +5,7 @@ import {
   redactEnvelopeText,
   redactMessage,
   ServiceError,
+  type SimulatedEndpoint,
 } from "@ecom/services/platform";
 import type { EventLog } from "./event-log.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
@@ -29,6 +30,8 @@ export interface SimRoutesOptions {
   readonly breakers?: () => readonly BreakerStatus[];
   /** The contexts' views of what they simulate (`GET /_sim/<name>`: the mailbox), by name. */
   readonly views?: Readonly<Record<string, (query: URLSearchParams) => Promise<unknown>>>;
+  /** The external systems the contexts talk to, as the simulator stands in for them (`/_sim/<path>`), by path. */
+  readonly endpoints?: Readonly<Record<string, SimulatedEndpoint>>;
   /** The RPCs between contexts recorded for a correlation id. */
   readonly rpcCalls?: (correlationId: string) => readonly TracedCall[];
   /** A stream whose socket stays full this long is dropped. */
@@ -75,7 +78,8 @@ const problem = (_status: 400, code: "validation", detail: string): GatewayRespo
  * The simulator's own surface beside the contracts: `GET /healthz`, `GET /metrics` (Prometheus), the virtual clock (`GET /_sim/clock`,
  * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
  * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`), circuit breakers (`GET /_sim/breakers`), the contexts'
- * views of what they simulate (`GET /_sim/mailbox`: the e-mail the customers were sent), the RPCs between contexts of one flow (`GET /_sim/rpcs?correlationId=`) and the live stream of every event
+ * views of what they simulate (`GET /_sim/mailbox`: the e-mail the customers were sent), the external systems they
+ * talk to (`/_sim/processor/soap`: the payment processor's SOAP interface, its WSDL at `?wsdl`), the RPCs between contexts of one flow (`GET /_sim/rpcs?correlationId=`) and the live stream of every event
  * (`GET /_sim/events`, SSE, resumable with `Last-Event-ID` or `?since=`, filtered by `?types=` and `?correlationId=`).
  */
 export function createSimRoutes(options: SimRoutesOptions) {
@@ -83,6 +87,13 @@ export function createSimRoutes(options: SimRoutesOptions) {
   const viewOf = (pathname: string) => {
     const name = /^\/_sim\/([a-z][a-z-]*)$/.exec(pathname)?.[1];
     return name !== undefined && Object.hasOwn(options.views ?? {}, name) ? options.views?.[name] : undefined;
+  };
+
+  const endpointOf = (pathname: string) => {
+    const path = pathname.slice("/_sim/".length);
+    return pathname.startsWith("/_sim/") && Object.hasOwn(options.endpoints ?? {}, path)
+      ? options.endpoints?.[path]
+      : undefined;
   };
 
   async function handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
@@ -146,6 +157,12 @@ export function createSimRoutes(options: SimRoutesOptions) {
       const correlationId = url.searchParams.get("correlationId");
       if (!correlationId) return problem(400, "validation", "Say whose RPCs: ?correlationId=… (a checkout's, say).");
       return json(200, { calls: options.rpcCalls?.(correlationId) ?? [] });
+    }
+    const endpoint = endpointOf(url.pathname);
+    if (endpoint) {
+      // Absolute, with the host the caller used: a WSDL names its own address from it.
+      const absolute = new URL(request.url, `http://${request.headers.host || "localhost"}`).href;
+      return endpoint({ method: request.method, url: absolute, headers: request.headers, body: request.body });
     }
     const view = request.method === "GET" ? viewOf(url.pathname) : undefined;
     if (view) {

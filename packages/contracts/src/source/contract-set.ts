@@ -25,13 +25,15 @@ export interface ContractSet {
    * context's schema), keyed by path.
    */
   readonly graphqlOperations: ReadonlyMap<string, string>;
+  /** WSDL 1.1 contracts of the SOAP services a context calls, `soap/<context>.wsdl`, keyed by path: the text as written. */
+  readonly soap: ReadonlyMap<string, string>;
 }
 
 const isYaml = (path: string) => /\.(ya?ml|json)$/.test(path);
 
 /** The context name a contract file stands for: `openapi/cart.yaml` → `cart`. */
 export function contextOfFile(path: string): string {
-  return posix.basename(path).replace(/\.(ya?ml|json|graphql)$/, "");
+  return posix.basename(path).replace(/\.(ya?ml|json|graphql|wsdl)$/, "");
 }
 
 /** Read and parse every contract file of `files`. YAML syntax errors throw, naming the file and line. */
@@ -53,11 +55,13 @@ export async function loadContractSet(files: ContractFiles): Promise<ContractSet
   const proto = paths.filter((path) => path.startsWith("proto/") && path.endsWith(".proto"));
   const graphql = new Map<string, string>();
   const graphqlOperations = new Map<string, string>();
+  const soap = new Map<string, string>();
   for (const path of paths) {
     if (/^graphql\/[^/]+\.graphql$/.test(path)) graphql.set(path, await files.read(path));
     else if (/^graphql\/operations\/[^/]+\.graphql$/.test(path)) graphqlOperations.set(path, await files.read(path));
+    else if (/^soap\/[^/]+\.wsdl$/.test(path)) soap.set(path, await files.read(path));
   }
-  return { files, contextMap, openapi, asyncapi, shared, proto, graphql, graphqlOperations };
+  return { files, contextMap, openapi, asyncapi, shared, proto, graphql, graphqlOperations, soap };
 }
 
 /** Every parsed document of a set, keyed by path. */

@@ -1645,6 +1645,7 @@ export const messageRegistry: { readonly [TType in MessageType]: MessageRegistry
           "last4": "4242"
         },
         "chargeId": "chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z33",
+        "processorPath": "soap",
         "authorizedAt": "2026-01-18T12:27:00Z",
         "expiresAt": "2026-01-25T12:27:00Z"
       }

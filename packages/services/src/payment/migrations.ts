@@ -97,4 +97,10 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0002_processor_path": {
+    // Which of the processor's interfaces (SOAP or REST) authorized a payment; null for payments made before.
+    async up(db) {
+      await db.schema.alterTable("payments").addColumn("processor_path", "text").execute();
+    },
+  },
 };

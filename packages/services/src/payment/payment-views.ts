@@ -80,6 +80,7 @@ export function toPayment({ payment, charges, refunds }: PaymentRecord): Schemas
               : { stage: payment.failure_stage as NonNullable<Schemas["PaymentFailure"]["stage"]> }),
           },
         }),
+    ...(payment.processor_path === null ? {} : { processorPath: payment.processor_path as Schemas["ProcessorPath"] }),
     ...optional("authorizedAt", payment.authorized_at),
     ...optional("authorizationExpiresAt", payment.authorization_expires_at),
     ...optional("capturedAt", payment.captured_at),

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { MessagePayloads, MessageType } from "@ecom/sdk";
 import type { Kysely, Selectable, Transaction, Updateable } from "kysely";
 import type { ContextRuntime, Principal } from "../platform/index.js";
+import type { AuthorizationRoute, ProcessorPath } from "./authorization-route.js";
 import { brandOf, type CardOutcome, hasExpired, outcomeOf, passesLuhn } from "./cards.js";
 import { KeyedLock } from "./keyed-lock.js";
 import type { PaymentProcessor, ProcessorAnswer, ProcessorCard } from "./processor.js";
@@ -112,7 +113,13 @@ const ISSUER_DECLINES = new Set<FailureCode>([
 
 /** What the processor decided for one operation, from its synchronous answer or its webhook. */
 type Decision =
-  | { readonly outcome: "succeeded"; readonly processorReference?: string | undefined; readonly attempts?: number }
+  | {
+      readonly outcome: "succeeded";
+      readonly processorReference?: string | undefined;
+      readonly attempts?: number;
+      /** The processor's interface that answered, for an authorization. */
+      readonly path?: ProcessorPath;
+    }
   | {
       readonly outcome: "failed";
       readonly code: FailureCode;
@@ -122,12 +129,17 @@ type Decision =
     }
   | { readonly outcome: "pending"; readonly processorReference: string; readonly attempts: number };
 
-function decisionOf(outcome: ProcessorOutcome): Decision {
+function decisionOf(outcome: ProcessorOutcome & { readonly path?: ProcessorPath }): Decision {
   if (!outcome.ok)
     return { outcome: "failed", code: outcome.code, message: outcome.message, attempts: outcome.attempts };
   const answer: ProcessorAnswer = outcome.answer;
   if (answer.status === "succeeded") {
-    return { outcome: "succeeded", processorReference: answer.processorReference, attempts: outcome.attempts };
+    return {
+      outcome: "succeeded",
+      processorReference: answer.processorReference,
+      attempts: outcome.attempts,
+      ...(outcome.path === undefined ? {} : { path: outcome.path }),
+    };
   }
   if (answer.status === "declined") {
     return {
@@ -215,7 +227,13 @@ export interface Payments {
 }
 
 /** The payment operations of one running payment context. */
-export function createPayments(runtime: ContextRuntime<PaymentDatabase>, processor: ResilientProcessor): Payments {
+export function createPayments(
+  runtime: ContextRuntime<PaymentDatabase>,
+  /** The REST processor: captures, voids and refunds. */
+  processor: ResilientProcessor,
+  /** Where authorizations go: SOAP first, then REST (authorization-route.ts). */
+  authorizations: AuthorizationRoute,
+): Payments {
   const { db, clock, ids, outbox } = runtime;
   const locks = new KeyedLock();
   let secret: Promise<string> | undefined;
@@ -224,7 +242,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
     new PaymentError(
       "unavailable",
       `${what} could not be made: the payment processor is unavailable. Retry the same request later.`,
-      { retryAfterSeconds: processor.retryAfterSeconds },
+      { retryAfterSeconds: what === "Authorize" ? authorizations.retryAfterSeconds : processor.retryAfterSeconds },
     );
 
   const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
@@ -451,6 +469,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
       from: ["REQUIRES_AUTHORIZATION"],
       set: {
         status: "AUTHORIZED",
+        ...(decision.outcome === "succeeded" && decision.path ? { processor_path: decision.path } : {}),
         authorized_at: now.toISOString(),
         authorization_expires_at: new Date(now.getTime() + AUTHORIZATION_HOLD_MS).toISOString(),
         updated_at: now.toISOString(),
@@ -461,6 +480,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
         amount: amountOf(moved),
         card: card(moved),
         chargeId: charge.charge_id,
+        ...(moved.processor_path === null ? {} : { processorPath: moved.processor_path as ProcessorPath }),
         authorizedAt: moved.authorized_at!,
         expiresAt: moved.authorization_expires_at!,
       }),
@@ -633,7 +653,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
           charge = await pendingCharge(payment.payment_id, "AUTHORIZATION");
           // The processor accepted it for later: its webhook decides, asking again would not.
           if (!charge || charge.processor_reference !== null) return payment;
-          if (!processor.allowsCalls) throw unavailable("Authorize");
+          if (!authorizations.allowsCalls) throw unavailable("Authorize");
         } else {
           const method = await db
             .selectFrom("payment_methods")
@@ -654,7 +674,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
             );
           }
           // An open breaker refuses before anything is recorded, so the same key can be retried later.
-          if (!processor.allowsCalls) throw unavailable("Authorize");
+          if (!authorizations.allowsCalls) throw unavailable("Authorize");
           const now = clock.now().toISOString();
           payment = {
             payment_id: ids.next("pay"),
@@ -674,6 +694,7 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
             failure_stage: null,
             void_reason: null,
             correlation_id: input.correlationId,
+            processor_path: null,
             authorized_at: null,
             authorization_expires_at: null,
             captured_at: null,
@@ -699,12 +720,13 @@ export function createPayments(runtime: ContextRuntime<PaymentDatabase>, process
           });
         }
         const pending = charge;
-        const decided = await askProcessor(payment, (target, card) =>
-          target.authorize({
+        const decided = decisionOf(
+          await authorizations.authorize({
             reference: pending.charge_id,
             paymentId: payment.payment_id,
+            orderId: payment.order_id,
             amount: amountOf(payment),
-            card,
+            card: await cardOf(payment),
           }),
         );
         return db

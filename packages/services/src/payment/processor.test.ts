@@ -6,6 +6,7 @@ import { createSimulatedProcessor, isProcessorError, PROCESSOR_MEMORY, type Proc
 function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:00.000Z") {
   const switches: FaultSwitches = {
     paymentProcessorDown: false,
+    soapProcessorDown: false,
     paymentProcessorLatencyMs: 0,
     inventoryDown: false,
     carrierLosesParcels: false,

@@ -16,14 +16,17 @@ export type ProcessorOutcome =
       readonly attempts: number;
     };
 
-/** The processor behind retries (exponential backoff with jitter) and a circuit breaker. */
-export interface ResilientProcessor {
+/**
+ * A processor behind retries (exponential backoff with jitter) and a circuit breaker. `TTarget` is what it calls:
+ * the REST processor's four operations, or the SOAP processor's one.
+ */
+export interface ResilientProcessor<TTarget = PaymentProcessor> {
   /** False while the breaker refuses calls: callers answer "unavailable" before recording anything. */
   readonly allowsCalls: boolean;
   /** Seconds until the breaker lets a trial through (for Retry-After). */
   readonly retryAfterSeconds: number;
   /** Make one processor operation, retried per the policy; failures come back as values. */
-  call(operation: (processor: PaymentProcessor) => Promise<ProcessorAnswer>): Promise<ProcessorOutcome>;
+  call(operation: (processor: TTarget) => Promise<ProcessorAnswer>): Promise<ProcessorOutcome>;
 }
 
 /**
@@ -31,13 +34,13 @@ export interface ResilientProcessor {
  * error it answers with, like the processor-error test card, is retried but says nothing about its health), and
  * attempts are retried with backoff until one answers, the breaker opens, or the policy's attempts are used up.
  */
-export function createResilientProcessor(options: {
-  readonly processor: PaymentProcessor;
+export function createResilientProcessor<TTarget = PaymentProcessor>(options: {
+  readonly processor: TTarget;
   readonly breaker: CircuitBreaker;
   readonly policy: RetryPolicy;
   readonly random: () => number;
   readonly sleep: Sleep;
-}): ResilientProcessor {
+}): ResilientProcessor<TTarget> {
   const { processor, breaker } = options;
   const unavailable = (error: unknown) => isProcessorError(error) && error.code === "processor_unavailable";
   return {

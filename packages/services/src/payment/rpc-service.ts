@@ -147,6 +147,7 @@ export function registerPaymentService(router: ConnectRouter, payments: Payments
         paymentId: payment.payment_id,
         status,
         ...(failure ? { failure } : {}),
+        processorPath: payment.processor_path ?? "",
       });
     },
 

@@ -49,6 +49,8 @@ export interface PaymentTable {
   void_reason: string | null;
   /** The flow the payment belongs to (the checkout's correlation id), for the events of later steps. */
   correlation_id: string;
+  /** soap or rest: the processor's interface that authorized it; null before, and for payments older than SOAP. */
+  processor_path: string | null;
   authorized_at: string | null;
   authorization_expires_at: string | null;
   captured_at: string | null;

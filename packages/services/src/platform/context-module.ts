@@ -166,6 +166,11 @@ export interface ContextParts<TDatabase> {
    * simulated e-mail channel). Each gets the query string and answers JSON; a ServiceError is its problem answer.
    */
   readonly views?: Readonly<Record<string, (query: URLSearchParams) => Promise<unknown>>>;
+  /**
+   * External systems the context talks to that the simulator stands in for, served at `/_sim/<path>` by any method
+   * (`processor/soap`: the payment processor's SOAP interface). The request's url is absolute, with the host asked.
+   */
+  readonly endpoints?: Readonly<Record<string, SimulatedEndpoint>>;
   /** Called on the first start with an empty store: load seed data. */
   readonly seed?: () => Promise<void>;
   /** Where the context's circuit breakers stand: `/healthz`, `/_sim/breakers` and the console all read this. */
@@ -192,6 +197,15 @@ export interface GraphqlPart {
    */
   readonly forRequest: () => GraphqlResolvers;
 }
+
+/** An external system's HTTP interface that the simulator serves (see ContextParts `endpoints`). */
+export type SimulatedEndpoint = (request: {
+  readonly method: string;
+  readonly url: string;
+  /** Header names lower-case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}) => Promise<{ readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }>;
 
 /** A circuit breaker's state as a developer reads it. */
 export interface BreakerStatus {

@@ -15,6 +15,7 @@ export {
   type RestHandlers,
   type RestRequest,
   type RestResult,
+  type SimulatedEndpoint,
   type SocketConnection,
   type SocketSource,
 } from "./context-module.js";

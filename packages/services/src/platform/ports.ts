@@ -126,6 +126,11 @@ export interface ContextMetrics {
 export interface FaultSwitches {
   /** The simulated payment processor answers nothing (every call fails as unavailable). */
   paymentProcessorDown: boolean;
+  /**
+   * The processor's SOAP interface answers nothing (503, no SOAP; its WSDL too): payment falls back to REST. The
+   * processor itself is up, so REST still pays.
+   */
+  soapProcessorDown: boolean;
   /** Extra latency of every processor call, in milliseconds of real time. */
   paymentProcessorLatencyMs: number;
   /** The inventory context refuses every RPC as unavailable. */

@@ -57,6 +57,11 @@ export interface components {
             /** @description The order id the Checkout Saga allocated; the order row is written after this event. */
             orderId: components["schemas"]["OrderId"];
             paymentId: components["schemas"]["PaymentId"];
+            /**
+             * @description Which of the processor's interfaces authorized it: soap (asked first) or rest (when SOAP did not answer). Absent when the processor confirmed by webhook.
+             * @enum {string}
+             */
+            processorPath?: "soap" | "rest";
         };
         PaymentFailedPayload: {
             amount: components["schemas"]["Money"];

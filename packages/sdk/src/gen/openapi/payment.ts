@@ -243,6 +243,7 @@ export interface components {
             orderId: components["schemas"]["OrderId"];
             paymentId: components["schemas"]["PaymentId"];
             paymentMethod: components["schemas"]["PaymentMethodSummary"];
+            processorPath?: components["schemas"]["ProcessorPath"];
             refunds: components["schemas"]["Refund"][];
             status: components["schemas"]["PaymentStatus"];
             updatedAt: components["schemas"]["Timestamp"];
@@ -350,6 +351,11 @@ export interface components {
             /** @enum {string} */
             type: "authorization.succeeded" | "authorization.failed" | "capture.succeeded" | "capture.failed" | "refund.succeeded" | "refund.failed";
         };
+        /**
+         * @description Which of the processor's interfaces authorized the payment: soap (its legacy SOAP interface, contracts/soap/payment.wsdl, asked first) or rest (when SOAP did not answer). Absent until an authorization succeeds, and on payments authorized before the SOAP interface existed.
+         * @enum {string}
+         */
+        ProcessorPath: "soap" | "rest";
         ProcessorWebhookAck: {
             /** @description True when this webhook-id had been applied before and nothing changed. */
             duplicate: boolean;
