@@ -44,7 +44,7 @@ export function registerCompatCommand(program: Command): void {
   program
     .command("compat")
     .description(
-      "Compare two versions of the contracts (OpenAPI, AsyncAPI, protobuf, GraphQL) and classify every change as breaking, " +
+      "Compare two versions of the contracts (OpenAPI, AsyncAPI, protobuf, GraphQL, WSDL) and classify every change as breaking, " +
         "warning or info. Exits 0 when nothing reaches --fail-on, 1 when something does, 2 when a side cannot be " +
         "read (unknown ref, missing folder, unparsable contract).",
     )

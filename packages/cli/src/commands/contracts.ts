@@ -69,7 +69,7 @@ export function registerContractsCommand(program: Command): void {
   contracts
     .command("lint")
     .description(
-      "Lint the contracts: AsyncAPI (@asyncapi/parser), OpenAPI (Redocly), protobuf (buf lint), GraphQL (graphql-js), every example " +
+      "Lint the contracts: AsyncAPI (@asyncapi/parser), OpenAPI (Redocly), protobuf (buf lint), GraphQL (graphql-js), WSDL, every example " +
         "against its schema, the context map against the contracts and the services' code, and the naming and versioning rules. " +
         "Exits 0 when there is no error, 1 when there is, 2 when the contracts cannot be read.",
     )

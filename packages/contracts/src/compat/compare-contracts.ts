@@ -11,6 +11,7 @@ import { compareProto } from "./proto-compat.js";
 import { ruleById } from "./rule-catalog.js";
 import { SchemaDiffer } from "./schema-diff.js";
 import { compareSdkSurface } from "./sdk-surface-compat.js";
+import { compareSoap } from "./soap-compat.js";
 
 /** What {@link compareContracts} compares. */
 export interface CompareContractsOptions {
@@ -62,6 +63,7 @@ export async function compareContracts(options: CompareContractsOptions): Promis
     compareOpenApi(context);
     compareAsyncApi(context);
     compareGraphql(context);
+    compareSoap(context);
     compareSdkSurface(context);
     compareDocs(context);
   } catch (error) {

@@ -5,12 +5,13 @@ import { parseYamlDocument, type YamlDocument } from "../source/yaml-document.js
 import { CompatError } from "./compat-error.js";
 
 /** What a contract file is, by where it sits in the standard layout. */
-export type FileRole = "contexts" | "openapi" | "asyncapi" | "shared" | "proto" | "graphql" | "other";
+export type FileRole = "contexts" | "openapi" | "asyncapi" | "shared" | "proto" | "graphql" | "soap" | "other";
 
 /** The role of `path` (relative to the contracts root), as `loadContractSet` sorts files. */
 export function roleOf(path: string): FileRole {
   if (path.startsWith("proto/")) return "proto";
   if (/^graphql\/[^/]+\.graphql$/.test(path)) return "graphql";
+  if (/^soap\/[^/]+\.wsdl$/.test(path)) return "soap";
   if (!/\.(ya?ml|json)$/.test(path)) return "other";
   if (path === "contexts.yaml") return "contexts";
   if (/^openapi\/[^/]+$/.test(path)) return "openapi";
@@ -60,7 +61,7 @@ export class ContractSnapshot {
     const text = this.texts.get(path);
     let document: YamlDocument | undefined;
     const role = roleOf(path);
-    if (text !== undefined && role !== "proto" && role !== "graphql" && role !== "other") {
+    if (text !== undefined && role !== "proto" && role !== "graphql" && role !== "soap" && role !== "other") {
       const key = `${path}\0${text}`;
       document = this.#cache.get(key);
       if (!document) {
@@ -149,7 +150,7 @@ export function dirtyFiles(base: ContractSnapshot, head: ContractSnapshot): Set<
   const dirty = new Set<string>();
   for (const path of paths) {
     const role = roleOf(path);
-    if (role === "proto" || role === "graphql" || role === "other") continue;
+    if (role === "proto" || role === "graphql" || role === "soap" || role === "other") continue;
     const baseText = base.texts.get(path);
     const headText = head.texts.get(path);
     if (baseText !== headText) dirty.add(path);

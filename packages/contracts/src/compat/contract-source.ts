@@ -11,7 +11,7 @@ export interface ContractSource {
   readonly displayRoot: string;
 }
 
-const layout = ["openapi", "asyncapi", "proto", "graphql", "contexts.yaml"];
+const layout = ["openapi", "asyncapi", "proto", "graphql", "soap", "contexts.yaml"];
 
 /**
  * Open `--base`/`--head`: a folder with the standard layout (`openapi/`, `asyncapi/`, `proto/`, `contexts.yaml`),

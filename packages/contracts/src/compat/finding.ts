@@ -2,7 +2,7 @@
 export type Severity = "breaking" | "warning" | "info";
 
 /** Which kind of contract a finding is about. */
-export type ContractKind = "openapi" | "asyncapi" | "proto" | "graphql";
+export type ContractKind = "openapi" | "asyncapi" | "proto" | "graphql" | "soap";
 
 /** One classified change between two versions of the contracts. */
 export interface CompatFinding {
@@ -20,7 +20,8 @@ export interface CompatFinding {
   /**
    * Where in `file`: a JSON Pointer for YAML contracts (for something removed, where it was), the fully qualified
    * element name for protobuf (`ecom.inventory.v1.InventoryService.QueryStock`), the schema coordinate for GraphQL
-   * (`Query.products`), or "" when the whole file is meant.
+   * (`Query.products`), the WSDL item for SOAP (`ProcessPaymentRequest.card`, `PortType.Operation`), or "" when the
+   * whole file is meant.
    */
   readonly pointer: string;
   readonly message: string;

@@ -230,6 +230,31 @@ const graphqlRules: Record<string, [Severity, string]> = {
   "schema-added": ["info", "a GraphQL schema file was added"],
 };
 
+/**
+ * SOAP rules (`soap/<context>.wsdl`): the platform is the client, so what it sends (requests) and what it reads
+ * (responses, faults) must both stay as they were. Removing or retyping anything breaks; a new element breaks when
+ * required (a client does not send it), and is safe when optional (`minOccurs="0"`).
+ */
+const soapRules: Record<string, [Severity, string]> = {
+  "wsdl-removed": ["breaking", "a WSDL file was removed, and every call against it fails"],
+  "wsdl-added": ["info", "a WSDL file was added"],
+  "operation-removed": ["breaking", "an operation was removed from a port type or is no longer bound"],
+  "operation-added": ["info", "an operation was added"],
+  "message-changed": ["breaking", "an operation's input, output or fault message is another one"],
+  "part-removed": ["breaking", "a message part was removed"],
+  "part-added": ["breaking", "a message part was added (a document/literal message has one part a client must send)"],
+  "part-changed": ["breaking", "a message part names another element or type"],
+  "type-removed": ["breaking", "a complex type or top-level element was removed"],
+  "type-added": ["info", "a complex type or top-level element was added"],
+  "element-removed": ["breaking", "an element was removed from a type's sequence"],
+  "element-type-changed": ["breaking", "an element's type or its maxOccurs changed"],
+  "element-became-required": ["breaking", "an optional element became required (minOccurs 0 → 1)"],
+  "element-became-optional": ["warning", "a required element became optional: a reader of it may meet it absent"],
+  "required-element-added": ["breaking", "a required element was added: clients do not send it"],
+  "optional-element-added": ["info", "an optional element (minOccurs=0) was added: messages without it still hold"],
+  "service-removed": ["breaking", "a service or one of its ports was removed"],
+};
+
 function build(): CompatRule[] {
   const rules: CompatRule[] = [];
   for (const kind of ["openapi", "asyncapi"] as const) {
@@ -249,6 +274,7 @@ function build(): CompatRule[] {
     ["asyncapi", asyncapiRules],
     ["proto", protoRules],
     ["graphql", graphqlRules],
+    ["soap", soapRules],
   ] as const;
   for (const [kind, table] of own) {
     for (const [name, [severity, summary]] of Object.entries(table)) {

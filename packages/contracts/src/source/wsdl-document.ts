@@ -26,6 +26,8 @@ interface XmlParser {
 type XmlErrorHandler = (message: string) => void;
 const { DOMParser } = createRequire(import.meta.url)("@xmldom/xmldom") as {
   DOMParser: new (options: {
+    /** An object here makes xmldom record each node's line. */
+    locator: object;
     errorHandler: { warning: XmlErrorHandler; error: XmlErrorHandler; fatalError: XmlErrorHandler };
   }) => XmlParser;
 };
@@ -155,12 +157,14 @@ export function parseWsdl(
   const problems: WsdlProblem[] = [];
   const report = (message: string) => {
     const line = /line:(\d+)/.exec(message)?.[1];
-    problems.push({ line: line ? Number(line) : 1, message: message.replace(/\s*@#\[line:.*$/s, "").trim() });
+    const text = message.replace(/\s*@#\[line:.*$/s, "").replace(/^\[xmldom \w+\]\s*/, "");
+    problems.push({ line: line ? Number(line) : 1, message: text.trim() });
   };
-  const xml = new DOMParser({ errorHandler: { warning: () => {}, error: report, fatalError: report } }).parseFromString(
-    text,
-    "text/xml",
-  );
+  // xmldom only warns of some malformed XML (a mismatched end tag); a contract must be well-formed, so warnings count.
+  const xml = new DOMParser({
+    locator: {},
+    errorHandler: { warning: report, error: report, fatalError: report },
+  }).parseFromString(text, "text/xml");
   if (problems.length > 0) return { ok: false, problems };
   const root = xml.documentElement;
   if (!root || root.namespaceURI !== WSDL_NS || root.localName !== "definitions")

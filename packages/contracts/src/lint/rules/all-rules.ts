@@ -35,6 +35,7 @@ import { protoBufConfig } from "./proto-buf-config.js";
 import { protoBufLint } from "./proto-buf-lint.js";
 import { refResolves } from "./ref-resolves.js";
 import { moneyMinorUnits } from "./schema-money.js";
+import { soapCalledOperations, soapReferencesResolve, soapWsdlValid } from "./soap-rules.js";
 
 /** Every rule of `ecom contracts lint`, in the order the README's table lists them. */
 export const lintRules: readonly LintRule[] = [
@@ -54,6 +55,9 @@ export const lintRules: readonly LintRule[] = [
   graphqlOperationsValid,
   mqttFeedChannel,
   mqttExample,
+  soapWsdlValid,
+  soapReferencesResolve,
+  soapCalledOperations,
   refResolves,
   exampleMatchesSchema,
   examplePresent,
