@@ -13,9 +13,12 @@ export interface SimProcess {
 
 const running = new Set<ChildProcess>();
 
-/** Start `ecom sim up` with `args` (for example `--data DIR --port 0`). */
-export function startSim(args: readonly string[]): SimProcess {
-  const child = spawn(process.execPath, [ecomBin, "sim", "up", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Start `ecom sim up` with `args` (for example `--data DIR --port 0`), and `env` added to this process's. */
+export function startSim(args: readonly string[], env: Readonly<Record<string, string>> = {}): SimProcess {
+  const child = spawn(process.execPath, [ecomBin, "sim", "up", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   running.add(child);
   let stdout = "";
   let stderr = "";

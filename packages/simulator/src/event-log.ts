@@ -38,8 +38,8 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     this.setMaxListeners(0);
   }
 
-  /** Open (and create or migrate) the log in `file`. */
-  static async open(file: string): Promise<EventLog> {
+  /** Open (and create or migrate) the log in `file`, or an in-memory copy of a serialized one. */
+  static async open(file: string | Buffer): Promise<EventLog> {
     const store = openSqliteStore<LogTables>(file);
     await migrate(
       store.db as Kysely<unknown>,
@@ -204,6 +204,11 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
 
   checkpoint(): void {
     this.store.checkpoint();
+  }
+
+  /** The whole log as one buffer (an in-memory log's seed snapshot). */
+  serialize(): Buffer {
+    return this.store.serialize();
   }
 
   async close(): Promise<void> {

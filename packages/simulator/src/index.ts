@@ -33,6 +33,7 @@ export {
 } from "./replay/read-model-replay.js";
 export type { TableDifference } from "./replay/table-diff.js";
 export type { RequestLogEntry } from "./request-log.js";
+export { openSeedSnapshots, type SeedSnapshot, type SeedSnapshots, seedSnapshotKey } from "./seed-snapshot.js";
 export { isLoopbackHost } from "./sim-access.js";
 export { parseDuration } from "./sim-routes.js";
 export { type SqlTrace, type SqlTraceEntry, sqlTrace } from "./sql-trace.js";

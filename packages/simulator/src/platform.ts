@@ -53,7 +53,8 @@ import { createHealthReporter, type HealthReport } from "./platform-health.js";
 import { writeProblem } from "./problem.js";
 import { type RequestLogEntry, withRequestLog } from "./request-log.js";
 import { createRpcTrace } from "./rpc-trace.js";
-import { createSeededRandom } from "./seeded-random.js";
+import { openSeedSnapshots, type SeedSnapshot, seedSnapshotKey } from "./seed-snapshot.js";
+import { createCountedRandom } from "./seeded-random.js";
 import { createSimGuard } from "./sim-access.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
@@ -98,6 +99,11 @@ export interface PlatformOptions {
    * them, tracing is on only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
    */
   readonly tracing?: TracingOptions;
+  /**
+   * In memory only: a folder where the seeded state of every store is kept (seed-snapshot.ts), so a start with the
+   * same seed, contexts and code starts from it instead of seeding again. Not used with `crashAfter`.
+   */
+  readonly seedSnapshots?: string;
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -193,9 +199,22 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ":memory:");
 
   const seeded = options.seed !== undefined;
-  const random = createSeededRandom(options.seed ?? randomBytes(4).readUInt32LE(0));
+  const snapshots =
+    options.memory && options.seedSnapshots && !options.crashAfter?.length
+      ? {
+          folder: openSeedSnapshots(options.seedSnapshots),
+          key: seedSnapshotKey({ seed: options.seed, contexts: options.contexts.map((module) => module.name) }),
+        }
+      : undefined;
+  const snapshot = startingSnapshot(snapshots?.folder.read(snapshots.key, new Date()), options.contexts);
+  const counted = createCountedRandom(options.seed ?? randomBytes(4).readUInt32LE(0), snapshot?.draws);
+  const random = counted.next;
   const clock = new VirtualClock(seeded ? { start: SEEDED_EPOCH, frozen: true } : {});
-  const ids = createUlidIds(clock, random);
+  const ids = createUlidIds(clock, random, snapshot?.ids);
+  /** A store's file, or its seeded database when the start is from a snapshot. */
+  const source = (name: string) => snapshot?.stores.get(name) ?? file(name);
+  // A snapshot's stores were migrated by this same code (its key says so).
+  const migrateStore: typeof migrate = snapshot ? async () => {} : migrate;
   const secret = loadSecret(dataDir);
   const tokens = createTokenService(secret, clock, ids);
   const faults: FaultSwitches = {
@@ -207,8 +226,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     emailChannelDown: false,
   };
 
-  const platformStore = openSqliteStore<MetaTables>(file("platform"));
-  await migrate(
+  const platformStore = openSqliteStore<MetaTables>(source("platform"));
+  await migrateStore(
     platformStore.db as Kysely<unknown>,
     {
       "0001_meta": {
@@ -236,7 +255,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     .filter((time): time is Date => time !== undefined)
     .sort((a, b) => a.getTime() - b.getTime())
     .pop();
-  if (resumeAt) {
+  // A start from a snapshot goes on from the seed's time, as the run that made it did (a frozen clock stands there).
+  if (snapshot) clock.resumeFrom(snapshot.clock);
+  else if (resumeAt) {
     // A step past the last time the folder saw: ids made now must sort after every id made before the restart,
     // even under a frozen (seeded) clock where many ids share one millisecond.
     clock.resumeFrom(resumeAt);
@@ -252,7 +273,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // Saved at once, not only at advances and shutdown: after a crash, the restart must still resume past every id
   // this run makes (a seeded clock stands still, so its ids differ only in their random part).
   await saveClock();
-  const eventLog = await EventLog.open(file("events"));
+  const eventLog = await EventLog.open(source("events"));
   const metrics = createPlatformMetrics({
     eventLog,
     operationOf: (method, url) => operationOf(method, url),
@@ -288,13 +309,13 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
 
   const running: RunningContext[] = [];
   for (const module of options.contexts) {
-    const store = openSqliteStore<unknown>(file(module.name));
+    const store = openSqliteStore<unknown>(source(module.name));
     await namingTheFile(file(module.name), async () => {
-      await migrate(store.db as Kysely<unknown>, runtimeMigrations, {
+      await migrateStore(store.db as Kysely<unknown>, runtimeMigrations, {
         label: `${module.name} (runtime tables)`,
         table: "_migrations_runtime",
       });
-      await migrate(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
+      await migrateStore(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
     });
     const relay = new OutboxRelay(store.db as Kysely<RuntimeTables>, eventLog, (error) =>
       log.error(`outbox relay of ${module.name} failed`, { error: String(error) }),
@@ -575,8 +596,26 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     return tracing.rest(request, restGateway);
   };
 
-  for (const context of running) await context.parts.seed?.();
+  // A snapshot holds what the seed made, delivered: the seed is not run again.
+  if (!snapshot) for (const context of running) await context.parts.seed?.();
   await settle();
+  if (snapshots && !snapshot) {
+    try {
+      snapshots.folder.write(snapshots.key, {
+        seeded,
+        clock: clock.now(),
+        draws: counted.draws(),
+        ids: ids.state(),
+        stores: new Map([
+          ["platform", platformStore.serialize()],
+          ["events", eventLog.serialize()],
+          ...running.map((context) => [context.module.name, context.store.serialize()] as const),
+        ]),
+      });
+    } catch (error) {
+      log.warn("the seed snapshot could not be kept; the next start seeds again", { error: String(error) });
+    }
+  }
   for (const context of running) await context.parts.start?.();
   for (const context of running) context.dispatcher?.kick();
 
@@ -733,6 +772,15 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       await tracing.close();
     },
   };
+}
+
+/** `snapshot` when it holds a store for every context, the platform's and the log; otherwise undefined (seed instead). */
+function startingSnapshot(
+  snapshot: SeedSnapshot | undefined,
+  contexts: readonly AnyContextModule[],
+): SeedSnapshot | undefined {
+  const names = ["platform", "events", ...contexts.map((module) => module.name)];
+  return snapshot && names.every((name) => snapshot.stores.has(name)) ? snapshot : undefined;
 }
 
 /** Whether a context's dispatcher has handled everything of its types in the log. */

@@ -24,3 +24,27 @@ export function createSeededRandom(seed: number): () => number {
   for (let i = 0; i < 16; i++) next();
   return next;
 }
+
+/** A seeded random that counts what it draws, for a seed snapshot. */
+export interface CountedRandom {
+  readonly next: () => number;
+  /** Numbers drawn so far, the skipped ones included. */
+  readonly draws: () => number;
+}
+
+/**
+ * {@link createSeededRandom} counting its draws, started past the first `skip`: a run started from a seed snapshot
+ * skips what the seed drew, so it goes on with the numbers a run that seeded itself would draw next.
+ */
+export function createCountedRandom(seed: number, skip = 0): CountedRandom {
+  const random = createSeededRandom(seed);
+  for (let drawn = 0; drawn < skip; drawn++) random();
+  let draws = skip;
+  return {
+    next: () => {
+      draws++;
+      return random();
+    },
+    draws: () => draws,
+  };
+}

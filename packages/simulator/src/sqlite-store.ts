@@ -12,6 +12,8 @@ export interface SqliteStore<TDatabase> {
   readonly db: Kysely<TDatabase>;
   /** Run a passive WAL checkpoint now, on this connection (at close; while running, a worker does it). */
   checkpoint(): void;
+  /** The whole database as one buffer, as SQLite would write its file (an in-memory store's seed snapshot). */
+  serialize(): Buffer;
   close(): Promise<void>;
 }
 
@@ -20,9 +22,10 @@ export interface SqliteStore<TDatabase> {
  * for the writer, NORMAL sync (durable at checkpoints, and WAL survives a process crash), foreign keys, and automatic
  * checkpoints off, so no request pays for one (a worker thread does them: wal-checkpointer.ts); the WAL file is cut
  * back to {@link WAL_SIZE_LIMIT} when it starts over after a checkpoint, so it does not keep its largest size.
- * Statements are prepared once per SQL text ({@link createStatementCache}).
+ * Statements are prepared once per SQL text ({@link createStatementCache}). A buffer (what `serialize` gave) opens
+ * an in-memory copy of that database.
  */
-export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase> {
+export function openSqliteStore<TDatabase>(file: string | Buffer): SqliteStore<TDatabase> {
   const database = new Database(file);
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
@@ -30,7 +33,7 @@ export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase>
   database.pragma("busy_timeout = 5000");
   database.pragma("wal_autocheckpoint = 0");
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-  const trace = sqlTrace && { trace: sqlTrace, store: basename(file, ".db") };
+  const trace = sqlTrace && { trace: sqlTrace, store: typeof file === "string" ? basename(file, ".db") : ":memory:" };
   const db = new Kysely<TDatabase>({
     dialect: new SqliteDialect({ database: createStatementCache(database, { trace }) }),
   });
@@ -38,6 +41,9 @@ export function openSqliteStore<TDatabase>(file: string): SqliteStore<TDatabase>
     db,
     checkpoint() {
       if (database.open) database.pragma("wal_checkpoint(PASSIVE)");
+    },
+    serialize() {
+      return database.serialize();
     },
     async close() {
       await db.destroy();

@@ -2,14 +2,24 @@ import type { Clock, Ids } from "@ecom/services/platform";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/** Where an id generator is: the millisecond of its last id and that id's random part (digits 0–31). */
+export interface UlidState {
+  readonly lastTime: number;
+  readonly randomPart: readonly number[];
+}
+
 /**
  * Prefixed ULIDs (`ord_01JH8Z…`): 48 bits of the clock's milliseconds then 80 random bits, Crockford base32. Ids
  * made in the same millisecond increment the random part, so they still sort in the order they were made.
+ *
+ * `resume` continues from a state `state()` gave (a seed snapshot's), so the next id is the one that generator
+ * would have made.
  */
-export function createUlidIds(clock: Clock, random: () => number): Ids {
-  let lastTime = -1;
-  const randomPart: number[] = new Array(16).fill(0);
+export function createUlidIds(clock: Clock, random: () => number, resume?: UlidState): Ids & { state(): UlidState } {
+  let lastTime = resume?.lastTime ?? -1;
+  const randomPart: number[] = resume ? [...resume.randomPart] : new Array(16).fill(0);
   return {
+    state: () => ({ lastTime, randomPart: [...randomPart] }),
     next(prefix: string): string {
       const time = clock.now().getTime();
       if (time === lastTime) {

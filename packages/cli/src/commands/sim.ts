@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import type { FeedHandler, Logger } from "@ecom/services/platform";
 import type { Command } from "commander";
 import { UsageError } from "../exit-codes.js";
@@ -62,6 +63,10 @@ export function registerSimCommand(program: Command): void {
     .option("--data <dir>", "the data folder", ".ecom")
     .option("--memory", "keep everything in memory: a throwaway run")
     .option("--seed <n>", "fix ids, the clock's start and random choices so a run can be reproduced")
+    .option(
+      "--no-seed-snapshot",
+      `with --memory: seed every store anew instead of starting from the seeded state kept in ${seedSnapshotsDir()} (kept per --seed, made again when the code changes)`,
+    )
     .option("--no-validate-responses", "do not check responses against the contracts")
     .option(
       "--log-level <level>",
@@ -90,6 +95,7 @@ export function registerSimCommand(program: Command): void {
         data: string;
         memory?: boolean;
         seed?: string;
+        seedSnapshot: boolean;
         validateResponses: boolean;
         crashAfter?: string;
         mqtt?: string;
@@ -124,6 +130,7 @@ export function registerSimCommand(program: Command): void {
           contexts: allContexts,
           ...(options.memory ? { memory: true } : { dataDir: resolve(options.data) }),
           ...(seed === undefined ? {} : { seed }),
+          ...(options.memory && options.seedSnapshot ? { seedSnapshots: seedSnapshotsDir() } : {}),
           validateResponses: options.validateResponses,
           log: simLog.logger,
           onRequest: simLog.onRequest,
@@ -210,6 +217,15 @@ export function registerSimCommand(program: Command): void {
         process.stdout.write("stopped cleanly.\n");
       },
     );
+}
+
+/**
+ * Where `sim up --memory` keeps its seed snapshots: under $ECOM_CACHE_DIR when set, else the user's cache folder
+ * ($XDG_CACHE_HOME, or ~/.cache). Deleting it is safe: the next start seeds and keeps a new one.
+ */
+function seedSnapshotsDir(): string {
+  const cache = process.env.ECOM_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "ecom");
+  return join(cache, "seed-snapshots");
 }
 
 /**

@@ -1,0 +1,124 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { openSeedSnapshots, type SeedSnapshot, seedSnapshotKey, UNSEEDED_MAX_AGE_MS } from "./seed-snapshot.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "ecom-seed-snapshot-"));
+  dirs.push(dir);
+  return dir;
+}
+
+const made = new Date("2026-03-01T10:00:00.000Z");
+function snapshot(overrides: Partial<SeedSnapshot> = {}): SeedSnapshot {
+  return {
+    seeded: true,
+    clock: made,
+    draws: 42,
+    ids: { lastTime: made.getTime(), randomPart: Array.from({ length: 16 }, (_, index) => index) },
+    stores: new Map([
+      ["platform", Buffer.from("platform bytes")],
+      ["events", Buffer.from("")],
+      ["catalog", Buffer.from([0, 1, 2, 255])],
+    ]),
+    ...overrides,
+  };
+}
+
+describe("seed snapshots", () => {
+  it("read back what was written under the key: every store's bytes, the clock and the generators' state", () => {
+    const snapshots = openSeedSnapshots(join(folder(), "made-on-first-write"));
+    snapshots.write("k1", snapshot());
+    expect(snapshots.read("k1", made)).toEqual(snapshot());
+  });
+
+  it("have nothing under a key never written", () => {
+    const snapshots = openSeedSnapshots(folder());
+    snapshots.write("k1", snapshot());
+    expect(snapshots.read("k2", made)).toBeUndefined();
+  });
+
+  it("do not use a file that names another key", () => {
+    const dir = folder();
+    const snapshots = openSeedSnapshots(dir);
+    snapshots.write("k1", snapshot());
+    writeFileSync(join(dir, "k2.snapshot"), readFileSync(join(dir, "k1.snapshot")));
+    expect(snapshots.read("k2", made)).toBeUndefined();
+  });
+
+  it.each([
+    ["cut short", (bytes: Buffer) => bytes.subarray(0, bytes.length - 3)],
+    ["with a byte of a store changed", (bytes: Buffer) => Buffer.concat([bytes.subarray(0, -1), Buffer.from([7])])],
+    [
+      "with its header damaged",
+      (bytes: Buffer) => Buffer.from(bytes.toString("latin1").replace('"draws":42', '"draws"')),
+    ],
+    ["of some other content", () => Buffer.from("not a snapshot")],
+    ["empty", () => Buffer.alloc(0)],
+  ])("do not use a file %s", (_case, damage) => {
+    const dir = folder();
+    const snapshots = openSeedSnapshots(dir);
+    snapshots.write("k1", snapshot());
+    const path = join(dir, "k1.snapshot");
+    writeFileSync(path, damage(readFileSync(path)));
+    expect(snapshots.read("k1", made)).toBeUndefined();
+  });
+
+  it("use an unseeded run's snapshot for a day, and a seeded one's whatever its age", () => {
+    const snapshots = openSeedSnapshots(folder());
+    snapshots.write("unseeded", snapshot({ seeded: false }));
+    snapshots.write("seeded", snapshot({ seeded: true }));
+    const withinADay = new Date(made.getTime() + UNSEEDED_MAX_AGE_MS);
+    const later = new Date(made.getTime() + UNSEEDED_MAX_AGE_MS + 1);
+    expect(snapshots.read("unseeded", withinADay)).toBeDefined();
+    expect(snapshots.read("unseeded", later)).toBeUndefined();
+    expect(snapshots.read("seeded", new Date(made.getTime() + 365 * UNSEEDED_MAX_AGE_MS))).toBeDefined();
+  });
+
+  it("replace the snapshot of a key, and keep the eight most recently written", () => {
+    const dir = folder();
+    const snapshots = openSeedSnapshots(dir);
+    for (let index = 0; index < 10; index++) {
+      snapshots.write(`k${index}`, snapshot({ draws: index }));
+      // Written a second apart, as far as the files' times say.
+      const at = new Date(made.getTime() + index * 1000);
+      utimesSync(join(dir, `k${index}.snapshot`), at, at);
+    }
+    snapshots.write("k9", snapshot({ draws: 99 }));
+    expect(readdirSync(dir).sort()).toEqual(
+      ["k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"].map((k) => `${k}.snapshot`),
+    );
+    expect(snapshots.read("k9", made)?.draws).toBe(99);
+  });
+
+  it("leave no temporary file behind", () => {
+    const dir = folder();
+    openSeedSnapshots(dir).write("k1", snapshot());
+    expect(readdirSync(dir)).toEqual(["k1.snapshot"]);
+  });
+});
+
+describe("seedSnapshotKey", () => {
+  const base = { seed: 7, contexts: ["catalog", "inventory"], code: "build-1" } as const;
+  it("is the same for the same seed, contexts and code", () => {
+    expect(seedSnapshotKey(base)).toBe(seedSnapshotKey({ ...base }));
+  });
+  it.each([
+    ["another seed", { seed: 8 }],
+    ["no seed", { seed: undefined }],
+    ["other contexts", { contexts: ["catalog"] }],
+    ["other code", { code: "build-2" }],
+  ])("changes with %s", (_case, change) => {
+    expect(seedSnapshotKey({ ...base, ...change })).not.toBe(seedSnapshotKey(base));
+  });
+  it("names this build's code when none is given", () => {
+    const { code: _code, ...withoutCode } = base;
+    expect(seedSnapshotKey(withoutCode)).toBe(seedSnapshotKey(withoutCode));
+    expect(seedSnapshotKey(withoutCode)).not.toBe(seedSnapshotKey(base));
+  });
+});
