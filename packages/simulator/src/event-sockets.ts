@@ -13,7 +13,7 @@ import {
   TITLES,
   type TokenService,
 } from "@ecom/services/platform";
-import { type RawData, WebSocket, WebSocketServer } from "ws";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { accessDenied } from "./access-policy.js";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import { authenticate, parseQuery } from "./gateway/request-parts.js";
@@ -98,18 +98,27 @@ export function upgradeRequiredResponse(pathname: string, correlationId: string)
 export function createEventSockets(options: EventSocketsOptions): EventSockets {
   const { eventLog, router, sourceOf, tokens, ids, log } = options;
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
-  const server = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_MESSAGE_BYTES });
   const correlationIds = new WeakMap<IncomingMessage, string>();
-  server.on("headers", (headers, request) => {
-    const correlationId = correlationIds.get(request);
-    if (correlationId) headers.push(`Correlation-Id: ${correlationId}`);
-  });
+  // `ws` is loaded with the first handshake, not with the platform: most runs never open a socket, and a start
+  // that loads less answers /healthz sooner.
+  let server: Promise<WebSocketServer> | undefined;
+  const webSocketServer = () => {
+    server ??= import("ws").then(({ WebSocketServer }) => {
+      const made = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_MESSAGE_BYTES });
+      made.on("headers", (headers, request) => {
+        const correlationId = correlationIds.get(request);
+        if (correlationId) headers.push(`Correlation-Id: ${correlationId}`);
+      });
+      return made;
+    });
+    return server;
+  };
   const connections = new Set<LiveConnection>();
   let closing = false;
 
   const send = (connection: LiveConnection, text: string) => {
     const { socket } = connection;
-    if (socket.readyState !== WebSocket.OPEN) return;
+    if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
       socket.close(1013, "Too far behind: read the socket's messages as they come.");
       return;
@@ -149,7 +158,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
   eventLog.on("appended", onAppended);
 
   const pinger = setInterval(() => {
-    for (const { socket } of connections) if (socket.readyState === WebSocket.OPEN) socket.ping();
+    for (const { socket } of connections) if (socket.readyState === socket.OPEN) socket.ping();
   }, options.pingIntervalMs ?? 30_000);
   pinger.unref();
 
@@ -265,6 +274,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
       }
       connection = { ...connection, subscriptions: new Set([chosen]) };
     }
+    const upgrader = await webSocketServer();
     if (closing) return refuse(new ServiceError("unavailable", "The simulator is shutting down."));
     if (options.slots && !options.slots.acquire())
       return refuse(
@@ -275,7 +285,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
     socket.once("close", () => options.slots?.release());
 
     correlationIds.set(request, correlationId);
-    server.handleUpgrade(request, socket, head, (webSocket) => open(webSocket, source, connection));
+    upgrader.handleUpgrade(request, socket, head, (webSocket) => open(webSocket, source, connection));
   };
 
   return {
@@ -299,7 +309,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
         [...connections].map(
           ({ socket }) =>
             new Promise<void>((resolve) => {
-              if (socket.readyState === WebSocket.CLOSED) return resolve();
+              if (socket.readyState === socket.CLOSED) return resolve();
               socket.once("close", () => resolve());
               socket.close(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason);
               // A peer that does not answer the close frame is cut off.
@@ -307,7 +317,8 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
             }),
         ),
       );
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const made = await server;
+      await new Promise<void>((resolve) => (made ? made.close(() => resolve()) : resolve()));
     },
   };
 }

@@ -1,5 +1,4 @@
 import type { ContextMetrics } from "@ecom/services/platform";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { EventLog, LoggedEvent } from "../event-log.js";
 import type { RequestLogEntry } from "../request-log.js";
 
@@ -39,110 +38,143 @@ const CHECKOUT_FAILED = "ecommerce.order.checkout.failed.v1";
 /** Checkouts waiting for their order at once, at most: a flood of abandoned ones must not grow memory. */
 const OPEN_CHECKOUTS = 10_000;
 
+/** The prom-client registry and metrics, made once prom-client is loaded. */
+function createInstruments({ Counter, Gauge, Histogram, Registry }: typeof import("prom-client")) {
+  const registry = new Registry();
+  return {
+    registry,
+    ordersCreated: new Counter({
+      name: "orders_created_total",
+      help: "Orders created (ecommerce.order.order.created.v1 appended to the event log).",
+      registers: [registry],
+    }),
+    orderLatency: new Histogram({
+      name: "order_creation_latency_ms",
+      help: "Real milliseconds from a checkout (cart.checked_out) to its order.created, both as appended to the log.",
+      buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+      registers: [registry],
+    }),
+    reservationFailures: new Counter({
+      name: "inventory_reservation_failures_total",
+      help: "Reservations refused for want of stock (ecommerce.inventory.stock.unavailable.v1).",
+      registers: [registry],
+    }),
+    webhookRetries: new Counter({
+      name: "webhook_retry_attempts_total",
+      help: "Webhook attempts after a delivery's first: retries on the schedule and redeliveries.",
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: "ecom_events_appended_total",
+      help: "Events appended to the platform's event log, by producer.",
+      labelNames: ["producer"],
+      registers: [registry],
+    }),
+    requests: new Counter({
+      name: "ecom_http_requests_total",
+      help: "Requests the port answered, by operation (REST operationId, RPC method, or the simulator's own route) and status.",
+      labelNames: ["operation", "status"],
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: "ecom_http_request_duration_ms",
+      help: "Real milliseconds from a request's arrival to the end of its response, by operation.",
+      labelNames: ["operation"],
+      buckets: [1, 2.5, 5, 10, 25, 50, 100, 250, 1000],
+      registers: [registry],
+    }),
+    outboxPending: new Gauge({
+      name: "ecom_relay_pending_events",
+      help: "Events in a context's outbox not yet relayed to the event log.",
+      labelNames: ["context"],
+      registers: [registry],
+    }),
+    subscriptionLag: new Gauge({
+      name: "ecom_subscription_lag_events",
+      help: "Events of the log a context's subscriptions have yet to handle (counted up to 1,000).",
+      labelNames: ["context"],
+      registers: [registry],
+    }),
+    deadLetters: new Gauge({
+      name: "ecom_dead_letters",
+      help: "Events a context dead-lettered after its handler failed three times.",
+      labelNames: ["context"],
+      registers: [registry],
+    }),
+  };
+}
+type Instruments = ReturnType<typeof createInstruments>;
+
 /**
  * Seed 004's business metrics and the runtime's own. What the event log says is counted as events are appended
  * (one listener, no store reads); lags and dead letters are read from the stores when scraped. Counters start at
- * zero with the process, as Prometheus expects of counters.
+ * zero with the process, as Prometheus expects of counters. prom-client (with the OpenTelemetry API it loads, some
+ * ninety modules) is loaded with the first thing counted, not with the platform, so a start answers /healthz
+ * sooner; what is counted while it loads is applied once it has.
  */
 export function createPlatformMetrics(options: PlatformMetricsOptions): PlatformMetrics {
-  const registry = new Registry();
-  const ordersCreated = new Counter({
-    name: "orders_created_total",
-    help: "Orders created (ecommerce.order.order.created.v1 appended to the event log).",
-    registers: [registry],
-  });
-  const orderLatency = new Histogram({
-    name: "order_creation_latency_ms",
-    help: "Real milliseconds from a checkout (cart.checked_out) to its order.created, both as appended to the log.",
-    buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
-    registers: [registry],
-  });
-  const reservationFailures = new Counter({
-    name: "inventory_reservation_failures_total",
-    help: "Reservations refused for want of stock (ecommerce.inventory.stock.unavailable.v1).",
-    registers: [registry],
-  });
-  const webhookRetries = new Counter({
-    name: "webhook_retry_attempts_total",
-    help: "Webhook attempts after a delivery's first: retries on the schedule and redeliveries.",
-    registers: [registry],
-  });
-  const events = new Counter({
-    name: "ecom_events_appended_total",
-    help: "Events appended to the platform's event log, by producer.",
-    labelNames: ["producer"],
-    registers: [registry],
-  });
-  const requests = new Counter({
-    name: "ecom_http_requests_total",
-    help: "Requests the port answered, by operation (REST operationId, RPC method, or the simulator's own route) and status.",
-    labelNames: ["operation", "status"],
-    registers: [registry],
-  });
-  const requestDuration = new Histogram({
-    name: "ecom_http_request_duration_ms",
-    help: "Real milliseconds from a request's arrival to the end of its response, by operation.",
-    labelNames: ["operation"],
-    buckets: [1, 2.5, 5, 10, 25, 50, 100, 250, 1000],
-    registers: [registry],
-  });
-  const outboxPending = new Gauge({
-    name: "ecom_relay_pending_events",
-    help: "Events in a context's outbox not yet relayed to the event log.",
-    labelNames: ["context"],
-    registers: [registry],
-  });
-  const subscriptionLag = new Gauge({
-    name: "ecom_subscription_lag_events",
-    help: "Events of the log a context's subscriptions have yet to handle (counted up to 1,000).",
-    labelNames: ["context"],
-    registers: [registry],
-  });
-  const deadLetters = new Gauge({
-    name: "ecom_dead_letters",
-    help: "Events a context dead-lettered after its handler failed three times.",
-    labelNames: ["context"],
-    registers: [registry],
-  });
+  let instruments: Instruments | undefined;
+  let loading: Promise<Instruments> | undefined;
+  const waiting: ((instruments: Instruments) => void)[] = [];
+  const load = () => {
+    loading ??= import("prom-client").then((client) => {
+      const made = createInstruments(client);
+      instruments = made;
+      for (const update of waiting.splice(0)) update(made);
+      return made;
+    });
+    return loading;
+  };
+  const count = (update: (instruments: Instruments) => void) => {
+    if (instruments) return update(instruments);
+    waiting.push(update);
+    load().catch(() => {});
+  };
 
   const openCheckouts = new Map<string, number>();
   const onAppended = (appended: readonly LoggedEvent[]) => {
     for (const event of appended) {
-      events.inc({ producer: event.producer });
+      count((m) => m.events.inc({ producer: event.producer }));
       if (event.eventType === CHECKED_OUT) {
         if (openCheckouts.size >= OPEN_CHECKOUTS) openCheckouts.delete(openCheckouts.keys().next().value!);
         openCheckouts.set(event.correlationId, performance.now());
       } else if (event.eventType === ORDER_CREATED) {
-        ordersCreated.inc();
+        count((m) => m.ordersCreated.inc());
         const started = openCheckouts.get(event.correlationId);
-        if (started !== undefined) orderLatency.observe(performance.now() - started);
+        if (started !== undefined) {
+          const latency = performance.now() - started;
+          count((m) => m.orderLatency.observe(latency));
+        }
         openCheckouts.delete(event.correlationId);
       } else if (event.eventType === CHECKOUT_FAILED) {
         openCheckouts.delete(event.correlationId);
       }
-      if (event.eventType === STOCK_UNAVAILABLE) reservationFailures.inc();
+      if (event.eventType === STOCK_UNAVAILABLE) count((m) => m.reservationFailures.inc());
     }
   };
   options.eventLog.on("appended", onAppended);
 
   return {
-    context: { webhookRetryAttempted: () => webhookRetries.inc() },
+    context: { webhookRetryAttempted: () => count((m) => m.webhookRetries.inc()) },
     observeRequest(entry) {
       const operation = options.operationOf(entry.method, entry.url);
-      requests.inc({ operation, status: String(entry.status) });
-      requestDuration.observe({ operation }, entry.durationMs);
+      count((m) => {
+        m.requests.inc({ operation, status: String(entry.status) });
+        m.requestDuration.observe({ operation }, entry.durationMs);
+      });
     },
     async render() {
+      const m = await load();
       // Gauges are set from a fresh reading on each scrape: a context that is gone or caught up shows 0, not its past.
-      outboxPending.reset();
-      subscriptionLag.reset();
-      deadLetters.reset();
+      m.outboxPending.reset();
+      m.subscriptionLag.reset();
+      m.deadLetters.reset();
       for (const context of await options.contexts()) {
-        outboxPending.set({ context: context.name }, context.outboxPending);
-        subscriptionLag.set({ context: context.name }, context.subscriptionLag);
-        deadLetters.set({ context: context.name }, context.deadLetters);
+        m.outboxPending.set({ context: context.name }, context.outboxPending);
+        m.subscriptionLag.set({ context: context.name }, context.subscriptionLag);
+        m.deadLetters.set({ context: context.name }, context.deadLetters);
       }
-      return { contentType: registry.contentType, body: await registry.metrics() };
+      return { contentType: m.registry.contentType, body: await m.registry.metrics() };
     },
     close() {
       options.eventLog.off("appended", onAppended);
