@@ -1,18 +1,20 @@
 import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
 import { describe, expect, it } from "vitest";
-import { mergeLines } from "./checkout-saga.js";
 import {
   CHECKOUT_STEPS,
   type CheckoutStepName,
   cancellationReasonFor,
   failureCodeOfPayment,
   isTerminal,
+  LOCAL_STEPS,
+  mergeLines,
   nextAction,
   pendingCompensations,
   releaseReasonFor,
   type SagaAction,
   type StepStatus,
   stateAfter,
+  stepAfter,
 } from "./checkout-saga-rules.js";
 
 describe("the saga's next action", () => {
@@ -89,6 +91,12 @@ describe("the state after a step", () => {
     }
     expect(walked).toEqual([...CHECKOUT_STEPS]);
     expect(isTerminal(stateAfter("capture_payment"))).toBe(true);
+  });
+
+  it("runs only create_order inside the transaction of the step before it, since only it calls no other context", () => {
+    expect(CHECKOUT_STEPS.filter((step) => LOCAL_STEPS.has(step))).toEqual(["create_order"]);
+    expect(stepAfter("authorize_payment")).toBe("create_order");
+    expect(stepAfter("capture_payment")).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 import type { orderApi } from "@ecom/sdk";
 import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
+import type { CheckoutLine } from "./store.js";
 
 /**
  * The Checkout Saga as pure rules: its steps, which state each runs in, what the runner does next from a persisted
@@ -25,6 +26,17 @@ export type StepStatus = orderApi.components["schemas"]["SagaStep"]["status"];
 /** Why a checkout failed. */
 export type CheckoutFailureCode = orderApi.components["schemas"]["CheckoutFailureCode"];
 
+/**
+ * Steps that act on nothing outside the order store: each runs in the transaction that records the success of the
+ * step before it, since there is no outside effect to record a start for.
+ */
+export const LOCAL_STEPS: ReadonlySet<CheckoutStepName> = new Set(["create_order"]);
+
+/** The step after `step`, or undefined after the last. */
+export function stepAfter(step: CheckoutStepName): CheckoutStepName | undefined {
+  return CHECKOUT_STEPS[CHECKOUT_STEPS.indexOf(step) + 1];
+}
+
 /** The state a saga is in while a step runs. */
 export const STEP_STATE: Readonly<Record<CheckoutStepName, CheckoutState>> = {
   reserve_stock: "RESERVING_STOCK",
@@ -41,8 +53,18 @@ export function isTerminal(state: string): boolean {
 
 /** The state after `step` succeeded: the next step's, or COMPLETED after the last. */
 export function stateAfter(step: CheckoutStepName): CheckoutState {
-  const next = CHECKOUT_STEPS[CHECKOUT_STEPS.indexOf(step) + 1];
+  const next = stepAfter(step);
   return next ? STEP_STATE[next] : "COMPLETED";
+}
+
+/** Lines with each product once (ReserveStock and CalculateDiscount refuse repeats), quantities summed. */
+export function mergeLines(lines: readonly CheckoutLine[]): CheckoutLine[] {
+  const merged = new Map<string, CheckoutLine>();
+  for (const line of lines) {
+    const seen = merged.get(line.productId);
+    merged.set(line.productId, seen ? { ...seen, quantity: seen.quantity + line.quantity } : line);
+  }
+  return [...merged.values()];
 }
 
 /** What the runner does next. */

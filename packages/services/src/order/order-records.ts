@@ -43,18 +43,24 @@ export async function recordStatusChange(
     readonly actor: Actor;
     readonly reason?: string | undefined;
     readonly causationId?: string | undefined;
+    /** The change's place in the history, when the caller knows it (1 for an order it has just written). */
+    readonly sequence?: number;
   },
 ): Promise<void> {
-  const last = await trx
-    .selectFrom("order_status_history")
-    .select((eb) => eb.fn.max("sequence").as("sequence"))
-    .where("order_id", "=", orderId)
-    .executeTakeFirst();
+  const sequence =
+    change.sequence ??
+    ((
+      await trx
+        .selectFrom("order_status_history")
+        .select((eb) => eb.fn.max("sequence").as("sequence"))
+        .where("order_id", "=", orderId)
+        .executeTakeFirst()
+    )?.sequence ?? 0) + 1;
   await trx
     .insertInto("order_status_history")
     .values({
       order_id: orderId,
-      sequence: (last?.sequence ?? 0) + 1,
+      sequence,
       from_status: change.from,
       to_status: change.to,
       changed_at: change.at,

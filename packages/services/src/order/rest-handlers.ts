@@ -11,8 +11,7 @@ import {
 import type { CheckoutSaga } from "./checkout-saga.js";
 import { isTerminal } from "./checkout-saga-rules.js";
 import { cancelOrder, OrderProblem, payOrder, updateOrderStatus, visibleOrder } from "./order-commands.js";
-import { loadOrderRecord } from "./order-records.js";
-import { checkoutResource, type OrderRecord, orderResource, orderSummary, statusChange } from "./order-views.js";
+import { checkoutResource, orderResource, orderSummary, statusChange } from "./order-views.js";
 import type { OrderDatabase } from "./store.js";
 
 type Runtime = ContextRuntime<OrderDatabase>;
@@ -76,17 +75,31 @@ export function createRestHandlers(
 ): RestHandlers<orderApi.operations> {
   const { db } = runtime;
 
-  /** The order of a saga that created one, handed out as 201 the first time and 200 after (one order per checkout). */
-  async function claimed(record: OrderRecord) {
-    const claim = await db
+  /**
+   * The order of checkout's saga, handed out as 201 the first time and 200 after (one order per checkout), or
+   * undefined while there is none.
+   */
+  async function claimed(orderId: string) {
+    // The claim returns the row it changed, so the first answer reads the order once.
+    const first = await db
       .updateTable("orders")
       .set({ claimed_at: runtime.clock.now().toISOString() })
-      .where("order_id", "=", record.order.order_id)
+      .where("order_id", "=", orderId)
       .where("claimed_at", "is", null)
+      .returningAll()
       .executeTakeFirst();
-    const body = orderResource((await loadOrderRecord(db, record.order.order_id)) ?? record);
-    return claim.numUpdatedRows === 1n
-      ? { status: 201 as const, body, headers: { location: `/orders/${record.order.order_id}` } }
+    const order =
+      first ?? (await db.selectFrom("orders").selectAll().where("order_id", "=", orderId).executeTakeFirst());
+    if (!order) return undefined;
+    const items = await db
+      .selectFrom("order_items")
+      .selectAll()
+      .where("order_id", "=", orderId)
+      .orderBy("position")
+      .execute();
+    const body = orderResource({ order, items });
+    return first
+      ? { status: 201 as const, body, headers: { location: `/orders/${orderId}` } }
       : { status: 200 as const, body };
   }
 
@@ -112,10 +125,10 @@ export function createRestHandlers(
             throw fail.notFound(`checkout ${checkoutId}`);
           const terminal = isTerminal(checkout.state);
           if (!terminal && remaining > 0) {
-            await saga.waitForChange(checkoutId, remaining);
+            // Woken only when the saga ends (or stops), not at each of its steps.
+            await saga.waitForChange(checkoutId, remaining, isTerminal);
             continue;
           }
-          const record = await loadOrderRecord(db, checkout.order_id);
           if (checkout.state === "FAILED") {
             throw new OrderProblem(
               409,
@@ -124,7 +137,8 @@ export function createRestHandlers(
               `Checkout ${checkoutId} failed at ${checkout.failure_step}: ${checkout.failure_code}. ${checkout.failure_message ?? ""}`.trim(),
             );
           }
-          if (record) return claimed(record);
+          const order = await claimed(checkout.order_id);
+          if (order) return order;
           const steps = await db
             .selectFrom("checkout_steps")
             .selectAll()

@@ -1,0 +1,190 @@
+import { Code } from "@connectrpc/connect";
+import { paymentV1 } from "@ecom/sdk/rpc";
+import type { Selectable, Transaction } from "kysely";
+import type { ContextRuntime } from "../platform/index.js";
+import { type SagaCall, TRANSIENT } from "./checkout-calls.js";
+import {
+  type CheckoutFailureCode,
+  type CheckoutStepName,
+  cancellationReasonFor,
+  FAILURE_MESSAGES,
+  pendingCompensations,
+  releaseReasonFor,
+  type StepStatus,
+} from "./checkout-saga-rules.js";
+import type { CheckoutChanges } from "./checkout-steps.js";
+import { cancelOrderRow } from "./order-records.js";
+import { compensationsOf } from "./order-views.js";
+import type { CheckoutsTable, CompensationRecord, OrderDatabase } from "./store.js";
+
+/**
+ * The saga's way back and its last chore: undoing what a failed checkout still holds, latest first (the order, the
+ * authorization, the stock), and turning a paid order's reservation into a sale.
+ */
+
+type Checkout = Selectable<CheckoutsTable>;
+type Trx = Transaction<OrderDatabase>;
+
+/** What compensating needs of the runner. */
+export interface CompensationPorts {
+  readonly runtime: ContextRuntime<OrderDatabase>;
+  readonly call: SagaCall;
+  /** Change the saga if nobody else did since `checkout` was read; resolves to the saga as changed. */
+  transition(
+    checkout: Checkout,
+    changes: CheckoutChanges,
+    more?: (trx: Trx) => Promise<CheckoutChanges | undefined>,
+  ): Promise<Checkout>;
+  /** Run the saga again later: a dependency it needs does not answer. */
+  redrive(checkoutId: string, why: string): void;
+}
+
+/**
+ * Undo the latest thing still owed; when nothing is owed, end the saga FAILED and say why. Resolves to the saga as
+ * changed, or undefined when the runner should stop (ended, or waiting for a dependency).
+ */
+export async function compensate(ports: CompensationPorts, checkout: Checkout): Promise<Checkout | undefined> {
+  const { runtime, call } = ports;
+  const steps = await runtime.db
+    .selectFrom("checkout_steps")
+    .select(["name", "status"])
+    .where("checkout_id", "=", checkout.checkout_id)
+    .execute();
+  const order = await runtime.db
+    .selectFrom("orders")
+    .select("status")
+    .where("checkout_id", "=", checkout.checkout_id)
+    .executeTakeFirst();
+  const owed = pendingCompensations({
+    steps: Object.fromEntries(steps.map((step) => [step.name, step.status as StepStatus])),
+    orderStatus: order?.status,
+    paymentId: checkout.payment_id,
+    reservationId: checkout.reservation_id,
+  });
+  const next = owed[0];
+  const now = runtime.clock.now().toISOString();
+  if (!next) {
+    await ports.transition(checkout, { state: "FAILED", finished_at: now }, async (trx) => {
+      const eventId = await runtime.outbox.publish(
+        trx,
+        "ecommerce.order.checkout.failed.v1",
+        {
+          checkoutId: checkout.checkout_id,
+          cartId: checkout.cart_id,
+          customerId: checkout.customer_id,
+          failure: {
+            code: (checkout.failure_code ?? "processor_error") as CheckoutFailureCode,
+            message: checkout.failure_message ?? FAILURE_MESSAGES.processor_error,
+            step: (checkout.failure_step ?? "reserve_stock") as CheckoutStepName,
+          },
+          compensations: compensationsOf(checkout),
+          failedAt: now,
+        },
+        {
+          partitionKey: checkout.checkout_id,
+          correlationId: checkout.correlation_id,
+          causationId: checkout.last_event_id,
+        },
+      );
+      return { last_event_id: eventId };
+    });
+    runtime.log.info("checkout failed", { checkoutId: checkout.checkout_id, code: checkout.failure_code });
+    return undefined;
+  }
+
+  if (next.action === "cancel_order") {
+    return ports.transition(checkout, {}, async (trx) => {
+      const eventId = await cancelOrderRow(trx, runtime, checkout.order_id, {
+        expectedStatus: "PENDING",
+        cancellation: {
+          reason: cancellationReasonFor(checkout.failure_code),
+          ...(checkout.failure_message ? { note: checkout.failure_message.slice(0, 500) } : {}),
+          canceledBy: { kind: "system" },
+          previousStatus: "PENDING",
+        },
+        historyReason: `The Checkout Saga failed at ${checkout.failure_step}: ${checkout.failure_code}.`,
+        causationId: checkout.last_event_id,
+      });
+      return eventId ? { last_event_id: eventId } : undefined;
+    });
+  }
+
+  const undo =
+    next.action === "void_payment"
+      ? {
+          step: "authorize_payment" as const,
+          dependency: "payment",
+          call: (options: { headers: Readonly<Record<string, string>> }) =>
+            runtime.rpc.payment.void(
+              { paymentId: next.paymentId, reason: paymentV1.VoidReason.CHECKOUT_FAILED },
+              options,
+            ),
+          record: { action: "void_payment" as const, paymentId: next.paymentId },
+          done: `Authorization ${next.paymentId} voided.`,
+        }
+      : {
+          step: "reserve_stock" as const,
+          dependency: "inventory",
+          call: (options: { headers: Readonly<Record<string, string>> }) =>
+            runtime.rpc.inventory.releaseStock(
+              { reservationId: next.reservationId, reason: releaseReasonFor(checkout.failure_step) },
+              options,
+            ),
+          record: { action: "release_stock" as const, reservationId: next.reservationId },
+          done: `Reservation ${next.reservationId} released.`,
+        };
+  const result = await call<unknown>(checkout, undefined, undo.dependency, undo.call);
+  let detail = undo.done;
+  if (!result.ok) {
+    if (TRANSIENT.has(result.error.code)) {
+      // Compensations are retried until they succeed: leave the saga COMPENSATING and come back later.
+      ports.redrive(checkout.checkout_id, `${undo.dependency}: ${result.error.rawMessage}`);
+      return undefined;
+    }
+    // not_found: there is nothing to undo. failed_precondition: it can no longer be undone this way (a
+    // committed reservation, a captured payment); say so loudly and go on with the rest.
+    if (result.error.code !== Code.NotFound) {
+      runtime.log.error("a checkout compensation was refused", {
+        checkoutId: checkout.checkout_id,
+        action: undo.record.action,
+        error: result.error.message,
+      });
+    }
+    detail = `${undo.done.replace(/\.$/, "")} was refused (${Code[result.error.code]}: ${result.error.rawMessage}).`;
+  }
+  const compensations: CompensationRecord[] = [...compensationsOf(checkout), { ...undo.record, completedAt: now }];
+  return ports.transition(checkout, { compensations_json: JSON.stringify(compensations) }, async (trx) => {
+    await trx
+      .updateTable("checkout_steps")
+      .set({ status: "COMPENSATED", compensated_at: now, detail })
+      .where("checkout_id", "=", checkout.checkout_id)
+      .where("name", "=", undo.step)
+      .execute();
+    return undefined;
+  });
+}
+
+/** Turn the paid order's reservation into a sale. Resolves to the saga as changed, or undefined to stop for now. */
+export async function commitStock(ports: CompensationPorts, checkout: Checkout): Promise<Checkout | undefined> {
+  const { runtime } = ports;
+  const result = await ports.call(checkout, undefined, "inventory", (options) =>
+    runtime.rpc.inventory.commitStock(
+      { reservationId: checkout.reservation_id ?? "", orderId: checkout.order_id },
+      options,
+    ),
+  );
+  if (!result.ok && TRANSIENT.has(result.error.code)) {
+    ports.redrive(checkout.checkout_id, `inventory: ${result.error.rawMessage}`);
+    return undefined;
+  }
+  if (!result.ok) {
+    // The hold lapsed before the commit: the order is paid for stock inventory no longer holds for it.
+    runtime.log.error("the stock of a paid order could not be committed", {
+      checkoutId: checkout.checkout_id,
+      orderId: checkout.order_id,
+      reservationId: checkout.reservation_id,
+      error: result.error.message,
+    });
+  }
+  return ports.transition(checkout, { stock_commit: result.ok ? "COMMITTED" : "FAILED" });
+}

@@ -1,0 +1,164 @@
+import type { Selectable, Transaction } from "kysely";
+import type { ContextRuntime } from "../platform/index.js";
+import { mergeLines } from "./checkout-saga-rules.js";
+import { recordStatusChange } from "./order-records.js";
+import { type OrderRecord, orderCreatedPayload, orderPaidPayload } from "./order-views.js";
+import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot } from "./store.js";
+
+/**
+ * The order rows the Checkout Saga writes, each in the transaction that records its step's success: the order when
+ * create_order succeeds, its payment when capture_payment does. The saga knows every value it writes, so it builds
+ * the events from those values instead of reading back the rows it has just written.
+ */
+
+type Runtime = ContextRuntime<OrderDatabase>;
+type Checkout = Selectable<CheckoutsTable>;
+type Trx = Transaction<OrderDatabase>;
+
+/**
+ * Write the order of `checkout` (PENDING, its items, its first history line) and publish order.created. Resolves to
+ * the event's id, or undefined when the checkout already has its order (the unique checkout_id guards it too).
+ */
+export async function writeCreatedOrder(trx: Trx, runtime: Runtime, checkout: Checkout): Promise<string | undefined> {
+  const existing = await trx
+    .selectFrom("orders")
+    .select("order_id")
+    .where("checkout_id", "=", checkout.checkout_id)
+    .executeTakeFirst();
+  if (existing) return undefined;
+  const pricing = JSON.parse(checkout.pricing_json ?? "null") as PricingSnapshot | null;
+  if (!pricing || !checkout.payment_id || !checkout.reservation_id) {
+    throw new Error(`checkout ${checkout.checkout_id} reached create_order without its pricing and payment`);
+  }
+  const now = runtime.clock.now().toISOString();
+  const lines = mergeLines(JSON.parse(checkout.items_json) as CheckoutLine[]);
+  const subtotal = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
+  const coupon = pricing.appliedPromotions.find((promotion) => promotion.couponCode)?.couponCode;
+  const titles = new Map(pricing.products.map((product) => [product.productId, product]));
+  const record: OrderRecord = {
+    order: {
+      order_id: checkout.order_id,
+      checkout_id: checkout.checkout_id,
+      customer_id: checkout.customer_id,
+      status: "PENDING",
+      currency: checkout.currency,
+      subtotal,
+      discount: pricing.discount,
+      // No shipping or tax rules exist in any context yet: both are zero and the total is what was authorized.
+      shipping: 0,
+      tax: 0,
+      total: subtotal - pricing.discount,
+      coupon_code: coupon ?? checkout.coupon_code ?? null,
+      applied_promotions_json: JSON.stringify(pricing.appliedPromotions),
+      shipping_address_json: JSON.stringify(pricing.shippingAddress),
+      billing_address_json: JSON.stringify(pricing.billingAddress),
+      payment_id: checkout.payment_id,
+      reservation_id: checkout.reservation_id,
+      shipment_json: null,
+      fulfilment_id: null,
+      cancellation_json: null,
+      correlation_id: checkout.correlation_id,
+      created_event_id: "",
+      claimed_at: null,
+      created_at: now,
+      updated_at: now,
+      paid_at: null,
+      fulfilled_at: null,
+      shipped_at: null,
+      delivered_at: null,
+      canceled_at: null,
+    },
+    items: lines.map((line, index) => ({
+      order_id: checkout.order_id,
+      position: index + 1,
+      product_id: line.productId,
+      isbn: titles.get(line.productId)?.isbn ?? "",
+      title: titles.get(line.productId)?.title ?? "",
+      quantity: line.quantity,
+      unit_price: line.unitPrice,
+      line_total: line.unitPrice * line.quantity,
+    })),
+  };
+  // Published first so the order row is written once, already naming its order.created event.
+  const eventId = await runtime.outbox.publish(trx, "ecommerce.order.order.created.v1", orderCreatedPayload(record), {
+    partitionKey: checkout.order_id,
+    correlationId: checkout.correlation_id,
+    causationId: checkout.last_event_id,
+  });
+  await trx
+    .insertInto("orders")
+    .values({ ...record.order, created_event_id: eventId })
+    .execute();
+  await trx
+    .insertInto("order_items")
+    .values([...record.items])
+    .execute();
+  await recordStatusChange(trx, checkout.order_id, {
+    from: null,
+    to: "PENDING",
+    at: now,
+    actor: { kind: "system" },
+    reason: "Created by the Checkout Saga.",
+    causationId: checkout.cause_event_id,
+    sequence: 1,
+  });
+  return eventId;
+}
+
+/**
+ * Mark the order of `checkout` PAID at `now` (when it is still PENDING) with its history line and order.paid, then
+ * publish checkout.completed. Resolves to the last event's id.
+ */
+export async function writePaidOrder(trx: Trx, runtime: Runtime, checkout: Checkout, now: string): Promise<string> {
+  const paid = await trx
+    .updateTable("orders")
+    .set({ status: "PAID", paid_at: now, updated_at: now })
+    .where("order_id", "=", checkout.order_id)
+    .where("status", "=", "PENDING")
+    .returningAll()
+    .executeTakeFirst();
+  const order =
+    paid ?? (await trx.selectFrom("orders").selectAll().where("order_id", "=", checkout.order_id).executeTakeFirst());
+  if (!order) throw new Error(`checkout ${checkout.checkout_id} captured without an order`);
+  let lastEventId = checkout.last_event_id;
+  if (paid) {
+    const items = await trx
+      .selectFrom("order_items")
+      .selectAll()
+      .where("order_id", "=", order.order_id)
+      .orderBy("position")
+      .execute();
+    await recordStatusChange(trx, order.order_id, {
+      from: "PENDING",
+      to: "PAID",
+      at: now,
+      actor: { kind: "system" },
+      reason: "Payment captured.",
+      causationId: order.created_event_id,
+    });
+    lastEventId = await runtime.outbox.publish(
+      trx,
+      "ecommerce.order.order.paid.v1",
+      orderPaidPayload({ order, items }, now),
+      {
+        partitionKey: order.order_id,
+        correlationId: checkout.correlation_id,
+        causationId: order.created_event_id,
+      },
+    );
+  }
+  return runtime.outbox.publish(
+    trx,
+    "ecommerce.order.checkout.completed.v1",
+    {
+      checkoutId: checkout.checkout_id,
+      cartId: checkout.cart_id,
+      customerId: checkout.customer_id,
+      orderId: checkout.order_id,
+      paymentId: order.payment_id,
+      total: { amount: order.total, currency: order.currency },
+      completedAt: now,
+    },
+    { partitionKey: checkout.checkout_id, correlationId: checkout.correlation_id, causationId: lastEventId },
+  );
+}

@@ -1,0 +1,379 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Code, type ConnectError } from "@connectrpc/connect";
+import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
+import type { Selectable, Transaction } from "kysely";
+import type { ContextRuntime } from "../platform/index.js";
+import { type SagaCall, TRANSIENT } from "./checkout-calls.js";
+import { writeCreatedOrder, writePaidOrder } from "./checkout-order.js";
+import {
+  type CheckoutFailureCode,
+  type CheckoutStepName,
+  failureCodeOfPayment,
+  mergeLines,
+} from "./checkout-saga-rules.js";
+import { addressFromProto, minorUnits, protoMoney } from "./order-views.js";
+import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot, PromotionSnapshot } from "./store.js";
+
+/**
+ * What each step of the Checkout Saga does (checkout-saga.ts records it): the call it makes and what it learned, or
+ * why the saga fails. Every call is idempotent by the checkout, so running a step again repeats nothing.
+ */
+
+type Runtime = ContextRuntime<OrderDatabase>;
+type Checkout = Selectable<CheckoutsTable>;
+type Trx = Transaction<OrderDatabase>;
+
+/** Changes of a saga's row, as plain values (what the runner writes and keeps in memory). */
+export type CheckoutChanges = Partial<Checkout>;
+
+/** A step's result: the saga goes on (with what the step learned), or fails and compensates. */
+export type StepOutcome =
+  | {
+      readonly ok: true;
+      readonly detail: string;
+      readonly patch?: CheckoutChanges;
+      /** More to write in the transaction that records the success (the order, its events). */
+      readonly write?: (trx: Trx, checkout: Checkout) => Promise<CheckoutChanges>;
+    }
+  | {
+      readonly ok: false;
+      readonly code: CheckoutFailureCode;
+      readonly message?: string;
+      readonly detail: string;
+      readonly patch?: CheckoutChanges;
+    };
+
+/** What the steps are given. */
+export interface StepPorts {
+  readonly runtime: Runtime;
+  readonly call: SagaCall;
+}
+
+/**
+ * Events the saga's RPCs make other contexts publish (inventory.reserved, payment.authorized) are relayed to the
+ * log on the next turns of the event loop; letting those turns pass before the saga publishes what follows keeps
+ * the log in causal order.
+ */
+async function yieldToRelays(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+function formatMoney(amount: number, currency: string): string {
+  return `${(amount / 100).toFixed(2)} ${currency}`;
+}
+
+const PROMOTION_ID = /^prm_[0-9A-HJKMNP-TV-Z]{26}$/;
+const COUPON_CODE = /^[A-Z0-9_-]{3,32}$/;
+
+/** Run `step` of `checkout`. */
+export function performStep(ports: StepPorts, checkout: Checkout, step: CheckoutStepName): Promise<StepOutcome> {
+  switch (step) {
+    case "reserve_stock":
+      return reserveStock(ports, checkout);
+    case "calculate_discount":
+      return calculateDiscount(ports, checkout);
+    case "authorize_payment":
+      return authorizePayment(ports, checkout);
+    case "create_order":
+      return Promise.resolve(createOrder(ports, checkout));
+    case "capture_payment":
+      return capturePayment(ports, checkout);
+  }
+}
+
+async function reserveStock({ runtime, call }: StepPorts, checkout: Checkout): Promise<StepOutcome> {
+  const lines = mergeLines(JSON.parse(checkout.items_json) as CheckoutLine[]);
+  const result = await call(checkout, "reserve_stock", "inventory", (options) =>
+    runtime.rpc.inventory.reserveStock(
+      {
+        checkoutId: checkout.checkout_id,
+        correlationId: checkout.correlation_id,
+        items: lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+        ttlSeconds: 0,
+      },
+      options,
+    ),
+  );
+  if (!result.ok) {
+    return {
+      ok: false,
+      code: "inventory_unavailable",
+      detail: `inventory answered ${Code[result.error.code]}: ${result.error.rawMessage}`,
+    };
+  }
+  await yieldToRelays();
+  const reservation = result.value;
+  const { ReservationStatus } = inventoryV1;
+  if (reservation.status === ReservationStatus.RESERVED) {
+    const expiresAt = reservation.expiresAt ? timestampDate(reservation.expiresAt).toISOString() : null;
+    const units = lines.reduce((sum, line) => sum + line.quantity, 0);
+    return {
+      ok: true,
+      detail: `Reserved ${units} ${units === 1 ? "copy" : "copies"} as ${reservation.reservationId}${expiresAt ? ` until ${expiresAt}` : ""}.`,
+      patch: { reservation_id: reservation.reservationId, reservation_expires_at: expiresAt },
+    };
+  }
+  if (reservation.status === ReservationStatus.UNAVAILABLE) {
+    const short = reservation.unavailableItems
+      .map((item) => `${item.productId}: ${item.availableQuantity} of ${item.requestedQuantity} available`)
+      .join("; ");
+    const first = reservation.unavailableItems[0];
+    return {
+      ok: false,
+      code: "out_of_stock",
+      ...(first
+        ? {
+            message: `Only ${first.availableQuantity} of an item ${first.availableQuantity === 1 ? "is" : "are"} left; you asked for ${first.requestedQuantity}. Nothing was charged.`,
+          }
+        : {}),
+      detail: `Out of stock: ${short || "inventory held nothing"}.`,
+      patch: { reservation_id: reservation.reservationId || null },
+    };
+  }
+  // A retry after a long pause may find the hold already lapsed (or given back): the stock is no longer ours.
+  return {
+    ok: false,
+    code: "reservation_expired",
+    detail: `Reservation ${reservation.reservationId} is ${ReservationStatus[reservation.status]}.`,
+    patch: { reservation_id: reservation.reservationId || null },
+  };
+}
+
+async function calculateDiscount({ runtime, call }: StepPorts, checkout: Checkout): Promise<StepOutcome> {
+  const { rpc } = runtime;
+  const lines = mergeLines(JSON.parse(checkout.items_json) as CheckoutLine[]);
+  const unavailable = (dependency: string, error: ConnectError): StepOutcome => ({
+    ok: false,
+    code: TRANSIENT.has(error.code) ? "processor_unavailable" : "processor_error",
+    ...(TRANSIENT.has(error.code)
+      ? { message: "Prices could not be checked right now; nothing was charged. Try again in a moment." }
+      : {}),
+    detail: `${dependency} answered ${Code[error.code]}: ${error.rawMessage}`,
+  });
+
+  const products = await call(checkout, "calculate_discount", "catalog", (options) =>
+    rpc.catalog.batchGetProducts({ productIds: lines.map((line) => line.productId) }, options),
+  );
+  if (!products.ok) return unavailable("catalog", products.error);
+  if (products.value.missingProductIds.length > 0) {
+    return {
+      ok: false,
+      code: "out_of_stock",
+      message: "An item is no longer sold; nothing was charged. Remove it from your cart.",
+      detail: `Not in the catalog: ${products.value.missingProductIds.join(", ")}.`,
+    };
+  }
+  const byId = new Map(products.value.products.map((product) => [product.id, product]));
+
+  const address = async (addressId: string) =>
+    call(checkout, "calculate_discount", "customer", (options) =>
+      rpc.customer.getAddress({ customerId: checkout.customer_id, addressId }, options),
+    );
+  const addressFailure = (addressId: string, error: ConnectError): StepOutcome =>
+    TRANSIENT.has(error.code)
+      ? unavailable("customer", error)
+      : {
+          ok: false,
+          code: "address_not_found",
+          detail: `Address ${addressId}: customer answered ${Code[error.code]}: ${error.rawMessage}`,
+        };
+  const shipping = await address(checkout.shipping_address_id);
+  if (!shipping.ok) return addressFailure(checkout.shipping_address_id, shipping.error);
+  if (!shipping.value.address) {
+    return { ok: false, code: "address_not_found", detail: `Address ${checkout.shipping_address_id} is empty.` };
+  }
+  let billingAddress = addressFromProto(shipping.value.address);
+  const shippingAddress = billingAddress;
+  if (checkout.billing_address_id && checkout.billing_address_id !== checkout.shipping_address_id) {
+    const billing = await address(checkout.billing_address_id);
+    if (!billing.ok) return addressFailure(checkout.billing_address_id, billing.error);
+    if (!billing.value.address) {
+      return { ok: false, code: "address_not_found", detail: `Address ${checkout.billing_address_id} is empty.` };
+    }
+    billingAddress = addressFromProto(billing.value.address);
+  }
+
+  const quote = await call(checkout, "calculate_discount", "promotion", (options) =>
+    rpc.promotion.calculateDiscount(
+      {
+        customerId: checkout.customer_id,
+        currency: checkout.currency,
+        couponCode: checkout.coupon_code ?? "",
+        items: lines.map((line) => {
+          const product = byId.get(line.productId);
+          return {
+            productId: line.productId,
+            categoryIds: [...(product?.categoryIds ?? []), ...(product?.ancestorCategoryIds ?? [])],
+            quantity: line.quantity,
+            unitPrice: protoMoney(line.unitPrice, checkout.currency),
+          };
+        }),
+      },
+      options,
+    ),
+  );
+  if (!quote.ok) return unavailable("promotion", quote.error);
+  if (quote.value.couponRejection) {
+    const rejection = quote.value.couponRejection;
+    return {
+      ok: false,
+      code: "coupon_invalid",
+      ...(rejection.message ? { message: `${rejection.message} Nothing was charged.` } : {}),
+      detail: `Coupon ${rejection.code} was refused (${rejection.reason}): ${rejection.message}`,
+    };
+  }
+  const subtotal = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
+  const discount = Math.min(subtotal, Math.max(0, minorUnits(quote.value.discountTotal)));
+  const appliedPromotions: PromotionSnapshot[] = [];
+  for (const promotion of quote.value.appliedPromotions) {
+    // The order contract takes promotion ids only; a flash sale ("fls_…") still counts in the discount.
+    if (!PROMOTION_ID.test(promotion.promotionId)) {
+      runtime.log.warn("an applied promotion has no promotion id the order contract accepts; left out", {
+        checkoutId: checkout.checkout_id,
+        promotionId: promotion.promotionId,
+      });
+      continue;
+    }
+    appliedPromotions.push({
+      promotionId: promotion.promotionId,
+      ...(COUPON_CODE.test(promotion.code) ? { couponCode: promotion.code } : {}),
+      ...(promotion.description ? { description: promotion.description.slice(0, 200) } : {}),
+      discount: minorUnits(promotion.amount),
+    });
+  }
+  const pricing: PricingSnapshot = {
+    products: lines.map((line) => {
+      const product = byId.get(line.productId);
+      return { productId: line.productId, isbn: product?.isbn ?? "", title: product?.title ?? "" };
+    }),
+    discount,
+    appliedPromotions,
+    shippingAddress,
+    billingAddress,
+  };
+  const total = subtotal - discount;
+  const took = appliedPromotions.map((promotion) => promotion.couponCode ?? promotion.description ?? "A promotion");
+  return {
+    ok: true,
+    detail:
+      discount > 0
+        ? `${took.join(", ") || "Promotions"} took ${formatMoney(discount, checkout.currency)} off; total ${formatMoney(total, checkout.currency)}.`
+        : `No promotion applied; total ${formatMoney(total, checkout.currency)}.`,
+    patch: { pricing_json: JSON.stringify(pricing), total },
+  };
+}
+
+async function authorizePayment({ runtime, call }: StepPorts, checkout: Checkout): Promise<StepOutcome> {
+  const total = checkout.total ?? checkout.subtotal;
+  const result = await call(checkout, "authorize_payment", "payment", (options) =>
+    runtime.rpc.payment.authorize(
+      {
+        // The order id (allocated when the saga started) rather than the checkout id: payment's events carry it.
+        subject: { case: "orderId", value: checkout.order_id },
+        amount: protoMoney(total, checkout.currency),
+        paymentToken: checkout.payment_token,
+        // Payment checks the token is this customer's: a token read from another customer's event is refused.
+        customerId: checkout.customer_id,
+        idempotencyKey: `${checkout.checkout_id}:authorize`,
+        correlationId: checkout.correlation_id,
+      },
+      options,
+    ),
+  );
+  if (!result.ok) {
+    const { error } = result;
+    const code: CheckoutFailureCode = TRANSIENT.has(error.code)
+      ? "processor_unavailable"
+      : error.code === Code.InvalidArgument
+        ? "card_declined"
+        : "processor_error";
+    return {
+      ok: false,
+      code,
+      ...(code === "card_declined" ? { message: "The card could not be used. Try another card." } : {}),
+      detail: `payment answered ${Code[error.code]}: ${error.rawMessage}`,
+    };
+  }
+  await yieldToRelays();
+  const payment = result.value;
+  const { PaymentStatus } = paymentV1;
+  if (payment.status === PaymentStatus.AUTHORIZED) {
+    return {
+      ok: true,
+      detail: `Authorized ${formatMoney(total, checkout.currency)} as ${payment.paymentId}.`,
+      patch: { payment_id: payment.paymentId },
+    };
+  }
+  const code = failureCodeOfPayment(payment.failure?.code);
+  return {
+    ok: false,
+    code,
+    ...(payment.failure?.message ? { message: payment.failure.message } : {}),
+    detail: `${code}: ${payment.failure?.message || `the payment is ${PaymentStatus[payment.status]}`}`,
+    patch: { payment_id: payment.paymentId || null },
+  };
+}
+
+function createOrder({ runtime }: StepPorts, checkout: Checkout): StepOutcome {
+  return {
+    ok: true,
+    detail: `Order ${checkout.order_id} created.`,
+    write: async (trx, checkout) => {
+      // The order is written in the transaction that marks this step done, so it exists exactly when the step
+      // succeeded; the unique checkout_id makes a second one impossible anyway.
+      const eventId = await writeCreatedOrder(trx, runtime, checkout);
+      return eventId ? { last_event_id: eventId } : {};
+    },
+  };
+}
+
+async function capturePayment({ runtime, call }: StepPorts, checkout: Checkout): Promise<StepOutcome> {
+  // Inventory may have reported the hold lapsed (a subscription writes it) while the saga was on earlier steps.
+  const lapse = await runtime.db
+    .selectFrom("checkouts")
+    .select("reservation_expired_at")
+    .where("checkout_id", "=", checkout.checkout_id)
+    .executeTakeFirst();
+  const expiresAt = checkout.reservation_expires_at;
+  const now = runtime.clock.now().toISOString();
+  if (lapse?.reservation_expired_at || checkout.reservation_expired_at || (expiresAt && now >= expiresAt)) {
+    // Capturing now would take money for stock that may be in someone else's cart: give up instead.
+    return {
+      ok: false,
+      code: "reservation_expired",
+      detail: `Reservation ${checkout.reservation_id} lapsed before the capture; nothing was captured.`,
+    };
+  }
+  const result = await call(checkout, "capture_payment", "payment", (options) =>
+    runtime.rpc.payment.capture({ paymentId: checkout.payment_id ?? "" }, options),
+  );
+  if (!result.ok) {
+    const { error } = result;
+    return {
+      ok: false,
+      code: TRANSIENT.has(error.code) ? "processor_unavailable" : "processor_error",
+      detail: `payment answered ${Code[error.code]}: ${error.rawMessage}`,
+    };
+  }
+  await yieldToRelays();
+  const capture = result.value;
+  if (capture.status !== paymentV1.PaymentStatus.CAPTURED) {
+    const code = failureCodeOfPayment(capture.failure?.code);
+    return {
+      ok: false,
+      code,
+      ...(capture.failure?.message ? { message: capture.failure.message } : {}),
+      detail: `The capture failed: ${code}: ${capture.failure?.message || paymentV1.PaymentStatus[capture.status]}`,
+    };
+  }
+  const captured = minorUnits(capture.capturedAmount);
+  return {
+    ok: true,
+    detail: `Captured ${formatMoney(captured || (checkout.total ?? 0), checkout.currency)}.`,
+    write: async (trx, current) => {
+      const paidAt = runtime.clock.now().toISOString();
+      const lastEventId = await writePaidOrder(trx, runtime, current, paidAt);
+      return { finished_at: paidAt, stock_commit: "PENDING", last_event_id: lastEventId };
+    },
+  };
+}
