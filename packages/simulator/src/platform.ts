@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { basename, dirname, join } from "node:path";
-import { type ConnectRouter, createRouterTransport, type Interceptor } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createRpcClients, type RpcClients, rpcAccess } from "@ecom/sdk/rpc";
 import {
@@ -43,6 +43,7 @@ import {
   type RestHandlerTable,
 } from "./gateway/rest-gateway.js";
 import { RestRouter } from "./gateway/rest-router.js";
+import { createInProcessTransport } from "./in-process-transport.js";
 import { createLazyGraphqlEndpoint, GRAPHQL_PATH } from "./lazy-graphql-endpoint.js";
 import { createPlatformMetrics } from "./metrics/platform-metrics.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
@@ -338,7 +339,6 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       tokens,
       log,
       faults,
-      traceAs: rpcTrace.traceAs,
       metrics: metrics.context,
       tracing: tracing.contextTracing(module.name),
     };
@@ -395,7 +395,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // the access check) with the error table's Connect code.
   const accessInterceptor = createAccessInterceptor({ tokens, rules: rpcAccess });
   rpcClients = createRpcClients(
-    createRouterTransport(routes, {
+    createInProcessTransport(routes, {
       router: {
         interceptors: [
           ...tracing.rpcServerInterceptors,

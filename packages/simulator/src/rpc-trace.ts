@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { VirtualClock } from "./virtual-clock.js";
 
@@ -21,16 +20,16 @@ export interface TracedCall {
 const KEPT = 5000;
 
 /**
- * A record of the RPCs contexts make to each other over the in-process transport, by correlation id: a context
- * runs the work of one flow with `traceAs(correlationId, work)`, and every call made within it (however deep) is
- * recorded under that id, since the id travels with the async context rather than through each call's arguments.
+ * A record of the RPCs contexts make to each other over the in-process transport, by correlation id: a call is
+ * filed under the `correlation-id` header it carries (the Checkout Saga sends its checkout's on every call), and a
+ * call without one is not recorded. The id travels in the call rather than in the async context, since keeping an
+ * async context (AsyncLocalStorage) turns on a hook for every promise the process makes.
  */
 export function createRpcTrace(clock: VirtualClock) {
-  const flow = new AsyncLocalStorage<string>();
   const calls: TracedCall[] = [];
   const interceptor: Interceptor = (next) => async (request) => {
-    const correlationId = request.header.get("correlation-id") ?? flow.getStore();
-    if (correlationId === undefined) return next(request);
+    const correlationId = request.header.get("correlation-id");
+    if (correlationId === null) return next(request);
     const at = clock.now().toISOString();
     const started = performance.now();
     const record = (code: string) => {
@@ -60,7 +59,6 @@ export function createRpcTrace(clock: VirtualClock) {
   };
   return {
     interceptor,
-    traceAs: <TResult>(correlationId: string, work: () => Promise<TResult>) => flow.run(correlationId, work),
     /** The calls recorded for one correlation id, oldest first. */
     callsOf: (correlationId: string): TracedCall[] => calls.filter((call) => call.correlationId === correlationId),
   };

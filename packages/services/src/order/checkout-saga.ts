@@ -194,10 +194,9 @@ export class CheckoutSaga {
         };
         const step = action.kind === "run" ? action.step : action.kind;
         const tracing = this.#runtime.tracing;
-        const traced = tracing
-          ? () => tracing.inSpan(`saga ${step}`, { attributes: { "ecom.checkout_id": checkoutId } }, act)
-          : act;
-        turn = await (this.#runtime.traceAs?.(checkout.correlation_id, traced) ?? traced());
+        turn = await (tracing
+          ? tracing.inSpan(`saga ${step}`, { attributes: { "ecom.checkout_id": checkoutId } }, act)
+          : act());
         this.notify(checkoutId, turn?.checkout.state);
       }
     } catch (error) {

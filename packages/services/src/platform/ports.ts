@@ -81,11 +81,6 @@ export interface ContextRuntime<TDatabase> {
   readonly log: Logger;
   /** Switches the simulator exposes for fault injection (processor outage, latency, …), read at call time. */
   readonly faults: FaultSwitches;
-  /**
-   * Run `work` as part of the flow of `correlationId`, so that the RPCs it makes are recorded under that id (the
-   * simulator's `/_sim/rpcs` and the console's checkout timeline). Absent where nothing records RPCs.
-   */
-  readonly traceAs?: <TResult>(correlationId: string, work: () => Promise<TResult>) => Promise<TResult>;
   /** Counts what only the context sees (a webhook retry); absent where nothing collects metrics. */
   readonly metrics?: ContextMetrics;
   /** Spans of the platform's trace; absent when nothing is traced, so untraced work pays nothing. */
