@@ -99,7 +99,12 @@ describe("a payment through the saga's RPCs", () => {
     const token = await tokenize("4242424242424242");
     const checkoutId = ids!.next("chk");
     const authorized = await authorize(token, { checkoutId });
-    expect(authorized).toMatchObject({ status: PaymentStatus.AUTHORIZED, paymentId: expect.stringMatching(/^pay_/) });
+    expect(authorized).toMatchObject({
+      status: PaymentStatus.AUTHORIZED,
+      paymentId: expect.stringMatching(/^pay_/),
+      // Authorized over the processor's SOAP interface, asked first.
+      processorPath: "soap",
+    });
     expect(authorized.failure).toBeUndefined();
     const { paymentId } = authorized;
 

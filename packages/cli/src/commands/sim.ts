@@ -178,6 +178,7 @@ export function registerSimCommand(program: Command): void {
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,
           `  Mailbox     ${url}/_sim/mailbox  (the e-mail customers were sent; ?to= ?customerId=; fault {"emailChannelDown":true})`,
+          `  SOAP        ${url}/_sim/processor/soap?wsdl  (the payment processor's SOAP interface, asked first; fault {"soapProcessorDown":true})`,
           `  Webhooks    POST ${url}/webhooks/subscriptions  (admin; signed per Standard Webhooks; http only on localhost, 127.0.0.1, [::1])`,
           `  Health      ${url}/healthz  ·  ${url}/metrics (Prometheus)  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
           ...(feed

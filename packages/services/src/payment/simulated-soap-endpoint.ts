@@ -25,6 +25,47 @@ function wsdlAt(location: string): string {
   return contract.paymentWsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${location}$2`);
 }
 
+/** What a ProcessPayment request lacks or has wrong, as "orderId, card.brand"; empty when it keeps the contract. */
+function faultsOf(args: ProcessPaymentRequest): string {
+  const card = (args.card ?? {}) as Partial<ProcessPaymentRequest["card"]>;
+  const text = (value: unknown) => typeof value === "string" && value !== "";
+  const whole = (value: unknown, min: number) => Number.isSafeInteger(Number(value)) && Number(value) >= min;
+  const checks: [string, boolean][] = [
+    ["orderId", text(args.orderId)],
+    ["amount (a whole number of minor units above 0)", whole(args.amount, 1)],
+    ["currency (ISO 4217, e.g. USD)", typeof args.currency === "string" && /^[A-Z]{3}$/.test(args.currency)],
+    ["reference", text(args.reference)],
+    ["paymentId", text(args.paymentId)],
+    ["card.brand", text(card.brand)],
+    ["card.last4", typeof card.last4 === "string" && /^[0-9]{4}$/.test(card.last4)],
+    ["card.expMonth", whole(card.expMonth, 1) && Number(card.expMonth) <= 12],
+    ["card.expYear", whole(card.expYear, 1)],
+  ];
+  return checks
+    .filter(([, ok]) => !ok)
+    .map(([name]) => name)
+    .join(", ");
+}
+
+const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (character) => `&#${character.charCodeAt(0)};`);
+
+/** A request that is not a ProcessPayment envelope never reaches the `soap` server, whose errors would say less. */
+const PROCESS_PAYMENT_ELEMENT = /<(?:[\w.-]+:)?ProcessPaymentRequest[\s/>]/;
+function notAnEnvelope(): { status: number; headers: Record<string, string>; body: string } {
+  const message = escapeXml(
+    "The body must be a SOAP 1.1 envelope whose Body holds a ProcessPaymentRequest (see the WSDL at ?wsdl).",
+  );
+  return {
+    status: 500,
+    headers: { "content-type": "text/xml; charset=utf-8" },
+    body:
+      '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
+      `<soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>${message}</faultstring><detail>` +
+      `<PaymentFault xmlns="${contract.paymentWsdlNamespace}"><code>invalid_request</code><message>${message}</message>` +
+      "</PaymentFault></detail></soap:Fault></soap:Body></soap:Envelope>",
+  };
+}
+
 /** A SOAP 1.1 Fault as the `soap` server sends a thrown `{ Fault }`: 500, the PaymentFault as its detail. */
 function fault(faultcode: "soap:Client" | "soap:Server", detail: PaymentFault) {
   return { Fault: { faultcode, faultstring: detail.message, detail: { PaymentFault: detail }, statusCode: 500 } };
@@ -43,6 +84,13 @@ export function createSimulatedSoapEndpoint(options: {
 }): (exchange: SoapExchange) => Promise<SoapReply> {
   let server: Promise<Server> | undefined;
   const processPayment = async (args: ProcessPaymentRequest): Promise<ProcessPaymentResponse> => {
+    const wrong = faultsOf(args);
+    if (wrong !== "") {
+      throw fault("soap:Client", {
+        code: "invalid_request",
+        message: `ProcessPaymentRequest is missing or has wrong: ${wrong}. See the WSDL at ?wsdl.`,
+      });
+    }
     let answer: Awaited<ReturnType<PaymentProcessor["authorize"]>>;
     try {
       answer = await options.processor.authorize({
@@ -114,6 +162,7 @@ export function createSimulatedSoapEndpoint(options: {
         body: "GET ?wsdl for the contract; POST a SOAP 1.1 envelope to call ProcessPayment.\n",
       };
     }
+    if (!PROCESS_PAYMENT_ELEMENT.test(exchange.body)) return notAnEnvelope();
     const reply = await (await serverOf()).processRequest(exchange.body, {
       url: url.pathname,
       method: "POST",

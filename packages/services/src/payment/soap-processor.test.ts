@@ -103,6 +103,12 @@ describe("the SOAP processor adapter", () => {
     expect(await failure(soap.authorize(request("approve", "chg_2")))).toBe("processor_unavailable");
   });
 
+  it("reads a request the processor refuses as invalid as the processor's error, not an outage", async () => {
+    const { soap } = soapPair();
+    const lowerCase = { ...request("approve"), amount: { amount: 8778, currency: "usd" } };
+    expect(await failure(soap.authorize(lowerCase))).toBe("processor_error");
+  });
+
   it("reports the processor behind it down (paymentProcessorDown) as unavailable", async () => {
     const { soap } = soapPair({ paymentProcessorDown: true });
     expect(await failure(soap.authorize(request("approve")))).toBe("processor_unavailable");
@@ -120,6 +126,33 @@ describe("the simulated SOAP endpoint", () => {
     });
     expect(reply.status).toBe(200);
     expect(reply.body).toContain('<soap:address location="http://127.0.0.1:4000/_sim/processor/soap"/>');
+  });
+
+  it("answers a body that is not a ProcessPayment envelope with a Client Fault saying what to send", async () => {
+    const { endpoint } = soapPair();
+    for (const body of ["", "not xml", "<Envelope><Body><Refund/></Body></Envelope>"]) {
+      const reply = await endpoint({ method: "POST", url: "http://127.0.0.1/_sim/processor/soap", headers: {}, body });
+      expect(reply.status).toBe(500);
+      expect(reply.body).toContain("<faultcode>soap:Client</faultcode>");
+      expect(reply.body).toContain("<code>invalid_request</code>");
+    }
+  });
+
+  it("names what a ProcessPaymentRequest lacks or has wrong, and charges nothing", async () => {
+    const { endpoint, exchanges, soap } = soapPair();
+    await soap.authorize(request("approve"));
+    const envelope = exchanges[1]!.body
+      .replace("<orderId>ord_1</orderId>", "")
+      .replace("<currency>USD</currency>", "<currency>dollars</currency>");
+    const reply = await endpoint({
+      method: "POST",
+      url: "http://127.0.0.1/_sim/processor/soap",
+      headers: exchanges[1]!.headers,
+      body: envelope,
+    });
+    expect(reply.status).toBe(500);
+    expect(reply.body).toContain("<code>invalid_request</code>");
+    expect(reply.body).toContain("missing or has wrong: orderId, currency (ISO 4217, e.g. USD)");
   });
 
   it("says how to use it when asked with another method", async () => {

@@ -134,7 +134,9 @@ export function createSoapProcessor(options: SoapProcessorOptions): SoapPaymentP
             processorReference: fault.processorReference ?? "",
           };
         }
-        if (fault?.code === "processor_error") throw new ProcessorError("processor_error", fault.message);
+        // Any other Fault (the processor's own error, a request it refused) is an answer, not an outage; only the
+        // processor behind the interface being down (processor_unavailable) or no SOAP answer at all is one.
+        if (fault && fault.code !== "processor_unavailable") throw new ProcessorError("processor_error", fault.message);
         throw new ProcessorError(
           "processor_unavailable",
           `The SOAP payment processor did not answer (${error instanceof Error ? error.message.split("\n")[0] : String(error)}).`,
