@@ -10,6 +10,7 @@ import {
 } from "../checkout-flow.js";
 import { followToDelivery } from "../delivery-flow.js";
 import { ExitCode, UsageError } from "../exit-codes.js";
+import { seedSnapshotsDir } from "../seed-snapshots-dir.js";
 
 interface CheckoutOptions {
   url?: string;
@@ -31,7 +32,7 @@ export function registerCheckoutCommand(program: Command): void {
     .command("checkout")
     .description(
       "Drive a whole checkout as a customer through the SDK (log in, fill a cart, tokenize the card, check out) and print the " +
-        "saga's timeline, the flow's events and the final order. Without --url it starts the platform in-process. With " +
+        "saga's timeline, the flow's events and the final order. Without --url it starts the platform in-process (in memory, from the seed snapshot sim up --memory keeps). With " +
         "--until delivered it follows the order on through the warehouse and the simulated carrier. Exit 0 when the order " +
         "reached the stage asked for (paid by default), 1 on a declined or failed checkout.",
     )
@@ -81,7 +82,12 @@ export function registerCheckoutCommand(program: Command): void {
       try {
         if (!options.url) {
           progress?.("starting the platform in-process (in memory)");
-          platform = await createPlatform({ contexts: allContexts, memory: true, log: quietLog });
+          platform = await createPlatform({
+            contexts: allContexts,
+            memory: true,
+            log: quietLog,
+            seedSnapshots: seedSnapshotsDir(),
+          });
         }
         const inProcess = platform;
         const baseUrl = options.url?.replace(/\/+$/, "") ?? "http://ecom.in-process";

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:net";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { FeedHandler, Logger } from "@ecom/services/platform";
 import type { Command } from "commander";
 import { UsageError } from "../exit-codes.js";
 import { parseMqttUrl, parsePort, parseSeed } from "../options.js";
 import { createSimLog, logFormats, logLevels, parseLogFormat, parseLogLevel } from "../request-log.js";
+import { seedSnapshotsDir } from "../seed-snapshots-dir.js";
 import { registerSimDataCommands } from "./sim-data.js";
 
 /** Log in as a dev account through the platform's own REST surface; the banner shows the token. */
@@ -218,15 +218,6 @@ export function registerSimCommand(program: Command): void {
         process.stdout.write("stopped cleanly.\n");
       },
     );
-}
-
-/**
- * Where `sim up --memory` keeps its seed snapshots: under $ECOM_CACHE_DIR when set, else the user's cache folder
- * ($XDG_CACHE_HOME, or ~/.cache). Deleting it is safe: the next start seeds and keeps a new one.
- */
-function seedSnapshotsDir(): string {
-  const cache = process.env.ECOM_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "ecom");
-  return join(cache, "seed-snapshots");
 }
 
 /**
