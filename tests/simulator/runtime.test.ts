@@ -191,6 +191,64 @@ describe("the REST gateway", () => {
     expect((await client(token).cart.getCart({ params: { path: { cartId } } })).response.status).toBe(401);
   });
 
+  it("checks every response against the contract: a page with one wrong field deep in its 20 items is a 500 naming the contract and the field", async () => {
+    const product = {
+      productId: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
+      isbn: "9780141439518",
+      title: "A Title",
+      description: "A description.",
+      authors: [{ authorId: "aut_01JH8Z3Q4R5S6T7V8W9X0Y1Z2B", name: "An Author" }],
+      publisher: { publisherId: "pub_01JH8Z3Q4R5S6T7V8W9X0Y1Z2C", name: "A Publisher" },
+      publicationDate: "2020-02-29",
+      language: "en",
+      pages: 10,
+      format: "paperback",
+      categoryIds: ["cat_01JH8Z3Q4R5S6T7V8W9X0Y1Z2D"],
+      price: { amount: 1299, currency: "USD" },
+      status: "ACTIVE",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      rating: { count: 0 },
+    };
+    const page = { items: Array.from({ length: 20 }, () => structuredClone(product)), page: { limit: 20 } };
+    let answer: unknown = page;
+    const toyCatalog = defineContext<object>({
+      name: "catalog",
+      migrations: {},
+      create: () => ({ rest: { listProducts: async () => ({ status: 200, body: answer }) } as never }),
+    });
+    const list = { method: "GET", url: "/products?limit=20", headers: {}, body: "" };
+    platform = await createPlatform({ contexts: [toyCatalog], memory: true, log: quiet });
+
+    const good = await platform.handle(list);
+    expect(good.status).toBe(200);
+    expect(JSON.parse(good.body)).toEqual(page);
+
+    const broken = structuredClone(page);
+    (broken.items[13]!.price as { amount: unknown }).amount = "12.99";
+    answer = broken;
+    const refused = await platform.handle(list);
+    expect(refused.status).toBe(500);
+    expect(JSON.parse(refused.body)).toMatchObject({
+      code: "internal",
+      detail: expect.stringMatching(
+        /contracts\/openapi\/catalog\.yaml: \/body\/items\/13\/price\/amount must be integer/,
+      ),
+    });
+    answer = { ...page, items: [...page.items, { ...product, surprise: true }] };
+    expect(JSON.parse((await platform.handle(list)).body).detail).toMatch(
+      /\/body\/items\/20\/surprise is not a property the contract defines/,
+    );
+    await platform.close();
+
+    // Turned off (as `ecom sim up --no-validate-responses` does), the same answer goes out as the handler gave it.
+    answer = broken;
+    platform = await createPlatform({ contexts: [toyCatalog], memory: true, log: quiet, validateResponses: false });
+    const unchecked = await platform.handle(list);
+    expect(unchecked.status).toBe(200);
+    expect(JSON.parse(unchecked.body)).toEqual(broken);
+  });
+
   it("answers 501 for an operation in the contract that no context implements", async () => {
     platform = await createPlatform({ contexts: [], memory: true, log: quiet });
     const response = await platform.handle({ method: "GET", url: "/products", headers: {}, body: "" });
