@@ -60,7 +60,7 @@ const isIdPosition = (value: Record<string, unknown>): value is { id: string } =
 const isSeqPosition = (value: Record<string, unknown>): value is { seq: number } => Number.isSafeInteger(value.seq);
 
 /** Products with their rating projection, the base of every product read. */
-export function selectProducts(db: Kysely<CatalogDatabase>) {
+function selectProducts(db: Kysely<CatalogDatabase>) {
   return db
     .selectFrom("products")
     .leftJoin("product_ratings", "product_ratings.product_id", "products.product_id")

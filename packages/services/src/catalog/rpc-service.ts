@@ -2,10 +2,10 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { catalogV1 } from "@ecom/sdk/rpc";
+import type { Kysely } from "kysely";
 import { type ContextRuntime, decodeCursor, PreparedQueries, pageOf, ServiceError } from "../platform/index.js";
 import type { CategoryTree } from "./category-tree.js";
-import type { AuthorRef, ProductRow } from "./product-views.js";
-import { selectProducts } from "./products.js";
+import type { AuthorRef } from "./product-views.js";
 import type { ReferenceData } from "./reference-data.js";
 import type { BookFormat, CatalogDatabase, ProductStatus, ProductTable } from "./store.js";
 
@@ -28,25 +28,30 @@ const STATUS: Readonly<Record<ProductStatus, catalogV1.ProductStatus>> = {
 
 type ProductInit = MessageInitShape<typeof catalogV1.ProductSchema>;
 
+/** The columns the proto Product is made of: half a product row, and no rating (the proto has none). */
+const MESSAGE_COLUMNS = [
+  "product_id",
+  "isbn",
+  "title",
+  "authors",
+  "publisher_id",
+  "publisher_name",
+  "format",
+  "category_ids",
+  "price_amount",
+  "price_currency",
+  "status",
+  "updated_at",
+] as const satisfies readonly (keyof ProductTable)[];
+
+/** A product row as far as the proto Product needs it. */
+type MessageRow = Pick<ProductTable, (typeof MESSAGE_COLUMNS)[number]>;
+
+/** Products with the columns of the proto Product only: each column read costs (better-sqlite3 makes a value). */
+const selectMessageRows = (db: Kysely<CatalogDatabase>) => db.selectFrom("products").select(MESSAGE_COLUMNS);
+
 /** A stored product as the proto Product, with the ancestors of its categories from the tree. */
-export function toProductMessage(
-  row: Pick<
-    ProductTable,
-    | "product_id"
-    | "isbn"
-    | "title"
-    | "authors"
-    | "publisher_id"
-    | "publisher_name"
-    | "format"
-    | "category_ids"
-    | "price_amount"
-    | "price_currency"
-    | "status"
-    | "updated_at"
-  >,
-  tree: CategoryTree,
-): ProductInit {
+export function toProductMessage(row: MessageRow, tree: CategoryTree): ProductInit {
   const categoryIds = JSON.parse(row.category_ids) as string[];
   return {
     id: row.product_id,
@@ -84,14 +89,14 @@ export function registerCatalogService(
   reference: ReferenceData,
 ): void {
   const { db } = runtime;
-  const productById = new PreparedQueries<ProductRow>(db);
+  const productById = new PreparedQueries<MessageRow>(db);
   router.service(catalogV1.CatalogService, {
     async getProduct(request) {
       checkProductId(request.productId, "product_id");
       const { productId } = request;
       const [row] = await productById.execute(
         "by id",
-        () => selectProducts(db).where("products.product_id", "=", productId),
+        () => selectMessageRows(db).where("product_id", "=", productId),
         [productId],
       );
       if (!row) throw new ServiceError("not_found", `no product ${request.productId}`);
@@ -109,7 +114,7 @@ export function registerCatalogService(
       }
       for (const [index, productId] of request.productIds.entries()) checkProductId(productId, `product_ids[${index}]`);
       const wanted = [...new Set(request.productIds)];
-      const rows = await selectProducts(db).where("products.product_id", "in", wanted).execute();
+      const rows = await selectMessageRows(db).where("product_id", "in", wanted).execute();
       const byId = new Map(rows.map((row) => [row.product_id, row]));
       const tree = await reference.categoryTree();
       return create(catalogV1.BatchGetProductsResponseSchema, {
@@ -132,7 +137,7 @@ export function registerCatalogService(
       }
       const filters = { categoryId: request.categoryId, includeDiscontinued: request.includeDiscontinued };
       const tree = await reference.categoryTree();
-      let query = selectProducts(db);
+      let query = selectMessageRows(db);
       if (!request.includeDiscontinued) query = query.where("products.status", "=", "ACTIVE");
       if (request.categoryId !== "") {
         // This RPC's category filter includes subcategories (the REST list's does not).

@@ -131,6 +131,8 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
     load().catch(() => {});
   };
 
+  const requestCounters = new Map<string, ReturnType<Instruments["requests"]["labels"]>>();
+  const requestTimers = new Map<string, ReturnType<Instruments["requestDuration"]["labels"]>>();
   const openCheckouts = new Map<string, number>();
   const onAppended = (appended: readonly LoggedEvent[]) => {
     for (const event of appended) {
@@ -159,8 +161,21 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
     observeRequest(entry) {
       const operation = options.operationOf(entry.method, entry.url);
       count((m) => {
-        m.requests.inc({ operation, status: String(entry.status) });
-        m.requestDuration.observe({ operation }, entry.durationMs);
+        // prom-client hashes a label set at each call; each operation's series are looked up once and kept (the
+        // operations are the contracts' names, so the maps stay as small as the series themselves).
+        const key = `${operation} ${entry.status}`;
+        let counted = requestCounters.get(key);
+        if (!counted) {
+          counted = m.requests.labels({ operation, status: String(entry.status) });
+          requestCounters.set(key, counted);
+        }
+        counted.inc();
+        let timed = requestTimers.get(operation);
+        if (!timed) {
+          timed = m.requestDuration.labels({ operation });
+          requestTimers.set(operation, timed);
+        }
+        timed.observe(entry.durationMs);
       });
     },
     async render() {
