@@ -23,6 +23,13 @@ export type PositionGuard<TPosition extends CursorPosition> = (value: Record<str
 /** The message of a refused `cursor` parameter; it says what to do. */
 const NOT_OUR_CURSOR = "is not a cursor of this list with these filters; start again without one";
 
+/**
+ * Digests of the filters lists were asked with, by their canonical text: pages are asked with a few filter sets
+ * over and over, and a SHA-256 each cost more than the rest of the cursor. Bounded: cleared when full.
+ */
+const digests = new Map<string, string>();
+const DIGESTS_KEPT = 1_000;
+
 /** A short digest of a list's filters, the same whatever order their keys come in. */
 function fingerprint(filters: CursorFilters): string {
   // Undefined and null filters are left out, so `{ status: undefined }` and `{}` (the same list) agree.
@@ -32,7 +39,13 @@ function fingerprint(filters: CursorFilters): string {
       .sort()
       .map((key) => [key, filters[key]]),
   );
-  return createHash("sha256").update(canonical).digest("base64url").slice(0, 8);
+  let digest = digests.get(canonical);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(canonical).digest("base64url").slice(0, 8);
+    if (digests.size >= DIGESTS_KEPT) digests.clear();
+    digests.set(canonical, digest);
+  }
+  return digest;
 }
 
 /** An opaque cursor holding `position` and the digest of `filters`, for `page.nextCursor` or a page token. */

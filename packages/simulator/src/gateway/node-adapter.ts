@@ -7,11 +7,20 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Read a node:http request into a {@link GatewayRequest}; undefined when the body is too large. */
 export async function readNodeRequest(request: IncomingMessage): Promise<GatewayRequest | undefined> {
   const chunks: Buffer[] = [];
+  // An HTTP/1.x request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112, 6.3): a GET is
+  // not read through an async iterator (node discards the empty stream once the response ends). HTTP/2 may send
+  // a body without a length, so it is always read.
+  const bodiless =
+    request.httpVersionMajor === 1 &&
+    request.headers["content-length"] === undefined &&
+    request.headers["transfer-encoding"] === undefined;
   let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+  if (!bodiless) {
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) return undefined;
+      chunks.push(chunk as Buffer);
+    }
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -21,7 +30,7 @@ export async function readNodeRequest(request: IncomingMessage): Promise<Gateway
     method: request.method ?? "GET",
     url: request.url ?? "/",
     headers,
-    body: Buffer.concat(chunks).toString("utf8"),
+    body: chunks.length === 0 ? "" : Buffer.concat(chunks).toString("utf8"),
     remoteAddress: request.socket.remoteAddress,
   };
 }
