@@ -4,6 +4,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { catalogV1 } from "@ecom/sdk/rpc";
 import { runLoad, send } from "./http-load.js";
+import { PRISM_VERSION, startPrism } from "./prism.js";
 import { type Figure, formatMicros, median } from "./report.js";
 import { forkServer, type ServerProcess } from "./server-process.js";
 
@@ -59,6 +60,40 @@ async function benchGet(
   }
 }
 
+/**
+ * The same GET against Prism's mock server of the catalog's contract (the issue's third limit: ecom at least 3×
+ * Prism). Prism answers the contract's example instead of a stored product; both check the request. When Prism
+ * cannot be installed or started here, the row says why instead of failing the bench.
+ */
+async function benchAgainstPrism(
+  ecom: ServerProcess,
+  options: { path: string; connections: number; requests: number },
+): Promise<Figure> {
+  const figure = {
+    name: `GET /products/{id} against Prism's mock server, ${options.connections} connections`,
+    unit: "req/s",
+    limitName: `Prism ${PRISM_VERSION} (\`prism mock contracts/openapi/catalog.yaml\`)`,
+    higherIsBetter: true,
+    target: "≥ 3×",
+  };
+  const prism = await startPrism(options.path);
+  if ("reason" in prism) return { ...figure, value: 0, limit: 0, met: false, notMeasured: prism.reason };
+  try {
+    await runLoad({ url: `${prism.url}${options.path}`, connections: options.connections, requests: 500 });
+    const measuredEcom = await loadServer(ecom, options.path, options.requests, options.connections);
+    const measuredPrism = await loadServer(prism, options.path, options.requests, options.connections);
+    return {
+      ...figure,
+      value: measuredEcom.perSecond,
+      limit: measuredPrism.perSecond,
+      met: measuredEcom.perSecond / measuredPrism.perSecond >= 3,
+      cpu: { ecom: formatMicros(measuredEcom.cpuMicros), limit: formatMicros(measuredPrism.cpuMicros) },
+    };
+  } finally {
+    await prism.close();
+  }
+}
+
 /** Connect unary calls per second and server CPU per call, `connections` callers at once. */
 async function loadConnect(server: ServerProcess, productId: string, calls: number, connections: number) {
   const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" });
@@ -88,7 +123,7 @@ async function loadConnect(server: ServerProcess, productId: string, calls: numb
   return { perSecond: median(rates), cpuMicros: median(cpus) };
 }
 
-/** The gateway's figures: a product, a 20-item page, and Connect GetProduct, each beside its limit. */
+/** The gateway's figures: a product, a 20-item page, the product beside Prism, and Connect GetProduct. */
 export async function benchGateway(options: { connections: number; requests: number }): Promise<Figure[]> {
   const ecom = await forkServer({ server: "platform" });
   try {
@@ -111,6 +146,7 @@ export async function benchGateway(options: { connections: number; requests: num
         target: 0.25,
         ...options,
       }),
+      await benchAgainstPrism(ecom, { path: `/products/${productId}`, ...options }),
     ];
     const message = await createClient(
       catalogV1.CatalogService,
