@@ -12,7 +12,12 @@ import { forkServer, type ServerProcess } from "./server-process.js";
 const TRANSPORT_HEADERS = new Set(["content-length", "date", "connection", "keep-alive", "transfer-encoding"]);
 
 /** Requests per second and server CPU per request, the median of `rounds` runs. */
-async function loadServer(server: ServerProcess, path: string, requests: number, connections: number) {
+async function loadServer(
+  server: Pick<ServerProcess, "url" | "usage">,
+  path: string,
+  requests: number,
+  connections: number,
+) {
   const rates: number[] = [];
   const cpus: number[] = [];
   for (let round = 0; round < 3; round++) {

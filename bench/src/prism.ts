@@ -91,7 +91,9 @@ async function freePort(): Promise<number> {
  * Prism mocking the catalog's contract on a free port, silent (ecom's bench server logs nothing either), once it
  * answers `path` with 200; or why it could not be started. Its CPU time is read from /proc (Linux).
  */
-export async function startPrism(path: string): Promise<ServerProcess | { reason: string }> {
+export async function startPrism(
+  path: string,
+): Promise<Pick<ServerProcess, "url" | "usage" | "close"> | { reason: string }> {
   const installed = await installPrism();
   if ("reason" in installed) return installed;
   const port = await freePort();
@@ -124,7 +126,6 @@ export async function startPrism(path: string): Promise<ServerProcess | { reason
         return {
           url,
           usage: async () => ({ kind: "usage", cpuMicros: cpuMicrosOf(pid) ?? 0, written: { bytes: 0, calls: 0 } }),
-          settle: async () => {},
           close,
         };
       }
