@@ -1,6 +1,6 @@
 import type { soap as soapContracts } from "@ecom/sdk";
 import type { Client, IHttpClient } from "soap";
-import { type ProcessorAnswer, ProcessorError, type ProcessorRequest } from "./processor.js";
+import { type DeclineCode, type ProcessorAnswer, ProcessorError, type ProcessorRequest } from "./processor.js";
 
 type ProcessPaymentRequest = soapContracts.payment.ProcessPaymentRequest;
 type ProcessPaymentResponse = soapContracts.payment.ProcessPaymentResponse;
@@ -40,7 +40,8 @@ export interface SoapProcessorOptions {
   readonly transport?: (exchange: SoapExchange) => Promise<SoapReply>;
 }
 
-const DECLINES = new Set(["card_declined", "insufficient_funds", "expired_card"]);
+const DECLINES: readonly DeclineCode[] = ["card_declined", "insufficient_funds", "expired_card"];
+const declineOf = (code: string) => DECLINES.find((decline) => decline === code);
 
 /** The `soap` client's `request` over `transport`, answering as its axios-based client does. */
 function httpClientOver(transport: (exchange: SoapExchange) => Promise<SoapReply>): IHttpClient {
@@ -127,12 +128,9 @@ export function createSoapProcessor(options: SoapProcessorOptions): SoapPaymentP
         [response] = (await soapClient.ProcessPaymentAsync(body)) as [ProcessPaymentResponse];
       } catch (error) {
         const fault = faultOf(error);
-        if (fault && DECLINES.has(fault.code)) {
-          return {
-            status: "declined",
-            code: fault.code as "card_declined" | "insufficient_funds" | "expired_card",
-            processorReference: fault.processorReference ?? "",
-          };
+        const decline = fault && declineOf(fault.code);
+        if (fault && decline) {
+          return { status: "declined", code: decline, processorReference: fault.processorReference ?? "" };
         }
         // Any other Fault (the processor's own error, a request it refused) is an answer, not an outage; only the
         // processor behind the interface being down (processor_unavailable) or no SOAP answer at all is one.
