@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { type Generated, type Kysely, sql } from "kysely";
-import { migrate, openSqliteStore, type SqliteStore } from "./sqlite-store.js";
+import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
 
 /** One event as the log holds it: its place in the total order and the envelope as published. */
 export interface LoggedEvent {
@@ -30,12 +30,31 @@ interface LogTables {
  * appends again changes nothing. Read models are rebuilt from it.
  */
 export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
+  // Appending runs for every event, and reading for every pass of every subscriber: prepared once, without the
+  // query builder.
+  readonly #insert: PreparedStatement<{ seq: number }>;
+  readonly #envelopeOf: PreparedStatement<{ envelope: string }>;
+
   private constructor(
     private readonly store: SqliteStore<LogTables>,
     private readonly db: Kysely<LogTables>,
   ) {
     super();
     this.setMaxListeners(0);
+    const columns = ["event_id", "event_type", "producer", "correlation_id", "envelope"] as const;
+    this.#insert = store.prepare(
+      db
+        .insertInto("event_log")
+        .values(
+          Object.fromEntries(columns.map((column) => [column, column])) as Record<(typeof columns)[number], string>,
+        )
+        .onConflict((conflict) => conflict.column("event_id").doNothing())
+        .returning("seq"),
+      columns,
+    );
+    this.#envelopeOf = store.prepare(db.selectFrom("event_log").select("envelope").where("event_id", "=", "event_id"), [
+      "event_id",
+    ]);
   }
 
   /** Open (and create or migrate) the log in `file`, or an in-memory copy of a serialized one. */
@@ -80,40 +99,34 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     }[],
   ): Promise<LoggedEvent[]> {
     if (envelopes.length === 0) return [];
-    const appended = await this.db.transaction().execute(async (trx) => {
-      const rows: LoggedEvent[] = [];
-      for (const entry of envelopes) {
-        const inserted = await trx
-          .insertInto("event_log")
-          .values({
-            event_id: entry.eventId,
-            event_type: entry.eventType,
-            producer: entry.producer,
-            correlation_id: entry.correlationId,
-            envelope: entry.envelope,
-          })
-          .onConflict((conflict) => conflict.column("event_id").doNothing())
-          .returning("seq")
-          .executeTakeFirst();
-        if (inserted) {
-          rows.push({ seq: inserted.seq, ...entry });
-          continue;
-        }
-        // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
-        // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
-        const logged = await trx
-          .selectFrom("event_log")
-          .select("envelope")
-          .where("event_id", "=", entry.eventId)
-          .executeTakeFirst();
-        if (logged && logged.envelope !== entry.envelope) {
-          throw new Error(
-            `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
+    const appended = await this.store.exclusive(
+      () => {
+        const rows: LoggedEvent[] = [];
+        for (const entry of envelopes) {
+          const [inserted] = this.#insert.all(
+            entry.eventId,
+            entry.eventType,
+            entry.producer,
+            entry.correlationId,
+            entry.envelope,
           );
+          if (inserted) {
+            rows.push({ seq: inserted.seq, ...entry });
+            continue;
+          }
+          // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
+          // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
+          const [logged] = this.#envelopeOf.all(entry.eventId);
+          if (logged && logged.envelope !== entry.envelope) {
+            throw new Error(
+              `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
+            );
+          }
         }
-      }
-      return rows;
-    });
+        return rows;
+      },
+      { transaction: true },
+    );
     if (appended.length > 0) this.emit("appended", appended);
     return appended;
   }

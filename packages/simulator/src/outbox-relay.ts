@@ -1,22 +1,33 @@
-import type { Kysely } from "kysely";
 import { CoalescingRunner } from "./coalescing-runner.js";
 import type { EventLog } from "./event-log.js";
-import type { RuntimeTables } from "./sqlite-store.js";
+import type { PreparedStatement, RuntimeTables, SqliteStore } from "./sqlite-store.js";
+
+/** Rows moved to the log at a time. */
+const BATCH = 500;
 
 /**
  * Moves a context's committed outbox rows into the event log, in order, then clears them. Runs when kicked (after
  * a publish) rather than polling; kicks while it runs coalesce into one more pass. A crash between appending and
- * clearing appends the same events again, which the log ignores by eventId.
+ * clearing appends the same events again, which the log ignores by eventId. Its two statements are prepared once
+ * and run without the query builder: they run for every event of the context.
  */
 export class OutboxRelay {
   readonly #runner: CoalescingRunner;
+  readonly #pending: PreparedStatement<{ seq: number; event_id: string; envelope: string }>;
+  readonly #clear: PreparedStatement<unknown>;
 
   constructor(
-    private readonly db: Kysely<RuntimeTables>,
+    private readonly store: SqliteStore<RuntimeTables>,
     private readonly log: EventLog,
     onError: (error: unknown) => void,
   ) {
     this.#runner = new CoalescingRunner(() => this.drain(), onError);
+    const { db } = store;
+    this.#pending = store.prepare(
+      db.selectFrom("_outbox").select(["seq", "event_id", "envelope"]).orderBy("seq").limit(BATCH),
+      [BATCH],
+    );
+    this.#clear = store.prepare(db.deleteFrom("_outbox").where("seq", "<=", 0), [0]);
   }
 
   /** Ask for a pass soon. */
@@ -34,15 +45,14 @@ export class OutboxRelay {
     return this.#runner.idle();
   }
 
-  /** Move everything now in the outbox to the log. */
+  /**
+   * Move everything now in the outbox to the log. A pass ends with a batch shorter than {@link BATCH}: a publish
+   * meanwhile kicks the relay, which then runs one more pass (and waits for the publishing transaction's commit,
+   * which holds the connection).
+   */
   async drain(): Promise<void> {
     for (;;) {
-      const rows = await this.db
-        .selectFrom("_outbox")
-        .select(["seq", "event_id", "envelope"])
-        .orderBy("seq")
-        .limit(500)
-        .execute();
+      const rows = await this.store.exclusive(() => this.#pending.all(BATCH));
       if (rows.length === 0) return;
       await this.log.append(
         rows.map((row) => {
@@ -56,10 +66,9 @@ export class OutboxRelay {
           };
         }),
       );
-      await this.db
-        .deleteFrom("_outbox")
-        .where("seq", "<=", rows[rows.length - 1]!.seq)
-        .execute();
+      const last = rows[rows.length - 1]!.seq;
+      await this.store.exclusive(() => this.#clear.run(last));
+      if (rows.length < BATCH) return;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { type MessagePayloads, type MessageType, messageRegistry, validatePayload } from "@ecom/sdk";
 import type { Clock, Ids, Outbox, PublishOptions } from "@ecom/services/platform";
 import type { Transaction } from "kysely";
-import type { RuntimeTables } from "./sqlite-store.js";
+import type { RuntimeTables, SqliteStore } from "./sqlite-store.js";
 import type { EnvelopeTrace } from "./tracing/platform-tracing.js";
 
 /** Thrown when a context publishes an event that breaks its contract: a bug in the context, never a user error. */
@@ -24,7 +24,15 @@ export function createOutbox<TDatabase>(options: {
   readonly traced?:
     | ((producer: string, type: string, eventId: string, correlationId: string) => EnvelopeTrace)
     | undefined;
+  /** The context's store, whose `_outbox` the events go to. */
+  readonly store: SqliteStore<RuntimeTables>;
 }): Outbox<TDatabase> {
+  // Prepared once, without the query builder: it runs for every event. The caller's transaction holds the
+  // connection, so the row is part of it.
+  const insert = options.store.prepare(
+    options.store.db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }),
+    ["event_id", "envelope"],
+  );
   const traceId = () => {
     let hex = "";
     for (let index = 0; index < 32; index++) hex += Math.floor(options.random() * 16).toString(16);
@@ -32,7 +40,8 @@ export function createOutbox<TDatabase>(options: {
   };
   return {
     async publish<TType extends MessageType>(
-      trx: Transaction<TDatabase>,
+      // The caller's transaction: only held here (the insert runs on its connection), never used.
+      _trx: Transaction<TDatabase>,
       type: TType,
       payload: MessagePayloads[TType],
       publish: PublishOptions,
@@ -66,10 +75,7 @@ export function createOutbox<TDatabase>(options: {
         partitionKey: publish.partitionKey,
         payload,
       };
-      await (trx as unknown as Transaction<RuntimeTables>)
-        .insertInto("_outbox")
-        .values({ event_id: eventId, envelope: JSON.stringify(envelope) })
-        .execute();
+      insert.run(eventId, JSON.stringify(envelope));
       options.onPublish();
       return eventId;
     },

@@ -158,7 +158,7 @@ interface MetaTables {
 
 interface RunningContext {
   readonly module: AnyContextModule;
-  readonly store: SqliteStore<unknown>;
+  readonly store: SqliteStore<RuntimeTables>;
   readonly parts: ContextParts<unknown>;
   readonly relay: OutboxRelay;
   dispatcher?: SubscriptionDispatcher;
@@ -282,7 +282,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       const report = await health();
       return Promise.all(
         running.map(async (context) => {
-          const pending = await (context.store.db as Kysely<RuntimeTables>)
+          const pending = await context.store.db
             .selectFrom("_outbox")
             .select((eb) => eb.fn.countAll<number>().as("count"))
             .executeTakeFirst();
@@ -310,7 +310,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
 
   const running: RunningContext[] = [];
   for (const module of options.contexts) {
-    const store = openSqliteStore<unknown>(source(module.name));
+    const store = openSqliteStore<RuntimeTables>(source(module.name));
     await namingTheFile(file(module.name), async () => {
       await migrateStore(store.db as Kysely<unknown>, runtimeMigrations, {
         label: `${module.name} (runtime tables)`,
@@ -318,17 +318,18 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       });
       await migrateStore(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
     });
-    const relay = new OutboxRelay(store.db as Kysely<RuntimeTables>, eventLog, (error) =>
+    const relay = new OutboxRelay(store, eventLog, (error) =>
       log.error(`outbox relay of ${module.name} failed`, { error: String(error) }),
     );
     const runtime: ContextRuntime<unknown> = {
       name: module.name,
-      db: store.db,
+      db: store.db as Kysely<unknown>,
       outbox: createOutbox<unknown>({
         producer: module.name,
         clock,
         ids,
         random,
+        store,
         onPublish: () => relay.kick(),
         traced: tracing.published,
       }),
@@ -354,7 +355,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (Object.keys(subscriptions).length > 0) {
       context.dispatcher = new SubscriptionDispatcher(
         context.module.name,
-        context.store.db as Kysely<RuntimeTables>,
+        context.store,
         eventLog,
         tracing.subscriber(context.module.name, subscriptions),
         log,
@@ -496,9 +497,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       if (background) await Promise.all(running.map((context) => context.parts.idle?.()));
       for (const context of running) await context.relay.drain();
       const outboxes = await Promise.all(
-        running.map((context) =>
-          (context.store.db as Kysely<RuntimeTables>).selectFrom("_outbox").select("seq").limit(1).execute(),
-        ),
+        running.map((context) => context.store.db.selectFrom("_outbox").select("seq").limit(1).execute()),
       );
       if (outboxes.some((rows) => rows.length > 0) || (await eventLog.lastSeq()) !== before) continue;
       const caught = await Promise.all(
@@ -786,7 +785,7 @@ function startingSnapshot(
 /** Whether a context's dispatcher has handled everything of its types in the log. */
 async function caughtUp(context: RunningContext, eventLog: EventLog): Promise<boolean> {
   const dispatcher = context.dispatcher!;
-  const cursor = await (context.store.db as Kysely<RuntimeTables>)
+  const cursor = await context.store.db
     .selectFrom("_cursor")
     .select("seq")
     .where("name", "=", "subscriptions")

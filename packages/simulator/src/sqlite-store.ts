@@ -1,15 +1,45 @@
 import { basename } from "node:path";
 import Database from "better-sqlite3";
-import { type Generated, Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from "kysely";
+import {
+  type Compilable,
+  type Generated,
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  SqliteDialect,
+} from "kysely";
 import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
 
 /** The size a WAL file is cut back to when it starts over after a complete checkpoint. */
 export const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
 
+/**
+ * A query Kysely compiled once, prepared once, and run with each call's parameters, in the order the query binds
+ * them (Kysely binds in clause order); a reading one returns rows of `TRow`.
+ */
+export interface PreparedStatement<TRow> {
+  all(...parameters: readonly unknown[]): TRow[];
+  run(...parameters: readonly unknown[]): void;
+}
+
 /** An open SQLite database behind Kysely, the async query layer that also speaks PostgreSQL. */
 export interface SqliteStore<TDatabase> {
   readonly db: Kysely<TDatabase>;
+  /**
+   * One of the runtime's own hot statements (outbox, relay, log, cursor): built with `db` and compiled once, here,
+   * then run without the query builder, whose building and compiling cost more than SQLite's running of such a
+   * statement. `parameters` are the values `query` was built with, in the order it binds them: checked here, they
+   * give the order of each run's parameters. Run it only while the connection is held — inside a transaction of
+   * `db`, or in {@link SqliteStore.exclusive} — or it would land in whatever transaction of `db` is open at the time.
+   */
+  prepare<TRow>(query: Compilable<TRow>, parameters: readonly unknown[]): PreparedStatement<TRow>;
+  /**
+   * Run `work` (synchronous, with prepared statements) while holding the connection, so no query of `db` interleaves;
+   * with `transaction`, between `begin` and `commit` (rolled back when it throws).
+   */
+  exclusive<TResult>(work: () => TResult, options?: { readonly transaction?: boolean }): Promise<TResult>;
   /** Run a passive WAL checkpoint now, on this connection (at close; while running, a worker does it). */
   checkpoint(): void;
   /** The whole database as one buffer, as SQLite would write its file (an in-memory store's seed snapshot). */
@@ -34,11 +64,37 @@ export function openSqliteStore<TDatabase>(file: string | Buffer): SqliteStore<T
   database.pragma("wal_autocheckpoint = 0");
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const trace = sqlTrace && { trace: sqlTrace, store: typeof file === "string" ? basename(file, ".db") : ":memory:" };
-  const db = new Kysely<TDatabase>({
-    dialect: new SqliteDialect({ database: createStatementCache(database, { trace }) }),
-  });
+  const statements = createStatementCache(database, { trace });
+  const db = new Kysely<TDatabase>({ dialect: new SqliteDialect({ database: statements }) });
+  // Through the statement cache, so each is prepared once and the SQL trace counts it like Kysely's.
+  const run = (sql: string) => statements.prepare(sql).run([]);
   return {
     db,
+    prepare<TRow>(query: Compilable<TRow>, parameters: readonly unknown[]): PreparedStatement<TRow> {
+      const { sql, parameters: bound } = query.compile();
+      if (bound.length !== parameters.length || bound.some((value, index) => value !== parameters[index]))
+        throw new Error(`${sql}: its parameters are ${JSON.stringify(bound)}, not ${JSON.stringify(parameters)}`);
+      return {
+        all: (...parameters) => statements.prepare(sql).all(parameters) as TRow[],
+        run: (...parameters) => {
+          statements.prepare(sql).run(parameters);
+        },
+      };
+    },
+    exclusive(work, options) {
+      return db.connection().execute(async () => {
+        if (!options?.transaction) return work();
+        run("begin");
+        try {
+          const result = work();
+          run("commit");
+          return result;
+        } catch (error) {
+          if (database.inTransaction) run("rollback");
+          throw error;
+        }
+      });
+    },
     checkpoint() {
       if (database.open) database.pragma("wal_checkpoint(PASSIVE)");
     },
@@ -76,8 +132,8 @@ export async function migrate(
 
 /**
  * The tables the runtime keeps in every context's store, beside the context's own: the outbox (events written in
- * the same transaction as the state change), the inbox (events already handled, so redelivery changes nothing), the
- * subscription cursor and dead letters. Named with a leading underscore: the context's code never touches them.
+ * the same transaction as the state change), the subscription cursor (how far in the log the subscriber has
+ * handled, so redelivery changes nothing) and dead letters. Named with a leading underscore: the context's code never touches them.
  */
 export const runtimeMigrations: Readonly<Record<string, Migration>> = {
   "0000_runtime": {
@@ -108,12 +164,18 @@ export const runtimeMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  // The cursor, moved in the same transaction as the handlers run, says alone what a subscriber has handled (see
+  // subscription-dispatcher.ts): a row per event repeated it, at two statements and about 100 bytes an event.
+  "0001_cursor_replaces_inbox": {
+    async up(db) {
+      await db.schema.dropTable("_inbox").ifExists().execute();
+    },
+  },
 };
 
 /** The runtime's tables, for typed queries by the runtime (never by contexts). */
 export interface RuntimeTables {
   _outbox: { seq: Generated<number>; event_id: string; envelope: string };
-  _inbox: { event_id: string; event_type: string; processed_at: string };
   _cursor: { name: string; seq: number };
   _dead_letter: { event_id: string; event_type: string; error: string; failed_at: string };
 }

@@ -1,8 +1,8 @@
 import type { Logger, MessageHandler } from "@ecom/services/platform";
-import type { Kysely, Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { CoalescingRunner } from "./coalescing-runner.js";
 import type { EventLog, LoggedEvent } from "./event-log.js";
-import type { RuntimeTables } from "./sqlite-store.js";
+import type { PreparedStatement, RuntimeTables, SqliteStore } from "./sqlite-store.js";
 
 const CURSOR = "subscriptions";
 const ATTEMPTS = 3;
@@ -10,20 +10,25 @@ const ATTEMPTS = 3;
 const BATCH = 100;
 
 /**
- * Delivers the event log to one subscribing context, in log order. A delivery runs the handlers, records the events
- * in the subscriber's inbox and advances its cursor in ONE transaction of the subscriber's store, so a crash either
- * leaves all of it undone (and the events are delivered again) or all done; an event already in the inbox is
- * skipped, so duplicates and redeliveries change nothing. What is pending is delivered together, in one transaction
- * (one commit instead of one per event); when a handler fails in it, nothing of the batch is kept and its events are
- * delivered one at a time instead: a handler that fails {@link ATTEMPTS} times has its event dead-lettered, loudly,
- * and delivery goes on.
+ * Delivers the event log to one subscribing context, in log order. A delivery runs the handlers and advances the
+ * subscriber's cursor in ONE transaction of the subscriber's store, so a crash either leaves all of it undone (and
+ * the events are delivered again) or all done. The cursor alone says what the subscriber has handled: the log gives
+ * each event one place in an order that never changes, and events are delivered in that order, so no event at or
+ * before the cursor is delivered again and none after it has been (a per-event inbox row would only repeat that,
+ * at two statements an event). What is pending is delivered together, in one transaction (one commit instead of one
+ * per event); when a handler fails in it, nothing of the batch is kept and its events are delivered one at a time
+ * instead: a handler that fails {@link ATTEMPTS} times has its event dead-lettered, loudly, and delivery goes on.
  */
 export class SubscriptionDispatcher {
   readonly #runner: CoalescingRunner;
+  /** The cursor as last committed; this dispatcher is its only writer while the platform runs. */
+  #cursor: number | undefined;
+  /** Moves the cursor; run in the delivery's transaction, once per batch. */
+  readonly #advance: PreparedStatement<unknown>;
 
   constructor(
     readonly subscriber: string,
-    private readonly db: Kysely<RuntimeTables>,
+    private readonly store: SqliteStore<RuntimeTables>,
     private readonly log: EventLog,
     private readonly handlers: Readonly<Record<string, MessageHandler<never, never>>>,
     private readonly logger: Logger,
@@ -32,6 +37,13 @@ export class SubscriptionDispatcher {
     this.#runner = new CoalescingRunner(
       () => this.drain(),
       (error) => this.logger.error(`delivery to ${this.subscriber} stopped`, { error: String(error) }),
+    );
+    this.#advance = store.prepare(
+      store.db
+        .insertInto("_cursor")
+        .values({ name: CURSOR, seq: 0 })
+        .onConflict((conflict) => conflict.column("name").doUpdateSet((eb) => ({ seq: eb.ref("excluded.seq") }))),
+      [CURSOR, 0],
     );
   }
 
@@ -55,86 +67,81 @@ export class SubscriptionDispatcher {
     return this.#runner.idle();
   }
 
-  /** Deliver everything after the cursor. */
+  /**
+   * Deliver everything after the cursor. A pass ends with a batch shorter than {@link BATCH}: an event appended
+   * meanwhile kicks the dispatcher, which then runs one more pass.
+   */
   async drain(): Promise<void> {
     const types = this.types;
     if (types.length === 0) return;
     for (;;) {
-      const cursor = await this.db.selectFrom("_cursor").select("seq").where("name", "=", CURSOR).executeTakeFirst();
-      const batch = await this.log.read({ afterSeq: cursor?.seq ?? 0, types, limit: BATCH });
+      this.#cursor ??= await this.readCursor();
+      const batch = await this.log.read({ afterSeq: this.#cursor, types, limit: BATCH });
       if (batch.length === 0) return;
-      if (batch.length > 1 && (await this.deliverTogether(batch))) continue;
-      for (const event of batch) await this.deliver(event.seq, event.eventId, event.eventType, event.envelope);
+      if (batch.length === 1 || !(await this.deliverTogether(batch))) {
+        for (const event of batch) await this.deliver(event);
+      }
+      if (batch.length < BATCH) return;
     }
+  }
+
+  private async readCursor(): Promise<number> {
+    const row = await this.store.db.selectFrom("_cursor").select("seq").where("name", "=", CURSOR).executeTakeFirst();
+    return row?.seq ?? 0;
   }
 
   /** Deliver `batch` in one transaction; false, with nothing changed, when a handler failed. */
   private async deliverTogether(batch: readonly LoggedEvent[]): Promise<boolean> {
+    const last = batch[batch.length - 1]!.seq;
     try {
-      await this.db.transaction().execute(async (trx) => {
-        for (const event of batch) await this.handleOnce(trx, event.eventId, event.eventType, event.envelope);
-        await advance(trx, batch[batch.length - 1]!.seq);
+      await this.store.db.transaction().execute(async (trx) => {
+        for (const event of batch) await this.handle(trx, event);
+        this.#advance.run(CURSOR, last);
       });
-      return true;
     } catch {
       return false;
     }
+    this.#cursor = last;
+    return true;
   }
 
-  /** Run the event's handler and record it in the inbox, unless the inbox has it already. */
-  private async handleOnce(
-    trx: Transaction<RuntimeTables>,
-    eventId: string,
-    eventType: string,
-    envelope: string,
-  ): Promise<void> {
-    const handler = this.handlers[eventType];
-    if (!handler) return;
-    const seen = await trx.selectFrom("_inbox").select("event_id").where("event_id", "=", eventId).executeTakeFirst();
-    if (seen) return;
-    await handler(JSON.parse(envelope) as never, trx as unknown as Transaction<never>);
-    await trx
-      .insertInto("_inbox")
-      .values({ event_id: eventId, event_type: eventType, processed_at: this.now().toISOString() })
-      .execute();
+  /** Run the event's handler, if the subscriber has one for its type. */
+  private async handle(trx: Transaction<RuntimeTables>, event: LoggedEvent): Promise<void> {
+    const handler = this.handlers[event.eventType];
+    if (handler) await handler(JSON.parse(event.envelope) as never, trx as unknown as Transaction<never>);
   }
 
-  private async deliver(seq: number, eventId: string, eventType: string, envelope: string): Promise<void> {
+  private async deliver(event: LoggedEvent): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
-        await this.db.transaction().execute(async (trx) => {
-          await this.handleOnce(trx, eventId, eventType, envelope);
-          await advance(trx, seq);
+        await this.store.db.transaction().execute(async (trx) => {
+          await this.handle(trx, event);
+          this.#advance.run(CURSOR, event.seq);
         });
+        this.#cursor = event.seq;
         return;
       } catch (error) {
         lastError = error;
       }
     }
-    this.logger.error(`${this.subscriber} failed to handle ${eventType} ${eventId} ${ATTEMPTS} times; dead-lettered`, {
-      error: String(lastError),
-    });
-    await this.db.transaction().execute(async (trx) => {
+    this.logger.error(
+      `${this.subscriber} failed to handle ${event.eventType} ${event.eventId} ${ATTEMPTS} times; dead-lettered`,
+      { error: String(lastError) },
+    );
+    await this.store.db.transaction().execute(async (trx) => {
       await trx
         .insertInto("_dead_letter")
         .values({
-          event_id: eventId,
-          event_type: eventType,
+          event_id: event.eventId,
+          event_type: event.eventType,
           error: String(lastError),
           failed_at: this.now().toISOString(),
         })
         .onConflict((conflict) => conflict.column("event_id").doNothing())
         .execute();
-      await advance(trx, seq);
+      this.#advance.run(CURSOR, event.seq);
     });
+    this.#cursor = event.seq;
   }
-}
-
-async function advance(trx: Transaction<RuntimeTables>, seq: number): Promise<void> {
-  await trx
-    .insertInto("_cursor")
-    .values({ name: CURSOR, seq })
-    .onConflict((conflict) => conflict.column("name").doUpdateSet({ seq }))
-    .execute();
 }
