@@ -6,15 +6,22 @@ import type { PreparedStatement, RuntimeTables, SqliteStore } from "./sqlite-sto
 const BATCH = 500;
 
 /**
- * Moves a context's committed outbox rows into the event log, in order, then clears them. Runs when kicked (after
- * a publish) rather than polling; kicks while it runs coalesce into one more pass. A crash between appending and
- * clearing appends the same events again, which the log ignores by eventId. Its two statements are prepared once
- * and run without the query builder: they run for every event of the context.
+ * Moves a context's committed outbox rows into the event log, in order. Runs when kicked (after a publish) rather
+ * than polling; kicks while it runs coalesce into one more pass. Rows moved are not deleted by a transaction of
+ * their own: the next publish of the context deletes them in its transaction ({@link OutboxRelay.clearable}), and
+ * closing deletes the rest. A crash before that appends the same events again at the next start, which the log
+ * ignores by eventId. Its statements are prepared once and run without the query builder: they run for every event
+ * of the context.
  */
 export class OutboxRelay {
   readonly #runner: CoalescingRunner;
   readonly #pending: PreparedStatement<{ seq: number; event_id: string; envelope: string }>;
+  readonly #waiting: PreparedStatement<{ count: number }>;
   readonly #clear: PreparedStatement<unknown>;
+  /** The last outbox row this relay appended to the log (0 at start: a crash may have left rows it appended). */
+  #relayed = 0;
+  /** The last row a clear was asked for; rows after it and up to {@link #relayed} are still to delete. */
+  #cleared = 0;
 
   constructor(
     private readonly store: SqliteStore<RuntimeTables>,
@@ -24,10 +31,41 @@ export class OutboxRelay {
     this.#runner = new CoalescingRunner(() => this.drain(), onError);
     const { db } = store;
     this.#pending = store.prepare(
-      db.selectFrom("_outbox").select(["seq", "event_id", "envelope"]).orderBy("seq").limit(BATCH),
-      [BATCH],
+      db.selectFrom("_outbox").select(["seq", "event_id", "envelope"]).where("seq", ">", 0).orderBy("seq").limit(BATCH),
+      [0, BATCH],
+    );
+    this.#waiting = store.prepare(
+      db
+        .selectFrom("_outbox")
+        .select((eb) => eb.fn.countAll<number>().as("count"))
+        .where("seq", ">", 0),
+      [0],
     );
     this.#clear = store.prepare(db.deleteFrom("_outbox").where("seq", "<=", 0), [0]);
+  }
+
+  /**
+   * The outbox row up to which rows may be deleted, when rows were moved since the last call; the outbox deletes
+   * them in the publishing transaction, which writes the outbox's page anyway (no commit of their own). If that
+   * transaction rolls back, they stay until the next clear, which takes every row up to its own mark.
+   */
+  clearable(): number | undefined {
+    if (this.#relayed <= this.#cleared) return undefined;
+    this.#cleared = this.#relayed;
+    return this.#relayed;
+  }
+
+  /** Delete the rows moved to the log now (closing). */
+  async clear(): Promise<void> {
+    const upTo = this.#relayed;
+    await this.store.exclusive(() => this.#clear.run(upTo));
+    this.#cleared = Math.max(this.#cleared, upTo);
+  }
+
+  /** How many committed rows are not in the log yet. */
+  async waiting(): Promise<number> {
+    const [row] = await this.store.exclusive(() => this.#waiting.all(this.#relayed));
+    return Number(row?.count ?? 0);
   }
 
   /** Ask for a pass soon. */
@@ -52,7 +90,7 @@ export class OutboxRelay {
    */
   async drain(): Promise<void> {
     for (;;) {
-      const rows = await this.store.exclusive(() => this.#pending.all(BATCH));
+      const rows = await this.store.exclusive(() => this.#pending.all(this.#relayed, BATCH));
       if (rows.length === 0) return;
       await this.log.append(
         rows.map((row) => {
@@ -66,8 +104,7 @@ export class OutboxRelay {
           };
         }),
       );
-      const last = rows[rows.length - 1]!.seq;
-      await this.store.exclusive(() => this.#clear.run(last));
+      this.#relayed = Math.max(this.#relayed, rows[rows.length - 1]!.seq);
       if (rows.length < BATCH) return;
     }
   }

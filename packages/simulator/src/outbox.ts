@@ -26,13 +26,17 @@ export function createOutbox<TDatabase>(options: {
     | undefined;
   /** The context's store, whose `_outbox` the events go to. */
   readonly store: SqliteStore<RuntimeTables>;
+  /** The rows the relay has moved to the log, to delete in this transaction (see OutboxRelay.clearable). */
+  readonly clearable: () => number | undefined;
 }): Outbox<TDatabase> {
-  // Prepared once, without the query builder: it runs for every event. The caller's transaction holds the
-  // connection, so the row is part of it.
+  // Prepared once, without the query builder: they run for every event. The caller's transaction holds the
+  // connection, so they are part of it.
+  const { db } = options.store;
   const insert = options.store.prepare(
-    options.store.db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }),
+    db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }),
     ["event_id", "envelope"],
   );
+  const clear = options.store.prepare(db.deleteFrom("_outbox").where("seq", "<=", 0), [0]);
   const traceId = () => {
     let hex = "";
     for (let index = 0; index < 32; index++) hex += Math.floor(options.random() * 16).toString(16);
@@ -75,6 +79,8 @@ export function createOutbox<TDatabase>(options: {
         partitionKey: publish.partitionKey,
         payload,
       };
+      const relayed = options.clearable();
+      if (relayed !== undefined) clear.run(relayed);
       insert.run(eventId, JSON.stringify(envelope));
       options.onPublish();
       return eventId;

@@ -282,14 +282,10 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       const report = await health();
       return Promise.all(
         running.map(async (context) => {
-          const pending = await context.store.db
-            .selectFrom("_outbox")
-            .select((eb) => eb.fn.countAll<number>().as("count"))
-            .executeTakeFirst();
           const figures = report.contexts[context.module.name];
           return {
             name: context.module.name,
-            outboxPending: Number(pending?.count ?? 0),
+            outboxPending: await context.relay.waiting(),
             subscriptionLag: figures?.lag ?? 0,
             deadLetters: figures?.deadLetters ?? 0,
           };
@@ -332,6 +328,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
         store,
         onPublish: () => relay.kick(),
         traced: tracing.published,
+        clearable: () => relay.clearable(),
       }),
       clock,
       ids,
@@ -496,10 +493,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       await Promise.all(running.map((context) => context.dispatcher?.idle()));
       if (background) await Promise.all(running.map((context) => context.parts.idle?.()));
       for (const context of running) await context.relay.drain();
-      const outboxes = await Promise.all(
-        running.map((context) => context.store.db.selectFrom("_outbox").select("seq").limit(1).execute()),
-      );
-      if (outboxes.some((rows) => rows.length > 0) || (await eventLog.lastSeq()) !== before) continue;
+      const outboxes = await Promise.all(running.map((context) => context.relay.waiting()));
+      if (outboxes.some((waiting) => waiting > 0) || (await eventLog.lastSeq()) !== before) continue;
       const caught = await Promise.all(
         running.map((context) => (context.dispatcher ? caughtUp(context, eventLog) : true)),
       );
@@ -758,6 +753,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       // Background work (webhook attempts) stops before the stores close; what it left unfinished resumes on start.
       await Promise.all(running.map((context) => context.parts.stop?.()));
       await Promise.all(running.flatMap((context) => [context.relay.idle(), context.dispatcher?.idle()]));
+      for (const context of running) await context.relay.clear();
       await saveClock();
       for (const context of running) {
         context.store.checkpoint();
