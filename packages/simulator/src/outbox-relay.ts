@@ -55,9 +55,10 @@ export class OutboxRelay {
     return this.#relayed;
   }
 
-  /** Delete the rows moved to the log now (closing). */
+  /** Delete the rows moved to the log now (after the start's settle, and at close); nothing when none were moved. */
   async clear(): Promise<void> {
     const upTo = this.#relayed;
+    if (upTo === 0) return;
     await this.store.exclusive(() => this.#clear.run(upTo));
     this.#cleared = Math.max(this.#cleared, upTo);
   }

@@ -593,6 +593,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // A snapshot holds what the seed made, delivered: the seed is not run again.
   if (!snapshot) for (const context of running) await context.parts.seed?.();
   await settle();
+  // The seed's events are in the log: their outbox rows go now, not with each context's next publish (nor into the
+  // snapshot, whose every start would append them again).
+  for (const context of running) await context.relay.clear();
   if (snapshots && !snapshot) {
     try {
       snapshots.folder.write(snapshots.key, {
