@@ -352,7 +352,7 @@ export interface components {
             type: "authorization.succeeded" | "authorization.failed" | "capture.succeeded" | "capture.failed" | "refund.succeeded" | "refund.failed";
         };
         /**
-         * @description Which of the processor's interfaces authorized the payment: soap (its legacy SOAP interface, contracts/soap/payment.wsdl, asked first) or rest (when SOAP did not answer). Absent until an authorization succeeds, and on payments authorized before the SOAP interface existed.
+         * @description Which of the processor's interfaces authorized the payment: soap (its legacy SOAP interface, contracts/soap/payment.wsdl, asked first) or rest (when SOAP did not answer). Absent until an authorization succeeds at once (one the processor confirms later by webhook has none), and on payments authorized before the SOAP interface existed.
          * @enum {string}
          */
         ProcessorPath: "soap" | "rest";

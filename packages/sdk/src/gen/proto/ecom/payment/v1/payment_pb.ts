@@ -160,7 +160,8 @@ export type AuthorizeResponse = Message<"ecom.payment.v1.AuthorizeResponse"> & {
 
   /**
    * Which of the processor's interfaces authorized it: "soap" (its legacy SOAP interface, asked first) or "rest"
-   * (when SOAP did not answer). Empty until an authorization succeeds, and for payments authorized before SOAP was.
+   * (when SOAP did not answer). Empty until an authorization succeeds at once (not one confirmed later by webhook),
+   * and for payments authorized before SOAP was.
    *
    * @generated from field: string processor_path = 4;
    */
