@@ -22,6 +22,8 @@ const run = promisify(execFile);
 const STEP_TIMEOUT = 120_000;
 const bin = join(import.meta.dirname, "../../packages/cli/bin/ecom.js");
 const artifacts = join(import.meta.dirname, "../../artifacts/console");
+/** Jaeger's address of a trace: the console links each order there (never followed here). */
+const TRACE_UI = "http://localhost:16686/trace/{traceId}";
 
 let simulator: ChildProcess | undefined;
 let browser: BrowserContext | undefined;
@@ -33,9 +35,11 @@ const requested: string[] = [];
 beforeAll(async () => {
   if (!hasChromium) return;
   await mkdir(artifacts, { recursive: true });
-  simulator = spawn(process.execPath, [bin, "sim", "up", "--memory", "--port", "0", "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  simulator = spawn(
+    process.execPath,
+    [bin, "sim", "up", "--memory", "--port", "0", "--log-level", "warn", "--trace", "--trace-url", TRACE_UI],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   const banner = await new Promise<string>((resolve, reject) => {
     let output = "";
     simulator!.stdout!.on("data", (chunk: Buffer) => {
@@ -126,6 +130,25 @@ describe.skipIf(!hasChromium)("the console in Chromium", { timeout: 4 * STEP_TIM
       )
       .toBeGreaterThan(0);
     await page.screenshot({ path: join(artifacts, "mailbox-and-webhooks.png") });
+  });
+
+  it("links an order to its trace, and shows the trace's spans as a waterfall", async () => {
+    const checkout = await run(process.execPath, [bin, "checkout", "--url", url, "--json"]);
+    const { orderId } = (JSON.parse(checkout.stdout) as { order: { orderId: string } }).order;
+    await page.goto(`${url}/#/orders?id=${orderId}`);
+    const traceId = (await page.locator("#order-trace-id").textContent()) ?? "";
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await page.locator("#order-trace-ui").getAttribute("href")).toBe(TRACE_UI.replace("{traceId}", traceId));
+    await page.locator("#order-trace-waterfall").click();
+    const spans = page.locator("#trace-spans td");
+    for (const name of [
+      "POST /carts/{cartId}/checkout",
+      "order saga reserve_stock",
+      "ecom.payment.v1.PaymentService/Authorize",
+      "notification send email",
+    ])
+      await spans.filter({ hasText: name }).first().waitFor();
+    await page.screenshot({ path: join(artifacts, "trace-waterfall.png"), fullPage: true });
   });
 
   it("advances the platform's clock from the page", async () => {

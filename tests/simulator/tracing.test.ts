@@ -141,4 +141,14 @@ describe("tracing a checkout", () => {
       await partner.close();
     }
   });
+
+  it("answers GET /_sim/traces with what it keeps, a bad trace id with 400 and a trace it does not keep with 404", async () => {
+    const get = (path: string) => platform.fetch(new Request(`http://ecom.test${path}`));
+    const settings = await get("/_sim/traces");
+    expect(await settings.json()).toEqual({ enabled: true, keptSpans: false });
+    expect((await get("/_sim/traces/not-a-trace")).status).toBe(400);
+    const missing = await get(`/_sim/traces/${"ab".repeat(16)}`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { detail: string }).detail).toContain("ecom sim up --trace");
+  });
 });

@@ -8,6 +8,7 @@ import "./page-notifications.js";
 import "./page-orders.js";
 import "./page-platform.js";
 import "./page-timeline.js";
+import "./page-trace.js";
 
 /** Each route's custom element; the first is the home page. */
 const routes: Readonly<Record<string, string>> = {
@@ -19,6 +20,7 @@ const routes: Readonly<Record<string, string>> = {
   "/orders": "ecom-orders",
   "/notifications": "ecom-notifications",
   "/platform": "ecom-platform-controls",
+  "/trace": "ecom-trace",
 };
 
 const view = document.getElementById("view")!;

@@ -1,5 +1,6 @@
 import { h, routeParams } from "./dom.js";
 import { callJson } from "./platform-api.js";
+import { traceLinkOf } from "./trace-link.js";
 
 interface OrderSummary {
   readonly orderId: string;
@@ -89,16 +90,18 @@ class Orders extends HTMLElement {
       return;
     }
     try {
-      const history = await callJson<{ items: StatusChange[] }>(
-        "GET",
-        `/orders/${encodeURIComponent(id)}/history?limit=100`,
-      );
+      const [history, order] = await Promise.all([
+        callJson<{ items: StatusChange[] }>("GET", `/orders/${encodeURIComponent(id)}/history?limit=100`),
+        callJson<{ correlationId?: string }>("GET", `/orders/${encodeURIComponent(id)}`),
+      ]);
+      const trace = order.correlationId ? await traceLinkOf(order.correlationId) : undefined;
       this.#detail.replaceChildren(
         h(
           "div",
           { class: "card" },
           h("h3", {}, id),
           h("p", {}, h("a", { href: `#/timeline?id=${encodeURIComponent(id)}` }, "Checkout timeline →")),
+          trace,
           h(
             "table",
             { id: "order-history" },

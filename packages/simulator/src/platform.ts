@@ -64,6 +64,7 @@ import { createStreamSlots, tooManyStreams } from "./stream-pump.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { createTokenService } from "./token-service.js";
 import { createPlatformTracing, type TracingOptions } from "./tracing/platform-tracing.js";
+import { createTraceRoutes } from "./tracing/trace-routes.js";
 import { createUlidIds } from "./ulid-ids.js";
 import { VirtualClock } from "./virtual-clock.js";
 import { createWalCheckpointer } from "./wal-checkpointer.js";
@@ -565,13 +566,14 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     checkToken: (authorization) => callerOf(tokens, authorization),
   });
   const simGuard = createSimGuard(tokens);
+  const traceRoutes = createTraceRoutes(tracing, { traceUrl: options.tracing?.traceUrl });
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
     const badPath = pathProblem(request.url);
     if (badPath) return problemResponse(badPath, request.url.split("?", 1)[0] ?? "/", "");
     const pathname = new URL(request.url, "http://gateway.invalid").pathname;
     const simRefused = simGuard.refusal(request.method, pathname, request.headers.authorization);
     if (simRefused) return problemResponse(simRefused, pathname, "");
-    const sim = (await simRoutes.handle(request)) ?? (await consoleRoutes.handle(request));
+    const sim = (await simRoutes.handle(request)) ?? traceRoutes(request) ?? (await consoleRoutes.handle(request));
     if (sim) return sim;
     if (graphqlEndpoint && pathname === GRAPHQL_PATH) return graphqlEndpoint(request);
     const stream = streamOf(request.method, request.url);

@@ -85,6 +85,14 @@ export function registerSimCommand(program: Command): void {
       "instead of --mqtt: run an MQTT broker in the simulator on this port of --host (0 for any free port) and take the same feed from it",
     )
     .option(
+      "--trace",
+      "keep the spans of the latest traces (10,000 spans) in memory: GET /_sim/traces/{traceId} and the console's waterfall show a trace without a collector; OTEL_EXPORTER_OTLP_ENDPOINT exports them as well",
+    )
+    .option(
+      "--trace-url <template>",
+      "the console links each order to its trace at this URL, {traceId} standing for the id (default: $ECOM_TRACE_URL), e.g. http://localhost:16686/trace/{traceId} for Jaeger",
+    )
+    .option(
       "--crash-after <types>",
       "crash testing: kill the process (SIGKILL) right after an event of one of these comma-separated types is logged; restart on the same --data to see every flow resume",
     )
@@ -98,6 +106,8 @@ export function registerSimCommand(program: Command): void {
         seedSnapshot: boolean;
         validateResponses: boolean;
         crashAfter?: string;
+        trace?: boolean;
+        traceUrl?: string;
         mqtt?: string;
         mqttListen?: string;
         logLevel: string;
@@ -115,6 +125,7 @@ export function registerSimCommand(program: Command): void {
             "pass --mqtt <url> (an existing broker) or --mqtt-listen <port> (an embedded one), not both",
           );
         const mqttUrl = options.mqtt === undefined ? undefined : parseMqttUrl(options.mqtt);
+        const traceUrl = parseTraceUrl(options.traceUrl ?? process.env.ECOM_TRACE_URL);
         const mqttPort = options.mqttListen === undefined ? undefined : parseMqttPort(options.mqttListen);
         // The ports are checked before the data folder is opened, so a busy port leaves the folder untouched.
         if (port !== 0) await ensurePortFree(port, options.host);
@@ -136,6 +147,7 @@ export function registerSimCommand(program: Command): void {
           onRequest: simLog.onRequest,
           devAccounts,
           ...(options.crashAfter ? { crashAfter: options.crashAfter.split(",").map((type) => type.trim()) } : {}),
+          tracing: { keepSpans: options.trace ? KEPT_SPANS : 0, traceUrl },
         });
         let url: string;
         try {
@@ -180,6 +192,7 @@ export function registerSimCommand(program: Command): void {
           `  Mailbox     ${url}/_sim/mailbox  (the e-mail customers were sent; ?to= ?customerId=; fault {"emailChannelDown":true})`,
           `  SOAP        ${url}/_sim/processor/soap?wsdl  (the payment processor's SOAP interface, asked first; fault {"soapProcessorDown":true})`,
           `  Webhooks    POST ${url}/webhooks/subscriptions  (admin; signed per Standard Webhooks; http only on localhost, 127.0.0.1, [::1])`,
+          ...traceLines(url, options.trace === true, traceUrl),
           `  Health      ${url}/healthz  ·  ${url}/metrics (Prometheus)  ·  npx ecom sim status${platform.dataDir ? ` --data ${platform.dataDir}` : ` --url ${url}`}`,
           ...(feed
             ? [
@@ -297,4 +310,34 @@ async function startDeviceFeed(
     await broker?.close();
     throw error;
   }
+}
+
+/** Spans `--trace` keeps: the latest hundred or so checkouts. */
+const KEPT_SPANS = 10_000;
+
+/** A trace UI's URL template: http(s) with `{traceId}` in it; anything else is a usage error. */
+function parseTraceUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value.replace("{traceId}", "0"));
+  } catch {
+    url = undefined;
+  }
+  if (!value.includes("{traceId}") || !url || !/^https?:$/.test(url.protocol))
+    throw new UsageError(
+      `--trace-url (or ECOM_TRACE_URL) must be an http(s) URL with {traceId} in it, like http://localhost:16686/trace/{traceId}; got ${value}`,
+    );
+  return value;
+}
+
+/** The banner's line on traces, when anything traces. */
+function traceLines(url: string, kept: boolean, traceUrl: string | undefined): string[] {
+  const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const where = [
+    ...(kept ? [`${url}/_sim/traces/{traceId} (the latest spans, in memory)`] : []),
+    ...(otlp ? [`OTLP to ${otlp}`] : []),
+    ...(traceUrl ? [`console links to ${traceUrl}`] : []),
+  ];
+  return kept || otlp ? [`  Traces      ${where.join("  ·  ")}`] : [];
 }

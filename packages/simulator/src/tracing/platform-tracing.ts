@@ -17,6 +17,11 @@ export interface TracingOptions {
    * console's waterfall: `ecom sim up --trace`. 0 or absent: none kept.
    */
   readonly keepSpans?: number;
+  /**
+   * A trace UI's address of one trace, `{traceId}` standing for its id (`http://localhost:16686/trace/{traceId}`,
+   * Jaeger's): the console links each order to it. It turns nothing on by itself.
+   */
+  readonly traceUrl?: string | undefined;
 }
 
 /** A REST request's route, for the span's name and `http.route`. */
