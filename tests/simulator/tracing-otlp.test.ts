@@ -94,6 +94,24 @@ describe("OTLP export", () => {
     expect(Buffer.concat(received.map((post) => post.body)).includes("GET /products")).toBe(true);
   });
 
+  it("serves and closes when the endpoint does not answer, saying the last spans were lost", async () => {
+    const receiver = await startReceiver();
+    await receiver.close();
+    vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url);
+    vi.stubEnv("OTEL_BSP_SCHEDULE_DELAY", "3600000");
+    const warnings: string[] = [];
+    const platform = await createPlatform({
+      contexts: allContexts,
+      memory: true,
+      seed: 3,
+      log: { ...quiet, warn: (message) => warnings.push(message) },
+    });
+    const response = await platform.fetch(new Request("http://ecom.test/products?limit=1"));
+    expect(response.status).toBe(200);
+    await expect(platform.close()).resolves.toBeUndefined();
+    expect(warnings).toContain("the last spans were not exported");
+  });
+
   it("refuses to start with a protocol it cannot send, saying which ones it can", async () => {
     vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9");
     vi.stubEnv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");

@@ -186,12 +186,16 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
 async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder | undefined): Promise<Platform> {
   const log = options.log ?? consoleLogger;
   // First, so that tracing settings it refuses stop the start before anything is opened.
-  const tracing = await createPlatformTracing(options.tracing ?? {}, (method, pathname) => {
-    const routed = router.route(method, pathname);
-    if (routed.kind !== "match") return undefined;
-    const { context, operation } = routed.match;
-    return { context, operationId: operation.operationId, path: operation.path };
-  });
+  const tracing = await createPlatformTracing(
+    options.tracing ?? {},
+    (method, pathname) => {
+      const routed = router.route(method, pathname);
+      if (routed.kind !== "match") return undefined;
+      const { context, operation } = routed.match;
+      return { context, operationId: operation.operationId, path: operation.path };
+    },
+    log,
+  );
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const streamSlots = createStreamSlots(limits.maxStreams);
   // The event streams' pages take at most a quarter of the event loop's time, however many streams replay the log:

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import type { ContextTracing, MessageHandler } from "@ecom/services/platform";
+import type { ContextTracing, Logger, MessageHandler } from "@ecom/services/platform";
 import {
   type Attributes,
   type Context,
@@ -64,6 +64,7 @@ function connectCodeName(error: unknown): string {
 export async function createOtelTracing(
   options: TracingOptions & { readonly otlp: boolean },
   routeOf: (method: string, pathname: string) => TracedRoute | undefined,
+  log: Logger,
 ): Promise<PlatformTracing> {
   const processors: SpanProcessor[] = (options.exporters ?? []).map((exporter) =>
     "onEnd" in exporter ? exporter : new SimpleSpanProcessor(exporter as SpanExporter),
@@ -278,6 +279,10 @@ export async function createOtelTracing(
     },
     buffer,
     flush: () => provider.forceFlush(),
-    close: () => provider.shutdown(),
+    // An endpoint that does not answer loses the last spans; it must not stop the platform from closing.
+    close: () =>
+      provider
+        .shutdown()
+        .catch((error: unknown) => log.warn("the last spans were not exported", { error: String(error) })),
   };
 }

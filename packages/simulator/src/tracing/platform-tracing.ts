@@ -1,5 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import type { ContextTracing, MessageHandler } from "@ecom/services/platform";
+import type { ContextTracing, Logger, MessageHandler } from "@ecom/services/platform";
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { LoggedEvent } from "../event-log.js";
 import type { GatewayRequest, GatewayResponse } from "../gateway/rest-gateway.js";
@@ -70,7 +70,7 @@ export interface PlatformTracing {
   readonly buffer: TraceBuffer | undefined;
   /** Export every span that has ended. */
   flush(): Promise<void>;
-  /** Flush and stop exporting. */
+  /** Flush and stop exporting; spans the endpoint did not take are logged as lost, never thrown. */
   close(): Promise<void>;
 }
 
@@ -97,6 +97,7 @@ const OFF: PlatformTracing = {
 export async function createPlatformTracing(
   options: TracingOptions,
   routeOf: (method: string, pathname: string) => TracedRoute | undefined,
+  log: Logger,
 ): Promise<PlatformTracing> {
   const env = process.env;
   const otlp =
@@ -104,5 +105,5 @@ export async function createPlatformTracing(
     env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== "true";
   if (!otlp && !options.exporters?.length && !options.keepSpans) return OFF;
   const { createOtelTracing } = await import("./otel-tracing.js");
-  return createOtelTracing({ ...options, otlp }, routeOf);
+  return createOtelTracing({ ...options, otlp }, routeOf, log);
 }
