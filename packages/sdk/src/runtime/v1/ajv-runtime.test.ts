@@ -1,7 +1,7 @@
 import type { FormatDefinition } from "ajv";
 import { fullFormats as ajvFormats } from "ajv-formats/dist/formats.js";
 import { describe, expect, it } from "vitest";
-import { fullFormats } from "./ajv-runtime.js";
+import { fullFormats, ucs2length } from "./ajv-runtime.js";
 
 const validatorOf = (format: unknown) =>
   (format as FormatDefinition<string> & { validate: (text: string) => boolean }).validate;
@@ -97,5 +97,23 @@ describe("the formats the generated validators check with", () => {
     expect((fullFormats["date-time"] as FormatDefinition<string>).compare).toBe(
       (ajvFormats["date-time"] as FormatDefinition<string>).compare,
     );
+  });
+});
+
+describe("ucs2length", () => {
+  it.each([
+    ["", 0],
+    ["plain ASCII", 11],
+    ["Naïve — ✓", 9],
+    ["😀", 1],
+    ["a😀b😀", 4],
+    ["\uD83D", 1],
+    ["\uDE00", 1],
+    ["\uD83Da", 2],
+    ["a\uDE00\uD83D", 3],
+    ["\uD83D\uD83D\uDE00", 2],
+  ])("counts %j as %i code points", (text, length) => {
+    expect(ucs2length(text)).toBe(length);
+    expect(ucs2length(text)).toBe([...text].length);
   });
 });

@@ -68,8 +68,16 @@ function faster(format: (typeof ajvFormats)["date"], quick: (text: string) => bo
   return { validate: (text) => quick(text) || validate(text), ...(compare ? { compare } : {}) };
 }
 
-/** The length of a string in Unicode code points, as JSON Schema's minLength/maxLength count it. */
+/** A high surrogate: only where one is does a string have fewer code points than UTF-16 units. */
+const HIGH_SURROGATE = /[\uD800-\uDBFF]/;
+
+/**
+ * The length of a string in Unicode code points, as JSON Schema's minLength/maxLength count it. Most strings have
+ * no surrogate pair, and one native scan for a high surrogate says so (a quarter of counting them one by one);
+ * validators call this twice for each bounded string of a response.
+ */
 export function ucs2length(text: string): number {
+  if (!HIGH_SURROGATE.test(text)) return text.length;
   let length = 0;
   for (let index = 0; index < text.length; index++) {
     length++;
