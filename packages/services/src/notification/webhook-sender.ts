@@ -190,7 +190,7 @@ export function createWebhookSender(runtime: Runtime, options: { readonly timeou
         ? await tracing.inSpan(
             "send webhook",
             {
-              parent: traceparentOf(delivery.body),
+              parent: traceparentOf(delivery.body) ?? null,
               attributes: { "ecom.delivery_id": delivery.delivery_id, "messaging.message.id": delivery.event_id },
             },
             () => post(subscription, delivery),

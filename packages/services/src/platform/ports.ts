@@ -92,7 +92,8 @@ export interface ContextSpanOptions {
   readonly attributes?: Readonly<Record<string, string | number | boolean>>;
   /**
    * A W3C `traceparent` kept with work done later (a queued e-mail): the span is its child instead of the active
-   * span's. Null or undefined: the active span's child.
+   * span's. Null: work kept from an untraced time, which starts a trace of its own (the active span, whatever kicked
+   * a background pass, is not its cause). Undefined: the active span's child.
    */
   readonly parent?: string | null | undefined;
 }

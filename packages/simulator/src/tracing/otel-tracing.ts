@@ -164,7 +164,7 @@ export async function createOtelTracing(
 
   const contextTracing = (context: string): ContextTracing => ({
     inSpan(name, spanOptions, work) {
-      const parent = fromTraceparent(spanOptions.parent) ?? active();
+      const parent = spanOptions.parent === null ? ROOT_CONTEXT : (fromTraceparent(spanOptions.parent) ?? active());
       const span = tracer.startSpan(
         `${context} ${name}`,
         { attributes: { "ecom.context": context, ...spanOptions.attributes } },

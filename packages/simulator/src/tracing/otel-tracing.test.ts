@@ -1,0 +1,49 @@
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { describe, expect, it } from "vitest";
+import { createOtelTracing } from "./otel-tracing.js";
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+async function contextTracing() {
+  const exporter = new InMemorySpanExporter();
+  const tracing = await createOtelTracing({ exporters: [exporter], otlp: false }, () => undefined, quiet);
+  return { exporter, tracing, order: tracing.contextTracing("order")! };
+}
+
+describe("a context's spans", () => {
+  it("are children of the active span, named after the context", async () => {
+    const { exporter, order } = await contextTracing();
+    await order.inSpan("outer", {}, () => order.inSpan("inner", {}, async () => {}));
+    const [inner, outer] = exporter.getFinishedSpans();
+    expect([outer!.name, inner!.name]).toEqual(["order outer", "order inner"]);
+    expect(inner!.parentSpanContext?.spanId).toBe(outer!.spanContext().spanId);
+    expect(inner!.attributes["ecom.context"]).toBe("order");
+  });
+
+  it("are children of a kept traceparent, or start a trace of their own when the work was kept untraced", async () => {
+    const { exporter, order } = await contextTracing();
+    const kept = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await order.inSpan("pass", {}, async () => {
+      await order.inSpan("kept", { parent: kept }, async () => {});
+      await order.inSpan("untraced", { parent: null }, async () => {});
+    });
+    const spans = new Map(exporter.getFinishedSpans().map((span) => [span.name, span]));
+    expect(spans.get("order kept")!.spanContext().traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(spans.get("order kept")!.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+    expect(spans.get("order untraced")!.parentSpanContext).toBeUndefined();
+    expect(spans.get("order untraced")!.spanContext().traceId).not.toBe(spans.get("order pass")!.spanContext().traceId);
+  });
+
+  it("mark a failed span and let the error through", async () => {
+    const { exporter, order } = await contextTracing();
+    await expect(order.inSpan("step", {}, async () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+    expect(exporter.getFinishedSpans()[0]!.status).toMatchObject({ code: 2, message: "down" });
+  });
+
+  it("say the active span as a traceparent, and nothing outside any span", async () => {
+    const { order } = await contextTracing();
+    expect(order.traceparent()).toBeUndefined();
+    const inside = await order.inSpan("step", {}, async () => order.traceparent());
+    expect(inside).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+});
