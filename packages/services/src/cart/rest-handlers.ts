@@ -4,11 +4,12 @@ import { type ContextRuntime, fail, type Principal, type RestHandlers, signedIn 
 import { expireIdleCarts } from "./cart-expiry.js";
 import { type CartStatus, checkAdd, expiresAt, requiredStatus, totals } from "./cart-rules.js";
 import { currentPrices, type PricedProduct } from "./catalog-prices.js";
-import type { CartDatabase, CartsTable } from "./store.js";
+import type { CartDatabase, CartItemsTable, CartsTable } from "./store.js";
 
 type Schemas = cartApi.components["schemas"];
 type Db = Kysely<CartDatabase> | Transaction<CartDatabase>;
 type CartRow = Selectable<CartsTable>;
+type CartItemRow = Selectable<CartItemsTable>;
 
 /** The contract's Cart for a stored cart, with line totals and subtotal at the prices held. */
 async function cartView(db: Db, cart: CartRow): Promise<Schemas["Cart"]> {
@@ -18,6 +19,11 @@ async function cartView(db: Db, cart: CartRow): Promise<Schemas["Cart"]> {
     .where("cart_id", "=", cart.cart_id)
     .orderBy("item_id")
     .execute();
+  return cartViewOf(cart, items);
+}
+
+/** The contract's Cart for a cart and its items (in item id order). */
+function cartViewOf(cart: CartRow, items: readonly CartItemRow[]): Schemas["Cart"] {
   const money = (amount: number) => ({ amount, currency: cart.currency });
   const { lineTotals, subtotal } = totals(
     items.map((item) => ({ quantity: item.quantity, unitPrice: item.unit_price })),
@@ -75,26 +81,28 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
     return cart;
   };
 
-  /** Run `change` on an OPEN cart in one transaction, then touch its activity time and idle deadline. */
+  /** Run `change` on an OPEN cart in one transaction that also touches its activity time and idle deadline. */
   const changeOpenCart = async (
     cartId: string,
     change: (trx: Transaction<CartDatabase>, cart: CartRow, now: Date) => Promise<void>,
   ): Promise<Schemas["Cart"]> =>
     db.transaction().execute(async (trx) => {
-      const cart = await trx.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirstOrThrow();
-      // Checked again inside the transaction: a checkout may have frozen the cart since it was read.
-      if (cart.status !== "OPEN") throw notOpen(cart);
       const now = clock.now();
-      await change(trx, cart, now);
-      await trx
+      // Touched first, only if still OPEN (a checkout may have frozen the cart since it was read): the update
+      // answers the row, so the cart is read once; a change that fails rolls the touch back with it.
+      const cart = await trx
         .updateTable("carts")
         .set({ updated_at: now.toISOString(), expires_at: expiresAt(now).toISOString() })
         .where("cart_id", "=", cartId)
-        .execute();
-      return cartView(
-        trx,
-        await trx.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirstOrThrow(),
-      );
+        .where("status", "=", "OPEN")
+        .returningAll()
+        .executeTakeFirst();
+      if (!cart)
+        throw notOpen(
+          await trx.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirstOrThrow(),
+        );
+      await change(trx, cart, now);
+      return cartView(trx, cart);
     });
 
   const publishItemAdded = (trx: Transaction<CartDatabase>, cart: CartRow, product: PricedProduct, quantity: number) =>
@@ -141,7 +149,8 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
         return {
           status: 201 as const,
           headers: { location: `/carts/${cart.cart_id}` },
-          body: await cartView(trx, cart),
+          // A cart made this instant holds nothing yet.
+          body: cartViewOf(cart, []),
         };
       });
     },
@@ -158,18 +167,14 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
         body.productId,
       )!;
       const view = await changeOpenCart(cart.cart_id, async (trx, current, now) => {
-        const existing = await trx
-          .selectFrom("cart_items")
-          .selectAll()
-          .where("cart_id", "=", current.cart_id)
-          .where("product_id", "=", body.productId)
-          .executeTakeFirst();
+        // The cart's lines in one read: the product's own line, if any, and how many there are.
         const lines = await trx
           .selectFrom("cart_items")
-          .select((eb) => eb.fn.countAll<number>().as("count"))
+          .select(["item_id", "product_id", "quantity"])
           .where("cart_id", "=", current.cart_id)
-          .executeTakeFirstOrThrow();
-        const problem = checkAdd(existing?.quantity, body.quantity, Number(lines.count));
+          .execute();
+        const existing = lines.find((line) => line.product_id === body.productId);
+        const problem = checkAdd(existing?.quantity, body.quantity, lines.length);
         if (problem?.kind === "too_many_copies")
           throw fail.unprocessable(
             `A cart holds at most ${problem.max} copies of a product; it has ${existing?.quantity ?? 0} of ${body.productId}.`,

@@ -266,20 +266,23 @@ export function createPayments(
     return row;
   };
 
-  const cardOf = async (payment: PaymentRow): Promise<ProcessorCard> => {
-    const method = await db
-      .selectFrom("payment_methods")
-      .selectAll()
-      .where("payment_token", "=", payment.payment_token)
-      .executeTakeFirstOrThrow();
-    return {
-      brand: method.brand as ProcessorCard["brand"],
-      last4: method.last4,
-      expMonth: method.exp_month,
-      expYear: method.exp_year,
-      outcome: method.outcome as CardOutcome,
-    };
-  };
+  /** The card of a stored payment method, as the processor is shown it. */
+  const cardFrom = (method: Selectable<PaymentMethodTable>): ProcessorCard => ({
+    brand: method.brand as ProcessorCard["brand"],
+    last4: method.last4,
+    expMonth: method.exp_month,
+    expYear: method.exp_year,
+    outcome: method.outcome as CardOutcome,
+  });
+
+  const cardOf = async (payment: PaymentRow): Promise<ProcessorCard> =>
+    cardFrom(
+      await db
+        .selectFrom("payment_methods")
+        .selectAll()
+        .where("payment_token", "=", payment.payment_token)
+        .executeTakeFirstOrThrow(),
+    );
 
   /** Ask the processor one operation on `payment`, with its card, and read the answer as a decision. */
   const askProcessor = async (
@@ -310,7 +313,7 @@ export function createPayments(
       .orderBy("charge_id", "desc")
       .executeTakeFirst();
 
-  const newCharge = async (trx: Transaction<PaymentDatabase>, payment: PaymentRow, kind: string, amount: number) => {
+  const newCharge = async (trx: Kysely<PaymentDatabase>, payment: PaymentRow, kind: string, amount: number) => {
     const row: ChargeRow = {
       charge_id: ids.next("chg"),
       payment_id: payment.payment_id,
@@ -374,7 +377,7 @@ export function createPayments(
    */
   const movePayment = async <TType extends MessageType>(
     trx: Transaction<PaymentDatabase>,
-    payment: PaymentRow,
+    paymentId: string,
     move: {
       readonly from: readonly string[];
       readonly set: Updateable<PaymentTable>;
@@ -385,7 +388,7 @@ export function createPayments(
     const moved = await trx
       .updateTable("payments")
       .set(move.set)
-      .where("payment_id", "=", payment.payment_id)
+      .where("payment_id", "=", paymentId)
       .where("status", "in", move.from)
       .returningAll()
       .executeTakeFirst();
@@ -395,8 +398,9 @@ export function createPayments(
   };
 
   /**
-   * The first steps of settling a charge: record its decision, then read its payment. `charge` is undefined when the
-   * decision was recorded before, and then the payment must not move again.
+   * The first step of settling a charge: record its decision. `charge` is undefined when the decision was recorded
+   * before, and then the payment must not move again. The payment is read (`current`) only when it is answered
+   * as it stands: a move answers the row it wrote.
    */
   const decideForPayment = async (
     trx: Transaction<PaymentDatabase>,
@@ -405,13 +409,13 @@ export function createPayments(
     decision: Decision,
   ) => {
     const charge = await decideCharge(trx, chargeId, decision);
-    return { charge, payment: await paymentIn(trx, paymentId) };
+    return { charge, current: () => paymentIn(trx, paymentId) };
   };
 
   /** Fail a payment at `stage` and publish payment.failed, if it still stands at `from`. */
   const failPayment = (
     trx: Transaction<PaymentDatabase>,
-    payment: PaymentRow,
+    paymentId: string,
     from: string,
     stage: "AUTHORIZATION" | "CAPTURE",
     code: FailureCode,
@@ -419,7 +423,7 @@ export function createPayments(
     message?: string,
   ) => {
     const now = clock.now().toISOString();
-    return movePayment(trx, payment, {
+    return movePayment(trx, paymentId, {
       from: [from],
       set: {
         status: "FAILED",
@@ -449,23 +453,23 @@ export function createPayments(
     chargeId: string,
     decision: Decision,
   ) => {
-    const { charge, payment } = await decideForPayment(trx, paymentId, chargeId, decision);
-    if (!charge || decision.outcome === "pending") return payment;
+    const { charge, current } = await decideForPayment(trx, paymentId, chargeId, decision);
+    if (!charge || decision.outcome === "pending") return current();
     if (decision.outcome === "failed") {
       return (
         (await failPayment(
           trx,
-          payment,
+          paymentId,
           "REQUIRES_AUTHORIZATION",
           "AUTHORIZATION",
           decision.code,
           charge.attempts,
           decision.message,
-        )) ?? payment
+        )) ?? (await current())
       );
     }
     const now = clock.now();
-    const authorized = await movePayment(trx, payment, {
+    const authorized = await movePayment(trx, paymentId, {
       from: ["REQUIRES_AUTHORIZATION"],
       set: {
         status: "AUTHORIZED",
@@ -485,7 +489,7 @@ export function createPayments(
         expiresAt: moved.authorization_expires_at!,
       }),
     });
-    return authorized ?? payment;
+    return authorized ?? current();
   };
 
   /** Apply a capture decision. A processor problem leaves the payment AUTHORIZED, to be captured again. */
@@ -495,14 +499,14 @@ export function createPayments(
     chargeId: string,
     decision: Decision,
   ) => {
-    const { charge, payment } = await decideForPayment(trx, paymentId, chargeId, decision);
-    if (!charge || decision.outcome === "pending") return payment;
+    const { charge, current } = await decideForPayment(trx, paymentId, chargeId, decision);
+    if (!charge || decision.outcome === "pending") return current();
     if (decision.outcome === "failed") {
-      if (!ISSUER_DECLINES.has(decision.code)) return payment;
-      return (await failPayment(trx, payment, "AUTHORIZED", "CAPTURE", decision.code, charge.attempts)) ?? payment;
+      if (!ISSUER_DECLINES.has(decision.code)) return current();
+      return (await failPayment(trx, paymentId, "AUTHORIZED", "CAPTURE", decision.code, charge.attempts)) ?? current();
     }
     const now = clock.now().toISOString();
-    const captured = await movePayment(trx, payment, {
+    const captured = await movePayment(trx, paymentId, {
       from: ["AUTHORIZED"],
       set: { status: "CAPTURED", amount_captured: charge.amount, captured_at: now, updated_at: now },
       type: "ecommerce.payment.payment.succeeded.v1",
@@ -514,7 +518,7 @@ export function createPayments(
         capturedAt: now,
       }),
     });
-    return captured ?? payment;
+    return captured ?? current();
   };
 
   /** Apply a void decision. */
@@ -525,16 +529,16 @@ export function createPayments(
     decision: Decision,
     reason: VoidReason,
   ) => {
-    const { charge, payment } = await decideForPayment(trx, paymentId, chargeId, decision);
-    if (!charge || decision.outcome !== "succeeded") return payment;
+    const { charge, current } = await decideForPayment(trx, paymentId, chargeId, decision);
+    if (!charge || decision.outcome !== "succeeded") return current();
     const now = clock.now().toISOString();
-    const voided = await movePayment(trx, payment, {
+    const voided = await movePayment(trx, paymentId, {
       from: ["AUTHORIZED", "REQUIRES_AUTHORIZATION"],
       set: { status: "VOIDED", void_reason: reason, voided_at: now, updated_at: now },
       type: "ecommerce.payment.payment.voided.v1",
       payloadOf: (moved) => ({ ...eventBase(moved), amount: amountOf(moved), reason, voidedAt: now }),
     });
-    return voided ?? payment;
+    return voided ?? current();
   };
 
   /** Apply a refund decision; a succeeded refund moves the payment's refunded total and status. */
@@ -641,6 +645,8 @@ export function createPayments(
         const claimed = await claimedKey(scopeKey);
         let payment: PaymentRow;
         let charge: ChargeRow | undefined;
+        // A new payment's card was just read with its token; a resumed one's is read when the processor is asked.
+        let knownCard: ProcessorCard | undefined;
         if (claimed) {
           if (claimed.request_hash !== requestHash) {
             throw new PaymentError(
@@ -675,6 +681,7 @@ export function createPayments(
           }
           // An open breaker refuses before anything is recorded, so the same key can be retried later.
           if (!authorizations.allowsCalls) throw unavailable("Authorize");
+          knownCard = cardFrom(method);
           const now = clock.now().toISOString();
           payment = {
             payment_id: ids.next("pay"),
@@ -726,7 +733,7 @@ export function createPayments(
             paymentId: payment.payment_id,
             orderId: payment.order_id,
             amount: amountOf(payment),
-            card: await cardOf(payment),
+            card: knownCard ?? (await cardOf(payment)),
           }),
         );
         return db
@@ -779,11 +786,15 @@ export function createPayments(
               code: "authorization_expired",
               attempts: 1,
             });
-            return (await failPayment(trx, payment, "AUTHORIZED", "CAPTURE", "authorization_expired", 1)) ?? payment;
+            return (
+              (await failPayment(trx, payment.payment_id, "AUTHORIZED", "CAPTURE", "authorization_expired", 1)) ??
+              payment
+            );
           });
         }
         if (!processor.allowsCalls) throw unavailable("Capture");
-        charge ??= await db.transaction().execute((trx) => newCharge(trx, payment, "CAPTURE", requested.amount));
+        // One insert, atomic on its own.
+        charge ??= await newCharge(db, payment, "CAPTURE", requested.amount);
         const pending = charge;
         const authorization = await succeededCharge(paymentId, "AUTHORIZATION");
         const decision = await askProcessor(payment, (target, card) =>
@@ -816,7 +827,7 @@ export function createPayments(
         let charge = await pendingCharge(paymentId, "VOID");
         if (charge?.processor_reference) return payment;
         if (!processor.allowsCalls) throw unavailable("Void");
-        charge ??= await db.transaction().execute((trx) => newCharge(trx, payment, "VOID", payment.amount));
+        charge ??= await newCharge(db, payment, "VOID", payment.amount);
         const pending = charge;
         const authorization =
           (await succeededCharge(paymentId, "AUTHORIZATION")) ?? (await pendingCharge(paymentId, "AUTHORIZATION"));
