@@ -11,23 +11,41 @@ import { forkServer, type ServerProcess } from "./server-process.js";
 /** Headers node:http sets itself; the raw server computes its own. */
 const TRANSPORT_HEADERS = new Set(["content-length", "date", "connection", "keep-alive", "transfer-encoding"]);
 
-/** Requests per second and server CPU per request, the median of `rounds` runs. */
-async function loadServer(
+/** One measured run of a server: requests per second and the server's CPU per request. */
+interface Run {
+  readonly perSecond: number;
+  readonly cpuMicros: number;
+}
+
+/** One run of `requests` GETs of `path`, `connections` at once. */
+async function httpRun(
   server: Pick<ServerProcess, "url" | "usage">,
   path: string,
   requests: number,
   connections: number,
-) {
-  const rates: number[] = [];
-  const cpus: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    const before = await server.usage();
-    const result = await runLoad({ url: `${server.url}${path}`, connections, requests });
-    const after = await server.usage();
-    rates.push(result.perSecond);
-    cpus.push((after.cpuMicros - before.cpuMicros) / requests);
+): Promise<Run> {
+  const before = await server.usage();
+  const result = await runLoad({ url: `${server.url}${path}`, connections, requests });
+  const after = await server.usage();
+  return { perSecond: result.perSecond, cpuMicros: (after.cpuMicros - before.cpuMicros) / requests };
+}
+
+/**
+ * ecom's runs and its limit's taken in turns (ecom, limit, ecom, limit, …), so that the machine's load changing
+ * during a part weighs on both alike, as three runs of one and then three of the other did not; the median of each.
+ */
+async function inTurns(ecom: () => Promise<Run>, limit: () => Promise<Run>, rounds = 3) {
+  const ecomRuns: Run[] = [];
+  const limitRuns: Run[] = [];
+  for (let round = 0; round < rounds; round++) {
+    ecomRuns.push(await ecom());
+    limitRuns.push(await limit());
   }
-  return { perSecond: median(rates), cpuMicros: median(cpus) };
+  const summary = (runs: readonly Run[]): Run => ({
+    perSecond: median(runs.map((run) => run.perSecond)),
+    cpuMicros: median(runs.map((run) => run.cpuMicros)),
+  });
+  return { ecom: summary(ecomRuns), limit: summary(limitRuns) };
 }
 
 /**
@@ -47,8 +65,10 @@ async function benchGet(
   try {
     await runLoad({ url: `${ecom.url}${options.path}`, connections: options.connections, requests: 500 });
     await runLoad({ url: `${raw.url}${options.path}`, connections: options.connections, requests: 500 });
-    const measuredEcom = await loadServer(ecom, options.path, options.requests, options.connections);
-    const measuredRaw = await loadServer(raw, options.path, options.requests, options.connections);
+    const { ecom: measuredEcom, limit: measuredRaw } = await inTurns(
+      () => httpRun(ecom, options.path, options.requests, options.connections),
+      () => httpRun(raw, options.path, options.requests, options.connections),
+    );
     return {
       name: `${options.name}, ${options.connections} connections (${sample.body.length} bytes)`,
       value: measuredEcom.perSecond,
@@ -85,8 +105,10 @@ async function benchAgainstPrism(
   if ("reason" in prism) return { ...figure, value: 0, limit: 0, met: false, notMeasured: prism.reason };
   try {
     await runLoad({ url: `${prism.url}${options.path}`, connections: options.connections, requests: 500 });
-    const measuredEcom = await loadServer(ecom, options.path, options.requests, options.connections);
-    const measuredPrism = await loadServer(prism, options.path, options.requests, options.connections);
+    const { ecom: measuredEcom, limit: measuredPrism } = await inTurns(
+      () => httpRun(ecom, options.path, options.requests, options.connections),
+      () => httpRun(prism, options.path, options.requests, options.connections),
+    );
     return {
       ...figure,
       value: measuredEcom.perSecond,
@@ -99,8 +121,13 @@ async function benchAgainstPrism(
   }
 }
 
-/** Connect unary calls per second and server CPU per call, `connections` callers at once. */
-async function loadConnect(server: ServerProcess, productId: string, calls: number, connections: number) {
+/** Runs of `calls` Connect unary calls, `connections` callers at once, on a client warmed up first. */
+async function connectRuns(
+  server: ServerProcess,
+  productId: string,
+  calls: number,
+  connections: number,
+): Promise<() => Promise<Run>> {
   const transport = createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" });
   const client = createClient(catalogV1.CatalogService, transport);
   const run = async (count: number) => {
@@ -117,15 +144,12 @@ async function loadConnect(server: ServerProcess, productId: string, calls: numb
     return count / ((performance.now() - started) / 1000);
   };
   await run(300);
-  const rates: number[] = [];
-  const cpus: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  return async () => {
     const before = await server.usage();
-    rates.push(await run(calls));
+    const perSecond = await run(calls);
     const after = await server.usage();
-    cpus.push((after.cpuMicros - before.cpuMicros) / calls);
-  }
-  return { perSecond: median(rates), cpuMicros: median(cpus) };
+    return { perSecond, cpuMicros: (after.cpuMicros - before.cpuMicros) / calls };
+  };
 }
 
 /** The gateway's figures: a product, a 20-item page, the product beside Prism, and Connect GetProduct. */
@@ -162,8 +186,10 @@ export async function benchGateway(options: { connections: number; requests: num
       message: toJson(catalogV1.GetProductResponseSchema, message),
     });
     try {
-      const measuredEcom = await loadConnect(ecom, productId, options.requests, options.connections);
-      const measuredBare = await loadConnect(bare, productId, options.requests, options.connections);
+      const { ecom: measuredEcom, limit: measuredBare } = await inTurns(
+        await connectRuns(ecom, productId, options.requests, options.connections),
+        await connectRuns(bare, productId, options.requests, options.connections),
+      );
       figures.push({
         name: `Connect unary GetProduct, ${options.connections} callers`,
         value: measuredEcom.perSecond,
