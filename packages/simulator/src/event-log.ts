@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type Generated, type Kysely, sql } from "kysely";
+import { type Generated, type Kysely, type Selectable, sql } from "kysely";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
 
 /** One event as the log holds it: its place in the total order and the envelope as published. */
@@ -34,6 +34,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   // query builder.
   readonly #insert: PreparedStatement<{ seq: number }>;
   readonly #envelopeOf: PreparedStatement<{ envelope: string }>;
+  readonly #reads = new Map<string, PreparedStatement<Selectable<LogTables["event_log"]>>>();
 
   private constructor(
     private readonly store: SqliteStore<LogTables>,
@@ -138,16 +139,23 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     readonly correlationId?: string;
     readonly limit?: number;
   }): Promise<LoggedEvent[]> {
-    let query = this.db.selectFrom("event_log").selectAll().where("seq", ">", options.afterSeq);
-    if (options.types) {
-      if (options.types.length === 0) return [];
-      query = query.where("event_type", "in", options.types);
+    const { afterSeq, types, correlationId } = options;
+    if (types?.length === 0) return [];
+    const limit = options.limit ?? 1000;
+    const parameters = [afterSeq, ...(types ?? []), ...(correlationId === undefined ? [] : [correlationId]), limit];
+    // A dispatcher reads with the same types at every pass: one statement per shape (how many types, whether by
+    // correlation id), compiled once; a handful of shapes in all.
+    const shape = `${types?.length ?? "all"}:${correlationId !== undefined}`;
+    let statement = this.#reads.get(shape);
+    if (!statement) {
+      let query = this.db.selectFrom("event_log").selectAll().where("seq", ">", afterSeq);
+      if (types) query = query.where("event_type", "in", types);
+      if (correlationId !== undefined) query = query.where("correlation_id", "=", correlationId);
+      statement = this.store.prepare(query.orderBy("seq").limit(limit), parameters);
+      this.#reads.set(shape, statement);
     }
-    if (options.correlationId !== undefined) query = query.where("correlation_id", "=", options.correlationId);
-    const rows = await query
-      .orderBy("seq")
-      .limit(options.limit ?? 1000)
-      .execute();
+    const prepared = statement;
+    const rows = await this.store.exclusive(() => prepared.all(...parameters));
     return rows.map((row) => ({
       seq: row.seq,
       eventId: row.event_id,

@@ -26,7 +26,7 @@ import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-fo
 import { EventLog } from "./event-log.js";
 import { createEventSockets, upgradeRequiredResponse } from "./event-sockets.js";
 import { initialStreamBody, serveEventStream } from "./event-streams.js";
-import { IdempotencyStore } from "./gateway/idempotency-store.js";
+import { IdempotencyStore, type IdempotencyTables } from "./gateway/idempotency-store.js";
 import {
   MAX_BODY_BYTES,
   readFetchRequest,
@@ -153,9 +153,10 @@ const consoleLogger: Logger = {
   error: (message, fields) => process.stderr.write(`error: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}\n`),
 };
 
-interface MetaTables {
+// A type, not an interface: Kysely's withTables takes only types with an index signature, which an interface lacks.
+type MetaTables = {
   meta: { key: string; value: string };
-}
+};
 
 interface RunningContext {
   readonly module: AnyContextModule;
@@ -232,7 +233,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     emailChannelDown: false,
   };
 
-  const platformStore = openSqliteStore<MetaTables>(source("platform"));
+  const platformStore = openSqliteStore<IdempotencyTables>(source("platform"));
+  // The platform store's other table, beside the Idempotency-Keys the gateway's store keeps.
+  const metaDb = platformStore.db.withTables<MetaTables>();
   await migrateStore(
     platformStore.db as Kysely<unknown>,
     {
@@ -249,11 +252,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     },
     { label: "the platform store", table: "_migrations" },
   );
-  const savedClock = await platformStore.db
-    .selectFrom("meta")
-    .select("value")
-    .where("key", "=", "clock")
-    .executeTakeFirst();
+  const savedClock = await metaDb.selectFrom("meta").select("value").where("key", "=", "clock").executeTakeFirst();
   // The clock is kept with the events it stamps: after a crash, the newest event in the log (or still in an outbox)
   // may be later than the clock last saved, and the clock must resume past it. The manifest's clock counts too: a
   // platform store made anew has no saved clock, and time advanced past the newest event must not be taken back.
@@ -270,7 +269,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     clock.advance(1);
   }
   const saveClock = () =>
-    platformStore.db
+    metaDb
       .insertInto("meta")
       .values({ key: "clock", value: clock.now().toISOString() })
       .onConflict((conflict) => conflict.column("key").doUpdateSet({ value: clock.now().toISOString() }))
@@ -425,7 +424,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (routed.kind === "match") return routed.match.operation.operationId;
     return method === "GET" && !pathname.startsWith("/_") ? "console" : "unknown";
   };
-  const idempotency = new IdempotencyStore(platformStore.db as never, () => clock.now());
+  const idempotency = new IdempotencyStore(platformStore, () => clock.now());
   /** The event-stream source of a GET request's operation, when a context serves it as one. */
   const partsOf = (contextName: string) => running.find((context) => context.module.name === contextName)?.parts;
   // Only a few GET operations are served as event streams or WebSockets: a router of those alone turns every other

@@ -66,7 +66,10 @@ export type OperationHandler<TOperation> = (
 /** Handlers for some of a context's operations, keyed by operationId and typed by the generated `operations`. */
 export type RestHandlers<TOperations> = { readonly [TId in keyof TOperations]?: OperationHandler<TOperations[TId]> };
 
-/** A handler of one event or command type; runs inside the subscriber's transaction, with the inbox record. */
+/**
+ * A handler of one event or command type; runs inside the subscriber's transaction, which also moves the
+ * subscriber's cursor past the event, so an event is handled once.
+ */
 export type MessageHandler<TDatabase, TType extends MessageType> = (
   message: MessageOf<TType>,
   trx: Transaction<TDatabase>,

@@ -1,19 +1,22 @@
-import { sql } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrate, openSqliteStore, type SqliteStore } from "../sqlite-store.js";
-import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from "./idempotency-store.js";
+import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore, type IdempotencyTables } from "./idempotency-store.js";
 
 describe("the Idempotency-Key store", () => {
-  let store: SqliteStore<unknown>;
+  let store: SqliteStore<IdempotencyTables>;
   afterEach(async () => {
     await store.close();
   });
 
   it("purges expired keys through an index on their age, so the purge does not read the whole table", async () => {
-    store = openSqliteStore<unknown>(":memory:");
-    await migrate(store.db, IdempotencyStore.migrations, { label: "idempotency", table: "_migrations" });
+    store = openSqliteStore<IdempotencyTables>(":memory:");
+    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrations, {
+      label: "idempotency",
+      table: "_migrations",
+    });
     let now = new Date("2026-01-01T00:00:00.000Z");
-    const idempotency = new IdempotencyStore(store.db as never, () => now);
+    const idempotency = new IdempotencyStore(store, () => now);
     for (const key of ["a", "b"]) {
       const claim = await idempotency.claim(key, "hash");
       if (claim.kind === "fresh") await claim.complete({ status: 201, headers: {}, body: "{}" });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
+import type { PreparedStatement, SqliteStore } from "../sqlite-store.js";
 
 /** A response stored under an Idempotency-Key. */
 export interface StoredResponse {
@@ -8,7 +9,8 @@ export interface StoredResponse {
   readonly body: string;
 }
 
-interface IdempotencyTables {
+/** The platform store's table of keys. */
+export interface IdempotencyTables {
   idempotency: {
     scope_key: string;
     request_hash: string;
@@ -35,11 +37,35 @@ export type IdempotencyClaim =
  */
 export class IdempotencyStore {
   readonly #inFlight = new Map<string, Promise<void>>();
+  // Both run for every mutation that carries a key: compiled once, run as prepared statements.
+  readonly #read: PreparedStatement<IdempotencyTables["idempotency"]>;
+  readonly #write: PreparedStatement<unknown>;
 
   constructor(
-    private readonly db: Kysely<IdempotencyTables>,
+    private readonly store: SqliteStore<IdempotencyTables>,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    const { db } = store;
+    this.#read = store.prepare(db.selectFrom("idempotency").selectAll().where("scope_key", "=", "scope_key"), [
+      "scope_key",
+    ]);
+    const row = { request_hash: "request_hash", status: 0, headers: "headers", body: "body", created_at: "created_at" };
+    this.#write = store.prepare(
+      db
+        .insertInto("idempotency")
+        .values({ scope_key: "scope_key", ...row })
+        .onConflict((conflict) =>
+          conflict.column("scope_key").doUpdateSet((eb) => ({
+            request_hash: eb.ref("excluded.request_hash"),
+            status: eb.ref("excluded.status"),
+            headers: eb.ref("excluded.headers"),
+            body: eb.ref("excluded.body"),
+            created_at: eb.ref("excluded.created_at"),
+          })),
+        ),
+      ["scope_key", "request_hash", 0, "headers", "body", "created_at"],
+    );
+  }
 
   static migrations = {
     "0001_idempotency": {
@@ -71,7 +97,7 @@ export class IdempotencyStore {
   /** Forget responses older than the window: they can no longer be replayed, so they only take space. */
   async purgeExpired(): Promise<void> {
     const cutoff = new Date(this.now().getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
-    await this.db.deleteFrom("idempotency").where("created_at", "<", cutoff).execute();
+    await this.store.db.deleteFrom("idempotency").where("created_at", "<", cutoff).execute();
   }
 
   /** Claim `key` (already scoped to the caller) for a request with `requestHash`. */
@@ -93,7 +119,7 @@ export class IdempotencyStore {
     };
     let stored: { request_hash: string; status: number; headers: string; body: string; created_at: string } | undefined;
     try {
-      stored = await this.db.selectFrom("idempotency").selectAll().where("scope_key", "=", scopeKey).executeTakeFirst();
+      [stored] = await this.store.exclusive(() => this.#read.all(scopeKey));
     } catch (error) {
       finish();
       throw error;
@@ -112,18 +138,11 @@ export class IdempotencyStore {
       kind: "fresh",
       complete: async (response) => {
         try {
-          const row = {
-            request_hash: requestHash,
-            status: response.status,
-            headers: JSON.stringify(response.headers),
-            body: response.body,
-            created_at: this.now().toISOString(),
-          };
-          await this.db
-            .insertInto("idempotency")
-            .values({ scope_key: scopeKey, ...row })
-            .onConflict((conflict) => conflict.column("scope_key").doUpdateSet(row))
-            .execute();
+          const createdAt = this.now().toISOString();
+          const headers = JSON.stringify(response.headers);
+          await this.store.exclusive(() =>
+            this.#write.run(scopeKey, requestHash, response.status, headers, response.body, createdAt),
+          );
         } finally {
           finish();
         }
