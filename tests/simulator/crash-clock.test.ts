@@ -57,12 +57,14 @@ describe("the virtual clock across SIGKILL", { timeout: 180_000 }, () => {
       const url = await sim.url.catch(() => undefined);
       if (url) {
         // Hours of virtual time, then a checkout that stamps events after it until the kill.
+        // A saga resumed by the start can still reach the step after the URL is out: the advance then finds the
+        // process gone, and the SIGKILL asserted below is that kill.
         const advance = await fetch(`${url}/_sim/clock/advance`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ by: `${1 + Math.floor(random() * 2)}h45m` }),
-        });
-        expect(advance.status).toBe(200);
+        }).catch(() => undefined);
+        if (advance) expect(advance.status).toBe(200);
         await runCheckout({
           baseUrl: url,
           email: devAccounts.customer.email,
