@@ -214,6 +214,32 @@ describe("partner webhooks", () => {
     expect((await again.notification.deleteWebhookSubscription({ params: { path } })).response.status).toBe(404);
   });
 
+  it("delivers what a subscription names from the change on: created, retargeted, deactivated, reactivated", async () => {
+    const partner = await receiver(() => 200);
+    const registered = "ecommerce.customer.customer.registered.v1";
+    const { ops, subscription } = await subscribe(partner.url, ["ecommerce.review.review.published.v1"]);
+    const path = { subscriptionId: subscription.subscriptionId };
+    await shop.register();
+    await platform.settle();
+    expect(partner.received).toHaveLength(0);
+
+    await ops.notification.updateWebhookSubscription({ params: { path }, body: { eventTypes: [registered] } });
+    await shop.register();
+    await platform.settle();
+    expect(partner.received).toHaveLength(1);
+
+    await ops.notification.updateWebhookSubscription({ params: { path }, body: { active: false } });
+    await shop.register();
+    await platform.settle();
+    expect(partner.received).toHaveLength(1);
+
+    await ops.notification.updateWebhookSubscription({ params: { path }, body: { active: true } });
+    await shop.register();
+    await platform.settle();
+    expect(partner.received).toHaveLength(2);
+    expect(await deliveriesOf(subscription.subscriptionId)).toHaveLength(2);
+  });
+
   it("deactivates a subscription whose endpoint answers 410 Gone and dead-letters the delivery at once", async () => {
     const gone = await receiver(() => 410);
     const { ops, subscription } = await subscribe(gone.url, ["ecommerce.customer.customer.registered.v1"]);

@@ -13,6 +13,7 @@ import { createWebhookFanOut } from "./webhook-fan-out.js";
 import { WEBHOOK_TIMEOUT_MS } from "./webhook-rules.js";
 import { createWebhookSender } from "./webhook-sender.js";
 import { createWebhookSubscriptions } from "./webhook-subscriptions.js";
+import { createWebhookTargets } from "./webhook-targets.js";
 
 export { NOTIFICATION_RETRY_DELAYS_MS } from "./notification-sender.js";
 export type { NotificationDatabase } from "./store.js";
@@ -37,12 +38,15 @@ export function createNotificationContext(options: NotificationContextOptions = 
     migrations,
     create(runtime) {
       const notifications = createNotificationSender(runtime);
-      const webhooks = createWebhookSender(runtime, { timeoutMs: options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS });
+      const targets = createWebhookTargets();
+      const webhooks = createWebhookSender(runtime, targets, {
+        timeoutMs: options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
+      });
       const kick = () => {
         notifications.kick();
         webhooks.kick();
       };
-      const subscriptions = createWebhookSubscriptions(runtime, webhooks.kick);
+      const subscriptions = createWebhookSubscriptions(runtime, targets, webhooks.kick);
       const rest = createRestHandlers({
         reads: createNotificationReads(runtime),
         subscriptions,
@@ -51,7 +55,11 @@ export function createNotificationContext(options: NotificationContextOptions = 
       return {
         rest: rest,
         rpc: (router) => registerNotificationService(router, runtime, rest),
-        subscriptions: createSubscriptions(createNotificationQueue(runtime), createWebhookFanOut(runtime), kick),
+        subscriptions: createSubscriptions(
+          createNotificationQueue(runtime),
+          createWebhookFanOut(runtime, targets),
+          kick,
+        ),
         views: { mailbox: createMailboxView(runtime) },
         // E-mail is in-process and quick: the clock's tick waits for it. Webhooks go over the network and are only
         // started here; settle() waits for them through idle().

@@ -2,41 +2,34 @@ import type { EcomMessage } from "@ecom/sdk";
 import type { Transaction } from "kysely";
 import { type ContextRuntime, redactMessage } from "../platform/index.js";
 import type { NotificationDatabase } from "./store.js";
+import type { WebhookTargets } from "./webhook-targets.js";
 
 /**
- * Turns a published event into one PENDING delivery per active subscription to its type, in the subscriber's
+ * Turns a published event into one PENDING delivery per active subscription to its type (from the in-memory index), in the subscriber's
  * transaction (so a redelivered event adds nothing: one delivery per subscription and event). The body is the
  * envelope as published, its redacted fields (a payment token) replaced, since partners are outside the platform;
  * the sender posts and signs exactly these bytes.
  */
-export function createWebhookFanOut(runtime: ContextRuntime<NotificationDatabase>) {
+export function createWebhookFanOut(runtime: ContextRuntime<NotificationDatabase>, targets: WebhookTargets) {
   const { ids, clock } = runtime;
   return {
     /** Queue deliveries of `message`; resolves to how many were queued. */
     async fanOut(trx: Transaction<NotificationDatabase>, message: EcomMessage): Promise<number> {
-      const subscriptions = await trx
-        .selectFrom("webhook_subscription_types as types")
-        .innerJoin("webhook_subscriptions as subscriptions", "subscriptions.subscription_id", "types.subscription_id")
-        .select(["subscriptions.subscription_id", "subscriptions.url"])
-        .where("types.event_type", "=", message.eventType)
-        .where("subscriptions.active", "=", 1)
-        .where("subscriptions.deleted_at", "is", null)
-        .orderBy("subscriptions.subscription_id")
-        .execute();
+      const subscriptions = await targets.of(message.eventType, trx);
       // A dead-lettered delivery is not posted to the endpoint that failed it: that would only fail again, and feed
       // a new dead letter back to it every 52 minutes for as long as it stays down.
       const about =
         message.eventType === "ecommerce.notification.webhook_delivery.failed.v1"
           ? message.payload.subscriptionId
           : undefined;
-      const targets = subscriptions.filter((subscription) => subscription.subscription_id !== about);
-      if (targets.length === 0) return 0;
+      const due = subscriptions.filter((subscription) => subscription.subscription_id !== about);
+      if (due.length === 0) return 0;
       const now = clock.now().toISOString();
       const body = JSON.stringify(redactMessage(message));
       await trx
         .insertInto("webhook_deliveries")
         .values(
-          targets.map((subscription) => ({
+          due.map((subscription) => ({
             delivery_id: ids.next("whd"),
             subscription_id: subscription.subscription_id,
             event_id: message.eventId,
@@ -57,7 +50,7 @@ export function createWebhookFanOut(runtime: ContextRuntime<NotificationDatabase
         )
         .onConflict((conflict) => conflict.columns(["subscription_id", "event_id"]).doNothing())
         .execute();
-      return targets.length;
+      return due.length;
     },
   };
 }

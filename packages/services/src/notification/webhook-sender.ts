@@ -3,6 +3,7 @@ import type { ContextRuntime } from "../platform/index.js";
 import { createBackgroundPass } from "./background-pass.js";
 import type { NotificationDatabase, WebhookDeliveryTable, WebhookSubscriptionTable } from "./store.js";
 import { nextAttemptAfter } from "./webhook-rules.js";
+import type { WebhookTargets } from "./webhook-targets.js";
 
 type Runtime = ContextRuntime<NotificationDatabase>;
 
@@ -23,9 +24,13 @@ const UNFINISHED = ["PENDING", "RETRYING"] as const;
  * itself, never another subscriber or the event pipeline. A 2xx within `timeoutMs` succeeds; anything else is
  * retried on the schedule of webhook-rules.ts, then dead-lettered with
  * `ecommerce.notification.webhook_delivery.failed.v1`. A 410 says the endpoint is gone: the subscription is
- * deactivated and the delivery dead-lettered at once.
+ * deactivated (and dropped from `targets`, the fan-out's index) and the delivery dead-lettered at once.
  */
-export function createWebhookSender(runtime: Runtime, options: { readonly timeoutMs: number }) {
+export function createWebhookSender(
+  runtime: Runtime,
+  targets: WebhookTargets,
+  options: { readonly timeoutMs: number },
+) {
   const { db, clock, outbox, log, tracing } = runtime;
   const lanes = new Map<string, Promise<void>>();
   const inFlight = new Set<AbortController>();
@@ -158,6 +163,7 @@ export function createWebhookSender(runtime: Runtime, options: { readonly timeou
         },
       );
     });
+    if (gone) targets.changed();
     if (attemptNumber > 1) runtime.metrics?.webhookRetryAttempted();
     if (status === "FAILED")
       log.warn("a webhook delivery was dead-lettered", { deliveryId: delivery.delivery_id, url: subscription.url });

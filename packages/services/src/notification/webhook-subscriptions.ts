@@ -9,6 +9,7 @@ import {
 } from "../platform/index.js";
 import type { NotificationDatabase, WebhookSubscriptionTable } from "./store.js";
 import { checkEventTypes, checkWebhookUrl, newWebhookSecret } from "./webhook-rules.js";
+import type { WebhookTargets } from "./webhook-targets.js";
 import { toSubscription } from "./webhook-views.js";
 
 type Operations = notificationApi.operations;
@@ -21,9 +22,14 @@ const isSubscriptionPosition = (value: Record<string, unknown>): value is { id: 
 /**
  * Partner webhook subscriptions (admin): create (the secret is answered this once), list, read, change and delete.
  * A deleted subscription keeps its row, so its delivery history can still be audited, but is not found by the API.
- * `onChange` is told when deliveries may have become due or stopped (activation, deletion).
+ * `onChange` is told when deliveries may have become due or stopped (activation, deletion); `targets` after every
+ * committed write, so the fan-out's index follows it.
  */
-export function createWebhookSubscriptions(runtime: ContextRuntime<NotificationDatabase>, onChange: () => void) {
+export function createWebhookSubscriptions(
+  runtime: ContextRuntime<NotificationDatabase>,
+  targets: WebhookTargets,
+  onChange: () => void,
+) {
   const { db, ids, clock } = runtime;
 
   const typesOf = async (subscriptionIds: readonly string[]) => {
@@ -80,6 +86,7 @@ export function createWebhookSubscriptions(runtime: ContextRuntime<NotificationD
         .values(body.eventTypes.map((type) => ({ subscription_id: row.subscription_id, event_type: type })))
         .execute();
     });
+    targets.changed();
     return {
       status: 201,
       body: toSubscription(row, [...body.eventTypes].sort(), { withSecret: true }),
@@ -154,6 +161,7 @@ export function createWebhookSubscriptions(runtime: ContextRuntime<NotificationD
         .values(body.eventTypes.map((type) => ({ subscription_id: row.subscription_id, event_type: type })))
         .execute();
     });
+    targets.changed();
     // Reactivated: what was queued before the pause may be due.
     if (body.active === true) onChange();
     return { status: 200, body: await shown(await existing(row.subscription_id)) };
@@ -181,6 +189,7 @@ export function createWebhookSubscriptions(runtime: ContextRuntime<NotificationD
         .where("status", "in", ["PENDING", "RETRYING"])
         .execute();
     });
+    targets.changed();
     return { status: 204 };
   };
 
