@@ -20,13 +20,43 @@ export interface TracedCall {
 const KEPT = 5000;
 
 /**
+ * The last `capacity` items, oldest first. A ring: once full, a new item overwrites the oldest in place, so keeping
+ * one costs the same however long the platform has run (dropping the first of an array moves all the others).
+ */
+function lastOf<T extends object>(capacity: number) {
+  const items: T[] = [];
+  /** Where the oldest item is once the ring is full (and so where the next one goes). */
+  let oldest = 0;
+  return {
+    push(item: T): void {
+      if (items.length < capacity) {
+        items.push(item);
+        return;
+      }
+      items[oldest] = item;
+      oldest = (oldest + 1) % capacity;
+    },
+    /** The kept items that match, oldest first. */
+    filter(keep: (item: T) => boolean): T[] {
+      const found: T[] = [];
+      for (let index = 0; index < items.length; index++) {
+        const item = items[(oldest + index) % items.length];
+        if (item !== undefined && keep(item)) found.push(item);
+      }
+      return found;
+    },
+  };
+}
+
+/**
  * A record of the RPCs contexts make to each other over the in-process transport, by correlation id: a call is
  * filed under the `correlation-id` header it carries (the Checkout Saga sends its checkout's on every call), and a
  * call without one is not recorded. The id travels in the call rather than in the async context, since keeping an
- * async context (AsyncLocalStorage) turns on a hook for every promise the process makes.
+ * async context (AsyncLocalStorage) turns on a hook for every promise the process makes. It keeps the last 5,000
+ * calls (`kept`, for tests).
  */
-export function createRpcTrace(clock: VirtualClock) {
-  const calls: TracedCall[] = [];
+export function createRpcTrace(clock: VirtualClock, options: { readonly kept?: number } = {}) {
+  const calls = lastOf<TracedCall>(options.kept ?? KEPT);
   const interceptor: Interceptor = (next) => async (request) => {
     const correlationId = request.header.get("correlation-id");
     if (correlationId === null) return next(request);
@@ -41,7 +71,6 @@ export function createRpcTrace(clock: VirtualClock) {
         code,
         correlationId,
       });
-      if (calls.length > KEPT) calls.splice(0, calls.length - KEPT);
     };
     try {
       const response = await next(request);
