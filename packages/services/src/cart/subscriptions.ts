@@ -5,8 +5,8 @@ import type { CartDatabase } from "./store.js";
 /**
  * What the cart does with the events it hears: the Checkout Saga's end converts the cart or hands it back OPEN;
  * catalog changes keep the prices of OPEN carts current and flag discontinued products. Each handler runs in the
- * transaction that records the event in the inbox, and each update is conditional on the state it expects, so a
- * late or repeated event changes nothing.
+ * transaction that moves cart's cursor past the event (so it is not delivered again once handled), and each update
+ * is conditional on the state it expects, so a late or repeated event changes nothing.
  */
 export function createCartSubscriptions(
   runtime: ContextRuntime<CartDatabase>,

@@ -6,7 +6,7 @@ import type { CatalogDatabase } from "./store.js";
 /**
  * Keep the rating shown on products from the review context's rating.updated events. Each event carries the whole
  * aggregate, so the newest one wins; an older one delivered late (`updatedAt` earlier than the stored one) changes
- * nothing. The runtime's inbox already skips a redelivered event.
+ * nothing. The runtime delivers each event once: the subscriber's cursor moves past it in the same transaction.
  */
 export async function projectRating(
   message: MessageOf<"ecommerce.review.rating.updated.v1">,

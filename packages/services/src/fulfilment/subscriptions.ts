@@ -4,7 +4,8 @@ import type { FulfilmentDatabase } from "./store.js";
 
 /**
  * What fulfilment consumes (contracts/contexts.yaml): a paid order opens its shipment, a canceled one stops it.
- * Each handler runs in the transaction that records the event in the inbox, so a redelivered event changes nothing.
+ * Each handler runs in the transaction that moves fulfilment's cursor past the event, so an event takes effect once:
+ * a crash undoes both, and an event the cursor has passed is not delivered again.
  */
 export function createSubscriptions(
   shipments: Shipments,

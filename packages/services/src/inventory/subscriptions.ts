@@ -6,8 +6,9 @@ import type { InventoryDatabase } from "./store.js";
 
 /**
  * What inventory consumes (contracts/contexts.yaml): the catalog's product events, which create and retire stock
- * levels, and the stock.adjust command from warehouse devices. Each handler runs in the transaction that records
- * the event in the inbox, so a redelivered event changes nothing.
+ * levels, and the stock.adjust command from warehouse devices. Each handler runs in the transaction that moves
+ * inventory's cursor past the event, so an event takes effect once: a crash undoes both, and an event the cursor
+ * has passed is not delivered again.
  */
 export function createSubscriptions(
   runtime: ContextRuntime<InventoryDatabase>,

@@ -12,7 +12,8 @@ type Subscriptions = NonNullable<ContextParts<NotificationDatabase>["subscriptio
  * What notification consumes. Every event of the platform is offered to the partner webhook subscriptions (any of
  * them may be subscribed to; contexts.yaml lists under `subscribes` the ones notification itself acts on): the
  * events that tell a customer something also queue an e-mail, and the send command queues what it asks for. Each
- * handler runs in the transaction that records the message in the inbox, so a redelivered one queues nothing more.
+ * handler runs in the transaction that moves notification's cursor past the message, so it queues once: a crash
+ * undoes both, and a message the cursor has passed is not delivered again.
  * Sending happens after commit (`afterQueue`), never here: a slow channel or partner must not hold up the pipeline.
  */
 export function createSubscriptions(

@@ -17,7 +17,8 @@ const REFUND_CANCELLATION: Readonly<Record<string, CancellationSnapshot["reason"
 /**
  * The events order consumes (contracts/contexts.yaml): a checked-out cart starts a saga; a lapsed reservation stops
  * one before it charges; a full refund made outside order cancels the paid order; fulfilment moves paid orders on.
- * Each runs in the transaction that records the event in the inbox, so a redelivered event changes nothing.
+ * Each runs in the transaction that moves order's cursor past the event, so an event takes effect once: a crash
+ * undoes both, and an event the cursor has passed is not delivered again.
  */
 export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subscriptions {
   /** Move an order along fulfilment as an event reports it; a stale or impossible move is logged and skipped. */

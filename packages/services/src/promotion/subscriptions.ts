@@ -4,7 +4,8 @@ import type { PromotionDatabase } from "./store.js";
 /**
  * What promotion does with the events it hears: an order's payment redeems the promotions it used (usage counts
  * go up, `promotion.applied` goes out); its cancellation gives the uses back. Each runs in the transaction that
- * records the event in the inbox, so a redelivered event counts nothing twice.
+ * moves promotion's cursor past the event, so nothing is counted twice: a crash undoes both, and an event the
+ * cursor has passed is not delivered again.
  */
 export function createPromotionSubscriptions(
   runtime: ContextRuntime<PromotionDatabase>,
