@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
+import { testCacheDir } from "./tests/test-cache-dir.js";
 
 // graphql 16 has no exports map: Node resolves `graphql` to its CommonJS main, Vite to its `module` (index.mjs). The
 // simulator's sources run through Vite while graphql-yoga is loaded by Node, and two copies of graphql reject each
@@ -19,6 +20,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    env: { ECOM_CACHE_DIR: testCacheDir },
+    globalSetup: ["./tests/test-cache-dir.ts"],
     benchmark: {
       include: ["packages/*/src/**/*.bench.ts", "codegen/src/**/*.bench.ts", "tests/**/*.bench.ts"],
       exclude: ["**/node_modules/**", "**/dist/**"],
