@@ -140,6 +140,7 @@ export function createWebhookSender(
           .set({ active: 0, deactivated_reason: "endpoint_gone", updated_at: now })
           .where("subscription_id", "=", subscription.subscription_id)
           .execute();
+      if (gone) targets.changed();
       if (status !== "FAILED") return;
       await outbox.publish(
         trx,
@@ -163,7 +164,6 @@ export function createWebhookSender(
         },
       );
     });
-    if (gone) targets.changed();
     if (attemptNumber > 1) runtime.metrics?.webhookRetryAttempted();
     if (status === "FAILED")
       log.warn("a webhook delivery was dead-lettered", { deliveryId: delivery.delivery_id, url: subscription.url });

@@ -85,8 +85,8 @@ export function createWebhookSubscriptions(
         .insertInto("webhook_subscription_types")
         .values(body.eventTypes.map((type) => ({ subscription_id: row.subscription_id, event_type: type })))
         .execute();
+      targets.changed();
     });
-    targets.changed();
     return {
       status: 201,
       body: toSubscription(row, [...body.eventTypes].sort(), { withSecret: true }),
@@ -154,6 +154,7 @@ export function createWebhookSubscriptions(
         .set(changes)
         .where("subscription_id", "=", row.subscription_id)
         .execute();
+      targets.changed();
       if (body.eventTypes === undefined) return;
       await trx.deleteFrom("webhook_subscription_types").where("subscription_id", "=", row.subscription_id).execute();
       await trx
@@ -161,7 +162,6 @@ export function createWebhookSubscriptions(
         .values(body.eventTypes.map((type) => ({ subscription_id: row.subscription_id, event_type: type })))
         .execute();
     });
-    targets.changed();
     // Reactivated: what was queued before the pause may be due.
     if (body.active === true) onChange();
     return { status: 200, body: await shown(await existing(row.subscription_id)) };
@@ -188,8 +188,8 @@ export function createWebhookSubscriptions(
         .where("subscription_id", "=", row.subscription_id)
         .where("status", "in", ["PENDING", "RETRYING"])
         .execute();
+      targets.changed();
     });
-    targets.changed();
     return { status: 204 };
   };
 

@@ -12,8 +12,9 @@ type Targets = ReadonlyMap<string, readonly WebhookTarget[]>;
 /**
  * The active subscriptions by event type, held in memory so a published event finds its subscribers without a
  * query (every event of a checkout passes the fan-out). Only this context writes its subscriptions, and each of its
- * writes (create, change, delete, a 410 deactivating one) calls `changed()` once committed: the next look-up reads
- * the table again, so the index never lags a write. A look-up already under way when a write lands answers as if
+ * writes (create, change, delete, a 410 deactivating one) calls `changed()` inside its transaction: the store has one
+ * connection, so the next look-up reads the table only once that transaction is over, and the index never lags a
+ * write (a rolled-back write only costs a read). A look-up already under way when a write lands answers as if
  * its event came just before the write.
  */
 export function createWebhookTargets() {
@@ -56,7 +57,7 @@ export function createWebhookTargets() {
       }
       return (await loaded).get(eventType) ?? [];
     },
-    /** A subscription was written (and committed): the next look-up reads the table again. */
+    /** A subscription is being written, in the writer's transaction: the next look-up reads the table again. */
     changed(): void {
       loaded = undefined;
     },
