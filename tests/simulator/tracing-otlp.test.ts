@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
 import { allContexts } from "@ecom/services";
 import { createPlatform } from "@ecom/simulator";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { quiet } from "./shop.js";
 
 // OTLP export as a user turns it on: the standard OTEL_* variables, a receiver on a local port (a node:http server
@@ -95,9 +95,11 @@ describe("OTLP export", () => {
   });
 
   it("serves and closes when the endpoint does not answer, saying the last spans were lost", async () => {
-    const receiver = await startReceiver();
-    await receiver.close();
-    vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url);
+    // A listener that hangs up on every connection: the port stays ours, so no other process can answer on it.
+    const hangUp = createTcpServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => hangUp.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => hangUp.close(() => resolve())));
+    vi.stubEnv("OTEL_EXPORTER_OTLP_ENDPOINT", `http://127.0.0.1:${(hangUp.address() as AddressInfo).port}`);
     vi.stubEnv("OTEL_BSP_SCHEDULE_DELAY", "3600000");
     const warnings: string[] = [];
     const platform = await createPlatform({
