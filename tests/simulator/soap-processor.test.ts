@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { createClient } from "@ecom/sdk";
 import { allContexts, devAccounts } from "@ecom/services";
 import { createPlatform, type HealthReport, type Platform } from "@ecom/simulator";
@@ -79,6 +80,27 @@ describe("the SOAP payment processor", () => {
     expect(answer).toEqual({ status: "succeeded", processorReference: expect.stringMatching(/^ch_sim_[0-9a-f]{12}$/) });
     // The same reference is answered once: asked again, the processor gives the first answer.
     expect((await client.ProcessPaymentAsync(request))[0]).toEqual(answer);
+  });
+
+  it("names its address from the Host header's host alone, and from localhost when that header is malformed", async () => {
+    const wsdlWithHost = (host: string, target = "/_sim/processor/soap?wsdl") =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const port = new URL(url).port;
+        const sent = httpRequest({ host: "127.0.0.1", port, path: target, headers: { host } }, (response) => {
+          let body = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => (body += chunk));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        sent.on("error", reject);
+        sent.end();
+      });
+    const named = await wsdlWithHost("shop.example:8080");
+    expect(named.status).toBe(200);
+    expect(named.body).toContain('location="http://shop.example:8080/_sim/processor/soap"');
+    const malformed = await wsdlWithHost("bad host[");
+    expect(malformed.status).toBe(200);
+    expect(malformed.body).toContain('location="http://localhost/_sim/processor/soap"');
   });
 
   it("answers a declined card with a SOAP Fault whose detail is the PaymentFault", async () => {

@@ -160,8 +160,12 @@ export function createSimRoutes(options: SimRoutesOptions) {
     }
     const endpoint = endpointOf(url.pathname);
     if (endpoint) {
-      // Absolute, with the host the caller used: a WSDL names its own address from it.
-      const absolute = new URL(request.url, `http://${request.headers.host || "localhost"}`).href;
+      // Absolute, with the host the caller used: a WSDL names its own address from it. Only the Host header's host
+      // and port are taken (a malformed one falls back to localhost), never an absolute-form request target.
+      const host = request.headers.host;
+      const origin =
+        host && URL.canParse(`http://${host}`) ? `http://${new URL(`http://${host}`).host}` : "http://localhost";
+      const absolute = new URL(`${url.pathname}${url.search}`, origin).href;
       return endpoint({ method: request.method, url: absolute, headers: request.headers, body: request.body });
     }
     const view = request.method === "GET" ? viewOf(url.pathname) : undefined;
