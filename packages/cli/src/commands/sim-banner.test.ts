@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { restCoverage } from "./sim.js";
+import { restCoverage, withoutCredentials } from "./sim.js";
 
 describe("the sim up banner's REST line", () => {
   it("says every context is served when each contract has a running context", () => {
@@ -12,5 +12,12 @@ describe("the sim up banner's REST line", () => {
     expect(restCoverage(["cart", "notification", "order"], ["cart", "order"])).toBe(
       "contracts/openapi/*.yaml of cart, order; the operations of notification answer 501",
     );
+  });
+});
+
+describe("the sim up banner's OTLP endpoint", () => {
+  it("never prints a user or password the endpoint URL carries", () => {
+    expect(withoutCredentials("https://ingest:s3cret@collector.example:4318/")).toBe("https://collector.example:4318/");
+    expect(withoutCredentials("http://localhost:4318")).toBe("http://localhost:4318");
   });
 });

@@ -331,12 +331,22 @@ function parseTraceUrl(value: string | undefined): string | undefined {
   return value;
 }
 
+/** An endpoint as the banner may print it: a user and password in the URL are not shown. */
+export function withoutCredentials(endpoint: string): string {
+  if (!URL.canParse(endpoint)) return endpoint;
+  const parsed = new URL(endpoint);
+  if (!parsed.username && !parsed.password) return endpoint;
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.href;
+}
+
 /** The banner's line on traces, when anything traces. */
 function traceLines(url: string, kept: boolean, traceUrl: string | undefined): string[] {
   const otlp = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const where = [
     ...(kept ? [`${url}/_sim/traces/{traceId} (the latest spans, in memory)`] : []),
-    ...(otlp ? [`OTLP to ${otlp}`] : []),
+    ...(otlp ? [`OTLP to ${withoutCredentials(otlp)}`] : []),
     ...(traceUrl ? [`console links to ${traceUrl}`] : []),
   ];
   return kept || otlp ? [`  Traces      ${where.join("  ·  ")}`] : [];
