@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allContexts } from "@ecom/services";
@@ -18,7 +18,7 @@ function snapshotFolder(): string {
 }
 
 async function withPlatform<T>(
-  options: { readonly seed: number; readonly seedSnapshots?: string },
+  options: { readonly seed: number; readonly seedSnapshots?: string; readonly log?: typeof quiet },
   use: (platform: Platform) => Promise<T>,
 ): Promise<T> {
   const platform = await createPlatform({ contexts: allContexts, memory: true, log: quiet, ...options });
@@ -66,8 +66,8 @@ describe("a seed snapshot", () => {
     expect(fromSnapshot).toEqual(fresh);
   });
 
-  it("is what the start begins with: a change made to it shows", async () => {
-    const dir = snapshotFolder();
+  /** Start once to keep a snapshot in `dir`, then retitle its first product in the snapshot; the product's id. */
+  async function retitledInSnapshot(dir: string): Promise<string> {
     const { productId } = await withPlatform({ seed: 7, seedSnapshots: dir }, async (platform) => {
       const { items } = (await get(platform, "/products?limit=1")) as { items: { productId: string }[] };
       return items[0]!;
@@ -79,12 +79,36 @@ describe("a seed snapshot", () => {
     catalog.prepare("update products set title = ? where product_id = ?").run("Changed in the snapshot", productId);
     snapshots.write(key, { ...kept, stores: new Map([...kept.stores, ["catalog", catalog.serialize()]]) });
     catalog.close();
+    return productId;
+  }
 
+  it("is what the start begins with: a change made to it shows", async () => {
+    const dir = snapshotFolder();
+    const productId = await retitledInSnapshot(dir);
     const served = await withPlatform({ seed: 7, seedSnapshots: dir }, (platform) =>
       get(platform, `/products/${productId}`),
     );
     expect((served as { title: string }).title).toBe("Changed in the snapshot");
   });
+
+  it.runIf(process.getuid !== undefined)(
+    "that its group may write is not used: the start seeds, and warns once saying why",
+    async () => {
+      const dir = snapshotFolder();
+      const productId = await retitledInSnapshot(dir);
+      const [file] = readdirSync(dir);
+      chmodSync(join(dir, file!), 0o660);
+      const warnings: string[] = [];
+      const served = await withPlatform(
+        { seed: 7, seedSnapshots: dir, log: { ...quiet, warn: (message: string) => warnings.push(message) } },
+        (platform) => get(platform, `/products/${productId}`),
+      );
+      expect((served as { title: string }).title).not.toBe("Changed in the snapshot");
+      expect(warnings).toEqual([
+        `the seed snapshot is not used, the start seeds instead: ${join(dir, file!)} is writable by its group or others (mode 660)`,
+      ]);
+    },
+  );
 
   it("of another seed is not used: the start seeds and keeps its own", async () => {
     const dir = snapshotFolder();

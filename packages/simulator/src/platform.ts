@@ -209,7 +209,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const snapshots =
     options.memory && options.seedSnapshots && !options.crashAfter?.length
       ? {
-          folder: openSeedSnapshots(options.seedSnapshots),
+          folder: openSeedSnapshots(options.seedSnapshots, {
+            refused: (reason) => log.warn(`the seed snapshot is not used, the start seeds instead: ${reason}`),
+          }),
           key: seedSnapshotKey({ seed: options.seed, contexts: options.contexts.map((module) => module.name) }),
         }
       : undefined;

@@ -1,8 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSeedSnapshots, type SeedSnapshot, seedSnapshotKey, UNSEEDED_MAX_AGE_MS } from "./seed-snapshot.js";
+import { createCountedRandom } from "./seeded-random.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -100,6 +110,129 @@ describe("seed snapshots", () => {
     const dir = folder();
     openSeedSnapshots(dir).write("k1", snapshot());
     expect(readdirSync(dir)).toEqual(["k1.snapshot"]);
+  });
+});
+
+/** `bytes` (a snapshot file) with its header's fields changed by `change`, the body and its SHA-256 left as they were. */
+function withHeader(bytes: Buffer, change: (header: Record<string, unknown>) => void): Buffer {
+  const start = bytes.indexOf(0x0a) + 1;
+  const end = bytes.indexOf(0x0a, start);
+  const header = JSON.parse(bytes.subarray(start, end).toString("utf8")) as Record<string, unknown>;
+  change(header);
+  return Buffer.concat([bytes.subarray(0, start), Buffer.from(JSON.stringify(header)), bytes.subarray(end)]);
+}
+
+describe("seed snapshots are private", () => {
+  const posix = process.getuid !== undefined;
+
+  it.runIf(posix)(
+    "are written in a folder only this user may open (0700), each file readable by this user alone (0600)",
+    () => {
+      const dir = join(folder(), "made-on-first-write");
+      openSeedSnapshots(dir).write("k1", snapshot());
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dir, "k1.snapshot")).mode & 0o777).toBe(0o600);
+    },
+  );
+
+  it.runIf(posix)("close a folder others could read when they next write to it", () => {
+    const dir = folder();
+    chmodSync(dir, 0o755);
+    openSeedSnapshots(dir).write("k1", snapshot());
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+
+  it.runIf(posix)("are not used from a file its group or others may write, and say why", () => {
+    const dir = folder();
+    const refused: string[] = [];
+    const snapshots = openSeedSnapshots(dir, { refused: (reason) => refused.push(reason) });
+    snapshots.write("k1", snapshot());
+    chmodSync(join(dir, "k1.snapshot"), 0o620);
+    expect(snapshots.read("k1", made)).toBeUndefined();
+    expect(refused).toEqual([`${join(dir, "k1.snapshot")} is writable by its group or others (mode 620)`]);
+  });
+
+  it.runIf(posix)("are not used from a folder others may write", () => {
+    const dir = folder();
+    const refused: string[] = [];
+    const snapshots = openSeedSnapshots(dir, { refused: (reason) => refused.push(reason) });
+    snapshots.write("k1", snapshot());
+    chmodSync(dir, 0o777);
+    expect(snapshots.read("k1", made)).toBeUndefined();
+    expect(refused).toEqual([`${dir} is writable by its group or others (mode 777)`]);
+  });
+
+  it("say nothing when there is no snapshot under the key", () => {
+    const refused: string[] = [];
+    expect(openSeedSnapshots(folder(), { refused: (reason) => refused.push(reason) }).read("k1", made)).toBeUndefined();
+    expect(refused).toEqual([]);
+  });
+});
+
+describe("a seed snapshot's header", () => {
+  it.each([
+    [
+      "draws past the bound (a start would skip them one by one)",
+      { draws: 1e15 },
+      "draws 1000000000000000 out of 0..10000000",
+    ],
+    ["draws that are not a whole number", { draws: 1.5 }, "draws 1.5 out of 0..10000000"],
+    ["negative draws", { draws: -1 }, "draws -1 out of 0..10000000"],
+    ["a clock that is no date", { clock: "yesterday-ish" }, "no valid clock"],
+    [
+      "a store of negative length",
+      {
+        stores: [
+          ["platform", -4],
+          ["events", 0],
+          ["catalog", 22],
+        ],
+      },
+      "a store that is not a name and a length",
+    ],
+    [
+      "stores longer than the body",
+      {
+        stores: [
+          ["platform", 14],
+          ["events", 0],
+          ["catalog", 5],
+        ],
+      },
+      "stores of 19 bytes in a body of 18",
+    ],
+    ["an id state of another shape", { ids: { lastTime: 1, randomPart: [99] } }, "no valid id generator state"],
+  ])("with %s is refused, and says so", (_case, fields, reason) => {
+    const dir = folder();
+    const refused: string[] = [];
+    const snapshots = openSeedSnapshots(dir, { refused: (why) => refused.push(why) });
+    snapshots.write("k1", snapshot());
+    const path = join(dir, "k1.snapshot");
+    writeFileSync(
+      path,
+      withHeader(readFileSync(path), (header) => Object.assign(header, fields)),
+    );
+    expect(snapshots.read("k1", made)).toBeUndefined();
+    expect(refused).toEqual([`${path} has ${reason}`]);
+  });
+
+  it("with draws at most the bound is used", () => {
+    const snapshots = openSeedSnapshots(folder());
+    snapshots.write("k1", snapshot({ draws: 10_000_000 }));
+    expect(snapshots.read("k1", made)?.draws).toBe(10_000_000);
+  });
+});
+
+describe("createCountedRandom", () => {
+  it.each([1e15, -1, 2.5, Number.NaN])("refuses to skip %s draws", (skip) => {
+    expect(() => createCountedRandom(7, skip)).toThrow(RangeError);
+  });
+  it("goes on where a random that drew `skip` numbers stands", () => {
+    const drawn = createCountedRandom(7);
+    for (let index = 0; index < 5; index++) drawn.next();
+    const skipped = createCountedRandom(7, 5);
+    expect(skipped.next()).toBe(drawn.next());
+    expect(skipped.draws()).toBe(6);
   });
 });
 

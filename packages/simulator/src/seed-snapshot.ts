@@ -1,8 +1,24 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAX_SKIP } from "./seeded-random.js";
 import type { UlidState } from "./ulid-ids.js";
 
 /**
@@ -23,7 +39,10 @@ export interface SeedSnapshot {
 
 /** A folder of seed snapshots, one per key. */
 export interface SeedSnapshots {
-  /** The snapshot kept under `key`; undefined when there is none, it is damaged, or it is too old to use at `now`. */
+  /**
+   * The snapshot kept under `key`; undefined when there is none, it is too old to use at `now`, or it is refused:
+   * damaged, or in a file or folder another user could have written (`refused` says which and why).
+   */
   read(key: string, now: Date): SeedSnapshot | undefined;
   /** Keep `snapshot` under `key`, replacing the one there in one step (a concurrent start reads one or the other). */
   write(key: string, snapshot: SeedSnapshot): void;
@@ -39,6 +58,8 @@ export const UNSEEDED_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const KEPT = 8;
 /** A temporary file this old is a write that died before its rename. */
 const ABANDONED_MS = 10 * 60 * 1000;
+/** The most draws a snapshot may say the seed made: a start skips that many, so a header saying 10^15 would hang it. */
+const MAX_SNAPSHOT_DRAWS = MAX_SKIP;
 
 interface Header {
   readonly key: string;
@@ -101,28 +122,54 @@ function codeFingerprint(): string {
   return fingerprint;
 }
 
-/** Seed snapshots kept in `dir` (made when first written). */
-export function openSeedSnapshots(dir: string): SeedSnapshots {
+/**
+ * Seed snapshots kept in `dir` (made when first written, 0700; each file 0600). A start runs the code a snapshot's
+ * stores hold, so one is used only from a folder and file owned by this user and writable by no one else: the
+ * SHA-256 in the header catches damage, not a forgery (anyone who can write the file can write its hash too).
+ * `refused` hears why a snapshot that is there was not used.
+ */
+export function openSeedSnapshots(
+  dir: string,
+  options: { readonly refused?: (reason: string) => void } = {},
+): SeedSnapshots {
   const pathOf = (key: string) => join(dir, `${key}.snapshot`);
+  const refuse = (reason: string) => {
+    options.refused?.(reason);
+    return undefined;
+  };
   return {
     read(key, now) {
+      const path = pathOf(key);
       let bytes: Buffer;
+      let descriptor: number;
       try {
-        bytes = readFileSync(pathOf(key));
-      } catch {
-        return undefined;
+        // Not through a link: the file itself is what is checked.
+        descriptor = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        return refuse(`${path} cannot be opened (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       }
-      const snapshot = decode(bytes, key);
-      if (!snapshot) return undefined;
-      if (!snapshot.seeded && Math.abs(now.getTime() - snapshot.clock.getTime()) > UNSEEDED_MAX_AGE_MS)
-        return undefined;
-      return snapshot;
+      try {
+        const unsafe = unsafeBecause(statSync(dir), dir) ?? unsafeBecause(fstatSync(descriptor), path);
+        if (unsafe) return refuse(unsafe);
+        bytes = readFileSync(descriptor);
+      } finally {
+        closeSync(descriptor);
+      }
+      const decoded = decode(bytes, key);
+      if (typeof decoded === "string") return refuse(`${path} ${decoded}`);
+      if (!decoded.seeded && Math.abs(now.getTime() - decoded.clock.getTime()) > UNSEEDED_MAX_AGE_MS) return undefined;
+      return decoded;
     },
     write(key, snapshot) {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // A folder made before snapshots were kept private: close it (it is this user's, or the write fails below).
+      const folder = statSync(dir);
+      if ((folder.mode & 0o077) !== 0 && folder.uid === process.getuid?.()) chmodSync(dir, 0o700);
       const temporary = join(dir, `.${key}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
       try {
-        writeFileSync(temporary, encode(key, snapshot));
+        // A new file (never one already there, nor through a link) readable by this user alone; the rename keeps it so.
+        writeFileSync(temporary, encode(key, snapshot), { mode: 0o600, flag: "wx" });
         renameSync(temporary, pathOf(key));
       } finally {
         rmSync(temporary, { force: true });
@@ -130,6 +177,17 @@ export function openSeedSnapshots(dir: string): SeedSnapshots {
       prune(dir);
     },
   };
+}
+
+/** Why a snapshot file or folder with these stats must not be trusted: another user owns it, or others may write it. */
+function unsafeBecause(stats: Stats, path: string): string | undefined {
+  const uid = process.getuid?.();
+  // Windows has no uid nor these mode bits; its user's cache folder is private by default.
+  if (uid === undefined) return undefined;
+  if (stats.uid !== uid) return `${path} is owned by uid ${stats.uid}, not this user (${uid})`;
+  if ((stats.mode & 0o022) !== 0)
+    return `${path} is writable by its group or others (mode ${(stats.mode & 0o777).toString(8)})`;
+  return undefined;
 }
 
 function encode(key: string, snapshot: SeedSnapshot): Buffer {
@@ -147,27 +205,66 @@ function encode(key: string, snapshot: SeedSnapshot): Buffer {
   return Buffer.concat([Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`), body]);
 }
 
-/** The snapshot in `bytes`, or undefined when it is not one, is another key's, or is damaged (truncated, altered). */
-function decode(bytes: Buffer, key: string): SeedSnapshot | undefined {
-  if (bytes.subarray(0, MAGIC.length).toString("utf8") !== MAGIC) return undefined;
+/** The snapshot in `bytes`, or why it is not used: not one, another key's, damaged (truncated, altered) or absurd. */
+function decode(bytes: Buffer, key: string): SeedSnapshot | string {
+  if (bytes.subarray(0, MAGIC.length).toString("utf8") !== MAGIC) return "is not a seed snapshot";
   const end = bytes.indexOf(0x0a, MAGIC.length);
-  if (end < 0) return undefined;
-  let header: Header;
+  if (end < 0) return "has no header";
+  let header: unknown;
   try {
-    header = JSON.parse(bytes.subarray(MAGIC.length, end).toString("utf8")) as Header;
+    header = JSON.parse(bytes.subarray(MAGIC.length, end).toString("utf8"));
   } catch {
-    return undefined;
+    return "has a damaged header";
   }
   const body = bytes.subarray(end + 1);
-  if (header.key !== key || createHash("sha256").update(body).digest("hex") !== header.sha256) return undefined;
+  const problem = headerProblem(header, body.length);
+  if (problem) return `has ${problem}`;
+  const valid = header as Header;
+  if (valid.key !== key) return "is another key's";
+  if (createHash("sha256").update(body).digest("hex") !== valid.sha256) return "is damaged (its SHA-256 differs)";
   const stores = new Map<string, Buffer>();
   let offset = 0;
-  for (const [name, length] of header.stores) {
+  for (const [name, length] of valid.stores) {
     stores.set(name, body.subarray(offset, offset + length));
     offset += length;
   }
-  if (offset !== body.length) return undefined;
-  return { seeded: header.seeded, clock: new Date(header.clock), draws: header.draws, ids: header.ids, stores };
+  return { seeded: valid.seeded, clock: new Date(valid.clock), draws: valid.draws, ids: valid.ids, stores };
+}
+
+/** What is wrong with a parsed header, for a body of `bodyLength` bytes; undefined when it is a {@link Header}. */
+function headerProblem(header: unknown, bodyLength: number): string | undefined {
+  if (typeof header !== "object" || header === null) return "a header that is not an object";
+  const { key, seeded, clock, draws, ids, stores, sha256 } = header as Record<string, unknown>;
+  if (typeof key !== "string" || typeof seeded !== "boolean" || typeof sha256 !== "string")
+    return "a header missing its key, seeded or sha256";
+  if (typeof clock !== "string" || !Number.isFinite(Date.parse(clock))) return "no valid clock";
+  if (!Number.isSafeInteger(draws) || (draws as number) < 0 || (draws as number) > MAX_SNAPSHOT_DRAWS)
+    return `draws ${JSON.stringify(draws)} out of 0..${MAX_SNAPSHOT_DRAWS}`;
+  const state = ids as Partial<UlidState> | null;
+  if (
+    typeof state !== "object" ||
+    state === null ||
+    !Number.isSafeInteger(state.lastTime) ||
+    !Array.isArray(state.randomPart) ||
+    state.randomPart.length !== 16 ||
+    !state.randomPart.every((digit) => Number.isInteger(digit) && digit >= 0 && digit < 32)
+  )
+    return "no valid id generator state";
+  if (!Array.isArray(stores)) return "no list of stores";
+  let total = 0;
+  for (const store of stores) {
+    if (
+      !Array.isArray(store) ||
+      store.length !== 2 ||
+      typeof store[0] !== "string" ||
+      !Number.isSafeInteger(store[1]) ||
+      store[1] < 0
+    )
+      return "a store that is not a name and a length";
+    total += store[1] as number;
+  }
+  if (total !== bodyLength) return `stores of ${total} bytes in a body of ${bodyLength}`;
+  return undefined;
 }
 
 /** Keep the {@link KEPT} most recent snapshots, and clear temporary files of writes that died. */

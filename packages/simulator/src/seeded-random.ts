@@ -32,11 +32,16 @@ export interface CountedRandom {
   readonly draws: () => number;
 }
 
+/** The most draws {@link createCountedRandom} skips (a seed draws a few thousand; skipping is a loop, 10^7 ≈ 0.1 s). */
+export const MAX_SKIP = 10_000_000;
+
 /**
  * {@link createSeededRandom} counting its draws, started past the first `skip`: a run started from a seed snapshot
  * skips what the seed drew, so it goes on with the numbers a run that seeded itself would draw next.
  */
 export function createCountedRandom(seed: number, skip = 0): CountedRandom {
+  if (!Number.isSafeInteger(skip) || skip < 0 || skip > MAX_SKIP)
+    throw new RangeError(`cannot skip ${skip} draws: a whole number from 0 to ${MAX_SKIP}`);
   const random = createSeededRandom(seed);
   for (let drawn = 0; drawn < skip; drawn++) random();
   let draws = skip;
