@@ -228,7 +228,7 @@ export async function payOrder(
         .catch((error: unknown) => {
           // A token that is not this customer's is, to them, a token that does not exist.
           if (ConnectError.from(error).code === Code.InvalidArgument)
-            throw fail.notFound(`payment token ${input.paymentToken} of this order's customer`);
+            throw fail.notFound("card of this order's customer with that paymentToken");
           throw dependencyFailure("The authorization", error);
         });
       if (authorization.status !== paymentV1.PaymentStatus.AUTHORIZED) {

@@ -671,13 +671,9 @@ export function createPayments(
             (input.payer && input.payer.role !== "admin" && method.customer_id !== input.payer.customerId) ||
             (input.ownerId !== undefined && method.customer_id !== input.ownerId)
           ) {
-            throw new PaymentError(
-              "unknown_token",
-              `Payment token ${input.paymentToken} was never issued to this customer.`,
-              {
-                pointer: "/paymentToken",
-              },
-            );
+            throw new PaymentError("unknown_token", "The payment token was never issued to this customer.", {
+              pointer: "/paymentToken",
+            });
           }
           // An open breaker refuses before anything is recorded, so the same key can be retried later.
           if (!authorizations.allowsCalls) throw unavailable("Authorize");

@@ -1,3 +1,4 @@
+import { ServiceError } from "@ecom/services/platform";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { createOtelTracing } from "./otel-tracing.js";
@@ -34,10 +35,16 @@ describe("a context's spans", () => {
     expect(spans.get("order untraced")!.spanContext().traceId).not.toBe(spans.get("order pass")!.spanContext().traceId);
   });
 
-  it("mark a failed span and let the error through", async () => {
+  it("mark a failed span with the error's code alone and let the error through", async () => {
     const { exporter, order } = await contextTracing();
-    await expect(order.inSpan("step", {}, async () => Promise.reject(new Error("down")))).rejects.toThrow("down");
-    expect(exporter.getFinishedSpans()[0]!.status).toMatchObject({ code: 2, message: "down" });
+    const refused = new ServiceError("not_found", "No card tok_01JH8Z3Q4R5S6T7V8W9X0Y1Z32.");
+    await expect(order.inSpan("step", {}, async () => Promise.reject(refused))).rejects.toBe(refused);
+    await expect(order.inSpan("step", {}, async () => Promise.reject(new TypeError("down")))).rejects.toThrow("down");
+    const [serviceFailure, crash] = exporter.getFinishedSpans();
+    expect(serviceFailure!.status).toEqual({ code: 2, message: "not_found" });
+    expect(serviceFailure!.attributes["error.type"]).toBe("not_found");
+    expect(serviceFailure!.events).toEqual([]);
+    expect(crash!.status).toEqual({ code: 2, message: "TypeError" });
   });
 
   it("say the active span as a traceparent, and nothing outside any span", async () => {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import type { ContextTracing, Logger, MessageHandler } from "@ecom/services/platform";
+import { type ContextTracing, isServiceError, type Logger, type MessageHandler } from "@ecom/services/platform";
 import {
   type Attributes,
   type Context,
@@ -57,6 +57,16 @@ function connectCodeName(error: unknown): string {
 }
 
 /**
+ * What a failed span says of its error: the stable code alone (`not_found`, `invalid_argument`), never the message or
+ * stack, which may carry a customer's data (a card token) out to a collector that is outside the platform.
+ */
+function errorCodeOf(error: unknown): string {
+  if (isServiceError(error)) return error.code;
+  if (error instanceof ConnectError) return connectCodeName(error);
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/**
  * The platform's tracing on OpenTelemetry's SDK. The active span travels in an AsyncLocalStorage of this platform's
  * own (no global context manager or tracer provider is installed, so platforms in one process keep apart); across
  * an RPC it travels as a W3C `traceparent` header, across the outbox in the event envelope's `traceId` and `spanId`.
@@ -84,7 +94,10 @@ export async function createOtelTracing(
   const store = new AsyncLocalStorage<Context>();
   const active = () => store.getStore() ?? ROOT_CONTEXT;
 
-  /** Run `work` with `span` active; a throw marks the span failed. The span ends when `work` settles. */
+  /**
+   * Run `work` with `span` active; a throw marks the span failed with the error's code as `error.type` and status
+   * description (see {@link errorCodeOf}). The span ends when `work` settles.
+   */
   const run = async <TResult>(
     span: Span,
     parent: Context,
@@ -94,9 +107,9 @@ export async function createOtelTracing(
     try {
       return await store.run(trace.setSpan(parent, span), work);
     } catch (error) {
-      if (failed) span.setAttributes(failed(error));
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      const code = errorCodeOf(error);
+      span.setAttributes({ "error.type": code, ...failed?.(error) });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: code });
       throw error;
     } finally {
       span.end();
