@@ -1,10 +1,12 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allContexts } from "@ecom/services";
+import { allContexts, paymentContext } from "@ecom/services";
+import type { AnyContextModule } from "@ecom/services/platform";
 import { createPlatform, openSeedSnapshots, type Platform, seedSnapshotKey } from "@ecom/simulator";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { createPaymentContext } from "../../packages/services/src/payment/index.js";
 import { quiet, shopAt } from "./shop.js";
 
 const dirs: string[] = [];
@@ -18,7 +20,12 @@ function snapshotFolder(): string {
 }
 
 async function withPlatform<T>(
-  options: { readonly seed: number; readonly seedSnapshots?: string; readonly log?: typeof quiet },
+  options: {
+    readonly seed: number;
+    readonly seedSnapshots?: string;
+    readonly log?: typeof quiet;
+    readonly contexts?: readonly AnyContextModule[];
+  },
   use: (platform: Platform) => Promise<T>,
 ): Promise<T> {
   const platform = await createPlatform({ contexts: allContexts, memory: true, log: quiet, ...options });
@@ -109,6 +116,20 @@ describe("a seed snapshot", () => {
       ]);
     },
   );
+
+  it("is neither used nor kept for a context built otherwise than allContexts' of the same name", async () => {
+    const dir = snapshotFolder();
+    const productId = await retitledInSnapshot(dir);
+    const [kept] = readdirSync(dir);
+    const ownPayment = allContexts.map((module) =>
+      module === paymentContext ? createPaymentContext({ soap: false }) : module,
+    );
+    const served = await withPlatform({ seed: 7, seedSnapshots: dir, contexts: ownPayment }, (platform) =>
+      get(platform, `/products/${productId}`),
+    );
+    expect((served as { title: string }).title).not.toBe("Changed in the snapshot");
+    expect(readdirSync(dir)).toEqual([kept]);
+  });
 
   it("of another seed is not used: the start seeds and keeps its own", async () => {
     const dir = snapshotFolder();

@@ -6,6 +6,7 @@ import { basename, dirname, join } from "node:path";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createRpcClients, type RpcClients, rpcAccess } from "@ecom/sdk/rpc";
+import { allContexts } from "@ecom/services";
 import {
   type AnyContextModule,
   type ContextParts,
@@ -103,7 +104,8 @@ export interface PlatformOptions {
   readonly tracing?: TracingOptions;
   /**
    * In memory only: a folder where the seeded state of every store is kept (seed-snapshot.ts), so a start with the
-   * same seed, contexts and code starts from it instead of seeding again. Not used with `crashAfter`.
+   * same seed, contexts and code starts from it instead of seeding again. Not used with `crashAfter`, nor when a
+   * context is not one of `allContexts` (see {@link SNAPSHOT_CONTEXTS}).
    */
   readonly seedSnapshots?: string;
 }
@@ -143,6 +145,13 @@ export interface Platform {
   /** Stop serving, finish in-flight delivery, checkpoint and close every store. */
   close(): Promise<void>;
 }
+
+/**
+ * The contexts a seed snapshot may stand for: `allContexts`' own modules. A snapshot's key names its contexts, and
+ * only these are wholly said by their name; a context built with other options (`createPaymentContext({ soap:
+ * false })`) or a `defineContext` of the same name seeds at every start rather than take another's snapshot.
+ */
+const SNAPSHOT_CONTEXTS: ReadonlySet<AnyContextModule> = new Set(allContexts);
 
 /** The default start of a seeded (frozen) clock, so seeded runs agree on every timestamp. */
 export const SEEDED_EPOCH = new Date("2026-01-01T00:00:00.000Z");
@@ -207,7 +216,10 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
 
   const seeded = options.seed !== undefined;
   const snapshots =
-    options.memory && options.seedSnapshots && !options.crashAfter?.length
+    options.memory &&
+    options.seedSnapshots &&
+    !options.crashAfter?.length &&
+    options.contexts.every((module) => SNAPSHOT_CONTEXTS.has(module))
       ? {
           folder: openSeedSnapshots(options.seedSnapshots, {
             refused: (reason) => log.warn(`the seed snapshot is not used, the start seeds instead: ${reason}`),

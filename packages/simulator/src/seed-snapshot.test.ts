@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -11,7 +12,14 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSeedSnapshots, type SeedSnapshot, seedSnapshotKey, UNSEEDED_MAX_AGE_MS } from "./seed-snapshot.js";
+import {
+  codeFingerprintOf,
+  fingerprintedPackages,
+  openSeedSnapshots,
+  type SeedSnapshot,
+  seedSnapshotKey,
+  UNSEEDED_MAX_AGE_MS,
+} from "./seed-snapshot.js";
 import { createCountedRandom } from "./seeded-random.js";
 
 const dirs: string[] = [];
@@ -253,5 +261,51 @@ describe("seedSnapshotKey", () => {
     const { code: _code, ...withoutCode } = base;
     expect(seedSnapshotKey(withoutCode)).toBe(seedSnapshotKey(withoutCode));
     expect(seedSnapshotKey(withoutCode)).not.toBe(seedSnapshotKey(base));
+  });
+});
+
+describe("the code a seed snapshot's key names", () => {
+  it("is the sdk's, services' and the simulator's", () => {
+    const names = fingerprintedPackages().map(
+      (root) => (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string }).name,
+    );
+    expect(names).toEqual(["@ecom/sdk", "@ecom/services", "@ecom/simulator"]);
+  });
+
+  /** Three packages' roots, each a package.json, a build record and a source module, in a new folder. */
+  function packages(): string[] {
+    const base = folder();
+    return ["sdk", "services", "simulator"].map((name) => {
+      const root = join(base, name);
+      mkdirSync(join(root, "dist"), { recursive: true });
+      mkdirSync(join(root, "src", "seed-data"), { recursive: true });
+      writeFileSync(join(root, "package.json"), `{"name":"@ecom/${name}","version":"0.1.0"}`);
+      writeFileSync(join(root, "dist", ".tsbuildinfo"), `{"root":["${name} build 1"]}`);
+      writeFileSync(join(root, "src", "seed-data", "books.json"), "[]");
+      return root;
+    });
+  }
+  const keyOf = (roots: readonly string[], code: "dist" | "src") =>
+    seedSnapshotKey({ seed: 7, contexts: ["catalog"], code: codeFingerprintOf(roots, code) });
+
+  it.each([
+    ["the sdk's build record", "dist", "dist/.tsbuildinfo"],
+    ["the sdk's package.json", "dist", "package.json"],
+    ["a file of the sdk's sources, run from source", "src", "src/seed-data/books.json"],
+  ] as const)("changes with %s", (_case, code, file) => {
+    const roots = packages();
+    const before = keyOf(roots, code);
+    expect(keyOf(roots, code)).toBe(before);
+    writeFileSync(join(roots[0]!, file), `${readFileSync(join(roots[0]!, file), "utf8")} `);
+    expect(keyOf(roots, code)).not.toBe(before);
+  });
+
+  it("covers a build without a record module by module", () => {
+    const roots = packages();
+    rmSync(join(roots[0]!, "dist", ".tsbuildinfo"));
+    writeFileSync(join(roots[0]!, "dist", "index.js"), "export const schemaVersion = 1;");
+    const before = keyOf(roots, "dist");
+    writeFileSync(join(roots[0]!, "dist", "index.js"), "export const schemaVersion = 2;");
+    expect(keyOf(roots, "dist")).not.toBe(before);
   });
 });

@@ -74,8 +74,9 @@ interface Header {
 
 /**
  * What decides the seeded state: the `--seed` (or none), the contexts run, and the code that migrates and seeds
- * them (@ecom/services' and this package's build, seed data included). A change to any makes a new key, so a
- * snapshot of other code is never used.
+ * them (@ecom/sdk's, @ecom/services' and this package's, seed data included). A change to any makes a new key, so a
+ * snapshot of other code is never used. Contexts are named, not their options: the platform keeps snapshots only of
+ * the contexts `allContexts` holds (platform.ts), whose name says what they are.
  */
 export function seedSnapshotKey(parts: {
   readonly seed: number | undefined;
@@ -88,38 +89,52 @@ export function seedSnapshotKey(parts: {
     .slice(0, 32);
 }
 
-let fingerprint: string | undefined;
+/** The packages whose code decides a seed: the sdk (message registry, validators, generated constants), services, this. */
+export function fingerprintedPackages(): readonly string[] {
+  const require = createRequire(import.meta.url);
+  const root = (name: string) => dirname(dirname(require.resolve(name)));
+  return [root("@ecom/sdk"), root("@ecom/services"), fileURLToPath(new URL("..", import.meta.url))];
+}
 
 /**
- * A hash of @ecom/services' and this package's code (once per process): each package.json, and the build's record
- * of its sources (`dist/.tsbuildinfo`, which `tsc -b` writes anew whenever a module changes); where a build has no
- * such record, its modules themselves. Reading two records instead of some 230 modules keeps this off start-up's time.
+ * Whether this process runs the packages' TypeScript sources (vitest's `source` condition) rather than their build:
+ * then the sources are what the fingerprint must cover, a stale `dist` saying nothing of them.
  */
+const fromSource = import.meta.url.endsWith(".ts");
+
+let fingerprint: string | undefined;
+
 function codeFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  const services = dirname(dirname(createRequire(import.meta.url).resolve("@ecom/services")));
-  const simulator = fileURLToPath(new URL("..", import.meta.url));
+  fingerprint ??= codeFingerprintOf(fingerprintedPackages(), fromSource ? "src" : "dist");
+  return fingerprint;
+}
+
+/**
+ * A hash of the code in the packages at `roots`: each package.json, and for the build the record of its sources
+ * (`dist/.tsbuildinfo`, which `tsc -b` writes anew whenever a module changes) or, where there is none, its modules;
+ * for `src`, every file under it. Reading three records instead of some 400 modules keeps this off start-up's time.
+ */
+export function codeFingerprintOf(roots: readonly string[], code: "dist" | "src"): string {
   const hash = createHash("sha256");
-  for (const root of [services, simulator]) {
+  for (const root of roots) {
     hash.update(readFileSync(join(root, "package.json")));
-    const dist = join(root, "dist");
-    const buildInfo = join(dist, ".tsbuildinfo");
-    if (existsSync(buildInfo)) {
+    const folder = join(root, code);
+    const buildInfo = join(folder, ".tsbuildinfo");
+    if (code === "dist" && existsSync(buildInfo)) {
       hash.update(readFileSync(buildInfo));
       continue;
     }
-    const names = readdirSync(dist, { recursive: true, encoding: "utf8" })
-      .filter((name) => name.endsWith(".js"))
+    const names = readdirSync(folder, { recursive: true, encoding: "utf8" })
+      .filter((name) => (code === "dist" ? name.endsWith(".js") : statSync(join(folder, name)).isFile()))
       .sort();
     for (const name of names)
       hash
         .update(name)
         .update("\0")
-        .update(readFileSync(join(dist, name)))
+        .update(readFileSync(join(folder, name)))
         .update("\0");
   }
-  fingerprint = hash.digest("hex");
-  return fingerprint;
+  return hash.digest("hex");
 }
 
 /**
