@@ -205,6 +205,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       return { context, operationId: operation.operationId, path: operation.path };
     },
     log,
+    // Called per request, once the platform (and so simGuard) is up.
+    (authorization) => simGuard.trusts(authorization),
   );
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const streamSlots = createStreamSlots(limits.maxStreams);
@@ -721,7 +723,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     routes,
     // The same limit as REST bodies; connect-es would otherwise read up to 4 GiB.
     readMaxBytes: MAX_BODY_BYTES,
-    interceptors: [...tracing.rpcServerInterceptors, serviceErrorsAsConnect, accessInterceptor, faultInterceptor],
+    interceptors: [...tracing.rpcEdgeInterceptors, serviceErrorsAsConnect, accessInterceptor, faultInterceptor],
     fallback,
   });
   // Every RPC path is `/ecom.<context>.v1.<Service>/<Method>`; REST, /_sim and the console never start so, and skip

@@ -1,5 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost, simRouteIsGuarded } from "./sim-access.js";
+import { createSeededRandom } from "./seeded-random.js";
+import { createSimGuard, isLoopbackHost, simRouteIsGuarded } from "./sim-access.js";
+import { createTokenService } from "./token-service.js";
+import { createUlidIds } from "./ulid-ids.js";
+import { VirtualClock } from "./virtual-clock.js";
 
 describe("the /_sim guard", () => {
   it.each([
@@ -28,5 +33,27 @@ describe("the /_sim guard", () => {
     ["GET", "/products", false],
   ])("guards %s %s off loopback: %s", (method, path, guarded) => {
     expect(simRouteIsGuarded(method, path)).toBe(guarded);
+  });
+});
+
+describe("a trusted caller (whose traceparent the public edge honours)", () => {
+  const clock = new VirtualClock();
+  const tokens = createTokenService(randomBytes(32), clock, createUlidIds(clock, createSeededRandom(1)));
+  const bearer = (role: "admin" | "customer") =>
+    `Bearer ${tokens.issue({ customerId: "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E", role }, { expiresInSeconds: 600 })}`;
+
+  it("is anyone while the server listens on loopback", () => {
+    const guard = createSimGuard(tokens);
+    guard.boundTo("127.0.0.1");
+    expect(guard.trusts(undefined)).toBe(true);
+  });
+
+  it("is only an admin's token once it listens on an address others can reach", () => {
+    const guard = createSimGuard(tokens);
+    guard.boundTo("0.0.0.0");
+    expect(guard.trusts(undefined)).toBe(false);
+    expect(guard.trusts("Bearer not-a-token")).toBe(false);
+    expect(guard.trusts(bearer("customer"))).toBe(false);
+    expect(guard.trusts(bearer("admin"))).toBe(true);
   });
 });

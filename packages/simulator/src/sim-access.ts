@@ -34,6 +34,19 @@ export function createSimGuard(tokens: TokenService) {
     get guarded() {
       return guarded;
     },
+    /**
+     * Whether a request may speak for the platform as `/_sim` may: always on loopback, else only with an admin token.
+     * The public edge honours a caller's `traceparent` only then (see the tracing's `trustsCaller`).
+     */
+    trusts(authorization: string | undefined): boolean {
+      if (!guarded) return true;
+      try {
+        const caller = callerOf(tokens, authorization);
+        return caller.kind === "principal" && caller.principal.role === "admin";
+      } catch {
+        return false;
+      }
+    },
     refusal(method: string, pathname: string, authorization: string | undefined): ServiceError | undefined {
       if (!guarded || !simRouteIsGuarded(method, pathname)) return undefined;
       let caller: ReturnType<typeof callerOf>;

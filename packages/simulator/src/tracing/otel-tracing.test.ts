@@ -5,9 +5,9 @@ import { createOtelTracing } from "./otel-tracing.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-async function contextTracing() {
+async function contextTracing(trustsCaller: (authorization: string | undefined) => boolean = () => true) {
   const exporter = new InMemorySpanExporter();
-  const tracing = await createOtelTracing({ exporters: [exporter], otlp: false }, () => undefined, quiet);
+  const tracing = await createOtelTracing({ exporters: [exporter], otlp: false }, () => undefined, quiet, trustsCaller);
   return { exporter, tracing, order: tracing.contextTracing("order")! };
 }
 
@@ -52,5 +52,38 @@ describe("a context's spans", () => {
     expect(order.traceparent()).toBeUndefined();
     const inside = await order.inSpan("step", {}, async () => order.traceparent());
     expect(inside).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+});
+
+describe("a REST request's span at the public edge", () => {
+  const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const callerSpan = "00f067aa0ba902b7";
+  const served = async (trusted: boolean) => {
+    const asked: (string | undefined)[] = [];
+    const { exporter, tracing } = await contextTracing((authorization) => {
+      asked.push(authorization);
+      return trusted;
+    });
+    const headers = { traceparent: `00-${callerTrace}-${callerSpan}-01`, authorization: "Bearer t" };
+    await tracing.rest({ method: "GET", url: "/products", headers, body: "" }, async () => ({
+      status: 200,
+      headers: {},
+      body: "",
+    }));
+    expect(asked).toEqual(["Bearer t"]);
+    return exporter.getFinishedSpans()[0]!;
+  };
+
+  it("joins the trace a trusted caller names", async () => {
+    const span = await served(true);
+    expect(span.spanContext().traceId).toBe(callerTrace);
+    expect(span.parentSpanContext?.spanId).toBe(callerSpan);
+  });
+
+  it("starts a trace of its own for any other caller, linked to the trace it named", async () => {
+    const span = await served(false);
+    expect(span.spanContext().traceId).not.toBe(callerTrace);
+    expect(span.parentSpanContext).toBeUndefined();
+    expect(span.links.map((link) => [link.context.traceId, link.context.spanId])).toEqual([[callerTrace, callerSpan]]);
   });
 });

@@ -5,6 +5,7 @@ import {
   type Attributes,
   type Context,
   defaultTextMapGetter,
+  type Link,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -25,7 +26,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import type { LoggedEvent } from "../event-log.js";
 import { createOtlpExporter } from "./otlp-exporter.js";
-import type { EnvelopeTrace, PlatformTracing, TracedRoute, TracingOptions } from "./platform-tracing.js";
+import type { EnvelopeTrace, PlatformTracing, TracedRoute, TracingOptions, TrustsCaller } from "./platform-tracing.js";
 import { createTraceBuffer } from "./trace-buffer.js";
 
 /** The instrumentation scope every span of the platform carries. */
@@ -75,6 +76,7 @@ export async function createOtelTracing(
   options: TracingOptions & { readonly otlp: boolean },
   routeOf: (method: string, pathname: string) => TracedRoute | undefined,
   log: Logger,
+  trustsCaller: TrustsCaller,
 ): Promise<PlatformTracing> {
   const processors: SpanProcessor[] = (options.exporters ?? []).map((exporter) =>
     "onEnd" in exporter ? exporter : new SimpleSpanProcessor(exporter as SpanExporter),
@@ -131,6 +133,19 @@ export async function createOtelTracing(
           isRemote: true,
         })
       : ROOT_CONTEXT;
+  /**
+   * The parent of a request's span at the public edge. A caller's trace id goes into event envelopes and out to
+   * partners in webhooks' `traceparent`, so only a trusted caller (`trustsCaller`) chooses it; anyone else's request
+   * starts a trace of its own, linked to the one it named.
+   */
+  const edgeParent = (
+    incoming: Context,
+    authorization: string | undefined,
+  ): { readonly parent: Context; readonly links?: Link[] } => {
+    const named = trace.getSpanContext(incoming);
+    if (!named || trustsCaller(authorization)) return { parent: incoming };
+    return { parent: ROOT_CONTEXT, links: [{ context: named }] };
+  };
   const traceparentOf = (context: Context): string | undefined => {
     const carrier: Record<string, string> = {};
     propagator.inject(context, carrier, { set: (target, key, value) => (target[key] = value) });
@@ -160,20 +175,27 @@ export async function createOtelTracing(
       (error) => ({ "rpc.connect_rpc.error_code": connectCodeName(error) }),
     );
   };
-  const rpcServer: Interceptor = (next) => (request) => {
-    const parent = propagator.extract(active(), request.header, headerGetter);
-    const span = tracer.startSpan(
-      `${request.service.typeName}/${request.method.name}`,
-      { kind: SpanKind.SERVER, attributes: rpcAttributes(request) },
-      parent,
-    );
-    return run(
-      span,
-      parent,
-      () => next(request),
-      (error) => ({ "rpc.connect_rpc.error_code": connectCodeName(error) }),
-    );
-  };
+  /** A SERVER span per call; at the edge (the port's router) the caller's `traceparent` is weighed by {@link edgeParent}. */
+  const rpcServerAt =
+    (edge: boolean): Interceptor =>
+    (next) =>
+    (request) => {
+      const extracted = propagator.extract(active(), request.header, headerGetter);
+      const { parent, links } = edge
+        ? edgeParent(extracted, request.header.get("authorization") ?? undefined)
+        : { parent: extracted, links: undefined };
+      const span = tracer.startSpan(
+        `${request.service.typeName}/${request.method.name}`,
+        { kind: SpanKind.SERVER, attributes: rpcAttributes(request), ...(links ? { links } : {}) },
+        parent,
+      );
+      return run(
+        span,
+        parent,
+        () => next(request),
+        (error) => ({ "rpc.connect_rpc.error_code": connectCodeName(error) }),
+      );
+    };
 
   const contextTracing = (context: string): ContextTracing => ({
     inSpan(name, spanOptions, work) {
@@ -192,15 +214,20 @@ export async function createOtelTracing(
     enabled: true,
     contextTracing,
     rpcClientInterceptors: [rpcClient],
-    rpcServerInterceptors: [rpcServer],
+    rpcServerInterceptors: [rpcServerAt(false)],
+    rpcEdgeInterceptors: [rpcServerAt(true)],
     async rest(request, serve) {
       const pathname = request.url.split(/[?#]/, 1)[0] ?? "/";
       const route = routeOf(request.method, pathname);
-      const parent = fromTraceparent(request.headers.traceparent) ?? active();
+      const incoming = fromTraceparent(request.headers.traceparent);
+      const { parent, links } = incoming
+        ? edgeParent(incoming, request.headers.authorization)
+        : { parent: active(), links: undefined };
       const span = tracer.startSpan(
         route ? `${request.method} ${route.path}` : request.method,
         {
           kind: SpanKind.SERVER,
+          ...(links ? { links } : {}),
           attributes: {
             "http.request.method": request.method,
             "url.path": pathname,

@@ -39,6 +39,12 @@ export interface EnvelopeTrace {
 }
 
 /**
+ * Whether a request at the public edge (REST, the port's Connect router) may name the trace it joins, by its
+ * `Authorization` header: the `/_sim` guard's notion of a trusted caller (loopback, or an admin token).
+ */
+export type TrustsCaller = (authorization: string | undefined) => boolean;
+
+/**
  * The runtime's hooks into the trace. Off (no exporter configured), every hook passes its work straight through,
  * no interceptor is added and no OpenTelemetry module is loaded: an untraced checkout pays for nothing.
  */
@@ -48,9 +54,14 @@ export interface PlatformTracing {
   contextTracing(context: string): ContextTracing | undefined;
   /** Client side of the in-process transport: a CLIENT span per call, its `traceparent` put in the call's headers. */
   readonly rpcClientInterceptors: readonly Interceptor[];
-  /** Server side of every Connect router: a SERVER span per call, the child of the caller's `traceparent`. */
+  /** Server side of the in-process Connect router: a SERVER span per call, the child of the caller's `traceparent`. */
   readonly rpcServerInterceptors: readonly Interceptor[];
-  /** Serve a REST request in a SERVER span (the child of a `traceparent` the request carries). */
+  /**
+   * Server side of the port's Connect router: as {@link rpcServerInterceptors}, but a `traceparent` of a caller the
+   * platform does not trust (`trustsCaller`) only links a new root span to the caller's trace.
+   */
+  readonly rpcEdgeInterceptors: readonly Interceptor[];
+  /** Serve a REST request in a SERVER span (the child of a trusted caller's `traceparent`, else linked to it). */
   rest(request: GatewayRequest, serve: (request: GatewayRequest) => Promise<GatewayResponse>): Promise<GatewayResponse>;
   /**
    * The outbox append of one event, as a PRODUCER span of the active trace: its ids go in the envelope, so every
@@ -79,6 +90,7 @@ const OFF: PlatformTracing = {
   contextTracing: () => undefined,
   rpcClientInterceptors: [],
   rpcServerInterceptors: [],
+  rpcEdgeInterceptors: [],
   rest: (request, serve) => serve(request),
   published: undefined,
   relayed: () => {},
@@ -98,6 +110,7 @@ export async function createPlatformTracing(
   options: TracingOptions,
   routeOf: (method: string, pathname: string) => TracedRoute | undefined,
   log: Logger,
+  trustsCaller: TrustsCaller,
 ): Promise<PlatformTracing> {
   const env = process.env;
   const otlp =
@@ -105,5 +118,5 @@ export async function createPlatformTracing(
     env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== "true";
   if (!otlp && !options.exporters?.length && !options.keepSpans) return OFF;
   const { createOtelTracing } = await import("./otel-tracing.js");
-  return createOtelTracing({ ...options, otlp }, routeOf, log);
+  return createOtelTracing({ ...options, otlp }, routeOf, log, trustsCaller);
 }
