@@ -11,7 +11,7 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: false,
     env: { ECOM_CACHE_DIR: testCacheDir },
-    globalSetup: ["../test-cache-dir.ts"],
+    globalSetup: ["./tests/test-cache-dir.ts"],
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },
