@@ -15,6 +15,7 @@ import {
   type FaultSwitches,
   type FeedHandler,
   type Logger,
+  noFaults,
   ServiceError,
   serviceErrorsAsConnect,
   toConnectError,
@@ -240,14 +241,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const migrateStore: typeof migrate = snapshot ? async () => {} : migrate;
   const secret = loadSecret(dataDir);
   const tokens = createTokenService(secret, clock, ids);
-  const faults: FaultSwitches = {
-    paymentProcessorDown: false,
-    soapProcessorDown: false,
-    paymentProcessorLatencyMs: 0,
-    inventoryDown: false,
-    carrierLosesParcels: false,
-    emailChannelDown: false,
-  };
+  const faults: FaultSwitches = noFaults();
 
   const platformStore = openSqliteStore<IdempotencyTables>(source("platform"));
   // The platform store's other table, beside the Idempotency-Keys the gateway's store keeps.

@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { FaultSwitches } from "../platform/index.js";
+import { type FaultSwitches, noFaults } from "../platform/index.js";
 import type { CardOutcome } from "./cards.js";
 import { createSimulatedProcessor, isProcessorError, PROCESSOR_MEMORY, type ProcessorAnswer } from "./processor.js";
 
 function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:00.000Z") {
-  const switches: FaultSwitches = {
-    paymentProcessorDown: false,
-    soapProcessorDown: false,
-    paymentProcessorLatencyMs: 0,
-    inventoryDown: false,
-    carrierLosesParcels: false,
-    emailChannelDown: false,
-    ...faults,
-  };
+  const switches: FaultSwitches = { ...noFaults(), ...faults };
   let draw = 0;
   const waits: number[] = [];
   return {

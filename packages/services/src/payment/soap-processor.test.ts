@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FaultSwitches } from "../platform/index.js";
+import { type FaultSwitches, noFaults } from "../platform/index.js";
 import type { CardOutcome } from "./cards.js";
 import { createSimulatedProcessor, isProcessorError, type ProcessorAnswer } from "./processor.js";
 import { createSimulatedSoapEndpoint, SOAP_ENDPOINT_PATH } from "./simulated-soap-endpoint.js";
@@ -8,15 +8,7 @@ import { createSoapProcessor, type SoapExchange } from "./soap-processor.js";
 // The SOAP adapter (the `soap` package's client) against the simulated processor's SOAP interface, in process.
 
 function soapPair(faults: Partial<FaultSwitches> = {}) {
-  const switches: FaultSwitches = {
-    paymentProcessorDown: false,
-    soapProcessorDown: false,
-    paymentProcessorLatencyMs: 0,
-    inventoryDown: false,
-    carrierLosesParcels: false,
-    emailChannelDown: false,
-    ...faults,
-  };
+  const switches: FaultSwitches = { ...noFaults(), ...faults };
   let draw = 0;
   const processor = createSimulatedProcessor({
     faults: switches,

@@ -51,6 +51,7 @@ export type {
   PublishOptions,
   TokenService,
 } from "./ports.js";
+export { noFaults } from "./ports.js";
 export { PreparedQueries } from "./prepared-queries.js";
 export {
   type AnyProjection,

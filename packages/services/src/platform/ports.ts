@@ -136,3 +136,15 @@ export interface FaultSwitches {
   /** The simulated e-mail channel refuses every message (provider_unavailable); notifications are retried. */
   emailChannelDown: boolean;
 }
+
+/** Every fault switched off: how a platform starts, and the base a test switches one fault on from. */
+export function noFaults(): FaultSwitches {
+  return {
+    paymentProcessorDown: false,
+    soapProcessorDown: false,
+    paymentProcessorLatencyMs: 0,
+    inventoryDown: false,
+    carrierLosesParcels: false,
+    emailChannelDown: false,
+  };
+}
