@@ -16,12 +16,14 @@ export default defineConfig({
     include: ["packages/*/src/**/*.test.ts", "codegen/src/**/*.test.ts", "tests/**/*.test.ts"],
     // The exhaustion test measures real resources and runs alone: `npm run test:exhaustion`.
     exclude: ["**/node_modules/**", "**/dist/**", "tests/exhaustion/**"],
-    reporters: ["default", "./scripts/closing-line-reporter.ts"],
+    // The skip line (PostgreSQL/NATS absent) comes just before the closing line, where a reader of the end looks.
+    reporters: ["default", "./tests/backends/skip-line-reporter.ts", "./scripts/closing-line-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
     env: { ECOM_CACHE_DIR: testCacheDir },
-    globalSetup: ["./tests/test-cache-dir.ts"],
+    // The second probes PostgreSQL and NATS once for the run (tests/backends/backends.ts).
+    globalSetup: ["./tests/test-cache-dir.ts", "./tests/backends/global-setup.ts"],
     benchmark: {
       include: ["packages/*/src/**/*.bench.ts", "codegen/src/**/*.bench.ts", "tests/**/*.bench.ts"],
       exclude: ["**/node_modules/**", "**/dist/**"],
