@@ -1,6 +1,7 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { RpcAccessRule } from "@ecom/sdk/rpc";
 import { type Caller, callerKey, ServiceError, type TokenService } from "@ecom/services/platform";
+import { claimsServiceType, contextOfService, type ServiceTokens } from "./cluster/service-token.js";
 import { authenticate } from "./gateway/request-parts.js";
 
 // The caller and its context key live beside the contexts, whose `customer-own` RPCs act for that caller.
@@ -54,13 +55,28 @@ export const serviceIdentityInterceptor: Interceptor = (next) => async (request)
 export function createAccessInterceptor(options: {
   readonly tokens: TokenService;
   readonly rules: Readonly<Record<string, AccessRule>>;
+  /**
+   * Given only to a process that serves contexts to other processes: a bearer token with `typ: "service"` is then
+   * checked here (signature, `aud` = the called method's context, `exp`) and makes the caller the service identity.
+   * Without it, such a token goes to `tokens`, which refuses it.
+   */
+  readonly serviceTokens?: Pick<ServiceTokens, "verify">;
 }): Interceptor {
+  const { serviceTokens } = options;
   return (next) => async (request) => {
     const name = `${request.service.typeName}/${request.method.name}`;
     let caller = request.contextValues.get(callerKey);
     if (caller.kind !== "service") {
       // A bad token throws a ServiceError `unauthenticated`; serviceErrorsAsConnect answers it with its Connect code.
-      caller = callerOf(options.tokens, request.header.get("authorization") ?? undefined);
+      const authorization = request.header.get("authorization") ?? undefined;
+      const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+      if (serviceTokens && bearer !== undefined && claimsServiceType(bearer)) {
+        // The audience is the context the called method belongs to, never one the request names.
+        serviceTokens.verify(bearer, contextOfService(request.service.typeName) ?? request.service.typeName);
+        caller = { kind: "service" };
+      } else {
+        caller = callerOf(options.tokens, authorization);
+      }
       request.contextValues.set(callerKey, caller);
     }
     const denied = accessDenied(options.rules[name], caller, name);

@@ -43,6 +43,8 @@ export function createTokenService(secret: Buffer, clock: Clock, ids: Ids): Toke
         if (error instanceof ServiceError) throw error;
         throw invalid("unreadable claims");
       }
+      // A service token (cluster/service-token.ts) is never a customer's, whatever key signed it.
+      if (claims.typ === "service") throw invalid("a service token is not a customer token");
       if (
         typeof claims.sub !== "string" ||
         (claims.role !== "customer" && claims.role !== "admin") ||
