@@ -61,6 +61,7 @@ import { createCountedRandom } from "./seeded-random.js";
 import { createSimGuard } from "./sim-access.js";
 import { createSimRoutes } from "./sim-routes.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
+import { afterCommit } from "./store/hooked-kysely.js";
 import { createStreamGate } from "./stream-gate.js";
 import { createStreamSlots, tooManyStreams } from "./stream-pump.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
@@ -242,6 +243,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const secret = loadSecret(dataDir);
   const tokens = createTokenService(secret, clock, ids);
   const faults: FaultSwitches = noFaults();
+  // Aborted by close() before the stores close: the contexts' background work stops there (ports.ts `closing`).
+  const closing = new AbortController();
 
   const platformStore = openSqliteStore<IdempotencyTables>(source("platform"));
   // The platform store's other table, beside the Idempotency-Keys the gateway's store keeps.
@@ -320,7 +323,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
 
   const running: RunningContext[] = [];
   for (const module of options.contexts) {
-    const store = openSqliteStore<RuntimeTables>(source(module.name));
+    const store = openSqliteStore<RuntimeTables>(source(module.name), {
+      onHookError: (error) => log.error(`an after-commit hook of ${module.name} failed`, { error: String(error) }),
+    });
     await namingTheFile(file(module.name), async () => {
       await migrateStore(store.db as Kysely<unknown>, runtimeMigrations, {
         label: `${module.name} (runtime tables)`,
@@ -334,6 +339,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     const runtime: ContextRuntime<unknown> = {
       name: module.name,
       db: store.db as Kysely<unknown>,
+      afterCommit,
+      closing: closing.signal,
+      sleep: (milliseconds) => clock.sleep(milliseconds, closing.signal),
       outbox: createOutbox<unknown>({
         producer: module.name,
         clock,
@@ -771,6 +779,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       // Background work (webhook attempts) stops before the stores close; what it left unfinished resumes on start.
       await Promise.all(running.map((context) => context.parts.stop?.()));
       await Promise.all(running.flatMap((context) => [context.relay.idle(), context.dispatcher?.idle()]));
+      closing.abort(new Error("the platform is closing"));
       for (const context of running) await context.relay.clear();
       await saveClock();
       for (const context of running) {

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import {
   type Compilable,
   type Generated,
-  Kysely,
+  type Kysely,
   type Migration,
   type MigrationProvider,
   Migrator,
@@ -11,6 +11,7 @@ import {
 } from "kysely";
 import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
+import { HookedKysely } from "./store/hooked-kysely.js";
 
 /** The size a WAL file is cut back to when it starts over after a complete checkpoint. */
 export const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
@@ -53,9 +54,13 @@ export interface SqliteStore<TDatabase> {
  * checkpoints off, so no request pays for one (a worker thread does them: wal-checkpointer.ts); the WAL file is cut
  * back to {@link WAL_SIZE_LIMIT} when it starts over after a checkpoint, so it does not keep its largest size.
  * Statements are prepared once per SQL text ({@link createStatementCache}). A buffer (what `serialize` gave) opens
- * an in-memory copy of that database.
+ * an in-memory copy of that database. Its Kysely takes after-commit hooks (store/hooked-kysely.ts); a hook that
+ * throws is told to `onHookError`.
  */
-export function openSqliteStore<TDatabase>(file: string | Buffer): SqliteStore<TDatabase> {
+export function openSqliteStore<TDatabase>(
+  file: string | Buffer,
+  options: { readonly onHookError?: ((error: unknown) => void) | undefined } = {},
+): SqliteStore<TDatabase> {
   const database = new Database(file);
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
@@ -65,7 +70,10 @@ export function openSqliteStore<TDatabase>(file: string | Buffer): SqliteStore<T
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const trace = sqlTrace && { trace: sqlTrace, store: typeof file === "string" ? basename(file, ".db") : ":memory:" };
   const statements = createStatementCache(database, { trace });
-  const db = new Kysely<TDatabase>({ dialect: new SqliteDialect({ database: statements }) });
+  const db: Kysely<TDatabase> = new HookedKysely<TDatabase>({
+    dialect: new SqliteDialect({ database: statements }),
+    onHookError: options.onHookError,
+  });
   // Through the statement cache, so each is prepared once and the SQL trace counts it like Kysely's.
   const run = (sql: string) => statements.prepare(sql).run([]);
   return {

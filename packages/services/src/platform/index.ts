@@ -38,6 +38,7 @@ export {
   pageOf,
 } from "./page-cursor.js";
 export type {
+  AfterCommitHook,
   Clock,
   ContextMetrics,
   ContextRuntime,
@@ -49,6 +50,7 @@ export type {
   Outbox,
   Principal,
   PublishOptions,
+  Sleep,
   TokenService,
 } from "./ports.js";
 export { noFaults } from "./ports.js";

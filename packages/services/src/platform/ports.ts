@@ -12,6 +12,18 @@ export interface Clock {
   now(): Date;
 }
 
+/**
+ * Waits `milliseconds` of platform time, for backoff inside a call (a retry of a dependency that did not answer). The
+ * simulator's clock is virtual: a wait ends when that much real time has passed or when the clock is advanced past
+ * its end, whichever is first, and at once, rejecting, when the platform closes ({@link ContextRuntime.closing}).
+ * Work that is due later than the call that wants it (a re-drive) is not slept for: it is persisted with its due time
+ * and picked up by the context's `tick`, so a crash or another process resumes it.
+ */
+export type Sleep = (milliseconds: number) => Promise<void>;
+
+/** Work to do once a transaction has committed (kick a relay, wake a waiter); see {@link ContextRuntime.afterCommit}. */
+export type AfterCommitHook = () => void | Promise<void>;
+
 /** Makes prefixed, time-sortable ids (`ord_01J…`); reproducible under `--seed`. */
 export interface Ids {
   next(prefix: string): string;
@@ -70,6 +82,21 @@ export interface Logger {
 export interface ContextRuntime<TDatabase> {
   readonly name: string;
   readonly db: Kysely<TDatabase>;
+  /**
+   * Run `hook` after `trx` commits (in registration order, never on rollback); `trx` is the one a
+   * `db.transaction().execute(…)` callback was given. The transaction's `execute()` resolves only after its hooks,
+   * so an RPC handler that awaits its transaction replies after them; a hook that throws is logged, not thrown (the
+   * commit happened). This, not "the next turn of the event loop", is what runs after a commit: with a connection
+   * pool the next turn may come before it.
+   */
+  afterCommit(trx: Transaction<TDatabase>, hook: AfterCommitHook): void;
+  /**
+   * Aborted when the platform starts closing, before any store closes: work under way (a saga run, a backoff) stops
+   * there and is resumed by the next start, instead of failing on a closed store.
+   */
+  readonly closing: AbortSignal;
+  /** Backoff inside a call, on the platform's clock (see {@link Sleep}). */
+  readonly sleep: Sleep;
   readonly outbox: Outbox<TDatabase>;
   readonly clock: Clock;
   readonly ids: Ids;

@@ -1,0 +1,156 @@
+import Database from "better-sqlite3";
+import { SqliteDialect } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { openSqliteStore } from "../sqlite-store.js";
+import { afterCommit, HookedKysely } from "./hooked-kysely.js";
+
+interface Tables {
+  t: { id: number };
+}
+
+describe("after-commit hooks", () => {
+  let db: HookedKysely<Tables> | undefined;
+  let failures: unknown[];
+  afterEach(async () => {
+    await db?.destroy();
+    db = undefined;
+  });
+
+  async function open(): Promise<HookedKysely<Tables>> {
+    failures = [];
+    const opened = new HookedKysely<Tables>({
+      dialect: new SqliteDialect({ database: new Database(":memory:") }),
+      onHookError: (error) => failures.push(error),
+    });
+    db = opened;
+    await opened.schema.createTable("t").addColumn("id", "integer").execute();
+    return opened;
+  }
+
+  const count = async () =>
+    Number((await db!.selectFrom("t").select(db!.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+
+  it("run after the commit, in the order they were registered, before execute() resolves", async () => {
+    const db = await open();
+    const seen: string[] = [];
+    const result = await db.transaction().execute(async (trx) => {
+      await trx.insertInto("t").values({ id: 1 }).execute();
+      afterCommit(trx, async () => {
+        // The connection is back: the hook reads what the transaction committed (on SQLite's one connection, a
+        // hook run before the release would wait for it forever).
+        seen.push(`first saw ${await count()}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seen.push("first done");
+      });
+      afterCommit(trx, () => {
+        seen.push("second");
+      });
+      seen.push("callback done");
+      return "result";
+    });
+    expect(result).toBe("result");
+    expect(seen).toEqual(["callback done", "first saw 1", "first done", "second"]);
+  });
+
+  it("never run when the transaction rolls back", async () => {
+    const db = await open();
+    let ran = false;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto("t").values({ id: 1 }).execute();
+        afterCommit(trx, () => {
+          ran = true;
+        });
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect(ran).toBe(false);
+    expect(await count()).toBe(0);
+  });
+
+  it("report a hook that throws, run the rest, and keep the transaction's result", async () => {
+    const db = await open();
+    const seen: string[] = [];
+    const result = await db.transaction().execute(async (trx) => {
+      await trx.insertInto("t").values({ id: 1 }).execute();
+      afterCommit(trx, () => {
+        throw new Error("hook failed");
+      });
+      afterCommit(trx, async () => {
+        seen.push("second ran");
+      });
+      return 7;
+    });
+    expect(result).toBe(7);
+    expect(seen).toEqual(["second ran"]);
+    expect(failures).toEqual([new Error("hook failed")]);
+    expect(await count()).toBe(1);
+  });
+
+  it("keep the hooks of each transaction to itself", async () => {
+    const db = await open();
+    const seen: string[] = [];
+    await Promise.all(
+      ["a", "b"].map((name, index) =>
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto("t").values({ id: index }).execute();
+          afterCommit(trx, () => {
+            seen.push(name);
+          });
+        }),
+      ),
+    );
+    expect(seen.sort()).toEqual(["a", "b"]);
+  });
+
+  it("keep working on a builder given an isolation level or access mode", async () => {
+    const db = await open();
+    let ran = 0;
+    await db
+      .transaction()
+      .setIsolationLevel("serializable")
+      .execute(async (trx) => {
+        afterCommit(trx, () => {
+          ran++;
+        });
+      });
+    await db
+      .transaction()
+      .setAccessMode("read write")
+      .execute(async (trx) => {
+        afterCommit(trx, () => {
+          ran++;
+        });
+      });
+    expect(ran).toBe(2);
+  });
+
+  it("refuse a hook on a transaction that ended, a derived one or a controlled one, rather than drop it", async () => {
+    const db = await open();
+    const kept = await db.transaction().execute(async (trx) => trx);
+    expect(() => afterCommit(kept, () => {})).toThrow(/open transaction of a hooked store/);
+    await db.transaction().execute(async (trx) => {
+      expect(() => afterCommit(trx.withTables<{ u: { id: number } }>(), () => {})).toThrow(/hooked store/);
+      // Kysely has no nested transaction to attach hooks to: a Transaction refuses one.
+      expect(() => trx.transaction()).toThrow(/not supported/);
+    });
+    const controlled = await db.startTransaction().execute();
+    expect(() => afterCommit(controlled, () => {})).toThrow(/hooked store/);
+    await controlled.rollback().execute();
+  });
+
+  it("are what a SQLite store's Kysely runs", async () => {
+    const store = openSqliteStore<Tables>(":memory:");
+    try {
+      let ran = false;
+      await store.db.transaction().execute(async (trx) => {
+        afterCommit(trx, () => {
+          ran = true;
+        });
+      });
+      expect(ran).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
