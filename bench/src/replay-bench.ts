@@ -88,7 +88,7 @@ async function deliveredFolder(events: readonly LogEntry[]): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "ecom-bench-replay-"));
   const platform = await createPlatform({ contexts: [analyticsContext], dataDir: dir, seed: 1, log: quiet });
   for (let start = 0; start < events.length; start += PAGE)
-    await platform.eventLog.append(events.slice(start, start + PAGE));
+    await platform.bus.publish(events.slice(start, start + PAGE));
   await platform.settle();
   await platform.close();
   return dir;

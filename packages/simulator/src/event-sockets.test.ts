@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { SocketSource } from "@ecom/services/platform";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { createEmbeddedBus } from "./bus/embedded-bus.js";
 import { EventLog } from "./event-log.js";
 import { createEventSockets, type EventSockets } from "./event-sockets.js";
 import { RestRouter } from "./gateway/rest-router.js";
@@ -42,7 +43,7 @@ async function start(timers: { pingIntervalMs?: number; idleTimeoutMs?: number }
   const tokens = createTokenService(randomBytes(32), clock, ids);
   eventLog = await EventLog.open(":memory:");
   sockets = createEventSockets({
-    eventLog,
+    eventLog: createEmbeddedBus(eventLog),
     router: new RestRouter(),
     // The order contract's socket operation routes here; the source behind it is the toy one.
     sourceOf: (context, operationId) =>

@@ -15,7 +15,7 @@ import {
 } from "@ecom/services/platform";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { accessDenied } from "./access-policy.js";
-import type { EventLog, LoggedEvent } from "./event-log.js";
+import type { EventLogReader, LoggedEvent } from "./bus/event-bus.js";
 import { authenticate, parseQuery } from "./gateway/request-parts.js";
 import { type GatewayResponse, problemResponse } from "./gateway/rest-gateway.js";
 import type { RestRouter } from "./gateway/rest-router.js";
@@ -24,7 +24,7 @@ import type { StreamSlots } from "./stream-pump.js";
 
 /** What the WebSocket side of the one port needs. */
 export interface EventSocketsOptions {
-  readonly eventLog: EventLog;
+  readonly eventLog: EventLogReader;
   readonly router: RestRouter;
   /** The socket source of an operation, when a context serves it as one. */
   readonly sourceOf: (context: string, operationId: string) => SocketSource | undefined;
@@ -137,7 +137,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
       ...(command ? { request: { action: command.action, [connection.source.subscriptionKey]: command.key } } : {}),
     });
 
-  const onAppended = (events: LoggedEvent[]) => {
+  const onAppended = (events: readonly LoggedEvent[]) => {
     if (connections.size === 0) return;
     for (const event of events) {
       let message: EcomMessage | undefined;
@@ -155,7 +155,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
       }
     }
   };
-  eventLog.on("appended", onAppended);
+  const unwatch = eventLog.watch(onAppended);
 
   const pinger = setInterval(() => {
     for (const { socket } of connections) if (socket.readyState === socket.OPEN) socket.ping();
@@ -304,7 +304,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
     async close() {
       closing = true;
       clearInterval(pinger);
-      eventLog.off("appended", onAppended);
+      unwatch();
       await Promise.all(
         [...connections].map(
           ({ socket }) =>

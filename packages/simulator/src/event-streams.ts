@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EcomMessage } from "@ecom/sdk";
 import type { EventStreamSource } from "@ecom/services/platform";
-import type { EventLog } from "./event-log.js";
+import type { EventLogReader } from "./bus/event-bus.js";
 import type { StreamGate } from "./stream-gate.js";
 import { pumpEvents } from "./stream-pump.js";
 
 /** Every event of the source's types in the log, oldest first, parsed, and the sequence number of the last. */
 async function history(
-  eventLog: EventLog,
+  eventLog: EventLogReader,
   source: EventStreamSource,
 ): Promise<{ messages: EcomMessage[]; lastSeq: number }> {
   const messages: EcomMessage[] = [];
@@ -21,7 +21,7 @@ async function history(
 
 /** The frames a new subscriber gets first, for an in-process (non-live) request. */
 export async function initialStreamBody(
-  eventLog: EventLog,
+  eventLog: EventLogReader,
   source: EventStreamSource,
   lastEventId: string | undefined,
   now: Date,
@@ -38,7 +38,7 @@ export async function serveEventStream(
   request: IncomingMessage,
   response: ServerResponse,
   options: {
-    readonly eventLog: EventLog;
+    readonly eventLog: EventLogReader;
     readonly source: EventStreamSource;
     readonly now: () => Date;
     readonly slowStreamTimeoutMs: number;

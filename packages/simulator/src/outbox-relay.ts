@@ -1,19 +1,19 @@
+import type { OutgoingEvent, Relay } from "./bus/event-bus.js";
 import { CoalescingRunner } from "./coalescing-runner.js";
-import type { EventLog } from "./event-log.js";
 import type { PreparedStatement, RuntimeTables, SqliteStore } from "./sqlite-store.js";
 
 /** Rows moved to the log at a time. */
 const BATCH = 500;
 
 /**
- * Moves a context's committed outbox rows into the event log, in order. Runs when kicked (after a publish) rather
+ * Moves a context's committed outbox rows into the embedded event log, in order. Runs when kicked (after a publish) rather
  * than polling; kicks while it runs coalesce into one more pass. Rows moved are not deleted by a transaction of
  * their own: the next publish of the context deletes them in its transaction ({@link OutboxRelay.clearable}), and
  * closing deletes the rest. A crash before that appends the same events again at the next start, which the log
  * ignores by eventId. Its statements are prepared once and run without the query builder: they run for every event
  * of the context.
  */
-export class OutboxRelay {
+export class OutboxRelay implements Relay {
   readonly #runner: CoalescingRunner;
   readonly #pending: PreparedStatement<{ seq: number; event_id: string; envelope: string }>;
   readonly #waiting: PreparedStatement<{ count: number }>;
@@ -25,7 +25,8 @@ export class OutboxRelay {
 
   constructor(
     private readonly store: SqliteStore<RuntimeTables>,
-    private readonly log: EventLog,
+    /** The log's append, idempotent by eventId. */
+    private readonly append: (events: readonly OutgoingEvent[]) => Promise<unknown>,
     onError: (error: unknown) => void,
   ) {
     this.#runner = new CoalescingRunner(() => this.drain(), onError);
@@ -93,20 +94,27 @@ export class OutboxRelay {
     for (;;) {
       const rows = await this.store.exclusive(() => this.#pending.all(this.#relayed, BATCH));
       if (rows.length === 0) return;
-      await this.log.append(
-        rows.map((row) => {
-          const envelope = JSON.parse(row.envelope) as { eventType: string; producer: string; correlationId: string };
-          return {
-            eventId: row.event_id,
-            eventType: envelope.eventType,
-            producer: envelope.producer,
-            correlationId: envelope.correlationId,
-            envelope: row.envelope,
-          };
-        }),
-      );
+      await this.append(rows.map((row) => outgoingEvent(row.event_id, row.envelope)));
       this.#relayed = Math.max(this.#relayed, rows[rows.length - 1]!.seq);
       if (rows.length < BATCH) return;
     }
   }
+}
+
+/** An outbox row as the bus takes it: the fields it indexes or routes by, read from the envelope text. */
+export function outgoingEvent(eventId: string, envelope: string): OutgoingEvent {
+  const parsed = JSON.parse(envelope) as {
+    eventType: string;
+    producer: string;
+    correlationId: string;
+    partitionKey: string;
+  };
+  return {
+    eventId,
+    eventType: parsed.eventType,
+    producer: parsed.producer,
+    correlationId: parsed.correlationId,
+    partitionKey: parsed.partitionKey,
+    envelope,
+  };
 }

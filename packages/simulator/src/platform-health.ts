@@ -1,6 +1,6 @@
 import type { BreakerStatus, FaultSwitches } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
-import type { EventLog } from "./event-log.js";
+import type { EventLogReader, Subscription } from "./bus/event-bus.js";
 import type { RuntimeTables } from "./sqlite-store.js";
 import type { VirtualClock } from "./virtual-clock.js";
 
@@ -45,8 +45,8 @@ export interface HealthReport {
 export interface HealthSource {
   readonly name: string;
   readonly db: Kysely<unknown>;
-  /** The event types its dispatcher delivers (empty when it subscribes to nothing). */
-  readonly types: readonly string[];
+  /** Its delivery from the log, when it subscribes to anything. */
+  readonly subscription: Subscription | undefined;
   readonly breakers?: (() => readonly BreakerStatus[]) | undefined;
 }
 
@@ -60,7 +60,7 @@ export function createHealthReporter(options: {
   readonly clock: VirtualClock;
   readonly frozen: boolean;
   readonly faults: FaultSwitches;
-  readonly eventLog: EventLog;
+  readonly eventLog: EventLogReader;
   readonly dataDir: string | undefined;
   readonly contexts: () => readonly HealthSource[];
 }): () => Promise<HealthReport> {
@@ -73,7 +73,7 @@ export function createHealthReporter(options: {
     const contexts: Record<string, ContextReport> = {};
     const reasons = activeFaults.map((fault) => `fault ${fault} is on (POST /_sim/faults to switch it off)`);
     for (const source of options.contexts()) {
-      const report = await contextReport(source, options.eventLog, now);
+      const report = await contextReport(source, now);
       contexts[source.name] = report;
       reasons.push(...report.reasons.map((reason) => `${source.name}: ${reason}`));
     }
@@ -97,15 +97,15 @@ export function createHealthReporter(options: {
   };
 }
 
-async function contextReport(source: HealthSource, eventLog: EventLog, now: Date): Promise<ContextReport> {
+async function contextReport(source: HealthSource, now: Date): Promise<ContextReport> {
   const db = source.db as Kysely<RuntimeTables>;
   const reasons: string[] = [];
   let cursor: number | null = null;
   let lag = 0;
-  if (source.types.length > 0) {
-    const row = await db.selectFrom("_cursor").select("seq").where("name", "=", "subscriptions").executeTakeFirst();
-    cursor = row?.seq ?? 0;
-    lag = await eventLog.countAfter({ afterSeq: cursor, types: source.types, limit: LAG_LIMIT });
+  if (source.subscription) {
+    const position = await source.subscription.position(LAG_LIMIT);
+    cursor = position.cursor;
+    lag = position.pending;
     if (lag > 0)
       reasons.push(`${lag === LAG_LIMIT ? `${LAG_LIMIT} or more` : lag} events wait for delivery (past #${cursor})`);
   }

@@ -22,6 +22,8 @@ import {
 } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
 import { accessDenied, callerOf, createAccessInterceptor, serviceIdentityInterceptor } from "./access-policy.js";
+import { createEmbeddedBus } from "./bus/embedded-bus.js";
+import type { EventBus, EventLogReader, Relay, Subscription } from "./bus/event-bus.js";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./connection-limits.js";
 import { DataFolderError } from "./data-folder/data-folder-error.js";
 import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
@@ -50,7 +52,6 @@ import { createLazyGraphqlEndpoint, GRAPHQL_PATH } from "./lazy-graphql-endpoint
 import { createPlatformMetrics } from "./metrics/platform-metrics.js";
 import { createOnePortServer, type OnePortServer } from "./one-port-server.js";
 import { createOutbox } from "./outbox.js";
-import { OutboxRelay } from "./outbox-relay.js";
 import { createPlatformConsole, type DevAccountLogin } from "./platform-console.js";
 import { createHealthReporter, type HealthReport } from "./platform-health.js";
 import { writeProblem } from "./problem.js";
@@ -64,7 +65,6 @@ import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type S
 import { afterCommit } from "./store/hooked-kysely.js";
 import { createStreamGate } from "./stream-gate.js";
 import { createStreamSlots, tooManyStreams } from "./stream-pump.js";
-import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { createTokenService } from "./token-service.js";
 import { createPlatformTracing, type TracingOptions } from "./tracing/platform-tracing.js";
 import { createTraceRoutes } from "./tracing/trace-routes.js";
@@ -115,7 +115,10 @@ export interface PlatformOptions {
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
 export interface Platform {
   readonly clock: VirtualClock;
-  readonly eventLog: EventLog;
+  /** The event log as its readers see it (the bus's). */
+  readonly eventLog: EventLogReader;
+  /** The event bus: the log, publishing to it (idempotent by eventId) and delivery to subscribers. */
+  readonly bus: EventBus;
   readonly faults: FaultSwitches;
   /** The data folder, or undefined in memory. */
   readonly dataDir: string | undefined;
@@ -173,8 +176,8 @@ interface RunningContext {
   readonly module: AnyContextModule;
   readonly store: SqliteStore<RuntimeTables>;
   readonly parts: ContextParts<unknown>;
-  readonly relay: OutboxRelay;
-  dispatcher?: SubscriptionDispatcher;
+  readonly relay: Relay;
+  subscription?: Subscription;
 }
 
 /**
@@ -292,8 +295,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // this run makes (a seeded clock stands still, so its ids differ only in their random part).
   await saveClock();
   const eventLog = await EventLog.open(source("events"));
+  const bus: EventBus = createEmbeddedBus(eventLog);
   const metrics = createPlatformMetrics({
-    eventLog,
+    eventLog: bus,
     operationOf: (method, url) => operationOf(method, url),
     contexts: async () => {
       const report = await health();
@@ -333,9 +337,11 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       });
       await migrateStore(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
     });
-    const relay = new OutboxRelay(store, eventLog, (error) =>
-      log.error(`outbox relay of ${module.name} failed`, { error: String(error) }),
-    );
+    const relay = bus.relay({
+      producer: module.name,
+      store: { sqlite: store, db: store.db },
+      onError: (error) => log.error(`outbox relay of ${module.name} failed`, { error: String(error) }),
+    });
     const runtime: ContextRuntime<unknown> = {
       name: module.name,
       db: store.db as Kysely<unknown>,
@@ -372,28 +378,23 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       context.parts.subscriptions as Record<string, never> | undefined,
     );
     if (Object.keys(subscriptions).length > 0) {
-      context.dispatcher = new SubscriptionDispatcher(
-        context.module.name,
-        context.store,
-        eventLog,
-        tracing.subscriber(context.module.name, subscriptions),
-        log,
-        () => clock.now(),
-      );
+      context.subscription = await bus.subscribe({
+        subscriber: context.module.name,
+        store: { sqlite: context.store, db: context.store.db },
+        handlers: tracing.subscriber(context.module.name, subscriptions),
+        logger: log,
+        now: () => clock.now(),
+      });
     }
   }
   const crashTypes = new Set(options.crashAfter ?? []);
-  eventLog.on("appended", (events) => {
+  bus.watch((events) => {
     folder?.notePublished(events);
     tracing.relayed(events);
-    const types = new Set(events.map((event) => event.eventType));
     const fatal = events.find((event) => crashTypes.has(event.eventType));
     if (fatal) {
       log.warn(`crash fault: killing the process after ${fatal.eventType} ${fatal.eventId}`);
       process.kill(process.pid, "SIGKILL");
-    }
-    for (const context of running) {
-      if (context.dispatcher?.types.some((type) => types.has(type))) context.dispatcher.kick();
     }
   });
 
@@ -482,7 +483,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     return match && sourceOf(match.context, match.operation.operationId);
   };
   const eventSockets = createEventSockets({
-    eventLog,
+    eventLog: bus,
     router,
     sourceOf,
     tokens,
@@ -507,18 +508,18 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
    */
   const settleWith = async ({ background }: { readonly background: boolean }) => {
     for (let round = 0; round < 1000; round++) {
-      const before = await eventLog.lastSeq();
+      const before = await bus.lastSeq();
       await Promise.all(running.map((context) => context.relay.idle()));
       for (const context of running) await context.relay.drain();
       // Through the dispatchers' own runners, so a pass settle asks for never overlaps one already under way.
-      for (const context of running) context.dispatcher?.kick();
-      await Promise.all(running.map((context) => context.dispatcher?.idle()));
+      for (const context of running) context.subscription?.kick();
+      await Promise.all(running.map((context) => context.subscription?.idle()));
       if (background) await Promise.all(running.map((context) => context.parts.idle?.()));
       for (const context of running) await context.relay.drain();
       const outboxes = await Promise.all(running.map((context) => context.relay.waiting()));
-      if (outboxes.some((waiting) => waiting > 0) || (await eventLog.lastSeq()) !== before) continue;
+      if (outboxes.some((waiting) => waiting > 0) || (await bus.lastSeq()) !== before) continue;
       const caught = await Promise.all(
-        running.map((context) => (context.dispatcher ? caughtUp(context, eventLog) : true)),
+        running.map(async (context) => ((await context.subscription?.position(1))?.pending ?? 0) === 0),
       );
       if (caught.every(Boolean)) return;
     }
@@ -539,13 +540,13 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     clock,
     frozen: seeded,
     faults,
-    eventLog,
+    eventLog: bus,
     dataDir,
     contexts: () =>
       running.map((context) => ({
         name: context.module.name,
         db: context.store.db as Kysely<unknown>,
-        types: context.dispatcher?.types ?? [],
+        subscription: context.subscription,
         breakers: context.parts.breakers,
       })),
   });
@@ -554,7 +555,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     metrics: () => metrics.render(),
     clock,
     faults,
-    eventLog,
+    eventLog: bus,
     advanceClock,
     contexts: running.map((context) => context.module.name),
     slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
@@ -602,7 +603,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       const refused = streamRefusal(request.method, request.url, request.headers.authorization);
       if (refused) return problemResponse(refused, new URL(request.url, "http://gateway.invalid").pathname, "");
       // In-process there is no connection to keep open: the answer is what a new subscriber is sent first.
-      const body = await initialStreamBody(eventLog, stream, request.headers["last-event-id"], clock.now());
+      const body = await initialStreamBody(bus, stream, request.headers["last-event-id"], clock.now());
       return { status: 200, headers: { "content-type": "text/event-stream" }, body };
     }
     if (socketOf(request.method, request.url)) {
@@ -637,7 +638,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     }
   }
   for (const context of running) await context.parts.start?.();
-  for (const context of running) context.dispatcher?.kick();
+  for (const context of running) context.subscription?.kick();
 
   // A running (unseeded) clock moves by itself, so what falls due (reservations, carts, flash sales) is looked at
   // every second; a frozen clock moves only through advanceClock, which ticks itself.
@@ -697,7 +698,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (stream) {
       if (!admitStream(response)) return tooManyStreams(response, new URL(url, "http://gateway.invalid").pathname);
       return serveEventStream(request, response, {
-        eventLog,
+        eventLog: bus,
         source: stream,
         now: () => clock.now(),
         slowStreamTimeoutMs: limits.slowStreamTimeoutMs,
@@ -735,7 +736,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
 
   return {
     clock,
-    eventLog,
+    eventLog: bus,
+    bus,
     faults,
     dataDir,
     rpc,
@@ -774,11 +776,11 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       );
       for (const context of running) {
         context.relay.stop();
-        context.dispatcher?.stop();
+        context.subscription?.stop();
       }
       // Background work (webhook attempts) stops before the stores close; what it left unfinished resumes on start.
       await Promise.all(running.map((context) => context.parts.stop?.()));
-      await Promise.all(running.flatMap((context) => [context.relay.idle(), context.dispatcher?.idle()]));
+      await Promise.all(running.flatMap((context) => [context.relay.idle(), context.subscription?.idle()]));
       closing.abort(new Error("the platform is closing"));
       for (const context of running) await context.relay.clear();
       await saveClock();
@@ -787,7 +789,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
         await context.store.close();
       }
       eventLog.checkpoint();
-      await eventLog.close();
+      await bus.close();
       platformStore.checkpoint();
       await platformStore.close();
       folder?.close(clock.now());
@@ -803,18 +805,6 @@ function startingSnapshot(
 ): SeedSnapshot | undefined {
   const names = ["platform", "events", ...contexts.map((module) => module.name)];
   return snapshot && names.every((name) => snapshot.stores.has(name)) ? snapshot : undefined;
-}
-
-/** Whether a context's dispatcher has handled everything of its types in the log. */
-async function caughtUp(context: RunningContext, eventLog: EventLog): Promise<boolean> {
-  const dispatcher = context.dispatcher!;
-  const cursor = await context.store.db
-    .selectFrom("_cursor")
-    .select("seq")
-    .where("name", "=", "subscriptions")
-    .executeTakeFirst();
-  const pending = await eventLog.read({ afterSeq: cursor?.seq ?? 0, types: dispatcher.types, limit: 1 });
-  return pending.length === 0;
 }
 
 /** Run a store's first statements, so that a store SQLite refuses (malformed) is named in the error. */

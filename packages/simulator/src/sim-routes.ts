@@ -7,7 +7,7 @@ import {
   ServiceError,
   type SimulatedEndpoint,
 } from "@ecom/services/platform";
-import type { EventLog } from "./event-log.js";
+import type { EventLogReader } from "./bus/event-bus.js";
 import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js";
 import type { HealthReport } from "./platform-health.js";
 import { problemResponse } from "./problem.js";
@@ -20,7 +20,7 @@ import type { VirtualClock } from "./virtual-clock.js";
 export interface SimRoutesOptions {
   readonly clock: VirtualClock;
   readonly faults: FaultSwitches;
-  readonly eventLog: EventLog;
+  readonly eventLog: EventLogReader;
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   readonly contexts: readonly string[];
   readonly health: () => Promise<HealthReport>;

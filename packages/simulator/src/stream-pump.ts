@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ServiceError } from "@ecom/services/platform";
-import type { EventLog, LoggedEvent } from "./event-log.js";
+import type { EventLogReader, LoggedEvent } from "./bus/event-bus.js";
 import { writeProblem } from "./problem.js";
 import type { StreamGate } from "./stream-gate.js";
 
@@ -50,7 +50,7 @@ export function tooManyStreams(response: ServerResponse, instance: string): void
 
 /** What {@link pumpEvents} needs. */
 export interface PumpOptions {
-  readonly eventLog: EventLog;
+  readonly eventLog: EventLogReader;
   readonly request: IncomingMessage;
   readonly response: ServerResponse;
   /** Send the events after this sequence number. */
@@ -93,7 +93,7 @@ export function pumpEvents(options: PumpOptions): void {
     if (ended) return;
     ended = true;
     clearInterval(keepAlive);
-    eventLog.off("appended", onAppended);
+    unwatch();
     wake?.();
     options.onEnd?.();
   };
@@ -101,7 +101,7 @@ export function pumpEvents(options: PumpOptions): void {
   response.once("close", end);
   // A write racing the end of the response (a shutdown's end(), a peer's reset) ends the stream; it is no crash.
   response.on("error", end);
-  eventLog.on("appended", onAppended);
+  const unwatch = eventLog.watch(onAppended);
 
   /** Resolve once the buffer drained (true), or false after dropping a client that did not read in time. */
   const drained = () =>

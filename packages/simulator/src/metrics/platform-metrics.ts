@@ -1,5 +1,5 @@
 import type { ContextMetrics } from "@ecom/services/platform";
-import type { EventLog, LoggedEvent } from "../event-log.js";
+import type { EventLogReader, LoggedEvent } from "../bus/event-bus.js";
 import type { RequestLogEntry } from "../request-log.js";
 
 /** One context's figures, read when `/metrics` is scraped. */
@@ -14,7 +14,7 @@ export interface ContextFigures {
 
 /** What the platform's metrics read and are told. */
 export interface PlatformMetricsOptions {
-  readonly eventLog: EventLog;
+  readonly eventLog: EventLogReader;
   /** The operation a request was for, as a label of bounded cardinality (an operationId, never a raw path). */
   readonly operationOf: (method: string, url: string) => string;
   readonly contexts: () => Promise<readonly ContextFigures[]>;
@@ -154,7 +154,7 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
       if (event.eventType === STOCK_UNAVAILABLE) count((m) => m.reservationFailures.inc());
     }
   };
-  options.eventLog.on("appended", onAppended);
+  const unwatch = options.eventLog.watch(onAppended);
 
   return {
     context: { webhookRetryAttempted: () => count((m) => m.webhookRetries.inc()) },
@@ -192,7 +192,7 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
       return { contentType: m.registry.contentType, body: await m.registry.metrics() };
     },
     close() {
-      options.eventLog.off("appended", onAppended);
+      unwatch();
     },
   };
 }
