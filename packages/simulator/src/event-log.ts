@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type Generated, type Kysely, type Selectable, sql } from "kysely";
+import { type Generated, type Kysely, type Migration, type Selectable, sql } from "kysely";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
 
 /** One event as the log holds it: its place in the total order and the envelope as published. */
@@ -23,6 +23,32 @@ interface LogTables {
     envelope: string;
   };
 }
+
+/**
+ * The log's table: portable, so the same migration runs on PostgreSQL (autoIncrement() is an identity column there,
+ * store/postgres-dialect.ts).
+ */
+export const eventLogMigrations: Readonly<Record<string, Migration>> = {
+  "0001_event_log": {
+    async up(db) {
+      await db.schema
+        .createTable("event_log")
+        .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
+        .addColumn("event_id", "text", (column) => column.notNull().unique())
+        .addColumn("event_type", "text", (column) => column.notNull())
+        .addColumn("producer", "text", (column) => column.notNull())
+        .addColumn("correlation_id", "text", (column) => column.notNull())
+        .addColumn("envelope", "text", (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex("event_log_by_type").on("event_log").columns(["event_type", "seq"]).execute();
+      await db.schema
+        .createIndex("event_log_by_correlation")
+        .on("event_log")
+        .columns(["correlation_id", "seq"])
+        .execute();
+    },
+  },
+};
 
 /**
  * The platform's ordered, durable event log: every event of every context, once, in the order the relay appended
@@ -61,31 +87,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   /** Open (and create or migrate) the log in `file`, or an in-memory copy of a serialized one. */
   static async open(file: string | Buffer): Promise<EventLog> {
     const store = openSqliteStore<LogTables>(file);
-    await migrate(
-      store.db as Kysely<unknown>,
-      {
-        "0001_event_log": {
-          async up(db) {
-            await db.schema
-              .createTable("event_log")
-              .addColumn("seq", "integer", (column) => column.primaryKey().autoIncrement())
-              .addColumn("event_id", "text", (column) => column.notNull().unique())
-              .addColumn("event_type", "text", (column) => column.notNull())
-              .addColumn("producer", "text", (column) => column.notNull())
-              .addColumn("correlation_id", "text", (column) => column.notNull())
-              .addColumn("envelope", "text", (column) => column.notNull())
-              .execute();
-            await db.schema.createIndex("event_log_by_type").on("event_log").columns(["event_type", "seq"]).execute();
-            await db.schema
-              .createIndex("event_log_by_correlation")
-              .on("event_log")
-              .columns(["correlation_id", "seq"])
-              .execute();
-          },
-        },
-      },
-      { label: "the event log", table: "_migrations" },
-    );
+    await migrate(store.db as Kysely<unknown>, eventLogMigrations, { label: "the event log", table: "_migrations" });
     return new EventLog(store, store.db);
   }
 

@@ -1,21 +1,20 @@
 import { type Generated, Kysely, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchDatabase, postgresAvailable, type ScratchDatabase } from "./__fixtures__/scratch-database.js";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestDatabase, type TestDatabase } from "../../../../tests/backends/test-database.js";
 import { createStoreDialect, createStorePool, storePoolSize } from "./postgres-dialect.js";
 
 interface Tables {
   counters: { seq: Generated<number>; name: string; ratio: number | null; amount: number };
 }
 
-const available = await postgresAvailable("store dialect");
-
-describe.skipIf(!available)("the store's PostgreSQL dialect", () => {
-  let database: ScratchDatabase;
+describePostgresNats("the store's PostgreSQL dialect", () => {
+  let database: TestDatabase;
   let db: Kysely<Tables>;
 
   beforeAll(async () => {
-    database = await createScratchDatabase();
+    database = await createTestDatabase();
     db = new Kysely<Tables>({ dialect: createStoreDialect(createStorePool({ url: database.url, max: 2 })) });
     // As the contexts' migrations write it, for SQLite first.
     await db.schema

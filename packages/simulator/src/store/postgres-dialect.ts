@@ -48,7 +48,7 @@ export class StorePostgresDialect extends PostgresDialect {
 
 /** How to open one store pool: where, as whom, and how many connections at most. */
 export interface StorePoolOptions {
-  /** A `postgres://` URL: the server and database (its user and password are replaced by `user`/`password`). */
+  /** A `postgres://` URL: the server and database (its user and password are replaced by `user` and `password`). */
   readonly url: string;
   /** The role to connect as; the URL's user when absent. */
   readonly user?: string;
@@ -70,10 +70,14 @@ export function storePoolSize(environment: NodeJS.ProcessEnv = process.env): num
 
 /** A `pg` pool with the store's type parsers, for {@link StorePostgresDialect} or for the bootstrap's own SQL. */
 export function createStorePool(options: StorePoolOptions): pg.Pool {
+  // pg lets the connection string's user and password win over `user` and `password`: they are put in the URL.
+  const url = new URL(options.url);
+  if (options.user !== undefined) {
+    url.username = encodeURIComponent(options.user);
+    url.password = options.password === undefined ? "" : encodeURIComponent(options.password);
+  }
   const pool = new pg.Pool({
-    connectionString: options.url,
-    ...(options.user === undefined ? {} : { user: options.user }),
-    ...(options.password === undefined ? {} : { password: options.password }),
+    connectionString: url.toString(),
     max: options.max ?? storePoolSize(),
     types: storeTypeParsers,
   });
