@@ -1,0 +1,150 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestNamespace, type TestNamespace } from "../../../../tests/backends/nats-namespace.js";
+import { isRegistryError, openRegistry, type Registry, type RegistryError, registryBucket } from "./registry.js";
+
+/** Poll `check` until it holds (the TTL and the watcher act on their own time); fails the test after `within` ms. */
+async function eventually(check: () => boolean | Promise<boolean>, what: string, within = 20_000): Promise<void> {
+  const deadline = Date.now() + within;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function refusal(work: () => Promise<unknown>): Promise<RegistryError> {
+  try {
+    await work();
+  } catch (error) {
+    if (isRegistryError(error)) return error;
+    throw error;
+  }
+  throw new Error("not refused");
+}
+
+describePostgresNats("the registry in NATS KV", (backend) => {
+  let connection: NatsConnection;
+  let namespace: TestNamespace;
+  let registry: Registry;
+  const connections: NatsConnection[] = [];
+
+  beforeAll(async () => {
+    connection = await connect({ servers: backend.busUrl, name: "registry-test" });
+    namespace = createTestNamespace();
+    registry = await openRegistry({ connection, namespace: namespace.name });
+  });
+  afterAll(async () => {
+    await namespace?.drop();
+    for (const other of connections) await other.close();
+    await connection?.close();
+  });
+
+  it("keeps its keys in the namespace's bucket, 15 s TTL by default", () => {
+    expect(registry.bucket).toBe(`ecom_${namespace.name}_registry`);
+    expect(registry.ttlMs).toBe(15_000);
+  });
+
+  it("refuses a second live claimant of a context, naming the holder, and leaves none of its claims behind", async () => {
+    const first = await registry.register({ id: "first", url: "http://127.0.0.1:5001", contexts: ["order"] });
+    const error = await refusal(() =>
+      registry.register({ id: "second", url: "http://127.0.0.1:5002", contexts: ["payment", "order"] }),
+    );
+    expect(error.code).toBe("context_claimed");
+    expect(error.message).toMatch(/order is already served by process first at http:\/\/127\.0\.0\.1:5001/);
+    // payment was claimed before order was refused: released again, so a third process can take it.
+    const third = await registry.register({ id: "third", url: "http://127.0.0.1:5003", contexts: ["payment"] });
+    await first.stop();
+    await third.stop();
+  });
+
+  it("frees a context at once on a clean stop", async () => {
+    const first = await registry.register({ id: "leaving", url: "http://127.0.0.1:5011", contexts: ["cart"] });
+    await first.stop();
+    const next = await registry.register({ id: "arriving", url: "http://127.0.0.1:5012", contexts: ["cart"] });
+    expect(next.contexts).toEqual(["cart"]);
+    await next.stop();
+  });
+
+  it("lets a restart with the same process id take over its own claim", async () => {
+    const before = await registry.register({ id: "instance-1", url: "http://127.0.0.1:5021", contexts: ["review"] });
+    const after = await registry.register({ id: "instance-1", url: "http://127.0.0.1:5022", contexts: ["review"] });
+    const view = await registry.watch();
+    expect(view.urlOf("review")).toBe("http://127.0.0.1:5022");
+    await view.close();
+    await before.stop(); // the revision it held is not the key's any more: the new claim stays
+    const check = await registry.watch();
+    expect(check.urlOf("review")).toBe("http://127.0.0.1:5022");
+    await check.close();
+    await after.stop();
+  });
+
+  it("keeps a view of context → URL current as processes come and go", async () => {
+    const view = await registry.watch();
+    expect(view.urlOf("search")).toBeUndefined();
+    const a = await registry.register({ id: "a", url: "http://127.0.0.1:5031", contexts: ["search", "analytics"] });
+    await eventually(() => view.urlOf("search") === "http://127.0.0.1:5031", "the view sees a's claim");
+    expect(view.claimOf("analytics")).toMatchObject({ processId: "a", url: "http://127.0.0.1:5031" });
+    await a.stop();
+    await eventually(() => view.urlOf("search") === undefined, "the view sees a's clean stop");
+    const b = await registry.register({ id: "b", url: "http://127.0.0.1:5032", contexts: ["search"] });
+    await eventually(() => view.urlOf("search") === "http://127.0.0.1:5032", "the view sees b's claim");
+    await b.stop();
+    await view.close();
+  });
+
+  it("lists the live processes, for /healthz", async () => {
+    const p = await registry.register({ id: "p", url: "http://127.0.0.1:5041", contexts: ["fulfilment"] });
+    expect(await registry.processes()).toEqual([
+      expect.objectContaining({ id: "p", url: "http://127.0.0.1:5041", contexts: ["fulfilment"], pid: process.pid }),
+    ]);
+    await p.stop();
+    expect(await registry.processes()).toEqual([]);
+  });
+
+  it("frees a killed holder's claim once the TTL passes without a refresh, and refreshes keep a live one", async () => {
+    // A bucket of its own with a 3 s TTL (a bucket's TTL is fixed when it is made).
+    const short = createTestNamespace();
+    const killed = await connect({ servers: backend.busUrl, name: "registry-test-killed" });
+    const alive = await connect({ servers: backend.busUrl, name: "registry-test-alive" });
+    connections.push(alive);
+    try {
+      const options = { namespace: short.name, ttlMs: 3_000, onError: () => undefined };
+      const ours = await openRegistry({ ...options, connection });
+      expect(ours.ttlMs).toBe(3_000);
+      const view = await ours.watch();
+      await (await openRegistry({ ...options, connection: killed })).register({
+        id: "killed",
+        url: "http://127.0.0.1:5051",
+        contexts: ["inventory"],
+      });
+      const living = await (await openRegistry({ ...options, connection: alive })).register({
+        id: "alive",
+        url: "http://127.0.0.1:5052",
+        contexts: ["promotion"],
+      });
+      await eventually(() => view.claimOf("inventory")?.processId === "killed", "the view sees the claim");
+      // The process dies: its connection goes without deleting anything; its claim lapses after the TTL.
+      await killed.close();
+      await eventually(() => view.urlOf("inventory") === undefined, "the view drops the killed holder's lapsed claim");
+      const successor = await ours.register({ url: "http://127.0.0.1:5053", contexts: ["inventory"] });
+      await eventually(() => view.urlOf("inventory") === "http://127.0.0.1:5053", "the view sees the successor");
+      // Several TTLs later the refreshed claim still holds.
+      const outlived = Date.now() + 3 * 3_000;
+      await eventually(() => Date.now() > outlived, "three TTLs pass");
+      expect(view.urlOf("promotion")).toBe("http://127.0.0.1:5052");
+      expect((await refusal(() => ours.register({ url: "http://127.0.0.1:5054", contexts: ["promotion"] }))).code).toBe(
+        "context_claimed",
+      );
+      await living.stop();
+      await successor.stop();
+      await view.close();
+    } finally {
+      await short.drop();
+    }
+  });
+
+  it("refuses a namespace NATS could not name a bucket after", () => {
+    expect(() => registryBucket("my.platform")).toThrow(/only a-z, 0-9 and _/);
+  });
+});

@@ -1,0 +1,322 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { type KV, type KvEntry, Kvm, KvWatchInclude } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+
+/** How long a claim outlives its last refresh when the bucket is made with no other TTL (scale-out.md section 8). */
+export const DEFAULT_REGISTRY_TTL_MS = 15_000;
+
+/** What `contexts.<context>` holds: who serves the context, and where. */
+export interface ContextClaim {
+  readonly context: string;
+  /** Where the serving process answers Connect calls (`http://host:port`). */
+  readonly url: string;
+  readonly processId: string;
+  /** ISO time the claim was first made. */
+  readonly startedAt: string;
+  /** A hash of the contracts the process was built from, when it says (to spot a process of another version). */
+  readonly contractsHash?: string;
+}
+
+/** What `processes.<id>` holds, for `/healthz`. */
+export interface ProcessEntry {
+  readonly id: string;
+  readonly url: string;
+  readonly contexts: readonly string[];
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: string;
+}
+
+/** What a process says about itself when it registers. */
+export interface ProcessAnnouncement {
+  /** Its id (`--instance`): a restart with the same id takes over the claims its killed predecessor left. */
+  readonly id?: string;
+  readonly url: string;
+  readonly contexts: readonly string[];
+  readonly contractsHash?: string;
+}
+
+/** The registry's failures: a context another live process serves, a claim lost while held, a bad name. */
+export class RegistryError extends Error {
+  override readonly name = "RegistryError";
+  constructor(
+    readonly code: "context_claimed" | "claim_lost" | "bad_name",
+    message: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Whether `error` is a RegistryError (by name, so it holds across two copies of this package). */
+export function isRegistryError(error: unknown): error is RegistryError {
+  return error instanceof Error && error.name === "RegistryError";
+}
+
+/** A process's claims, kept alive until it stops. */
+export interface Registration {
+  readonly processId: string;
+  /** The contexts this process holds (fewer than it claimed once one is lost to another process). */
+  readonly contexts: readonly string[];
+  /** Stop refreshing and delete this process's keys (a clean stop: others may claim its contexts at once). */
+  stop(): Promise<void>;
+}
+
+/** Which process serves each context, kept current by a watcher of the registry. */
+export interface RegistryView {
+  /** The URL of the process serving `context`, or undefined when none holds a live claim. */
+  urlOf(context: string): string | undefined;
+  /** The live claim of `context`, if any. */
+  claimOf(context: string): ContextClaim | undefined;
+  /** Every live claim. */
+  claims(): ContextClaim[];
+  close(): Promise<void>;
+}
+
+/** The platform's registry of processes and the contexts they serve, in the NATS KV bucket `ecom_<ns>_registry`. */
+export interface Registry {
+  readonly bucket: string;
+  /** The bucket's TTL: how long a claim outlives its last refresh (the bucket's own, if it existed already). */
+  readonly ttlMs: number;
+  /**
+   * Claim `announcement.contexts` for a process serving them at `announcement.url`, each with `create()` (an
+   * exclusive claim), and keep them alive with `update(key, value, revision)` every `refreshMs`. Refused with a
+   * RegistryError `context_claimed` naming the holder when another live process holds one of them; nothing stays
+   * claimed then. `onLost` hears of a claim taken over while held (this process was stalled past the TTL).
+   */
+  register(
+    announcement: ProcessAnnouncement,
+    onLost?: (context: string, error: RegistryError) => void,
+  ): Promise<Registration>;
+  /** A view of who serves what, loaded before it resolves and kept current by a watcher. */
+  watch(): Promise<RegistryView>;
+  /** The registered processes whose entries are live (for `/healthz`). */
+  processes(): Promise<ProcessEntry[]>;
+}
+
+/** Options of {@link openRegistry}. */
+export interface RegistryOptions {
+  readonly connection: NatsConnection;
+  /** The platform's namespace (`[a-z0-9_]`, scale-out.md section 9): two platforms on one NATS never share a bucket. */
+  readonly namespace: string;
+  /** The bucket's TTL when this call creates the bucket; default 15 s. An existing bucket keeps its own. */
+  readonly ttlMs?: number;
+  /** How often a registration refreshes its keys; default a third of the bucket's TTL. */
+  readonly refreshMs?: number;
+  /** Told when a refresh fails for a reason other than a lost claim (NATS unreachable for a moment, say). */
+  readonly onError?: (error: unknown) => void;
+  /** The wall clock in milliseconds (`Date.now`). */
+  readonly now?: () => number;
+}
+
+const CONTEXT_KEYS = "contexts.>";
+const PROCESS_KEYS = "processes.>";
+const contextKey = (context: string) => `contexts.${context}`;
+const processKey = (id: string) => `processes.${id}`;
+const NAME = /^[a-z0-9_]+$/;
+const PROCESS_ID = /^[A-Za-z0-9_-]+$/;
+
+/** The registry bucket of `namespace`: `ecom_<ns>_registry`. */
+export function registryBucket(namespace: string): string {
+  if (!NAME.test(namespace))
+    throw new RegistryError("bad_name", `The namespace "${namespace}" may hold only a-z, 0-9 and _.`);
+  return `ecom_${namespace}_registry`;
+}
+
+/** Open (and create, the first time) the registry of `options.namespace`. */
+export async function openRegistry(options: RegistryOptions): Promise<Registry> {
+  const bucket = registryBucket(options.namespace);
+  const kv = await new Kvm(options.connection).create(bucket, {
+    history: 1,
+    ttl: options.ttlMs ?? DEFAULT_REGISTRY_TTL_MS,
+  });
+  const ttlMs = (await kv.status()).ttl || (options.ttlMs ?? DEFAULT_REGISTRY_TTL_MS);
+  const now = options.now ?? Date.now;
+  const refreshMs = options.refreshMs ?? Math.max(100, Math.floor(ttlMs / 3));
+  const onError = options.onError ?? (() => undefined);
+  // A key the bucket's TTL removed is gone without a word to watchers (and a `get` may still race it): an entry is
+  // live only while its last write is younger than the TTL. The write time is the server's; the processes of one
+  // platform must keep their clocks within a few seconds of it (the TTL is three refreshes long).
+  const live = (entry: KvEntry) => entry.operation === "PUT" && entry.created.getTime() + ttlMs > now();
+
+  return {
+    bucket,
+    ttlMs,
+    register: (announcement, onLost) =>
+      register(kv, announcement, { refreshMs, onError, live, onLost: onLost ?? (() => undefined) }),
+    watch: () => watch(kv, live),
+    async processes() {
+      const found: ProcessEntry[] = [];
+      for await (const key of await kv.keys(PROCESS_KEYS)) {
+        const entry = await kv.get(key);
+        if (entry && live(entry)) found.push(entry.json<ProcessEntry>());
+      }
+      return found.sort((a, b) => a.id.localeCompare(b.id));
+    },
+  };
+}
+
+async function register(
+  kv: KV,
+  announcement: ProcessAnnouncement,
+  options: {
+    readonly refreshMs: number;
+    readonly onError: (error: unknown) => void;
+    readonly onLost: (context: string, error: RegistryError) => void;
+    readonly live: (entry: KvEntry) => boolean;
+  },
+): Promise<Registration> {
+  const processId =
+    announcement.id ?? `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (!PROCESS_ID.test(processId))
+    throw new RegistryError("bad_name", `The process id "${processId}" may hold only A-Z, a-z, 0-9, _ and -.`);
+  for (const context of announcement.contexts)
+    if (!NAME.test(context))
+      throw new RegistryError("bad_name", `The context name "${context}" may hold only a-z, 0-9 and _.`);
+  const startedAt = new Date().toISOString();
+  const claimOf = (context: string): ContextClaim => ({
+    context,
+    url: announcement.url,
+    processId,
+    startedAt,
+    ...(announcement.contractsHash === undefined ? {} : { contractsHash: announcement.contractsHash }),
+  });
+  const processEntry: ProcessEntry = {
+    id: processId,
+    url: announcement.url,
+    contexts: [...announcement.contexts],
+    pid: process.pid,
+    host: hostname(),
+    startedAt,
+  };
+
+  /** Claim `context`: create the key, or take over a claim this process id left; the revision held. */
+  const claim = async (context: string): Promise<number> => {
+    const value = JSON.stringify(claimOf(context));
+    try {
+      return await kv.create(contextKey(context), value);
+    } catch (error) {
+      const holder = await kv.get(contextKey(context));
+      if (holder && options.live(holder)) {
+        const held = holder.json<ContextClaim>();
+        if (held.processId === processId) return kv.update(contextKey(context), value, holder.revision);
+        throw new RegistryError(
+          "context_claimed",
+          `${context} is already served by process ${held.processId} at ${held.url} (since ${held.startedAt}). ` +
+            "Stop that process first, or wait for its claim to expire if it was killed.",
+          { cause: error },
+        );
+      }
+      // The holder's claim expired between the two calls (or was deleted): claim it over the remains.
+      return holder ? kv.update(contextKey(context), value, holder.revision) : kv.create(contextKey(context), value);
+    }
+  };
+
+  const held = new Map<string, number>();
+  try {
+    for (const context of announcement.contexts) held.set(context, await claim(context));
+    await kv.put(processKey(processId), JSON.stringify(processEntry));
+  } catch (error) {
+    await release(kv, held);
+    throw error;
+  }
+
+  let stopped = false;
+  let refreshing: Promise<void> | undefined;
+  const refresh = async () => {
+    for (const [context, revision] of held) {
+      if (stopped) return;
+      try {
+        held.set(context, await kv.update(contextKey(context), JSON.stringify(claimOf(context)), revision));
+      } catch (error) {
+        // The revision moved: the claim expired (this process stalled past the TTL) and maybe another took it.
+        try {
+          held.set(context, await claim(context));
+        } catch (claimError) {
+          if (isRegistryError(claimError)) {
+            held.delete(context);
+            options.onLost(
+              context,
+              new RegistryError("claim_lost", `This process no longer serves ${context}: ${claimError.message}`, {
+                cause: claimError,
+              }),
+            );
+          } else options.onError(error);
+        }
+      }
+    }
+    if (!stopped) await kv.put(processKey(processId), JSON.stringify(processEntry));
+  };
+  const timer = setInterval(() => {
+    if (refreshing) return;
+    refreshing = refresh()
+      .catch(options.onError)
+      .finally(() => {
+        refreshing = undefined;
+      });
+  }, options.refreshMs);
+  timer.unref();
+
+  return {
+    processId,
+    get contexts() {
+      return [...held.keys()];
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await refreshing;
+      await release(kv, held);
+      await kv.delete(processKey(processId));
+    },
+  };
+}
+
+/** Delete the claims in `held`, each only if still at the revision held (never another process's claim). */
+async function release(kv: KV, held: Map<string, number>): Promise<void> {
+  for (const [context, revision] of held) {
+    try {
+      await kv.delete(contextKey(context), { previousSeq: revision });
+    } catch {
+      // Already expired and taken by another process: not ours to delete.
+    }
+  }
+  held.clear();
+}
+
+async function watch(kv: KV, live: (entry: KvEntry) => boolean): Promise<RegistryView> {
+  const entries = new Map<string, KvEntry>();
+  // Keep the newer of what the watcher and the first read saw of a key (a delete is kept too, as a tombstone).
+  const keep = (key: string, entry: KvEntry) => {
+    const known = entries.get(key);
+    if (!known || known.revision < entry.revision) entries.set(key, entry);
+  };
+  // The watcher first (updates only), then the keys as they are now: nothing written in between is missed.
+  const watcher = await kv.watch({ key: CONTEXT_KEYS, include: KvWatchInclude.UpdatesOnly });
+  const watching = (async () => {
+    for await (const entry of watcher) keep(entry.key, entry);
+  })();
+  for await (const key of await kv.keys(CONTEXT_KEYS)) {
+    const entry = await kv.get(key);
+    if (entry) keep(key, entry);
+  }
+  const claimOf = (context: string) => {
+    const entry = entries.get(contextKey(context));
+    return entry && live(entry) ? entry.json<ContextClaim>() : undefined;
+  };
+  return {
+    urlOf: (context) => claimOf(context)?.url,
+    claimOf,
+    claims: () =>
+      [...entries.values()]
+        .filter(live)
+        .map((entry) => entry.json<ContextClaim>())
+        .sort((a, b) => a.context.localeCompare(b.context)),
+    async close() {
+      watcher.stop();
+      await watching.catch(() => undefined);
+    },
+  };
+}
