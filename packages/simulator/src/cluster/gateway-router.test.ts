@@ -1,0 +1,197 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket, WebSocketServer } from "ws";
+import { createGatewayRouter, type GatewayRouter } from "./gateway-router.js";
+import { createServiceTokens } from "./service-token.js";
+
+/** What a process saw of a request the gateway forwarded. */
+interface Seen {
+  readonly process: string;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage["headers"];
+  readonly body: string;
+}
+
+async function listening(server: Server): Promise<string> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/**
+ * A process as the gateway sees one: it answers every request with what it received, streams one SSE event on
+ * `/sse/flash-sales` and keeps the stream open, and echoes WebSocket messages on `/ws/orders`.
+ */
+async function fakeProcess(name: string): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (request, response) => {
+    if (request.url === "/sse/flash-sales") {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write(`data: from ${name}\n\n`);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const seen: Seen = {
+      process: name,
+      method: request.method ?? "",
+      url: request.url ?? "",
+      headers: request.headers,
+      body: Buffer.concat(chunks).toString(),
+    };
+    response.writeHead(201, { "content-type": "application/json", "x-answered-by": name });
+    response.end(JSON.stringify(seen));
+  });
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (request, socket, head) => {
+    if (request.headers.authorization !== "Bearer customer-token") {
+      socket.end("HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: 12\r\n\r\nlog in first");
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => ws.on("message", (data) => ws.send(`${name}: ${data}`)));
+  });
+  return { url: await listening(server), server };
+}
+
+describe("the gateway's routing by contract operation", () => {
+  const processes: { url: string; server: Server }[] = [];
+  const where = new Map<string, string>();
+  let gateway: GatewayRouter;
+  let gatewayServer: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const [a, b] = await Promise.all([fakeProcess("a"), fakeProcess("b")]);
+    processes.push(a, b);
+    for (const context of ["catalog", "cart", "promotion", "order"]) where.set(context, a.url);
+    where.set("review", b.url);
+    where.set("inventory", b.url);
+    gateway = createGatewayRouter({
+      registry: { urlOf: (context) => where.get(context) },
+      local: (_request, response) => {
+        response.writeHead(200, { "content-type": "text/plain" });
+        response.end("the gateway itself");
+      },
+    });
+    gatewayServer = createServer(gateway.handle);
+    gatewayServer.on("upgrade", gateway.upgrade);
+    base = await listening(gatewayServer);
+  });
+  afterAll(async () => {
+    gateway.close();
+    for (const server of [gatewayServer, ...processes.map((p) => p.server)]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  const seenOf = async (response: Response) => (await response.json()) as Seen;
+
+  // [request, { want: the process that answers }]
+  const table: [string, { method: string; path: string; want: string }][] = [
+    ["a catalog REST read", { method: "GET", path: "/products/prd_1?fields=title", want: "a" }],
+    [
+      "a review path under /products (the more specific operation wins)",
+      { method: "GET", path: "/products/prd_1/reviews", want: "b" },
+    ],
+    [
+      "a Connect call, by its proto package",
+      { method: "POST", path: "/ecom.inventory.v1.InventoryService/QueryStock", want: "b" },
+    ],
+  ];
+  it.each(table)("sends %s to the process serving its context", async (_name, { method, path, want }) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      ...(method === "POST" ? { body: "{}", headers: { "content-type": "application/json" } } : {}),
+    });
+    expect(response.status).toBe(201);
+    expect(await seenOf(response)).toMatchObject({ process: want, method, url: path });
+  });
+
+  it("forwards the body and headers of a request and the status and headers of the answer", async () => {
+    const response = await fetch(`${base}/carts`, {
+      method: "POST",
+      body: JSON.stringify({ currency: "EUR" }),
+      headers: { "content-type": "application/json", "idempotency-key": "k-1", authorization: "Bearer customer-token" },
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("x-answered-by")).toBe("a");
+    const seen = await seenOf(response);
+    expect(seen.body).toBe('{"currency":"EUR"}');
+    expect(seen.headers).toMatchObject({
+      "idempotency-key": "k-1",
+      authorization: "Bearer customer-token",
+      "x-forwarded-for": "127.0.0.1",
+    });
+  });
+
+  it("drops a service token an outside request carries", async () => {
+    const token = createServiceTokens({ key: randomBytes(32) }).tokenFor("order", "inventory");
+    const response = await fetch(`${base}/ecom.inventory.v1.InventoryService/ReserveStock`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    });
+    expect((await seenOf(response)).headers.authorization).toBeUndefined();
+  });
+
+  it("answers 503 naming a context no process serves", async () => {
+    where.delete("review");
+    try {
+      const response = await fetch(`${base}/reviews`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        code: "unavailable",
+        detail: expect.stringMatching(/No process serves review/),
+      });
+    } finally {
+      where.set("review", processes[1]?.url ?? "");
+    }
+  });
+
+  it("asks on every request, so a context that moved is found at its new process", async () => {
+    where.set("catalog", processes[1]?.url ?? "");
+    try {
+      expect((await seenOf(await fetch(`${base}/products`))).process).toBe("b");
+    } finally {
+      where.set("catalog", processes[0]?.url ?? "");
+    }
+  });
+
+  it("leaves /healthz, /_sim and what no operation matches to the gateway itself", async () => {
+    for (const path of ["/healthz", "/_sim/log", "/", "/no-such-thing"]) {
+      expect(await (await fetch(`${base}${path}`)).text()).toBe("the gateway itself");
+    }
+  });
+
+  it("streams an SSE answer as it comes, without waiting for its end", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/sse/flash-sales`, { signal: controller.signal });
+    const reader = response.body?.getReader();
+    const first = await reader?.read();
+    expect(new TextDecoder().decode(first?.value)).toBe("data: from a\n\n");
+    controller.abort();
+  });
+
+  it("carries a WebSocket to the process serving its context", async () => {
+    const socket = new WebSocket(`${base.replace("http", "ws")}/ws/orders`, {
+      headers: { authorization: "Bearer customer-token" },
+    });
+    await once(socket, "open");
+    socket.send("hello");
+    const [message] = await once(socket, "message");
+    expect(String(message)).toBe("a: hello");
+    socket.close();
+  });
+
+  it("passes a process's refusal of a WebSocket back to the client", async () => {
+    const socket = new WebSocket(`${base.replace("http", "ws")}/ws/orders`);
+    const [, response] = (await once(socket, "unexpected-response")) as [unknown, IncomingMessage];
+    expect(response.statusCode).toBe(401);
+    socket.on("error", () => undefined); // terminating a socket that never opened reports it
+    socket.terminate();
+  });
+});

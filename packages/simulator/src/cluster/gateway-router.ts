@@ -1,0 +1,208 @@
+import {
+  Agent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import type { Duplex } from "node:stream";
+import { ServiceError } from "@ecom/services/platform";
+import { RestRouter } from "../gateway/rest-router.js";
+import { problemResponse, writeProblem } from "../problem.js";
+import { claimsServiceType, contextOfService } from "./service-token.js";
+
+/** Options of {@link createGatewayRouter}. */
+export interface GatewayRouterOptions {
+  /** Where each context is served; asked on every request, so a context that moved is found at its new process. */
+  readonly registry: { urlOf(context: string): string | undefined };
+  /**
+   * What the gateway answers itself: `/healthz`, `/_sim/*`, and every request no contract operation of a context
+   * matches (the console, 404, 405).
+   */
+  readonly local: (request: IncomingMessage, response: ServerResponse) => void;
+  /** What the gateway answers itself when a WebSocket upgrade matches no context's operation; refused without it. */
+  readonly localUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** The REST operations to route by (the contracts' own by default). */
+  readonly router?: RestRouter;
+}
+
+/** The public surface in split mode: each request goes to the process that serves the context owning it. */
+export interface GatewayRouter {
+  /** The context owning a request (a Connect/gRPC-web path's proto package, or a REST operation); else undefined. */
+  contextOf(method: string, url: string): string | undefined;
+  /** The node:http request handler. */
+  handle(request: IncomingMessage, response: ServerResponse): void;
+  /** The node:http `upgrade` listener (WebSockets such as `/ws/orders`). */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Close the kept-alive connections to the processes. */
+  close(): void;
+}
+
+// Hop-by-hop headers (RFC 9110 7.6.1) are the connection's own, never forwarded.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
+ * A reverse proxy by contract operation, as `ecom gateway` runs it: Connect and gRPC-web paths
+ * (`/ecom.<context>.v1.<Service>/<Method>`) go to the process serving `<context>`, REST requests to the one serving
+ * the context whose operation they match, WebSocket upgrades likewise; request and response bodies stream through
+ * (SSE included). Validation, auth and Idempotency-Key run in the owning process, as they do in one process. A
+ * service token from outside is dropped here (only processes call with one), so an outside request is always a
+ * customer's or anonymous. A context no process serves, or a process that does not answer, is 503 `unavailable`.
+ * HTTP/2 gRPC is not proxied (HTTP/1.1 only): gRPC clients use the processes or gRPC-web.
+ */
+export function createGatewayRouter(options: GatewayRouterOptions): GatewayRouter {
+  const router = options.router ?? new RestRouter();
+  const agent = new Agent({ keepAlive: true });
+
+  const contextOf = (method: string, url: string): string | undefined => {
+    const pathname = url.split(/[?#]/, 1)[0] ?? url;
+    if (pathname.startsWith("/ecom.")) return contextOfService(pathname.slice(1).split("/", 1)[0] ?? "");
+    if (pathname.startsWith("/_sim/") || pathname === "/healthz") return undefined;
+    const routed = router.route(method, pathname);
+    return routed.kind === "match" ? routed.match.context : undefined;
+  };
+
+  /** The process serving the context of a request, or why none can take it. */
+  const targetOf = (request: IncomingMessage): { url: URL; context: string } | "local" | ServiceError => {
+    const context = contextOf(request.method ?? "GET", request.url ?? "/");
+    if (context === undefined) return "local";
+    const url = options.registry.urlOf(context);
+    if (url === undefined)
+      return new ServiceError(
+        "unavailable",
+        `No process serves ${context} at the moment; start one with ecom serve --contexts ${context}.`,
+      );
+    return { url: new URL(url), context };
+  };
+
+  const forwardedHeaders = (request: IncomingMessage, keepUpgrade: boolean): IncomingHttpHeaders => {
+    const headers: IncomingHttpHeaders = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (
+        name.startsWith(":") ||
+        (HOP_BY_HOP.has(name) && !(keepUpgrade && (name === "upgrade" || name === "connection")))
+      )
+        continue;
+      headers[name] = value;
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
+    if (bearer !== undefined && claimsServiceType(bearer)) delete headers.authorization;
+    const remote = request.socket.remoteAddress;
+    if (remote) headers["x-forwarded-for"] = [request.headers["x-forwarded-for"], remote].filter(Boolean).join(", ");
+    if (request.headers.host) headers["x-forwarded-host"] = request.headers.host;
+    return headers;
+  };
+
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    const target = targetOf(request);
+    if (target === "local") return options.local(request, response);
+    const instance = (request.url ?? "/").split("?", 1)[0] ?? "/";
+    if (target instanceof ServiceError) return writeProblem(response, target, instance);
+    const upstream = httpRequest({
+      agent,
+      protocol: target.url.protocol,
+      hostname: target.url.hostname,
+      port: target.url.port,
+      method: request.method,
+      path: request.url,
+      headers: forwardedHeaders(request, false),
+    });
+    upstream.on("response", (answer) => {
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(answer.headers))
+        if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+      response.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+      // Streams (SSE) are written as they come: no buffering between the process and the client.
+      response.flushHeaders();
+      answer.pipe(response);
+      answer.on("error", () => response.destroy());
+    });
+    upstream.on("error", (error) => {
+      if (response.headersSent) return response.destroy();
+      writeProblem(
+        response,
+        new ServiceError(
+          "unavailable",
+          `The process serving ${target.context} (${target.url.origin}) did not answer: ${error.message}.`,
+        ),
+        instance,
+      );
+    });
+    // A client that goes away (an SSE reader closing its tab) ends the request to the process too.
+    response.on("close", () => {
+      if (!response.writableFinished) upstream.destroy();
+    });
+    request.pipe(upstream);
+  };
+
+  const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const target = targetOf(request);
+    if (target === "local") {
+      if (options.localUpgrade) return options.localUpgrade(request, socket, head);
+      return refuseUpgrade(socket, new ServiceError("not_found", `Nothing to upgrade at ${request.url ?? "/"}.`));
+    }
+    if (target instanceof ServiceError) return refuseUpgrade(socket, target);
+    const upstream = httpRequest({
+      protocol: target.url.protocol,
+      hostname: target.url.hostname,
+      port: target.url.port,
+      method: request.method,
+      path: request.url,
+      headers: forwardedHeaders(request, true),
+    });
+    upstream.on("upgrade", (answer, upstreamSocket, upstreamHead) => {
+      socket.write(statusLines(answer));
+      if (upstreamHead.length > 0) socket.write(upstreamHead);
+      if (head.length > 0) upstreamSocket.write(head);
+      upstreamSocket.pipe(socket).pipe(upstreamSocket);
+      upstreamSocket.on("error", () => socket.destroy());
+      socket.on("error", () => upstreamSocket.destroy());
+      upstreamSocket.on("close", () => socket.destroy());
+      socket.on("close", () => upstreamSocket.destroy());
+    });
+    // The process refused the upgrade (401, 404, …): its answer goes back as is, and the connection ends.
+    upstream.on("response", async (answer) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of answer) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      const lines = [`HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ""}`];
+      for (const [name, value] of Object.entries(answer.headers))
+        if (value !== undefined && !HOP_BY_HOP.has(name) && name !== "content-length")
+          lines.push(`${name}: ${Array.isArray(value) ? value.join(", ") : value}`);
+      lines.push(`content-length: ${body.length}`, "connection: close");
+      socket.end(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`), body]));
+    });
+    upstream.on("error", () => socket.destroy());
+    socket.on("error", () => upstream.destroy());
+    upstream.end();
+  };
+
+  return { contextOf, handle, upgrade, close: () => agent.destroy() };
+}
+
+/** An HTTP/1.1 status line and headers, as a raw socket takes them. */
+function statusLines(answer: IncomingMessage): string {
+  const lines = [`HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ""}`];
+  for (let i = 0; i < answer.rawHeaders.length; i += 2)
+    lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
+  return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
+/** Refuse an upgrade on its raw socket with a problem. */
+function refuseUpgrade(socket: Duplex, error: ServiceError): void {
+  const problem = problemResponse(error, "", "");
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${error.code}\r\ncontent-type: ${problem.headers["content-type"]}\r\n` +
+      `content-length: ${Buffer.byteLength(problem.body)}\r\nconnection: close\r\n\r\n${problem.body}`,
+  );
+}
