@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { type Generated, type Kysely, type Migration, type Selectable, sql } from "kysely";
+import { packText, unpackText } from "./packed-text.js";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
 
 /** One event as the log holds it: its place in the total order and the envelope as published. */
@@ -20,9 +21,13 @@ interface LogTables {
     event_type: string;
     producer: string;
     correlation_id: string;
-    envelope: string;
+    /** Packed ({@link packText}, a BLOB) since envelopes are kept packed; the JSON text itself in older rows. */
+    envelope: string | Buffer;
   };
 }
+
+/** How many of the newest envelopes the log keeps as text, so subscribers reading what was just appended unpack none. */
+const RECENT_ENVELOPES = 4096;
 
 /**
  * The log's table: portable, so the same migration runs on PostgreSQL (autoIncrement() is an identity column there,
@@ -59,8 +64,11 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   // Appending runs for every event, and reading for every pass of every subscriber: prepared once, without the
   // query builder.
   readonly #insert: PreparedStatement<{ seq: number }>;
-  readonly #envelopeOf: PreparedStatement<{ envelope: string }>;
+  readonly #envelopeOf: PreparedStatement<{ envelope: string | Buffer }>;
   readonly #reads = new Map<string, PreparedStatement<Selectable<LogTables["event_log"]>>>();
+  // Envelopes are kept packed (a quarter of their size), and every event is read soon after it is appended, by each
+  // of its subscribers: the newest are kept here as text by seq, so those reads unpack nothing.
+  readonly #recent = new Map<number, string>();
 
   private constructor(
     private readonly store: SqliteStore<LogTables>,
@@ -111,7 +119,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
             entry.eventType,
             entry.producer,
             entry.correlationId,
-            entry.envelope,
+            packText(entry.envelope),
           );
           if (inserted) {
             rows.push({ seq: inserted.seq, ...entry });
@@ -120,7 +128,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
           // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
           // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
           const [logged] = this.#envelopeOf.all(entry.eventId);
-          if (logged && logged.envelope !== entry.envelope) {
+          if (logged && unpackText(logged.envelope) !== entry.envelope) {
             throw new Error(
               `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
             );
@@ -130,6 +138,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       },
       { transaction: true },
     );
+    for (const event of appended) this.#remember(event.seq, event.envelope);
     if (appended.length > 0) this.emit("appended", appended);
     return appended;
   }
@@ -164,8 +173,19 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       eventType: row.event_type,
       producer: row.producer,
       correlationId: row.correlation_id,
-      envelope: row.envelope,
+      envelope: this.#recent.get(row.seq) ?? unpackText(row.envelope),
     }));
+  }
+
+  #remember(seq: number, envelope: string): void {
+    this.#recent.set(seq, envelope);
+    if (this.#recent.size > RECENT_ENVELOPES) {
+      // A Map iterates in insertion order: the first key is the oldest remembered.
+      for (const oldest of this.#recent.keys()) {
+        this.#recent.delete(oldest);
+        break;
+      }
+    }
   }
 
   /** How many events up to `upToSeq` (inclusive) the log holds of `types`. */

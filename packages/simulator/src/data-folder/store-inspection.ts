@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
+import { unpackText } from "../packed-text.js";
 
 /** The table in every store that says which folder and store it was made for. */
 export const IDENTITY_TABLE = "_store_identity";
@@ -130,16 +131,15 @@ function readTables(path: string, database: Database.Database): StoreInspection 
         )
         .get() as { seq: number }
     ).seq;
-    // Relays of different contexts may append slightly out of stamp order, so the newest page is looked at.
-    stamps.push(
-      (
-        database
-          .prepare(
-            "SELECT max(json_extract(envelope, '$.occurredAt')) AS at FROM (SELECT envelope FROM event_log ORDER BY seq DESC LIMIT 1000)",
-          )
-          .get() as { at: string | null }
-      ).at,
-    );
+    // Relays of different contexts may append slightly out of stamp order, so the newest page is looked at. Its
+    // envelopes are packed (older rows hold the JSON text): unpacked here, not by SQLite's json_extract.
+    const newest = database.prepare("SELECT envelope FROM event_log ORDER BY seq DESC LIMIT 1000").all() as {
+      envelope: string | Buffer;
+    }[];
+    for (const { envelope } of newest) {
+      const { occurredAt } = JSON.parse(unpackText(envelope)) as { occurredAt?: unknown };
+      if (typeof occurredAt === "string") stamps.push(occurredAt);
+    }
   }
   const lastStamped = stamps
     .filter((stamp): stamp is string => typeof stamp === "string")

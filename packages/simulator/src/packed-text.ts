@@ -1,0 +1,52 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+
+/**
+ * The preset dictionary of format 1: the tail (8 KiB) of the contracts' example envelopes, one per event type, with
+ * the checkout's events last (nearest, so cheapest to refer to). Deflate reads each text as if it came right after
+ * these bytes, so field names, event types, id prefixes and money objects cost a few bits each even in a short text.
+ * FROZEN: every value packed in format 1 needs these exact bytes to be read again (a test reads a value packed with them); a better
+ * dictionary is a new format byte beside this one, never an edit of it.
+ */
+const DICTIONARY_1 = Buffer.from(
+  [
+    '"Short, precise and full of exercises that teach you to think in C. The appendix is a complete reference.","verifiedPurchase":true,"submittedAt":"2026-01-25T18:00:00Z"}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31","eventType":"ecommerce.cart.cart.item_added.v1","occurredAt":"2026-01-18T12:05:00Z","producer":"cart","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","schemaVersion":"1.0","partitionKey":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","payload":{"cartId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","quantity":2,"unitPrice":{"amount":4599,"currency":"USD"}}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31","eventType":"ecommerce.cart.cart.checked_out.v1","occurredAt":"2026-01-18T12:27:00Z","producer":"cart","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","schemaVersion":"1.0","partitionKey":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","payload":{"checkoutId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","cartId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","currency":"USD","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","quantity":2,"unitPrice":{"amount":4599,"currency":"USD"}}],"subtotal":{"amount":9198,"currency":"USD"},"shippingAddressId":"adr_01JH8Z3Q4R5S6T7V8W9X0Y1Z2F","couponCode":"WELCOME10","paymentToken":"tok_01JH8Z3Q4R5S6T7V8W9X0Y1Z32"}}',
+    '{"eventId":"evt_01JH8Z6C7D8E9F0G1H2J3K4M8A","eventType":"ecommerce.inventory.stock.reserved.v1","occurredAt":"2026-01-18T12:27:01Z","producer":"inventory","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31","schemaVersion":"1.0","partitionKey":"rsv_01JH8Z3Q4R5S6T7V8W9X0Y1Z2M","payload":{"reservationId":"rsv_01JH8Z3Q4R5S6T7V8W9X0Y1Z2M","checkoutId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","quantity":2}],"reservedAt":"2026-01-18T12:27:01Z","expiresAt":"2026-01-18T12:42:01Z"}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3A","eventType":"ecommerce.payment.payment.authorized.v1","occurredAt":"2026-01-18T12:27:00Z","producer":"payment","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31","schemaVersion":"1.0","partitionKey":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","payload":{"paymentId":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","amount":{"amount":8778,"currency":"USD"},"card":{"brand":"visa","last4":"4242"},"chargeId":"chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z33","processorPath":"soap","authorizedAt":"2026-01-18T12:27:00Z","expiresAt":"2026-01-25T12:27:00Z"}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3C","eventType":"ecommerce.order.order.created.v1","occurredAt":"2026-01-18T12:27:01Z","producer":"order","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3A","schemaVersion":"1.0","partitionKey":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","payload":{"orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","checkoutId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","status":"PENDING","currency":"USD","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","isbn":"9780131103627","title":"The C Programming Language","quantity":2,"unitPrice":{"amount":4599,"currency":"USD"},"lineTotal":{"amount":9198,"currency":"USD"}}],"subtotal":{"amount":9198,"currency":"USD"},"discount":{"amount":920,"currency":"USD"},"shipping":{"amount":0,"currency":"USD"},"tax":{"amount":500,"currency":"USD"},"total":{"amount":8778,"currency":"USD"},"couponCode":"WELCOME10","appliedPromotions":[{"promotionId":"prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J","couponCode":"WELCOME10","discount":{"amount":920,"currency":"USD"}}],"shippingAddress":{"name":"Ada Lovelace","line1":"350 Fifth Avenue","line2":"Suite 2100","city":"New York","region":"NY","postalCode":"10118","country":"US"},"paymentId":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","createdAt":"2026-01-18T12:27:01Z"}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3B","eventType":"ecommerce.payment.payment.succeeded.v1","occurredAt":"2026-01-18T12:27:02Z","producer":"payment","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3C","schemaVersion":"1.0","partitionKey":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","payload":{"paymentId":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","amount":{"amount":8778,"currency":"USD"},"card":{"brand":"visa","last4":"4242"},"chargeId":"chg_01JH8Z3Q4R5S6T7V8W9X0Y1Z35","capturedAt":"2026-01-18T12:27:02Z"}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3N","eventType":"ecommerce.order.order.paid.v1","occurredAt":"2026-01-18T12:27:02Z","producer":"order","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3B","schemaVersion":"1.0","partitionKey":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","payload":{"orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","checkoutId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","paymentId":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","currency":"USD","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","isbn":"9780131103627","title":"The C Programming Language","quantity":2,"unitPrice":{"amount":4599,"currency":"USD"},"lineTotal":{"amount":9198,"currency":"USD"}}],"subtotal":{"amount":9198,"currency":"USD"},"discount":{"amount":920,"currency":"USD"},"shipping":{"amount":0,"currency":"USD"},"tax":{"amount":500,"currency":"USD"},"total":{"amount":8778,"currency":"USD"},"couponCode":"WELCOME10","appliedPromotions":[{"promotionId":"prm_01JH8Z3Q4R5S6T7V8W9X0Y1Z2J","couponCode":"WELCOME10","discount":{"amount":920,"currency":"USD"}}],"shippingAddress":{"name":"Ada Lovelace","line1":"350 Fifth Avenue","line2":"Suite 2100","city":"New York","region":"NY","postalCode":"10118","country":"US"},"paidAt":"2026-01-18T12:27:02Z"}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z41","eventType":"ecommerce.order.checkout.completed.v1","occurredAt":"2026-01-18T12:27:02Z","producer":"order","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3B","schemaVersion":"1.0","partitionKey":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","payload":{"checkoutId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","cartId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","paymentId":"pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P","total":{"amount":8778,"currency":"USD"},"completedAt":"2026-01-18T12:27:02Z"}}',
+    '{"eventId":"evt_01JH8Z6C7D8E9F0G1H2J3K4M8E","eventType":"ecommerce.inventory.stock.committed.v1","occurredAt":"2026-01-18T12:27:03Z","producer":"inventory","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z6C7D8E9F0G1H2J3K4M8F","schemaVersion":"1.0","partitionKey":"rsv_01JH8Z3Q4R5S6T7V8W9X0Y1Z2M","payload":{"reservationId":"rsv_01JH8Z3Q4R5S6T7V8W9X0Y1Z2M","checkoutId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","orderId":"ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R","items":[{"productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","quantity":2}],"committedAt":"2026-01-18T12:27:03Z"}}',
+    '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z4G","eventType":"ecommerce.notification.notification.sent.v1","occurredAt":"2026-01-19T16:00:02Z","producer":"notification","traceId":"8f4b5d0e2a6c7b9d1e3f5a7b9c1d3e4f","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S","causationId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3X","schemaVersion":"1.0","partitionKey":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","payload":{"notificationId":"ntf_01JH8Z3Q4R5S6T7V8W9X0Y1Z2Y","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","templateKey":"order_shipped","channel":"email","trigger":{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z3X","eventType":"ecommerce.order.order.shipped.v1"},"attemptCount":1,"providerMessageId":"sim-email-5f2c9a","sentAt":"2026-01-19T16:00:02Z"}}',
+  ].join(""),
+);
+
+/** The first byte of a packed value: how the rest is to be read. */
+const FORMAT_DEFLATE_1 = 1;
+
+/**
+ * Text (JSON, mostly) packed to keep in a store: deflate-raw with format 1's preset dictionary, behind a format
+ * byte. About a quarter of an event envelope's size; {@link unpackText} gives the very same text back.
+ */
+export function packText(text: string): Buffer {
+  const deflated = deflateRawSync(text, { dictionary: DICTIONARY_1 });
+  const packed = Buffer.allocUnsafe(deflated.length + 1);
+  packed[0] = FORMAT_DEFLATE_1;
+  deflated.copy(packed, 1);
+  return packed;
+}
+
+/**
+ * The text a store column holds: a string as it is (rows written before packing, or kept plain), a packed value
+ * (a BLOB, from {@link packText}) unpacked.
+ */
+export function unpackText(value: string | Uint8Array): string {
+  if (typeof value === "string") return value;
+  if (value[0] === FORMAT_DEFLATE_1)
+    return inflateRawSync(value.subarray(1), { dictionary: DICTIONARY_1 }).toString("utf8");
+  throw new Error(
+    `a packed value of format ${value[0] ?? "(empty)"}, which this version of ecom cannot read: was the data folder written by a newer one?`,
+  );
+}
