@@ -36,4 +36,52 @@ describe("the Idempotency-Key store", () => {
     }>`explain query plan delete from idempotency where created_at < ${now.toISOString()}`.execute(store.db);
     expect(plan.rows.map((row) => row.detail).join(" ")).toMatch(/USING (COVERING )?INDEX idempotency_by_created_at/);
   });
+
+  async function openStore(now: () => Date) {
+    store = openSqliteStore<IdempotencyTables>(":memory:");
+    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrations, {
+      label: "idempotency",
+      table: "_migrations",
+    });
+    return new IdempotencyStore(store, now);
+  }
+  const at = new Date("2026-01-01T00:00:00.000Z");
+  const response = {
+    status: 201,
+    headers: { "content-type": "application/json", location: "/orders/ord_1", "correlation-id": "cor_1" },
+    body: '{"orderId":"ord_1","note":"caf\u00e9 ☕\n"}',
+  };
+
+  it("replays the first response byte for byte from a compact row, and refuses another request under the key", async () => {
+    const idempotency = await openStore(() => at);
+    const hash = IdempotencyStore.hash("POST", "/orders", '{"checkoutId":"chk_1"}');
+    const claim = await idempotency.claim("customer:cus_1:key-1", hash);
+    if (claim.kind !== "fresh") throw new Error(`expected a fresh claim, got ${claim.kind}`);
+    await claim.complete(response);
+    expect(await idempotency.claim("customer:cus_1:key-1", hash)).toEqual({ kind: "replay", response });
+    const other = IdempotencyStore.hash("POST", "/orders", '{"checkoutId":"chk_2"}');
+    expect(await idempotency.claim("customer:cus_1:key-1", other)).toEqual({ kind: "mismatch" });
+    const row = await store.db.selectFrom("idempotency").selectAll().executeTakeFirstOrThrow();
+    expect(row.request_hash).toHaveLength(16);
+    expect(Buffer.isBuffer(row.body) && row.body.length < response.body.length + 60).toBe(true);
+  });
+
+  it("replays keys stored before responses were packed (hash in hex, headers and body as text)", async () => {
+    const idempotency = await openStore(() => at);
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    await store.db
+      .insertInto("idempotency")
+      .values({
+        scope_key: "customer:cus_1:key-old",
+        request_hash: hash,
+        status: response.status,
+        headers: JSON.stringify(response.headers),
+        body: response.body,
+        created_at: at.toISOString(),
+      })
+      .execute();
+    expect(await idempotency.claim("customer:cus_1:key-old", hash)).toEqual({ kind: "replay", response });
+    const other = IdempotencyStore.hash("POST", "/carts", '{"x":1}');
+    expect(await idempotency.claim("customer:cus_1:key-old", other)).toEqual({ kind: "mismatch" });
+  });
 });

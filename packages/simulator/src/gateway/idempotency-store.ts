@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
+import { packText, unpackText } from "../packed-text.js";
 import type { PreparedStatement, SqliteStore } from "../sqlite-store.js";
 
 /** A response stored under an Idempotency-Key. */
@@ -9,16 +10,46 @@ export interface StoredResponse {
   readonly body: string;
 }
 
-/** The platform store's table of keys. */
+/**
+ * The platform store's table of keys. Rows are kept compact: the request's hash as its first 16 bytes (a BLOB), the
+ * headers and body packed together into `body` ({@link packText}: the headers' JSON, a newline, the body) with
+ * `headers` empty. Rows written before hold the hash as hex and both as text, and are read as they are.
+ */
 export interface IdempotencyTables {
   idempotency: {
     scope_key: string;
-    request_hash: string;
+    request_hash: string | Buffer;
     status: number;
     headers: string;
-    body: string;
+    body: string | Buffer;
     created_at: string;
   };
+}
+
+/** How many bytes of a request's SHA-256 a row keeps: 128 bits tell two requests under one key apart. */
+const KEPT_HASH_BYTES = 16;
+
+/** What a row keeps of a request's hash: the first bytes of a SHA-256 in hex ({@link IdempotencyStore.hash}), else the text. */
+function keptHash(requestHash: string): string | Buffer {
+  return /^[0-9a-f]{64}$/.test(requestHash)
+    ? Buffer.from(requestHash.slice(0, KEPT_HASH_BYTES * 2), "hex")
+    : requestHash;
+}
+
+/** Whether a stored hash (kept bytes, or a row written before: the whole hash in hex) is the request's. */
+function sameRequest(stored: string | Buffer, requestHash: string): boolean {
+  if (typeof stored === "string") return stored === requestHash;
+  const kept = keptHash(requestHash);
+  return typeof kept !== "string" && stored.equals(kept);
+}
+
+/** The response a row holds, packed or (written before) as text. */
+function storedResponse(row: { status: number; headers: string; body: string | Buffer }): StoredResponse {
+  if (typeof row.body === "string") return { status: row.status, headers: JSON.parse(row.headers), body: row.body };
+  const packed = unpackText(row.body);
+  // The headers' JSON holds no raw newline, so the first one ends it.
+  const end = packed.indexOf("\n");
+  return { status: row.status, headers: JSON.parse(packed.slice(0, end)), body: packed.slice(end + 1) };
 }
 
 /** How long a key is remembered (DESIGN.md: 24 hours). */
@@ -117,7 +148,7 @@ export class IdempotencyStore {
       if (this.#inFlight.get(scopeKey) === slot) this.#inFlight.delete(scopeKey);
       release();
     };
-    let stored: { request_hash: string; status: number; headers: string; body: string; created_at: string } | undefined;
+    let stored: Omit<IdempotencyTables["idempotency"], "scope_key"> | undefined;
     try {
       [stored] = await this.store.exclusive(() => this.#read.all(scopeKey));
     } catch (error) {
@@ -128,21 +159,17 @@ export class IdempotencyStore {
       stored && this.now().getTime() - Date.parse(stored.created_at) < IDEMPOTENCY_WINDOW_MS ? stored : undefined;
     if (fresh) {
       finish();
-      if (fresh.request_hash !== requestHash) return { kind: "mismatch" };
-      return {
-        kind: "replay",
-        response: { status: fresh.status, headers: JSON.parse(fresh.headers), body: fresh.body },
-      };
+      if (!sameRequest(fresh.request_hash, requestHash)) return { kind: "mismatch" };
+      return { kind: "replay", response: storedResponse(fresh) };
     }
     return {
       kind: "fresh",
       complete: async (response) => {
         try {
           const createdAt = this.now().toISOString();
-          const headers = JSON.stringify(response.headers);
-          await this.store.exclusive(() =>
-            this.#write.run(scopeKey, requestHash, response.status, headers, response.body, createdAt),
-          );
+          const packed = packText(`${JSON.stringify(response.headers)}\n${response.body}`);
+          const hash = keptHash(requestHash);
+          await this.store.exclusive(() => this.#write.run(scopeKey, hash, response.status, "", packed, createdAt));
         } finally {
           finish();
         }
