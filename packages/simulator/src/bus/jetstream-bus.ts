@@ -1,0 +1,189 @@
+import type { Logger } from "@ecom/services/platform";
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { EventBus, EventLogReader, LoggedEvent, OutgoingEvent, ReadOptions } from "./event-bus.js";
+import { type JetStreamNames, jetStreamNames } from "./jetstream-names.js";
+import { JetStreamRelay } from "./jetstream-relay.js";
+import { JetStreamSubscription, loggedEvent } from "./jetstream-subscription.js";
+
+/** How long the stream remembers a message id: a relay that publishes a row again within it adds nothing. */
+const DUPLICATE_WINDOW_MS = 24 * 3_600_000;
+const NANOS_PER_MS = 1_000_000;
+
+/** How to reach JetStream. */
+export interface JetStreamBusOptions {
+  /** `nats://host:port`. */
+  readonly url: string;
+  /** The namespace everything is named from (jetstream-names.ts). */
+  readonly namespace: string;
+  readonly logger: Logger;
+  /** The server's ack wait for subscriptions (30 s; tests shorten it). */
+  readonly ackWaitMs?: number;
+  /** How the connection calls itself on the server (`nats server report connections`). */
+  readonly connectionName?: string;
+}
+
+/** The JetStream bus, with what tests and tools reach below the port. */
+export interface JetStreamBus extends EventBus {
+  readonly kind: "jetstream";
+  readonly names: JetStreamNames;
+  readonly manager: JetStreamManager;
+  readonly connection: NatsConnection;
+}
+
+/**
+ * The bus on NATS JetStream (docs/design/scale-out.md section 5): the log is the stream `ECOM_<NS>_EVENTS` (file
+ * storage, limits retention, no age limit, direct get on, a 24 h duplicate window), an event's subject is
+ * `ecom.<ns>.evt.<eventType>.<partition>` and its data the envelope text as the outbox wrote it, published with the
+ * eventId as message id. The stream sequence is the log's `seq`. Made (or found) on connect.
+ */
+export async function connectJetStreamBus(options: JetStreamBusOptions): Promise<JetStreamBus> {
+  const names = jetStreamNames(options.namespace);
+  const connection = await connect({
+    servers: options.url,
+    name: options.connectionName ?? `ecom-${options.namespace}-${process.pid}`,
+    maxReconnectAttempts: -1,
+  });
+  try {
+    const manager = await jetstreamManager(connection);
+    const client = jetstream(connection);
+    await ensureStream(manager, names);
+    return createBus(options, names, connection, manager, client);
+  } catch (error) {
+    await connection.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function ensureStream(manager: JetStreamManager, names: JetStreamNames): Promise<void> {
+  const config = {
+    name: names.stream,
+    subjects: [names.allEvents],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    allow_direct: true,
+    duplicate_window: DUPLICATE_WINDOW_MS * NANOS_PER_MS,
+  };
+  const existing = await manager.streams.info(names.stream).catch(() => undefined);
+  if (!existing) await manager.streams.add(config);
+}
+
+async function createBus(
+  options: JetStreamBusOptions,
+  names: JetStreamNames,
+  connection: NatsConnection,
+  manager: JetStreamManager,
+  client: JetStreamClient,
+): Promise<JetStreamBus> {
+  const lastSeq = async () => (await manager.streams.info(names.stream)).state.last_seq;
+  const publishOne = async (event: OutgoingEvent) => {
+    const partitionKey = event.partitionKey ?? (JSON.parse(event.envelope) as { partitionKey: string }).partitionKey;
+    await client.publish(names.subject(event.eventType, partitionKey), event.envelope, { msgID: event.eventId });
+  };
+
+  // Watchers (metrics, SSE and WebSocket wake-ups, the crash fault) follow the stream from here on, whichever
+  // process published: one ordered consumer for all of them.
+  const watchers = new Set<(events: readonly LoggedEvent[]) => void>();
+  const following = await client.consumers.get(names.stream, {
+    filter_subjects: names.allEvents,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: (await lastSeq()) + 1,
+  });
+  const followed = await following.consume();
+  void (async () => {
+    for await (const message of followed) {
+      if (watchers.size === 0) continue;
+      const events = [loggedEvent(message)];
+      for (const watcher of watchers) {
+        try {
+          watcher(events);
+        } catch (error) {
+          options.logger.error("an event watcher failed", { error: String(error) });
+        }
+      }
+    }
+  })().catch((error) => options.logger.error("following the event stream stopped", { error: String(error) }));
+
+  const subscriptions: JetStreamSubscription[] = [];
+  const reader: EventLogReader = {
+    read: (readOptions) => readStream(manager, names, readOptions),
+    lastSeq,
+    watch(onEvents) {
+      watchers.add(onEvents);
+      return () => {
+        watchers.delete(onEvents);
+      };
+    },
+  };
+  return {
+    kind: "jetstream",
+    names,
+    manager,
+    connection,
+    ...reader,
+    async publish(events) {
+      for (const event of events) await publishOne(event);
+    },
+    relay: ({ store, onError }) => new JetStreamRelay(store, publishOne, onError),
+    async subscribe(subscribe) {
+      const subscription = new JetStreamSubscription({
+        ...subscribe,
+        names,
+        manager,
+        client,
+        lastSeq,
+        ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+      });
+      await subscription.prepare();
+      subscriptions.push(subscription);
+      return subscription;
+    },
+    async close() {
+      for (const subscription of subscriptions) subscription.stop();
+      followed.stop();
+      watchers.clear();
+      await connection.drain().catch(() => connection.close());
+    },
+  };
+}
+
+/**
+ * Read the stream after `afterSeq`: each next message of the filter by direct get (`next_by_subj`, one request
+ * each). One type is filtered by the server (its subjects); several, or a correlation id, are filtered here, which
+ * reads past every other event on the way (no index by correlation id in JetStream). A repeat the stream stored past
+ * its duplicate window (same eventId, later seq) is left out.
+ */
+async function readStream(
+  manager: JetStreamManager,
+  names: JetStreamNames,
+  options: ReadOptions,
+): Promise<LoggedEvent[]> {
+  const { types, correlationId } = options;
+  if (types?.length === 0) return [];
+  const limit = options.limit ?? 1000;
+  const wanted = types ? new Set(types) : undefined;
+  const filter = types?.length === 1 ? names.eventsOf(types[0]!) : names.allEvents;
+  const last = (await manager.streams.info(names.stream)).state.last_seq;
+  const events: LoggedEvent[] = [];
+  const seen = new Set<string>();
+  for (let seq = options.afterSeq + 1; seq <= last && events.length < limit; ) {
+    const message = await manager.direct.getMessage(names.stream, { seq, next_by_subj: filter });
+    if (!message) break;
+    seq = message.seq + 1;
+    const event = loggedEvent(message);
+    if (wanted && !wanted.has(event.eventType)) continue;
+    if (correlationId !== undefined && event.correlationId !== correlationId) continue;
+    if (seen.has(event.eventId)) continue;
+    seen.add(event.eventId);
+    events.push(event);
+  }
+  return events;
+}
