@@ -21,7 +21,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    env: { ECOM_CACHE_DIR: testCacheDir },
+    // Two connections per PostgreSQL store pool: test files run in parallel, each platform opens 13 pools, and the
+    // server allows 100 connections.
+    env: { ECOM_CACHE_DIR: testCacheDir, ECOM_STORE_POOL: "2" },
     // The second probes PostgreSQL and NATS once for the run (tests/backends/backends.ts).
     globalSetup: ["./tests/test-cache-dir.ts", "./tests/backends/global-setup.ts"],
     benchmark: {

@@ -37,6 +37,10 @@ export { openSeedSnapshots, type SeedSnapshot, type SeedSnapshots, seedSnapshotK
 export { isLoopbackHost } from "./sim-access.js";
 export { parseDuration } from "./sim-routes.js";
 export { type SqlTrace, type SqlTraceEntry, sqlTrace } from "./sql-trace.js";
+export { openPostgresStores } from "./store/open-postgres-stores.js";
+export type { OpenPostgresStoresOptions, PostgresStores, StoreSecrets } from "./store/postgres-store.js";
+export { storeNamespace } from "./store/store-namespace.js";
+export type { EmbeddedStore, PostgresStore, Store, StoreDialectName } from "./store/store-port.js";
 export type { TracingOptions } from "./tracing/platform-tracing.js";
 export type { KeptSpan } from "./tracing/trace-buffer.js";
 export { VirtualClock } from "./virtual-clock.js";

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase, withAdminClient } from "../../..
 import { eventLogMigrations } from "../event-log.js";
 import { migrate, type RuntimeTables } from "../sqlite-store.js";
 import { afterCommit } from "./hooked-kysely.js";
-import { bootstrapPostgres, isSqlState, type PostgresLayout, storeNamespace } from "./postgres-bootstrap.js";
+import { bootstrapPostgres, isSqlState, type PostgresLayout } from "./postgres-bootstrap.js";
 import { migrateContextStore, openPostgresStore, openPostgresStores } from "./postgres-store.js";
 
 const POOL = 2;
@@ -271,22 +271,6 @@ describePostgresNats("opening the platform's stores on PostgreSQL", () => {
     } finally {
       await stores.close();
     }
-  });
-});
-
-describe("a store namespace", () => {
-  it.each([
-    ["the database's name", { url: "postgres://u@h:5432/Shop-Prod", namespace: undefined, want: "shop_prod" }],
-    ["--namespace over the database", { url: "postgres://u@h/shop", namespace: "Team.A", want: "team_a" }],
-    ["an encoded database name", { url: "postgres://u@h/my%20shop", namespace: undefined, want: "my_shop" }],
-  ])("is %s, lowercased to [a-z0-9_]", (_name, { url, namespace, want }) => {
-    expect(storeNamespace(url, namespace)).toBe(want);
-  });
-
-  it("is refused when the URL names no database or nothing usable", () => {
-    expect(() => storeNamespace("postgres://u@h:5432/")).toThrow(/names no database/);
-    expect(() => storeNamespace("postgres://u@h/shop", "...")).toThrow(/makes no namespace/);
-    expect(() => storeNamespace("mysql://u@h/shop")).toThrow(/not a PostgreSQL URL/);
   });
 });
 
