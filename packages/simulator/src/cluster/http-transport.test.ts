@@ -1,14 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
-import { createRpcClients, inventoryV1, rpcAccess } from "@ecom/sdk/rpc";
+import { createRpcClients, inventoryV1, paymentV1, rpcAccess } from "@ecom/sdk/rpc";
 import { serviceErrorsAsConnect } from "@ecom/services/platform";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { createAccessInterceptor } from "../access-policy.js";
 import { createTokenService } from "../token-service.js";
-import { createHttpTransport } from "./http-transport.js";
+import { createHttpTransport, createSplitTransport } from "./http-transport.js";
+import { openRegistry } from "./registry.js";
 import { createServiceTokens } from "./service-token.js";
 
 const serviceKey = randomBytes(32);
@@ -130,4 +134,60 @@ describe("the HTTP transport between contexts in different processes", () => {
       .catch((thrown: unknown) => ConnectError.from(thrown));
     expect(error).toMatchObject({ code: Code.PermissionDenied });
   });
+
+  it("keeps calls to the process's own contexts in process and sends the others over HTTP", async () => {
+    where.set("inventory", first.url);
+    const inProcess = createRouterTransport((router) =>
+      router.service(paymentV1.PaymentService, { authorize: () => ({ paymentId: "pay_in_process" }) }),
+    );
+    const clients = createRpcClients(
+      createSplitTransport({
+        local: new Set(["payment"]),
+        inProcess,
+        remote: createHttpTransport({ caller: "order", registry, tokens }),
+      }),
+    );
+    expect((await clients.payment.authorize({})).paymentId).toBe("pay_in_process");
+    expect((await clients.inventory.reserveStock({ checkoutId: "chk_8" })).reservationId).toBe("rsv_first_order_chk_8");
+  });
 });
+
+describePostgresNats("the HTTP transport resolving through the registry in NATS KV", (backend) => {
+  it("finds the process that claimed a context, and the next one after it stops", async () => {
+    const namespace = createTestNamespace();
+    const connection = await connect({ servers: backend.busUrl, name: "http-transport-test" });
+    const servers = await Promise.all([inventoryProcess("old"), inventoryProcess("new")]);
+    try {
+      const registry = await openRegistry({ connection, namespace: namespace.name });
+      const view = await registry.watch();
+      const clients = createRpcClients(
+        createHttpTransport({ caller: "order", registry: view, tokens: createServiceTokens({ key: serviceKey }) }),
+      );
+      const old = await registry.register({ id: "old", url: servers[0].url, contexts: ["inventory"] });
+      await until(() => view.urlOf("inventory") === servers[0].url);
+      expect((await clients.inventory.reserveStock({ checkoutId: "chk_1" })).reservationId).toBe("rsv_old_order_chk_1");
+      await old.stop();
+      const successor = await registry.register({ id: "new", url: servers[1].url, contexts: ["inventory"] });
+      await until(() => view.urlOf("inventory") === servers[1].url);
+      expect((await clients.inventory.reserveStock({ checkoutId: "chk_2" })).reservationId).toBe("rsv_new_order_chk_2");
+      await successor.stop();
+      await view.close();
+    } finally {
+      for (const { server } of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+      await namespace.drop();
+      await connection.close();
+    }
+  });
+});
+
+/** Wait for the registry's watcher to see a write (it acts on its own time); fails after 20 s. */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("the registry's view never saw the claim");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

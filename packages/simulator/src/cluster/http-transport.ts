@@ -61,3 +61,23 @@ function contextOf(method: DescMethod): string {
     throw new ConnectError(`${method.parent.typeName} belongs to no ecom context.`, Code.Unimplemented);
   return context;
 }
+
+/**
+ * The transport of a process serving some contexts (`ecom serve --contexts …`): calls to a context it serves itself
+ * stay on `inProcess` (the in-process transport, with its service identity), calls to any other go to `remote`
+ * (an {@link createHttpTransport}).
+ */
+export function createSplitTransport(options: {
+  readonly local: ReadonlySet<string>;
+  readonly inProcess: Transport;
+  readonly remote: Transport;
+}): Transport {
+  const { local, inProcess, remote } = options;
+  const pick = (method: DescMethod) => (local.has(contextOf(method)) ? inProcess : remote);
+  return {
+    unary: async (method, signal, timeoutMs, header, input, contextValues) =>
+      pick(method).unary(method, signal, timeoutMs, header, input, contextValues),
+    stream: async (method, signal, timeoutMs, header, input, contextValues) =>
+      pick(method).stream(method, signal, timeoutMs, header, input, contextValues),
+  };
+}
