@@ -1,0 +1,80 @@
+import { noFaults } from "@ecom/services/platform";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestNamespace, type TestNamespace } from "../../../../tests/backends/nats-namespace.js";
+import { VirtualClock } from "../virtual-clock.js";
+import { openClusterSim } from "./cluster-clock.js";
+import { type ClusterMember, joinCluster } from "./join-cluster.js";
+import { isRegistryError, openRegistry } from "./registry.js";
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const start = new Date("2026-01-01T00:00:00.000Z");
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A platform as joining sees it: a frozen clock, fault switches, and advances recorded as its ticks. */
+function member(): ClusterMember & { readonly advances: number[] } {
+  const clock = new VirtualClock({ start, frozen: true });
+  const advances: number[] = [];
+  return {
+    clock,
+    faults: noFaults(),
+    advances,
+    async advanceClock(milliseconds) {
+      advances.push(milliseconds);
+      return clock.advance(milliseconds);
+    },
+  };
+}
+
+describePostgresNats("a process joining its split platform", (backend) => {
+  let connection: NatsConnection;
+  let namespace: TestNamespace;
+
+  beforeAll(async () => {
+    connection = await connect({ servers: backend.busUrl, name: "join-cluster-test" });
+    namespace = createTestNamespace();
+  });
+  afterAll(async () => {
+    await namespace?.drop();
+    await connection?.close();
+  });
+
+  it("claims its contexts, sees the others', follows the gateway's clock and faults, and leaves cleanly", async () => {
+    const join = (process: ClusterMember, contexts: string[], url: string) =>
+      joinCluster({ member: process, connection, namespace: namespace.name, contexts, url, log: silent });
+    const orderAndPayment = member();
+    const inventory = member();
+    const a = await join(orderAndPayment, ["order", "payment"], "http://127.0.0.1:5101");
+    const b = await join(inventory, ["inventory"], "http://127.0.0.1:5102");
+    await eventually(() => a.view.urlOf("inventory") === "http://127.0.0.1:5102", "a sees inventory");
+    expect(b.view.urlOf("order")).toBe("http://127.0.0.1:5101");
+
+    const refused = await join(member(), ["payment"], "http://127.0.0.1:5103").catch((error: unknown) => error);
+    expect(isRegistryError(refused) && refused.message).toMatch(/payment is already served by process/);
+
+    const gateway = await openClusterSim({ connection, namespace: namespace.name });
+    await gateway.advanceTo(new Date(start.getTime() + 60_000));
+    await gateway.setFaults({ ...noFaults(), inventoryDown: true });
+    for (const process of [orderAndPayment, inventory]) {
+      await eventually(() => process.clock.now().getTime() === start.getTime() + 60_000, "the advance applied");
+      await eventually(() => process.faults.inventoryDown, "the fault applied");
+      expect(process.advances).toEqual([60_000]);
+    }
+
+    await a.leave();
+    await b.leave();
+    const registry = await openRegistry({ connection, namespace: namespace.name });
+    expect(await registry.processes()).toEqual([]);
+    const view = await registry.watch();
+    expect(view.claims()).toEqual([]);
+    await view.close();
+  });
+});
