@@ -66,6 +66,13 @@ export async function bootstrapPostgres(options: {
     await client.query("revoke all on schema public from public");
     await prepareExtensions(client, [...stores.values()]);
     await client.query("select pg_advisory_unlock(hashtextextended('ecom store bootstrap', 0))");
+  } catch (error) {
+    if (!isSqlState(error, "42501")) throw error;
+    const user = decodeURIComponent(new URL(options.url).username) || "the default user";
+    throw new Error(
+      `${user} may not prepare the database ${database} for the stores (${(error as Error).message}): connect as a superuser, or as a role with CREATEROLE and CREATE on the database`,
+      { cause: error },
+    );
   } finally {
     // Ending the session also releases the lock when a step failed.
     await client.end();

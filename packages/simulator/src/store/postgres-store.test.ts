@@ -138,6 +138,16 @@ describePostgresNats("the contexts' stores on PostgreSQL", () => {
     });
   });
 
+  it("says what the URL's user lacks when it may not create roles", async () => {
+    const plain = `${database.name}_plain`;
+    await withAdminClient((client) => client.query(`create role "${plain}" login`), database.url);
+    const url = new URL(database.url);
+    url.username = plain;
+    await expect(
+      bootstrapPostgres({ url: url.toString(), namespace: `${database.name}_by_plain`, schemas: ["cart"] }),
+    ).rejects.toThrow(`${plain} may not prepare the database ${database.name} for the stores (permission denied`);
+  });
+
   it("refuses a namespace whose roles do not own the schemas", async () => {
     await expect(
       bootstrapPostgres({ url: database.url, namespace: `${database.name}_other`, schemas: ["cart"] }),
