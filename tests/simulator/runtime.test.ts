@@ -3,9 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { cartApi } from "@ecom/sdk";
 import { createClient } from "@ecom/sdk";
-import { defineContext, fail, type RestHandlers, type TokenService } from "@ecom/services/platform";
+import {
+  type ContextRuntime,
+  defineContext,
+  fail,
+  type RestHandlers,
+  type TokenService,
+} from "@ecom/services/platform";
 import { ContractViolationError, createPlatform, type Platform } from "@ecom/simulator";
-import type { Migration } from "kysely";
+import type { Migration, Transaction } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -125,6 +131,52 @@ describe("the runtime", () => {
     });
     expect(envelope.eventId).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(envelope.occurredAt).toBe("2026-01-01T00:00:00.000Z");
+  });
+
+  it("has a transaction's events in the log once the transaction resolves (publish before reply), and runs no hook of one rolled back", async () => {
+    let captured: ContextRuntime<ToyCartDb> | undefined;
+    const capturing = defineContext<ToyCartDb>({
+      ...toyCart,
+      create(runtime) {
+        captured = runtime;
+        return {};
+      },
+    });
+    platform = await createPlatform({ contexts: [capturing], memory: true, seed: 7, log: quiet });
+    const runtime = captured!;
+    const cartId = "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G";
+    const publish = (trx: Transaction<ToyCartDb>, quantity: number) =>
+      runtime.outbox.publish(trx, "ecommerce.cart.cart.item_added.v1", itemAdded(cartId, quantity), {
+        partitionKey: cartId,
+        correlationId: "test",
+      });
+    const hooks: string[] = [];
+    await runtime.db.transaction().execute(async (trx) => {
+      await publish(trx, 1);
+      await publish(trx, 2);
+      runtime.afterCommit(trx, () => {
+        hooks.push("committed");
+      });
+    });
+    // No settle and no turn of the event loop: the commit's hook has relayed both events already.
+    const logged = await platform.eventLog.read({ afterSeq: 0 });
+    expect(logged.map((event) => JSON.parse(event.envelope).payload.quantity)).toEqual([1, 2]);
+    expect(hooks).toEqual(["committed"]);
+
+    const undone = await runtime.db
+      .transaction()
+      .execute(async (trx) => {
+        await publish(trx, 3);
+        runtime.afterCommit(trx, () => {
+          hooks.push("rolled back");
+        });
+        throw new Error("undo");
+      })
+      .catch((error: unknown) => error);
+    expect(undone).toEqual(new Error("undo"));
+    await platform.settle();
+    expect(await platform.eventLog.lastSeq()).toBe(2);
+    expect(hooks).toEqual(["committed"]);
   });
 
   it("refuses to publish a payload that breaks the contract, and writes nothing", async () => {

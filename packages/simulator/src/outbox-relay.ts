@@ -75,6 +75,16 @@ export class OutboxRelay implements Relay {
     this.#runner.kick();
   }
 
+  /**
+   * Move what is committed now to the log, and resolve once it is there (a pass that started after this call has
+   * finished). A publishing transaction awaits this after its commit, so its caller (an RPC handler about to reply)
+   * answers only once its events are in the log: "publish before reply", which keeps the log in causal order across
+   * contexts.
+   */
+  flush(): Promise<void> {
+    return this.#runner.flush();
+  }
+
   /** Take no more kicks (the platform is closing); a pass under way finishes. */
   stop(): void {
     this.#runner.stop();

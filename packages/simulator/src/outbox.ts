@@ -2,6 +2,7 @@ import { type MessagePayloads, type MessageType, messageRegistry, validatePayloa
 import type { Clock, Ids, Outbox, PublishOptions } from "@ecom/services/platform";
 import type { Transaction } from "kysely";
 import type { RuntimeTables, SqliteStore } from "./sqlite-store.js";
+import { afterCommit } from "./store/hooked-kysely.js";
 import type { EnvelopeTrace } from "./tracing/platform-tracing.js";
 
 /** Thrown when a context publishes an event that breaks its contract: a bug in the context, never a user error. */
@@ -11,15 +12,17 @@ export class ContractViolationError extends Error {
 
 /**
  * A context's transactional outbox: builds the envelope, validates the payload against the generated validator,
- * and inserts it into the context's `_outbox` in the caller's transaction. `onPublish` is told after the insert so
- * the relay runs as soon as the transaction has committed (it queues behind it on the store's connection).
+ * and inserts it into the context's `_outbox` in the caller's transaction. `onPublish` runs once per publishing
+ * transaction, in an after-commit hook (store/hooked-kysely.ts), and the transaction's `execute()` waits for it: the
+ * platform flushes the relay there, so whoever awaited the transaction finds its events in the log.
  */
 export function createOutbox<TDatabase>(options: {
   readonly producer: string;
   readonly clock: Clock;
   readonly ids: Ids;
   readonly random: () => number;
-  readonly onPublish: () => void;
+  /** Run after a publishing transaction commits (once, however many events it published); awaited by it. */
+  readonly onPublish: () => void | Promise<void>;
   /** The trace context of the append (tracing/platform-tracing.ts), when tracing is on. */
   readonly traced?:
     | ((producer: string, type: string, eventId: string, correlationId: string) => EnvelopeTrace)
@@ -37,6 +40,8 @@ export function createOutbox<TDatabase>(options: {
     ["event_id", "envelope"],
   );
   const clear = options.store.prepare(db.deleteFrom("_outbox").where("seq", "<=", 0), [0]);
+  /** Transactions that already have `onPublish` to run after their commit. */
+  const hooked = new WeakSet<object>();
   const traceId = () => {
     let hex = "";
     for (let index = 0; index < 32; index++) hex += Math.floor(options.random() * 16).toString(16);
@@ -44,8 +49,8 @@ export function createOutbox<TDatabase>(options: {
   };
   return {
     async publish<TType extends MessageType>(
-      // The caller's transaction: only held here (the insert runs on its connection), never used.
-      _trx: Transaction<TDatabase>,
+      // The caller's transaction: the insert runs on the connection it holds; its commit runs `onPublish`.
+      trx: Transaction<TDatabase>,
       type: TType,
       payload: MessagePayloads[TType],
       publish: PublishOptions,
@@ -82,7 +87,10 @@ export function createOutbox<TDatabase>(options: {
       const relayed = options.clearable();
       if (relayed !== undefined) clear.run(relayed);
       insert.run(eventId, JSON.stringify(envelope));
-      options.onPublish();
+      if (!hooked.has(trx)) {
+        hooked.add(trx);
+        afterCommit(trx, options.onPublish);
+      }
       return eventId;
     },
   };

@@ -354,7 +354,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
         ids,
         random,
         store,
-        onPublish: () => relay.kick(),
+        onPublish: () => relay.flush(),
         traced: tracing.published,
         clearable: () => relay.clearable(),
       }),

@@ -2,8 +2,8 @@ import type { Logger } from "../platform/index.js";
 
 /**
  * Runs `work` in the background on demand, never twice at once: a kick while it runs asks for one more pass after
- * it. The pass starts on the next turn of the event loop, so a kick from inside a transaction runs after its commit
- * (the store's one connection serialises the pass's reads behind it anyway).
+ * it. The pass starts at once (on the microtask queue, never inside the kicker's stack): a kick that follows a write
+ * comes from the transaction's after-commit hook (`runtime.afterCommit`), so the pass sees what it committed.
  */
 export function createBackgroundPass(name: string, work: () => Promise<void>, log: Logger) {
   let running: Promise<void> | undefined;
@@ -11,7 +11,7 @@ export function createBackgroundPass(name: string, work: () => Promise<void>, lo
   let stopped = false;
 
   const start = () => {
-    running = new Promise<void>((resolve) => setImmediate(resolve))
+    running = Promise.resolve()
       .then(work)
       .catch((error) => log.error(`${name} failed`, { error: String(error) }))
       .finally(() => {

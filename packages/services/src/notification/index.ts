@@ -58,7 +58,8 @@ export function createNotificationContext(options: NotificationContextOptions = 
         subscriptions: createSubscriptions(
           createNotificationQueue(runtime),
           createWebhookFanOut(runtime, targets),
-          kick,
+          // Sending starts once the queueing transaction has committed, so the senders see what it queued.
+          (trx) => runtime.afterCommit(trx, kick),
         ),
         views: { mailbox: createMailboxView(runtime) },
         // E-mail is in-process and quick: the clock's tick waits for it. Webhooks go over the network and are only

@@ -14,18 +14,19 @@ type Subscriptions = NonNullable<ContextParts<NotificationDatabase>["subscriptio
  * events that tell a customer something also queue an e-mail, and the send command queues what it asks for. Each
  * handler runs in the transaction that moves notification's cursor past the message, so it queues once: a crash
  * undoes both, and a message the cursor has passed is not delivered again.
- * Sending happens after commit (`afterQueue`), never here: a slow channel or partner must not hold up the pipeline.
+ * Sending happens after commit (`afterQueue` is given the transaction to hook the kick to), never here: a slow channel
+ * or partner must not hold up the pipeline.
  */
 export function createSubscriptions(
   queue: NotificationQueue,
   webhooks: WebhookFanOut,
-  afterQueue: () => void,
+  afterQueue: (trx: Transaction<NotificationDatabase>) => void,
 ): Subscriptions {
   const onEvent = async (message: EcomMessage, trx: Transaction<NotificationDatabase>) => {
     const notification = notificationFor(message);
     if (notification) await queue.fromEvent(trx, message, notification);
     const queued = await webhooks.fanOut(trx, message);
-    if (notification || queued > 0) afterQueue();
+    if (notification || queued > 0) afterQueue(trx);
   };
   const handlers: Partial<Record<EventType, typeof onEvent>> = {};
   for (const type of Object.keys(messageRegistry) as EventType[])
@@ -34,7 +35,7 @@ export function createSubscriptions(
     ...handlers,
     "ecommerce.notification.notification.send.v1": async (command, trx) => {
       await queue.fromCommand(trx, command);
-      afterQueue();
+      afterQueue(trx);
     },
   };
 }

@@ -95,14 +95,11 @@ export class CheckoutSaga {
 
   /**
    * Resolves when no saga run is queued or under way in this process (scheduled re-drives after an outage are not
-   * waited for). The subscription kicks a run after its transaction commits, so a few event-loop turns pass first.
+   * waited for). A subscription kicks its run in an after-commit hook, which its transaction awaits: once the
+   * delivery is done, the run is queued here.
    */
   async idle(): Promise<void> {
-    for (;;) {
-      for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.#locks.size === 0 && this.#queued.size === 0) return;
-      await Promise.allSettled([...this.#locks.values()]);
-    }
+    while (this.#locks.size > 0 || this.#queued.size > 0) await Promise.allSettled([...this.#locks.values()]);
   }
 
   /** Resume every saga that has not ended, and every paid order whose stock is still to be committed. */

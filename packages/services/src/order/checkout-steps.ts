@@ -49,15 +49,6 @@ export interface StepPorts {
   readonly call: SagaCall;
 }
 
-/**
- * Events the saga's RPCs make other contexts publish (inventory.reserved, payment.authorized) are relayed to the
- * log on the next turns of the event loop; letting those turns pass before the saga publishes what follows keeps
- * the log in causal order.
- */
-async function yieldToRelays(): Promise<void> {
-  for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
 function formatMoney(amount: number, currency: string): string {
   return `${(amount / 100).toFixed(2)} ${currency}`;
 }
@@ -101,7 +92,6 @@ async function reserveStock({ runtime, call }: StepPorts, checkout: Checkout): P
       detail: `inventory answered ${Code[result.error.code]}: ${result.error.rawMessage}`,
     };
   }
-  await yieldToRelays();
   const reservation = result.value;
   const { ReservationStatus } = inventoryV1;
   if (reservation.status === ReservationStatus.RESERVED) {
@@ -294,7 +284,6 @@ async function authorizePayment({ runtime, call }: StepPorts, checkout: Checkout
       detail: `payment answered ${Code[error.code]}: ${error.rawMessage}`,
     };
   }
-  await yieldToRelays();
   const payment = result.value;
   const { PaymentStatus } = paymentV1;
   if (payment.status === PaymentStatus.AUTHORIZED) {
@@ -355,7 +344,6 @@ async function capturePayment({ runtime, call }: StepPorts, checkout: Checkout):
       detail: `payment answered ${Code[error.code]}: ${error.rawMessage}`,
     };
   }
-  await yieldToRelays();
   const capture = result.value;
   if (capture.status !== paymentV1.PaymentStatus.CAPTURED) {
     const code = failureCodeOfPayment(capture.failure?.code);

@@ -108,9 +108,9 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subsc
           })),
         )
         .execute();
-      // The saga runs outside this transaction, after it commits: a queued run waits for the store's connection,
-      // which this transaction holds until then. If the transaction rolls back, the run finds nothing to do.
-      setImmediate(() => {
+      // The saga runs outside this transaction, once it has committed (a run started inside it would not see the
+      // row on another connection of a pool); if it rolls back, no run is asked for.
+      runtime.afterCommit(trx, () => {
         saga.notify(checkout.checkoutId);
         saga.kick(checkout.checkoutId);
       });
@@ -131,7 +131,7 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subsc
           .set({ reservation_expired_at: expiredAt })
           .where("checkout_id", "=", checkoutId)
           .execute();
-        setImmediate(() => saga.kick(checkoutId));
+        runtime.afterCommit(trx, () => saga.kick(checkoutId));
         return;
       }
       if (checkout.stock_commit === "PENDING" && checkout.reservation_id === reservationId) {

@@ -53,6 +53,12 @@ export interface EventLogReader {
 export interface Relay {
   /** Ask for a pass soon (after a publish; the caller's transaction has committed by then). */
   kick(): void;
+  /**
+   * Move what is committed now to the bus and resolve once it is there: a publishing transaction awaits this in its
+   * after-commit hook, so whoever awaited the transaction (an RPC handler about to reply) finds its events on the
+   * bus ("publish before reply"). Resolves at once when stopped.
+   */
+  flush(): Promise<void>;
   /** Move everything now in the outbox to the bus. */
   drain(): Promise<void>;
   /** How many committed rows are not on the bus yet. */

@@ -50,6 +50,10 @@ export class JetStreamRelay implements Relay {
     this.#runner.kick();
   }
 
+  flush(): Promise<void> {
+    return this.#runner.flush();
+  }
+
   stop(): void {
     clearInterval(this.#poll);
     this.#runner.stop();
