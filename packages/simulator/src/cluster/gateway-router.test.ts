@@ -138,6 +138,27 @@ describe("the gateway's routing by contract operation", () => {
     expect((await seenOf(response)).headers.authorization).toBeUndefined();
   });
 
+  it("drops a caller's trace headers when it listens beyond loopback, and keeps them on loopback", async () => {
+    const traced = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", tracestate: "x=1" };
+    expect((await seenOf(await fetch(`${base}/products`, { headers: traced }))).headers).toMatchObject(traced);
+    const edge = createGatewayRouter({
+      registry: { urlOf: (context) => where.get(context) },
+      local: () => undefined,
+      publicEdge: true,
+    });
+    const edgeServer = createServer(edge.handle);
+    try {
+      const edgeBase = await listening(edgeServer);
+      const seen = await seenOf(await fetch(`${edgeBase}/products`, { headers: traced }));
+      expect(seen.headers.traceparent).toBeUndefined();
+      expect(seen.headers.tracestate).toBeUndefined();
+    } finally {
+      edge.close();
+      edgeServer.closeAllConnections();
+      await new Promise((resolve) => edgeServer.close(resolve));
+    }
+  });
+
   it("answers 503 naming a context no process serves", async () => {
     where.delete("review");
     try {

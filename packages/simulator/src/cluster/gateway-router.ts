@@ -24,6 +24,12 @@ export interface GatewayRouterOptions {
   readonly localUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** The REST operations to route by (the contracts' own by default). */
   readonly router?: RestRouter;
+  /**
+   * The gateway listens beyond loopback. The processes behind it see every request come from loopback and would join
+   * a caller's `traceparent`; here it is dropped (with `tracestate`), so an outsider never picks the trace ids of the
+   * platform's envelopes and partners' webhooks, as the port of one process decides for itself.
+   */
+  readonly publicEdge?: boolean;
 }
 
 /** The public surface in split mode: each request goes to the process that serves the context owning it. */
@@ -62,7 +68,8 @@ const HOP_BY_HOP = new Set([
  */
 export function createGatewayRouter(options: GatewayRouterOptions): GatewayRouter {
   const router = options.router ?? new RestRouter();
-  const agent = new Agent({ keepAlive: true });
+  // Kept below a process's limit of connections from one address (1,024), which every proxied request shares.
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
   const contextOf = (method: string, url: string): string | undefined => {
     const pathname = url.split(/[?#]/, 1)[0] ?? url;
@@ -97,6 +104,10 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
     }
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
     if (bearer !== undefined && claimsServiceType(bearer)) delete headers.authorization;
+    if (options.publicEdge) {
+      delete headers.traceparent;
+      delete headers.tracestate;
+    }
     const remote = request.socket.remoteAddress;
     if (remote) headers["x-forwarded-for"] = [request.headers["x-forwarded-for"], remote].filter(Boolean).join(", ");
     if (request.headers.host) headers["x-forwarded-host"] = request.headers.host;
