@@ -53,7 +53,15 @@ describePostgresNats("a process joining its split platform", (backend) => {
     const orderAndPayment = member();
     const inventory = member();
     const a = await join(orderAndPayment, ["order", "payment"], "http://127.0.0.1:5101");
-    const b = await join(inventory, ["inventory"], "http://127.0.0.1:5102");
+    // This one connects by itself, from the URL `--bus` gives, and closes its connection when it leaves.
+    const b = await joinCluster({
+      member: inventory,
+      connection: backend.busUrl,
+      namespace: namespace.name,
+      contexts: ["inventory"],
+      url: "http://127.0.0.1:5102",
+      log: silent,
+    });
     await eventually(() => a.view.urlOf("inventory") === "http://127.0.0.1:5102", "a sees inventory");
     expect(b.view.urlOf("order")).toBe("http://127.0.0.1:5101");
 

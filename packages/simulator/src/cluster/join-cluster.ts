@@ -1,5 +1,5 @@
 import type { FaultSwitches, Logger } from "@ecom/services/platform";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { VirtualClock } from "../virtual-clock.js";
 import { openClusterSim } from "./cluster-clock.js";
 import { openRegistry, type Registration, type RegistryView } from "./registry.js";
@@ -15,7 +15,8 @@ export interface ClusterMember {
 /** Options of {@link joinCluster}. */
 export interface JoinClusterOptions {
   readonly member: ClusterMember;
-  readonly connection: NatsConnection;
+  /** The NATS connection to use, or the URL of the server to connect to (`--bus`); a connection made here is closed on leave. */
+  readonly connection: NatsConnection | string;
   readonly namespace: string;
   /** The contexts this process serves. */
   readonly contexts: readonly string[];
@@ -44,15 +45,30 @@ export interface ClusterMembership {
  * retries fall due in every process.
  */
 export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
+  if (typeof options.connection !== "string") return join(options, options.connection, undefined);
+  const owned = await connect({ servers: options.connection, name: `ecom ${options.contexts.join(",")}` });
+  try {
+    return await join(options, owned, owned);
+  } catch (error) {
+    await owned.close();
+    throw error;
+  }
+}
+
+async function join(
+  options: JoinClusterOptions,
+  connection: NatsConnection,
+  owned: NatsConnection | undefined,
+): Promise<ClusterMembership> {
   const { member, log } = options;
   const registry = await openRegistry({
-    connection: options.connection,
+    connection,
     namespace: options.namespace,
     ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
     onError: (error) => log.warn("refreshing the registry failed; retrying", { error: String(error) }),
   });
   const view = await registry.watch();
-  const sim = await openClusterSim({ connection: options.connection, namespace: options.namespace });
+  const sim = await openClusterSim({ connection, namespace: options.namespace });
   let registration: Registration | undefined;
   let following: { close(): Promise<void> } | undefined;
   try {
@@ -92,6 +108,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
       await follower.close();
       await joined.stop();
       await view.close();
+      await owned?.close();
     },
   };
 }
