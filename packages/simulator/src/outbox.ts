@@ -1,8 +1,9 @@
 import { type MessagePayloads, type MessageType, messageRegistry, validatePayload } from "@ecom/sdk";
 import type { Clock, Ids, Outbox, PublishOptions } from "@ecom/services/platform";
 import type { Transaction } from "kysely";
-import type { RuntimeTables, SqliteStore } from "./sqlite-store.js";
+import type { RuntimeTables } from "./sqlite-store.js";
 import { afterCommit } from "./store/hooked-kysely.js";
+import { isEmbeddedStore, type Store } from "./store/store-port.js";
 import type { EnvelopeTrace } from "./tracing/platform-tracing.js";
 
 /** Thrown when a context publishes an event that breaks its contract: a bug in the context, never a user error. */
@@ -28,18 +29,22 @@ export function createOutbox<TDatabase>(options: {
     | ((producer: string, type: string, eventId: string, correlationId: string) => EnvelopeTrace)
     | undefined;
   /** The context's store, whose `_outbox` the events go to. */
-  readonly store: SqliteStore<RuntimeTables>;
+  readonly store: Store<RuntimeTables>;
   /** The rows the relay has moved to the log, to delete in this transaction (see OutboxRelay.clearable). */
   readonly clearable: () => number | undefined;
 }): Outbox<TDatabase> {
-  // Prepared once, without the query builder: they run for every event. The caller's transaction holds the
-  // connection, so they are part of it.
-  const { db } = options.store;
-  const insert = options.store.prepare(
-    db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }),
-    ["event_id", "envelope"],
-  );
-  const clear = options.store.prepare(db.deleteFrom("_outbox").where("seq", "<=", 0), [0]);
+  // On SQLite, prepared once, without the query builder: they run for every event. The caller's transaction holds
+  // the connection, so they are part of it. On a pool (PostgreSQL) the insert goes through the caller's transaction.
+  const { store } = options;
+  const prepared = isEmbeddedStore(store)
+    ? {
+        insert: store.prepare(store.db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }), [
+          "event_id",
+          "envelope",
+        ]),
+        clear: store.prepare(store.db.deleteFrom("_outbox").where("seq", "<=", 0), [0]),
+      }
+    : undefined;
   /** Transactions that already have `onPublish` to run after their commit. */
   const hooked = new WeakSet<object>();
   const traceId = () => {
@@ -49,7 +54,8 @@ export function createOutbox<TDatabase>(options: {
   };
   return {
     async publish<TType extends MessageType>(
-      // The caller's transaction: the insert runs on the connection it holds; its commit runs `onPublish`.
+      // The caller's transaction: the insert runs on the connection it holds (or through it, on a pool); its commit
+      // runs `onPublish`.
       trx: Transaction<TDatabase>,
       type: TType,
       payload: MessagePayloads[TType],
@@ -84,9 +90,16 @@ export function createOutbox<TDatabase>(options: {
         partitionKey: publish.partitionKey,
         payload,
       };
-      const relayed = options.clearable();
-      if (relayed !== undefined) clear.run(relayed);
-      insert.run(eventId, JSON.stringify(envelope));
+      if (prepared) {
+        const relayed = options.clearable();
+        if (relayed !== undefined) prepared.clear.run(relayed);
+        prepared.insert.run(eventId, JSON.stringify(envelope));
+      } else {
+        await (trx as unknown as Transaction<RuntimeTables>)
+          .insertInto("_outbox")
+          .values({ event_id: eventId, envelope: JSON.stringify(envelope) })
+          .execute();
+      }
       if (!hooked.has(trx)) {
         hooked.add(trx);
         afterCommit(trx, options.onPublish);

@@ -23,7 +23,8 @@ import {
 import type { Kysely } from "kysely";
 import { accessDenied, callerOf, createAccessInterceptor, serviceIdentityInterceptor } from "./access-policy.js";
 import { createEmbeddedBus } from "./bus/embedded-bus.js";
-import type { EventBus, EventLogReader, Relay, Subscription } from "./bus/event-bus.js";
+import type { BusStore, EventBus, EventLogReader, Relay, Subscription } from "./bus/event-bus.js";
+import type { JetStreamBus } from "./bus/jetstream-bus.js";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./connection-limits.js";
 import { DataFolderError } from "./data-folder/data-folder-error.js";
 import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
@@ -61,8 +62,11 @@ import { openSeedSnapshots, type SeedSnapshot, seedSnapshotKey } from "./seed-sn
 import { createCountedRandom } from "./seeded-random.js";
 import { createSimGuard } from "./sim-access.js";
 import { createSimRoutes } from "./sim-routes.js";
-import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
+import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations } from "./sqlite-store.js";
 import { afterCommit } from "./store/hooked-kysely.js";
+import { openPostgresStores } from "./store/open-postgres-stores.js";
+import type { PostgresStores } from "./store/postgres-store.js";
+import { type EmbeddedStore, embeddedStore, isEmbeddedStore, type Store } from "./store/store-port.js";
 import { createStreamGate } from "./stream-gate.js";
 import { createStreamSlots, tooManyStreams } from "./stream-pump.js";
 import { createTokenService } from "./token-service.js";
@@ -110,6 +114,23 @@ export interface PlatformOptions {
    * context is not one of `allContexts` (see {@link SNAPSHOT_CONTEXTS}).
    */
   readonly seedSnapshots?: string;
+  /**
+   * Run on PostgreSQL and NATS JetStream instead of SQLite files and the in-process log (docs/design/scale-out.md):
+   * each context's store in its own schema of `storeUrl`'s database, logged in as its own role, and the log the
+   * JetStream stream of `namespace` (the database's name when absent). No data folder and no seed snapshot: an empty
+   * database is migrated and seeded at the first start.
+   */
+  readonly backends?: PlatformBackends;
+}
+
+/** Where a platform on PostgreSQL and NATS JetStream keeps its state. */
+export interface PlatformBackends {
+  /** `postgres://user@host:port/database`, as a user that may create roles and schemas there. */
+  readonly storeUrl: string;
+  /** `nats://host:port`, a server with JetStream on. */
+  readonly busUrl: string;
+  /** Names the roles, the stream and its consumers; the database's name when absent. */
+  readonly namespace?: string;
 }
 
 /** The running platform: every context in one process, reachable in-process or over one HTTP port. */
@@ -174,7 +195,7 @@ type MetaTables = {
 
 interface RunningContext {
   readonly module: AnyContextModule;
-  readonly store: SqliteStore<RuntimeTables>;
+  readonly store: Store<RuntimeTables>;
   readonly parts: ContextParts<unknown>;
   readonly relay: Relay;
   subscription?: Subscription;
@@ -187,18 +208,74 @@ interface RunningContext {
  */
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
   // The folder is checked and locked before anything is written to it; a damaged one stops the start here.
-  const folder = options.memory
-    ? undefined
-    : openDataFolder({ dir: options.dataDir ?? ".ecom", stores: expectedStores(options.contexts) });
+  const folder =
+    options.memory || options.backends
+      ? undefined
+      : openDataFolder({ dir: options.dataDir ?? ".ecom", stores: expectedStores(options.contexts) });
+  let external: ExternalBackends | undefined;
   try {
-    return await startPlatform(options, folder);
+    external = options.backends ? await openBackends(options.backends, options) : undefined;
+    return await startPlatform(options, folder, external);
   } catch (error) {
     folder?.release();
+    await external?.close();
     throw error;
   }
 }
 
-async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder | undefined): Promise<Platform> {
+/** The stores and the bus of a platform on PostgreSQL and NATS JetStream. */
+interface ExternalBackends {
+  readonly stores: PostgresStores;
+  readonly bus: JetStreamBus;
+  close(): Promise<void>;
+}
+
+/**
+ * Open (bootstrap, migrate) the stores on PostgreSQL, then the bus on JetStream in the same namespace; their clients
+ * are loaded only now, so an embedded start never pays for them.
+ */
+async function openBackends(backends: PlatformBackends, options: PlatformOptions): Promise<ExternalBackends> {
+  const log = options.log ?? consoleLogger;
+  const stores = await openPostgresStores({
+    url: backends.storeUrl,
+    ...(backends.namespace === undefined ? {} : { namespace: backends.namespace }),
+    contexts: options.contexts,
+    onIdleError: (error, store) => log.warn(`a pooled connection of ${store} failed`, { error: error.message }),
+    onHookError: (error) => log.error("an after-commit hook failed", { error: String(error) }),
+  });
+  try {
+    const { connectJetStreamBus } = await import("./bus/jetstream-bus.js");
+    const bus = await connectJetStreamBus({ url: backends.busUrl, namespace: stores.namespace, logger: log });
+    return {
+      stores,
+      bus,
+      async close() {
+        await bus.close().catch(() => {});
+        await stores.close();
+      },
+    };
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+}
+
+/** A store as the bus uses it: SQLite's with its prepared statements, any other through Kysely alone. */
+function busStoreOf(store: Store<RuntimeTables>): BusStore {
+  return isEmbeddedStore(store) ? { sqlite: store, db: store.db } : { db: store.db };
+}
+
+/** A SQLite store's extras, for what only a platform on SQLite does (seed snapshots). */
+function sqliteOnly(store: Store<RuntimeTables>): EmbeddedStore<RuntimeTables> {
+  if (!isEmbeddedStore(store)) throw new Error("only a platform on SQLite keeps seed snapshots");
+  return store;
+}
+
+async function startPlatform(
+  options: PlatformOptions,
+  folder: OpenedDataFolder | undefined,
+  external: ExternalBackends | undefined,
+): Promise<Platform> {
   const log = options.log ?? consoleLogger;
   // First, so that tracing settings it refuses stop the start before anything is opened.
   const tracing = await createPlatformTracing(
@@ -224,6 +301,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const seeded = options.seed !== undefined;
   const snapshots =
     options.memory &&
+    !external &&
     options.seedSnapshots &&
     !options.crashAfter?.length &&
     options.contexts.every((module) => SNAPSHOT_CONTEXTS.has(module))
@@ -243,7 +321,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   const source = (name: string) => snapshot?.stores.get(name) ?? file(name);
   // A snapshot's stores were migrated by this same code (its key says so).
   const migrateStore: typeof migrate = snapshot ? async () => {} : migrate;
-  const secret = loadSecret(dataDir);
+  const secret = external ? external.stores.secrets.jwt : loadSecret(dataDir);
   const tokens = createTokenService(secret, clock, ids);
   const faults: FaultSwitches = noFaults();
   // Aborted by close() before the stores close: the contexts' background work stops there (ports.ts `closing`).
@@ -294,8 +372,9 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
   // Saved at once, not only at advances and shutdown: after a crash, the restart must still resume past every id
   // this run makes (a seeded clock stands still, so its ids differ only in their random part).
   await saveClock();
-  const eventLog = await EventLog.open(source("events"));
-  const bus: EventBus = createEmbeddedBus(eventLog);
+  // The embedded log, unless the log is the JetStream stream.
+  const eventLog = external ? undefined : await EventLog.open(source("events"));
+  const bus: EventBus = eventLog ? createEmbeddedBus(eventLog) : (external as ExternalBackends).bus;
   const metrics = createPlatformMetrics({
     eventLog: bus,
     operationOf: (method, url) => operationOf(method, url),
@@ -325,8 +404,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     },
   });
 
-  const running: RunningContext[] = [];
-  for (const module of options.contexts) {
+  /** A context's SQLite store (its file, or in memory), migrated: the runtime's tables, then the context's own. */
+  const openContextStore = async (module: AnyContextModule): Promise<Store<RuntimeTables>> => {
     const store = openSqliteStore<RuntimeTables>(source(module.name), {
       onHookError: (error) => log.error(`an after-commit hook of ${module.name} failed`, { error: String(error) }),
     });
@@ -337,9 +416,15 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       });
       await migrateStore(store.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
     });
+    return embeddedStore(store);
+  };
+
+  const running: RunningContext[] = [];
+  for (const module of options.contexts) {
+    const store = external?.stores.contexts.get(module.name) ?? (await openContextStore(module));
     const relay = bus.relay({
       producer: module.name,
-      store: { sqlite: store, db: store.db },
+      store: busStoreOf(store),
       onError: (error) => log.error(`outbox relay of ${module.name} failed`, { error: String(error) }),
     });
     const runtime: ContextRuntime<unknown> = {
@@ -380,7 +465,7 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
     if (Object.keys(subscriptions).length > 0) {
       context.subscription = await bus.subscribe({
         subscriber: context.module.name,
-        store: { sqlite: context.store, db: context.store.db },
+        store: busStoreOf(context.store),
         handlers: tracing.subscriber(context.module.name, subscriptions),
         logger: log,
         now: () => clock.now(),
@@ -629,8 +714,8 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
         ids: ids.state(),
         stores: new Map([
           ["platform", platformStore.serialize()],
-          ["events", eventLog.serialize()],
-          ...running.map((context) => [context.module.name, context.store.serialize()] as const),
+          ...(eventLog ? [["events", eventLog.serialize()] as const] : []),
+          ...running.map((context) => [context.module.name, sqliteOnly(context.store).serialize()] as const),
         ]),
       });
     } catch (error) {
@@ -784,12 +869,16 @@ async function startPlatform(options: PlatformOptions, folder: OpenedDataFolder 
       closing.abort(new Error("the platform is closing"));
       for (const context of running) await context.relay.clear();
       await saveClock();
-      for (const context of running) {
-        context.store.checkpoint();
-        await context.store.close();
+      if (external) await external.close();
+      else {
+        for (const context of running) {
+          const { store } = context;
+          if (isEmbeddedStore(store)) store.checkpoint();
+          await store.close();
+        }
+        eventLog?.checkpoint();
+        await bus.close();
       }
-      eventLog.checkpoint();
-      await bus.close();
       platformStore.checkpoint();
       await platformStore.close();
       folder?.close(clock.now());

@@ -96,6 +96,18 @@ export function registerSimCommand(program: Command): void {
       "--crash-after <types>",
       "crash testing: kill the process (SIGKILL) right after an event of one of these comma-separated types is logged; restart on the same --data to see every flow resume",
     )
+    .option(
+      "--store <url>",
+      "run the stores on PostgreSQL (postgres://user@host:port/database; default $ECOM_STORE_URL), a schema and a role per context, instead of SQLite files in --data; needs --bus",
+    )
+    .option(
+      "--bus <url>",
+      "run the event log and delivery on NATS JetStream (nats://host:port; default $ECOM_BUS_URL) instead of the in-process log; needs --store",
+    )
+    .option(
+      "--namespace <name>",
+      "with --store and --bus: what the roles, the stream and its consumers are named from (default $ECOM_NAMESPACE, else the database's name)",
+    )
     .action(
       async (options: {
         port: string;
@@ -112,8 +124,14 @@ export function registerSimCommand(program: Command): void {
         mqttListen?: string;
         logLevel: string;
         logFormat: string;
+        store?: string;
+        bus?: string;
+        namespace?: string;
       }) => {
         const port = parsePort(options.port);
+        const backends = parseBackends(options);
+        if (backends && options.memory)
+          throw new UsageError("--memory keeps nothing and --store keeps everything in PostgreSQL: pass one of them");
         const simLog = createSimLog({
           level: parseLogLevel(options.logLevel),
           format: parseLogFormat(options.logFormat),
@@ -139,7 +157,7 @@ export function registerSimCommand(program: Command): void {
           ]);
         const platform = await createPlatform({
           contexts: allContexts,
-          ...(options.memory ? { memory: true } : { dataDir: resolve(options.data) }),
+          ...(backends ? { backends } : options.memory ? { memory: true } : { dataDir: resolve(options.data) }),
           ...(seed === undefined ? {} : { seed }),
           ...(options.memory && options.seedSnapshot ? { seedSnapshots: seedSnapshotsDir() } : {}),
           validateResponses: options.validateResponses,
@@ -202,7 +220,7 @@ export function registerSimCommand(program: Command): void {
           isLoopbackHost(options.host)
             ? "  Access      every /_sim route is open: the port only listens on this machine (loopback)"
             : `  Access      ${options.host} is not loopback: /_sim routes need the admin token, except GET /_sim/clock and GET /_sim/faults`,
-          `  Data        ${platform.dataDir ?? "in memory (nothing is kept)"}${seed === undefined ? "" : `  ·  seed ${seed}`}`,
+          `  Data        ${dataLine(platform.dataDir, backends)}${seed === undefined ? "" : `  ·  seed ${seed}`}`,
           "",
           `  Admin token     (log in as ${devAccounts.admin.email} / ${devAccounts.admin.password})`,
           `    export ECOM_ADMIN_TOKEN=${admin}`,
@@ -231,6 +249,45 @@ export function registerSimCommand(program: Command): void {
         process.stdout.write("stopped cleanly.\n");
       },
     );
+}
+
+/** Where the platform runs, from --store/--bus/--namespace or their variables: both or neither, never one alone. */
+export function parseBackends(
+  options: { readonly store?: string; readonly bus?: string; readonly namespace?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): { storeUrl: string; busUrl: string; namespace?: string } | undefined {
+  const storeUrl = options.store ?? (env.ECOM_STORE_URL || undefined);
+  const busUrl = options.bus ?? (env.ECOM_BUS_URL || undefined);
+  const namespace = options.namespace ?? (env.ECOM_NAMESPACE || undefined);
+  if (storeUrl === undefined && busUrl === undefined) {
+    if (options.namespace !== undefined) throw new UsageError("--namespace needs --store and --bus");
+    return undefined;
+  }
+  if (busUrl === undefined)
+    throw new UsageError(
+      "--store needs --bus nats://host:port (or ECOM_BUS_URL): the embedded event log is a SQLite file",
+    );
+  if (storeUrl === undefined)
+    throw new UsageError(
+      "--bus needs --store postgres://… (or ECOM_STORE_URL): the subscribers' cursors live in the stores",
+    );
+  if (!/^postgres(ql)?:\/\//.test(storeUrl) || !URL.canParse(storeUrl))
+    throw new UsageError(`--store takes a postgres://user@host:port/database URL, not ${storeUrl}`);
+  if (!/^nats:\/\//.test(busUrl) || !URL.canParse(busUrl))
+    throw new UsageError(`--bus takes a nats://host:port URL, not ${busUrl}`);
+  if (namespace !== undefined && !/^[a-z0-9_]+$/.test(namespace))
+    throw new UsageError(`--namespace takes lower-case letters, digits and _ only, not ${namespace}`);
+  return { storeUrl, busUrl, ...(namespace === undefined ? {} : { namespace }) };
+}
+
+/** The banner's Data line. */
+function dataLine(dataDir: string | undefined, backends: { storeUrl: string; busUrl: string } | undefined): string {
+  if (backends) {
+    const store = new URL(backends.storeUrl);
+    // Never the password a URL may carry.
+    return `PostgreSQL ${store.host}${store.pathname} (a schema per context)  ·  NATS JetStream ${new URL(backends.busUrl).host}`;
+  }
+  return dataDir ?? "in memory (nothing is kept)";
 }
 
 /**

@@ -19,23 +19,6 @@ export interface JetStreamNames {
   consumer(subscriber: string): string;
 }
 
-/**
- * The namespace a platform takes: the one given, else the database name of its store URL; lower-cased, anything
- * outside `[a-z0-9_]` made `_` (NATS names forbid `.`, `*`, `>` and spaces). Undefined when neither says one.
- */
-export function namespaceOf(options: { readonly namespace?: string; readonly storeUrl?: string }): string | undefined {
-  const given = options.namespace ?? databaseOf(options.storeUrl);
-  if (given === undefined) return undefined;
-  const namespace = given.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-  return namespace === "" ? undefined : namespace;
-}
-
-function databaseOf(storeUrl: string | undefined): string | undefined {
-  if (storeUrl === undefined || !URL.canParse(storeUrl)) return undefined;
-  const database = decodeURIComponent(new URL(storeUrl).pathname.replace(/^\//, ""));
-  return database === "" ? undefined : database;
-}
-
 /** A partition key as one subject token: itself when it is a safe token (every prefixed id is), else a hash. */
 export function partitionToken(partitionKey: string): string {
   return /^[A-Za-z0-9_-]{1,64}$/.test(partitionKey)
