@@ -1,0 +1,133 @@
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestNamespace, type TestNamespace } from "../../../../tests/backends/nats-namespace.js";
+import { openClusterSim } from "./cluster-clock.js";
+import { type Gateway, startGateway } from "./gateway-server.js";
+import { openRegistry, type Registration } from "./registry.js";
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * A process as the gateway sees one: `/healthz` ok for its contexts, `/_sim/clock/advance` and `/_sim/faults` as one
+ * process answers them, and anything else answered with its name and the path.
+ */
+async function fakeProcess(name: string, contexts: string[]): Promise<{ url: string; server: Server }> {
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    const json = (status: number, value: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify(value));
+    };
+    if (request.url === "/healthz")
+      return json(200, {
+        status: "ok",
+        reasons: [],
+        contexts: Object.fromEntries(contexts.map((context) => [context, { state: "ok" }])),
+      });
+    if (request.url === "/_sim/clock/advance")
+      return body === '{"by":"15m"}'
+        ? json(200, { now: "2026-01-01T00:15:00.000Z", advancedByMs: 900_000 })
+        : json(400, { code: "validation" });
+    if (request.url === "/_sim/faults" && request.method === "POST")
+      return json(200, { ...JSON.parse(body), paymentProcessorDown: false });
+    json(200, { process: name, url: request.url });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+describePostgresNats("ecom gateway's server", (backend) => {
+  let connection: NatsConnection;
+  let namespace: TestNamespace;
+  let gateway: Gateway;
+  const processes: { url: string; server: Server }[] = [];
+  const registrations: Registration[] = [];
+
+  beforeAll(async () => {
+    connection = await connect({ servers: backend.busUrl, name: "gateway-server-test" });
+    namespace = createTestNamespace();
+    const registry = await openRegistry({ connection, namespace: namespace.name });
+    const shares = { a: ["order", "payment"], b: ["notification", "catalog"] };
+    for (const [name, contexts] of Object.entries(shares)) {
+      const served = await fakeProcess(name, contexts);
+      processes.push(served);
+      registrations.push(await registry.register({ id: name, url: served.url, contexts }));
+    }
+    gateway = await startGateway({
+      bus: connection,
+      namespace: namespace.name,
+      contexts: ["order", "payment", "notification", "catalog", "inventory"],
+      port: 0,
+      host: "127.0.0.1",
+      log: silent,
+    });
+    const deadline = Date.now() + 20_000;
+    while (gateway.view.claims().length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    for (const registration of registrations) await registration.stop();
+    for (const { server } of processes) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await namespace?.drop();
+    await connection?.close();
+  });
+
+  const get = async (path: string) => (await fetch(`${gateway.url}${path}`)).json() as Promise<Record<string, unknown>>;
+
+  it("routes each context's operations to its process", async () => {
+    expect(await get("/orders/ord_1")).toEqual({ process: "a", url: "/orders/ord_1" });
+    expect(await get("/products")).toEqual({ process: "b", url: "/products" });
+  });
+
+  it("answers /healthz for every registered process, degraded while a context has none", async () => {
+    const health = await get("/healthz");
+    expect(health).toMatchObject({
+      status: "degraded",
+      reasons: ["no process serves inventory"],
+      unserved: ["inventory"],
+    });
+    expect((health.processes as { id: string }[]).map((entry) => entry.id)).toEqual(["a", "b"]);
+  });
+
+  it("takes a context's /_sim view from its process, and the log from any", async () => {
+    expect(await get("/_sim/mailbox")).toEqual({ process: "b", url: "/_sim/mailbox" });
+    expect(await get("/_sim/processor/soap?wsdl")).toEqual({ process: "a", url: "/_sim/processor/soap?wsdl" });
+    expect(["a", "b"]).toContain((await get("/_sim/log?limit=1")).process);
+  });
+
+  it("writes a clock advance one process accepted to the sim bucket every process follows", async () => {
+    const response = await fetch(`${gateway.url}/_sim/clock/advance`, { method: "POST", body: '{"by":"15m"}' });
+    expect(await response.json()).toEqual({ now: "2026-01-01T00:15:00.000Z", advancedByMs: 900_000 });
+    const sim = await openClusterSim({ connection, namespace: namespace.name });
+    expect((await sim.current()).time).toEqual(new Date("2026-01-01T00:15:00.000Z"));
+    // A request the process refuses is refused, and nothing is written.
+    const refused = await fetch(`${gateway.url}/_sim/clock/advance`, { method: "POST", body: '{"by":"soon"}' });
+    expect(refused.status).toBe(400);
+    expect((await sim.current()).time).toEqual(new Date("2026-01-01T00:15:00.000Z"));
+  });
+
+  it("writes the fault switches one process answered to the sim bucket", async () => {
+    const response = await fetch(`${gateway.url}/_sim/faults`, { method: "POST", body: '{"inventoryDown":true}' });
+    expect(response.status).toBe(200);
+    const sim = await openClusterSim({ connection, namespace: namespace.name });
+    expect((await sim.current()).faults).toEqual({ inventoryDown: true, paymentProcessorDown: false });
+  });
+
+  it("says what it does not serve", async () => {
+    const response = await fetch(`${gateway.url}/graphql`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      detail: expect.stringMatching(/GraphQL and the console need ecom sim up/),
+    });
+  });
+});
