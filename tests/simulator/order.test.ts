@@ -8,7 +8,7 @@ import { catalogV1, customerV1, inventoryV1, paymentV1, promotionV1 } from "@eco
 import { defineContext, type TokenService } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { createOrderContext } from "../../packages/services/src/order/index.js";
+import { createOrderContext, type OrderContextOptions } from "../../packages/services/src/order/index.js";
 
 /**
  * The order context and its Checkout Saga against test-only fakes of the contexts it depends on: inventory,
@@ -576,10 +576,11 @@ afterEach(async () => {
   dataDir = undefined;
 });
 
-const order = () =>
+const order = (options: OrderContextOptions = {}) =>
   createOrderContext({
     saga: { retry: { attempts: 4, baseDelayMs: 1 }, redriveDelayMs: 10, redriveLimit: 3 },
     createOrderWaitMs: 2_000,
+    ...options,
   });
 
 interface Started {
@@ -590,13 +591,16 @@ interface Started {
   readonly admin: EcomClient;
 }
 
-async function start(world: World, options: { dataDir?: string; seed?: number } = {}): Promise<Started> {
+async function start(
+  world: World,
+  options: { dataDir?: string; seed?: number; order?: OrderContextOptions; log?: typeof quiet } = {},
+): Promise<Started> {
   const { contexts, handles } = fakes(world);
   platform = await createPlatform({
-    contexts: [...contexts, order()],
+    contexts: [...contexts, order(options.order)],
     ...(options.dataDir ? { dataDir: options.dataDir } : { memory: true }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
-    log: quiet,
+    log: options.log ?? quiet,
   });
   const started = platform;
   const client = (customerId: string, role: "customer" | "admin") =>
@@ -915,6 +919,58 @@ describe("the Checkout Saga", () => {
     expect(checkout.state).toBe("FAILED");
     expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
     expect(world.count("releaseStock")).toBe(7);
+  });
+
+  it("backs off and re-drives on the platform's clock: an advance ends a backoff, and a persisted re-drive falls due at the tick", async () => {
+    const world = new World();
+    world.unavailable.set("releaseStock", 3);
+    const hour = 60 * 60_000;
+    const started = await start(world, {
+      seed: 5,
+      order: { saga: { retry: { attempts: 2, baseDelayMs: hour }, redriveDelayMs: hour, redriveLimit: 3 } },
+    });
+    const checkoutId = await checkOut(started.handles, { card: DECLINED_CARD });
+    // The clock is frozen and every wait is an hour of it: only advances move the compensation on (not settle(),
+    // which would wait for the saga's backoff). Release: try, back off, try, re-drive at the tick, try, back off, try.
+    // (The admin's token expires after an hour: the end is read from the checkout.failed the cart fake is given.)
+    const failed = () => started.handles.outcomes.some((outcome) => outcome.checkoutId === checkoutId);
+    const deadline = Date.now() + 10_000;
+    while (!failed() && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await started.platform.advanceClock(hour);
+    }
+    expect(started.handles.outcomes).toEqual([{ type: "failed", checkoutId }]);
+    // Hours later the hold has lapsed; the fourth release is the one that was answered.
+    expect(world.count("releaseStock")).toBe(4);
+  });
+
+  it("stops a saga backing off when the platform closes, as an interruption the next start resumes, not an error", async () => {
+    const world = new World();
+    world.unavailable.set("authorize", 1);
+    const logged: string[] = [];
+    const started = await start(world, {
+      seed: 6,
+      order: { saga: { retry: { attempts: 4, baseDelayMs: 60 * 60_000 }, redriveDelayMs: 10, redriveLimit: 3 } },
+      log: {
+        info() {},
+        warn: (message: string) => logged.push(`warn: ${message}`),
+        error: (message: string) => logged.push(`error: ${message}`),
+      },
+    });
+    const checkoutId = await checkOut(started.handles);
+    // Two attempts recorded on authorize_payment: it failed once and the saga now waits an hour to try again.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const { data } = await started.admin.order.getCheckout({ params: { path: { checkoutId } } });
+      if (data?.steps[2]?.attempts === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await started.platform.close();
+    platform = undefined;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logged.filter((line) => line.includes("checkout saga"))).toEqual([
+      "warn: checkout saga interrupted; it resumes on the next start",
+    ]);
   });
 
   it("answers 202 with the checkout while the saga runs, then the order", async () => {

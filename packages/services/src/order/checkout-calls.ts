@@ -7,7 +7,10 @@ import type { OrderDatabase } from "./store.js";
 export interface SagaRetryOptions {
   /** Tries per call, the first included. */
   readonly attempts: number;
-  /** The wait before the first retry, in real milliseconds; each later wait is four times longer, with jitter. */
+  /**
+   * The wait before the first retry, in milliseconds of the platform's clock (`runtime.sleep`: at most that much real
+   * time, less when the clock is advanced past it); each later wait is four times longer, with jitter.
+   */
   readonly baseDelayMs: number;
 }
 
@@ -69,7 +72,8 @@ export function createSagaCall(runtime: ContextRuntime<OrderDatabase>, retry: Sa
             .execute();
         }
         const jitter = 0.5 + runtime.random() / 2;
-        await new Promise((resolve) => setTimeout(resolve, retry.baseDelayMs * 4 ** (attempt - 1) * jitter));
+        // Rejects when the platform closes: the run stops there and the next start resumes it.
+        await runtime.sleep(retry.baseDelayMs * 4 ** (attempt - 1) * jitter);
       }
     }
   };

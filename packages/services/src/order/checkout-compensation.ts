@@ -35,8 +35,8 @@ export interface CompensationPorts {
     changes: CheckoutChanges,
     more?: (trx: Trx) => Promise<CheckoutChanges | undefined>,
   ): Promise<Checkout>;
-  /** Run the saga again later: a dependency it needs does not answer. */
-  redrive(checkoutId: string, why: string): void;
+  /** Run the saga again later (a persisted due time): a dependency it needs does not answer. */
+  redrive(checkoutId: string, why: string): Promise<void>;
 }
 
 /**
@@ -138,7 +138,7 @@ export async function compensate(ports: CompensationPorts, checkout: Checkout): 
   if (!result.ok) {
     if (TRANSIENT.has(result.error.code)) {
       // Compensations are retried until they succeed: leave the saga COMPENSATING and come back later.
-      ports.redrive(checkout.checkout_id, `${undo.dependency}: ${result.error.rawMessage}`);
+      await ports.redrive(checkout.checkout_id, `${undo.dependency}: ${result.error.rawMessage}`);
       return undefined;
     }
     // not_found: there is nothing to undo. failed_precondition: it can no longer be undone this way (a
@@ -174,7 +174,7 @@ export async function commitStock(ports: CompensationPorts, checkout: Checkout):
     ),
   );
   if (!result.ok && TRANSIENT.has(result.error.code)) {
-    ports.redrive(checkout.checkout_id, `inventory: ${result.error.rawMessage}`);
+    await ports.redrive(checkout.checkout_id, `inventory: ${result.error.rawMessage}`);
     return undefined;
   }
   if (!result.ok) {

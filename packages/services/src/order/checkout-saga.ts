@@ -20,8 +20,10 @@ export type { SagaRetryOptions } from "./checkout-calls.js";
 export interface CheckoutSagaOptions {
   readonly retry: SagaRetryOptions;
   /**
-   * A compensation or stock commit whose dependency stays down is tried again after this many real milliseconds
-   * (doubling each time), at most `redriveLimit` times per process; the next start resumes it in any case.
+   * A compensation or stock commit whose dependency stays down is tried again after this many milliseconds of the
+   * platform's clock (doubling each time), at most `redriveLimit` times per process; the next start resumes it in any
+   * case. The time is persisted (`redrive_at`) and the order context's tick drives what is due, so a crash or
+   * another process resumes it too.
    */
   readonly redriveDelayMs: number;
   readonly redriveLimit: number;
@@ -83,9 +85,13 @@ export class CheckoutSaga {
     };
   }
 
-  /** Run the saga of `checkoutId` soon (after the current transaction, if any, has committed). */
+  /**
+   * Run the saga of `checkoutId` soon, in the background. Inside a transaction, kick from its after-commit hook
+   * (`runtime.afterCommit`), or the run may not see what the transaction wrote. Nothing starts once the platform is
+   * closing: the next start resumes it.
+   */
   kick(checkoutId: string): void {
-    if (this.#queued.has(checkoutId)) return;
+    if (this.#queued.has(checkoutId) || this.#runtime.closing.aborted) return;
     this.#queued.add(checkoutId);
     this.withLock(checkoutId, async () => {
       this.#queued.delete(checkoutId);
@@ -112,6 +118,19 @@ export class CheckoutSaga {
       .execute();
     for (const { checkout_id } of unfinished) this.kick(checkout_id);
     return unfinished.length;
+  }
+
+  /** Drive every saga whose re-drive is due at `now` (the order context's tick). */
+  async redriveDue(now: Date): Promise<number> {
+    const due = await this.#runtime.db
+      .selectFrom("checkouts")
+      .select("checkout_id")
+      .where("redrive_at", "<=", now.toISOString())
+      .orderBy("redrive_at")
+      .execute();
+    // A saga being driven now is left to its run, which persists its next time if it needs one.
+    for (const { checkout_id } of due) if (!this.#locks.has(checkout_id)) this.kick(checkout_id);
+    return due.length;
   }
 
   /** Run `work` while no saga run (and no other locked work) touches `checkoutId`. */
@@ -176,9 +195,18 @@ export class CheckoutSaga {
       for (let count = 0; count < 32 && turn; count++) {
         const checkout: Checkout = turn.checkout;
         const begun = turn.begun;
+        // Closing: stop between steps (every step is recorded before it acts); the next start resumes the saga.
+        if (this.#runtime.closing.aborted) return;
         const action = nextAction({ state: checkout.state, stockCommit: checkout.stock_commit });
         if (action.kind === "none") {
           this.#redrives.delete(checkoutId);
+          if (checkout.redrive_at !== null) {
+            await this.#runtime.db
+              .updateTable("checkouts")
+              .set({ redrive_at: null })
+              .where("checkout_id", "=", checkoutId)
+              .execute();
+          }
           return;
         }
         const act = async (): Promise<Turn> => {
@@ -205,8 +233,9 @@ export class CheckoutSaga {
   #interrupted(checkoutId: string, error: unknown): void {
     this.notify(checkoutId);
     const message = error instanceof Error ? error.message : String(error);
-    // A store closed under a running saga is a shutdown (or a test's simulated crash): the next start resumes it.
-    if (/destroyed|not open/i.test(message)) {
+    // Whatever failed once the platform began closing (a store closed under the run, a backoff cut short) is the
+    // shutdown's doing, whatever the store's driver calls it: the next start resumes the saga.
+    if (this.#runtime.closing.aborted) {
       this.#runtime.log.warn("checkout saga interrupted; it resumes on the next start", { checkoutId, error: message });
     } else {
       this.#runtime.log.error("checkout saga stopped by an unexpected error; it resumes on the next start", {
@@ -216,18 +245,25 @@ export class CheckoutSaga {
     }
   }
 
-  #redrive(checkoutId: string, why: string): void {
+  /** Persist when the saga is to be driven again (the tick does it), or that it waits for the next start. */
+  async #redrive(checkoutId: string, why: string): Promise<void> {
     const count = this.#redrives.get(checkoutId) ?? 0;
+    let redriveAt: string | null = null;
     if (count >= this.#options.redriveLimit) {
       this.#runtime.log.warn("checkout saga is waiting for a dependency; it resumes on the next start", {
         checkoutId,
         why,
       });
-      return;
+    } else {
+      this.#redrives.set(checkoutId, count + 1);
+      const delay = this.#options.redriveDelayMs * 2 ** count;
+      redriveAt = new Date(this.#runtime.clock.now().getTime() + delay).toISOString();
     }
-    this.#redrives.set(checkoutId, count + 1);
-    const timer = setTimeout(() => this.kick(checkoutId), this.#options.redriveDelayMs * 2 ** count);
-    timer.unref?.();
+    await this.#runtime.db
+      .updateTable("checkouts")
+      .set({ redrive_at: redriveAt })
+      .where("checkout_id", "=", checkoutId)
+      .execute();
   }
 
   #now(): string {

@@ -30,6 +30,10 @@ export function createOrderContext(options: OrderContextOptions = {}) {
         sockets: { streamOrders: createOrderStream(runtime) },
         subscriptions: createSubscriptions(runtime, saga),
         idle: () => saga.idle(),
+        // Sagas waiting for a dependency are driven again when their persisted re-drive time falls due.
+        tick: async (now) => {
+          await saga.redriveDue(now);
+        },
         async start() {
           // Every start: sagas a crash or a shutdown left unfinished are driven on to their end, in the background.
           const resumed = await saga.resumeAll();

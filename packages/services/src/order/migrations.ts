@@ -124,4 +124,12 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A saga waiting for a dependency is driven again at a persisted time that the context's tick picks up, so a crash
+  // or another process resumes it, instead of at a timer of the process that gave up.
+  "0003_checkout_redrive": {
+    async up(db) {
+      await db.schema.alterTable("checkouts").addColumn("redrive_at", "text").execute();
+      await db.schema.createIndex("checkouts_by_redrive").on("checkouts").column("redrive_at").execute();
+    },
+  },
 };

@@ -93,6 +93,8 @@ export interface CheckoutsTable {
   /** JSON CompensationRecord[], in the order they were done. */
   compensations_json: string;
   stock_commit: StockCommitState | null;
+  /** When the saga, waiting for a dependency that did not answer, is to be driven again (the tick does). */
+  redrive_at: string | null;
   started_at: string;
   updated_at: string;
   finished_at: string | null;

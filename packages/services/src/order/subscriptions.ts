@@ -87,6 +87,7 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subsc
           failure_step: null,
           compensations_json: "[]",
           stock_commit: null,
+          redrive_at: null,
           started_at: now,
           updated_at: now,
           finished_at: null,

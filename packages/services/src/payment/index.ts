@@ -32,11 +32,13 @@ export {
 export type { PaymentDatabase } from "./store.js";
 
 /**
- * The simulator's backoff sleep: a hundredth of the policy's wait in real time (at most a few milliseconds), so
- * retries keep their order and spacing without making anyone wait for them.
+ * The simulator's backoff sleep: a hundredth of the policy's wait (at most a few milliseconds), on the platform's
+ * {@link ContextRuntime.sleep}, so retries keep their order and spacing without making anyone wait for them, and
+ * stop when the platform closes.
  */
-export const simulatorSleep: Sleep = (milliseconds) =>
-  new Promise((resolve) => setTimeout(resolve, Math.ceil(milliseconds / 100)));
+export function simulatorSleep(runtime: Pick<ContextRuntime<unknown>, "sleep">): Sleep {
+  return (milliseconds) => runtime.sleep(Math.ceil(milliseconds / 100));
+}
 
 /** What can be changed about the payment context, mostly for tests. */
 export interface PaymentContextOptions {
@@ -47,7 +49,7 @@ export interface PaymentContextOptions {
    * processor as REST (served at `/_sim/processor/soap`), reached by the `soap` client in process. `false`: REST only.
    */
   readonly soap?: ((runtime: ContextRuntime<PaymentDatabase>) => SoapPaymentProcessor) | false;
-  /** How backoff waits (default {@link simulatorSleep}). */
+  /** How backoff waits (default {@link simulatorSleep} of the context's runtime). */
   readonly sleep?: Sleep;
   readonly retry?: RetryPolicy;
   /** When the breaker opens and how long it stays open (virtual clock). */
@@ -67,13 +69,18 @@ export function createPaymentContext(options: PaymentContextOptions = {}) {
     create(runtime) {
       const processor =
         options.processor?.(runtime) ??
-        createSimulatedProcessor({ faults: runtime.faults, clock: runtime.clock, random: runtime.random });
+        createSimulatedProcessor({
+          faults: runtime.faults,
+          clock: runtime.clock,
+          random: runtime.random,
+          sleep: runtime.sleep,
+        });
       const newBreaker = () =>
         new CircuitBreaker({ ...(options.breaker ?? PROCESSOR_BREAKER), now: () => runtime.clock.now() });
       const resilience = {
         policy: options.retry ?? PROCESSOR_RETRY_POLICY,
         random: runtime.random,
-        sleep: options.sleep ?? simulatorSleep,
+        sleep: options.sleep ?? simulatorSleep(runtime),
       };
       const breaker = newBreaker();
       const rest = createResilientProcessor({ processor, breaker, ...resilience });

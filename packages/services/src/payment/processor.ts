@@ -1,4 +1,4 @@
-import type { Clock, FaultSwitches } from "../platform/index.js";
+import type { Clock, FaultSwitches, Sleep } from "../platform/index.js";
 import { type CardBrand, type CardOutcome, hasExpired } from "./cards.js";
 
 /**
@@ -87,8 +87,12 @@ export interface SimulatedProcessorOptions {
   readonly faults: FaultSwitches;
   readonly clock: Clock;
   readonly random: () => number;
-  /** Waits out the injected latency: real time by default (a slow network is slow in real time); tests count it. */
-  readonly sleep?: (milliseconds: number) => Promise<void>;
+  /**
+   * Waits out the injected latency (a slow network is slow in real time): the platform gives its
+   * `ContextRuntime.sleep`, which also ends when the platform closes; a plain real-time wait when absent (a processor
+   * built alone); tests count it.
+   */
+  readonly sleep?: Sleep | undefined;
 }
 
 /**
