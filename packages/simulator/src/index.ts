@@ -1,5 +1,10 @@
 /** @ecom/simulator: every ecom context in one process on SQLite, with one HTTP port for REST, Connect and events. */
 
+export type { ClusterHealthReport, ProcessHealth } from "./cluster/cluster-health.js";
+export type { Gateway, GatewayOptions } from "./cluster/gateway-server.js";
+export type { ClusterMember, ClusterMembership, JoinClusterOptions } from "./cluster/join-cluster.js";
+export type { ContextClaim, ProcessEntry, Registration, RegistryView } from "./cluster/registry.js";
+export { joinCluster, startGateway } from "./cluster/start-cluster.js";
 export {
   DataFolderError,
   type DataFolderHolder,

@@ -25,6 +25,8 @@ import { accessDenied, callerOf, createAccessInterceptor, serviceIdentityInterce
 import { createEmbeddedBus } from "./bus/embedded-bus.js";
 import type { BusStore, EventBus, EventLogReader, Relay, Subscription } from "./bus/event-bus.js";
 import type { JetStreamBus } from "./bus/jetstream-bus.js";
+import { createHttpTransport, createSplitTransport } from "./cluster/http-transport.js";
+import { createServiceTokens } from "./cluster/service-token.js";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./connection-limits.js";
 import { DataFolderError } from "./data-folder/data-folder-error.js";
 import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
@@ -121,6 +123,13 @@ export interface PlatformOptions {
    * database is migrated and seeded at the first start.
    */
   readonly backends?: PlatformBackends;
+  /**
+   * Split mode (`ecom serve --contexts …`, docs/design/scale-out.md section 8): `contexts` are this process's share of
+   * the platform. A call to any other context goes over HTTP to the process `registry` names (cluster/registry.ts),
+   * with a service token; the port accepts the other processes' service tokens. Needs `backends`, whose store keeps
+   * the service-token key.
+   */
+  readonly split?: { readonly registry: { urlOf(context: string): string | undefined } };
 }
 
 /** Where a platform on PostgreSQL and NATS JetStream keeps its state. */
@@ -207,6 +216,8 @@ interface RunningContext {
  * contexts' REST handlers to the gateway; then seed empty stores and let each context resume unfinished work.
  */
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
+  if (options.split && !options.backends)
+    throw new Error("split mode needs backends: the processes share PostgreSQL (and its service-token key) and NATS");
   // The folder is checked and locked before anything is written to it; a damaged one stops the start here.
   const folder =
     options.memory || options.backends
@@ -499,19 +510,39 @@ async function startPlatform(
   // this transport's router sets; on the port, the caller's bearer token (contexts.yaml rpcAccess decides).
   // serviceErrorsAsConnect comes first on both routers: it answers every ServiceError thrown inside (handlers,
   // the access check) with the error table's Connect code.
-  const accessInterceptor = createAccessInterceptor({ tokens, rules: rpcAccess });
+  // Split mode: the port also takes the other processes' service tokens, and calls to their contexts go over HTTP.
+  const serviceTokens =
+    external && options.split ? createServiceTokens({ key: external.stores.secrets.serviceToken }) : undefined;
+  const accessInterceptor = createAccessInterceptor({
+    tokens,
+    rules: rpcAccess,
+    ...(serviceTokens ? { serviceTokens } : {}),
+  });
+  const rpcClientInterceptors = [...tracing.rpcClientInterceptors, rpcTrace.interceptor, faultInterceptor];
+  const inProcess = createInProcessTransport(routes, {
+    router: {
+      interceptors: [
+        ...tracing.rpcServerInterceptors,
+        serviceErrorsAsConnect,
+        serviceIdentityInterceptor,
+        accessInterceptor,
+      ],
+    },
+    transport: { interceptors: rpcClientInterceptors },
+  });
   rpcClients = createRpcClients(
-    createInProcessTransport(routes, {
-      router: {
-        interceptors: [
-          ...tracing.rpcServerInterceptors,
-          serviceErrorsAsConnect,
-          serviceIdentityInterceptor,
-          accessInterceptor,
-        ],
-      },
-      transport: { interceptors: [...tracing.rpcClientInterceptors, rpcTrace.interceptor, faultInterceptor] },
-    }),
+    serviceTokens && options.split
+      ? createSplitTransport({
+          local: new Set(options.contexts.map((module) => module.name)),
+          inProcess,
+          remote: createHttpTransport({
+            caller: options.contexts.map((module) => module.name).join("+"),
+            registry: options.split.registry,
+            tokens: serviceTokens,
+            interceptors: rpcClientInterceptors,
+          }),
+        })
+      : inProcess,
   );
 
   const handlers = new Map<string, RestHandlerTable>();

@@ -1,0 +1,15 @@
+import type { Gateway, GatewayOptions } from "./gateway-server.js";
+import type { ClusterMembership, JoinClusterOptions } from "./join-cluster.js";
+
+/**
+ * Join a running process to its split platform (join-cluster.ts), loading the NATS client only now: an embedded
+ * start never pays for it.
+ */
+export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
+  return (await import("./join-cluster.js")).joinCluster(options);
+}
+
+/** Start `ecom gateway`'s server (gateway-server.ts), loading the NATS client only now. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  return (await import("./gateway-server.js")).startGateway(options);
+}
