@@ -1,6 +1,6 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Transaction } from "kysely";
-import { defineProjection } from "../platform/index.js";
+import { defineProjection, greatestOf } from "../platform/index.js";
 import type { AnalyticsDatabase, ProjectedOrderStatus } from "./store.js";
 
 /** How far along an order is; a late or repeated event never moves it back (CANCELED is final). */
@@ -114,7 +114,7 @@ async function addToDay(
         canceled_order_count: eb("daily_revenue.canceled_order_count", "+", row.canceled_order_count),
         refund_count: eb("daily_revenue.refund_count", "+", row.refund_count),
         refunded_amount: eb("daily_revenue.refunded_amount", "+", row.refunded_amount),
-        updated_at: eb.fn("max", [eb.ref("daily_revenue.updated_at"), eb.val(at)]),
+        updated_at: eb.fn(greatestOf(trx), [eb.ref("daily_revenue.updated_at"), eb.val(at)]),
       })),
     )
     .execute();

@@ -73,7 +73,7 @@ function selectProductJson(db: Kysely<CatalogDatabase>) {
   return db
     .selectFrom("products")
     .leftJoin("product_ratings", "product_ratings.product_id", "products.product_id")
-    .select(["products.product_id", productJson.as("json")]);
+    .select(["products.product_id", productJson(db).as("json")]);
 }
 
 const parseProduct = (row: { readonly json: string }) => JSON.parse(row.json) as ProductView;

@@ -19,6 +19,7 @@ export {
   type SocketConnection,
   type SocketSource,
 } from "./context-module.js";
+export { dialectOf, greatestOf, jsonQuoteText, lockForTransaction, type SqlDialect, stringAgg } from "./dialect.js";
 export {
   hasRedactedFields,
   REDACTED_FIELDS,

@@ -23,8 +23,9 @@ const SORTS: Readonly<Record<ProductSort, { readonly keys: readonly string[]; re
   verified_first: { keys: ["verified", "published_at", "review_id"], direction: "desc" },
 };
 
-const VERIFIED = sql`exists (select 1 from review_purchases p where p.customer_id = r.customer_id
-  and p.product_id = r.product_id and p.delivered_at is not null)`;
+/** 1 when the reviewer bought the product and it was delivered, else 0 (a number on both stores, for the keyset). */
+const VERIFIED = sql`case when exists (select 1 from review_purchases p where p.customer_id = r.customer_id
+  and p.product_id = r.product_id and p.delivered_at is not null) then 1 else 0 end`;
 
 /** A product's published reviews in the asked order, with the total. */
 export async function listProductReviews(
@@ -53,7 +54,7 @@ export async function listProductReviews(
   const order = sql.join(plan.keys.map((key) => sql`${sql.ref(key)} ${sql.raw(plan.direction)}`));
   const { rows } = await sql<ReviewRow & { negated_rating: number }>`select * from (${matches}) m ${after}
     order by ${order} limit ${page.limit + 1}`.execute(db);
-  const { rows: counted } = await sql<{ total: number }>`select count(*) as total from (${matches})`.execute(db);
+  const { rows: counted } = await sql<{ total: number }>`select count(*) as total from (${matches}) as m`.execute(db);
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return {

@@ -8,17 +8,24 @@ export type Review = reviewApi.components["schemas"]["Review"];
 /** A review row with whether its author has a delivered order of the book. */
 export type ReviewRow = ReviewTable & { readonly verified: number };
 
-/** SQL true when the review's author has a delivered order containing its product. */
+/** 1 when the review's author has a delivered order containing its product, else 0. */
 export function verifiedOf(eb: ExpressionBuilder<ReviewDatabase, "reviews">) {
+  // A CASE, not the bare EXISTS: PostgreSQL's is a boolean, SQLite's a number; this is 1 or 0 on both.
   return eb
-    .exists(
-      eb
-        .selectFrom("review_purchases")
-        .select(sql.lit(1).as("one"))
-        .whereRef("review_purchases.customer_id", "=", "reviews.customer_id")
-        .whereRef("review_purchases.product_id", "=", "reviews.product_id")
-        .where("review_purchases.delivered_at", "is not", null),
+    .case()
+    .when(
+      eb.exists(
+        eb
+          .selectFrom("review_purchases")
+          .select(sql.lit(1).as("one"))
+          .whereRef("review_purchases.customer_id", "=", "reviews.customer_id")
+          .whereRef("review_purchases.product_id", "=", "reviews.product_id")
+          .where("review_purchases.delivered_at", "is not", null),
+      ),
     )
+    .then(sql.lit(1))
+    .else(sql.lit(0))
+    .end()
     .$castTo<number>()
     .as("verified");
 }

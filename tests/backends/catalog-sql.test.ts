@@ -1,0 +1,97 @@
+import type { Kysely } from "kysely";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { migrations } from "../../packages/services/src/catalog/migrations.js";
+import { productJson } from "../../packages/services/src/catalog/product-json.js";
+import { type ProductRow, toProductView } from "../../packages/services/src/catalog/product-views.js";
+import type { CatalogDatabase } from "../../packages/services/src/catalog/store.js";
+import { describeBackends } from "./backends.js";
+import { type ContextStore, openContextStore } from "./context-store.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+// Catalog's product JSON, written by the store itself (SQLite's json_quote/iif, PostgreSQL's to_json/CASE), must read
+// exactly as toProductView maps the same row, on both stores; and a rating average keeps all its digits (a `real`
+// column is PostgreSQL's 4-byte float unless the store maps it).
+
+const ROW = {
+  isbn: "9780000000001",
+  title: 'A "quoted" title, with\ttab and ünïcode',
+  description: "Line one\nline two \\ backslash",
+  authors: JSON.stringify([{ authorId: "aut_1", name: "Ann Author" }]),
+  publisher_id: "pub_1",
+  publisher_name: "Press",
+  publication_date: "2001-02-03",
+  language: "en",
+  pages: 321,
+  format: "paperback",
+  category_ids: JSON.stringify(["cat_1", "cat_2"]),
+  price_amount: 2599,
+  price_currency: "EUR",
+  status: "ACTIVE",
+  created_at: "2026-11-01T00:00:00.000Z",
+  updated_at: "2026-11-02T00:00:00.000Z",
+  discontinue_reason: null,
+  discontinue_note: null,
+} as const;
+
+describeBackends("catalog's SQL", (backend) => {
+  let database: TestDatabase | undefined;
+  let store: ContextStore<CatalogDatabase>;
+  let db: Kysely<CatalogDatabase>;
+
+  beforeAll(async () => {
+    if (backend.kind === "postgres+nats") database = await createTestDatabase();
+    store = await openContextStore<CatalogDatabase>(backend, { name: "catalog", migrations }, database);
+    db = store.db;
+    await db
+      .insertInto("publishers")
+      .values({ publisher_id: "pub_1", name: "Press", created_at: ROW.created_at, updated_at: ROW.created_at })
+      .execute();
+    await db
+      .insertInto("products")
+      .values([
+        { ...ROW, product_id: "prd_1", subtitle: null, cover_image_url: null, discontinued_at: null },
+        {
+          ...ROW,
+          product_id: "prd_2",
+          isbn: "9780000000002",
+          subtitle: "Sub",
+          cover_image_url: "https://covers.example/2.jpg",
+          status: "DISCONTINUED",
+          discontinued_at: "2026-11-03T00:00:00.000Z",
+        },
+      ])
+      .execute();
+    await db
+      .insertInto("product_ratings")
+      .values({ product_id: "prd_2", average: 13 / 3, count: 3, updated_at: ROW.updated_at })
+      .execute();
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it("writes the product JSON exactly as toProductView maps the row, optional members left out when null", async () => {
+    const joined = () =>
+      db
+        .selectFrom("products")
+        .leftJoin("product_ratings", "product_ratings.product_id", "products.product_id")
+        .orderBy("products.product_id");
+    const rows = (await joined()
+      .selectAll("products")
+      .select(["product_ratings.average as rating_average", "product_ratings.count as rating_count"])
+      .execute()) as ProductRow[];
+    const json = await joined()
+      .select(["products.product_id", productJson(db).as("json")])
+      .execute();
+    expect(json.map((row) => JSON.parse(row.json))).toEqual(rows.map(toProductView));
+    expect(JSON.parse(json[0]!.json)).not.toHaveProperty("subtitle");
+    expect(JSON.parse(json[1]!.json).rating).toEqual({ count: 3, average: 13 / 3 });
+  });
+
+  it("keeps a rating average's every digit", async () => {
+    const row = await db.selectFrom("product_ratings").select("average").executeTakeFirstOrThrow();
+    expect(row.average).toBe(13 / 3);
+  });
+});
