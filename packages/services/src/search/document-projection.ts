@@ -1,6 +1,6 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Transaction } from "kysely";
-import { defineProjection } from "../platform/index.js";
+import { defineProjection, greatestOf } from "../platform/index.js";
 import type { SearchDatabase } from "./store.js";
 
 type ProductSnapshot = MessageOf<"ecommerce.catalog.product.created.v1">["payload"]["product"];
@@ -151,12 +151,13 @@ async function commitStock(
   message: MessageOf<"ecommerce.inventory.stock.committed.v1">,
   trx: Transaction<SearchDatabase>,
 ): Promise<void> {
+  const greatest = greatestOf(trx);
   for (const item of message.payload.items) {
     await trx
       .updateTable("search_stock")
       .set((eb) => ({
-        on_hand: eb.fn("max", [eb("on_hand", "-", item.quantity), eb.lit(0)]),
-        reserved: eb.fn("max", [eb("reserved", "-", item.quantity), eb.lit(0)]),
+        on_hand: eb.fn(greatest, [eb("on_hand", "-", item.quantity), eb.lit(0)]),
+        reserved: eb.fn(greatest, [eb("reserved", "-", item.quantity), eb.lit(0)]),
         updated_at: message.occurredAt,
       }))
       .where("product_id", "=", item.productId)

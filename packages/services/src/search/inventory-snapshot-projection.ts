@@ -1,6 +1,6 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Transaction } from "kysely";
-import { defineProjection } from "../platform/index.js";
+import { defineProjection, greatestOf } from "../platform/index.js";
 import type { SearchDatabase } from "./store.js";
 
 type ReservedItems = MessageOf<"ecommerce.inventory.stock.reserved.v1">["payload"]["items"];
@@ -18,11 +18,12 @@ async function shift(
   for (const item of items) {
     const onHandBy = signs.onHand * item.quantity;
     const reservedBy = signs.reserved * item.quantity;
+    const greatest = greatestOf(trx);
     await trx
       .updateTable("search_inventory_snapshots")
       .set((eb) => ({
-        on_hand: eb.fn("max", [eb("on_hand", "+", onHandBy), eb.lit(0)]),
-        reserved: eb.fn("max", [eb("reserved", "+", reservedBy), eb.lit(0)]),
+        on_hand: eb.fn(greatest, [eb("on_hand", "+", onHandBy), eb.lit(0)]),
+        reserved: eb.fn(greatest, [eb("reserved", "+", reservedBy), eb.lit(0)]),
         updated_at: at,
       }))
       .where("product_id", "=", item.productId)

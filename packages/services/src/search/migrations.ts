@@ -1,4 +1,5 @@
-import { type Migration, sql } from "kysely";
+import type { Migration } from "kysely";
+import { createFullTextIndex } from "./full-text.js";
 
 /** The search store's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -47,10 +48,8 @@ export const migrations: Record<string, Migration> = {
         .on("search_document_categories")
         .columns(["category_id", "product_id"])
         .execute();
-      // bm25 over these columns; unicode61 folds case and diacritics, so "Gödel" finds "godel".
-      await sql`create virtual table search_fts using fts5(title, subtitle, authors, publisher, description, isbn, tokenize = 'unicode61 remove_diacritics 2')`.execute(
-        db,
-      );
+      // FTS5 on SQLite, a tsvector table on PostgreSQL: full-text.ts.
+      await createFullTextIndex(db);
       await db.schema
         .createTable("search_stock")
         .addColumn("product_id", "text", (column) => column.primaryKey())

@@ -1,9 +1,10 @@
 import type { searchApi } from "@ecom/sdk";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import { type CursorPosition, decodeQueryCursor, encodeCursor } from "../platform/index.js";
+import { markedFragments, matchQuery } from "./full-text.js";
 import { SUMMARY_COLUMNS, SUMMARY_JOINS, type SummaryRow, toSummary } from "./product-summary.js";
 import type { SearchDatabase } from "./store.js";
-import { MATCH_CLOSE, MATCH_OPEN, parseTextQuery, type TextQuery, toHighlight } from "./text-query.js";
+import { parseTextQuery, type TextQuery, toHighlight } from "./text-query.js";
 
 type SearchResults = searchApi.components["schemas"]["SearchResults"];
 type SearchQuery = NonNullable<searchApi.operations["searchProducts"]["parameters"]["query"]>;
@@ -24,8 +25,6 @@ export interface SearchRequest {
 /** A filter a facet leaves out when counting its own choices. */
 type FacetFilter = "category" | "author" | "format" | "price";
 
-/** bm25 weights per FTS column: title, subtitle, authors, publisher, description, isbn. */
-const BM25 = sql.raw("bm25(search_fts, 10.0, 4.0, 3.0, 1.0, 1.0, 1.0)");
 /** Top choices shown per facet (the contract's maxItems). */
 const FACET_LIMIT = 50;
 /** Price buckets in minor units: `[bounds[i], bounds[i+1])`, the last open-ended. */
@@ -49,7 +48,7 @@ interface SortPlan {
 function planOf(sort: Sort, text: TextQuery): SortPlan {
   switch (sort) {
     case "relevance":
-      // bm25 is lower for a better match; without text, relevance is newest first.
+      // The rank is lower for a better match (full-text.ts); without text, relevance is newest first.
       return text.kind === "match"
         ? { keys: ["rank", "product_id"], direction: "asc" }
         : { keys: ["created_at", "product_id"], direction: "desc" };
@@ -87,7 +86,7 @@ export async function searchProducts(
   );
   if (text?.kind === "nothing") return { items: [], page: { limit: page.limit, total: 0 }, facets: emptyFacets() };
 
-  const matches = matchSet(text, request);
+  const matches = matchSet(db, text, request);
   const operator = sql.raw(plan.direction === "asc" ? ">" : "<");
   const after = position
     ? sql`where (${sql.join(plan.keys.map((key) => sql.ref(key)))}) ${operator} (${sql.join(
@@ -99,7 +98,7 @@ export async function searchProducts(
     await sql<MatchRow>`select * from (${matches}) m ${after} order by ${order} limit ${page.limit + 1}`.execute(db);
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
-  const highlights = text?.kind === "match" ? await highlightsOf(db, text.expression, items) : new Map();
+  const highlights = text?.kind === "match" ? await highlightsOf(db, text, items) : new Map();
   const [total, facets] = await Promise.all([countOf(db, matches), facetsOf(db, text, request)]);
   return {
     items: items.map((row) => {
@@ -130,7 +129,12 @@ export async function searchProducts(
  * The matches of `text` and every filter of `request` but `omit`, one row per active document, with the columns
  * the sorts and facets need. Discontinued products never match.
  */
-function matchSet(text: TextQuery | undefined, request: SearchRequest, omit?: FacetFilter): RawBuilder<MatchRow> {
+function matchSet(
+  db: Kysely<SearchDatabase>,
+  text: TextQuery | undefined,
+  request: SearchRequest,
+  omit?: FacetFilter,
+): RawBuilder<MatchRow> {
   const conditions: RawBuilder<unknown>[] = [sql`d.status = 'ACTIVE'`];
   if (text?.kind === "isbn") conditions.push(sql`d.isbn = ${text.isbn}`);
   if (request.category !== undefined && omit !== "category")
@@ -147,32 +151,27 @@ function matchSet(text: TextQuery | undefined, request: SearchRequest, omit?: Fa
   const where = sql.join(conditions, sql` and `);
   const columns = sql`${SUMMARY_COLUMNS}, d.doc_id, d.created_at, coalesce(r.average, 0) as rating_key,
     coalesce(r.count, 0) as rating_count_key`;
-  if (text?.kind === "match")
-    return sql<MatchRow>`select ${columns}, ${BM25} as rank from search_fts
-      join search_documents d on d.doc_id = search_fts.rowid ${SUMMARY_JOINS}
-      where search_fts match ${text.expression} and ${where}`;
+  if (text?.kind === "match") return matchQuery(db, text, { columns, joins: SUMMARY_JOINS, where }).$castTo<MatchRow>();
   return sql<MatchRow>`select ${columns}, 0 as rank from search_documents d ${SUMMARY_JOINS} where ${where}`;
 }
 
 async function countOf(db: Kysely<SearchDatabase>, matches: RawBuilder<MatchRow>): Promise<number> {
-  const { rows } = await sql<{ total: number }>`select count(*) as total from (${matches})`.execute(db);
+  const { rows } = await sql<{ total: number }>`select count(*) as total from (${matches}) as m`.execute(db);
   return Number(rows[0]?.total ?? 0);
 }
 
 /** Title, subtitle and a description snippet of the page's documents, with the matched words marked. */
 async function highlightsOf(
   db: Kysely<SearchDatabase>,
-  expression: string,
+  text: Extract<TextQuery, { kind: "match" }>,
   items: readonly MatchRow[],
 ): Promise<Map<number, { title?: string; subtitle?: string; description?: string }>> {
   if (items.length === 0) return new Map();
-  const { rows } = await sql<{ doc_id: number; title: string; subtitle: string; description: string }>`
-    select rowid as doc_id,
-      highlight(search_fts, 0, ${MATCH_OPEN}, ${MATCH_CLOSE}) as title,
-      highlight(search_fts, 1, ${MATCH_OPEN}, ${MATCH_CLOSE}) as subtitle,
-      snippet(search_fts, 4, ${MATCH_OPEN}, ${MATCH_CLOSE}, '…', 24) as description
-    from search_fts where search_fts match ${expression}
-      and rowid in (${sql.join(items.map((item) => item.doc_id))})`.execute(db);
+  const rows = await markedFragments(
+    db,
+    text,
+    items.map((item) => item.doc_id),
+  );
   return new Map(
     rows.map((row) => {
       const title = toHighlight(row.title);
@@ -206,7 +205,7 @@ async function facetsOf(
 ): Promise<SearchResults["facets"]> {
   const [categories, formats, authors, prices] = await Promise.all([
     sql<{ value: string; label: string; count: number }>`
-      with m as (${matchSet(text, request, "category")}),
+      with m as (${matchSet(db, text, request, "category")}),
       filed as (
         select dc.product_id, dc.category_id from search_document_categories dc
         union select dc.product_id, p.ancestor_id from search_document_categories dc
@@ -215,18 +214,20 @@ async function facetsOf(
         count(distinct m.product_id) as count
       from m join filed on filed.product_id = m.product_id
       left join search_categories c on c.category_id = filed.category_id
-      group by filed.category_id order by count desc, label, value limit ${FACET_LIMIT}`.execute(db),
+      group by filed.category_id, c.name order by count desc, label, value limit ${FACET_LIMIT}`.execute(db),
     sql<{ value: string; count: number }>`
-      select format as value, count(*) as count from (${matchSet(text, request, "format")})
+      select format as value, count(*) as count from (${matchSet(db, text, request, "format")}) as m
       group by format order by count desc, value`.execute(db),
     sql<{ value: string; label: string; count: number }>`
-      with m as (${matchSet(text, request, "author")})
+      with m as (${matchSet(db, text, request, "author")})
       select a.author_id as value, min(a.name) as label, count(distinct m.product_id) as count
       from m join search_document_authors a on a.product_id = m.product_id
       group by a.author_id order by count desc, label, value limit ${FACET_LIMIT}`.execute(db),
     sql<{ currency: string; bucket: number; count: number }>`
       select price_currency as currency, ${bucketOf()} as bucket, count(*) as count
-      from (${matchSet(text, request, "price")}) group by currency, bucket order by currency, bucket`.execute(db),
+      from (${matchSet(db, text, request, "price")}) as m group by currency, bucket order by currency, bucket`.execute(
+      db,
+    ),
   ]);
   return {
     categories: categories.rows.map((row) => ({ value: row.value, label: row.label, count: Number(row.count) })),

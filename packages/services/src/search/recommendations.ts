@@ -1,6 +1,6 @@
 import type { searchApi } from "@ecom/sdk";
 import { type Kysely, type RawBuilder, sql } from "kysely";
-import { decodeQueryCursor, encodeCursor } from "../platform/index.js";
+import { decodeQueryCursor, encodeCursor, stringAgg } from "../platform/index.js";
 import { type ProductSummary, summariesOf } from "./product-summary.js";
 import type { SearchDatabase } from "./store.js";
 
@@ -143,7 +143,7 @@ async function candidatesFor(
   const viewed = sql`select product_id from search_interactions where customer_id = ${me}
     and interaction in ('view', 'click')`;
   const together = await sql<{ product_id: string; strength: number; based_on: string }>`
-    select o2.product_id, count(distinct o2.order_id) as strength, group_concat(distinct o1.product_id) as based_on
+    select o2.product_id, count(distinct o2.order_id) as strength, ${stringAgg(db, sql.ref("o1.product_id"))} as based_on
     from search_order_lines o1
     join search_order_lines o2 on o2.order_id = o1.order_id and o2.product_id <> o1.product_id
     join search_documents d on d.product_id = o2.product_id and d.status = 'ACTIVE'
@@ -163,7 +163,7 @@ async function candidatesFor(
     seen_categories as (select distinct dc.category_id, dc.product_id as via
       from search_document_categories dc where dc.product_id in (select product_id from seen))
     select dc.product_id, coalesce((select sum(quantity) from search_order_lines l where l.product_id = dc.product_id), 0)
-      as sales, group_concat(distinct sc.via) as based_on
+      as sales, ${stringAgg(db, sql.ref("sc.via"))} as based_on
     from search_document_categories dc join seen_categories sc on sc.category_id = dc.category_id
     join search_documents d on d.product_id = dc.product_id and d.status = 'ACTIVE'
     where dc.product_id not in (${bought}) and dc.product_id not in (select product_id from seen)
@@ -183,7 +183,7 @@ async function candidatesFor(
   }
   if (candidates.length > 0) return candidates.slice(0, MAX_CANDIDATES);
 
-  const history = await sql<{ any: number }>`select 1 as any from (${bought} union ${viewed}) limit 1`.execute(db);
+  const history = await sql<{ any: number }>`select 1 as any from (${bought} union ${viewed}) as m limit 1`.execute(db);
   if (history.rows.length > 0) return [];
   const since = new Date(request.now.getTime() - PERIOD_MS["30d"]).toISOString();
   const trending = await trendingRows(db, since, request.category, MAX_CANDIDATES);

@@ -7,7 +7,7 @@ export interface SearchDatabase {
   search_documents: SearchDocumentTable;
   search_document_authors: SearchDocumentAuthorTable;
   search_document_categories: SearchDocumentCategoryTable;
-  /** The FTS5 index (a virtual table; its rowid is the document's `doc_id`). */
+  /** The full-text index (FTS5 on SQLite, a tsvector table on PostgreSQL: full-text.ts); its rowid is the `doc_id`. */
   search_fts: SearchFtsTable;
   search_stock: SearchStockTable;
   search_ratings: SearchRatingTable;

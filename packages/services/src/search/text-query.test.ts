@@ -3,11 +3,16 @@ import { MATCH_CLOSE, MATCH_OPEN, parseTextQuery, toHighlight } from "./text-que
 
 describe("parseTextQuery", () => {
   it.each([
-    ["quotes every word and makes the last a prefix", "c programming", '"c" "programming"*'],
-    ["treats FTS5 operators and punctuation as text", 'NEAR(a OR "b")', '"NEAR" "a" "OR" "b"*'],
-    ["keeps letters with diacritics", "Gödel, Escher", '"Gödel" "Escher"*'],
-  ])("%s", (_name, q, expression) => {
-    expect(parseTextQuery(q)).toEqual({ kind: "match", expression });
+    ["quotes every word and makes the last a prefix", "c programming", '"c" "programming"*', ["c", "programming"]],
+    [
+      "treats FTS5 operators and punctuation as text",
+      'NEAR(a OR "b")',
+      '"NEAR" "a" "OR" "b"*',
+      ["NEAR", "a", "OR", "b"],
+    ],
+    ["keeps letters with diacritics", "Gödel, Escher", '"Gödel" "Escher"*', ["Gödel", "Escher"]],
+  ])("%s", (_name, q, expression, words) => {
+    expect(parseTextQuery(q)).toEqual({ kind: "match", expression, words });
   });
 
   it("reads an ISBN-13, with or without hyphens, as an exact lookup", () => {

@@ -3,10 +3,13 @@
  * Kept apart from SQL so the rules are tested on their own.
  */
 
-/** What `q` asks for: an exact ISBN, FTS5 terms, or nothing searchable (no letters or digits). */
+/**
+ * What `q` asks for: an exact ISBN, words to match (as an FTS5 expression, and the words themselves for PostgreSQL's
+ * form, see full-text.ts), or nothing searchable (no letters or digits).
+ */
 export type TextQuery =
   | { readonly kind: "isbn"; readonly isbn: string }
-  | { readonly kind: "match"; readonly expression: string }
+  | { readonly kind: "match"; readonly expression: string; readonly words: readonly string[] }
   | { readonly kind: "nothing" };
 
 /**
@@ -20,7 +23,7 @@ export function parseTextQuery(q: string): TextQuery {
   const words = q.normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? [];
   if (words.length === 0) return { kind: "nothing" };
   const terms = words.map((word, index) => `"${word}"${index === words.length - 1 ? "*" : ""}`);
-  return { kind: "match", expression: terms.join(" ") };
+  return { kind: "match", expression: terms.join(" "), words };
 }
 
 /** The markers FTS5 wraps matches in: control characters that never occur in catalog text. */
