@@ -1,6 +1,13 @@
 import type { cartApi } from "@ecom/sdk";
 import type { Kysely, Selectable, Transaction } from "kysely";
-import { type ContextRuntime, fail, type Principal, type RestHandlers, signedIn } from "../platform/index.js";
+import {
+  type ContextRuntime,
+  fail,
+  lockForTransaction,
+  type Principal,
+  type RestHandlers,
+  signedIn,
+} from "../platform/index.js";
 import { expireIdleCarts } from "./cart-expiry.js";
 import { type CartStatus, checkAdd, expiresAt, requiredStatus, totals } from "./cart-rules.js";
 import { currentPrices, type PricedProduct } from "./catalog-prices.js";
@@ -123,8 +130,12 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
     async createCart({ body, principal }) {
       const customerId = signedIn(principal).customerId;
       await expireIdleCarts(runtime, clock.now(), { customerId });
-      // One transaction: SQLite runs them one at a time, so two concurrent calls cannot both open a cart.
+      // Two concurrent calls must not both open a cart: the customer's lock makes the second wait for the first's
+      // commit and then find its cart (on SQLite the one connection already runs transactions one at a time). Not a
+      // unique index on the customer's OPEN carts: a failed checkout hands its cart back OPEN, even when the customer
+      // has opened another since, and that must not fail.
       return db.transaction().execute(async (trx) => {
+        await lockForTransaction(trx, `cart:open:${customerId}`);
         const open = await trx
           .selectFrom("carts")
           .selectAll()
