@@ -29,9 +29,6 @@ async function refusal(query: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-// Search's FTS5 virtual table has no PostgreSQL form until search's dialect branch lands (scale-out.md §4).
-const EXPECTED_TO_FAIL = new Set(["search"]);
-
 describePostgresNats("the contexts' stores on PostgreSQL", () => {
   let database: TestDatabase;
   let layout: PostgresLayout;
@@ -67,32 +64,9 @@ describePostgresNats("the contexts' stores on PostgreSQL", () => {
     }
   };
 
-  it.each(allContexts.filter((module) => !EXPECTED_TO_FAIL.has(module.name)).map((module) => [module.name, module]))(
+  it.each(allContexts.map((module) => [module.name, module]))(
     "migrates %s unchanged as its own role, in its own schema",
     async (_name, module) => migratesAsItsRole(module),
-  );
-
-  // When search's PostgreSQL branch lands this fails: move search back among the contexts above.
-  it.each([...EXPECTED_TO_FAIL].map((name) => [name, context(name)]))(
-    "cannot migrate %s yet: its FTS5 virtual table has no PostgreSQL form, and nothing of it is left behind",
-    async (name, module) => {
-      await expect(migratesAsItsRole(module)).rejects.toThrow(/fts5|virtual/i);
-      // DDL is transactional: the failed migration made no table of the context's own.
-      const tables = await withAdminClient(
-        (client) =>
-          client.query<{ tablename: string }>("select tablename from pg_tables where schemaname = $1", [name]),
-        database.url,
-      );
-      expect(tables.rows.map((row) => row.tablename).sort()).toEqual([
-        "_cursor",
-        "_dead_letter",
-        "_migrations",
-        "_migrations_lock",
-        "_migrations_runtime",
-        "_migrations_runtime_lock",
-        "_outbox",
-      ]);
-    },
   );
 
   describe("a context's role", () => {
