@@ -1,6 +1,11 @@
+import { createRouterTransport } from "@connectrpc/connect";
+import { createRpcClients } from "@ecom/sdk";
+import { catalogV1 } from "@ecom/sdk/rpc";
+import type { ContextRuntime } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/review/migrations.js";
+import { submitReview } from "../../packages/services/src/review/review-commands.js";
 import { listProductReviews, listReviews } from "../../packages/services/src/review/review-queries.js";
 import type { ReviewDatabase } from "../../packages/services/src/review/store.js";
 import { describeBackends } from "./backends.js";
@@ -96,5 +101,51 @@ describeBackends("review's SQL", (backend) => {
     expect(flagged.items.map((item) => [item.reviewId, item.verifiedPurchase])).toEqual([["rev_2", true]]);
     const pending = await listReviews(db, { status: "PENDING" }, { limit: 10 });
     expect(pending.items.map((item) => item.reviewId)).toEqual(["rev_5"]);
+  });
+
+  it("submits a review as a verified purchase when one of the customer's paid orders was delivered", async () => {
+    // Two paid orders of the book, one delivered: a descending order puts nulls first on PostgreSQL.
+    await db
+      .insertInto("review_purchases")
+      .values([
+        { order_id: "ord_6a", product_id: "prd_1", customer_id: "cus_6", paid_at: "2026-10-01T00:00:00.000Z" },
+        {
+          order_id: "ord_6b",
+          product_id: "prd_1",
+          customer_id: "cus_6",
+          paid_at: "2026-10-02T00:00:00.000Z",
+          delivered_at: "2026-10-05T00:00:00.000Z",
+        },
+        { order_id: "ord_6c", product_id: "prd_1", customer_id: "cus_6", paid_at: "2026-10-03T00:00:00.000Z" },
+      ])
+      .execute();
+    const published: unknown[] = [];
+    const parts: Partial<ContextRuntime<ReviewDatabase>> = {
+      name: "review",
+      db,
+      clock: { now: () => new Date("2026-12-01T00:00:00.000Z") },
+      ids: { next: (prefix) => `${prefix}_submitted` },
+      outbox: {
+        publish: async (_trx, _type, payload) => {
+          published.push(payload);
+          return "evt_1";
+        },
+      },
+      // Only the catalog answers, and only GetProduct: all submitting a review asks of it.
+      rpc: createRpcClients(
+        createRouterTransport(({ service }) =>
+          service(catalogV1.CatalogService, { getProduct: () => ({ product: { productId: "prd_1" } }) }),
+        ),
+      ),
+    };
+    const review = await submitReview(
+      parts as ContextRuntime<ReviewDatabase>,
+      { customerId: "cus_6", role: "customer" },
+      "prd_1",
+      { rating: 4, title: "Good", body: "A good book." },
+      "cor_1",
+    );
+    expect(review.verifiedPurchase).toBe(true);
+    expect(published).toEqual([expect.objectContaining({ reviewId: "rev_submitted", verifiedPurchase: true })]);
   });
 });

@@ -71,7 +71,8 @@ export async function submitReview(
       .where("product_id", "=", productId)
       .where("paid_at", "is not", null)
       .where("canceled_at", "is", null)
-      .orderBy("delivered_at", "desc")
+      // A delivered purchase first: PostgreSQL sorts nulls first in a descending order, SQLite last.
+      .orderBy("delivered_at", (order) => order.desc().nullsLast())
       .executeTakeFirst();
     if (!purchase)
       throw new ServiceError(
