@@ -16,6 +16,8 @@ const commandGroups: Readonly<Record<string, () => Promise<(program: Command) =>
   replay: async () => (await import("./commands/replay.js")).registerReplayCommand,
   events: async () => (await import("./commands/events.js")).registerEventsCommand,
   open: async () => (await import("./commands/open.js")).registerOpenCommand,
+  serve: async () => (await import("./commands/serve.js")).registerServeCommand,
+  gateway: async () => (await import("./commands/gateway.js")).registerGatewayCommand,
 };
 
 /**

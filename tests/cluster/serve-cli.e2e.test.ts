@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { devAccounts } from "@ecom/services";
+import { storeNamespace } from "@ecom/simulator";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describePostgresNats } from "../backends/backends.js";
+import { createTestNamespace } from "../backends/nats-namespace.js";
+import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
+import { ecomBin } from "../simulator/sim-process.js";
+
+// `ecom serve` and `ecom gateway` as a user runs them: child processes on a database and a namespace of this file's.
+
+interface Child {
+  readonly child: ChildProcess;
+  /** The URL the banner names, once it is out. */
+  readonly url: Promise<string>;
+  readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+const children = new Set<ChildProcess>();
+
+function ecom(args: readonly string[], banner: RegExp): Child {
+  const child = spawn(process.execPath, [ecomBin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once("exit", (code) => {
+      children.delete(child);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", () => {
+      const found = banner.exec(stdout)?.[1];
+      if (found) resolve(found);
+    });
+    void exited.then(({ code }) =>
+      reject(new Error(`ecom ${args[0]} exited (${code}) before it was ready: ${stderr}`)),
+    );
+  });
+  url.catch(() => {});
+  return { child, url, exited };
+}
+
+const SERVE_BANNER = /ecom serve ready in [\d.]+s — .* on (http:\/\/\S+)/;
+const GATEWAY_BANNER = /ecom gateway on (http:\/\/\S+)/;
+
+describePostgresNats("ecom serve and ecom gateway", (backend) => {
+  let database: TestDatabase;
+  let namespace: string;
+  let gatewayUrl: string;
+  let customerProcess: Child;
+  const serve = (contexts: string, ...more: string[]) =>
+    ecom(
+      [
+        "serve",
+        "--contexts",
+        contexts,
+        "--store",
+        database.url,
+        "--bus",
+        backend.busUrl,
+        "--registry-ttl",
+        "3s",
+        ...more,
+      ],
+      SERVE_BANNER,
+    );
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    namespace = storeNamespace(database.url);
+    customerProcess = serve("customer", "--instance", "customers-1");
+    await customerProcess.url;
+    await serve("inventory,catalog").url;
+    gatewayUrl = await ecom(
+      ["gateway", "--bus", backend.busUrl, "--namespace", namespace, "--port", "0"],
+      GATEWAY_BANNER,
+    ).url;
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all(
+      [...children].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            child.once("exit", () => resolve());
+            child.kill("SIGKILL");
+          }),
+      ),
+    );
+    await createTestNamespace(namespace).drop();
+    await database?.drop();
+  });
+
+  it("routes a REST login to the customer process and a Connect query to the inventory process", async () => {
+    await until(async () => {
+      const health = (await (await fetch(`${gatewayUrl}/healthz`)).json()) as { processes: unknown[] };
+      return health.processes.length === 2;
+    });
+    const login = await fetch(`${gatewayUrl}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: devAccounts.customer.email, password: devAccounts.customer.password }),
+    });
+    expect(login.status).toBe(200);
+    const stock = await fetch(`${gatewayUrl}/ecom.inventory.v1.InventoryService/QueryStock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ productIds: ["prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E"] }),
+    });
+    expect(stock.status).toBe(200);
+    // A product without a stock record is reported with zeros, by the inventory process.
+    expect(await stock.json()).toMatchObject({ levels: [{ productId: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E" }] });
+  });
+
+  it("refuses a second process for a context another serves, naming the holder", async () => {
+    const second = serve("inventory");
+    const { code, stderr } = await second.exited;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/inventory is already served by process \S+ at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it("releases its contexts on a clean stop", async () => {
+    customerProcess.child.kill("SIGTERM");
+    const { code, stdout } = await customerProcess.exited;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/stopped cleanly/);
+    const health = (await (await fetch(`${gatewayUrl}/healthz`)).json()) as { unserved: string[] };
+    expect(health.unserved).toContain("customer");
+    // The gateway's watcher hears of the release on its own time; then a login has nowhere to go.
+    await until(async () => (await fetch(`${gatewayUrl}/auth/login`, { method: "POST", body: "{}" })).status === 503);
+  });
+});
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("the gateway never saw it");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
