@@ -57,6 +57,8 @@ export interface StorePoolOptions {
   readonly max?: number;
   /** Told of an error on an idle connection (the server restarted, or ended it); the next query opens another. */
   readonly onIdleError?: (error: Error) => void;
+  /** Shown in `pg_stat_activity` (e.g. `ecom shop_order`), so a connection says whose it is. */
+  readonly applicationName?: string;
 }
 
 /**
@@ -79,11 +81,16 @@ export function createStorePool(options: StorePoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url.toString(),
     max: options.max ?? storePoolSize(),
+    ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
     types: storeTypeParsers,
   });
   // An idle connection the server drops (a restart, pg_terminate_backend) errors on the pool; without a listener
   // that error would kill the process.
-  pool.on("error", (error) => options.onIdleError?.(error));
+  pool.on("error", (error) =>
+    options.onIdleError
+      ? options.onIdleError(error)
+      : process.stderr.write(`warning: an idle PostgreSQL connection failed: ${error.message}\n`),
+  );
   return pool;
 }
 

@@ -112,6 +112,42 @@ describePostgresNats("the contexts' stores on PostgreSQL", () => {
     });
   });
 
+  it("gives each role a password derived from the URL's, when it has one, and logs in with it", async () => {
+    // A database of its own: the platform schema of this suite's belongs to the namespace without a password.
+    const own = await createTestDatabase();
+    try {
+      const url = new URL(own.url);
+      url.password = "s3cret";
+      const withPassword = await bootstrapPostgres({ url: url.toString(), schemas: ["cart"] });
+      const cart = withPassword.stores.get("cart");
+      expect(cart?.password).toMatch(/^[\w-]{43}$/);
+      expect(cart?.password).not.toBe(withPassword.stores.get("platform")?.password);
+      const { rows } = await withAdminClient(
+        (client) =>
+          client.query<{ rolname: string; scram: boolean }>(
+            "select rolname, rolpassword like 'SCRAM-SHA-256$%' as scram from pg_authid where starts_with(rolname, $1) order by 1",
+            [`${own.name}_`],
+          ),
+        own.url,
+      );
+      expect(rows).toEqual([
+        { rolname: `${own.name}_cart`, scram: true },
+        { rolname: `${own.name}_platform`, scram: true },
+      ]);
+      // Trust auth here does not check it; the pool is given it all the same, and is who it says, by name.
+      const store = openPostgresStore(withPassword, "cart", { url: url.toString(), poolSize: POOL });
+      try {
+        const { rows: who } = await sql<{ user: string; application: string }>`
+          select current_user as user, current_setting('application_name') as application`.execute(store.db);
+        expect(who).toEqual([{ user: `${own.name}_cart`, application: `ecom ${own.name}_cart` }]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await own.drop();
+    }
+  });
+
   it("says what the URL's user lacks when it may not create roles", async () => {
     const plain = `${database.name}_plain`;
     await withAdminClient((client) => client.query(`create role "${plain}" login`), database.url);

@@ -38,7 +38,7 @@ export interface OpenPostgresStoresOptions {
   readonly contexts: readonly AnyContextModule[];
   /** Connections per pool at most; `ECOM_STORE_POOL`, else 4, when absent. */
   readonly poolSize?: number;
-  /** Told of an error on an idle pooled connection (the server restarted, or ended it). */
+  /** Told of an error on an idle pooled connection (the server restarted, or ended it); a stderr line when absent. */
   readonly onIdleError?: ((error: Error, store: string) => void) | undefined;
   /** Told of an after-commit hook that threw (hooked-kysely.ts); a line on stderr when absent. */
   readonly onHookError?: ((error: unknown) => void) | undefined;
@@ -103,7 +103,10 @@ export function openPostgresStore<TDatabase>(
     user: store.role,
     ...(store.password === undefined ? {} : { password: store.password }),
     max: options.poolSize ?? storePoolSize(),
-    onIdleError: (error) => options.onIdleError?.(error, schema),
+    applicationName: `ecom ${store.role}`,
+    ...(options.onIdleError === undefined
+      ? {}
+      : { onIdleError: (error: Error) => options.onIdleError?.(error, schema) }),
   });
   // Through HookedKysely, as SQLite's stores: transactions take after-commit hooks (runtime.afterCommit).
   const db: Kysely<TDatabase> = new HookedKysely<TDatabase>({
