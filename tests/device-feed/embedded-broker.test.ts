@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { EcomMessage } from "@ecom/sdk";
 import { type EmbeddedBroker, type MqttFeed, type Platform, startEmbeddedBroker, startMqttFeed } from "@ecom/simulator";
 import { connectAsync, type MqttClient } from "mqtt";
@@ -54,7 +53,12 @@ async function adjustedEvents(productId: string) {
 async function untilAdjusted(productId: string, count: number) {
   for (;;) {
     // Listening before looking, so an append during the read is not missed.
-    const appended = once(platform.eventLog, "appended");
+    const appended = new Promise<void>((resolve) => {
+      const stop = platform.eventLog.watch(() => {
+        stop();
+        resolve();
+      });
+    });
     if ((await adjustedEvents(productId)).length >= count) return;
     await appended;
   }
