@@ -11,8 +11,7 @@ import { createTestDatabase, type TestDatabase } from "../backends/test-database
 
 const quiet = { info() {}, warn() {}, error: (message: string, fields?: unknown) => console.error(message, fields) };
 
-// Search's full-text index is SQLite's FTS5 until its PostgreSQL form lands; a checkout does not need it.
-const contexts = allContexts.filter((module) => module.name !== "search");
+const contexts = allContexts;
 
 describePostgresNats("a checkout on PostgreSQL and NATS JetStream", (backend) => {
   let database: TestDatabase;
@@ -44,7 +43,7 @@ describePostgresNats("a checkout on PostgreSQL and NATS JetStream", (backend) =>
 
   it("ends with a PAID order, stock decremented and the saga's events in the stream under one correlation id", async () => {
     const ops = await login(devAccounts.admin.email, devAccounts.admin.password);
-    // A seeded book, found in the stream (the catalog's listing is not on PostgreSQL yet).
+    // A seeded book, found in the stream.
     const [created] = await platform.eventLog.read({
       afterSeq: 0,
       types: ["ecommerce.catalog.product.created.v1"],
