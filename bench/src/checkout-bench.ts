@@ -95,7 +95,7 @@ export async function benchCheckouts(options: { customers: number; rounds: numbe
     const trace = await server.sqlTrace();
     await server.close();
     if (tablesBefore) {
-      process.stderr.write(`${formatSqlTrace(trace, count)}\n\n`);
+      process.stderr.write(`${formatSqlTrace(trace, count, Number(process.env.ECOM_SQL_TOP ?? 25))}\n\n`);
       process.stderr.write(`${formatTableGrowth(tablesBefore, tableBytes(folder), count)}\n\n`);
     }
     const keptPerCheckout = (folderBytes(folder) - keptBefore) / count;

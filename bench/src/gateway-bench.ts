@@ -177,34 +177,58 @@ export async function benchGateway(options: { connections: number; requests: num
       }),
       await benchAgainstPrism(ecom, { path: `/products/${productId}`, ...options }),
     ];
-    const message = await createClient(
-      catalogV1.CatalogService,
-      createConnectTransport({ baseUrl: ecom.url, httpVersion: "1.1" }),
-    ).getProduct({ productId });
-    const bare = await forkServer({
-      server: "bare-connect",
-      message: toJson(catalogV1.GetProductResponseSchema, message),
-    });
-    try {
-      const { ecom: measuredEcom, limit: measuredBare } = await inTurns(
-        await connectRuns(ecom, productId, options.requests, options.connections),
-        await connectRuns(bare, productId, options.requests, options.connections),
-      );
-      figures.push({
-        name: `Connect unary GetProduct, ${options.connections} callers`,
-        value: measuredEcom.perSecond,
-        limit: measuredBare.perSecond,
-        unit: "calls/s",
-        limitName: "bare connect-node server, same message",
-        higherIsBetter: true,
-        target: "≥ 85 %",
-        met: measuredEcom.perSecond / measuredBare.perSecond >= 0.85,
-        cpu: { ecom: formatMicros(measuredEcom.cpuMicros), limit: formatMicros(measuredBare.cpuMicros) },
-      });
-    } finally {
-      await bare.close();
-    }
+    figures.push(await connectFigure(ecom, productId, options));
     return figures;
+  } finally {
+    await ecom.close();
+  }
+}
+
+/** Connect unary GetProduct against a bare connect-node server answering the same message. */
+async function connectFigure(
+  ecom: ServerProcess,
+  productId: string,
+  options: { connections: number; requests: number },
+): Promise<Figure> {
+  const message = await createClient(
+    catalogV1.CatalogService,
+    createConnectTransport({ baseUrl: ecom.url, httpVersion: "1.1" }),
+  ).getProduct({ productId });
+  const bare = await forkServer({
+    server: "bare-connect",
+    message: toJson(catalogV1.GetProductResponseSchema, message),
+  });
+  try {
+    const { ecom: measuredEcom, limit: measuredBare } = await inTurns(
+      await connectRuns(ecom, productId, options.requests, options.connections),
+      await connectRuns(bare, productId, options.requests, options.connections),
+    );
+    return {
+      name: `Connect unary GetProduct, ${options.connections} callers`,
+      value: measuredEcom.perSecond,
+      limit: measuredBare.perSecond,
+      unit: "calls/s",
+      limitName: "bare connect-node server, same message",
+      higherIsBetter: true,
+      target: "≥ 85 %",
+      met: measuredEcom.perSecond / measuredBare.perSecond >= 0.85,
+      cpu: { ecom: formatMicros(measuredEcom.cpuMicros), limit: formatMicros(measuredBare.cpuMicros) },
+    };
+  } finally {
+    await bare.close();
+  }
+}
+
+/** The Connect figure alone (`npm run bench -- connect`): quicker to repeat than the whole gateway part. */
+export async function benchConnect(options: { connections: number; requests: number }): Promise<Figure[]> {
+  const ecom = await forkServer({ server: "platform" });
+  try {
+    const agent = new Agent({ keepAlive: true });
+    const page = JSON.parse((await send(agent, `${ecom.url}/products?limit=1`)).body) as {
+      items: { productId: string }[];
+    };
+    agent.destroy();
+    return [await connectFigure(ecom, page.items[0]!.productId, options)];
   } finally {
     await ecom.close();
   }

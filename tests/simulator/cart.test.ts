@@ -207,6 +207,20 @@ describe("a cart's lifecycle", () => {
     expect(added_[0]).toMatchObject({ partitionKey: cartId, payload: { cartId, customerId: buyer.customerId } });
   });
 
+  it("answers each added item with the very cart a read shows afterwards (new line, raised line)", async () => {
+    const api = client((await customer()).token).cart;
+    const path = { cartId: (await api.createCart({})).data!.cartId };
+    for (const body of [
+      { productId: C, quantity: 1 },
+      { productId: A, quantity: 2 },
+      { productId: C, quantity: 3 },
+    ]) {
+      const added = await api.addCartItem({ params: { path }, body });
+      expect(added.response.status).toBe(200);
+      expect(added.data).toEqual((await api.getCart({ params: { path } })).data);
+    }
+  });
+
   it("refuses a missing or discontinued product and a quantity past 99 with 422, changing nothing", async () => {
     const { api, cartId } = await cartWithBooks();
     const path = { cartId };

@@ -88,10 +88,13 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
     return cart;
   };
 
-  /** Run `change` on an OPEN cart in one transaction that also touches its activity time and idle deadline. */
+  /**
+   * Run `change` on an OPEN cart in one transaction that also touches its activity time and idle deadline. A change
+   * that knows the cart's items afterwards (in item id order) returns them, and they are not read again.
+   */
   const changeOpenCart = async (
     cartId: string,
-    change: (trx: Transaction<CartDatabase>, cart: CartRow, now: Date) => Promise<void>,
+    change: (trx: Transaction<CartDatabase>, cart: CartRow, now: Date) => Promise<readonly CartItemRow[] | undefined>,
   ): Promise<Schemas["Cart"]> =>
     db.transaction().execute(async (trx) => {
       const now = clock.now();
@@ -108,8 +111,8 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
         throw notOpen(
           await trx.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirstOrThrow(),
         );
-      await change(trx, cart, now);
-      return cartView(trx, cart);
+      const items = await change(trx, cart, now);
+      return items ? cartViewOf(cart, items) : cartView(trx, cart);
     });
 
   const publishItemAdded = (trx: Transaction<CartDatabase>, cart: CartRow, product: PricedProduct, quantity: number) =>
@@ -178,11 +181,13 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
         body.productId,
       )!;
       const view = await changeOpenCart(cart.cart_id, async (trx, current, now) => {
-        // The cart's lines in one read: the product's own line, if any, and how many there are.
+        // The cart's lines in one read: the product's own line, if any, how many there are, and (changed here) the
+        // items the answer shows, so they are not read again.
         const lines = await trx
           .selectFrom("cart_items")
-          .select(["item_id", "product_id", "quantity"])
+          .selectAll()
           .where("cart_id", "=", current.cart_id)
+          .orderBy("item_id")
           .execute();
         const existing = lines.find((line) => line.product_id === body.productId);
         const problem = checkAdd(existing?.quantity, body.quantity, lines.length);
@@ -200,25 +205,29 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
           price_as_of: product.priceAsOf,
           available: 1,
         };
-        if (existing)
+        let items: CartItemRow[];
+        if (existing) {
           await trx
             .updateTable("cart_items")
             .set({ ...fresh, quantity })
             .where("item_id", "=", existing.item_id)
             .execute();
-        else
-          await trx
-            .insertInto("cart_items")
-            .values({
-              ...fresh,
-              item_id: ids.next("cti"),
-              cart_id: current.cart_id,
-              product_id: body.productId,
-              quantity,
-              added_at: now.toISOString(),
-            })
-            .execute();
+          items = lines.map((line) => (line === existing ? { ...line, ...fresh, quantity } : line));
+        } else {
+          const added: CartItemRow = {
+            ...fresh,
+            item_id: ids.next("cti"),
+            cart_id: current.cart_id,
+            product_id: body.productId,
+            quantity,
+            added_at: now.toISOString(),
+          };
+          await trx.insertInto("cart_items").values(added).execute();
+          // In item id order, as SQLite's binary collation compares the ids.
+          items = [...lines, added].sort((a, b) => (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : 0));
+        }
         await publishItemAdded(trx, current, product, quantity);
+        return items;
       });
       return { status: 200, body: view };
     },
@@ -251,6 +260,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
         if (updated.numUpdatedRows === 0n) throw fail.notFound(`item ${path.itemId} in cart ${path.cartId}`);
         // item_added also means "its quantity raised" (contracts/asyncapi/cart.yaml).
         if (body.quantity > item.quantity) await publishItemAdded(trx, current, product, body.quantity);
+        return undefined;
       });
       return { status: 200, body: view };
     },
@@ -264,6 +274,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
           .where("item_id", "=", path.itemId)
           .executeTakeFirst();
         if (removed.numDeletedRows === 0n) throw fail.notFound(`item ${path.itemId} in cart ${path.cartId}`);
+        return undefined;
       });
       return { status: 200, body: view };
     },
