@@ -223,6 +223,17 @@ describe("ReserveStock under contention", () => {
     expect(answer.status).toBe(ReservationStatus.UNAVAILABLE);
   });
 
+  it("answers every inventory call as unavailable while the inventoryDown fault is on, and serves again after", async () => {
+    const productId = await product(5);
+    platform.faults.inventoryDown = true;
+    try {
+      expect(await connectCode(platform.rpc.inventory.queryStock({ productIds: [productId] }))).toBe(Code.Unavailable);
+    } finally {
+      platform.faults.inventoryDown = false;
+    }
+    expect((await level(productId)).onHand).toBe(5);
+  });
+
   const invalid: [string, { items: { productId: string; quantity: number }[]; checkout?: string }][] = [
     [
       "a malformed checkout id",

@@ -41,7 +41,7 @@ export function callerOf(tokens: TokenService, authorization: string | undefined
  * the platform's service identity. Only the in-process router has it; the port's router never does, so no
  * request from outside can present this identity.
  */
-export const serviceIdentityInterceptor: Interceptor = (next) => async (request) => {
+export const serviceIdentityInterceptor: Interceptor = (next) => (request) => {
   request.contextValues.set(callerKey, { kind: "service" });
   return next(request);
 };
@@ -63,10 +63,27 @@ export function createAccessInterceptor(options: {
   readonly serviceTokens?: Pick<ServiceTokens, "verify">;
 }): Interceptor {
   const { serviceTokens } = options;
-  return (next) => async (request) => {
-    const name = `${request.service.typeName}/${request.method.name}`;
+  // A method's name and rule, found once per method rather than by a new string on every call.
+  const methods = new WeakMap<object, { readonly name: string; readonly rule: AccessRule | undefined }>();
+  const methodOf = (request: {
+    readonly service: { readonly typeName: string };
+    readonly method: { name: string };
+  }) => {
+    let method = methods.get(request.method);
+    if (!method) {
+      const name = `${request.service.typeName}/${request.method.name}`;
+      method = { name, rule: options.rules[name] };
+      methods.set(request.method, method);
+    }
+    return method;
+  };
+  // Not an async function: a call from another context (most calls) passes straight on, without a promise of its
+  // own; a refusal is a rejected promise, as an async interceptor's would be.
+  return (next) => (request) => {
     let caller = request.contextValues.get(callerKey);
-    if (caller.kind !== "service") {
+    // The service identity may call any method (accessDenied lets it through before looking at the rule).
+    if (caller.kind === "service") return next(request);
+    try {
       // A bad token throws a ServiceError `unauthenticated`; serviceErrorsAsConnect answers it with its Connect code.
       const authorization = request.header.get("authorization") ?? undefined;
       const bearer = authorization === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
@@ -78,9 +95,12 @@ export function createAccessInterceptor(options: {
         caller = callerOf(options.tokens, authorization);
       }
       request.contextValues.set(callerKey, caller);
+      const { name, rule } = methodOf(request);
+      const denied = accessDenied(rule, caller, name);
+      if (denied) throw denied;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const denied = accessDenied(options.rules[name], caller, name);
-    if (denied) throw denied;
     return next(request);
   };
 }

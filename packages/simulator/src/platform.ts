@@ -494,11 +494,12 @@ async function startPlatform(
     }
   });
 
-  const faultInterceptor: Interceptor = (next) => async (request) => {
+  // Not an async function: with no fault on, a call passes straight on without a promise of its own.
+  const faultInterceptor: Interceptor = (next) => (request) => {
     if (faults.inventoryDown && request.service.typeName.startsWith("ecom.inventory.")) {
       // Thrown on the calling side of the in-process transport too, where no router maps it: already a Connect error.
-      throw toConnectError(
-        new ServiceError("unavailable", "inventory is down (fault injected with POST /_sim/faults)"),
+      return Promise.reject(
+        toConnectError(new ServiceError("unavailable", "inventory is down (fault injected with POST /_sim/faults)")),
       );
     }
     return next(request);
