@@ -38,7 +38,7 @@ export function createNotificationContext(options: NotificationContextOptions = 
     migrations,
     create(runtime) {
       const notifications = createNotificationSender(runtime);
-      const targets = createWebhookTargets();
+      const targets = createWebhookTargets(runtime);
       const webhooks = createWebhookSender(runtime, targets, {
         timeoutMs: options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
       });

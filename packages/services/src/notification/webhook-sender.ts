@@ -140,7 +140,7 @@ export function createWebhookSender(
           .set({ active: 0, deactivated_reason: "endpoint_gone", updated_at: now })
           .where("subscription_id", "=", subscription.subscription_id)
           .execute();
-      if (gone) targets.changed();
+      if (gone) targets.changed(trx);
       if (status !== "FAILED") return;
       await outbox.publish(
         trx,

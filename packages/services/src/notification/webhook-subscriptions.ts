@@ -85,7 +85,7 @@ export function createWebhookSubscriptions(
         .insertInto("webhook_subscription_types")
         .values(body.eventTypes.map((type) => ({ subscription_id: row.subscription_id, event_type: type })))
         .execute();
-      targets.changed();
+      targets.changed(trx);
     });
     return {
       status: 201,
@@ -154,7 +154,7 @@ export function createWebhookSubscriptions(
         .set(changes)
         .where("subscription_id", "=", row.subscription_id)
         .execute();
-      targets.changed();
+      targets.changed(trx);
       if (body.eventTypes === undefined) return;
       await trx.deleteFrom("webhook_subscription_types").where("subscription_id", "=", row.subscription_id).execute();
       await trx
@@ -188,7 +188,7 @@ export function createWebhookSubscriptions(
         .where("subscription_id", "=", row.subscription_id)
         .where("status", "in", ["PENDING", "RETRYING"])
         .execute();
-      targets.changed();
+      targets.changed(trx);
     });
     return { status: 204 };
   };

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import type { ContextRuntime } from "../platform/index.js";
 import type { NotificationDatabase } from "./store.js";
 
 /** Where one event type goes: an active subscription's id and URL. */
@@ -12,12 +13,13 @@ type Targets = ReadonlyMap<string, readonly WebhookTarget[]>;
 /**
  * The active subscriptions by event type, held in memory so a published event finds its subscribers without a
  * query (every event of a checkout passes the fan-out). Only this context writes its subscriptions, and each of its
- * writes (create, change, delete, a 410 deactivating one) calls `changed()` inside its transaction: the store has one
- * connection, so the next look-up reads the table only once that transaction is over, and the index never lags a
- * write (a rolled-back write only costs a read). A look-up already under way when a write lands answers as if
- * its event came just before the write.
+ * writes (create, change, delete, a 410 deactivating one) calls `changed(trx)` inside its transaction, which drops
+ * the index at once and again once the transaction has committed: on a pool, a look-up on another connection between
+ * the two reads the table as it was before the write, and what it loaded must not outlive the commit (on SQLite's one
+ * connection the first drop alone would do). So the index never lags a committed write (a rolled-back write only
+ * costs a read). A look-up already under way when a write lands answers as if its event came just before the write.
  */
-export function createWebhookTargets() {
+export function createWebhookTargets(runtime: Pick<ContextRuntime<NotificationDatabase>, "afterCommit">) {
   let loaded: Promise<Targets> | undefined;
 
   const load = async (executor: Kysely<NotificationDatabase> | Transaction<NotificationDatabase>) => {
@@ -57,9 +59,15 @@ export function createWebhookTargets() {
       }
       return (await loaded).get(eventType) ?? [];
     },
-    /** A subscription is being written, in the writer's transaction: the next look-up reads the table again. */
-    changed(): void {
+    /**
+     * A subscription is being written, in the writer's transaction `trx`: the next look-up reads the table again,
+     * and so does the first after the commit.
+     */
+    changed(trx: Transaction<NotificationDatabase>): void {
       loaded = undefined;
+      runtime.afterCommit(trx, () => {
+        loaded = undefined;
+      });
     },
   };
 }
