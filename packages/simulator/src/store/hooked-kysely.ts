@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import {
   type AccessMode,
   type IsolationLevel,
@@ -31,7 +32,8 @@ export function afterCommit<TDatabase>(trx: Transaction<TDatabase>, hook: AfterC
         "(not one derived by withPlugin/withSchema/withTables, a startTransaction(), or one that has ended)",
     );
   }
-  hooks.push(hook);
+  // Run in the async context of the code that registered it (its trace span, as a next-turn callback would).
+  hooks.push(AsyncResource.bind(hook));
 }
 
 /** How a {@link HookedKysely} is opened: Kysely's own settings, and where a hook's failure is told. */
