@@ -13,11 +13,22 @@ export interface SimProcess {
 
 const running = new Set<ChildProcess>();
 
+/**
+ * This process's environment for an `ecom` child, plus `extra`, without the variables that pick the child's backends:
+ * the backend tests read ECOM_STORE_URL and ECOM_BUS_URL too (tests/backends), and a developer who sets them for
+ * those must not turn every `sim up --data`/`--memory` child into a PostgreSQL + NATS one. A test that wants them
+ * passes them in `extra`.
+ */
+export function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const { ECOM_STORE_URL: _store, ECOM_BUS_URL: _bus, ECOM_NAMESPACE: _namespace, ...rest } = process.env;
+  return { ...rest, ...extra };
+}
+
 /** Start `ecom sim up` with `args` (for example `--data DIR --port 0`), and `env` added to this process's. */
 export function startSim(args: readonly string[], env: Readonly<Record<string, string>> = {}): SimProcess {
   const child = spawn(process.execPath, [ecomBin, "sim", "up", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
+    env: childEnv(env),
   });
   running.add(child);
   let stdout = "";

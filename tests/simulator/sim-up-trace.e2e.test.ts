@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { childEnv } from "./sim-process.js";
 
 // `ecom sim up --trace` as a developer runs it: the banner says where traces go, and /_sim/traces keeps a request's
 // spans. Bad trace settings stop the start with one line and exit 2. Waits are for output, never for time.
@@ -19,7 +20,7 @@ describe("ecom sim up --trace", () => {
     simulator = spawn(
       process.execPath,
       [bin, "sim", "up", "--memory", "--port", "0", "--log-level", "warn", "--trace"],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: "" } },
+      { stdio: ["ignore", "pipe", "pipe"], env: childEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "" }) },
     );
     const banner = await new Promise<string>((resolve, reject) => {
       let output = "";
@@ -55,7 +56,7 @@ describe("ecom sim up --trace", () => {
     ],
   ])("refuses %s with exit 2 and a one-line message", async (_name, flags, env, message) => {
     const failed = await run(process.execPath, [bin, "sim", "up", "--memory", "--port", "0", ...flags], {
-      env: { ...process.env, ...env },
+      env: childEnv(env),
     }).then(
       () => undefined,
       (error: { code: number; stderr: string }) => error,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ecomBin } from "./sim-process.js";
+import { childEnv, ecomBin } from "./sim-process.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -23,7 +23,7 @@ async function packagesLoadedWhenReady(cache: string): Promise<Set<string>> {
     ["--require", join(import.meta.dirname, "module-recorder.cjs"), ecomBin, "sim", "up", "--memory", "--port", "0"],
     {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ECOM_MODULES_FILE: modulesFile, ECOM_CACHE_DIR: cache },
+      env: childEnv({ ECOM_MODULES_FILE: modulesFile, ECOM_CACHE_DIR: cache }),
     },
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));

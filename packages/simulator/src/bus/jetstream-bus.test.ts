@@ -294,6 +294,18 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
     expect((await applied(twoStore)).map((row) => row.event_id)).toEqual(["two_001", "two_002"]);
   });
 
+  it("reads a type from a query string that holds NATS wildcards as a type, not as a subject filter", async () => {
+    const bus = await busOf();
+    await bus.publish(events(3));
+    for (const type of ["ecommerce.>", "*.*.*.*.*", "a b"]) {
+      expect(await bus.read({ afterSeq: 0, types: [type] })).toEqual([]);
+    }
+    expect(await bus.read({ afterSeq: 0, types: [THING] })).toHaveLength(3);
+    await expect(bus.publish([{ ...events(1, "bad")[0]!, eventType: "ecommerce.>" }])).rejects.toThrow(
+      /cannot be an event type on NATS/,
+    );
+  });
+
   it("tells watchers of what is published, in order", async () => {
     const bus = await busOf();
     const seen: number[] = [];

@@ -10,7 +10,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { EventBus, EventLogReader, LoggedEvent, OutgoingEvent, ReadOptions } from "./event-bus.js";
-import { type JetStreamNames, jetStreamNames } from "./jetstream-names.js";
+import { isSubjectSafe, type JetStreamNames, jetStreamNames } from "./jetstream-names.js";
 import { JetStreamRelay } from "./jetstream-relay.js";
 import { JetStreamSubscription, loggedEvent } from "./jetstream-subscription.js";
 
@@ -170,7 +170,8 @@ async function readStream(
   if (types?.length === 0) return [];
   const limit = options.limit ?? 1000;
   const wanted = types ? new Set(types) : undefined;
-  const filter = types?.length === 1 ? names.eventsOf(types[0]!) : names.allEvents;
+  // A type that is not subject-safe (from a query string) is filtered here, never put in the server's filter.
+  const filter = types?.length === 1 && isSubjectSafe(types[0]!) ? names.eventsOf(types[0]!) : names.allEvents;
   const last = (await manager.streams.info(names.stream)).state.last_seq;
   const events: LoggedEvent[] = [];
   const seen = new Set<string>();

@@ -19,6 +19,15 @@ export interface JetStreamNames {
   consumer(subscriber: string): string;
 }
 
+/**
+ * Whether an event type can stand in a subject as it is: dot-separated tokens without NATS's wildcards (`*`, `>`) or
+ * spaces. Contract types always can; a type from a query string (`/_sim/log?types=`) may not, and must never widen a
+ * subject filter.
+ */
+export function isSubjectSafe(eventType: string): boolean {
+  return /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(eventType);
+}
+
 /** A partition key as one subject token: itself when it is a safe token (every prefixed id is), else a hash. */
 export function partitionToken(partitionKey: string): string {
   return /^[A-Za-z0-9_-]{1,64}$/.test(partitionKey)
@@ -34,7 +43,10 @@ export function jetStreamNames(namespace: string): JetStreamNames {
     namespace,
     stream: `ECOM_${namespace.toUpperCase()}_EVENTS`,
     allEvents: `${prefix}.>`,
-    subject: (eventType, partitionKey) => `${prefix}.${eventType}.${partitionToken(partitionKey)}`,
+    subject: (eventType, partitionKey) => {
+      if (!isSubjectSafe(eventType)) throw new Error(`${JSON.stringify(eventType)} cannot be an event type on NATS`);
+      return `${prefix}.${eventType}.${partitionToken(partitionKey)}`;
+    },
     eventsOf: (eventType) => `${prefix}.${eventType}.*`,
     consumer: (subscriber) => `${namespace}_${subscriber.replace(/[^A-Za-z0-9_-]/g, "_")}`,
   };
