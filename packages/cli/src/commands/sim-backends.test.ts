@@ -30,6 +30,7 @@ describe("sim up's --store and --bus", () => {
     ["a bus URL that is not NATS'", { store: STORE, bus: "http://x" }, {}, /^--bus takes a nats:\/\//],
     ["a namespace NATS cannot name", { store: STORE, bus: BUS, namespace: "Team.A" }, {}, /^--namespace takes/],
     ["--namespace without them", { namespace: "a" }, {}, /^--namespace needs --store and --bus$/],
+    ["--seed with them", { store: STORE, bus: BUS, seed: "42" }, {}, /^--seed works with --data or --memory only/],
   ])("refuses %s in one line", (_name, options, env, message) => {
     expect(() => parseBackends(options, env)).toThrow(message);
     try {

@@ -253,7 +253,7 @@ export function registerSimCommand(program: Command): void {
 
 /** Where the platform runs, from --store/--bus/--namespace or their variables: both or neither, never one alone. */
 export function parseBackends(
-  options: { readonly store?: string; readonly bus?: string; readonly namespace?: string },
+  options: { readonly store?: string; readonly bus?: string; readonly namespace?: string; readonly seed?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): { storeUrl: string; busUrl: string; namespace?: string } | undefined {
   const storeUrl = options.store ?? (env.ECOM_STORE_URL || undefined);
@@ -277,6 +277,12 @@ export function parseBackends(
     throw new UsageError(`--bus takes a nats://host:port URL, not ${busUrl}`);
   if (namespace !== undefined && !/^[a-z0-9_]+$/.test(namespace))
     throw new UsageError(`--namespace takes lower-case letters, digits and _ only, not ${namespace}`);
+  // A seeded run's clock and ids start over at every start, and PostgreSQL keeps no saved clock yet: a restart would
+  // mint the first run's event ids again, which JetStream drops as repeats.
+  if (options.seed !== undefined)
+    throw new UsageError(
+      "--seed works with --data or --memory only: on --store a restart would reuse the ids of its first run",
+    );
   return { storeUrl, busUrl, ...(namespace === undefined ? {} : { namespace }) };
 }
 
