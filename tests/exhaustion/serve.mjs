@@ -26,7 +26,7 @@ for (let start = 0; start < fillerEvents; start += 1_000) {
       envelope: JSON.stringify({ eventId, eventType: "ecommerce.exhaustion.filler.recorded.v1", payload: { padding } }),
     });
   }
-  await platform.eventLog.append(batch);
+  await platform.bus.publish(batch);
 }
 
 const url = await platform.listen(0);

@@ -1,4 +1,5 @@
 import type { fulfilmentApi } from "@ecom/sdk";
+import type { Selectable } from "kysely";
 import type { ShipmentTable, TrackingEventTable } from "./store.js";
 
 type Schemas = fulfilmentApi.components["schemas"];
@@ -42,7 +43,10 @@ export function toShipment(row: ShipmentTable): Shipment {
 }
 
 /** The contract's ShipmentTracking for a row and its tracking events (oldest first). */
-export function toTracking(row: ShipmentTable, events: readonly TrackingEventTable[]): Schemas["ShipmentTracking"] {
+export function toTracking(
+  row: ShipmentTable,
+  events: readonly Selectable<TrackingEventTable>[],
+): Schemas["ShipmentTracking"] {
   return {
     shipmentId: row.shipment_id,
     orderId: row.order_id,

@@ -52,7 +52,7 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
   const track = (trx: Trx, shipmentId: string, code: string, description: string, at: string, location?: string) =>
     trx
       .insertInto("tracking_events")
-      .values({ seq: null, shipment_id: shipmentId, code, description, location: location ?? null, occurred_at: at })
+      .values({ shipment_id: shipmentId, code, description, location: location ?? null, occurred_at: at })
       .execute();
 
   /** The row after `step` with its input, or a validation error; `now` is the step's time. */

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * The fulfilment context's own database. Timestamps are ISO strings (UTC), so they compare as text in the order
  * they happened. One shipment per paid order; its pick/pack work order (`fulfilment_id`) is one to one with it.
@@ -44,7 +46,8 @@ export interface ShipmentTable {
 
 /** One line of a shipment's tracking, oldest first by `seq`. */
 export interface TrackingEventTable {
-  seq: number | null;
+  /** Given by the store (an identity column on PostgreSQL refuses an explicit null, which SQLite took for "next"). */
+  seq: Generated<number>;
   shipment_id: string;
   code: string;
   description: string;
