@@ -276,6 +276,21 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
     expect(await bus.read({ afterSeq: 0, correlationId: "cor_agg_a", limit: 1 })).toMatchObject([{ seq: 1 }]);
   });
 
+  it("reads one correlation id, or several types, across a stream longer than one pushed batch, each event once", async () => {
+    const bus = await busOf();
+    const made = events(600);
+    await bus.publish(made);
+    const ofA = made.filter((event) => event.correlationId === "cor_agg_a").map((event) => event.eventId);
+    const read = await bus.read({ afterSeq: 0, correlationId: "cor_agg_a" });
+    expect(read.map((event) => event.eventId)).toEqual(ofA);
+    expect(read.map((event) => event.seq)).toEqual([...read.map((event) => event.seq)].sort((a, b) => a - b));
+    expect((await bus.read({ afterSeq: 500, correlationId: "cor_agg_b", limit: 5 })).map((event) => event.seq)).toEqual(
+      [503, 506, 509, 512, 515],
+    );
+    expect(await bus.read({ afterSeq: 0, types: [THING, OTHER] })).toHaveLength(600);
+    expect(await bus.read({ afterSeq: 600, correlationId: "cor_agg_a" })).toEqual([]);
+  });
+
   it("keeps two namespaces on one NATS apart", async () => {
     const one = await busOf();
     const two = await busOf();

@@ -114,7 +114,7 @@ async function createBus(
 
   const subscriptions: JetStreamSubscription[] = [];
   const reader: EventLogReader = {
-    read: (readOptions) => readStream(manager, names, readOptions),
+    read: (readOptions) => readStream(client, manager, names, readOptions),
     lastSeq,
     watch(onEvents) {
       watchers.add(onEvents);
@@ -156,35 +156,95 @@ async function createBus(
 }
 
 /**
- * Read the stream after `afterSeq`: each next message of the filter by direct get (`next_by_subj`, one request
- * each). One type is filtered by the server (its subjects); several, or a correlation id, are filtered here, which
- * reads past every other event on the way (no index by correlation id in JetStream). A repeat the stream stored past
+ * Read the stream after `afterSeq`. One type is filtered by the server (its subjects) and read by direct get
+ * (`next_by_subj`, one request per wanted event). Several types, or a correlation id, are filtered here, which reads
+ * past every other event on the way (JetStream has no index by correlation id): those stream through an ordered
+ * consumer, which the server pushes in batches, rather than a request per message. A repeat the stream stored past
  * its duplicate window (same eventId, later seq) is left out.
  */
 async function readStream(
+  client: JetStreamClient,
   manager: JetStreamManager,
   names: JetStreamNames,
   options: ReadOptions,
 ): Promise<LoggedEvent[]> {
   const { types, correlationId } = options;
   if (types?.length === 0) return [];
-  const limit = options.limit ?? 1000;
-  const wanted = types ? new Set(types) : undefined;
-  // A type that is not subject-safe (from a query string) is filtered here, never put in the server's filter.
-  const filter = types?.length === 1 && isSubjectSafe(types[0]!) ? names.eventsOf(types[0]!) : names.allEvents;
   const last = (await manager.streams.info(names.stream)).state.last_seq;
-  const events: LoggedEvent[] = [];
-  const seen = new Set<string>();
-  for (let seq = options.afterSeq + 1; seq <= last && events.length < limit; ) {
-    const message = await manager.direct.getMessage(names.stream, { seq, next_by_subj: filter });
+  if (options.afterSeq >= last) return [];
+  const wanted = types ? new Set(types) : undefined;
+  const keep = (event: LoggedEvent) =>
+    (wanted === undefined || wanted.has(event.eventType)) &&
+    (correlationId === undefined || event.correlationId === correlationId);
+  // A type that is not subject-safe (from a query string) is filtered here, never put in the server's filter.
+  const serverFiltered = types?.length === 1 && isSubjectSafe(types[0]!);
+  const range = { ...options, last, limit: options.limit ?? 1000, keep };
+  return serverFiltered && correlationId === undefined
+    ? readByDirectGet(manager, names.stream, names.eventsOf(types[0]!), range)
+    : readByOrderedConsumer(client, names.stream, serverFiltered ? names.eventsOf(types[0]!) : names.allEvents, range);
+}
+
+interface ReadRange {
+  readonly afterSeq: number;
+  readonly last: number;
+  readonly limit: number;
+  readonly keep: (event: LoggedEvent) => boolean;
+}
+
+async function readByDirectGet(
+  manager: JetStreamManager,
+  stream: string,
+  filter: string,
+  range: ReadRange,
+): Promise<LoggedEvent[]> {
+  const events = new Distinct(range.limit);
+  for (let seq = range.afterSeq + 1; seq <= range.last && !events.full; ) {
+    const message = await manager.direct.getMessage(stream, { seq, next_by_subj: filter });
     if (!message) break;
     seq = message.seq + 1;
     const event = loggedEvent(message);
-    if (wanted && !wanted.has(event.eventType)) continue;
-    if (correlationId !== undefined && event.correlationId !== correlationId) continue;
-    if (seen.has(event.eventId)) continue;
-    seen.add(event.eventId);
-    events.push(event);
+    if (range.keep(event)) events.add(event);
   }
-  return events;
+  return events.list;
+}
+
+async function readByOrderedConsumer(
+  client: JetStreamClient,
+  stream: string,
+  filter: string,
+  range: ReadRange,
+): Promise<LoggedEvent[]> {
+  const consumer = await client.consumers.get(stream, {
+    filter_subjects: filter,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: range.afterSeq + 1,
+  });
+  const messages = await consumer.consume({ max_messages: 256 });
+  const events = new Distinct(range.limit);
+  try {
+    for await (const message of messages) {
+      const event = loggedEvent(message);
+      if (range.keep(event)) events.add(event);
+      // `pending` counts what of the filter is left after this message: 0 is the end of what there is now.
+      if (events.full || message.seq >= range.last || message.info.pending === 0) break;
+    }
+  } finally {
+    messages.stop();
+  }
+  return events.list;
+}
+
+/** Events in log order, each eventId once, up to a limit. */
+class Distinct {
+  readonly list: LoggedEvent[] = [];
+  readonly #seen = new Set<string>();
+  constructor(private readonly limit: number) {}
+  get full(): boolean {
+    return this.list.length >= this.limit;
+  }
+  add(event: LoggedEvent): void {
+    if (this.#seen.has(event.eventId)) return;
+    this.#seen.add(event.eventId);
+    this.list.push(event);
+  }
 }
