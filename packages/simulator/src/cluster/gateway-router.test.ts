@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, get, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
@@ -214,5 +214,85 @@ describe("the gateway's routing by contract operation", () => {
     expect(response.statusCode).toBe(401);
     socket.on("error", () => undefined); // terminating a socket that never opened reports it
     socket.terminate();
+  });
+});
+
+describe("the gateway's event streams", () => {
+  let upstream: { url: string; server: Server };
+  let gateway: GatewayRouter;
+  let gatewayServer: Server;
+  let base: string;
+  const open: IncomingMessage[] = [];
+
+  beforeAll(async () => {
+    upstream = await fakeProcess("a");
+    // Two kept-alive sockets for requests and three streams: the streams must not take the requests' two.
+    gateway = createGatewayRouter({
+      registry: { urlOf: () => upstream.url },
+      local: () => undefined,
+      maxStreams: 3,
+      requestSockets: 2,
+    });
+    gatewayServer = createServer(gateway.handle);
+    gatewayServer.on("upgrade", gateway.upgrade);
+    base = await listening(gatewayServer);
+  });
+  afterAll(async () => {
+    for (const stream of open) stream.destroy();
+    gateway.close();
+    for (const server of [gatewayServer, upstream.server]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  /** Open an SSE stream through the gateway and read its first event; the stream stays open. */
+  const openStream = async () => {
+    const [response] = (await once(get(`${base}/sse/flash-sales`), "response")) as [IncomingMessage];
+    open.push(response);
+    const [first] = (await once(response, "data")) as [Buffer];
+    return { status: response.statusCode, first: first.toString() };
+  };
+
+  it("answers REST on its own sockets while every stream slot is held open", async () => {
+    for (let index = 0; index < 3; index++)
+      expect(await openStream()).toEqual({ status: 200, first: "data: from a\n\n" });
+    // More requests at once than the request sockets: they queue for the two, none for a stream's.
+    const answers = await Promise.all(Array.from({ length: 4 }, () => fetch(`${base}/products`)));
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201]);
+  });
+
+  it("refuses a stream beyond the cap with 503 and Retry-After, as one process's port does", async () => {
+    const response = await fetch(`${base}/sse/flash-sales`);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(await response.json()).toMatchObject({ code: "unavailable" });
+  });
+
+  it("counts WebSockets among the streams", async () => {
+    const socket = new WebSocket(`${base.replace("http", "ws")}/ws/orders`, {
+      headers: { authorization: "Bearer customer-token" },
+    });
+    const [, response] = (await once(socket, "unexpected-response")) as [unknown, IncomingMessage];
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["retry-after"]).toBe("5");
+    socket.on("error", () => undefined);
+    socket.terminate();
+  });
+
+  it("gives a slot back when its stream ends", async () => {
+    const ended = open.pop()!;
+    const closed = once(ended.socket, "close");
+    ended.destroy();
+    await closed;
+    // The gateway sees the close on its side once the socket's end reaches it: ask until it has.
+    let status = 503;
+    while (status === 503) {
+      const [response] = (await once(get(`${base}/sse/flash-sales`), "response")) as [IncomingMessage];
+      status = response.statusCode ?? 0;
+      if (status === 200) open.push(response);
+      else response.resume();
+    }
+    expect(status).toBe(200);
   });
 });

@@ -7,8 +7,10 @@ import {
 } from "node:http";
 import type { Duplex } from "node:stream";
 import { ServiceError } from "@ecom/services/platform";
+import { DEFAULT_SERVER_LIMITS } from "../connection-limits.js";
 import { RestRouter } from "../gateway/rest-router.js";
 import { problemResponse, writeProblem } from "../problem.js";
+import { createStreamSlots, tooManyStreams } from "../stream-pump.js";
 import { claimsServiceType, contextOfService } from "./service-token.js";
 
 /** Options of {@link createGatewayRouter}. */
@@ -30,6 +32,13 @@ export interface GatewayRouterOptions {
    * platform's envelopes and partners' webhooks, as the port of one process decides for itself.
    */
   readonly publicEdge?: boolean;
+  /**
+   * Event streams (SSE and WebSocket) open through the gateway at once; beyond it a new one is answered 503 with
+   * Retry-After, as one process's port answers it ({@link DEFAULT_SERVER_LIMITS}'s `maxStreams` by default).
+   */
+  readonly maxStreams?: number;
+  /** Kept-alive connections to the processes for every other request (512 by default). */
+  readonly requestSockets?: number;
 }
 
 /** The public surface in split mode: each request goes to the process that serves the context owning it. */
@@ -40,6 +49,8 @@ export interface GatewayRouter {
   handle(request: IncomingMessage, response: ServerResponse): void;
   /** The node:http `upgrade` listener (WebSockets such as `/ws/orders`). */
   upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Take a stream slot for `response`'s lifetime (the gateway's own `/_sim/events`); false when all are taken. */
+  admitStream(response: ServerResponse): boolean;
   /** Close the kept-alive connections to the processes. */
   close(): void;
 }
@@ -65,31 +76,59 @@ const HOP_BY_HOP = new Set([
  * service token from outside is dropped here (only processes call with one), so an outside request is always a
  * customer's or anonymous. A context no process serves, or a process that does not answer, is 503 `unavailable`.
  * HTTP/2 gRPC is not proxied (HTTP/1.1 only): gRPC clients use the processes or gRPC-web.
+ *
+ * Event streams hold their connection to the process for as long as the client reads, so they never take one of the
+ * kept-alive sockets other requests share: each has a connection of its own (up to `maxStreams` of them, beyond which
+ * a stream is refused 503), and a gateway full of open streams still answers REST and Connect.
  */
 export function createGatewayRouter(options: GatewayRouterOptions): GatewayRouter {
   const router = options.router ?? new RestRouter();
-  // Kept below a process's limit of connections from one address (1,024), which every proxied request shares.
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const maxStreams = options.maxStreams ?? DEFAULT_SERVER_LIMITS.maxStreams;
+  const slots = createStreamSlots(maxStreams);
+  // Kept below a process's limit of connections from one address (1,024), which every proxied request shares with
+  // the streams: 512 + the streams' default 1,000 may pass it only when the processes' own stream caps would too.
+  const agent = new Agent({ keepAlive: true, maxSockets: options.requestSockets ?? 512 });
+  // A stream's connection is not reused after it: a kept-alive pool would only hold sockets no one asks for.
+  const streamAgent = new Agent({ keepAlive: false, maxSockets: maxStreams });
 
-  const contextOf = (method: string, url: string): string | undefined => {
+  /** The context owning a request, and whether its answer is an event stream. */
+  const routeOf = (method: string, url: string, accept?: string): { context: string; stream: boolean } | undefined => {
     const pathname = url.split(/[?#]/, 1)[0] ?? url;
-    if (pathname.startsWith("/ecom.")) return contextOfService(pathname.slice(1).split("/", 1)[0] ?? "");
+    if (pathname.startsWith("/ecom.")) {
+      const context = contextOfService(pathname.slice(1).split("/", 1)[0] ?? "");
+      return context === undefined ? undefined : { context, stream: false };
+    }
     if (pathname.startsWith("/_sim/") || pathname === "/healthz") return undefined;
     const routed = router.route(method, pathname);
-    return routed.kind === "match" ? routed.match.context : undefined;
+    if (routed.kind !== "match") return undefined;
+    const stream =
+      routed.match.operation.responses.some((answer) => answer.contentType === "text/event-stream") ||
+      Boolean(accept?.includes("text/event-stream"));
+    return { context: routed.match.context, stream };
+  };
+  const contextOf = (method: string, url: string) => routeOf(method, url)?.context;
+
+  /** Take a slot until `done` closes; false when every slot is taken. */
+  const admit = (done: { once(event: "close", listener: () => void): unknown }) => {
+    if (!slots.acquire()) return false;
+    done.once("close", () => slots.release());
+    return true;
   };
 
   /** The process serving the context of a request, or why none can take it. */
-  const targetOf = (request: IncomingMessage): { url: URL; context: string } | "local" | ServiceError => {
-    const context = contextOf(request.method ?? "GET", request.url ?? "/");
-    if (context === undefined) return "local";
+  const targetOf = (
+    request: IncomingMessage,
+  ): { url: URL; context: string; stream: boolean } | "local" | ServiceError => {
+    const route = routeOf(request.method ?? "GET", request.url ?? "/", request.headers.accept);
+    if (route === undefined) return "local";
+    const { context, stream } = route;
     const url = options.registry.urlOf(context);
     if (url === undefined)
       return new ServiceError(
         "unavailable",
         `No process serves ${context} at the moment; start one with ecom serve --contexts ${context}.`,
       );
-    return { url: new URL(url), context };
+    return { url: new URL(url), context, stream };
   };
 
   const forwardedHeaders = (request: IncomingMessage, keepUpgrade: boolean): IncomingHttpHeaders => {
@@ -119,8 +158,9 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
     if (target === "local") return options.local(request, response);
     const instance = (request.url ?? "/").split("?", 1)[0] ?? "/";
     if (target instanceof ServiceError) return writeProblem(response, target, instance);
+    if (target.stream && !admit(response)) return tooManyStreams(response, instance);
     const upstream = httpRequest({
-      agent,
+      agent: target.stream ? streamAgent : agent,
       protocol: target.url.protocol,
       hostname: target.url.hostname,
       port: target.url.port,
@@ -163,7 +203,16 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
       return refuseUpgrade(socket, new ServiceError("not_found", `Nothing to upgrade at ${request.url ?? "/"}.`));
     }
     if (target instanceof ServiceError) return refuseUpgrade(socket, target);
+    if (!admit(socket))
+      return refuseUpgrade(
+        socket,
+        new ServiceError("unavailable", "Too many event streams are open; try again in a few seconds.", {
+          retryAfterSeconds: 5,
+        }),
+      );
+    // Its own connection: once upgraded, the socket leaves any agent's pool, and a pooled one would wait its turn.
     const upstream = httpRequest({
+      agent: streamAgent,
       protocol: target.url.protocol,
       hostname: target.url.hostname,
       port: target.url.port,
@@ -198,7 +247,16 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
     upstream.end();
   };
 
-  return { contextOf, handle, upgrade, close: () => agent.destroy() };
+  return {
+    contextOf,
+    handle,
+    upgrade,
+    admitStream: admit,
+    close: () => {
+      agent.destroy();
+      streamAgent.destroy();
+    },
+  };
 }
 
 /** An HTTP/1.1 status line and headers, as a raw socket takes them. */
@@ -209,11 +267,15 @@ function statusLines(answer: IncomingMessage): string {
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
-/** Refuse an upgrade on its raw socket with a problem. */
+/** Refuse an upgrade on its raw socket with a problem (and its Retry-After, when it has one). */
 function refuseUpgrade(socket: Duplex, error: ServiceError): void {
   const problem = problemResponse(error, "", "");
+  const headers = Object.entries(problem.headers)
+    .filter(([name]) => name !== "content-length")
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
   socket.end(
-    `HTTP/1.1 ${problem.status} ${error.code}\r\ncontent-type: ${problem.headers["content-type"]}\r\n` +
+    `HTTP/1.1 ${problem.status} ${error.code}\r\n${headers}` +
       `content-length: ${Buffer.byteLength(problem.body)}\r\nconnection: close\r\n\r\n${problem.body}`,
   );
 }

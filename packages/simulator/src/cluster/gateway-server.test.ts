@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect as connectTcp, type Socket } from "node:net";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
@@ -129,5 +129,48 @@ describePostgresNats("ecom gateway's server", (backend) => {
     expect(await response.json()).toMatchObject({
       detail: expect.stringMatching(/GraphQL and the console need ecom sim up/),
     });
+  });
+
+  it("applies one process's connection limits: beyond the per-address cap a connection is closed at once", async () => {
+    const limited = await startGateway({
+      bus: connection,
+      namespace: namespace.name,
+      contexts: ["order"],
+      port: 0,
+      host: "127.0.0.1",
+      log: silent,
+      limits: { maxConnectionsPerAddress: 2, maxHeaderBytes: 1024 },
+    });
+    const { port } = new URL(limited.url);
+    const open = async () => {
+      const socket = connectTcp({ host: "127.0.0.1", port: Number(port) });
+      await once(socket, "connect");
+      return socket;
+    };
+    /** The first line the gateway answers on `socket`, or "closed" when it closes the connection first. */
+    const firstLine = (socket: Socket, request: string) =>
+      new Promise<string>((resolve) => {
+        let text = "";
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString("latin1");
+          if (text.includes("\r\n")) resolve(text.slice(0, text.indexOf("\r\n")));
+        });
+        socket.once("close", () => resolve("closed"));
+        socket.on("error", () => undefined);
+        socket.write(request);
+      });
+    const healthz = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    try {
+      const held = [await open(), await open()];
+      expect(await firstLine(await open(), healthz)).toBe("closed");
+      expect(await firstLine(held[0]!, healthz)).toBe("HTTP/1.1 200 OK");
+      // A head over the limit is refused by the parser, as on one process's port.
+      expect(await firstLine(held[1]!, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(2048)}\r\n\r\n`)).toBe(
+        "HTTP/1.1 431 Request Header Fields Too Large",
+      );
+      for (const socket of held) socket.destroy();
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -1,9 +1,12 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { type Logger, ServiceError } from "@ecom/services/platform";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createConnectionLimits, DEFAULT_SERVER_LIMITS, type ServerLimits } from "../connection-limits.js";
 import { writeProblem } from "../problem.js";
 import { isLoopbackHost } from "../sim-access.js";
+import { tooManyStreams } from "../stream-pump.js";
 import { type ClusterSim, openClusterSim } from "./cluster-clock.js";
 import { clusterHealth } from "./cluster-health.js";
 import { createGatewayRouter } from "./gateway-router.js";
@@ -19,6 +22,12 @@ export interface GatewayOptions {
   readonly port: number;
   readonly host: string;
   readonly log: Logger;
+  /**
+   * Timeouts and per-client limits, as one process's port applies them (README "Security model"; the defaults when
+   * absent): slow heads and bodies cut, idle keep-alive connections closed, connections beyond the per-address cap
+   * closed at once, streams beyond `maxStreams` refused 503. Tests pass small ones.
+   */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 /** A running gateway. */
@@ -112,13 +121,23 @@ async function start(
         new ServiceError("unavailable", "No process is registered yet: start them with ecom serve --contexts …"),
         pathname,
       );
+    // The log's live feed holds its connection as a context's stream does, and takes one of the same slots.
+    if (route === "GET /_sim/events" && !router.admitStream(response)) return tooManyStreams(response, pathname);
     const shared = route === "POST /_sim/clock/advance" || route === "POST /_sim/faults";
     await forward(request, response, target, shared ? (answer) => publish(sim, route, answer) : undefined);
   };
 
-  const router = createGatewayRouter({ registry: view, local, publicEdge });
-  const server = createServer(router.handle);
-  server.on("upgrade", router.upgrade);
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const router = createGatewayRouter({ registry: view, local, publicEdge, maxStreams: limits.maxStreams });
+  const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, router.handle);
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  const guard = createConnectionLimits(limits);
+  server.on("connection", (socket: Socket) => guard.accept(socket));
+  server.on("request", guard.request);
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    guard.handedOver(socket as Socket);
+    router.upgrade(request, socket, head);
+  });
   server.listen(options.port, options.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
