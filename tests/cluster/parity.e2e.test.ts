@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allContexts, devAccounts } from "@ecom/services";
 import {
+  CANONICAL_TABLES,
+  type CanonicalExport,
   type ClusterMembership,
   createPlatform,
+  exportPlatformState,
   type Gateway,
   joinCluster,
   type Platform,
@@ -12,20 +15,21 @@ import {
   startGateway,
   storeNamespace,
 } from "@ecom/simulator";
-import { beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it, vi } from "vitest";
+import { run } from "../../packages/cli/src/main.js";
 import { describePostgresNats, type PostgresNats } from "../backends/backends.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
-import { type CanonicalExport, exportDataFolder, exportPostgres, TABLES } from "./parity-export.js";
 import { runParityScenario } from "./parity-scenario.js";
 
 // Parity (issue 16): one scenario — checkouts, a declined card, a refund, a return, reviews, price changes — run on
 // the embedded default (SQLite files, the in-process log, one process, seeded) and on PostgreSQL + NATS JetStream
 // split over three processes behind the gateway (as `ecom serve --contexts …` ×3 and `ecom gateway` run them: here
 // three platforms in this test process on ports of their own, calling each other over HTTP with service tokens),
-// ends with the same orders, payments, stock and read models. They are compared as canonical exports
-// (parity-export.ts): timestamps, correlation and event ids, attempt counts and search scores are dropped, and ids
-// are replaced by their rank within their prefix, since the two runs share neither a clock nor random digits.
+// ends with the same orders, payments, stock and read models. They are compared as canonical exports (`ecom sim
+// export`, packages/simulator/src/canonical-export/): timestamps, correlation and event ids, attempt counts, the
+// processor's references and search's full-text index (its scores) are left out, and ids are replaced by their rank
+// within their prefix, since the two runs share neither a clock nor random digits.
 
 const quiet = { info() {}, warn() {}, error: (message: string, fields?: unknown) => console.error(message, fields) };
 
@@ -38,16 +42,21 @@ const SHARES = [
 describePostgresNats("parity of one scenario on the embedded platform and split over three processes", (backend) => {
   let embedded: CanonicalExport;
   let split: CanonicalExport;
+  let printed: string;
 
   beforeAll(async () => {
     embedded = await runEmbedded();
-    split = await runSplit(backend);
+    ({ exported: split, printed } = await runSplit(backend));
   }, 600_000);
 
-  it.each(TABLES.map(([context]) => context))("%s ends with the same rows", (context) => {
+  it.each(CANONICAL_TABLES.map(([context]) => context))("%s ends with the same rows", (context) => {
     const of = (exported: CanonicalExport) =>
       Object.fromEntries(Object.entries(exported).filter(([name]) => name.startsWith(`${context}.`)));
     expect(of(split)).toEqual(of(embedded));
+  });
+
+  it("prints the same export with ecom sim export --store", () => {
+    expect(JSON.parse(printed)).toEqual(split);
   });
 
   it("compares a scenario that did what it says (the exports are not of two empty platforms)", () => {
@@ -93,14 +102,17 @@ async function runEmbedded(): Promise<CanonicalExport> {
     } finally {
       await platform.close();
     }
-    return await exportDataFolder(dataDir);
+    return await exportPlatformState({ dataDir });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-/** The scenario through the gateway of three processes on a database and namespace of its own; their export. */
-async function runSplit(backend: PostgresNats): Promise<CanonicalExport> {
+/**
+ * The scenario through the gateway of three processes on a database and namespace of its own; their export, and what
+ * `ecom sim export --store` prints of the same database.
+ */
+async function runSplit(backend: PostgresNats): Promise<{ exported: CanonicalExport; printed: string }> {
   const database: TestDatabase = await createTestDatabase();
   const namespace = storeNamespace(database.url);
   const processes: { platform: Platform; membership: ClusterMembership }[] = [];
@@ -142,7 +154,10 @@ async function runSplit(backend: PostgresNats): Promise<CanonicalExport> {
     const platforms = processes.map(({ platform }) => platform);
     await settleCluster(platforms);
     await runParityScenario({ baseUrl: started.url, settle: () => settleCluster(platforms) });
-    return await exportPostgres(database.url);
+    return {
+      exported: await exportPlatformState({ storeUrl: database.url }),
+      printed: await ecomSimExport("--store", database.url),
+    };
   } finally {
     await gateway?.close();
     for (const { platform, membership } of processes) {
@@ -175,5 +190,27 @@ async function untilRegistered(check: () => boolean): Promise<void> {
   while (!check()) {
     if (Date.now() > deadline) throw new Error("the gateway never saw every context registered");
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** What `ecom sim export …` prints, run in-process; throws with its stderr when it fails. */
+async function ecomSimExport(...args: string[]): Promise<string> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await run(["node", "ecom", "sim", "export", ...args]);
+    if (code !== 0) throw new Error(`ecom sim export exited ${code}: ${stderr}`);
+    return stdout;
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
   }
 }

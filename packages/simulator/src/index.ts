@@ -1,5 +1,13 @@
 /** @ecom/simulator: every ecom context in one process on SQLite, with one HTTP port for REST, Connect and events. */
 
+export {
+  type CanonicalExport,
+  type CanonicalRow,
+  canonicalExport,
+  type TableReader,
+} from "./canonical-export/canonical-export.js";
+export { CANONICAL_TABLES, type CanonicalTable } from "./canonical-export/canonical-tables.js";
+export { exportPlatformState, type PlatformState } from "./canonical-export/export-platform-state.js";
 export type { ClusterHealthReport, ProcessHealth } from "./cluster/cluster-health.js";
 export type { Gateway, GatewayOptions } from "./cluster/gateway-server.js";
 export type { ClusterMember, ClusterMembership, JoinClusterOptions } from "./cluster/join-cluster.js";

@@ -8,6 +8,7 @@ import { parseMqttUrl, parsePort, parseSeed } from "../options.js";
 import { createSimLog, logFormats, logLevels, parseLogFormat, parseLogLevel } from "../request-log.js";
 import { seedSnapshotsDir } from "../seed-snapshots-dir.js";
 import { registerSimDataCommands } from "./sim-data.js";
+import { registerSimExportCommand } from "./sim-export.js";
 
 /** Log in as a dev account through the platform's own REST surface; the banner shows the token. */
 async function devToken(
@@ -52,6 +53,7 @@ async function ensurePortFree(port: number, host: string): Promise<void> {
 export function registerSimCommand(program: Command): void {
   const sim = program.command("sim").description("Run the platform locally: every context in one process on SQLite.");
   registerSimDataCommands(sim);
+  registerSimExportCommand(sim);
   sim
     .command("up")
     .description(

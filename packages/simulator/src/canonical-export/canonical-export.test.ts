@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { type CanonicalRow, canonicalExport, type TableReader } from "./canonical-export.js";
+import type { CANONICAL_TABLES } from "./canonical-tables.js";
+
+const TABLES: typeof CANONICAL_TABLES = [
+  ["customer", [{ table: "customers" }]],
+  [
+    "order",
+    [
+      { table: "orders", drop: ["correlation_id"] },
+      { table: "checkouts", only: ["checkout_id", "order_id", "state"] },
+    ],
+  ],
+  ["analytics", [{ table: "daily_revenue", drop: ["date"], sum: true }]],
+];
+
+const reader =
+  (tables: Readonly<Record<string, readonly CanonicalRow[]>>): TableReader =>
+  async (context, table) =>
+    tables[`${context}.${table}`] ?? [];
+
+/** One state as two runs leave it: the same customers and orders under other ids, times and correlation ids. */
+function run(ids: { ada: string; bob: string; first: string; second: string }, day: string) {
+  return reader({
+    "customer.customers": [
+      { customer_id: ids.bob, email: "bob@example.com", created_at: `${day}T10:00:00Z` },
+      { customer_id: ids.ada, email: "ada@example.com", created_at: `${day}T09:00:00Z` },
+    ],
+    "order.orders": [
+      {
+        order_id: ids.second,
+        customer_id: ids.bob,
+        total: 500,
+        correlation_id: `cor-${day}-2`,
+        address: '{"b":1,"a":2}',
+      },
+      {
+        order_id: ids.first,
+        customer_id: ids.ada,
+        total: 900,
+        correlation_id: `cor-${day}-1`,
+        address: '{"a":2,"b":1}',
+      },
+    ],
+    "order.checkouts": [
+      { checkout_id: `chk_${ids.first.slice(4)}`, order_id: ids.first, state: "COMPLETED", version: 7 },
+      { checkout_id: `chk_${ids.second.slice(4)}`, order_id: ids.second, state: "COMPLETED", version: 3 },
+    ],
+    "analytics.daily_revenue": [
+      { date: day, currency: "USD", paid_order_count: 1, gross_amount: 900 },
+      { date: `${day}x`, currency: "USD", paid_order_count: 1, gross_amount: 500 },
+    ],
+  });
+}
+
+const ulid = (prefix: string, digit: string) => `${prefix}_01JH8Z3Q4R5S6T7V8W9X0Y1Z${digit}${digit}`;
+
+describe("a canonical export", () => {
+  it("is the same for one state under other ids, timestamps and provenance", async () => {
+    const one = await canonicalExport(
+      run(
+        { ada: ulid("cus", "A"), bob: ulid("cus", "B"), first: ulid("ord", "C"), second: ulid("ord", "D") },
+        "2026-01-01",
+      ),
+      TABLES,
+    );
+    // Ids whose raw order is the other way round, as a run with other random digits makes them.
+    const other = await canonicalExport(
+      run(
+        { ada: ulid("cus", "Z"), bob: ulid("cus", "Y"), first: ulid("ord", "X"), second: ulid("ord", "W") },
+        "2026-12-06",
+      ),
+      TABLES,
+    );
+    expect(other).toEqual(one);
+    expect(one).toEqual({
+      "customer.customers": [
+        { customer_id: "cus#1", email: "ada@example.com" },
+        { customer_id: "cus#2", email: "bob@example.com" },
+      ],
+      "order.orders": [
+        { address: { a: 2, b: 1 }, customer_id: "cus#1", order_id: "ord#1", total: 900 },
+        { address: { a: 2, b: 1 }, customer_id: "cus#2", order_id: "ord#2", total: 500 },
+      ],
+      "order.checkouts": [
+        { checkout_id: "chk#1", order_id: "ord#1", state: "COMPLETED" },
+        { checkout_id: "chk#2", order_id: "ord#2", state: "COMPLETED" },
+      ],
+      "analytics.daily_revenue": [{ currency: "USD", gross_amount: 1400, paid_order_count: 2 }],
+    });
+  });
+
+  it("ranks ids inside text and JSON, and RMA numbers", async () => {
+    const exported = await canonicalExport(
+      reader({
+        "customer.customers": [
+          {
+            subject: `Your order ${ulid("ord", "Q")} is confirmed`,
+            lines: JSON.stringify([{ productId: ulid("prd", "R") }, { productId: ulid("prd", "S") }]),
+            rma_number: "RMA-7K2M9Q4T",
+          },
+        ],
+      }),
+      TABLES,
+    );
+    expect(exported["customer.customers"]).toEqual([
+      {
+        lines: [{ productId: "prd#1" }, { productId: "prd#2" }],
+        rma_number: "RMA#1",
+        subject: "Your order ord#1 is confirmed",
+      },
+    ]);
+  });
+
+  it("tells rows apart by the ids ranked before them, not by their own ids' raw order", async () => {
+    // The orders differ only in their customer: ranked by e-mail first, they sort by the customer's rank.
+    const state = (adaOrder: string, bobOrder: string) =>
+      reader({
+        "customer.customers": [
+          { customer_id: ulid("cus", "B"), email: "bob@example.com" },
+          { customer_id: ulid("cus", "A"), email: "ada@example.com" },
+        ],
+        "order.orders": [
+          { order_id: bobOrder, customer_id: ulid("cus", "B") },
+          { order_id: adaOrder, customer_id: ulid("cus", "A") },
+        ],
+      });
+    const orders = async (adaOrder: string, bobOrder: string) =>
+      (await canonicalExport(state(adaOrder, bobOrder), TABLES))["order.orders"];
+    const want = [
+      { customer_id: "cus#1", order_id: "ord#1" },
+      { customer_id: "cus#2", order_id: "ord#2" },
+    ];
+    expect(await orders(ulid("ord", "1"), ulid("ord", "2"))).toEqual(want);
+    expect(await orders(ulid("ord", "2"), ulid("ord", "1"))).toEqual(want);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * What a canonical export (canonical-export.ts) holds: per context, the tables whose rows are the platform's state —
+ * orders and their lines, checkouts, payments with their charges and refunds, stock and reservations, shipments and
+ * returns, reviews and rating aggregates, catalog prices and ratings, and every read model (search's documents,
+ * analytics, notifications) — with the columns that say how a run got there, not where it is, left out.
+ */
+
+/** One table of the export: its columns (all but those dropped) and how its rows are combined. */
+export interface CanonicalTable {
+  readonly table: string;
+  /** Columns to keep; every column when absent. */
+  readonly only?: readonly string[];
+  /** Columns to drop besides every `*_at` one. */
+  readonly drop?: readonly string[];
+  /** Rows equal but for their numbers are summed into one (a per-day aggregate whose days are dropped). */
+  readonly sum?: true;
+}
+
+const PROVENANCE = ["correlation_id", "causation_id", "trigger_event_id", "traceparent"];
+
+/**
+ * The tables a canonical export holds, per context, in the order its ids are ranked (canonical-export.ts says why the
+ * order matters). Left out: credentials and sessions, outboxes, cursors and inboxes, idempotency records, search's
+ * full-text index (FTS5 or a tsvector table: its relevance differs by backend by design), recorded interactions, and
+ * reference data (authors, publishers, categories).
+ */
+export const CANONICAL_TABLES: readonly (readonly [context: string, tables: readonly CanonicalTable[]])[] = [
+  ["customer", [{ table: "customers" }, { table: "addresses" }]],
+  [
+    "catalog",
+    [
+      { table: "products", only: ["product_id", "isbn", "title", "price_amount", "price_currency", "status"] },
+      { table: "price_history", drop: ["seq", "effective_from", "effective_until"] },
+      { table: "product_ratings" },
+    ],
+  ],
+  [
+    "order",
+    [
+      { table: "orders", drop: [...PROVENANCE, "created_event_id"] },
+      { table: "order_items" },
+      { table: "order_status_history", drop: PROVENANCE },
+      {
+        table: "checkouts",
+        only: [
+          "checkout_id",
+          "cart_id",
+          "customer_id",
+          "order_id",
+          "state",
+          "items_json",
+          "subtotal",
+          "total",
+          "payment_id",
+          "payment_token",
+          "failure_code",
+          "failure_step",
+        ],
+      },
+      { table: "checkout_steps", only: ["checkout_id", "position", "name", "status"] },
+    ],
+  ],
+  [
+    "payment",
+    [
+      { table: "payments", drop: PROVENANCE },
+      { table: "charges", drop: ["attempts", "processor_reference"] },
+      { table: "refunds", drop: [...PROVENANCE, "attempts", "processor_reference"] },
+      { table: "payment_methods" },
+    ],
+  ],
+  [
+    "inventory",
+    [
+      { table: "stock_levels" },
+      { table: "reservations", drop: [...PROVENANCE, "reserved_event_id"] },
+      { table: "adjustments" },
+      { table: "return_restocks" },
+    ],
+  ],
+  [
+    "fulfilment",
+    [
+      { table: "shipments", drop: [...PROVENANCE, "estimated_delivery_date"] },
+      { table: "tracking_events", drop: ["seq"] },
+      { table: "returns", drop: [...PROVENANCE, "refund_attempts"] },
+    ],
+  ],
+  ["cart", [{ table: "carts" }, { table: "cart_items", drop: ["price_as_of"] }]],
+  [
+    "review",
+    [{ table: "reviews" }, { table: "review_flags" }, { table: "review_purchases" }, { table: "rating_aggregates" }],
+  ],
+  ["promotion", [{ table: "redemptions" }]],
+  [
+    "search",
+    [
+      { table: "search_documents", drop: ["doc_id"] },
+      { table: "search_stock" },
+      { table: "search_inventory_snapshots" },
+      { table: "search_ratings" },
+      { table: "search_order_lines" },
+    ],
+  ],
+  ["analytics", [{ table: "orders_by_customer" }, { table: "daily_revenue", drop: ["date"], sum: true }]],
+  [
+    "notification",
+    [
+      {
+        table: "notifications",
+        only: ["notification_id", "customer_id", "template_key", "channel", "recipient", "subject", "status"],
+      },
+      { table: "mailbox", drop: ["message_id"] },
+    ],
+  ],
+];
