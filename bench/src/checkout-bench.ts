@@ -8,7 +8,7 @@ import { forkServer, type ServerProcess } from "./server-process.js";
 import { formatSqlTrace, formatTableGrowth, tableBytes } from "./sql-report.js";
 
 /** Every customer checks out `rounds` times, all customers at once. */
-async function checkoutRounds(customers: readonly BenchCustomer[], rounds: number): Promise<void> {
+export async function checkoutRounds(customers: readonly BenchCustomer[], rounds: number): Promise<void> {
   await Promise.all(
     customers.map(async (customer) => {
       for (let round = 0; round < rounds; round++) await checkOut(customer);

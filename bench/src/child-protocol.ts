@@ -4,9 +4,13 @@ import type { SqlTraceEntry } from "@ecom/simulator";
 export type ChildRequest =
   | {
       readonly kind: "start";
-      readonly server: "platform" | "raw-http" | "bare-connect";
-      /** platform: a data folder; in memory when absent. */
+      readonly server: "platform" | "raw-http" | "bare-connect" | "gateway";
+      /** platform: a data folder; in memory when absent (and unused with `backends`). */
       readonly dataDir?: string;
+      /** platform: on PostgreSQL and NATS JetStream instead (namespace: the platform's; gateway: whose to serve). */
+      readonly backends?: { readonly storeUrl: string; readonly busUrl: string; readonly namespace: string };
+      /** platform on backends: only these contexts, joining the namespace's registry as `ecom serve --contexts` does. */
+      readonly contexts?: readonly string[];
       /** raw-http: the response to send to every request. */
       readonly response?: { status: number; headers: Record<string, string>; body: string };
       /** bare-connect: the GetProductResponse to answer, as protobuf JSON. */
@@ -28,7 +32,8 @@ export type ChildReply =
       /** Bytes and write calls the child has made so far (Linux; zeros elsewhere). */
       readonly written: { readonly bytes: number; readonly calls: number };
     }
-  | { readonly kind: "settled" }
+  /** lastSeq: the newest event of the log once this process was quiet (0 for a server with no platform). */
+  | { readonly kind: "settled"; readonly lastSeq: number }
   | { readonly kind: "sql-trace"; readonly entries: readonly SqlTraceEntry[] }
   | { readonly kind: "closed" }
   | { readonly kind: "failed"; readonly message: string };

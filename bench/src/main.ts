@@ -1,3 +1,4 @@
+import { benchBackendCheckouts } from "./backend-checkout-bench.js";
 import { benchCheckouts } from "./checkout-bench.js";
 import { benchConnect, benchGateway } from "./gateway-bench.js";
 import { benchReplay } from "./replay-bench.js";
@@ -9,7 +10,11 @@ import { benchStartup } from "./startup-bench.js";
 // holds when the machine is busy. `npm run bench -- checkout gateway startup` runs only some parts.
 
 const parts = {
-  checkout: () => benchCheckouts({ customers: 32, rounds: 8 }),
+  // The embedded figure, then the same checkouts on PostgreSQL + NATS (one process and split), in the same run.
+  checkout: async () => [
+    ...(await benchCheckouts({ customers: 32, rounds: 8 })),
+    ...(await benchBackendCheckouts({ customers: 32, rounds: 4, bareSeconds: 3 })),
+  ],
   gateway: () => benchGateway({ connections: 32, requests: 3000 }),
   // Only the gateway's Connect figure, to repeat it (it moves most from run to run); not run by default.
   connect: () => benchConnect({ connections: 32, requests: 3000 }),

@@ -16,6 +16,8 @@ export interface Figure {
   readonly cpu?: { readonly ecom: string; readonly limit: string };
   /** Why this run could not measure the figure (a limit that could not be installed, say); its numbers are void. */
   readonly notMeasured?: string;
+  /** What to know to read the row (why the limit is what it is), printed under the table; rows may share one. */
+  readonly note?: string;
 }
 
 /** The figure as a share of its limit: value / limit for rates, limit / value otherwise ("×N" when above 1). */
@@ -35,8 +37,19 @@ function formatRatio(ratio: number, higherIsBetter: boolean): string {
   return `×${(1 / ratio).toFixed(1)}`;
 }
 
-/** The table as Markdown, as the README's Performance section shows it. */
+/** The table as Markdown, as the README's Performance section shows it, then the rows' notes, each once. */
 export function formatTable(figures: readonly Figure[]): string {
+  const notes = [...new Set(figures.flatMap((figure) => (figure.note === undefined ? [] : [figure.note])))];
+  const marked = figures.map((figure) =>
+    figure.note === undefined ? figure : { ...figure, name: `${figure.name} (note ${notes.indexOf(figure.note) + 1})` },
+  );
+  const table = formatRows(marked);
+  return notes.length === 0
+    ? table
+    : [table, "", ...notes.map((note, index) => `Note ${index + 1}: ${note}`)].join("\n");
+}
+
+function formatRows(figures: readonly Figure[]): string {
   const header = [
     "| figure | ecom | limit in the same run | ratio | target | met | CPU per op (ecom / limit) |",
     "|---|---|---|---|---|---|---|",

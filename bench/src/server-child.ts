@@ -6,7 +6,16 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { catalogV1 } from "@ecom/sdk/rpc";
 import { allContexts } from "@ecom/services";
-import { createPlatform, type Platform, sqlTrace } from "@ecom/simulator";
+import {
+  type ClusterMembership,
+  createPlatform,
+  type Gateway,
+  joinCluster,
+  type Platform,
+  type RegistryView,
+  sqlTrace,
+  startGateway,
+} from "@ecom/simulator";
 import type { ChildReply, ChildRequest } from "./child-protocol.js";
 
 // One server of the bench, in a process of its own so that its CPU time is its own (process.cpuUsage) and the
@@ -14,6 +23,8 @@ import type { ChildReply, ChildRequest } from "./child-protocol.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
 let platform: Platform | undefined;
+let membership: ClusterMembership | undefined;
+let gateway: Gateway | undefined;
 
 function reply(message: ChildReply): void {
   process.send?.(message);
@@ -39,12 +50,24 @@ async function listen(handler: (request: IncomingMessage, response: ServerRespon
 async function start(request: Extract<ChildRequest, { kind: "start" }>): Promise<string> {
   switch (request.server) {
     case "platform": {
+      if (request.backends) return startOnBackends(request.backends, request.contexts);
       platform = await createPlatform({
         contexts: allContexts,
         ...(request.dataDir ? { dataDir: request.dataDir } : { memory: true }),
         log: quiet,
       });
       return platform.listen(0);
+    }
+    case "gateway": {
+      const { busUrl, namespace } = request.backends!;
+      const names = allContexts.map((module) => module.name);
+      gateway = await startGateway({ bus: busUrl, namespace, contexts: names, port: 0, host: "127.0.0.1", log: quiet });
+      // Ready once every context has a process behind it (the registry's watch brings them in soon after the start).
+      for (let attempt = 0; !names.every((name) => gateway!.view.urlOf(name) !== undefined); attempt++) {
+        if (attempt === 600) throw new Error("the gateway never saw a process for every context");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return gateway.url;
     }
     case "raw-http": {
       // The limit for the gateway: node:http answering every request with the very bytes ecom answered.
@@ -68,6 +91,37 @@ async function start(request: Extract<ChildRequest, { kind: "start" }>): Promise
   }
 }
 
+/**
+ * A platform on PostgreSQL and NATS JetStream: every context, as `ecom sim up --store --bus` runs it, or `contexts`
+ * only, in split mode and joined to the namespace's registry, as `ecom serve --contexts` runs them (without its
+ * request log, as the embedded platform here runs without one).
+ */
+async function startOnBackends(
+  backends: NonNullable<Extract<ChildRequest, { kind: "start" }>["backends"]>,
+  contexts: readonly string[] | undefined,
+): Promise<string> {
+  const joined: { view?: RegistryView } = {};
+  platform = await createPlatform({
+    contexts: contexts ? allContexts.filter((module) => contexts.includes(module.name)) : allContexts,
+    backends,
+    ...(contexts ? { split: { registry: { urlOf: (context: string) => joined.view?.urlOf(context) } } } : {}),
+    log: quiet,
+  });
+  const url = await platform.listen(0);
+  if (contexts) {
+    membership = await joinCluster({
+      member: platform,
+      connection: backends.busUrl,
+      namespace: backends.namespace,
+      contexts,
+      url,
+      log: quiet,
+    });
+    joined.view = membership.view;
+  }
+  return url;
+}
+
 process.on("message", (message: ChildRequest) => {
   const answer = async (): Promise<ChildReply> => {
     switch (message.kind) {
@@ -77,13 +131,15 @@ process.on("message", (message: ChildRequest) => {
         return { kind: "usage", cpuMicros: cpuMicros(), written: writtenBytes() };
       case "settle":
         await platform?.settle();
-        return { kind: "settled" };
+        return { kind: "settled", lastSeq: (await platform?.eventLog.lastSeq()) ?? 0 };
       case "sql-trace": {
         const entries = sqlTrace?.entries() ?? [];
         sqlTrace?.reset();
         return { kind: "sql-trace", entries };
       }
       case "close":
+        await membership?.leave();
+        await gateway?.close();
         await platform?.close();
         setImmediate(() => process.exit(0));
         return { kind: "closed" };

@@ -8,8 +8,11 @@ export interface ServerProcess {
   readonly url: string;
   /** CPU time used and bytes written by the child so far. */
   usage(): Promise<Extract<ChildReply, { kind: "usage" }>>;
-  /** Wait until the platform has delivered every event (a no-op for the other servers). */
-  settle(): Promise<void>;
+  /**
+   * Wait until the platform has delivered every event it can (a no-op for the other servers); resolves to the log's
+   * newest sequence number then.
+   */
+  settle(): Promise<number>;
   /** The statements the child ran since the last call (ECOM_SQL_TRACE), and count anew. */
   sqlTrace(): Promise<readonly SqlTraceEntry[]>;
   close(): Promise<void>;
@@ -52,9 +55,7 @@ export async function forkServer(
   return {
     url,
     usage: () => ask<"usage">({ kind: "usage" }),
-    settle: async () => {
-      await ask<"settled">({ kind: "settle" });
-    },
+    settle: async () => (await ask<"settled">({ kind: "settle" })).lastSeq,
     sqlTrace: async () => (await ask<"sql-trace">({ kind: "sql-trace" })).entries,
     close: async () => {
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
