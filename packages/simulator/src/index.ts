@@ -10,9 +10,15 @@ export { CANONICAL_TABLES, type CanonicalTable } from "./canonical-export/canoni
 export { exportPlatformState, type PlatformState } from "./canonical-export/export-platform-state.js";
 export type { ClusterHealthReport, ProcessHealth } from "./cluster/cluster-health.js";
 export type { Gateway, GatewayOptions } from "./cluster/gateway-server.js";
-export type { ClusterMember, ClusterMembership, JoinClusterOptions } from "./cluster/join-cluster.js";
-export type { ContextClaim, ProcessEntry, Registration, RegistryView } from "./cluster/registry.js";
-export { joinCluster, startGateway } from "./cluster/start-cluster.js";
+export type {
+  ClaimContextsOptions,
+  ClusterMember,
+  ClusterMembership,
+  ContextClaims,
+  JoinClusterOptions,
+} from "./cluster/join-cluster.js";
+export type { ContextClaim, ProcessEntry, Registration, RegistryError, RegistryView } from "./cluster/registry.js";
+export { claimContexts, joinCluster, startGateway } from "./cluster/start-cluster.js";
 export {
   DataFolderError,
   type DataFolderHolder,

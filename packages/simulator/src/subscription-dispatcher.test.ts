@@ -70,6 +70,25 @@ describe("the subscription dispatcher", () => {
     expect(await cursor()).toBe(4);
   });
 
+  it("never moves the cursor back: a late writer cannot undo another's move", async () => {
+    const late = await setUp(() => undefined);
+    await late.drain();
+    // Another writer of this subscriber's cursor got further meanwhile (a process that took the context over).
+    await store.db.updateTable("_cursor").set({ seq: 10 }).execute();
+    await log.append([
+      {
+        eventId: "evt_4",
+        eventType: "ecommerce.test.thing.happened.v1",
+        producer: "test",
+        correlationId: "cor_1",
+        envelope: JSON.stringify({ eventId: "evt_4" }),
+      },
+    ]);
+    // The late one still believes in 3: it delivers evt_4 and writes 4, which does not take the cursor back.
+    await late.drain();
+    expect(await cursor()).toBe(10);
+  });
+
   it("delivers a batch one event at a time when a handler fails, dead-lettering only that event", async () => {
     const handled: string[] = [];
     const dispatcher = await setUp((eventId) => {

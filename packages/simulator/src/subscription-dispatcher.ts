@@ -42,7 +42,13 @@ export class SubscriptionDispatcher {
       store.db
         .insertInto("_cursor")
         .values({ name: CURSOR, seq: 0 })
-        .onConflict((conflict) => conflict.column("name").doUpdateSet((eb) => ({ seq: eb.ref("excluded.seq") }))),
+        // Forward only: a late writer can never move the cursor back.
+        .onConflict((conflict) =>
+          conflict
+            .column("name")
+            .doUpdateSet((eb) => ({ seq: eb.ref("excluded.seq") }))
+            .where("_cursor.seq", "<", (eb) => eb.ref("excluded.seq")),
+        ),
       [CURSOR, 0],
     );
   }

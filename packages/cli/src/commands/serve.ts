@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UsageError } from "../exit-codes.js";
+import { ExitCode, UsageError } from "../exit-codes.js";
 import { parsePort } from "../options.js";
 import { createSimLog, parseLogFormat, parseLogLevel } from "../request-log.js";
 import { parseBackends } from "./sim.js";
@@ -11,7 +11,9 @@ export function registerServeCommand(program: Command): void {
     .description(
       "Run some of the platform's contexts in this process, on PostgreSQL and NATS JetStream: they register in the " +
         "platform's registry (NATS KV) and call the contexts of other `ecom serve` processes over HTTP with service " +
-        "tokens. `ecom gateway` serves the public surface in front of them. An empty database is migrated and seeded.",
+        "tokens. A context another live process serves is refused before anything of it is touched; a claim lost while " +
+        "serving stops the process (exit 1). `ecom gateway` serves the public surface in front of them. An empty " +
+        "database is migrated and seeded.",
     )
     .requiredOption("--contexts <names>", "the comma-separated contexts this process serves, e.g. order,payment")
     .option("--store <url>", "PostgreSQL: postgres://user@host:port/database (default $ECOM_STORE_URL)")
@@ -31,99 +33,162 @@ export function registerServeCommand(program: Command): void {
       "how long a killed process's claims outlive it (the registry bucket's TTL, set by the first process that makes the bucket)",
       "15s",
     )
-    .action(
-      async (options: {
-        contexts: string;
-        store?: string;
-        bus?: string;
-        namespace?: string;
-        port: string;
-        host: string;
-        instance?: string;
-        registryTtl: string;
-      }) => {
-        const backends = parseBackends(options);
-        if (!backends)
-          throw new UsageError(
-            "ecom serve needs --store postgres://… and --bus nats://… (or ECOM_STORE_URL and ECOM_BUS_URL)",
-          );
-        const port = parsePort(options.port);
-        if (options.instance !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.instance))
-          throw new UsageError(`--instance takes letters, digits, _ and - only, not ${options.instance}`);
-        const [{ allContexts, devAccounts }, simulator] = await Promise.all([
-          import("@ecom/services"),
-          import("@ecom/simulator"),
-        ]);
-        const ttlMs = simulator.parseDuration(options.registryTtl);
-        if (ttlMs === undefined || ttlMs < 1000)
-          throw new UsageError(
-            `--registry-ttl takes a duration of at least 1s (like 15s or 2m), not ${options.registryTtl}`,
-          );
-        const names = [
-          ...new Set(
-            options.contexts
-              .split(",")
-              .map((name) => name.trim())
-              .filter(Boolean),
-          ),
-        ];
-        const known = allContexts.map((module) => module.name);
-        const unknown = names.filter((name) => !known.includes(name));
-        if (names.length === 0 || unknown.length > 0)
-          throw new UsageError(
-            `--contexts takes names among ${known.join(", ")}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`,
-          );
-        const namespace = simulator.storeNamespace(backends.storeUrl, backends.namespace);
-        const simLog = createSimLog({ level: parseLogLevel("info"), format: parseLogFormat("text") });
-        const started = performance.now();
-        const joined: { view?: { urlOf(context: string): string | undefined } } = {};
-        const platform = await simulator.createPlatform({
-          contexts: allContexts.filter((module) => names.includes(module.name)),
-          backends: { ...backends, namespace },
-          split: { registry: { urlOf: (context) => joined.view?.urlOf(context) } },
-          log: simLog.logger,
-          onRequest: simLog.onRequest,
-          devAccounts,
-        });
-        let membership: Awaited<ReturnType<typeof simulator.joinCluster>>;
-        try {
-          const url = await platform.listen(port, options.host);
-          membership = await simulator.joinCluster({
-            member: platform,
-            connection: backends.busUrl,
-            namespace,
-            contexts: names,
-            url,
-            ttlMs,
-            log: simLog.logger,
-            ...(options.instance === undefined ? {} : { instance: options.instance }),
-          });
-          joined.view = membership.view;
-          const seconds = ((performance.now() - started) / 1000).toFixed(2);
-          const lines = [
-            `ecom serve ready in ${seconds}s — ${names.join(", ")} on ${url}`,
-            `  Process     ${membership.registration.processId} in namespace ${namespace} (registry ecom_${namespace}_registry in NATS KV)`,
-            `  Gateway     npx ecom gateway --bus ${backends.busUrl} --namespace ${namespace}  (the public surface of every process)`,
-            "  Stop: Ctrl-C (its contexts are released at once; a killed process's, after --registry-ttl).",
-          ];
-          const stopped = new Promise<void>((resolveStop) => {
-            const stop = (signal: string) => {
-              process.stdout.write(`\n${signal}: stopping; releasing ${names.join(", ")} and closing stores…\n`);
-              resolveStop();
-            };
-            process.once("SIGINT", () => stop("SIGINT"));
-            process.once("SIGTERM", () => stop("SIGTERM"));
-          });
-          process.stdout.write(`${lines.join("\n")}\n`);
-          await stopped;
-        } catch (error) {
-          await platform.close();
-          throw error;
-        }
-        await membership.leave();
-        await platform.close();
-        simLog.flush();
-        process.stdout.write("stopped cleanly.\n");
-      },
+    .action(async (options: ServeOptions) => serve(await parseServe(options)));
+}
+
+interface ServeOptions {
+  readonly contexts: string;
+  readonly store?: string;
+  readonly bus?: string;
+  readonly namespace?: string;
+  readonly port: string;
+  readonly host: string;
+  readonly instance?: string;
+  readonly registryTtl: string;
+}
+
+type Simulator = typeof import("@ecom/simulator");
+type Services = typeof import("@ecom/services");
+
+/** What `ecom serve` runs, its options checked. */
+interface ServePlan {
+  readonly simulator: Simulator;
+  readonly services: Services;
+  readonly backends: { readonly storeUrl: string; readonly busUrl: string; readonly namespace: string };
+  readonly names: readonly string[];
+  readonly port: number;
+  readonly host: string;
+  readonly instance?: string;
+  readonly ttlMs: number;
+}
+
+async function parseServe(options: ServeOptions): Promise<ServePlan> {
+  const backends = parseBackends(options);
+  if (!backends)
+    throw new UsageError(
+      "ecom serve needs --store postgres://… and --bus nats://… (or ECOM_STORE_URL and ECOM_BUS_URL)",
     );
+  const port = parsePort(options.port);
+  if (options.instance !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.instance))
+    throw new UsageError(`--instance takes letters, digits, _ and - only, not ${options.instance}`);
+  const [services, simulator] = await Promise.all([import("@ecom/services"), import("@ecom/simulator")]);
+  const ttlMs = simulator.parseDuration(options.registryTtl);
+  if (ttlMs === undefined || ttlMs < 1000)
+    throw new UsageError(`--registry-ttl takes a duration of at least 1s (like 15s or 2m), not ${options.registryTtl}`);
+  const names = [
+    ...new Set(
+      options.contexts
+        .split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const known = services.allContexts.map((module) => module.name);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (names.length === 0 || unknown.length > 0)
+    throw new UsageError(
+      `--contexts takes names among ${known.join(", ")}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`,
+    );
+  const namespace = simulator.storeNamespace(backends.storeUrl, backends.namespace);
+  return {
+    simulator,
+    services,
+    backends: { ...backends, namespace },
+    names,
+    port,
+    host: options.host,
+    ttlMs,
+    ...(options.instance === undefined ? {} : { instance: options.instance }),
+  };
+}
+
+/**
+ * Claim the contexts, then start them, then serve until a signal; a claim lost meanwhile stops the deliveries at once
+ * and exits 1, so that two processes never consume one context.
+ */
+async function serve(plan: ServePlan): Promise<void> {
+  const { simulator, backends, names } = plan;
+  const simLog = createSimLog({ level: parseLogLevel("info"), format: parseLogFormat("text") });
+  const started = performance.now();
+  let platform: Awaited<ReturnType<Simulator["createPlatform"]>> | undefined;
+  let stopping = false;
+  const stopServing = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`ecom serve: ${reason}; stopped delivering to ${names.join(", ")} and exiting.\n`);
+    // Closing the bus stops every subscription at once (a delivery mid-transaction may still commit; its acks do not
+    // go out, and the cursor and the inbox make the repeat change nothing).
+    void platform?.bus.close().catch(() => undefined);
+    const exit = () => process.exit(ExitCode.failed);
+    // Release what is still held, unless NATS or PostgreSQL is what failed and would keep the exit waiting.
+    setTimeout(exit, 2_000);
+    void claims.release().finally(exit);
+  };
+  // Claimed first, before any store or consumer of these contexts is touched: a refusal leaves a live holder's
+  // deliveries alone (starting a consumer makes its durable anew).
+  const claims = await simulator.claimContexts({
+    connection: backends.busUrl,
+    store: backends.storeUrl,
+    namespace: backends.namespace,
+    contexts: names,
+    ttlMs: plan.ttlMs,
+    log: simLog.logger,
+    onLost: (error) => stopServing(error.message),
+    ...(plan.instance === undefined ? {} : { instance: plan.instance }),
+  });
+  try {
+    platform = await simulator.createPlatform({
+      contexts: plan.services.allContexts.filter((module) => names.includes(module.name)),
+      backends,
+      split: { registry: claims.view },
+      log: simLog.logger,
+      onRequest: simLog.onRequest,
+      devAccounts: plan.services.devAccounts,
+    });
+  } catch (error) {
+    await claims.release();
+    throw error;
+  }
+  let membership: Awaited<ReturnType<typeof claims.join>>;
+  try {
+    const url = await platform.listen(plan.port, plan.host);
+    membership = await claims.join({ member: platform, url });
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    process.stdout.write(`${banner(plan, url, seconds, membership.registration.processId).join("\n")}\n`);
+    await signalled(() => !stopping, names);
+  } catch (error) {
+    await platform.close();
+    await claims.release();
+    throw error;
+  }
+  // Deliveries stop (the platform closes) before the claims go: whoever claims the contexts next starts from cursors
+  // no delivery of this process moves any more.
+  await membership.stopFollowing();
+  await platform.close();
+  await membership.leave();
+  simLog.flush();
+  process.stdout.write("stopped cleanly.\n");
+}
+
+function banner(plan: ServePlan, url: string, seconds: string, processId: string): string[] {
+  const { namespace, busUrl } = plan.backends;
+  return [
+    `ecom serve ready in ${seconds}s — ${plan.names.join(", ")} on ${url}`,
+    `  Process     ${processId} in namespace ${namespace} (registry ecom_${namespace}_registry in NATS KV)`,
+    `  Gateway     npx ecom gateway --bus ${busUrl} --namespace ${namespace}  (the public surface of every process)`,
+    "  Stop: Ctrl-C (its contexts are released at once; a killed process's, after --registry-ttl).",
+  ];
+}
+
+/** Resolve on SIGINT or SIGTERM, unless a lost claim is stopping the process already. */
+function signalled(serving: () => boolean, names: readonly string[]): Promise<void> {
+  return new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      if (!serving()) return;
+      process.stdout.write(`\n${signal}: stopping; releasing ${names.join(", ")} and closing stores…\n`);
+      resolveStop();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
 }

@@ -257,6 +257,38 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
     expect(info.ack_floor.stream_seq).toBe(3);
   });
 
+  it("refuses to subscribe a store whose cursor is past the stream's end (the stream deleted and made again)", async () => {
+    const bus = await busOf();
+    const store = await storeOf();
+    const subscription = await subscribe(bus, store);
+    await bus.publish(events(5));
+    await subscription.idle();
+    await bus.close();
+    // The stream goes and comes back empty: its next events are numbered from 1 again, which the cursor (5) says
+    // were handled.
+    await dropNamespace(bus.names.namespace);
+    const remade = await busOf(bus.names.namespace);
+    await remade.publish(events(2, "new"));
+    await expect(subscribe(remade, store)).rejects.toThrow(
+      `the stream ${remade.names.stream} is behind what subscriber has seen: it ends at event #2, but subscriber ` +
+        `(consumer ${remade.names.consumer("subscriber")}) handled events up to #5`,
+    );
+  });
+
+  it("never moves the cursor back: a late writer cannot undo another's move", async () => {
+    const bus = await busOf();
+    const store = await storeOf();
+    const subscription = await subscribe(bus, store);
+    await bus.publish(events(3));
+    await subscription.idle();
+    // Another process's delivery got further (it took the context over); this one delivers one more event late.
+    await store.db.updateTable("_cursor").set({ seq: 50 }).execute();
+    await bus.publish(events(4).slice(3));
+    await subscription.idle();
+    expect((await applied(store)).map((row) => row.event_id)).toEqual(["evt_001", "evt_002", "evt_003", "evt_004"]);
+    expect((await store.db.selectFrom("_cursor").select("seq").executeTakeFirst())?.seq).toBe(50);
+  });
+
   it("acks the types a subscriber does not handle without handling them", async () => {
     const bus = await busOf();
     const store = await storeOf();

@@ -87,12 +87,26 @@ export class JetStreamSubscription implements Subscription {
     this.#db = options.store.db as unknown as Kysely<BusTables>;
   }
 
-  /** Migrate the inbox (the store's runtime tables are there already). */
+  /**
+   * Migrate the inbox (the store's runtime tables are there already), and refuse a cursor past the stream's end: the
+   * stream was deleted and made again (or `--bus` names another NATS), and its new events, numbered from 1 again,
+   * would all be skipped as handled while `/healthz` said caught up.
+   */
   async prepare(): Promise<void> {
     await migrate(this.#db as Kysely<unknown>, busMigrations, {
       label: `${this.subscriber} (bus tables)`,
       table: "_migrations_bus",
     });
+    const [cursor, lastSeq] = await Promise.all([this.readCursor(), this.#options.lastSeq()]);
+    if (cursor > lastSeq) {
+      const { names } = this.#options;
+      throw new Error(
+        `the stream ${names.stream} is behind what ${this.subscriber} has seen: it ends at event #${lastSeq}, but ` +
+          `${this.subscriber} (consumer ${names.consumer(this.subscriber)}) handled events up to #${cursor} ` +
+          "(the stream deleted and made again, or --bus names another NATS?); delivering from it would skip every " +
+          `event up to #${cursor}. Put back the stream, or start over with a new database`,
+      );
+    }
   }
 
   /** Start consuming, the first time; later kicks change nothing (the server pushes what comes). */
@@ -284,11 +298,12 @@ export class JetStreamSubscription implements Subscription {
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
+  /** Move the cursor forward to `seq`, never back: a late writer (a process that lost its claim) cannot undo a move. */
   private async advance(trx: Transaction<BusTables>, seq: number): Promise<void> {
     await trx
       .insertInto("_cursor")
       .values({ name: CURSOR, seq })
-      .onConflict((conflict) => conflict.column("name").doUpdateSet({ seq }))
+      .onConflict((conflict) => conflict.column("name").doUpdateSet({ seq }).where("_cursor.seq", "<", seq))
       .execute();
   }
 }

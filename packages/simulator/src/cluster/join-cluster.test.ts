@@ -1,11 +1,12 @@
 import { noFaults } from "@ecom/services/platform";
+import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
 import { createTestNamespace, type TestNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { VirtualClock } from "../virtual-clock.js";
 import { openClusterSim } from "./cluster-clock.js";
-import { type ClusterMember, joinCluster } from "./join-cluster.js";
+import { type ClusterMember, claimContexts, joinCluster } from "./join-cluster.js";
 import { isRegistryError, openRegistry } from "./registry.js";
 
 async function eventually(check: () => boolean, what: string): Promise<void> {
@@ -84,5 +85,42 @@ describePostgresNats("a process joining its split platform", (backend) => {
     const view = await registry.watch();
     expect(view.claims()).toEqual([]);
     await view.close();
+  });
+
+  it("claims before anything is served, and a PostgreSQL lock refuses a second claimant the registry let through", async () => {
+    const claim = (instance: string) =>
+      claimContexts({
+        connection,
+        namespace: namespace.name,
+        contexts: ["cart", "promotion"],
+        instance,
+        store: backend.storeUrl,
+        log: silent,
+      });
+    const first = await claim("first");
+    // Claimed and not listening yet: nobody is sent to it.
+    expect(first.view.claimOf("cart")?.processId).toBe("first");
+    expect(first.view.urlOf("cart")).toBeUndefined();
+    const byRegistry = await claim("second").catch((error: unknown) => error);
+    expect(isRegistryError(byRegistry) && byRegistry.message).toMatch(
+      /cart is already served by process first \(starting/,
+    );
+
+    // The first's registry claims vanish (as when it stalled past the TTL): its PostgreSQL locks still stop a second.
+    const kv = await new Kvm(connection).open(`ecom_${namespace.name}_registry`);
+    for (const context of ["cart", "promotion"]) await kv.delete(`contexts.${context}`);
+    const byLock = await claim("second").catch((error: unknown) => error);
+    expect(isRegistryError(byLock) && byLock.message).toMatch(
+      /^cart is locked in PostgreSQL by session \d+ \(ecom serve first/,
+    );
+    // The refused one let go of the registry claims it had made on its way.
+    const registry = await openRegistry({ connection, namespace: namespace.name });
+    const view = await registry.watch();
+    expect(view.claims()).toEqual([]);
+    await view.close();
+
+    const membership = await first.join({ member: member(), url: "http://127.0.0.1:5201" });
+    await eventually(() => membership.view.urlOf("cart") === "http://127.0.0.1:5201", "the claim names the URL");
+    await membership.leave();
   });
 });

@@ -2,7 +2,8 @@ import type { FaultSwitches, Logger } from "@ecom/services/platform";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { VirtualClock } from "../virtual-clock.js";
 import { openClusterSim } from "./cluster-clock.js";
-import { openRegistry, type Registration, type RegistryView } from "./registry.js";
+import { type ContextLocks, lockContexts } from "./context-locks.js";
+import { openRegistry, type Registration, type RegistryError, type RegistryView } from "./registry.js";
 
 /** What joining a split platform needs of a running platform (a `Platform` has all of it). */
 export interface ClusterMember {
@@ -12,55 +13,103 @@ export interface ClusterMember {
   advanceClock(milliseconds: number): Promise<Date>;
 }
 
-/** Options of {@link joinCluster}. */
-export interface JoinClusterOptions {
-  readonly member: ClusterMember;
-  /** The NATS connection to use, or the URL of the server to connect to (`--bus`); a connection made here is closed on leave. */
+/** Options of {@link claimContexts}. */
+export interface ClaimContextsOptions {
+  /** The NATS connection to use, or the URL of the server to connect to (`--bus`); a connection made here is closed on release. */
   readonly connection: NatsConnection | string;
   readonly namespace: string;
   /** The contexts this process serves. */
   readonly contexts: readonly string[];
-  /** Where this process answers (its `listen` URL). */
-  readonly url: string;
   /** `--instance`: a restart with the same id takes over the claims its killed predecessor left. */
   readonly instance?: string;
   /** The registry bucket's TTL when this process creates it (a few seconds in tests that kill processes). */
   readonly ttlMs?: number;
+  /**
+   * The platform's PostgreSQL (`--store`): also hold each context's session advisory lock there while serving it
+   * (context-locks.ts), a guard that does not depend on NATS KV.
+   */
+  readonly store?: string;
   readonly log: Logger;
+  /**
+   * Told (once) when this process may no longer serve its contexts: a claim taken over by another process, claims not
+   * refreshed for longer than the TTL, or the PostgreSQL locks' session gone. The process must stop delivering at
+   * once (`ecom serve` exits). Without it the loss is only logged.
+   */
+  readonly onLost?: (error: RegistryError) => void;
+}
+
+/** Options of {@link joinCluster}: the claim's and where the running process answers. */
+export interface JoinClusterOptions extends ClaimContextsOptions {
+  readonly member: ClusterMember;
+  /** Where this process answers (its `listen` URL). */
+  readonly url: string;
+}
+
+/** Contexts claimed for this process, before it serves them. */
+export interface ContextClaims {
+  readonly registration: Registration;
+  /** Who serves which context: what this process's HTTP transport asks on each call. */
+  readonly view: RegistryView;
+  /** Once the process listens: announce its URL with its claims, and follow the shared virtual clock and faults. */
+  join(options: { readonly member: ClusterMember; readonly url: string }): Promise<ClusterMembership>;
+  /** Delete the claims and let go of the locks (stop delivering first: others may take the contexts at once). */
+  release(): Promise<void>;
 }
 
 /** A process's membership of a split platform. */
 export interface ClusterMembership {
   readonly registration: Registration;
-  /** Who serves which context: what this process's HTTP transport asks on each call. */
   readonly view: RegistryView;
-  /** Leave: stop following the clock and faults and delete this process's claims (a clean stop). */
+  /** Stop following the clock and faults (first, on a clean stop: an advance must not reach a closing platform). */
+  stopFollowing(): Promise<void>;
+  /** Leave: stop following, delete this process's claims and let go of its locks (after its deliveries stopped). */
   leave(): Promise<void>;
 }
 
 /**
- * Join a running process to its split platform: claim its contexts in the registry (refused, naming the holder, when
- * another live process serves one), watch who serves the others, and follow the shared virtual clock and faults —
- * an advance written by the gateway runs this process's ticks through `advanceClock`, so reservations expire and
- * retries fall due in every process.
+ * Claim contexts for this process before anything of them is touched: in the registry (refused, naming the holder,
+ * when another live process serves one) and, given `store`, by PostgreSQL session locks. `ecom serve` claims first
+ * and only then makes the contexts' stores and JetStream consumers: starting a consumer makes its durable anew,
+ * which would pull the deliveries from under a live process serving the context.
  */
-export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
-  if (typeof options.connection !== "string") return join(options, options.connection, undefined);
+export async function claimContexts(options: ClaimContextsOptions): Promise<ContextClaims> {
+  if (typeof options.connection !== "string") return claim(options, options.connection, undefined);
   const owned = await connect({ servers: options.connection, name: `ecom ${options.contexts.join(",")}` });
   try {
-    return await join(options, owned, owned);
+    return await claim(options, owned, owned);
   } catch (error) {
     await owned.close();
     throw error;
   }
 }
 
-async function join(
-  options: JoinClusterOptions,
+/**
+ * Join a running process to its split platform: {@link claimContexts}, then {@link ContextClaims.join}. The
+ * platform was made before the claim here: fine for processes that cannot collide (tests); `ecom serve` claims first.
+ */
+export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
+  const claims = await claimContexts(options);
+  try {
+    return await claims.join(options);
+  } catch (error) {
+    await claims.release();
+    throw error;
+  }
+}
+
+async function claim(
+  options: ClaimContextsOptions,
   connection: NatsConnection,
   owned: NatsConnection | undefined,
-): Promise<ClusterMembership> {
-  const { member, log } = options;
+): Promise<ContextClaims> {
+  const { log } = options;
+  let lost = false;
+  const onLost = (error: RegistryError) => {
+    if (lost) return;
+    lost = true;
+    if (options.onLost) options.onLost(error);
+    else log.error(error.message);
+  };
   const registry = await openRegistry({
     connection,
     namespace: options.namespace,
@@ -68,47 +117,87 @@ async function join(
     onError: (error) => log.warn("refreshing the registry failed; retrying", { error: String(error) }),
   });
   const view = await registry.watch();
-  const sim = await openClusterSim({ connection, namespace: options.namespace });
   let registration: Registration | undefined;
-  let following: { close(): Promise<void> } | undefined;
+  let locks: ContextLocks | undefined;
   try {
     registration = await registry.register(
-      {
-        ...(options.instance === undefined ? {} : { id: options.instance }),
-        url: options.url,
-        contexts: options.contexts,
-      },
-      (context, error) => log.error(`lost the claim of ${context}`, { error: error.message }),
+      { ...(options.instance === undefined ? {} : { id: options.instance }), contexts: options.contexts },
+      (_context, error) => onLost(error),
     );
-    // Advances run one after another: each waits for the previous one's ticks.
-    let advancing = Promise.resolve();
-    following = await sim.follow({
-      clock: (time) => {
-        advancing = advancing
-          .then(async () => {
-            const gap = time.getTime() - member.clock.now().getTime();
-            if (gap > 0) await member.advanceClock(gap);
-          })
-          .catch((error: unknown) => log.error("applying a clock advance failed", { error: String(error) }));
-        // Not awaited: a fault switched meanwhile applies at once, not after this advance's ticks.
-      },
-      faults: (faults) => Object.assign(member.faults, faults),
-    });
+    if (options.store !== undefined)
+      locks = await lockContexts({
+        url: options.store,
+        namespace: options.namespace,
+        contexts: options.contexts,
+        processId: registration.processId,
+        onLost,
+      });
   } catch (error) {
     await registration?.stop();
     await view.close();
     throw error;
   }
-  const joined = registration;
-  const follower = following;
-  return {
-    registration: joined,
-    view,
-    async leave() {
-      await follower.close();
-      await joined.stop();
+  const held = registration;
+  let released: Promise<void> | undefined;
+  const release = () => {
+    released ??= (async () => {
+      await held.stop();
+      await locks?.release();
       await view.close();
       await owned?.close();
+    })();
+    return released;
+  };
+  return {
+    registration: held,
+    view,
+    release,
+    async join({ member, url }) {
+      await held.announce(url);
+      const following = await follow(member, connection, options.namespace, log);
+      return {
+        registration: held,
+        view,
+        stopFollowing: following.close,
+        async leave() {
+          await following.close();
+          await release();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Follow the shared virtual clock and faults: an advance written by the gateway runs this process's ticks through
+ * `advanceClock`, so reservations expire and retries fall due in every process.
+ */
+async function follow(
+  member: ClusterMember,
+  connection: NatsConnection,
+  namespace: string,
+  log: Logger,
+): Promise<{ close(): Promise<void> }> {
+  const sim = await openClusterSim({ connection, namespace });
+  // Advances run one after another: each waits for the previous one's ticks.
+  let advancing = Promise.resolve();
+  const following = await sim.follow({
+    clock: (time) => {
+      advancing = advancing
+        .then(async () => {
+          const gap = time.getTime() - member.clock.now().getTime();
+          if (gap > 0) await member.advanceClock(gap);
+        })
+        .catch((error: unknown) => log.error("applying a clock advance failed", { error: String(error) }));
+      // Not awaited: a fault switched meanwhile applies at once, not after this advance's ticks.
+    },
+    faults: (faults) => Object.assign(member.faults, faults),
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    close: () => {
+      closed ??= following.close().then(() => advancing);
+      return closed;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
@@ -142,6 +143,77 @@ describePostgresNats("the registry in NATS KV", (backend) => {
     } finally {
       await short.drop();
     }
+  });
+
+  it("claims before it listens, and names the URL once announced", async () => {
+    const view = await registry.watch();
+    const starting = await registry.register({ id: "starting", contexts: ["notification"] });
+    await eventually(() => view.claimOf("notification")?.processId === "starting", "the view sees the claim");
+    // Claimed, not reachable yet: nobody is sent there, and a second claimant hears that it is starting.
+    expect(view.urlOf("notification")).toBeUndefined();
+    expect(await registry.processes()).toEqual([]);
+    const error = await refusal(() => registry.register({ id: "late", contexts: ["notification"] }));
+    expect(error.message).toMatch(/notification is already served by process starting \(starting, not listening yet\)/);
+    await starting.announce("http://127.0.0.1:5061");
+    await eventually(() => view.urlOf("notification") === "http://127.0.0.1:5061", "the view sees the URL");
+    expect(await registry.processes()).toEqual([
+      expect.objectContaining({ id: "starting", url: "http://127.0.0.1:5061" }),
+    ]);
+    await starting.stop();
+    await view.close();
+  });
+
+  it("tells a holder that another process took its claim over, at its next refresh", async () => {
+    const quick = await openRegistry({ connection, namespace: namespace.name, refreshMs: 100 });
+    const lost: RegistryError[] = [];
+    const holder = await quick.register(
+      { id: "stalled", url: "http://127.0.0.1:5071", contexts: ["returns", "tax"] },
+      (_context, error) => lost.push(error),
+    );
+    // What a successor writes once the holder's claim lapsed (the holder stalled past the TTL).
+    const kv = await new Kvm(connection).open(registry.bucket);
+    await kv.put(
+      "contexts.returns",
+      JSON.stringify({
+        context: "returns",
+        url: "http://127.0.0.1:5072",
+        processId: "successor",
+        startedAt: new Date().toISOString(),
+      }),
+    );
+    await eventually(() => lost.length > 0, "the holder hears of the loss");
+    expect(lost[0]?.code).toBe("claim_lost");
+    expect(lost[0]?.message).toMatch(
+      /no longer serves returns: returns is already served by process successor at http:\/\/127\.0\.0\.1:5072/,
+    );
+    expect(holder.contexts).toEqual(["tax"]);
+    await holder.stop();
+    await kv.delete("contexts.returns");
+  });
+
+  it("counts its claims lost when it could not refresh them for longer than the TTL", async () => {
+    let stalled = 0;
+    const quick = await openRegistry({
+      connection,
+      namespace: namespace.name,
+      refreshMs: 100,
+      now: () => Date.now() + stalled,
+    });
+    const lost: string[] = [];
+    const holder = await quick.register(
+      { id: "frozen", url: "http://127.0.0.1:5081", contexts: ["shipping"] },
+      (context, error) => lost.push(`${context}: ${error.message}`),
+    );
+    // The process was stopped (SIGSTOP, a swap storm) for 20 s: its claims lapsed for everyone else meanwhile.
+    stalled = 20_000;
+    await eventually(() => lost.length > 0, "the holder counts its claim lost");
+    expect(lost).toEqual([
+      expect.stringMatching(
+        /^shipping: This process no longer serves shipping: its claim could not be refreshed for 2\ds, longer than the registry's TTL \(15s\)/,
+      ),
+    ]);
+    expect(holder.contexts).toEqual([]);
+    await holder.stop();
   });
 
   it("refuses a namespace NATS could not name a bucket after", () => {

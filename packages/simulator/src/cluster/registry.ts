@@ -9,8 +9,11 @@ export const DEFAULT_REGISTRY_TTL_MS = 15_000;
 /** What `contexts.<context>` holds: who serves the context, and where. */
 export interface ContextClaim {
   readonly context: string;
-  /** Where the serving process answers Connect calls (`http://host:port`). */
-  readonly url: string;
+  /**
+   * Where the serving process answers Connect calls (`http://host:port`); absent while it starts (`ecom serve` claims
+   * its contexts before it makes their stores and consumers, and listens only after that).
+   */
+  readonly url?: string;
   readonly processId: string;
   /** ISO time the claim was first made. */
   readonly startedAt: string;
@@ -32,7 +35,8 @@ export interface ProcessEntry {
 export interface ProcessAnnouncement {
   /** Its id (`--instance`): a restart with the same id takes over the claims its killed predecessor left. */
   readonly id?: string;
-  readonly url: string;
+  /** Where it answers; absent while it starts, and given with {@link Registration.announce} once it listens. */
+  readonly url?: string;
   readonly contexts: readonly string[];
   readonly contractsHash?: string;
 }
@@ -59,6 +63,8 @@ export interface Registration {
   readonly processId: string;
   /** The contexts this process holds (fewer than it claimed once one is lost to another process). */
   readonly contexts: readonly string[];
+  /** Say where this process answers, once it listens: its claims carry the URL from now on and it is listed. */
+  announce(url: string): Promise<void>;
   /** Stop refreshing and delete this process's keys (a clean stop: others may claim its contexts at once). */
   stop(): Promise<void>;
 }
@@ -83,7 +89,9 @@ export interface Registry {
    * Claim `announcement.contexts` for a process serving them at `announcement.url`, each with `create()` (an
    * exclusive claim), and keep them alive with `update(key, value, revision)` every `refreshMs`. Refused with a
    * RegistryError `context_claimed` naming the holder when another live process holds one of them; nothing stays
-   * claimed then. `onLost` hears of a claim taken over while held (this process was stalled past the TTL).
+   * claimed then. `onLost` hears of a claim lost while held: taken over by another process, or not refreshed for
+   * longer than the TTL (NATS out of reach), after which another process may have taken it. A process told so must
+   * stop serving the context at once: two processes must never consume one context.
    */
   register(
     announcement: ProcessAnnouncement,
@@ -144,7 +152,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     bucket,
     ttlMs,
     register: (announcement, onLost) =>
-      register(kv, announcement, { refreshMs, onError, live, onLost: onLost ?? (() => undefined) }),
+      register(kv, announcement, { ttlMs, refreshMs, now, onError, live, onLost: onLost ?? (() => undefined) }),
     watch: () => watch(kv, live),
     async processes() {
       const found: ProcessEntry[] = [];
@@ -161,7 +169,9 @@ async function register(
   kv: KV,
   announcement: ProcessAnnouncement,
   options: {
+    readonly ttlMs: number;
     readonly refreshMs: number;
+    readonly now: () => number;
     readonly onError: (error: unknown) => void;
     readonly onLost: (context: string, error: RegistryError) => void;
     readonly live: (entry: KvEntry) => boolean;
@@ -175,21 +185,22 @@ async function register(
     if (!NAME.test(context))
       throw new RegistryError("bad_name", `The context name "${context}" may hold only a-z, 0-9 and _.`);
   const startedAt = new Date().toISOString();
+  let url = announcement.url;
   const claimOf = (context: string): ContextClaim => ({
     context,
-    url: announcement.url,
+    ...(url === undefined ? {} : { url }),
     processId,
     startedAt,
     ...(announcement.contractsHash === undefined ? {} : { contractsHash: announcement.contractsHash }),
   });
-  const processEntry: ProcessEntry = {
+  const processEntry = (listening: string): ProcessEntry => ({
     id: processId,
-    url: announcement.url,
+    url: listening,
     contexts: [...announcement.contexts],
     pid: process.pid,
     host: hostname(),
     startedAt,
-  };
+  });
 
   /** Claim `context`: create the key, or take over a claim this process id left; the revision held. */
   const claim = async (context: string): Promise<number> => {
@@ -201,9 +212,10 @@ async function register(
       if (holder && options.live(holder)) {
         const held = holder.json<ContextClaim>();
         if (held.processId === processId) return kv.update(contextKey(context), value, holder.revision);
+        const where = held.url === undefined ? "(starting, not listening yet)" : `at ${held.url}`;
         throw new RegistryError(
           "context_claimed",
-          `${context} is already served by process ${held.processId} at ${held.url} (since ${held.startedAt}). ` +
+          `${context} is already served by process ${held.processId} ${where} (since ${held.startedAt}). ` +
             "Stop that process first, or wait for its claim to expire if it was killed.",
           { cause: error },
         );
@@ -216,7 +228,7 @@ async function register(
   const held = new Map<string, number>();
   try {
     for (const context of announcement.contexts) held.set(context, await claim(context));
-    await kv.put(processKey(processId), JSON.stringify(processEntry));
+    if (url !== undefined) await kv.put(processKey(processId), JSON.stringify(processEntry(url)));
   } catch (error) {
     await release(kv, held);
     throw error;
@@ -224,7 +236,18 @@ async function register(
 
   let stopped = false;
   let refreshing: Promise<void> | undefined;
+  /** When the last refresh that kept every claim began: a claim is safe only while this is younger than the TTL. */
+  let confirmedAt = options.now();
+  const lose = (context: string, message: string, cause?: unknown) => {
+    held.delete(context);
+    options.onLost(
+      context,
+      new RegistryError("claim_lost", `This process no longer serves ${context}: ${message}`, { cause }),
+    );
+  };
   const refresh = async () => {
+    const began = options.now();
+    let kept = true;
     for (const [context, revision] of held) {
       if (stopped) return;
       try {
@@ -234,34 +257,52 @@ async function register(
         try {
           held.set(context, await claim(context));
         } catch (claimError) {
-          if (isRegistryError(claimError)) {
-            held.delete(context);
-            options.onLost(
-              context,
-              new RegistryError("claim_lost", `This process no longer serves ${context}: ${claimError.message}`, {
-                cause: claimError,
-              }),
-            );
-          } else options.onError(error);
+          kept = false;
+          if (isRegistryError(claimError)) lose(context, claimError.message, claimError);
+          else options.onError(error);
         }
       }
     }
-    if (!stopped) await kv.put(processKey(processId), JSON.stringify(processEntry));
+    if (stopped) return;
+    if (url !== undefined) await kv.put(processKey(processId), JSON.stringify(processEntry(url)));
+    if (kept) confirmedAt = began;
   };
-  const timer = setInterval(() => {
-    if (refreshing) return;
+  const tick = () => {
+    // Refreshes failing (or hanging) for longer than the TTL: the claims have lapsed for everyone else, who may
+    // have taken them meanwhile.
+    const unconfirmed = options.now() - confirmedAt;
+    if (unconfirmed > options.ttlMs) {
+      for (const context of [...held.keys()])
+        lose(
+          context,
+          `its claim could not be refreshed for ${Math.round(unconfirmed / 1000)}s, longer than the registry's TTL ` +
+            `(${Math.round(options.ttlMs / 1000)}s), so another process may serve it now`,
+        );
+      confirmedAt = options.now();
+    }
+    if (refreshing || held.size === 0) return;
     refreshing = refresh()
       .catch(options.onError)
       .finally(() => {
         refreshing = undefined;
       });
-  }, options.refreshMs);
+  };
+  const timer = setInterval(tick, options.refreshMs);
   timer.unref();
 
   return {
     processId,
     get contexts() {
       return [...held.keys()];
+    },
+    async announce(listening) {
+      url = listening;
+      // A refresh writes the claims with the URL, and lists the process; in the timer's place, so none overlaps it.
+      while (refreshing) await refreshing;
+      refreshing = refresh().finally(() => {
+        refreshing = undefined;
+      });
+      await refreshing;
     },
     async stop() {
       if (stopped) return;

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestDatabase, type TestDatabase, withAdminClient } from "../../../../tests/backends/test-database.js";
+import { type ContextLocksOptions, lockContexts } from "./context-locks.js";
+import { isRegistryError, type RegistryError } from "./registry.js";
+
+async function refusal(work: () => Promise<unknown>): Promise<RegistryError> {
+  try {
+    await work();
+  } catch (error) {
+    if (isRegistryError(error)) return error;
+    throw error;
+  }
+  throw new Error("not refused");
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describePostgresNats("the contexts' locks in PostgreSQL", () => {
+  let database: TestDatabase;
+  const ignore = () => undefined;
+  const lock = (processId: string, contexts: string[], more: Partial<ContextLocksOptions> = {}) =>
+    lockContexts({ url: database.url, namespace: database.name, contexts, processId, onLost: ignore, ...more });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("refuses a second process a context another holds, naming the holder's session, and keeps none of its locks", async () => {
+    const first = await lock("first", ["order"]);
+    const error = await refusal(() => lock("second", ["payment", "order"]));
+    expect(error.code).toBe("context_claimed");
+    expect(error.message).toMatch(
+      /^order is locked in PostgreSQL by session \d+ \(ecom serve first from [\d.:a-f]+, since /,
+    );
+    expect(error.message).toMatch(/another process serves it/);
+    // payment was locked before order was refused: let go again.
+    const third = await lock("third", ["payment"]);
+    await first.release();
+    const next = await lock("second", ["order"]);
+    await third.release();
+    await next.release();
+  });
+
+  it("keeps two namespaces on one database apart", async () => {
+    const ours = await lock("ours", ["cart"]);
+    const theirs = await lockContexts({
+      url: database.url,
+      namespace: `${database.name}_other`,
+      contexts: ["cart"],
+      processId: "theirs",
+      onLost: ignore,
+    });
+    await ours.release();
+    await theirs.release();
+  });
+
+  it("waits for a session of the same process id to go (a restarted --instance), and refuses one that stays", async () => {
+    const before = await lock("instance-1", ["review"]);
+    const stays = await refusal(() => lock("instance-1", ["review"], { handoverMs: 0 }));
+    expect(stays.message).toMatch(
+      /review is locked in PostgreSQL by session \d+ \(ecom serve instance-1 .*another process runs with the same --instance/,
+    );
+    const after = lock("instance-1", ["review"], { handoverMs: 60_000 });
+    await before.release();
+    await (await after).release();
+  });
+
+  it("tells the holder when its session ends, as the locks go with it", async () => {
+    const lost: RegistryError[] = [];
+    await lock("cut-off", ["inventory", "catalog"], { onLost: (error) => lost.push(error) });
+    await withAdminClient(async (client) => {
+      await client.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ecom serve cut-off' and datname = $1",
+        [database.name],
+      );
+    });
+    await eventually(() => lost.length > 0, "the holder hears of it");
+    expect(lost).toHaveLength(1);
+    expect(lost[0]?.code).toBe("claim_lost");
+    expect(lost[0]?.message).toMatch(
+      /no longer holds the PostgreSQL locks of inventory, catalog: its session (failed|ended)/,
+    );
+    // Gone indeed: another process locks them at once.
+    await (await lock("successor", ["inventory", "catalog"])).release();
+  });
+});
