@@ -7,6 +7,7 @@ import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type S
 import { BUS_URL, dropNamespace, natsAvailable, testNamespace } from "./__fixtures__/test-nats.js";
 import type { OutgoingEvent, Subscription } from "./event-bus.js";
 import { connectJetStreamBus, type JetStreamBus } from "./jetstream-bus.js";
+import { RETRY_PAUSES_MS } from "./jetstream-subscription.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
 const THING = "ecommerce.test.thing.happened.v1";
@@ -20,8 +21,10 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
   const namespaces: string[] = [];
   const buses: JetStreamBus[] = [];
   const stores: SqliteStore<Tables>[] = [];
+  const pauses: number[] = [];
 
   afterEach(async () => {
+    pauses.length = 0;
     for (const bus of buses.splice(0)) await bus.close();
     for (const store of stores.splice(0)) await store.close();
   });
@@ -31,7 +34,15 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
 
   async function busOf(namespace = testNamespace()): Promise<JetStreamBus> {
     if (!namespaces.includes(namespace)) namespaces.push(namespace);
-    const bus = await connectJetStreamBus({ url: BUS_URL, namespace, logger: quiet });
+    // A failing handler's pauses are recorded, not waited out.
+    const bus = await connectJetStreamBus({
+      url: BUS_URL,
+      namespace,
+      logger: quiet,
+      pause: async (milliseconds) => {
+        pauses.push(milliseconds);
+      },
+    });
     buses.push(bus);
     return bus;
   }
@@ -236,7 +247,7 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
     expect((await applied(store)).map((row) => row.event_id)).toEqual([once!.eventId, next!.eventId]);
   });
 
-  it("dead-letters an event whose handler keeps failing, acks it and goes on", async () => {
+  it("dead-letters an event whose handler keeps failing, after pauses between attempts, acks it and goes on", async () => {
     const bus = await busOf();
     const store = await storeOf();
     const attempts: string[] = [];
@@ -250,6 +261,9 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
     await subscription.idle();
 
     expect(attempts.filter((eventId) => eventId === "evt_002")).toHaveLength(3 + 1); // the batch's try, then 3 alone
+    // A pause before the second and the third attempt alone, not one after the other at once.
+    expect(pauses.splice(0)).toEqual([...RETRY_PAUSES_MS]);
+    expect(RETRY_PAUSES_MS).toEqual([250, 1_000]);
     const dead = await store.db.selectFrom("_dead_letter").select(["event_id", "event_type", "error"]).execute();
     expect(dead).toEqual([{ event_id: "evt_002", event_type: THING, error: "Error: cannot handle this one" }]);
     expect((await applied(store)).map((row) => row.event_id)).toEqual(["evt_001", "evt_003"]);

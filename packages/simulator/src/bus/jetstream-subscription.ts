@@ -9,6 +9,13 @@ import type { JetStreamNames } from "./jetstream-names.js";
 const CURSOR = "subscriptions";
 /** In-process attempts at one event before it is dead-lettered (as the embedded dispatcher). */
 export const ATTEMPTS = 3;
+/**
+ * The pauses before the second and the third attempt at a failing event: a failure that passes by itself (the process
+ * of a context the handler calls restarting, a lock timeout) gets time to pass before the event is dead-lettered.
+ * Waited in the process, the message kept in progress: a nak with a delay would let the server deliver the events
+ * after it first, out of their aggregate's order.
+ */
+export const RETRY_PAUSES_MS: readonly number[] = [250, 1_000];
 /** Messages delivered in one transaction at most. */
 const BATCH = 100;
 /** How long a subscription that failed waits before it starts again from its cursor. */
@@ -51,6 +58,10 @@ export interface JetStreamSubscriptionOptions {
   readonly ackWaitMs?: number;
   /** Deliveries of one message the server makes at most (a safety net above {@link ATTEMPTS}). */
   readonly maxDeliver?: number;
+  /** The pauses between attempts at a failing event ({@link RETRY_PAUSES_MS}); the last one repeats if short. */
+  readonly retryPausesMs?: readonly number[];
+  /** How a pause is waited: a timer (tests record the pauses instead of waiting them out). */
+  readonly pause?: (milliseconds: number) => Promise<void>;
 }
 
 /**
@@ -64,7 +75,8 @@ export interface JetStreamSubscriptionOptions {
  * On start the durable is made anew at `min(ack floor, cursor) + 1`: what a dead process had pulled and not acked
  * comes again first and in order (a plain reconnect would have the server deliver newer messages first and the
  * unacked ones only after the ack wait, reordering an aggregate's events). A handler that fails in a batch has the
- * batch delivered one event at a time; one that fails {@link ATTEMPTS} times has its event dead-lettered in
+ * batch delivered one event at a time; one that fails {@link ATTEMPTS} times, with a pause before each attempt again
+ * ({@link RETRY_PAUSES_MS}), has its event dead-lettered in
  * `_dead_letter` and acked. Two processes must never run one subscriber at once (the registry's claim sees to it).
  */
 export class JetStreamSubscription implements Subscription {
@@ -205,6 +217,8 @@ export class JetStreamSubscription implements Subscription {
       try {
         await this.deliverBatch(batch);
       } catch (error) {
+        // Stopped meanwhile: nothing to restart, and what was not acked comes again to the next start.
+        if (this.#stopped) return;
         // Not acked. Delivery starts again from the cursor in a moment, so they come again first and in order.
         this.#options.logger.error(`delivery to ${this.subscriber} failed; restarting it`, { error: String(error) });
         this.restart();
@@ -249,6 +263,7 @@ export class JetStreamSubscription implements Subscription {
   private async deliverOne(message: JsMsg): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      if (attempt > 1) await this.pauseBefore(attempt, message);
       try {
         await this.#db.transaction().execute(async (trx) => {
           await this.handle(trx, message);
@@ -280,6 +295,18 @@ export class JetStreamSubscription implements Subscription {
     });
   }
 
+  /** Wait before attempt `attempt` (2, 3, …), telling the server the message is still being worked on. */
+  private async pauseBefore(attempt: number, message: JsMsg): Promise<void> {
+    const pauses = this.#options.retryPausesMs ?? RETRY_PAUSES_MS;
+    const milliseconds = pauses[attempt - 2] ?? pauses.at(-1) ?? 0;
+    if (milliseconds <= 0) return;
+    message.working();
+    await (this.#options.pause ?? wait)(milliseconds);
+    // Stopped meanwhile (the process is closing): the next start delivers the event again, from the cursor.
+    if (this.#stopped) throw new Error(`${this.subscriber} stopped while retrying`);
+    message.working();
+  }
+
   /** Run the message's handler unless the inbox says its event was handled already (a repeat under a new seq). */
   private async handle(trx: Transaction<BusTables>, message: JsMsg): Promise<void> {
     const event = loggedEvent(message);
@@ -306,6 +333,10 @@ export class JetStreamSubscription implements Subscription {
       .onConflict((conflict) => conflict.column("name").doUpdateSet({ seq }).where("_cursor.seq", "<", seq))
       .execute();
   }
+}
+
+function wait(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 /** The event type a message's subject carries (`ecom.<ns>.evt.<5-token type>.<partition>`). */
