@@ -4,79 +4,9 @@ import { join } from "node:path";
 import { allContexts } from "@ecom/services";
 import { createPlatform, replayReadModels } from "@ecom/simulator";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../../packages/cli/src/main.js";
-import { adminOf, checkout, deliver, loginShopper, quiet, registerShopper, someProducts } from "./scenario.js";
-
-const DAY = 86_400_000;
-
-/** Every read-model table of the platform, by context (what `ecom replay` rebuilds). */
-const READ_MODELS = allContexts.flatMap((module) =>
-  (module.projections ?? []).flatMap((projection) =>
-    projection.tables.map((table) => ({ context: module.name, projection: projection.name, table })),
-  ),
-);
-
-/**
- * A seeded day of trade in a data folder: checkouts by three customers, one order delivered and one canceled with a
- * refund on the next day, reviews published and one taken down, a price change, a discontinuation, feedback.
- */
-async function runScenario(dataDir: string, seed: number): Promise<void> {
-  const platform = await createPlatform({ contexts: allContexts, dataDir, seed, log: quiet });
-  try {
-    let admin = await adminOf(platform);
-    const [a, b, c, d] = await someProducts(platform, 4);
-    const shoppers = [
-      await registerShopper(platform, 1),
-      await registerShopper(platform, 2),
-      await registerShopper(platform, 3),
-    ];
-    const first = await checkout(platform, shoppers[0]!, { [a!]: 2, [b!]: 1 });
-    const second = await checkout(platform, shoppers[1]!, { [a!]: 1, [c!]: 1 });
-    await checkout(platform, shoppers[2]!, { [b!]: 1, [d!]: 3 });
-    await shoppers[2]!.client.search.recordRecommendationFeedback({ body: { productId: c!, interaction: "view" } });
-    await platform.advanceClock(DAY);
-    admin = await adminOf(platform);
-    const [one, three] = [await loginShopper(platform, 1), await loginShopper(platform, 3)];
-    await deliver(platform, admin, first);
-    await admin.client.order.cancelOrder({
-      params: { path: { orderId: second } },
-      body: { reason: "customer_request" },
-    });
-    const reviews = [];
-    for (const [shopper, productId, rating] of [
-      [one, a!, 5],
-      [three, b!, 3],
-      [one, b!, 4],
-    ] as const) {
-      const { data } = await shopper.client.review.submitReview({
-        params: { path: { productId } },
-        body: { rating, title: `${rating} stars`, body: "Read it in one sitting." },
-      });
-      reviews.push(data!.reviewId);
-      await admin.client.review.moderateReview({
-        params: { path: { reviewId: data!.reviewId } },
-        body: { decision: "approve" },
-      });
-    }
-    await platform.settle();
-    await admin.client.review.moderateReview({
-      params: { path: { reviewId: reviews[2]! } },
-      body: { decision: "reject", reason: "off_topic" },
-    });
-    await admin.client.catalog.changeProductPrice({
-      params: { path: { productId: a! } },
-      body: { price: { amount: 1234, currency: "USD" }, reason: "PROMOTION" },
-    });
-    await admin.client.catalog.discontinueProduct({
-      params: { path: { productId: d! } },
-      body: { reason: "OUT_OF_PRINT" },
-    });
-    await platform.settle();
-  } finally {
-    await platform.close();
-  }
-}
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ecom, READ_MODELS, runScenario } from "./replay-scenario.js";
+import { quiet } from "./scenario.js";
 
 /** The rows of every read-model table (and, to see replay leaves them alone, the fact tables beside them). */
 function dump(dataDir: string, tables: readonly { context: string; table: string }[]): string {
@@ -115,33 +45,13 @@ function tamper(dataDir: string, context: string, statement: string): void {
   }
 }
 
-/** Run `ecom …` in-process; resolves with the exit code and what it printed. */
-async function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await run(["node", "ecom", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 let dataDir: string;
 let original: string;
 let originalFacts: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "ecom-replay-"));
-  await runScenario(dataDir, 31);
+  await runScenario({ dataDir }, 31);
   original = dump(dataDir, READ_MODELS);
   originalFacts = dump(dataDir, FACTS);
 }, 120_000);
@@ -339,7 +249,7 @@ describe("a second seeded scenario", () => {
   it("runs to the same read models in a second folder, and replays them byte for byte", async () => {
     const again = mkdtempSync(join(tmpdir(), "ecom-replay-"));
     try {
-      await runScenario(again, 31);
+      await runScenario({ dataDir: again }, 31);
       expect(dump(again, READ_MODELS)).toBe(original);
       await replayReadModels({ dataDir: again, contexts: allContexts });
       expect(dump(again, READ_MODELS)).toBe(original);

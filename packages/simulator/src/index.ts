@@ -42,6 +42,7 @@ export { ContractViolationError } from "./outbox.js";
 export { createPlatform, type Platform, type PlatformOptions, SEEDED_EPOCH } from "./platform.js";
 export type { DevAccountLogin } from "./platform-console.js";
 export type { BreakerReport, ContextReport, HealthReport } from "./platform-health.js";
+export { type BackendReplayOptions, replayBackendReadModels } from "./replay/backend-replay.js";
 export {
   type ContextReplay,
   ReplayError,

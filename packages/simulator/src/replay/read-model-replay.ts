@@ -1,24 +1,28 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { EcomMessage } from "@ecom/sdk";
-import { type AnyContextModule, type AnyProjection, composeSubscriber, projectedTypes } from "@ecom/services/platform";
+import type { AnyContextModule } from "@ecom/services/platform";
 import Database from "better-sqlite3";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 // The files, not the folder's index: the data folder's repair calls back into replay.
 import { isDataFolderError } from "../data-folder/data-folder-error.js";
 import { type DataFolderLock, lockDataFolder } from "../data-folder/folder-lock.js";
 import { EventLog } from "../event-log.js";
 import { migrate, openSqliteStore } from "../sqlite-store.js";
 import { isLostStore, keepsPrivateFactsOnly, recreateContextStore } from "./lost-store.js";
-import { copyTable, diffTable, type TableDifference } from "./table-diff.js";
+import {
+  type ContextReplay,
+  chooseContexts,
+  type DeliveryState,
+  ReplayError,
+  type ReplayLog,
+  type ReplayProgress,
+  type ReplayReport,
+  readModelsOf,
+  rebuildProjections,
+} from "./projection-rebuild.js";
+import { copyTable, diffTable } from "./table-diff.js";
 
-/** Events read from the log and applied per transaction: memory stays bounded however long the log. */
-const PAGE_SIZE = 1_000;
-
-/** A replay that cannot run: a usage or I/O problem (no data folder, an unknown context, a store missing). */
-export class ReplayError extends Error {
-  override name = "ReplayError";
-}
+export { type ContextReplay, ReplayError, type ReplayProgress, type ReplayReport } from "./projection-rebuild.js";
 
 /** What to replay. */
 export interface ReplayOptions {
@@ -36,39 +40,6 @@ export interface ReplayOptions {
   readonly pageSize?: number;
 }
 
-/** Where a replay is. */
-export interface ReplayProgress {
-  readonly context: string;
-  /** Events of this context applied so far. */
-  readonly applied: number;
-  /** Events this context will apply in all. */
-  readonly total: number;
-}
-
-/** What a replay did for one context. */
-export interface ContextReplay {
-  readonly context: string;
-  /** The projections rebuilt (contexts.yaml entity names). */
-  readonly projections: readonly string[];
-  readonly tables: readonly string[];
-  /** Events applied: those of the projections' types up to the context's delivery cursor. */
-  readonly events: number;
-  /** With verify: how the live tables differ from the rebuild (empty when identical). */
-  readonly differences: readonly TableDifference[];
-  /**
-   * Set when the context's store was lost and made anew: `lostFacts` names its tables of original facts, which no
-   * event carries and which are now empty for good (search's `search_interactions`); empty for a read-model-only store.
-   */
-  readonly recreated?: { readonly lostFacts: readonly string[] };
-}
-
-/** What a replay did. */
-export interface ReplayReport {
-  readonly verified: boolean;
-  readonly contexts: readonly ContextReplay[];
-  readonly events: number;
-}
-
 /**
  * Rebuild read models from the event log of a stopped platform's data folder, with the very projection functions the
  * running platform applies on delivery. Each context's projections are rebuilt into a scratch store (the context's
@@ -82,8 +53,7 @@ export async function replayReadModels(options: ReplayOptions): Promise<ReplayRe
   const logFile = join(dataDir, "events.db");
   if (!existsSync(logFile))
     throw new ReplayError(`${dataDir} holds no event log (events.db); point --data at a platform's data folder`);
-  const withProjections = options.contexts.filter((module) => (module.projections ?? []).length > 0);
-  const chosen = chooseContexts(withProjections, options.only);
+  const chosen = chooseContexts(options.contexts, options.only);
   for (const module of chosen) {
     const file = join(dataDir, `${module.name}.db`);
     if (options.verify && isLostStore(file))
@@ -130,25 +100,12 @@ async function replayChosen(chosen: readonly AnyContextModule[], options: Replay
   }
 }
 
-function chooseContexts(modules: readonly AnyContextModule[], only: readonly string[] | undefined): AnyContextModule[] {
-  if (!only || only.length === 0) return [...modules];
-  return only.map((name) => {
-    const module = modules.find((candidate) => candidate.name === name);
-    if (!module)
-      throw new ReplayError(
-        `${name} keeps no read model; choose from ${modules.map((candidate) => candidate.name).join(", ")}`,
-      );
-    return module;
-  });
-}
-
 async function replayContext(
   module: AnyContextModule,
   eventLog: EventLog,
   options: ReplayOptions,
 ): Promise<ContextReplay> {
-  const projections: readonly AnyProjection[] = module.projections ?? [];
-  const tables = projections.flatMap((projection) => projection.tables);
+  const { projections, tables } = readModelsOf(module);
   const liveFile = join(options.dataDir, `${module.name}.db`);
   const scratchFile = join(options.dataDir, `.replay-${module.name}.db`);
   removeStore(scratchFile);
@@ -173,14 +130,13 @@ async function replayContext(
     live.pragma("busy_timeout = 5000");
     const delivery = deliveryState(live);
     const upTo = recreated?.upTo ?? delivery.upTo;
-    const { deadLetters } = delivery;
-    const events = await rebuild(module, projections, eventLog, scratchFile, { upTo, deadLetters }, options);
+    const events = await rebuild(module, eventLog, scratchFile, { ...delivery, upTo }, options);
 
     live.prepare("attach database ? as rebuilt").run(scratchFile);
     try {
       if (options.verify) {
         const differences = tables.map((table) => diffTable(live, table)).filter((difference) => !!difference);
-        return { context: module.name, projections: projections.map((p) => p.name), tables, events, differences };
+        return { context: module.name, projections, tables, events, differences };
       }
       live.transaction(() => {
         for (const table of tables) copyTable(live, table);
@@ -189,7 +145,7 @@ async function replayContext(
       })();
       return {
         context: module.name,
-        projections: projections.map((p) => p.name),
+        projections,
         tables,
         events,
         differences: [],
@@ -205,7 +161,7 @@ async function replayContext(
 }
 
 /** How far the context's subscriber got, and which events it gave up on. */
-function deliveryState(live: Database.Database): { upTo: number; deadLetters: ReadonlySet<string> } {
+function deliveryState(live: Database.Database): DeliveryState {
   const hasRuntime = live
     .prepare("select 1 from sqlite_master where type = 'table' and name = '_cursor'")
     .get() as unknown;
@@ -217,46 +173,46 @@ function deliveryState(live: Database.Database): { upTo: number; deadLetters: Re
   return { upTo: cursor?.seq ?? 0, deadLetters: new Set(dead.map((row) => row.event_id)) };
 }
 
-/** Apply the log to fresh projection tables in `scratchFile`, a page per transaction; resolves with the events applied. */
+/** Apply the log to fresh projection tables in `scratchFile`; resolves with the events applied. */
 async function rebuild(
   module: AnyContextModule,
-  projections: readonly AnyProjection[],
   eventLog: EventLog,
   scratchFile: string,
-  delivery: { readonly upTo: number; readonly deadLetters: ReadonlySet<string> },
+  delivery: DeliveryState,
   options: ReplayOptions,
 ): Promise<number> {
   const scratch = openSqliteStore<unknown>(scratchFile);
   try {
     await migrate(scratch.db as Kysely<unknown>, module.migrations, { label: module.name, table: "_migrations" });
-    const handlers = composeSubscriber(projections, undefined);
-    const types = projectedTypes(projections);
-    const total = await eventLog.count({ upToSeq: delivery.upTo, types });
-    const pageSize = options.pageSize ?? PAGE_SIZE;
-    let afterSeq = 0;
-    let applied = 0;
-    for (;;) {
-      const page = (await eventLog.read({ afterSeq, types, limit: pageSize })).filter(
-        (event) => event.seq <= delivery.upTo,
-      );
-      if (page.length === 0) break;
-      await scratch.db.transaction().execute(async (trx) => {
-        for (const event of page) {
-          if (delivery.deadLetters.has(event.eventId)) continue;
-          const handler = handlers[event.eventType]!;
-          await handler(JSON.parse(event.envelope) as EcomMessage as never, trx as unknown as Transaction<never>);
-        }
-      });
-      applied += page.length;
-      afterSeq = page.at(-1)!.seq;
-      options.onProgress?.({ context: module.name, applied, total });
-      if (page.length < pageSize) break;
-    }
-    return applied;
+    return await rebuildProjections({
+      module,
+      log: eventLogPages(eventLog),
+      scratch: scratch.db as Kysely<unknown>,
+      delivery,
+      pageSize: options.pageSize,
+      onProgress: options.onProgress,
+    });
   } finally {
     scratch.checkpoint();
     await scratch.close();
   }
+}
+
+/** The SQLite event log as replay reads it: pages of a few types by seq, counted by an index. */
+function eventLogPages(eventLog: EventLog): ReplayLog {
+  return {
+    async *pages({ types, upTo, pageSize }) {
+      let afterSeq = 0;
+      for (;;) {
+        const page = (await eventLog.read({ afterSeq, types, limit: pageSize })).filter((event) => event.seq <= upTo);
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < pageSize) return;
+        afterSeq = page.at(-1)!.seq;
+      }
+    },
+    count: ({ types, upTo }) => eventLog.count({ upToSeq: upTo, types }),
+  };
 }
 
 function removeStore(file: string): void {

@@ -14,14 +14,54 @@ export interface TableDifference {
 /** How many differing keys a report names per table. */
 const KEYS_SHOWN = 5;
 
-interface TableShape {
+/** What is compared of a table. */
+export interface TableShape {
   /** Every column to compare (a virtual table's rowid first: FTS5 rows are keyed by it). */
   readonly columns: readonly string[];
   /** The columns that identify a row. */
   readonly key: readonly string[];
 }
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+/** An identifier in double quotes, as both SQLite and PostgreSQL take it. */
+export const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * The three queries that compare `table` in schema `live` with the same table in schema `rebuilt`, row by row, in
+ * SQL (EXCEPT both ways, so memory stays flat however big the table), the same text on SQLite (schemas `main` and
+ * an attached one) and PostgreSQL (the context's schema and its scratch schema): how many rows only the live table
+ * has, how many only the rebuild has, and the first keys of either, in key order.
+ */
+export function diffQueries(
+  shape: TableShape,
+  table: string,
+  schemas: { readonly live: string; readonly rebuilt: string },
+): { readonly unexpected: string; readonly missing: string; readonly keys: string } {
+  const columns = shape.columns.map(quoteIdentifier).join(", ");
+  const of = (schema: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
+  const only = (left: string, right: string) =>
+    `select ${columns} from ${of(left)} except select ${columns} from ${of(right)}`;
+  const count = (query: string) => `select count(*) as n from (${query}) as differing`;
+  const keyColumns = shape.key.map(quoteIdentifier).join(", ");
+  const { live, rebuilt } = schemas;
+  return {
+    unexpected: count(only(live, rebuilt)),
+    missing: count(only(rebuilt, live)),
+    keys: `select distinct ${keyColumns} from (${only(live, rebuilt)} union all ${only(rebuilt, live)}) as differing
+       order by ${keyColumns} limit ${KEYS_SHOWN}`,
+  };
+}
+
+/** A difference as reported, from the two counts and the rows of keys the queries of {@link diffQueries} found. */
+export function tableDifference(
+  table: string,
+  shape: TableShape,
+  counts: { readonly unexpected: number; readonly missing: number },
+  keyRows: readonly Record<string, unknown>[],
+): TableDifference | undefined {
+  if (counts.unexpected === 0 && counts.missing === 0) return undefined;
+  const keys = keyRows.map((row) => shape.key.map((column) => `${column}=${String(row[column])}`).join(","));
+  return { table, ...counts, keys };
+}
 
 /** The columns and key of `table` in the `main` schema of `db`. */
 export function shapeOf(db: Database, table: string): TableShape {
@@ -42,31 +82,22 @@ export function shapeOf(db: Database, table: string): TableShape {
 
 /**
  * Compare `table` in the `main` schema (the live store) with the same table in the attached `rebuilt` schema, row by
- * row, in SQL (EXCEPT both ways), so memory stays flat however big the table. Undefined when they are identical.
+ * row ({@link diffQueries}). Undefined when they are identical.
  */
 export function diffTable(db: Database, table: string): TableDifference | undefined {
   const shape = shapeOf(db, table);
-  const columns = shape.columns.map(quote).join(", ");
-  const only = (left: string, right: string) =>
-    `select ${columns} from ${left}.${quote(table)} except select ${columns} from ${right}.${quote(table)}`;
-  const count = (sql: string) => (db.prepare(`select count(*) as n from (${sql})`).get() as { n: number }).n;
-  const unexpected = count(only("main", "rebuilt"));
-  const missing = count(only("rebuilt", "main"));
-  if (unexpected === 0 && missing === 0) return undefined;
-  const keyColumns = shape.key.map(quote).join(", ");
-  const rows = db
-    .prepare(
-      `select distinct ${keyColumns} from (${only("main", "rebuilt")} union all ${only("rebuilt", "main")})
-       order by ${keyColumns} limit ${KEYS_SHOWN}`,
-    )
-    .all() as Record<string, unknown>[];
-  const keys = rows.map((row) => shape.key.map((column) => `${column}=${String(row[column])}`).join(","));
-  return { table, unexpected, missing, keys };
+  const queries = diffQueries(shape, table, { live: "main", rebuilt: "rebuilt" });
+  const count = (query: string) => (db.prepare(query).get() as { n: number }).n;
+  const counts = { unexpected: count(queries.unexpected), missing: count(queries.missing) };
+  if (counts.unexpected === 0 && counts.missing === 0) return undefined;
+  return tableDifference(table, shape, counts, db.prepare(queries.keys).all() as Record<string, unknown>[]);
 }
 
 /** Replace the rows of `table` in `main` with those of the attached `rebuilt` schema (inside the caller's transaction). */
 export function copyTable(db: Database, table: string): void {
-  const columns = shapeOf(db, table).columns.map(quote).join(", ");
-  db.prepare(`delete from main.${quote(table)}`).run();
-  db.prepare(`insert into main.${quote(table)} (${columns}) select ${columns} from rebuilt.${quote(table)}`).run();
+  const columns = shapeOf(db, table).columns.map(quoteIdentifier).join(", ");
+  db.prepare(`delete from main.${quoteIdentifier(table)}`).run();
+  db.prepare(
+    `insert into main.${quoteIdentifier(table)} (${columns}) select ${columns} from rebuilt.${quoteIdentifier(table)}`,
+  ).run();
 }
