@@ -1,4 +1,4 @@
-import { createClient, type EcomClient } from "@ecom/sdk";
+import { createClient } from "@ecom/sdk";
 import { allContexts, devAccounts } from "@ecom/services";
 import {
   type ClusterMembership,
@@ -14,12 +14,11 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../backends/backends.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
+import { quiet, shopThrough, until } from "../simulator/shop.js";
 
 // A checkout through `ecom gateway` on a platform split over three processes on PostgreSQL and NATS JetStream, as
 // `ecom serve --contexts …` runs them (here three platforms in this test process, each on its own port, calling
 // the others over HTTP with service tokens and found through the registry in NATS KV).
-
-const quiet = { info() {}, warn() {}, error: (message: string, fields?: unknown) => console.error(message, fields) };
 
 // Search's full-text index is SQLite's FTS5 until its PostgreSQL form lands; a checkout does not need it.
 const shares = [
@@ -80,15 +79,9 @@ describePostgresNats("a checkout through the gateway of a platform split over th
     await database?.drop();
   });
 
-  async function login(email: string, password: string): Promise<EcomClient> {
-    const anonymous = createClient({ baseUrl: gateway.url, retry: { maxAttempts: 1 } });
-    const { data, error } = await anonymous.customer.login({ body: { email, password } });
-    if (!data) throw new Error(`login failed: ${JSON.stringify(error)}`);
-    return createClient({ baseUrl: gateway.url, token: data.accessToken, retry: { maxAttempts: 1 } });
-  }
-
   it("ends with a PAID order and stock decremented, the saga's RPCs crossing processes", async () => {
-    const ops = await login(devAccounts.admin.email, devAccounts.admin.password);
+    const shop = shopThrough(gateway.url);
+    const { client: ops } = await shop.admin();
     const [created] = await processes[0]!.platform.eventLog.read({
       afterSeq: 0,
       types: ["ecommerce.catalog.product.created.v1"],
@@ -102,30 +95,10 @@ describePostgresNats("a checkout through the gateway of a platform split over th
     };
     const before = await stock();
 
-    const client = await login(devAccounts.customer.email, devAccounts.customer.password);
-    const { data: cart } = await client.cart.createCart({ body: {} });
-    await client.cart.addCartItem({ params: { path: { cartId: cart!.cartId } }, body: { productId, quantity: 2 } });
-    const { data: method } = await client.payment.tokenizePaymentMethod({
-      body: { cardNumber: "4242424242424242", expMonth: 12, expYear: 2030, cvc: "123", holderName: "Demo" },
-    });
-    const { data: addresses } = await client.customer.listMyAddresses({});
-    const accepted = await client.cart.checkoutCart({
-      params: { path: { cartId: cart!.cartId } },
-      body: { shippingAddressId: addresses!.items[0]!.addressId, paymentToken: method!.paymentToken },
-    });
-    if (!accepted.data) throw new Error(`checkout refused: ${JSON.stringify(accepted.error)}`);
-
-    // Three processes settle on their own: wait for the saga's end as a client would.
-    let state: string | undefined;
-    let orderId: string | undefined;
-    await until(async () => {
-      const { data } = await client.order.getCheckout({ params: { path: { checkoutId: accepted.data.checkoutId } } });
-      state = data?.state;
-      orderId = data?.orderId;
-      return state === "COMPLETED" || state === "FAILED";
-    }, "the checkout ends");
-    expect(state).toBe("COMPLETED");
-    const { data: order } = await client.order.getOrder({ params: { path: { orderId: orderId! } } });
+    // Three processes settle on their own: paidOrder waits for the saga's end as a client would.
+    const shopper = await shop.login(devAccounts.customer.email, devAccounts.customer.password);
+    const { orderId } = await shop.paidOrder(shopper, { productId, quantity: 2 });
+    const { data: order } = await shopper.client.order.getOrder({ params: { path: { orderId } } });
     expect(order?.status).toBe("PAID");
     expect(await stock()).toBe(before - 2);
   });
@@ -153,11 +126,3 @@ describePostgresNats("a checkout through the gateway of a platform split over th
     expect(health.unserved).toEqual([]);
   });
 });
-
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -1,29 +1,33 @@
 import { allContexts } from "@ecom/services";
-import { createPlatform, type Platform } from "@ecom/simulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Platform } from "@ecom/simulator";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeBackends } from "../backends/backends.js";
+import { PLATFORM_START_TIMEOUT, type PlatformOnBackend, startPlatformOn } from "../backends/platform-on.js";
 import { quiet, shopAt } from "./shop.js";
 
 // The life of an order after checkout, every context running: fulfilment opens a shipment for the paid order, the
 // warehouse API or the simulated carrier moves it on, and the order follows from fulfilment's events.
 
-let platform: Platform;
-let shop: ReturnType<typeof shopAt>;
+describeBackends("the life of an order", (backend) => {
+  let running: PlatformOnBackend;
+  let platform: Platform;
+  let shop: ReturnType<typeof shopAt>;
 
-beforeAll(async () => {
-  platform = await createPlatform({ contexts: allContexts, memory: true, seed: 14, log: quiet });
-  shop = shopAt(platform);
-});
-afterAll(async () => {
-  await platform.close();
-});
+  beforeAll(async () => {
+    running = await startPlatformOn(backend, { contexts: allContexts, seed: 14, log: quiet });
+    platform = running.platform;
+    shop = shopAt(platform);
+  }, PLATFORM_START_TIMEOUT);
+  afterAll(async () => {
+    await running?.close();
+  });
 
-async function shipmentOf(orderId: string) {
-  const { client } = await shop.admin();
-  const { data } = await client.fulfilment.listShipments({ params: { query: { orderId } } });
-  return data!.items[0]!;
-}
+  async function shipmentOf(orderId: string) {
+    const { client } = await shop.admin();
+    const { data } = await client.fulfilment.listShipments({ params: { query: { orderId } } });
+    return data!.items[0]!;
+  }
 
-describe("the life of an order", () => {
   it("goes checkout → shipment → pick, pack, ship, deliver through the REST API → order DELIVERED, with its events in causal order under one correlation id", async () => {
     const shopper = await shop.register();
     const { orderId, correlationId } = await shop.paidOrder(shopper, { quantity: 2 });

@@ -1,49 +1,53 @@
 import { allContexts } from "@ecom/services";
-import { createPlatform, type Platform } from "@ecom/simulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Platform } from "@ecom/simulator";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeBackends } from "../backends/backends.js";
+import { PLATFORM_START_TIMEOUT, type PlatformOnBackend, startPlatformOn } from "../backends/platform-on.js";
 import { quiet, type Shopper, shopAt } from "./shop.js";
 
 // Returns of delivered orders, every context running: the customer asks within 30 days of platform time, the
 // warehouse receives the parcel, inventory gets the copies back and payment refunds the returned lines, once.
 
-let platform: Platform;
-let shop: ReturnType<typeof shopAt>;
+describeBackends("a return", (backend) => {
+  let running: PlatformOnBackend;
+  let platform: Platform;
+  let shop: ReturnType<typeof shopAt>;
 
-beforeAll(async () => {
-  platform = await createPlatform({ contexts: allContexts, memory: true, seed: 3, log: quiet });
-  shop = shopAt(platform);
-});
-afterAll(async () => {
-  await platform.close();
-});
+  beforeAll(async () => {
+    running = await startPlatformOn(backend, { contexts: allContexts, seed: 3, log: quiet });
+    platform = running.platform;
+    shop = shopAt(platform);
+  }, PLATFORM_START_TIMEOUT);
+  afterAll(async () => {
+    await running?.close();
+  });
 
-/** A paid order of `quantity` copies, picked, packed, shipped and delivered through the warehouse API. */
-async function deliveredOrder(shopper: Shopper, options: { quantity: number; index: number }) {
-  const paid = await shop.paidOrder(shopper, options);
-  const { client: ops } = await shop.admin();
-  const { data: page } = await ops.fulfilment.listShipments({ params: { query: { orderId: paid.orderId } } });
-  const path = { path: { shipmentId: page!.items[0]!.shipmentId } };
-  await ops.fulfilment.pickShipment({ params: path, body: {} });
-  await ops.fulfilment.packShipment({ params: path, body: { packageCount: 1 } });
-  await ops.fulfilment.shipShipment({ params: path, body: { carrier: "ups", trackingNumber: "1Z999AA10000001" } });
-  const delivered = await ops.fulfilment.deliverShipment({ params: path, body: {} });
-  expect(delivered.data?.status).toBe("DELIVERED");
-  await platform.settle();
-  return { ...paid, shipmentId: path.path.shipmentId };
-}
+  /** A paid order of `quantity` copies, picked, packed, shipped and delivered through the warehouse API. */
+  async function deliveredOrder(shopper: Shopper, options: { quantity: number; index: number }) {
+    const paid = await shop.paidOrder(shopper, options);
+    const { client: ops } = await shop.admin();
+    const { data: page } = await ops.fulfilment.listShipments({ params: { query: { orderId: paid.orderId } } });
+    const path = { path: { shipmentId: page!.items[0]!.shipmentId } };
+    await ops.fulfilment.pickShipment({ params: path, body: {} });
+    await ops.fulfilment.packShipment({ params: path, body: { packageCount: 1 } });
+    await ops.fulfilment.shipShipment({ params: path, body: { carrier: "ups", trackingNumber: "1Z999AA10000001" } });
+    const delivered = await ops.fulfilment.deliverShipment({ params: path, body: {} });
+    expect(delivered.data?.status).toBe("DELIVERED");
+    await platform.settle();
+    return { ...paid, shipmentId: path.path.shipmentId };
+  }
 
-async function stockOf(productId: string) {
-  const { client } = await shop.admin();
-  return (await client.inventory.getStockLevel({ params: { path: { productId } } })).data!;
-}
+  async function stockOf(productId: string) {
+    const { client } = await shop.admin();
+    return (await client.inventory.getStockLevel({ params: { path: { productId } } })).data!;
+  }
 
-async function paymentOf(orderId: string) {
-  const { client } = await shop.admin();
-  const order = (await client.order.getOrder({ params: { path: { orderId } } })).data!;
-  return (await client.payment.getPayment({ params: { path: { paymentId: order.paymentId! } } })).data!;
-}
+  async function paymentOf(orderId: string) {
+    const { client } = await shop.admin();
+    const order = (await client.order.getOrder({ params: { path: { orderId } } })).data!;
+    return (await client.payment.getPayment({ params: { path: { paymentId: order.paymentId! } } })).data!;
+  }
 
-describe("a return", () => {
   it("of a delivered order is received, restocked and refunded once for the returned lines, even when receive is retried", async () => {
     const shopper = await shop.register();
     const order = await deliveredOrder(shopper, { quantity: 2, index: 7 });
