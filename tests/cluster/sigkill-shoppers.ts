@@ -47,9 +47,12 @@ export async function postUntilAnswered(
     readonly again?: (status: number, headers: Headers) => number | undefined;
   },
 ): Promise<{ status: number; body: Record<string, unknown> }> {
+  let last = "nothing";
   for (;;) {
     if (Date.now() > options.deadline)
-      throw new Error(`POST ${options.path} (Idempotency-Key ${options.idempotencyKey}) never got an answer`);
+      throw new Error(
+        `POST ${options.path} (Idempotency-Key ${options.idempotencyKey}) never got an answer; the last: ${last}`,
+      );
     let pause = RETRY_PAUSE_MS;
     try {
       const response = await fetch(`${options.gatewayUrl}${options.path}`, {
@@ -62,12 +65,14 @@ export async function postUntilAnswered(
         body: JSON.stringify(options.body),
       });
       const body = (await response.json()) as Record<string, unknown>;
+      last = `${response.status} ${JSON.stringify(body).slice(0, 400)}`;
       const wait = UNANSWERED.has(response.status)
         ? RETRY_PAUSE_MS
         : options.again?.(response.status, response.headers);
       if (wait === undefined) return { status: response.status, body };
       pause = wait;
-    } catch {
+    } catch (error) {
+      last = String(error);
       // The connection failed (the gateway itself is not killed, but a response can be cut off): send it again.
     }
     await new Promise((resolve) => setTimeout(resolve, pause));

@@ -1,7 +1,7 @@
 import { createClient, type EcomClient } from "@ecom/sdk";
 import { allContexts, devAccounts } from "@ecom/services";
 import { storeNamespace } from "@ecom/simulator";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, onTestFailed } from "vitest";
 import { describePostgresNats } from "../backends/backends.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { createTestDatabase, type TestDatabase, withAdminClient } from "../backends/test-database.js";
@@ -67,6 +67,12 @@ describePostgresNats("a checkout load across a SIGKILL of the order and payment 
   });
 
   it("ends every saga once, with one charge per paid order and the stock exact", async () => {
+    // What the order processes logged (their warnings and errors) says where a saga stopped.
+    const logs: EcomChild[] = [];
+    onTestFailed(() => {
+      for (const child of logs) console.error(`order process ${child.child.pid}:\n${child.stderr().slice(-20_000)}`);
+    });
+    logs.push(orders);
     await eventually(async () => {
       const health = await getJson<{ unserved: string[] }>(`${gatewayUrl}/healthz`);
       return health.unserved.every((context) => context === "search") || undefined;
@@ -107,6 +113,7 @@ describePostgresNats("a checkout load across a SIGKILL of the order and payment 
     expect((await orders.exited).signal).toBe("SIGKILL");
     // Started again with the same instance id, it takes its claims over at once (not after the registry's TTL).
     orders = serveOrders();
+    logs.push(orders);
     await orders.url;
     const answered: CheckoutOutcome[] = await outcomes;
 
