@@ -59,7 +59,7 @@ describePostgresNats("a checkout load across a SIGKILL of the order and payment 
     await orders.url;
     await serve(REST).url;
     gatewayUrl = await startEcom("gateway", ["--bus", backend.busUrl, "--namespace", namespace, "--port", "0"]).url;
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await killAllEcomChildren();
     if (namespace) await createTestNamespace(namespace).drop();
@@ -89,7 +89,7 @@ describePostgresNats("a checkout load across a SIGKILL of the order and payment 
     );
 
     // Every shopper checks out at once; the k-th order answered is the moment the order process dies.
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 240_000;
     let ordered = 0;
     let killPoint!: () => void;
     const killNow = new Promise<void>((resolve) => {
@@ -214,7 +214,7 @@ describePostgresNats("a checkout load across a SIGKILL of the order and payment 
           : { status: "FAILED", amount_captured: 0, captures: 0 },
       );
     }
-  }, 300_000);
+  }, 420_000);
 
   async function signIn(email: string, password: string): Promise<{ client: EcomClient; token: string }> {
     const { data, error } = await createClient({ baseUrl: gatewayUrl, retry: { maxAttempts: 1 } }).customer.login({
