@@ -1,9 +1,8 @@
-import { once } from "node:events";
-import { connect as connectTcp } from "node:net";
 import type { EcomMessage } from "@ecom/sdk";
 import { type MqttFeed, type Platform, startMqttFeed } from "@ecom/simulator";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addressOf, reachable } from "../backends/probe.js";
 import { quiet } from "../simulator/shop.js";
 import { onHand, outcomeOf, report, seededPlatform, stockedProduct } from "./feed-kit.js";
 
@@ -14,22 +13,8 @@ import { onHand, outcomeOf, report, seededPlatform, stockedProduct } from "./fee
 const BROKER = process.env.ECOM_MQTT_URL ?? "mqtt://127.0.0.1:1883";
 const required = process.env.ECOM_MQTT_REQUIRED === "1";
 
-/** Whether something accepts TCP connections at the broker's host and port (a probe, not a test of timing). */
-async function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  const socket = connectTcp({ host: hostname.replace(/^\[|\]$/g, ""), port: Number(port || 1883) });
-  socket.setTimeout(2_000, () => socket.destroy(new Error("timed out")));
-  try {
-    await once(socket, "connect");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    socket.destroy();
-  }
-}
-
-const hasBroker = await reachable(BROKER);
+const broker = addressOf(BROKER, 1883);
+const hasBroker = await reachable(broker.host, broker.port);
 if (!hasBroker && !required)
   process.stderr.write(
     `MQTT broker test skipped: nothing answers at ${BROKER} (start Mosquitto, or set ECOM_MQTT_URL)\n`,

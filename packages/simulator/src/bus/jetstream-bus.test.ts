@@ -2,9 +2,10 @@ import type { MessageHandler } from "@ecom/services/platform";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { Kysely } from "kysely";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, expect, it } from "vitest";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestNamespace, dropNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "../sqlite-store.js";
-import { BUS_URL, dropNamespace, natsAvailable, testNamespace } from "./__fixtures__/test-nats.js";
 import type { OutgoingEvent, Subscription } from "./event-bus.js";
 import { connectJetStreamBus, type JetStreamBus } from "./jetstream-bus.js";
 import { RETRY_PAUSES_MS } from "./jetstream-subscription.js";
@@ -15,9 +16,9 @@ const OTHER = "ecommerce.test.other.happened.v1";
 
 type Tables = RuntimeTables & { applied: { event_id: string; aggregate: string; n: number } };
 
-const available = await natsAvailable("event bus on JetStream");
-
-describe.skipIf(!available)("the event bus on JetStream", () => {
+// On the machine's NATS (tests/backends: skipped with the run's one line when it does not answer, a failure when
+// ECOM_BACKENDS_REQUIRED=1), each bus in a namespace of its own whose streams are deleted after the file.
+describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
   const namespaces: string[] = [];
   const buses: JetStreamBus[] = [];
   const stores: SqliteStore<Tables>[] = [];
@@ -32,11 +33,11 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
     for (const namespace of namespaces) await dropNamespace(namespace);
   });
 
-  async function busOf(namespace = testNamespace()): Promise<JetStreamBus> {
+  async function busOf(namespace = createTestNamespace().name): Promise<JetStreamBus> {
     if (!namespaces.includes(namespace)) namespaces.push(namespace);
     // A failing handler's pauses are recorded, not waited out.
     const bus = await connectJetStreamBus({
-      url: BUS_URL,
+      url: busUrl,
       namespace,
       logger: quiet,
       pause: async (milliseconds) => {
@@ -216,7 +217,7 @@ describe.skipIf(!available)("the event bus on JetStream", () => {
     await publisher.publish(all.slice(7));
 
     // A process that pulled 8…14 from the durable and died without acking them.
-    const raw = await connect({ servers: BUS_URL });
+    const raw = await connect({ servers: busUrl });
     const consumer = await jetstream(raw).consumers.get(bus.names.stream, bus.names.consumer("subscriber"));
     const pulled = await consumer.fetch({ max_messages: 7, expires: 1_000 });
     const seqs: number[] = [];
