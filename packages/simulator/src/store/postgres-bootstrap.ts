@@ -84,15 +84,7 @@ export async function bootstrapPostgres(options: {
 async function prepareStore(client: pg.Client, database: string, store: PostgresRole): Promise<void> {
   const role = quoteIdentifier(store.role);
   const schema = quoteIdentifier(store.schema);
-  const found = await client.query("select 1 from pg_roles where rolname = $1", [store.role]);
-  if (found.rowCount === 0) {
-    try {
-      await client.query(`create role ${role} login`);
-    } catch (error) {
-      // Another database's bootstrap under the same --namespace made it meanwhile (the lock is per database).
-      if (!isSqlState(error, "42710", "23505")) throw error;
-    }
-  }
+  await adoptRole(client, store);
   // Password auth: the role's password follows the URL's, so a process that holds the URL can log in as it.
   if (store.password !== undefined)
     await client.query(`alter role ${role} login password ${quoteLiteral(store.password)}`);
@@ -108,6 +100,92 @@ async function prepareStore(client: pg.Client, database: string, store: Postgres
       `the schema ${store.schema} belongs to the role ${existing}, not ${store.role}: this database was set up under another namespace (start with that --namespace, or use another database)`,
     );
   await client.query(`alter role ${role} in database ${quoteIdentifier(database)} set search_path = ${schema}`);
+}
+
+/** What a role of a store's name is found to be, from `pg_roles`. */
+interface FoundRole {
+  readonly comment: string | null;
+  readonly rolsuper: boolean;
+  readonly rolcreaterole: boolean;
+  readonly rolcreatedb: boolean;
+  readonly rolbypassrls: boolean;
+  readonly rolreplication: boolean;
+  /** The roles it is a member of (and so has the rights of). */
+  readonly member_of: readonly string[];
+  /** Whether it owns the store's schema in this database. */
+  readonly owns_schema: boolean;
+}
+
+/** The powers a store's role must not have: any of them would let it past the per-schema refusal (42501). */
+const POWERS = {
+  rolsuper: "SUPERUSER",
+  rolcreaterole: "CREATEROLE",
+  rolcreatedb: "CREATEDB",
+  rolbypassrls: "BYPASSRLS",
+  rolreplication: "REPLICATION",
+} as const;
+
+/** The comment a bootstrap marks its roles with: whose (`ecom`), under which namespace, for which store. */
+export function roleMarker(store: Pick<PostgresRole, "role" | "schema">): string {
+  return `ecom:${store.role.slice(0, store.role.length - store.schema.length - 1)}:${store.schema}`;
+}
+
+/**
+ * Make the store's role, marked as this bootstrap's (`COMMENT ON ROLE`), or adopt one it made before. A role of that
+ * name that is someone else's — unmarked, or marked for another store — or that holds a power (SUPERUSER, CREATEROLE,
+ * CREATEDB, BYPASSRLS, REPLICATION) or another role's rights, is refused: logging in as it, the store would not be
+ * kept to its schema. A role an earlier bootstrap made before roles were marked (no comment, no powers, no
+ * memberships, owner of the store's schema here) is marked and adopted.
+ */
+async function adoptRole(client: pg.Client, store: PostgresRole): Promise<void> {
+  const marker = roleMarker(store);
+  let found = await findRole(client, store);
+  if (!found) {
+    try {
+      await client.query(`create role ${quoteIdentifier(store.role)} login`);
+      await client.query(`comment on role ${quoteIdentifier(store.role)} is ${quoteLiteral(marker)}`);
+      return;
+    } catch (error) {
+      // Another database's bootstrap under the same --namespace made it meanwhile (the lock is per database).
+      if (!isSqlState(error, "42710", "23505")) throw error;
+      found = await findRole(client, store);
+      if (!found) throw error;
+    }
+  }
+  const why = refusalOf(found, marker);
+  if (why)
+    throw new Error(
+      `the role ${store.role} exists and ${why}: the store would not be kept to its schema logged in as it; drop or rename that role, or start with another --namespace`,
+    );
+  if (found.comment === null)
+    await client.query(`comment on role ${quoteIdentifier(store.role)} is ${quoteLiteral(marker)}`);
+}
+
+/** Why an existing role may not be a store's, or undefined when it may. */
+function refusalOf(found: FoundRole, marker: string): string | undefined {
+  const powers = Object.entries(POWERS).flatMap(([column, name]) =>
+    found[column as keyof typeof POWERS] ? [name] : [],
+  );
+  if (powers.length > 0) return `has ${powers.join(", ")}`;
+  if (found.member_of.length > 0) return `is a member of ${found.member_of.join(", ")}`;
+  if (found.comment === marker) return undefined;
+  if (found.comment === null && found.owns_schema) return undefined;
+  return found.comment === null
+    ? "was not made by an ecom store bootstrap (it has no ecom mark)"
+    : `was not made by an ecom store bootstrap for this store (its comment is "${found.comment}", not "${marker}")`;
+}
+
+async function findRole(client: pg.Client, store: PostgresRole): Promise<FoundRole | undefined> {
+  const { rows } = await client.query<FoundRole>(
+    `select shobj_description(r.oid, 'pg_authid') as comment, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
+       r.rolbypassrls, r.rolreplication,
+       array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid order by 1)
+         as member_of,
+       exists(select 1 from pg_namespace n where n.nspname = $2 and n.nspowner = r.oid) as owns_schema
+     from pg_roles r where r.rolname = $1`,
+    [store.role, store.schema],
+  );
+  return rows[0];
 }
 
 /** `unaccent` in a shared `extensions` schema (search's PostgreSQL text search folds accents with it). */
