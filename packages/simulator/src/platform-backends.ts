@@ -1,10 +1,11 @@
 import type { BusStore } from "./bus/event-bus.js";
 import type { JetStreamBus } from "./bus/jetstream-bus.js";
+import type { IdempotencyTables } from "./gateway/idempotency-store.js";
 import { consoleLogger, type PlatformBackends, type PlatformOptions } from "./platform-options.js";
 import type { RuntimeTables } from "./sqlite-store.js";
 import { openPostgresStores } from "./store/open-postgres-stores.js";
 import type { PostgresStores } from "./store/postgres-store.js";
-import { type EmbeddedStore, isEmbeddedStore, type Store } from "./store/store-port.js";
+import { type EmbeddedStore, isEmbeddedStore, type PostgresStore, type Store } from "./store/store-port.js";
 
 /** The stores and the bus of a platform on PostgreSQL and NATS JetStream. */
 export interface ExternalBackends {
@@ -43,6 +44,15 @@ export async function openBackends(backends: PlatformBackends, options: Platform
   }
 }
 
+/**
+ * The platform's own store on the backends: the `platform` schema (beside the shared secrets), which every process
+ * on the database shares, so Idempotency-Keys and the saved clock outlive a process and are seen by every other.
+ */
+export function platformStoreOn(external: ExternalBackends): PostgresStore<IdempotencyTables> {
+  const { platform } = external.stores;
+  return { ...platform, db: platform.db.withTables<IdempotencyTables>() };
+}
+
 /** A store as the bus uses it: SQLite's with its prepared statements, any other through Kysely alone. */
 export function busStoreOf(store: Store<RuntimeTables>): BusStore {
   return isEmbeddedStore(store) ? { sqlite: store, db: store.db } : { db: store.db };
@@ -52,4 +62,33 @@ export function busStoreOf(store: Store<RuntimeTables>): BusStore {
 export function sqliteOnly(store: Store<RuntimeTables>): EmbeddedStore<RuntimeTables> {
   if (!isEmbeddedStore(store)) throw new Error("only a platform on SQLite keeps seed snapshots");
   return store;
+}
+
+/** How many of the stream's newest events are looked at for the newest stamp: relays append slightly out of order. */
+const NEWEST_PAGE = 200;
+
+/**
+ * The newest time an event on the backends was stamped with: in the stream's newest page, or still in an outbox
+ * (written, not yet relayed). The clock resumes past it, as a data folder's clock resumes past its newest event.
+ */
+export async function lastStampedOn(external: ExternalBackends): Promise<Date | undefined> {
+  const envelopes: string[] = [];
+  const last = await external.bus.lastSeq();
+  for (const event of await external.bus.read({ afterSeq: Math.max(0, last - NEWEST_PAGE), limit: NEWEST_PAGE }))
+    envelopes.push(event.envelope);
+  for (const store of external.stores.contexts.values()) {
+    const rows = await store.db
+      .selectFrom("_outbox")
+      .select("envelope")
+      .orderBy("seq", "desc")
+      .limit(NEWEST_PAGE)
+      .execute();
+    envelopes.push(...rows.map((row) => row.envelope));
+  }
+  const stamps = envelopes
+    .map((envelope) => (JSON.parse(envelope) as { occurredAt?: unknown }).occurredAt)
+    .filter((stamp): stamp is string => typeof stamp === "string" && !Number.isNaN(Date.parse(stamp)))
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
+  const newest = stamps.pop();
+  return newest === undefined ? undefined : new Date(newest);
 }

@@ -6,13 +6,15 @@ import type { EventBus } from "./bus/event-bus.js";
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from "./connection-limits.js";
 import type { OpenedDataFolder } from "./data-folder/open-data-folder.js";
 import { EventLog } from "./event-log.js";
-import type { ExternalBackends } from "./platform-backends.js";
+import type { IdempotencyTables } from "./gateway/idempotency-store.js";
+import { type ExternalBackends, lastStampedOn, platformStoreOn } from "./platform-backends.js";
 import { type PlatformOptions, SEEDED_EPOCH } from "./platform-options.js";
 import { type SnapshotPlace, seedSnapshotsOf, startingSnapshot } from "./platform-seed.js";
 import { loadSecret, openPlatformStore, type PlatformStore } from "./platform-store.js";
 import type { SeedSnapshot } from "./seed-snapshot.js";
 import { type CountedRandom, createCountedRandom } from "./seeded-random.js";
-import { migrate } from "./sqlite-store.js";
+import { migrate, openSqliteStore } from "./sqlite-store.js";
+import { embeddedStore } from "./store/store-port.js";
 import { createStreamGate, type StreamGate } from "./stream-gate.js";
 import { createStreamSlots, type StreamSlots } from "./stream-pump.js";
 import { createTokenService } from "./token-service.js";
@@ -81,10 +83,11 @@ export async function openPlatformCore(
   const secret = external ? external.stores.secrets.jwt : loadSecret(dataDir);
   const tokens = createTokenService(secret, clock, ids);
   const platformStore = await openPlatformStore({
-    source: source("platform"),
+    store: external ? platformStoreOn(external) : embeddedStore(openSqliteStore<IdempotencyTables>(source("platform"))),
     migrateStore,
     clock,
-    folder,
+    // On backends the newest event is in the stream or an outbox; a data folder found its newest when it opened.
+    stamped: external ? [await lastStampedOn(external)] : [folder?.lastStamped, folder?.lastClock],
     snapshot,
   });
   const eventLog = external ? undefined : await EventLog.open(source("events"));

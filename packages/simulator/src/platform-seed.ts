@@ -55,7 +55,7 @@ export function keepSeedSnapshot(core: PlatformCore, running: readonly RunningCo
       draws: core.counted.draws(),
       ids: core.ids.state(),
       stores: new Map([
-        ["platform", core.platformStore.store.serialize()],
+        ["platform", core.platformStore.serialize()],
         ...(core.eventLog ? [["events", core.eventLog.serialize()] as const] : []),
         ...running.map((context) => [context.module.name, sqliteOnly(context.store).serialize()] as const),
       ]),

@@ -200,8 +200,7 @@ async function closePlatform(parts: {
     core.eventLog?.checkpoint();
     await core.bus.close();
   }
-  core.platformStore.store.checkpoint();
-  await core.platformStore.store.close();
+  await core.platformStore.close();
   core.folder?.close(core.clock.now());
   await core.tracing.close();
 }

@@ -11,7 +11,7 @@ import {
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { EventBus, EventLogReader, LoggedEvent, OutgoingEvent, ReadOptions } from "./event-bus.js";
 import { isSubjectSafe, type JetStreamNames, jetStreamNames } from "./jetstream-names.js";
-import { JetStreamRelay } from "./jetstream-relay.js";
+import { JetStreamRelay, publishEvent } from "./jetstream-relay.js";
 import { JetStreamSubscription, loggedEvent } from "./jetstream-subscription.js";
 
 /** How long the stream remembers a message id: a relay that publishes a row again within it adds nothing. */
@@ -88,10 +88,7 @@ async function createBus(
   client: JetStreamClient,
 ): Promise<JetStreamBus> {
   const lastSeq = async () => (await manager.streams.info(names.stream)).state.last_seq;
-  const publishOne = async (event: OutgoingEvent) => {
-    const partitionKey = event.partitionKey ?? (JSON.parse(event.envelope) as { partitionKey: string }).partitionKey;
-    await client.publish(names.subject(event.eventType, partitionKey), event.envelope, { msgID: event.eventId });
-  };
+  const publishOne = (event: OutgoingEvent) => publishEvent({ client, manager, names }, event);
 
   // Watchers (metrics, SSE and WebSocket wake-ups, the crash fault) follow the stream from here on, whichever
   // process published: one ordered consumer for all of them.

@@ -1,6 +1,11 @@
 import { type Kysely, sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createTestDatabase, type TestDatabase } from "../../../../tests/backends/test-database.js";
 import { migrate, openSqliteStore, type SqliteStore } from "../sqlite-store.js";
+import { bootstrapPostgres, PLATFORM_SCHEMA } from "../store/postgres-bootstrap.js";
+import { openPostgresStore } from "../store/postgres-store.js";
+import { embeddedStore, type PostgresStore } from "../store/store-port.js";
 import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore, type IdempotencyTables } from "./idempotency-store.js";
 
 describe("the Idempotency-Key store", () => {
@@ -11,12 +16,12 @@ describe("the Idempotency-Key store", () => {
 
   it("purges expired keys through an index on their age, so the purge does not read the whole table", async () => {
     store = openSqliteStore<IdempotencyTables>(":memory:");
-    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrations, {
+    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrationsFor("sqlite"), {
       label: "idempotency",
       table: "_migrations",
     });
     let now = new Date("2026-01-01T00:00:00.000Z");
-    const idempotency = new IdempotencyStore(store, () => now);
+    const idempotency = new IdempotencyStore(embeddedStore(store), () => now);
     for (const key of ["a", "b"]) {
       const claim = await idempotency.claim(key, "hash");
       if (claim.kind === "fresh") await claim.complete({ status: 201, headers: {}, body: "{}" });
@@ -39,11 +44,11 @@ describe("the Idempotency-Key store", () => {
 
   async function openStore(now: () => Date) {
     store = openSqliteStore<IdempotencyTables>(":memory:");
-    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrations, {
+    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrationsFor("sqlite"), {
       label: "idempotency",
       table: "_migrations",
     });
-    return new IdempotencyStore(store, now);
+    return new IdempotencyStore(embeddedStore(store), now);
   }
   const at = new Date("2026-01-01T00:00:00.000Z");
   const response = {
@@ -83,5 +88,77 @@ describe("the Idempotency-Key store", () => {
     expect(await idempotency.claim("customer:cus_1:key-old", hash)).toEqual({ kind: "replay", response });
     const other = IdempotencyStore.hash("POST", "/carts", '{"x":1}');
     expect(await idempotency.claim("customer:cus_1:key-old", other)).toEqual({ kind: "mismatch" });
+  });
+  it("keeps the first response stored under a key when a second store (another process) completes it after", async () => {
+    const first = await openStore(() => at);
+    const second = new IdempotencyStore(embeddedStore(store), () => at);
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    const claims = [await first.claim("customer:cus_1:key-2", hash), await second.claim("customer:cus_1:key-2", hash)];
+    for (const [index, claim] of claims.entries()) {
+      if (claim.kind !== "fresh") throw new Error(`expected a fresh claim, got ${claim.kind}`);
+      await claim.complete({ ...response, body: `{"n":${index}}` });
+    }
+    expect(await second.claim("customer:cus_1:key-2", hash)).toEqual({
+      kind: "replay",
+      response: { ...response, body: '{"n":0}' },
+    });
+  });
+});
+
+describePostgresNats("the Idempotency-Key store on PostgreSQL", () => {
+  let database: TestDatabase;
+  const stores: PostgresStore<IdempotencyTables>[] = [];
+  const at = new Date("2026-01-01T00:00:00.000Z");
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await database?.drop();
+  });
+
+  /** The platform schema's store as one process opens it: a pool of its own, the table migrated (once). */
+  async function openProcessStore(): Promise<PostgresStore<IdempotencyTables>> {
+    const layout = await bootstrapPostgres({ url: database.url, schemas: [] });
+    const store = openPostgresStore<IdempotencyTables>(layout, PLATFORM_SCHEMA, { url: database.url, poolSize: 2 });
+    stores.push(store);
+    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrationsFor("postgres"), {
+      label: "the platform store",
+      table: "_migrations",
+    });
+    return store;
+  }
+
+  it("replays a response one process stored from another, byte for byte, and refuses another request there", async () => {
+    const first = new IdempotencyStore(await openProcessStore(), () => at);
+    const second = new IdempotencyStore(await openProcessStore(), () => at);
+    const response = {
+      status: 201,
+      headers: { "content-type": "application/json", location: "/carts/crt_1" },
+      body: '{"cartId":"crt_1","note":"caf\u00e9 ☕\n"}',
+    };
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    const claim = await first.claim("customer:cus_1:key-1", hash);
+    if (claim.kind !== "fresh") throw new Error(`expected a fresh claim, got ${claim.kind}`);
+    await claim.complete(response);
+    expect(await second.claim("customer:cus_1:key-1", hash)).toEqual({ kind: "replay", response });
+    const other = IdempotencyStore.hash("POST", "/carts", '{"x":1}');
+    expect(await second.claim("customer:cus_1:key-1", other)).toEqual({ kind: "mismatch" });
+  });
+
+  it("forgets keys past the window: a claim after it is fresh, and the purge deletes them", async () => {
+    let now = at;
+    const idempotency = new IdempotencyStore(await openProcessStore(), () => now);
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    const claim = await idempotency.claim("customer:cus_1:key-old", hash);
+    if (claim.kind === "fresh") await claim.complete({ status: 201, headers: {}, body: "{}" });
+    now = new Date(at.getTime() + IDEMPOTENCY_WINDOW_MS + 1);
+    const again = await idempotency.claim("customer:cus_1:key-old", hash);
+    expect(again.kind).toBe("fresh");
+    if (again.kind === "fresh") again.abandon();
+    await idempotency.purgeExpired();
+    const left = await stores[0]!.db.selectFrom("idempotency").select("scope_key").execute();
+    expect(left.map((row) => row.scope_key)).not.toContain("customer:cus_1:key-old");
   });
 });

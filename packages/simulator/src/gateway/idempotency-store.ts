@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { Kysely, Migration } from "kysely";
 import { packText, unpackText } from "../packed-text.js";
-import type { PreparedStatement, SqliteStore } from "../sqlite-store.js";
+import { type EmbeddedStore, isEmbeddedStore, type Store, type StoreDialectName } from "../store/store-port.js";
 
 /** A response stored under an Idempotency-Key. */
 export interface StoredResponse {
@@ -11,11 +11,13 @@ export interface StoredResponse {
 }
 
 /**
- * The platform store's table of keys. Rows are kept compact: the request's hash as its first 16 bytes (a BLOB), the
- * headers and body packed together into `body` ({@link packText}: the headers' JSON, a newline, the body) with
- * `headers` empty. Rows written before hold the hash as hex and both as text, and are read as they are.
+ * The platform store's table of keys. Rows are kept compact: the request's hash as its first 16 bytes (a BLOB; bytea
+ * on PostgreSQL), the headers and body packed together into `body` ({@link packText}: the headers' JSON, a newline,
+ * the body) with `headers` empty. Rows SQLite took before hold the hash as hex and both as text, and are read as
+ * they are.
  */
-export interface IdempotencyTables {
+// A type, not an interface: Kysely's withTables takes only types with an index signature, which an interface lacks.
+export type IdempotencyTables = {
   idempotency: {
     scope_key: string;
     request_hash: string | Buffer;
@@ -24,7 +26,7 @@ export interface IdempotencyTables {
     body: string | Buffer;
     created_at: string;
   };
-}
+};
 
 /** How many bytes of a request's SHA-256 a row keeps: 128 bits tell two requests under one key apart. */
 const KEPT_HASH_BYTES = 16;
@@ -68,57 +70,42 @@ export type IdempotencyClaim =
  */
 export class IdempotencyStore {
   readonly #inFlight = new Map<string, Promise<void>>();
-  // Both run for every mutation that carries a key: compiled once, run as prepared statements.
-  readonly #read: PreparedStatement<IdempotencyTables["idempotency"]>;
-  readonly #write: PreparedStatement<unknown>;
+  readonly #rows: IdempotencyRows;
 
+  /** Keys in `store`: SQLite's (a data folder's platform store) or PostgreSQL's (the `platform` schema). */
   constructor(
-    private readonly store: SqliteStore<IdempotencyTables>,
+    private readonly store: Store<IdempotencyTables>,
     private readonly now: () => Date,
   ) {
-    const { db } = store;
-    this.#read = store.prepare(db.selectFrom("idempotency").selectAll().where("scope_key", "=", "scope_key"), [
-      "scope_key",
-    ]);
-    const row = { request_hash: "request_hash", status: 0, headers: "headers", body: "body", created_at: "created_at" };
-    this.#write = store.prepare(
-      db
-        .insertInto("idempotency")
-        .values({ scope_key: "scope_key", ...row })
-        .onConflict((conflict) =>
-          conflict.column("scope_key").doUpdateSet((eb) => ({
-            request_hash: eb.ref("excluded.request_hash"),
-            status: eb.ref("excluded.status"),
-            headers: eb.ref("excluded.headers"),
-            body: eb.ref("excluded.body"),
-            created_at: eb.ref("excluded.created_at"),
-          })),
-        ),
-      ["scope_key", "request_hash", 0, "headers", "body", "created_at"],
-    );
+    this.#rows = isEmbeddedStore(store) ? preparedRows(store) : queriedRows(store.db);
   }
 
-  static migrations = {
-    "0001_idempotency": {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable("idempotency")
-          .addColumn("scope_key", "text", (column) => column.primaryKey())
-          .addColumn("request_hash", "text", (column) => column.notNull())
-          .addColumn("status", "integer", (column) => column.notNull())
-          .addColumn("headers", "text", (column) => column.notNull())
-          .addColumn("body", "text", (column) => column.notNull())
-          .addColumn("created_at", "text", (column) => column.notNull())
-          .execute();
+  /** The table's migrations on a store of `dialect` (the platform store's `_migrations`, beside its `meta`). */
+  static migrationsFor(dialect: StoreDialectName): Readonly<Record<string, Migration>> {
+    // SQLite keeps any value in a text column (the compact rows' BLOBs too); PostgreSQL needs bytea for those.
+    const bytes = dialect === "sqlite" ? "text" : "bytea";
+    return {
+      "0001_idempotency": {
+        async up(db: Kysely<unknown>) {
+          await db.schema
+            .createTable("idempotency")
+            .addColumn("scope_key", "text", (column) => column.primaryKey())
+            .addColumn("request_hash", bytes, (column) => column.notNull())
+            .addColumn("status", "integer", (column) => column.notNull())
+            .addColumn("headers", "text", (column) => column.notNull())
+            .addColumn("body", bytes, (column) => column.notNull())
+            .addColumn("created_at", "text", (column) => column.notNull())
+            .execute();
+        },
       },
-    },
-    // The purge runs every second: by this index it reads only the expired keys, not the whole table.
-    "0002_idempotency_by_age": {
-      async up(db: Kysely<unknown>) {
-        await db.schema.createIndex("idempotency_by_created_at").on("idempotency").column("created_at").execute();
+      // The purge runs every second: by this index it reads only the expired keys, not the whole table.
+      "0002_idempotency_by_age": {
+        async up(db: Kysely<unknown>) {
+          await db.schema.createIndex("idempotency_by_created_at").on("idempotency").column("created_at").execute();
+        },
       },
-    },
-  };
+    };
+  }
 
   /** The hash a key is bound to: method, path and the body's bytes. */
   static hash(method: string, path: string, body: string): string {
@@ -150,7 +137,7 @@ export class IdempotencyStore {
     };
     let stored: Omit<IdempotencyTables["idempotency"], "scope_key"> | undefined;
     try {
-      [stored] = await this.store.exclusive(() => this.#read.all(scopeKey));
+      stored = await this.#rows.read(scopeKey);
     } catch (error) {
       finish();
       throw error;
@@ -166,10 +153,18 @@ export class IdempotencyStore {
       kind: "fresh",
       complete: async (response) => {
         try {
-          const createdAt = this.now().toISOString();
-          const packed = packText(`${JSON.stringify(response.headers)}\n${response.body}`);
-          const hash = keptHash(requestHash);
-          await this.store.exclusive(() => this.#write.run(scopeKey, hash, response.status, "", packed, createdAt));
+          const now = this.now();
+          await this.#rows.write(
+            {
+              scope_key: scopeKey,
+              request_hash: keptHash(requestHash),
+              status: response.status,
+              headers: "",
+              body: packText(`${JSON.stringify(response.headers)}\n${response.body}`),
+              created_at: now.toISOString(),
+            },
+            new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString(),
+          );
         } finally {
           finish();
         }
@@ -177,4 +172,78 @@ export class IdempotencyStore {
       abandon: finish,
     };
   }
+}
+
+type IdempotencyRow = IdempotencyTables["idempotency"];
+
+/**
+ * How the store reads and writes its rows. `write` stores a response under a key that has none, or only one older
+ * than `cutoff` (expired): a fresh row is never replaced, so when two processes sharing PostgreSQL run one key's
+ * request at once, the first response stored is the one every later request is answered with.
+ */
+interface IdempotencyRows {
+  read(scopeKey: string): Promise<IdempotencyRow | undefined>;
+  write(row: IdempotencyRow, cutoff: string): Promise<void>;
+}
+
+/** SQLite's rows: both statements run for every mutation that carries a key, so compiled once and run prepared. */
+function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows {
+  const { db } = store;
+  const read = store.prepare(db.selectFrom("idempotency").selectAll().where("scope_key", "=", "scope_key"), [
+    "scope_key",
+  ]);
+  const row = { request_hash: "request_hash", status: 0, headers: "headers", body: "body", created_at: "created_at" };
+  const write = store.prepare(upsert(db, { scope_key: "scope_key", ...row }, "cutoff"), [
+    "scope_key",
+    "request_hash",
+    0,
+    "headers",
+    "body",
+    "created_at",
+    "cutoff",
+  ]);
+  return {
+    read: (scopeKey) => store.exclusive(() => read.all(scopeKey)[0]),
+    write: (stored, cutoff) =>
+      store.exclusive(() =>
+        write.run(
+          stored.scope_key,
+          stored.request_hash,
+          stored.status,
+          stored.headers,
+          stored.body,
+          stored.created_at,
+          cutoff,
+        ),
+      ),
+  };
+}
+
+/** The rows through the query builder, on any dialect (PostgreSQL's pool). */
+function queriedRows(db: Kysely<IdempotencyTables>): IdempotencyRows {
+  return {
+    read: (scopeKey) => db.selectFrom("idempotency").selectAll().where("scope_key", "=", scopeKey).executeTakeFirst(),
+    async write(row, cutoff) {
+      await upsert(db, row, cutoff).execute();
+    },
+  };
+}
+
+/** Insert a key's row, or replace one that expired before `cutoff`. */
+function upsert(db: Kysely<IdempotencyTables>, row: IdempotencyRow, cutoff: string) {
+  return db
+    .insertInto("idempotency")
+    .values(row)
+    .onConflict((conflict) =>
+      conflict
+        .column("scope_key")
+        .doUpdateSet((eb) => ({
+          request_hash: eb.ref("excluded.request_hash"),
+          status: eb.ref("excluded.status"),
+          headers: eb.ref("excluded.headers"),
+          body: eb.ref("excluded.body"),
+          created_at: eb.ref("excluded.created_at"),
+        }))
+        .where("idempotency.created_at", "<", cutoff),
+    );
 }
