@@ -2,10 +2,12 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createClient, type EcomClient } from "@ecom/sdk";
 import { inventoryV1 } from "@ecom/sdk/rpc";
 import { type ContextRuntime, defineContext, type TokenService } from "@ecom/services/platform";
-import { createPlatform, type Platform } from "@ecom/simulator";
+import type { Platform } from "@ecom/simulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inventoryContext } from "../../packages/services/src/inventory/index.js";
 import { seedStockLevels } from "../../packages/services/src/seed-data/index.js";
+import { type Backend, describeBackends } from "../backends/backends.js";
+import { PLATFORM_START_TIMEOUT, type PlatformOnBackend, startPlatformOn } from "../backends/platform-on.js";
 
 // The inventory context in the simulator, driven the way the Checkout Saga and admins drive it: InventoryService
 // over the in-process Connect transport (platform.rpc) and REST through the SDK (platform.fetch). A stand-in
@@ -140,22 +142,34 @@ async function connectCode(call: Promise<unknown>): Promise<Code | undefined> {
   }
 }
 
-beforeEach(async () => {
-  platform = await createPlatform({
-    contexts: [standInCatalog, standInDeviceGateway, tokenKit, inventoryContext],
-    memory: true,
-    seed: 5,
-    log: quiet,
+/** A fresh platform for each test of the enclosing `describe`, on `backend` (the embedded one unless told). */
+function platformPerTest(backend: Backend = { kind: "embedded" }) {
+  let running: PlatformOnBackend | undefined;
+  beforeEach(async () => {
+    running = await startPlatformOn(backend, {
+      // The device gateway's name is no PostgreSQL schema's; only the stock.adjust tests, on SQLite, send its command.
+      contexts: [
+        standInCatalog,
+        ...(backend.kind === "embedded" ? [standInDeviceGateway] : []),
+        tokenKit,
+        inventoryContext,
+      ],
+      seed: 5,
+      log: quiet,
+    });
+    platform = running.platform;
+    admin = client("admin");
+    customer = client("customer");
+  }, PLATFORM_START_TIMEOUT);
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
   });
-  admin = client("admin");
-  customer = client("customer");
-});
+}
 
-afterEach(async () => {
-  await platform.close();
-});
+describeBackends("ReserveStock under contention", (backend) => {
+  platformPerTest(backend);
 
-describe("ReserveStock under contention", () => {
   it("holds exactly 10 of 200 concurrent single-copy reservations for 10 units, and available never drops below 0", async () => {
     const productId = await product(10);
     const observed: { onHand: number; reserved: number; available: number }[] = [];
@@ -261,7 +275,9 @@ describe("ReserveStock under contention", () => {
   });
 });
 
-describe("idempotency of the saga's calls", () => {
+describeBackends("idempotency of the saga's calls", (backend) => {
+  platformPerTest(backend);
+
   it("answers a retried ReserveStock with the first reservation and holds nothing more; other items are already_exists", async () => {
     const productId = await product(10);
     const request = { checkoutId: checkoutId(), correlationId: "retry", items: [{ productId, quantity: 2 }] };
@@ -362,6 +378,8 @@ describe("idempotency of the saga's calls", () => {
 });
 
 describe("reservation expiry on the virtual clock", () => {
+  platformPerTest();
+
   it("gives the copies back after 15 minutes and publishes reservation.expired under the checkout's correlation id", async () => {
     const productId = await product(5);
     const checkout = checkoutId();
@@ -425,6 +443,8 @@ describe("reservation expiry on the virtual clock", () => {
 });
 
 describe("stock over REST", () => {
+  platformPerTest();
+
   it("answers batch and single look-ups, listing ids it has no record for", async () => {
     const known = await product(7);
     const unknown = "prd_01JH8Z4B5C6D7E8F9G0H1J2K3M";
@@ -526,6 +546,8 @@ describe("stock over REST", () => {
 });
 
 describe("the stock.adjust command from warehouse devices", () => {
+  platformPerTest();
+
   async function report(productId: string, delta: number, sequence: number) {
     const runtime = gatewayRuntime!;
     await runtime.db.transaction().execute((trx) =>
@@ -572,6 +594,8 @@ describe("the stock.adjust command from warehouse devices", () => {
 });
 
 describe("opening stock of the seeded catalog", () => {
+  platformPerTest();
+
   it("restocks a product announced with a seeded ISBN from the catalog's seed table, as a recorded adjustment", async () => {
     const seeded = seedStockLevels().find((entry) => entry.quantity > 0)!;
     const productId = await announce(seeded.isbn);

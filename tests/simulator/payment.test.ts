@@ -2,13 +2,15 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createClient, type EcomClient, signWebhook } from "@ecom/sdk";
 import { paymentV1 } from "@ecom/sdk/rpc";
 import { type AnyContextModule, defineContext, type Ids, type TokenService } from "@ecom/services/platform";
-import { createPlatform, type Platform } from "@ecom/simulator";
+import type { Platform } from "@ecom/simulator";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createPaymentContext,
   createSimulatedProcessor,
   paymentContext,
 } from "../../packages/services/src/payment/index.js";
+import { type Backend, describeBackends } from "../backends/backends.js";
+import { PLATFORM_START_TIMEOUT, type PlatformOnBackend, startPlatformOn } from "../backends/platform-on.js";
 
 // The payment context in the simulator, driven the way the Checkout Saga (PaymentService over platform.rpc),
 // shoppers and admins (REST through the SDK) and the processor (signed webhooks) drive it.
@@ -36,14 +38,20 @@ const STRANGER = "cus_01JH8Z4B5C6D7E8F9G0H1J2K3M";
 const USD = (amount: number) => ({ amountMinor: BigInt(amount), currency: "USD" });
 
 let platform: Platform | undefined;
+let running: PlatformOnBackend | undefined;
 
-async function start(payment: AnyContextModule = paymentContext): Promise<Platform> {
-  platform = await createPlatform({ contexts: [testKit, payment], memory: true, seed: 9, log: quiet });
+async function start(
+  payment: AnyContextModule = paymentContext,
+  backend: Backend = { kind: "embedded" },
+): Promise<Platform> {
+  running = await startPlatformOn(backend, { contexts: [testKit, payment], seed: 9, log: quiet });
+  platform = running.platform;
   return platform;
 }
 
 afterEach(async () => {
-  await platform?.close();
+  await running?.close();
+  running = undefined;
   platform = undefined;
 });
 
@@ -221,19 +229,6 @@ describe("a payment through the saga's RPCs", () => {
     expect(await events("ecommerce.payment.payment.voided.v1")).toHaveLength(0);
   });
 
-  it("makes one payment for one idempotency key, sent again or sent concurrently, and refuses the key for another request", async () => {
-    await start();
-    const token = await tokenize("4242424242424242");
-    const checkoutId = ids!.next("chk");
-    const answers = await Promise.all(Array.from({ length: 5 }, () => authorize(token, { checkoutId })));
-    const again = await authorize(token, { checkoutId });
-    expect(new Set([...answers, again].map((answer) => answer.paymentId)).size).toBe(1);
-    expect(await events("ecommerce.payment.payment.authorized.v1")).toHaveLength(1);
-
-    const other = authorize(token, { checkoutId, amount: 100 });
-    expect((await connectError(other))?.code).toBe(Code.AlreadyExists);
-  });
-
   it("answers a repeated declined authorization with the recorded failure without asking again", async () => {
     await start();
     const token = await tokenize("4000000000000002");
@@ -284,6 +279,99 @@ describe("a payment through the saga's RPCs", () => {
       (await connectError(platform!.rpc.payment.capture({ paymentId: "pay_01JH8Z3Q4R5S6T7V8W9X0Y1Z2P" })))?.code,
     ).toBe(Code.NotFound);
   });
+});
+
+// What must hold on a pool of connections as on SQLite's one: a key is claimed once however the calls interleave.
+// Each test starts its platform (on PostgreSQL: a database of its own), so the start counts in its time.
+describeBackends("a payment's idempotency", (backend) => {
+  it(
+    "makes one payment for one idempotency key, sent again or sent concurrently, and refuses the key for another request",
+    async () => {
+      await start(paymentContext, backend);
+      const token = await tokenize("4242424242424242");
+      const checkoutId = ids!.next("chk");
+      const answers = await Promise.all(Array.from({ length: 5 }, () => authorize(token, { checkoutId })));
+      const again = await authorize(token, { checkoutId });
+      expect(new Set([...answers, again].map((answer) => answer.paymentId)).size).toBe(1);
+      expect(await events("ecommerce.payment.payment.authorized.v1")).toHaveLength(1);
+
+      const other = authorize(token, { checkoutId, amount: 100 });
+      expect((await connectError(other))?.code).toBe(Code.AlreadyExists);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+
+  it(
+    "lets a shopper pay with their own token only, replays a repeated Idempotency-Key, and leaves capture, void and refund to admins",
+    async () => {
+      await start(paymentContext, backend);
+      const shopper = client(SHOPPER);
+      const admin = client(ADMIN, "admin");
+      const token = await tokenize("4242424242424242");
+      const orderId = ids!.next("ord");
+      const body = { orderId, amount: { amount: 2500, currency: "USD" }, paymentToken: token };
+      const created = await shopper.payment.createPayment({
+        body,
+        params: { header: { "Idempotency-Key": "pay-order-0001" } },
+      });
+      expect(created.response.status).toBe(201);
+      expect(created.data).toMatchObject({
+        status: "AUTHORIZED",
+        orderId,
+        customerId: SHOPPER,
+        paymentMethod: { last4: "4242" },
+      });
+      const replayed = await shopper.payment.createPayment({
+        body,
+        params: { header: { "Idempotency-Key": "pay-order-0001" } },
+      });
+      expect(replayed.data?.paymentId).toBe(created.data?.paymentId);
+      expect(await events("ecommerce.payment.payment.authorized.v1")).toHaveLength(1);
+
+      const stolen = await client(STRANGER).payment.createPayment({ body: { ...body, orderId: ids!.next("ord") } });
+      expect(stolen.response.status).toBe(404);
+
+      const paymentId = created.data!.paymentId;
+      expect((await shopper.payment.capturePayment({ params: { path: { paymentId } } })).response.status).toBe(403);
+      const captured = await admin.payment.capturePayment({
+        params: { path: { paymentId } },
+        body: { amount: { amount: 2000, currency: "USD" } },
+      });
+      expect(captured.data).toMatchObject({ status: "CAPTURED", amountCaptured: { amount: 2000 } });
+      const conflict = await admin.payment.voidPayment({
+        params: { path: { paymentId } },
+        body: { reason: "order_canceled" },
+      });
+      expect(conflict.response.status).toBe(409);
+      expect(conflict.error).toMatchObject({ code: "payment_state_conflict" });
+
+      const refund = await admin.payment.refundPayment({
+        params: { path: { paymentId } },
+        body: { amount: { amount: 500, currency: "USD" }, reason: "goodwill", note: "dented cover" },
+      });
+      expect(refund.response.status).toBe(201);
+      expect(refund.data).toMatchObject({
+        paymentId,
+        orderId,
+        status: "SUCCEEDED",
+        reason: "goodwill",
+        note: "dented cover",
+      });
+      const wrongCurrency = await admin.payment.refundPayment({
+        params: { path: { paymentId } },
+        body: { amount: { amount: 1, currency: "EUR" }, reason: "goodwill" },
+      });
+      expect(wrongCurrency.response.status).toBe(422);
+      expect(wrongCurrency.error).toMatchObject({ code: "currency_mismatch" });
+      const tooMuch = await admin.payment.refundPayment({
+        params: { path: { paymentId } },
+        body: { amount: { amount: 1501, currency: "USD" }, reason: "goodwill" },
+      });
+      expect(tooMuch.response.status).toBe(422);
+      expect(tooMuch.error).toMatchObject({ code: "refund_exceeds_captured", errors: [{ pointer: "/amount/amount" }] });
+    },
+    PLATFORM_START_TIMEOUT,
+  );
 });
 
 describe("the processor's faults", () => {
@@ -414,74 +502,6 @@ describe("payments over REST", () => {
       body: { cardNumber: "4242424242424242", expMonth: 12, expYear: 2030, cvc: "123", holderName: "Ada" },
     });
     expect(refused.response.status).toBe(401);
-  });
-
-  it("lets a shopper pay with their own token only, replays a repeated Idempotency-Key, and leaves capture, void and refund to admins", async () => {
-    await start();
-    const shopper = client(SHOPPER);
-    const admin = client(ADMIN, "admin");
-    const token = await tokenize("4242424242424242");
-    const orderId = ids!.next("ord");
-    const body = { orderId, amount: { amount: 2500, currency: "USD" }, paymentToken: token };
-    const created = await shopper.payment.createPayment({
-      body,
-      params: { header: { "Idempotency-Key": "pay-order-0001" } },
-    });
-    expect(created.response.status).toBe(201);
-    expect(created.data).toMatchObject({
-      status: "AUTHORIZED",
-      orderId,
-      customerId: SHOPPER,
-      paymentMethod: { last4: "4242" },
-    });
-    const replayed = await shopper.payment.createPayment({
-      body,
-      params: { header: { "Idempotency-Key": "pay-order-0001" } },
-    });
-    expect(replayed.data?.paymentId).toBe(created.data?.paymentId);
-    expect(await events("ecommerce.payment.payment.authorized.v1")).toHaveLength(1);
-
-    const stolen = await client(STRANGER).payment.createPayment({ body: { ...body, orderId: ids!.next("ord") } });
-    expect(stolen.response.status).toBe(404);
-
-    const paymentId = created.data!.paymentId;
-    expect((await shopper.payment.capturePayment({ params: { path: { paymentId } } })).response.status).toBe(403);
-    const captured = await admin.payment.capturePayment({
-      params: { path: { paymentId } },
-      body: { amount: { amount: 2000, currency: "USD" } },
-    });
-    expect(captured.data).toMatchObject({ status: "CAPTURED", amountCaptured: { amount: 2000 } });
-    const conflict = await admin.payment.voidPayment({
-      params: { path: { paymentId } },
-      body: { reason: "order_canceled" },
-    });
-    expect(conflict.response.status).toBe(409);
-    expect(conflict.error).toMatchObject({ code: "payment_state_conflict" });
-
-    const refund = await admin.payment.refundPayment({
-      params: { path: { paymentId } },
-      body: { amount: { amount: 500, currency: "USD" }, reason: "goodwill", note: "dented cover" },
-    });
-    expect(refund.response.status).toBe(201);
-    expect(refund.data).toMatchObject({
-      paymentId,
-      orderId,
-      status: "SUCCEEDED",
-      reason: "goodwill",
-      note: "dented cover",
-    });
-    const wrongCurrency = await admin.payment.refundPayment({
-      params: { path: { paymentId } },
-      body: { amount: { amount: 1, currency: "EUR" }, reason: "goodwill" },
-    });
-    expect(wrongCurrency.response.status).toBe(422);
-    expect(wrongCurrency.error).toMatchObject({ code: "currency_mismatch" });
-    const tooMuch = await admin.payment.refundPayment({
-      params: { path: { paymentId } },
-      body: { amount: { amount: 1501, currency: "USD" }, reason: "goodwill" },
-    });
-    expect(tooMuch.response.status).toBe(422);
-    expect(tooMuch.error).toMatchObject({ code: "refund_exceeds_captured", errors: [{ pointer: "/amount/amount" }] });
   });
 
   it("captures at once when asked to", async () => {

@@ -13,6 +13,13 @@ import {
 import { ContractViolationError, createPlatform, type Platform } from "@ecom/simulator";
 import type { Migration, Transaction } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
+import { type Backend, describeBackends } from "../backends/backends.js";
+import {
+  PLATFORM_START_TIMEOUT,
+  type PlatformOnBackend,
+  type PlatformOnBackendOptions,
+  startPlatformOn,
+} from "../backends/platform-on.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -108,13 +115,22 @@ function toySearch(behaviour: { failQuantity?: number } = {}) {
 }
 
 let platform: Platform | undefined;
+let running: PlatformOnBackend | undefined;
 let dataDir: string | undefined;
 afterEach(async () => {
-  await platform?.close();
+  // One started on a backend (startOn) also drops its database and namespace.
+  await (running ?? platform)?.close();
+  running = undefined;
   platform = undefined;
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
   dataDir = undefined;
 });
+
+/** Start a platform on `backend` for one test; afterEach closes it and drops what it made. */
+async function startOn(backend: Backend, options: PlatformOnBackendOptions): Promise<Platform> {
+  running = await startPlatformOn(backend, options);
+  return running.platform;
+}
 
 describe("the runtime", () => {
   it("relays an event published in a transaction to the log and delivers it to the subscriber once", async () => {
@@ -332,116 +348,126 @@ describe("the REST gateway", () => {
   });
 });
 
-describe("regressions found in review", () => {
-  it("runs the handler once for two identical requests sent at once with one Idempotency-Key", async () => {
-    let runs = 0;
-    const counting = defineContext<ToyCartDb>({
-      ...toyCart,
-      create: () => ({
-        rest: {
-          createCart: async () => {
-            runs++;
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            return { status: 201, body: undefined };
-          },
-        } as never,
-      }),
-    });
-    platform = await createPlatform({
-      contexts: [counting, tokenMint],
-      memory: true,
-      log: quiet,
-      validateResponses: false,
-    });
-    const { tokens } = await tokenFor(platform);
-    const request = {
-      method: "POST",
-      url: "/carts",
-      headers: {
-        authorization: `Bearer ${tokens}`,
-        "idempotency-key": "same-key-123",
-        "content-type": "application/json",
-      },
-      body: "{}",
-    };
-    const [first, second] = await Promise.all([platform.handle(request), platform.handle(request)]);
-    expect(runs).toBe(1);
-    expect(first.status).toBe(201);
-    expect(second.status).toBe(201);
-    expect(second.headers["idempotent-replayed"]).toBe("true");
-  });
+// The gateway's Idempotency-Keys on either backend (on PostgreSQL they are the platform store's, in its database).
+// Each test starts its platform (on PostgreSQL: a database of its own), so the start counts in its time.
+describeBackends("an Idempotency-Key", (backend) => {
+  it(
+    "runs the handler once for two identical requests sent at once with one Idempotency-Key",
+    async () => {
+      let runs = 0;
+      const counting = defineContext<ToyCartDb>({
+        ...toyCart,
+        create: () => ({
+          rest: {
+            createCart: async () => {
+              runs++;
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              return { status: 201, body: undefined };
+            },
+          } as never,
+        }),
+      });
+      platform = await startOn(backend, { contexts: [counting, tokenMint], log: quiet, validateResponses: false });
+      const { tokens } = await tokenFor(platform);
+      const request = {
+        method: "POST",
+        url: "/carts",
+        headers: {
+          authorization: `Bearer ${tokens}`,
+          "idempotency-key": "same-key-123",
+          "content-type": "application/json",
+        },
+        body: "{}",
+      };
+      const [first, second] = await Promise.all([platform.handle(request), platform.handle(request)]);
+      expect(runs).toBe(1);
+      expect(first.status).toBe(201);
+      expect(second.status).toBe(201);
+      expect(second.headers["idempotent-replayed"]).toBe("true");
+    },
+    PLATFORM_START_TIMEOUT,
+  );
 
-  it("stores a 500 that follows a handler's work, so a retry with the key does not do it again", async () => {
-    let runs = 0;
-    const breaking = defineContext<ToyCartDb>({
-      ...toyCart,
-      create: () => ({
-        rest: {
-          createCart: async () => {
-            runs++;
-            return { status: 201, body: { not: "a cart" } };
-          },
-        } as never,
-      }),
-    });
-    platform = await createPlatform({ contexts: [breaking, tokenMint], memory: true, log: quiet });
-    const { tokens } = await tokenFor(platform);
-    const request = {
-      method: "POST",
-      url: "/carts",
-      headers: {
-        authorization: `Bearer ${tokens}`,
-        "content-type": "application/json",
-        "idempotency-key": "retry-key-123",
-      },
-      body: "{}",
-    };
-    expect((await platform.handle(request)).status).toBe(500);
-    expect((await platform.handle(request)).status).toBe(500);
-    expect(runs).toBe(1);
-  });
-
-  it("forgets an Idempotency-Key after 24 hours of platform time", async () => {
-    const creating = defineContext<ToyCartDb>({
-      ...toyCart,
-      create: () => ({ rest: { createCart: async () => ({ status: 201, body: undefined }) } as never }),
-    });
-    platform = await createPlatform({
-      contexts: [creating, tokenMint],
-      memory: true,
-      seed: 4,
-      log: quiet,
-      validateResponses: false,
-    });
-    const { tokens } = await tokenFor(platform);
-    const send = (body: string) =>
-      platform!.handle({
+  it(
+    "stores a 500 that follows a handler's work, so a retry with the key does not do it again",
+    async () => {
+      let runs = 0;
+      const breaking = defineContext<ToyCartDb>({
+        ...toyCart,
+        create: () => ({
+          rest: {
+            createCart: async () => {
+              runs++;
+              return { status: 201, body: { not: "a cart" } };
+            },
+          } as never,
+        }),
+      });
+      platform = await startOn(backend, { contexts: [breaking, tokenMint], log: quiet });
+      const { tokens } = await tokenFor(platform);
+      const request = {
         method: "POST",
         url: "/carts",
         headers: {
           authorization: `Bearer ${tokens}`,
           "content-type": "application/json",
+          "idempotency-key": "retry-key-123",
+        },
+        body: "{}",
+      };
+      expect((await platform.handle(request)).status).toBe(500);
+      expect((await platform.handle(request)).status).toBe(500);
+      expect(runs).toBe(1);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+
+  it(
+    "forgets an Idempotency-Key after 24 hours of platform time",
+    async () => {
+      const creating = defineContext<ToyCartDb>({
+        ...toyCart,
+        create: () => ({ rest: { createCart: async () => ({ status: 201, body: undefined }) } as never }),
+      });
+      platform = await startOn(backend, {
+        contexts: [creating, tokenMint],
+        seed: 4,
+        log: quiet,
+        validateResponses: false,
+      });
+      const { tokens } = await tokenFor(platform);
+      const send = (body: string) =>
+        platform!.handle({
+          method: "POST",
+          url: "/carts",
+          headers: {
+            authorization: `Bearer ${tokens}`,
+            "content-type": "application/json",
+            "idempotency-key": "day-old-key",
+          },
+          body,
+        });
+      expect((await send("{}")).status).toBe(201);
+      expect((await send('{"currency":"EUR"}')).status).toBe(422);
+      await platform.advanceClock(25 * 60 * 60 * 1000);
+      const { tokens: fresh } = await tokenFor(platform);
+      const again = await platform.handle({
+        method: "POST",
+        url: "/carts",
+        headers: {
+          authorization: `Bearer ${fresh}`,
+          "content-type": "application/json",
           "idempotency-key": "day-old-key",
         },
-        body,
+        body: '{"currency":"EUR"}',
       });
-    expect((await send("{}")).status).toBe(201);
-    expect((await send('{"currency":"EUR"}')).status).toBe(422);
-    await platform.advanceClock(25 * 60 * 60 * 1000);
-    const { tokens: fresh } = await tokenFor(platform);
-    const again = await platform.handle({
-      method: "POST",
-      url: "/carts",
-      headers: {
-        authorization: `Bearer ${fresh}`,
-        "content-type": "application/json",
-        "idempotency-key": "day-old-key",
-      },
-      body: '{"currency":"EUR"}',
-    });
-    expect(again.status).toBe(201);
-  });
+      expect(again.status).toBe(201);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+});
 
+describe("regressions found in review", () => {
   it("lists each allowed method once in a 405's Allow header", async () => {
     platform = await createPlatform({ contexts: [], memory: true, log: quiet });
     const response = await platform.handle({ method: "DELETE", url: "/customers/me", headers: {}, body: "" });
