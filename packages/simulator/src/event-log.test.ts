@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { type Kysely, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inspectStore } from "./data-folder/store-inspection.js";
-import { EventLog } from "./event-log.js";
+import { EventLog, eventLogMigrations } from "./event-log.js";
+import { migrate, openSqliteStore } from "./sqlite-store.js";
 
 const entry = (eventId: string, occurredAt = "2026-01-18T12:30:00.000Z") => ({
   eventId,
@@ -54,11 +56,10 @@ describe("the event log's storage", () => {
     await log.close();
     // As a log of an earlier version holds it: the envelope as text.
     const database = new Database(file);
+    database.prepare("INSERT INTO event_types (code, event_type) VALUES (1, ?)").run(old.eventType);
     database
-      .prepare(
-        "INSERT INTO event_log (event_id, event_type, producer, correlation_id, envelope) VALUES (?, ?, ?, ?, ?)",
-      )
-      .run(old.eventId, old.eventType, old.producer, old.correlationId, old.envelope);
+      .prepare("INSERT INTO event_log (event_id, type_code, producer, correlation_id, envelope) VALUES (?, 1, ?, ?, ?)")
+      .run(old.eventId, old.producer, old.correlationId, old.envelope);
     database.close();
     log = await EventLog.open(file);
     await log.append([entry("evt_new")]);
@@ -76,5 +77,91 @@ describe("the event log's storage", () => {
     expect(stored().map((row) => typeof row.envelope)).toEqual(["string", "object"]);
     // The data folder's inspection reads the newest stamps from both kinds of rows.
     expect(inspectStore(file)).toMatchObject({ state: "ok", lastStamped: "2026-01-18T12:31:00.000Z" });
+  });
+
+  it("moves a log written with type names onto type codes, numbered as the types first occur", async () => {
+    const store = openSqliteStore<unknown>(file);
+    const first = { "0001_event_log": eventLogMigrations["0001_event_log"]! };
+    await migrate(store.db as Kysely<unknown>, first, { label: "the event log", table: "_migrations" });
+    const insert = (eventId: string, eventType: string) =>
+      sql`insert into event_log (event_id, event_type, producer, correlation_id, envelope)
+        values (${eventId}, ${eventType}, 'order', 'chk_1', ${JSON.stringify({ eventId, eventType })})`.execute(
+        store.db,
+      );
+    await insert("evt_1", "ecommerce.order.order.created.v1");
+    await insert("evt_2", "ecommerce.order.order.paid.v1");
+    await insert("evt_3", "ecommerce.order.order.created.v1");
+    await store.close();
+
+    const log = await EventLog.open(file);
+    const paid = await log.read({ afterSeq: 0, types: ["ecommerce.order.order.paid.v1", "not.a.logged.type.v1"] });
+    expect(paid.map((event) => event.eventId)).toEqual(["evt_2"]);
+    await log.append([{ ...entry("evt_4"), eventType: "ecommerce.order.order.shipped.v1" }]);
+    expect((await log.read({ afterSeq: 0 })).map((event) => `${event.eventId} ${event.eventType}`)).toEqual([
+      "evt_1 ecommerce.order.order.created.v1",
+      "evt_2 ecommerce.order.order.paid.v1",
+      "evt_3 ecommerce.order.order.created.v1",
+      "evt_4 ecommerce.order.order.shipped.v1",
+    ]);
+    expect(await log.count({ upToSeq: 4, types: ["ecommerce.order.order.created.v1"] })).toBe(2);
+    expect(await log.read({ afterSeq: 0, types: ["not.a.logged.type.v1"] })).toEqual([]);
+    await log.close();
+    const database = new Database(file, { readonly: true });
+    try {
+      expect(database.prepare("SELECT code, event_type FROM event_types ORDER BY code").all()).toEqual([
+        { code: 1, event_type: "ecommerce.order.order.created.v1" },
+        { code: 2, event_type: "ecommerce.order.order.paid.v1" },
+        { code: 3, event_type: "ecommerce.order.order.shipped.v1" },
+      ]);
+      expect(database.prepare("SELECT type_code FROM event_log ORDER BY seq").pluck().all()).toEqual([1, 2, 1, 3]);
+    } finally {
+      database.close();
+    }
+  });
+});
+
+describe("appending to the event log", () => {
+  const event = (eventId: string, occurredAt = "2026-01-18T12:30:00.000Z") => entry(eventId, occurredAt);
+
+  it("writes appends asked for at once in the order they were asked for, each answered with its own events", async () => {
+    const log = await EventLog.open(":memory:");
+    const told: string[][] = [];
+    log.on("appended", (events) => told.push(events.map((logged) => logged.eventId)));
+    const [first, second, third] = await Promise.all([
+      log.append([event("evt_1"), event("evt_2")]),
+      log.append([event("evt_3")]),
+      log.append([event("evt_4")]),
+    ]);
+    expect(first?.map((logged) => logged.eventId)).toEqual(["evt_1", "evt_2"]);
+    expect(second?.map((logged) => logged.eventId)).toEqual(["evt_3"]);
+    expect(third?.map((logged) => logged.eventId)).toEqual(["evt_4"]);
+    expect((await log.read({ afterSeq: 0 })).map((logged) => `${logged.seq}:${logged.eventId}`)).toEqual([
+      "1:evt_1",
+      "2:evt_2",
+      "3:evt_3",
+      "4:evt_4",
+    ]);
+    // Every event is told once, in log order, however the appends were grouped.
+    expect(told.flat()).toEqual(["evt_1", "evt_2", "evt_3", "evt_4"]);
+    await log.close();
+  });
+
+  it("fails only the append that is refused when others are asked for at the same time", async () => {
+    const log = await EventLog.open(":memory:");
+    await log.append([event("evt_1")]);
+    const [before, refused, after] = await Promise.allSettled([
+      log.append([event("evt_2")]),
+      log.append([event("evt_1", "2027-01-01T00:00:00.000Z")]),
+      log.append([event("evt_3"), event("evt_1")]),
+    ]);
+    expect(before).toMatchObject({ status: "fulfilled", value: [{ eventId: "evt_2" }] });
+    expect(refused).toMatchObject({
+      status: "rejected",
+      reason: { message: expect.stringMatching(/already in the log/) },
+    });
+    // evt_1 again with the very same envelope is a repeat, skipped.
+    expect(after).toMatchObject({ status: "fulfilled", value: [{ eventId: "evt_3" }] });
+    expect((await log.read({ afterSeq: 0 })).map((logged) => logged.eventId)).toEqual(["evt_1", "evt_2", "evt_3"]);
+    await log.close();
   });
 });

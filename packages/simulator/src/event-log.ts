@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { type Generated, type Kysely, type Migration, type Selectable, sql } from "kysely";
+import { EventTypeCodes, eventTypeCodesMigration } from "./event-type-codes.js";
 import { packText, unpackText } from "./packed-text.js";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
 
@@ -18,12 +19,30 @@ interface LogTables {
   event_log: {
     seq: Generated<number>;
     event_id: string;
-    event_type: string;
+    /** The type's code (event-type-codes.ts). */
+    type_code: number;
     producer: string;
     correlation_id: string;
     /** Packed ({@link packText}, a BLOB) since envelopes are kept packed; the JSON text itself in older rows. */
     envelope: string | Buffer;
   };
+  event_types: { code: number; event_type: string };
+}
+
+/** An envelope to append, with the fields the log indexes it by. */
+export interface AppendedEnvelope {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly producer: string;
+  readonly correlationId: string;
+  readonly envelope: string;
+}
+
+/** An append waiting for the log's connection. */
+interface QueuedAppend {
+  readonly envelopes: readonly AppendedEnvelope[];
+  readonly resolve: (rows: LoggedEvent[]) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /** How many of the newest envelopes the log keeps as text, so subscribers reading what was just appended unpack none. */
@@ -53,6 +72,7 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  "0002_event_type_codes": eventTypeCodesMigration,
 };
 
 /**
@@ -63,30 +83,35 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
 export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   // Appending runs for every event, and reading for every pass of every subscriber: prepared once, without the
   // query builder.
-  readonly #insert: PreparedStatement<{ seq: number }>;
+  readonly #insertRow: PreparedStatement<{ seq: number }>;
   readonly #envelopeOf: PreparedStatement<{ envelope: string | Buffer }>;
+  readonly #insertType: PreparedStatement<unknown>;
   readonly #reads = new Map<string, PreparedStatement<Selectable<LogTables["event_log"]>>>();
   // Envelopes are kept packed (a quarter of their size), and every event is read soon after it is appended, by each
   // of its subscribers: the newest are kept here as text by seq, so those reads unpack nothing.
   readonly #recent = new Map<number, string>();
+  /** Appends waiting for the connection, in the order they were asked for. */
+  readonly #queued: QueuedAppend[] = [];
 
   private constructor(
     private readonly store: SqliteStore<LogTables>,
     private readonly db: Kysely<LogTables>,
+    private readonly types: EventTypeCodes,
   ) {
     super();
     this.setMaxListeners(0);
-    const columns = ["event_id", "event_type", "producer", "correlation_id", "envelope"] as const;
-    this.#insert = store.prepare(
+    this.#insertRow = store.prepare(
       db
         .insertInto("event_log")
-        .values(
-          Object.fromEntries(columns.map((column) => [column, column])) as Record<(typeof columns)[number], string>,
-        )
+        .values({ event_id: "event_id", type_code: 0, producer: "producer", correlation_id: "id", envelope: "" })
         .onConflict((conflict) => conflict.column("event_id").doNothing())
         .returning("seq"),
-      columns,
+      ["event_id", 0, "producer", "id", ""],
     );
+    this.#insertType = store.prepare(db.insertInto("event_types").values({ code: 0, event_type: "event_type" }), [
+      0,
+      "event_type",
+    ]);
     this.#envelopeOf = store.prepare(db.selectFrom("event_log").select("envelope").where("event_id", "=", "event_id"), [
       "event_id",
     ]);
@@ -96,51 +121,104 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   static async open(file: string | Buffer): Promise<EventLog> {
     const store = openSqliteStore<LogTables>(file);
     await migrate(store.db as Kysely<unknown>, eventLogMigrations, { label: "the event log", table: "_migrations" });
-    return new EventLog(store, store.db);
+    const types = await store.db.selectFrom("event_types").selectAll().execute();
+    return new EventLog(store, store.db, new EventTypeCodes(types));
   }
 
-  /** Append envelopes (JSON text) in order; ones already in the log are skipped. Emits `appended` with the new ones. */
-  async append(
-    envelopes: readonly {
-      eventId: string;
-      eventType: string;
-      producer: string;
-      correlationId: string;
-      envelope: string;
-    }[],
-  ): Promise<LoggedEvent[]> {
-    if (envelopes.length === 0) return [];
-    const appended = await this.store.exclusive(
+  /**
+   * Append envelopes (JSON text) in order; ones already in the log are skipped. Emits `appended` with the new ones.
+   * Appends asked for while the log's connection is busy are written together when it is free, in the order they
+   * were asked for, in one transaction (a group commit: every context's relay appends here, and a commit costs more
+   * than the few inserts it holds). When one of them is refused, each is written again in a transaction of its own,
+   * so it fails alone.
+   */
+  append(envelopes: readonly AppendedEnvelope[]): Promise<LoggedEvent[]> {
+    if (envelopes.length === 0) return Promise.resolve([]);
+    return new Promise<LoggedEvent[]>((resolve, reject) => {
+      this.#queued.push({ envelopes, resolve, reject });
+      // The first append queued asks for the connection on the next turn of the event loop: the relays of the
+      // transactions that commit in this turn (requests served side by side) join it until it is granted.
+      if (this.#queued.length === 1) setImmediate(() => void this.#writeQueued());
+    });
+  }
+
+  async #writeQueued(): Promise<void> {
+    let batch: QueuedAppend[] = [];
+    try {
+      const rows = await this.#inTransaction(() => {
+        batch = this.#queued.splice(0);
+        return batch.map((group) => this.#insert(group.envelopes));
+      });
+      this.#appended(batch, rows);
+      return;
+    } catch (error) {
+      // The store failed before the batch was taken: every queued append fails with it.
+      if (batch.length === 0) batch = this.#queued.splice(0);
+      if (batch.length === 1) {
+        for (const group of batch) group.reject(error);
+        return;
+      }
+    }
+    for (const group of batch) {
+      try {
+        const rows = await this.#inTransaction(() => this.#insert(group.envelopes));
+        this.#appended([group], [rows]);
+      } catch (error) {
+        group.reject(error);
+      }
+    }
+  }
+
+  /** Run `work` in a transaction; type codes it gave are taken back if it throws (and the transaction rolls back). */
+  #inTransaction<TResult>(work: () => TResult): Promise<TResult> {
+    return this.store.exclusive(
       () => {
-        const rows: LoggedEvent[] = [];
-        for (const entry of envelopes) {
-          const [inserted] = this.#insert.all(
-            entry.eventId,
-            entry.eventType,
-            entry.producer,
-            entry.correlationId,
-            packText(entry.envelope),
-          );
-          if (inserted) {
-            rows.push({ seq: inserted.seq, ...entry });
-            continue;
-          }
-          // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
-          // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
-          const [logged] = this.#envelopeOf.all(entry.eventId);
-          if (logged && unpackText(logged.envelope) !== entry.envelope) {
-            throw new Error(
-              `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
-            );
-          }
+        try {
+          const result = work();
+          this.types.committed();
+          return result;
+        } catch (error) {
+          this.types.forgetUncommitted();
+          throw error;
         }
-        return rows;
       },
       { transaction: true },
     );
-    for (const event of appended) this.#remember(event.seq, event.envelope);
-    if (appended.length > 0) this.emit("appended", appended);
-    return appended;
+  }
+
+  /** Insert `envelopes` (inside the append's transaction); resolves to the rows new to the log. */
+  #insert(envelopes: readonly AppendedEnvelope[]): LoggedEvent[] {
+    const rows: LoggedEvent[] = [];
+    for (const entry of envelopes) {
+      const [inserted] = this.#insertRow.all(
+        entry.eventId,
+        this.types.codeFor(entry.eventType, (code, eventType) => this.#insertType.run(code, eventType)),
+        entry.producer,
+        entry.correlationId,
+        packText(entry.envelope),
+      );
+      if (inserted) {
+        rows.push({ seq: inserted.seq, ...entry });
+        continue;
+      }
+      // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
+      // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
+      const [logged] = this.#envelopeOf.all(entry.eventId);
+      if (logged && unpackText(logged.envelope) !== entry.envelope) {
+        throw new Error(
+          `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
+        );
+      }
+    }
+    return rows;
+  }
+
+  /** After the commit: remember the new envelopes, tell the listeners (once for the batch), answer each append. */
+  #appended(batch: readonly QueuedAppend[], rows: readonly LoggedEvent[][]): void {
+    const all = rows.flat();
+    for (const event of all) this.#remember(event.seq, event.envelope);
+    if (all.length > 0) this.emit("appended", all);
+    for (const [index, group] of batch.entries()) group.resolve(rows[index] ?? []);
   }
 
   /** Events after `afterSeq` in log order, optionally only of some types; at most `limit`. */
@@ -150,7 +228,8 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     readonly correlationId?: string;
     readonly limit?: number;
   }): Promise<LoggedEvent[]> {
-    const { afterSeq, types, correlationId } = options;
+    const { afterSeq, correlationId } = options;
+    const types = options.types && this.#codesOf(options.types);
     if (types?.length === 0) return [];
     const limit = options.limit ?? 1000;
     const parameters = [afterSeq, ...(types ?? []), ...(correlationId === undefined ? [] : [correlationId]), limit];
@@ -160,7 +239,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     let statement = this.#reads.get(shape);
     if (!statement) {
       let query = this.db.selectFrom("event_log").selectAll().where("seq", ">", afterSeq);
-      if (types) query = query.where("event_type", "in", types);
+      if (types) query = query.where("type_code", "in", types);
       if (correlationId !== undefined) query = query.where("correlation_id", "=", correlationId);
       statement = this.store.prepare(query.orderBy("seq").limit(limit), parameters);
       this.#reads.set(shape, statement);
@@ -170,11 +249,21 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     return rows.map((row) => ({
       seq: row.seq,
       eventId: row.event_id,
-      eventType: row.event_type,
+      eventType: this.types.nameOf(row.type_code),
       producer: row.producer,
       correlationId: row.correlation_id,
       envelope: this.#recent.get(row.seq) ?? unpackText(row.envelope),
     }));
+  }
+
+  /** The codes of those of `types` the log holds any of (a type it holds none of matches no row). */
+  #codesOf(types: readonly string[]): number[] {
+    const codes: number[] = [];
+    for (const type of types) {
+      const code = this.types.codeOf(type);
+      if (code !== undefined) codes.push(code);
+    }
+    return codes;
   }
 
   #remember(seq: number, envelope: string): void {
@@ -190,12 +279,13 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
 
   /** How many events up to `upToSeq` (inclusive) the log holds of `types`. */
   async count(options: { readonly upToSeq: number; readonly types: readonly string[] }): Promise<number> {
-    if (options.types.length === 0) return 0;
+    const types = this.#codesOf(options.types);
+    if (types.length === 0) return 0;
     const row = await this.db
       .selectFrom("event_log")
       .select((eb) => eb.fn.countAll<number>().as("count"))
       .where("seq", "<=", options.upToSeq)
-      .where("event_type", "in", options.types)
+      .where("type_code", "in", types)
       .executeTakeFirst();
     return Number(row?.count ?? 0);
   }
@@ -209,14 +299,15 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     readonly types: readonly string[];
     readonly limit: number;
   }): Promise<number> {
-    if (options.types.length === 0) return 0;
+    const types = this.#codesOf(options.types);
+    if (types.length === 0) return 0;
     const row = await this.db
       .selectFrom((eb) =>
         eb
           .selectFrom("event_log")
           .select("seq")
           .where("seq", ">", options.afterSeq)
-          .where("event_type", "in", options.types)
+          .where("type_code", "in", types)
           .limit(options.limit)
           .as("waiting"),
       )

@@ -282,8 +282,8 @@ describePostgresNats("opening the platform's stores on PostgreSQL", () => {
       const db = stores.platform.db as Kysely<unknown>;
       await migrate(db, eventLogMigrations, { label: "the event log", table: "_migrations_event_log" });
       const append = (eventId: string) =>
-        sql<{ seq: number }>`insert into event_log (event_id, event_type, producer, correlation_id, envelope)
-          values (${eventId}, 'ecommerce.cart.cart.checked_out.v1', 'cart', 'cor_1', '{}')
+        sql<{ seq: number }>`insert into event_log (event_id, type_code, producer, correlation_id, envelope)
+          values (${eventId}, 1, 'cart', 'cor_1', '{}')
           on conflict (event_id) do nothing returning seq`.execute(db);
       expect((await append("evt_a")).rows).toEqual([{ seq: 1 }]);
       expect((await append("evt_b")).rows).toEqual([{ seq: 2 }]);
