@@ -5,8 +5,8 @@ import { devAccounts } from "@ecom/services";
  * The parity scenario: one seeded day of trade driven through the public REST surface, step by step and in a fixed
  * order, so that two platforms given it end in states a canonical export can compare (parity-export.ts).
  *
- * Checkouts by three customers (one of them declined by the card, then paid with another card), two price changes
- * (one before the checkouts, one after), an order picked, packed, shipped and delivered, a return of part of it
+ * Checkouts by three customers (one with a coupon; one declined by the card, then paid with another card; one canceled
+ * once paid, so refunded and restocked), two price changes (one before the checkouts, one after), an order picked, packed, shipped and delivered, a return of part of it
  * received back into stock and refunded, a goodwill refund of part of another order, and reviews approved and
  * rejected. Every step waits for the platform to settle before the next, so the events each step causes are
  * delivered in the same order everywhere.
@@ -23,11 +23,14 @@ export interface ScenarioTarget {
 /** What the scenario did, for the test's own checks beside the export's comparison. */
 export interface ScenarioRun {
   readonly paidOrders: readonly string[];
+  readonly canceledOrder: string;
   readonly declinedCheckout: string;
 }
 
 const PASSWORD = "a-long-enough-password";
 const GOOD_CARD = "4242424242424242";
+/** A coupon every platform is seeded with (services' promotion/seed-coupons.ts): ten percent off. */
+const WELCOME10_COUPON = "WELCOME10";
 /** The simulator's test card the processor declines (`card_declined`; see payment/cards.ts). */
 const DECLINED_CARD = "4000000000000002";
 
@@ -65,12 +68,19 @@ export async function runParityScenario(target: ScenarioTarget): Promise<Scenari
 
   const [first, second, third] = [await register(1), await register(2), await register(3)];
   const firstOrder = await paidCheckout(first, { [a]: 2, [b]: 1 });
-  const secondOrder = await paidCheckout(second, { [b]: 1, [c]: 1 });
+  const secondOrder = await paidCheckout(second, { [b]: 1, [c]: 1 }, WELCOME10_COUPON);
   // The third customer's card is declined; the cart comes back OPEN and is paid with another card.
   const thirdCart = await cartOf(third, { [d]: 1, [e]: 1, [b]: 1 });
   const declined = await checkout(third, thirdCart, DECLINED_CARD);
   if (declined.state !== "FAILED") throw new Error(`the declined card's checkout ended ${declined.state}`);
   const thirdOrder = (await checkout(third, thirdCart, GOOD_CARD)).orderId;
+  // The second customer's next order is canceled once paid: refunded, its copies back on the shelf.
+  const canceledOrder = await paidCheckout(second, { [c]: 2 });
+  await must(
+    "canceling a paid order",
+    admin.order.cancelOrder({ params: { path: { orderId: canceledOrder } }, body: { reason: "customer_request" } }),
+  );
+  await target.settle();
 
   await must(
     "price change of B",
@@ -131,7 +141,11 @@ export async function runParityScenario(target: ScenarioTarget): Promise<Scenari
     );
     await target.settle();
   }
-  return { paidOrders: [firstOrder, secondOrder, thirdOrder], declinedCheckout: declined.checkoutId };
+  return {
+    paidOrders: [firstOrder, secondOrder, thirdOrder],
+    canceledOrder,
+    declinedCheckout: declined.checkoutId,
+  };
 
   async function register(index: number): Promise<Shopper> {
     const email = `parity${index}@example.com`;
@@ -175,7 +189,7 @@ export async function runParityScenario(target: ScenarioTarget): Promise<Scenari
     return cart.cartId;
   }
 
-  async function checkout(shopper: Shopper, cartId: string, cardNumber: string) {
+  async function checkout(shopper: Shopper, cartId: string, cardNumber: string, couponCode?: string) {
     const { client } = shopper;
     const { data: method } = await must(
       "tokenizing a card",
@@ -188,7 +202,11 @@ export async function runParityScenario(target: ScenarioTarget): Promise<Scenari
       "the checkout",
       client.cart.checkoutCart({
         params: { path: { cartId } },
-        body: { shippingAddressId: addresses.items[0]!.addressId, paymentToken: method.paymentToken },
+        body: {
+          shippingAddressId: addresses.items[0]!.addressId,
+          paymentToken: method.paymentToken,
+          ...(couponCode === undefined ? {} : { couponCode }),
+        },
       }),
     );
     await target.settle();
@@ -201,8 +219,12 @@ export async function runParityScenario(target: ScenarioTarget): Promise<Scenari
     return { state: view.state, orderId: view.orderId, checkoutId: accepted.checkoutId };
   }
 
-  async function paidCheckout(shopper: Shopper, items: Readonly<Record<string, number>>): Promise<string> {
-    const ended = await checkout(shopper, await cartOf(shopper, items), GOOD_CARD);
+  async function paidCheckout(
+    shopper: Shopper,
+    items: Readonly<Record<string, number>>,
+    couponCode?: string,
+  ): Promise<string> {
+    const ended = await checkout(shopper, await cartOf(shopper, items), GOOD_CARD, couponCode);
     if (ended.state !== "COMPLETED" || !ended.orderId)
       throw new Error(`a checkout of ${shopper.email} ended ${ended.state}`);
     return ended.orderId;

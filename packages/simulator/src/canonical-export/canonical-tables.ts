@@ -91,7 +91,14 @@ export const CANONICAL_TABLES: readonly (readonly [context: string, tables: read
     "review",
     [{ table: "reviews" }, { table: "review_flags" }, { table: "review_purchases" }, { table: "rating_aggregates" }],
   ],
-  ["promotion", [{ table: "redemptions" }]],
+  [
+    "promotion",
+    [
+      { table: "promotions", only: ["promotion_id", "name", "usage_count"] },
+      { table: "coupons", only: ["code", "promotion_id", "usage_count"] },
+      { table: "redemptions" },
+    ],
+  ],
   [
     "search",
     [
