@@ -264,8 +264,8 @@ async function register(
       }
     }
     if (stopped) return;
-    if (url !== undefined) await kv.put(processKey(processId), JSON.stringify(processEntry(url)));
     if (kept) confirmedAt = began;
+    if (url !== undefined) await kv.put(processKey(processId), JSON.stringify(processEntry(url)));
   };
   const tick = () => {
     // Refreshes failing (or hanging) for longer than the TTL: the claims have lapsed for everyone else, who may
