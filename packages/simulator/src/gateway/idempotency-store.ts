@@ -66,7 +66,9 @@ export type IdempotencyClaim =
 /**
  * Idempotency-Key handling for mutations: the hash of the request (method, path, body) is stored with the first
  * response for 24 hours (platform clock). The same key with the same request replays that response; with another
- * request it is refused (422). Two concurrent requests with one key run once: the second waits for the first.
+ * request it is refused (422). Two concurrent requests with one key run once in a process: the second waits for the
+ * first. Processes sharing PostgreSQL replay each other's stored responses; two that take one key at the same moment
+ * may both run the request, and the first response stored is the one replayed after (see {@link IdempotencyRows}).
  */
 export class IdempotencyStore {
   readonly #inFlight = new Map<string, Promise<void>>();
