@@ -9,6 +9,8 @@ import { connect } from "@nats-io/transport-node";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { jetStreamNames } from "../../packages/simulator/src/bus/jetstream-names.js";
+import { lockContexts } from "../../packages/simulator/src/cluster/context-locks.js";
+import { openRegistry } from "../../packages/simulator/src/cluster/registry.js";
 import { type Backend, describeBackends, describePostgresNats } from "../backends/backends.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { BUS_URL } from "../backends/probe.js";
@@ -198,18 +200,47 @@ describePostgresNats("ecom replay on PostgreSQL and NATS", (backend) => {
   it(
     "refuses contexts a process serves (its lock in PostgreSQL), in one line, changing nothing",
     async () => {
-      await withAdminClient(async (client) => {
-        await client.query("select pg_advisory_lock(hashtextextended($1, 0))", [`ecom serve ${database.name} review`]);
+      // As `ecom serve --contexts review` holds it.
+      const serving = await lockContexts({
+        url: database.url,
+        namespace: database.name,
+        contexts: ["review"],
+        processId: "serving-review",
+        onLost: () => {},
+      });
+      try {
         const refused = await ecom("replay", ...args(), "--context", "review");
         expect(refused.code).toBe(2);
         expect(refused.stderr).toBe(
           "ecom: review is being served (a process holds its lock in PostgreSQL): stop the platform before replaying its read models\n",
         );
-      }, database.url);
+      } finally {
+        await serving.release();
+      }
       expect((await ecom("replay", ...args(), "--context", "review", "--verify")).code).toBe(0);
     },
     REPLAYS,
   );
+
+  it("refuses contexts a process claims in the registry, naming it", async () => {
+    const connection = await connect({ servers: backend.busUrl });
+    const registry = await openRegistry({ connection, namespace: database.name });
+    const registration = await registry.register({
+      id: "serving-search",
+      url: "http://127.0.0.1:4999",
+      contexts: ["search"],
+    });
+    try {
+      const refused = await ecom("replay", ...args(), "--context", "search", "--verify");
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        /^ecom: search is served by process serving-search at http:\/\/127\.0\.0\.1:4999 \(since [^)]+\): stop it before replaying its read models\n$/,
+      );
+    } finally {
+      await registration.stop();
+      await connection.close();
+    }
+  });
 
   it("refuses another namespace, --data with --store, and --store alone, in one line each", async () => {
     const other = await ecom("replay", ...args(), "--namespace", "nothing_here");

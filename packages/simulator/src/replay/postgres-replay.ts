@@ -77,7 +77,8 @@ export async function replayBackendReadModels(options: BackendReplayOptions): Pr
     try {
       const manager = await jetstreamManager(connection);
       const names = jetStreamNames(namespace);
-      if (!(await manager.streams.info(names.stream).catch(() => undefined)))
+      const stream = await manager.streams.info(names.stream).catch(() => undefined);
+      if (!stream)
         throw new ReplayError(
           `NATS at ${options.busUrl} holds no event stream ${names.stream} (namespace ${namespace}): pass the platform's --namespace`,
         );
@@ -91,7 +92,9 @@ export async function replayBackendReadModels(options: BackendReplayOptions): Pr
       try {
         const log = jetStreamLog({ manager, client: jetstream(connection), names });
         const contexts: ContextReplay[] = [];
-        for (const module of chosen) contexts.push(await replayContext(module, { admin, layout, log, options }));
+        const lastSeq = stream.state.last_seq;
+        for (const module of chosen)
+          contexts.push(await replayContext(module, { admin, layout, log, lastSeq, options }));
         return {
           verified: options.verify === true,
           contexts,
@@ -114,6 +117,8 @@ async function replayContext(
     readonly admin: pg.Client;
     readonly layout: PostgresLayout;
     readonly log: ReplayLog;
+    /** The stream's last sequence number. */
+    readonly lastSeq: number;
     readonly options: BackendReplayOptions;
   },
 ): Promise<ContextReplay> {
@@ -126,6 +131,10 @@ async function replayContext(
   const live = openPostgresStore<unknown>(layout, module.name, { url: options.storeUrl, poolSize: POOL });
   try {
     const delivery = await deliveryState(live.db, module.name);
+    if (delivery.upTo > where.lastSeq)
+      throw new ReplayError(
+        `${module.name} has handled events up to #${delivery.upTo}, but the stream ends at #${where.lastSeq} (deleted and made again, or --bus names another NATS?): a replay from it would not be ${module.name}'s log`,
+      );
     const scratch = openPostgresStore<unknown>(layout, module.name, {
       url: withSearchPath(options.storeUrl, schemas.rebuilt),
       poolSize: POOL,

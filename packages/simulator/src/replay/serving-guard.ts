@@ -11,7 +11,8 @@ export interface ServingGuard {
 
 /**
  * The key of a context's session advisory lock, which a process serving it holds for as long as it serves it
- * (cluster/context-locks.ts, `ecom serve`): the same text, hashed the same way.
+ * (cluster/context-locks.ts, `ecom serve`): the same text, hashed the same way (replay-backends.test.ts holds the lock
+ * through context-locks.ts, so the two cannot drift apart unnoticed).
  */
 function servingLockKey(namespace: string, context: string): string {
   return `ecom serve ${namespace} ${context}`;
@@ -74,7 +75,7 @@ async function refuseClaimed(options: {
       const claim = view.claimOf(context);
       if (claim)
         throw new ReplayError(
-          `${context} is served by process ${claim.processId} at ${claim.url} (since ${claim.startedAt}): stop it before replaying its read models`,
+          `${context} is served by process ${claim.processId}${claim.url ? ` at ${claim.url}` : ", which is starting"} (since ${claim.startedAt}): stop it before replaying its read models`,
         );
     }
   } finally {
