@@ -169,8 +169,8 @@ export function registerReplayCommand(program: Command): void {
     .description(
       "Rebuild the read models (search index and inventory snapshot, review's purchases and rating aggregates, analytics, catalog's product " +
         "ratings) of a stopped platform from its event log, with the same projection code the platform runs live: a data " +
-        "folder's (--data, the default) or, with --store and --bus, a platform's on PostgreSQL and NATS JetStream (the " +
-        "stream, each context's schema replaced in one transaction). --verify rebuilds into a scratch store (a file, or a " +
+        "folder's (--data, the default) or, with --store and --bus, a platform's on PostgreSQL and NATS JetStream (its " +
+        "stream read in order, each event once; each context's tables replaced in one transaction). --verify rebuilds into a scratch store (a file, or a " +
         "schema <context>_replay_<pid>) and compares row by row instead (exit 1 naming each differing table and some " +
         "keys). A lost store in a data folder is made anew: search's read models are rebuilt and its recorded " +
         "interactions (facts no event carries) reported lost; a lost review or catalog store is refused (its facts are " +
