@@ -3,7 +3,12 @@ import { barePostgresCheckouts } from "./bare-postgres-checkout.js";
 import { checkoutRounds } from "./checkout-bench.js";
 import { prepareCustomers } from "./customers.js";
 import { type Figure, formatMicros } from "./report.js";
-import { createScratchBackends, type ScratchBackends, whyBackendsAreMissing } from "./scratch-backends.js";
+import {
+  createScratchBackends,
+  dropAbandonedScratch,
+  type ScratchBackends,
+  whyBackendsAreMissing,
+} from "./scratch-backends.js";
 import { forkServer, type ServerProcess } from "./server-process.js";
 
 /** How `ecom serve` processes share the contexts in the split row (as the split checkout test shares them). */
@@ -39,6 +44,8 @@ export async function benchBackendCheckouts(options: Options): Promise<Figure[]>
     process.stdout.write(`bench: the PostgreSQL + NATS checkout rows were skipped: ${missing}\n`);
     return [];
   }
+  const abandoned = await dropAbandonedScratch();
+  if (abandoned.length > 0) process.stderr.write(`bench: dropped what stopped runs left: ${abandoned.join(", ")}\n`);
   const oneProcess = await withScratch((backends) => checkoutsInOneProcess(backends, options));
   const split = await withScratch((backends) => checkoutsSplit(backends, options));
   const bare = await withScratch(async ({ storeUrl }) => {

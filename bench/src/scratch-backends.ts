@@ -64,6 +64,35 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
+/** Whether a process with this id runs on this machine. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Drop what a bench stopped before its clean-up (Ctrl-C) left: databases `ecomb_<pid>_<n>` whose pid no longer runs,
+ * with their roles and streams. A bench still running (another terminal) keeps its own.
+ */
+export async function dropAbandonedScratch(): Promise<string[]> {
+  const names = await withAdmin(async (client) => {
+    const { rows } = await client.query<{ datname: string }>(
+      "select datname from pg_database where starts_with(datname, 'ecomb_')",
+    );
+    return rows.map((row) => row.datname);
+  });
+  const abandoned = names.filter((name) => {
+    const pid = /^ecomb_(\d+)_\d+$/.exec(name)?.[1];
+    return pid !== undefined && !isRunning(Number(pid));
+  });
+  for (const namespace of abandoned) await dropScratch(namespace);
+  return abandoned;
+}
+
 /** A fresh database (C collation, as the tests make theirs) and namespace for this run. */
 export async function createScratchBackends(): Promise<ScratchBackends> {
   made += 1;
@@ -75,18 +104,20 @@ export async function createScratchBackends(): Promise<ScratchBackends> {
     namespace,
     storeUrl: databaseUrl(namespace),
     busUrl: BUS_URL,
-    async drop() {
-      await withAdmin(async (client) => {
-        await client.query(`drop database if exists ${quote(namespace)} with (force)`);
-        const { rows } = await client.query<{ rolname: string }>(
-          "select rolname from pg_roles where starts_with(rolname, $1)",
-          [`${namespace}_`],
-        );
-        for (const { rolname } of rows) await client.query(`drop role if exists ${quote(rolname)}`);
-      });
-      await dropStreams(namespace);
-    },
+    drop: () => dropScratch(namespace),
   };
+}
+
+async function dropScratch(namespace: string): Promise<void> {
+  await withAdmin(async (client) => {
+    await client.query(`drop database if exists ${quote(namespace)} with (force)`);
+    const { rows } = await client.query<{ rolname: string }>(
+      "select rolname from pg_roles where starts_with(rolname, $1)",
+      [`${namespace}_`],
+    );
+    for (const { rolname } of rows) await client.query(`drop role if exists ${quote(rolname)}`);
+  });
+  await dropStreams(namespace);
 }
 
 /** Delete the namespace's streams (the event stream, and the KV buckets' streams: their names hold `ecom_<ns>_`). */
