@@ -37,7 +37,7 @@ export interface GatewayRouterOptions {
    * Retry-After, as one process's port answers it ({@link DEFAULT_SERVER_LIMITS}'s `maxStreams` by default).
    */
   readonly maxStreams?: number;
-  /** Kept-alive connections to the processes for every other request (512 by default). */
+  /** Kept-alive connections to each process for every other request (256 by default). */
   readonly requestSockets?: number;
 }
 
@@ -85,11 +85,16 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
   const router = options.router ?? new RestRouter();
   const maxStreams = options.maxStreams ?? DEFAULT_SERVER_LIMITS.maxStreams;
   const slots = createStreamSlots(maxStreams);
-  // Kept below a process's limit of connections from one address (1,024), which every proxied request shares with
-  // the streams: 512 + the streams' default 1,000 may pass it only when the processes' own stream caps would too.
-  const agent = new Agent({ keepAlive: true, maxSockets: options.requestSockets ?? 512 });
+  // Every connection to a process comes from the gateway's one address, which a process lets hold 1,024 at once:
+  // requests keep `requestSockets` of them per process and streams may take the rest (beyond, a stream waits for
+  // one to end), while `maxStreams` bounds the streams of all processes together.
+  const requestSockets = options.requestSockets ?? 256;
+  const agent = new Agent({ keepAlive: true, maxSockets: requestSockets });
   // A stream's connection is not reused after it: a kept-alive pool would only hold sockets no one asks for.
-  const streamAgent = new Agent({ keepAlive: false, maxSockets: maxStreams });
+  const streamAgent = new Agent({
+    keepAlive: false,
+    maxSockets: Math.max(1, DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress - requestSockets),
+  });
 
   /** The context owning a request, and whether its answer is an event stream. */
   const routeOf = (method: string, url: string, accept?: string): { context: string; stream: boolean } | undefined => {
