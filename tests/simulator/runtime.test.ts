@@ -423,6 +423,44 @@ describeBackends("an Idempotency-Key", (backend) => {
   );
 
   it(
+    "leaves the key free after a 404, so the retry once the thing exists runs the handler (a 404 changed nothing)",
+    async () => {
+      let runs = 0;
+      const late = defineContext<ToyCartDb>({
+        ...toyCart,
+        create: () => ({
+          rest: {
+            createCart: async () => {
+              runs++;
+              if (runs === 1) throw fail.notFound("checkout chk_not_heard_of_yet");
+              return { status: 201, body: undefined };
+            },
+          } as never,
+        }),
+      });
+      platform = await startOn(backend, { contexts: [late, tokenMint], log: quiet, validateResponses: false });
+      const { tokens } = await tokenFor(platform);
+      const request = {
+        method: "POST",
+        url: "/carts",
+        headers: {
+          authorization: `Bearer ${tokens}`,
+          "content-type": "application/json",
+          "idempotency-key": "not-yet-key-1",
+        },
+        body: "{}",
+      };
+      expect((await platform.handle(request)).status).toBe(404);
+      const retried = await platform.handle(request);
+      expect(retried.status).toBe(201);
+      expect(retried.headers["idempotent-replayed"]).toBeUndefined();
+      expect((await platform.handle(request)).headers["idempotent-replayed"]).toBe("true");
+      expect(runs).toBe(2);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+
+  it(
     "forgets an Idempotency-Key after 24 hours of platform time",
     async () => {
       const creating = defineContext<ToyCartDb>({

@@ -56,6 +56,8 @@ export interface RestGatewayOptions {
 }
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** The failures that changed nothing, so an Idempotency-Key is not held to them. */
+const NOTHING_CHANGED: ReadonlySet<string> = new Set(["unavailable", "rate_limited", "not_found"]);
 
 /** Whether the operation's contract takes an `Idempotency-Key` header. */
 const declaresIdempotencyKey = (operation: RestOperationInfo) =>
@@ -204,9 +206,10 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
       }
     } catch (error) {
       const serviceError = ServiceError.from(error);
-      // Only a failure that says so changed nothing (the dependency was down, the caller is rate limited): those
-      // leave the key free for the retry. Anything else may have committed before it failed, so it is stored.
-      if (serviceError.code === "unavailable" || serviceError.code === "rate_limited") replayable = false;
+      // Only a failure that says so changed nothing (the dependency was down, the caller is rate limited, what the
+      // request acts on is not there — yet: POST /orders answers 404 until the checkout reaches order): those leave
+      // the key free for the retry. Anything else may have committed before it failed, so it is stored.
+      if (NOTHING_CHANGED.has(serviceError.code)) replayable = false;
       if (!isServiceError(error))
         log.error(`${operation.operationId} failed`, {
           error: error instanceof Error ? (error.stack ?? error.message) : String(error),
