@@ -15,8 +15,8 @@ import {
   startGateway,
   storeNamespace,
 } from "@ecom/simulator";
-import { beforeAll, expect, it, vi } from "vitest";
-import { run } from "../../packages/cli/src/main.js";
+import { beforeAll, expect, it } from "vitest";
+import { runEcom } from "../../packages/cli/src/__fixtures__/run-ecom.js";
 import { describePostgresNats, type PostgresNats } from "../backends/backends.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
@@ -186,22 +186,7 @@ async function untilRegistered(check: () => boolean): Promise<void> {
 
 /** What `ecom sim export …` prints, run in-process; throws with its stderr when it fails. */
 async function ecomSimExport(...args: string[]): Promise<string> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await run(["node", "ecom", "sim", "export", ...args]);
-    if (code !== 0) throw new Error(`ecom sim export exited ${code}: ${stderr}`);
-    return stdout;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const { code, stdout, stderr } = await runEcom("sim", "export", ...args);
+  if (code !== 0) throw new Error(`ecom sim export exited ${code}: ${stderr}`);
+  return stdout;
 }

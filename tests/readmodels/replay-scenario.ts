@@ -1,7 +1,5 @@
 import { allContexts } from "@ecom/services";
 import { createPlatform, type Platform, type PlatformOptions } from "@ecom/simulator";
-import { vi } from "vitest";
-import { run } from "../../packages/cli/src/main.js";
 import { adminOf, checkout, deliver, loginShopper, quiet, registerShopper, someProducts } from "./scenario.js";
 
 // The seeded day of trade `ecom replay` is tested on, on either backend (replay.test.ts, replay-backends.test.ts).
@@ -86,21 +84,4 @@ export async function runScenario(
 }
 
 /** Run `ecom …` in-process; resolves with the exit code and what it printed. */
-export async function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await run(["node", "ecom", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+export { runEcom as ecom } from "../../packages/cli/src/__fixtures__/run-ecom.js";

@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../main.js";
+import { runEcom } from "../__fixtures__/run-ecom.js";
 
 const repoContracts = join(import.meta.dirname, "../../../../contracts");
 /** Each full generation takes seconds, tens of them on a busy 2-core machine: generous limits, few generations. */
@@ -18,24 +18,9 @@ let pristine: string;
 async function ecomIn(folder: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
   const cwd = vi.spyOn(process, "cwd").mockReturnValue(folder);
   try {
-    return await ecom(...args);
+    return await runEcom(...args);
   } finally {
     cwd.mockRestore();
-  }
-}
-
-/** Run `ecom …` in-process, capturing stdout. */
-async function ecom(...args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = "";
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const code = await run(["node", "ecom", ...args]);
-    return { code, stdout };
-  } finally {
-    spy.mockRestore();
   }
 }
 
@@ -101,6 +86,6 @@ describe("ecom codegen", () => {
   );
 
   it("exits 2 with a one-line message for a folder that holds no contracts", async () => {
-    expect((await ecom("codegen", "--contracts", join(work, "nowhere"))).code).toBe(2);
+    expect((await runEcom("codegen", "--contracts", join(work, "nowhere"))).code).toBe(2);
   });
 });

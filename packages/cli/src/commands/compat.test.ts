@@ -2,33 +2,13 @@ import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../main.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runEcom } from "../__fixtures__/run-ecom.js";
 
 // A small but complete contract set (OpenAPI, AsyncAPI, proto, context map) whose changes the cases make.
 const fixture = join(import.meta.dirname, "../../../contracts/src/compat/__fixtures__/shop");
 let work: string;
 let caseNumber = 0;
-
-/** Run `ecom …` in-process, capturing stdout and stderr. */
-async function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await run(["node", "ecom", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 /** Copy the fixture to a fresh base and head, apply `edits` to the head, and return both folders. */
 async function pair(edits: Record<string, [string, string][]>): Promise<{ base: string; head: string }> {
@@ -182,7 +162,7 @@ afterEach(() => {
 describe("ecom compat --base <dir> --head <dir> --format json", () => {
   it.each(cases)("%s", async (_name, { edits, args = [], want }) => {
     const { base, head } = await pair(edits);
-    const result = await ecom("compat", "--base", base, "--head", head, "--format", "json", ...args);
+    const result = await runEcom("compat", "--base", base, "--head", head, "--format", "json", ...args);
     expect(result.stderr).toBe("");
     const report = JSON.parse(result.stdout) as { findings: { ruleId: string; consumers: string[] }[] };
     expect({ code: result.code, rules: report.findings.map((finding) => finding.ruleId).sort() }).toEqual({
@@ -194,27 +174,27 @@ describe("ecom compat --base <dir> --head <dir> --format json", () => {
 
   it("exits 2 naming a changed file that does not parse", async () => {
     const { base, head } = await pair({ "asyncapi/shop.yaml": [["  orderPlaced:\n", "  orderPlaced: [\n"]] });
-    const result = await ecom("compat", "--base", base, "--head", head);
+    const result = await runEcom("compat", "--base", base, "--head", head);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^ecom: head \(.*\): asyncapi\/shop\.yaml:\d+: /);
     expect(result.stdout).toBe("");
   });
 
   it("exits 2 for a --base that is neither a folder nor a git ref", async () => {
-    const result = await ecom("compat", "--base", join(work, "no-such-folder"), "--head", fixture);
+    const result = await runEcom("compat", "--base", join(work, "no-such-folder"), "--head", fixture);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("no-such-folder");
   });
 
   it("prints the other formats: github annotations, markdown, junit", async () => {
     const { base, head } = await pair({ "openapi/shop.yaml": [["required: [sku]", "required: [sku, note]"]] });
-    const github = await ecom("compat", "--base", base, "--head", head, "--format", "github");
+    const github = await runEcom("compat", "--base", base, "--head", head, "--format", "github");
     expect(github.stdout).toMatch(
       /^::error file=.*openapi\/shop\.yaml,line=\d+,title=openapi\/request-property-became-required::/,
     );
-    const markdown = await ecom("compat", "--base", base, "--head", head, "--format", "markdown");
+    const markdown = await runEcom("compat", "--base", base, "--head", head, "--format", "markdown");
     expect(markdown.stdout.split("\n")[0]).toBe("### ecom compat: ❌ 1 breaking, 0 warnings, 0 info");
-    const junit = await ecom("compat", "--base", base, "--head", head, "--format", "junit");
+    const junit = await runEcom("compat", "--base", base, "--head", head, "--format", "junit");
     expect(junit.stdout).toContain('failures="1"');
   });
 });
@@ -240,7 +220,7 @@ describe("ecom compat --base HEAD", () => {
 
   it("exits 0 with no findings on an unchanged tree", async () => {
     process.chdir(repo);
-    const result = await ecom("compat", "--base", "HEAD", "--format", "json");
+    const result = await runEcom("compat", "--base", "HEAD", "--format", "json");
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ findings: [], summary: { breaking: 0, warning: 0, info: 0 } });
   });
@@ -254,7 +234,7 @@ describe("ecom compat --base HEAD", () => {
     );
     try {
       process.chdir(repo);
-      const result = await ecom("compat", "--base", "HEAD", "--format", "github");
+      const result = await runEcom("compat", "--base", "HEAD", "--format", "github");
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(
         "::error file=contracts/proto/ecom/shop/v1/shop.proto,line=6,title=proto/rpc-removed::",
@@ -267,7 +247,7 @@ describe("ecom compat --base HEAD", () => {
 
   it("exits 2 naming an unknown ref", async () => {
     process.chdir(repo);
-    const result = await ecom("compat", "--base", "origin/no-such-branch");
+    const result = await runEcom("compat", "--base", "origin/no-such-branch");
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("'origin/no-such-branch' is neither a folder nor a known git ref");
   });

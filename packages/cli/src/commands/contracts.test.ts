@@ -1,34 +1,13 @@
 import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../main.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { runEcom } from "../__fixtures__/run-ecom.js";
 
 /** A copy of the real contracts trimmed to three contexts; it lints clean, so any finding is the test's break. */
 const realistic = join(import.meta.dirname, "../../../contracts/src/lint/__fixtures__/realistic");
 let work: string;
 let copies = 0;
-
-/** Run `ecom …` in-process, capturing stdout and stderr. */
-async function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await run(["node", "ecom", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 /** A fresh copy of the realistic contracts. */
 async function copyOfContracts(): Promise<string> {
@@ -65,7 +44,7 @@ afterEach(() => {
 describe("ecom contracts lint", () => {
   it("exits 0 and says so on contracts without problems", async () => {
     const dir = await copyOfContracts();
-    const result = await ecom("contracts", "lint", "--dir", dir);
+    const result = await runEcom("contracts", "lint", "--dir", dir);
     expect(result).toMatchObject({ code: 0, stdout: "No problems found.\n" });
   });
 
@@ -118,7 +97,7 @@ describe("ecom contracts lint", () => {
   ])("exits 1 on %s, naming the file and line", async (_name, { given, want }) => {
     const dir = await copyOfContracts();
     const line = await given(dir);
-    const result = await ecom("contracts", "lint", "--dir", dir, "--format", "json");
+    const result = await runEcom("contracts", "lint", "--dir", dir, "--format", "json");
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as JsonReport;
     expect(report.findings).toContainEqual(
@@ -130,7 +109,7 @@ describe("ecom contracts lint", () => {
   it("prints text findings as file:line  severity  rule-id  message, then the counts", async () => {
     const dir = await copyOfContracts();
     const line = await breakFile(dir, "asyncapi/cart.yaml", "quantity: 2", "quantity: 0", "name: twoCopies");
-    const result = await ecom("contracts", "lint", "--dir", dir);
+    const result = await runEcom("contracts", "lint", "--dir", dir);
     expect(result.code).toBe(1);
     expect(result.stdout.split("\n")).toEqual([
       expect.stringMatching(
@@ -149,14 +128,14 @@ describe("ecom contracts lint", () => {
     ["an unknown format", { args: ["--format", "xml"], want: "unknown --format 'xml'; use one of text, json" }],
   ])("exits 2 with one line on %s", async (_name, { args, want }) => {
     const dir = await copyOfContracts();
-    const result = await ecom("contracts", "lint", "--dir", dir, ...args);
+    const result = await runEcom("contracts", "lint", "--dir", dir, ...args);
     expect(result).toMatchObject({ code: 2, stdout: "", stderr: `ecom: ${want}\n` });
   });
 
   it("exits 2 naming the file and line of a contract that is not YAML", async () => {
     const dir = await copyOfContracts();
     const line = await breakFile(dir, "openapi/cart.yaml", "  /carts:\n", "  /carts: [unclosed\n");
-    const result = await ecom("contracts", "lint", "--dir", dir);
+    const result = await runEcom("contracts", "lint", "--dir", dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^ecom: ${dir}/openapi/cart\\.yaml:${line}: cannot parse: .+\\n$`));
   });

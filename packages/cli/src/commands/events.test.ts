@@ -1,8 +1,8 @@
 import { createServer } from "node:net";
 import { allContexts } from "@ecom/services";
 import { createPlatform, type Platform } from "@ecom/simulator";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEcom } from "../__fixtures__/run-ecom.js";
 import { browserOpener } from "./open.js";
 
 let platform: Platform;
@@ -20,26 +20,6 @@ afterAll(async () => {
   await platform.close();
 });
 
-/** Run `ecom …` in-process, capturing stdout and stderr. */
-async function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await run(["node", "ecom", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -51,7 +31,7 @@ async function closedPort(): Promise<number> {
 
 describe("ecom events tail", () => {
   it("prints the log from --since as one JSON envelope per line, and stops after --count", async () => {
-    const { code, stdout } = await ecom("events", "tail", "--url", url, "--since", "0", "--count", "3", "--json");
+    const { code, stdout } = await runEcom("events", "tail", "--url", url, "--since", "0", "--count", "3", "--json");
     expect(code).toBe(0);
     const events = stdout
       .trim()
@@ -62,7 +42,7 @@ describe("ecom events tail", () => {
   });
 
   it("filters by a part of the type and by correlation id, one plain line per event", async () => {
-    const { stdout } = await ecom(
+    const { stdout } = await runEcom(
       "events",
       "tail",
       "--url",
@@ -79,9 +59,9 @@ describe("ecom events tail", () => {
     for (const line of lines)
       expect(line).toMatch(/^#\d+ {2}\d\d:\d\d:\d\d\.\d{3} {2}ecommerce\.catalog\.product\.created\.v1 {2}catalog/);
     const first = JSON.parse(
-      (await ecom("events", "tail", "--url", url, "--since", "0", "--count", "1", "--json")).stdout,
+      (await runEcom("events", "tail", "--url", url, "--since", "0", "--count", "1", "--json")).stdout,
     );
-    const same = await ecom(
+    const same = await runEcom(
       "events",
       "tail",
       "--url",
@@ -98,11 +78,11 @@ describe("ecom events tail", () => {
   });
 
   it("exits 2 with one line when no simulator answers, or an option is not a number", async () => {
-    const unreachable = await ecom("events", "tail", "--url", `http://127.0.0.1:${await closedPort()}`);
+    const unreachable = await runEcom("events", "tail", "--url", `http://127.0.0.1:${await closedPort()}`);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr.trim().split("\n")).toHaveLength(1);
     expect(unreachable.stderr).toContain("is `ecom sim up` running there?");
-    const bad = await ecom("events", "tail", "--url", url, "--since", "soon");
+    const bad = await runEcom("events", "tail", "--url", url, "--since", "soon");
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe("ecom: --since must be a whole number, got soon");
   });
@@ -110,15 +90,15 @@ describe("ecom events tail", () => {
 
 describe("ecom open", () => {
   it("prints the console's URL (and a page's) with --print", async () => {
-    expect((await ecom("open", "--print", "--url", url)).stdout).toBe(`${url}/\n`);
-    expect((await ecom("open", "timeline", "--print", "--url", url)).stdout).toBe(`${url}/#/timeline\n`);
+    expect((await runEcom("open", "--print", "--url", url)).stdout).toBe(`${url}/\n`);
+    expect((await runEcom("open", "timeline", "--print", "--url", url)).stdout).toBe(`${url}/#/timeline\n`);
   });
 
   it("exits 1 when no simulator answers, 2 for an unknown page", async () => {
-    const none = await ecom("open", "--print", "--url", `http://127.0.0.1:${await closedPort()}`);
+    const none = await runEcom("open", "--print", "--url", `http://127.0.0.1:${await closedPort()}`);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("start one with `npx ecom sim up`");
-    expect((await ecom("open", "nowhere", "--url", url)).code).toBe(2);
+    expect((await runEcom("open", "nowhere", "--url", url)).code).toBe(2);
   });
 
   it("uses the system's opener where there is a browser to open, and none on a machine without a display", () => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allContexts } from "@ecom/services";
 import { createPlatform } from "@ecom/simulator";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { run } from "../main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEcom } from "../__fixtures__/run-ecom.js";
 
 let dataDir: string;
 beforeAll(async () => {
@@ -21,29 +21,9 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Run `ecom …` in-process, capturing stdout and stderr. */
-async function ecom(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await run(["node", "ecom", ...args]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 describe("ecom sim export", () => {
   it("prints a data folder's canonical export: every context's tables, ids ranked, timestamps left out", async () => {
-    const { code, stdout, stderr } = await ecom("sim", "export", "--data", dataDir);
+    const { code, stdout, stderr } = await runEcom("sim", "export", "--data", dataDir);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const exported = JSON.parse(stdout) as Record<string, Record<string, unknown>[]>;
@@ -55,8 +35,8 @@ describe("ecom sim export", () => {
 
   it("gives the same export twice (sorted, nothing of the moment it ran)", async () => {
     const [first, second] = [
-      await ecom("sim", "export", "--data", dataDir),
-      await ecom("sim", "export", "--data", dataDir),
+      await runEcom("sim", "export", "--data", dataDir),
+      await runEcom("sim", "export", "--data", dataDir),
     ];
     expect(second.stdout).toBe(first.stdout);
   });
@@ -75,7 +55,7 @@ describe("ecom sim export", () => {
     ["a store URL that is not PostgreSQL's", ["--store", "mysql://x/y"], /^ecom: --store takes a postgres:\/\//],
     ["--namespace without --store", ["--namespace", "shop"], /^ecom: --namespace goes with --store$/],
   ])("refuses %s in one line (exit 2)", async (_name, args, message) => {
-    const { code, stdout, stderr } = await ecom("sim", "export", ...args);
+    const { code, stdout, stderr } = await runEcom("sim", "export", ...args);
     expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr.trimEnd()).toMatch(message);
