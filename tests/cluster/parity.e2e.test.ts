@@ -1,26 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allContexts, devAccounts } from "@ecom/services";
+import { allContexts } from "@ecom/services";
 import {
   CANONICAL_TABLES,
   type CanonicalExport,
-  type ClusterMembership,
   createPlatform,
   exportPlatformState,
-  type Gateway,
-  joinCluster,
   type Platform,
-  type RegistryView,
-  startGateway,
-  storeNamespace,
 } from "@ecom/simulator";
 import { beforeAll, expect, it } from "vitest";
 import { runEcom } from "../../packages/cli/src/__fixtures__/run-ecom.js";
 import { describePostgresNats, type PostgresNats } from "../backends/backends.js";
-import { createTestNamespace } from "../backends/nats-namespace.js";
-import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
 import { runParityScenario } from "./parity-scenario.js";
+import { startSplitCluster } from "./split-cluster.js";
 
 // Parity (issue 16): one scenario — checkouts, a declined card, a refund, a return, reviews, price changes — run on
 // the embedded default (SQLite files, the in-process log, one process, seeded) and on PostgreSQL + NATS JetStream
@@ -104,59 +97,16 @@ async function runEmbedded(): Promise<CanonicalExport> {
  * `ecom sim export --store` prints of the same database.
  */
 async function runSplit(backend: PostgresNats): Promise<{ exported: CanonicalExport; printed: string }> {
-  const database: TestDatabase = await createTestDatabase();
-  const namespace = storeNamespace(database.url);
-  const processes: { platform: Platform; membership: ClusterMembership }[] = [];
-  let gateway: Gateway | undefined;
+  const cluster = await startSplitCluster(backend.busUrl, SHARES);
   try {
-    // One after another: each migrates and seeds its own contexts (the database's roles are made by the first).
-    for (const share of SHARES) {
-      const joined: { view?: RegistryView } = {};
-      const platform = await createPlatform({
-        contexts: allContexts.filter((module) => share.includes(module.name)),
-        log: quiet,
-        devAccounts,
-        backends: { storeUrl: database.url, busUrl: backend.busUrl },
-        split: { registry: { urlOf: (context) => joined.view?.urlOf(context) } },
-      });
-      const url = await platform.listen(0);
-      const membership = await joinCluster({
-        member: platform,
-        connection: backend.busUrl,
-        namespace,
-        contexts: share,
-        url,
-        log: quiet,
-      });
-      joined.view = membership.view;
-      processes.push({ platform, membership });
-    }
-    const contexts = SHARES.flat();
-    const started = await startGateway({
-      bus: backend.busUrl,
-      namespace,
-      contexts,
-      port: 0,
-      host: "127.0.0.1",
-      log: quiet,
-    });
-    gateway = started;
-    await untilRegistered(() => contexts.every((context) => started.view.urlOf(context) !== undefined));
-    const platforms = processes.map(({ platform }) => platform);
-    await settleCluster(platforms);
-    await runParityScenario({ baseUrl: started.url, settle: () => settleCluster(platforms) });
+    await settleCluster(cluster.platforms);
+    await runParityScenario({ baseUrl: cluster.gateway.url, settle: () => settleCluster(cluster.platforms) });
     return {
-      exported: await exportPlatformState({ storeUrl: database.url }),
-      printed: await ecomSimExport("--store", database.url),
+      exported: await exportPlatformState({ storeUrl: cluster.database.url }),
+      printed: await ecomSimExport("--store", cluster.database.url),
     };
   } finally {
-    await gateway?.close();
-    for (const { platform, membership } of processes) {
-      await membership.leave();
-      await platform.close();
-    }
-    await createTestNamespace(namespace).drop();
-    await database.drop();
+    await cluster.close();
   }
 }
 
@@ -173,15 +123,6 @@ async function settleCluster(platforms: readonly Platform[]): Promise<void> {
     if ((await log.lastSeq()) === before) return;
   }
   throw new Error("the split platform did not settle: events keep producing events");
-}
-
-/** Wait for the gateway's registry watcher to have heard of every process (it hears on its own time). */
-async function untilRegistered(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("the gateway never saw every context registered");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** What `ecom sim export …` prints, run in-process; throws with its stderr when it fails. */

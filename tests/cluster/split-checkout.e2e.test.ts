@@ -1,20 +1,9 @@
 import { createClient } from "@ecom/sdk";
-import { allContexts, devAccounts } from "@ecom/services";
-import {
-  type ClusterMembership,
-  createPlatform,
-  type Gateway,
-  joinCluster,
-  type Platform,
-  type RegistryView,
-  startGateway,
-  storeNamespace,
-} from "@ecom/simulator";
+import { devAccounts } from "@ecom/services";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../backends/backends.js";
-import { createTestNamespace } from "../backends/nats-namespace.js";
-import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
-import { quiet, shopThrough, until } from "../simulator/shop.js";
+import { shopThrough } from "../simulator/shop.js";
+import { type SplitCluster, startSplitCluster } from "./split-cluster.js";
 
 // A checkout through `ecom gateway` on a platform split over three processes on PostgreSQL and NATS JetStream, as
 // `ecom serve --contexts …` runs them (here three platforms in this test process, each on its own port, calling
@@ -26,63 +15,22 @@ const shares = [
   ["inventory", "cart", "customer"],
   ["catalog", "promotion", "fulfilment", "review", "notification", "analytics"],
 ];
-const names = shares.flat();
 
 describePostgresNats("a checkout through the gateway of a platform split over three processes", (backend) => {
-  let database: TestDatabase;
-  let namespace: string;
-  const processes: { platform: Platform; membership: ClusterMembership }[] = [];
-  let gateway: Gateway;
+  let cluster: SplitCluster;
+  const platforms = () => cluster.platforms;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    namespace = storeNamespace(database.url);
-    // One after another: each migrates and seeds its own contexts (the database's roles are made by the first).
-    for (const share of shares) {
-      const joined: { view?: RegistryView } = {};
-      const platform = await createPlatform({
-        contexts: allContexts.filter((module) => share.includes(module.name)),
-        log: quiet,
-        devAccounts,
-        backends: { storeUrl: database.url, busUrl: backend.busUrl },
-        split: { registry: { urlOf: (context) => joined.view?.urlOf(context) } },
-      });
-      const url = await platform.listen(0);
-      const membership = await joinCluster({
-        member: platform,
-        connection: backend.busUrl,
-        namespace,
-        contexts: share,
-        url,
-        log: quiet,
-      });
-      joined.view = membership.view;
-      processes.push({ platform, membership });
-    }
-    gateway = await startGateway({
-      bus: backend.busUrl,
-      namespace,
-      contexts: names,
-      port: 0,
-      host: "127.0.0.1",
-      log: quiet,
-    });
-    await until(() => names.every((context) => gateway.view.urlOf(context) !== undefined), "every context registered");
+    cluster = await startSplitCluster(backend.busUrl, shares);
   }, 180_000);
   afterAll(async () => {
-    await gateway?.close();
-    for (const { platform, membership } of processes) {
-      await membership.leave();
-      await platform.close();
-    }
-    await createTestNamespace(namespace).drop();
-    await database?.drop();
+    await cluster?.close();
   });
 
   it("ends with a PAID order and stock decremented, the saga's RPCs crossing processes", async () => {
-    const shop = shopThrough(gateway.url);
+    const shop = shopThrough(cluster.gateway.url);
     const { client: ops } = await shop.admin();
-    const [created] = await processes[0]!.platform.eventLog.read({
+    const [created] = await platforms()[0]!.eventLog.read({
       afterSeq: 0,
       types: ["ecommerce.catalog.product.created.v1"],
       limit: 1,
@@ -105,20 +53,20 @@ describePostgresNats("a checkout through the gateway of a platform split over th
 
   it("refuses an internal RPC from outside, with or without a customer's token", async () => {
     const call = (headers: Record<string, string>) =>
-      fetch(`${gateway.url}/ecom.inventory.v1.InventoryService/ReleaseStock`, {
+      fetch(`${cluster.gateway.url}/ecom.inventory.v1.InventoryService/ReleaseStock`, {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
         body: JSON.stringify({ reservationId: "rsv_x" }),
       });
     expect((await call({})).status).toBe(403);
-    const customer = await createClient({ baseUrl: gateway.url }).customer.login({
+    const customer = await createClient({ baseUrl: cluster.gateway.url }).customer.login({
       body: { email: devAccounts.customer.email, password: devAccounts.customer.password },
     });
     expect((await call({ authorization: `Bearer ${customer.data!.accessToken}` })).status).toBe(403);
   });
 
   it("answers /healthz for the three processes", async () => {
-    const health = (await (await fetch(`${gateway.url}/healthz`)).json()) as {
+    const health = (await (await fetch(`${cluster.gateway.url}/healthz`)).json()) as {
       processes: unknown[];
       unserved: string[];
     };
