@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { devAccounts } from "@ecom/services";
 import { storeNamespace } from "@ecom/simulator";
 import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -8,74 +7,28 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../backends/backends.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
-import { ecomBin } from "../simulator/sim-process.js";
+import { type EcomChild, killAllEcomChildren, startEcom } from "./ecom-children.js";
 
 // `ecom serve` and `ecom gateway` as a user runs them: child processes on a database and a namespace of this file's.
-
-interface Child {
-  readonly child: ChildProcess;
-  /** The URL the banner names, once it is out. */
-  readonly url: Promise<string>;
-  readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-const children = new Set<ChildProcess>();
-
-function ecom(args: readonly string[], banner: RegExp): Child {
-  const child = spawn(process.execPath, [ecomBin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr!.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once("exit", (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout!.on("data", () => {
-      const found = banner.exec(stdout)?.[1];
-      if (found) resolve(found);
-    });
-    void exited.then(({ code }) =>
-      reject(new Error(`ecom ${args[0]} exited (${code}) before it was ready: ${stderr}`)),
-    );
-  });
-  url.catch(() => {});
-  return { child, url, exited };
-}
-
-const SERVE_BANNER = /ecom serve ready in [\d.]+s — .* on (http:\/\/\S+)/;
-const GATEWAY_BANNER = /ecom gateway on (http:\/\/\S+)/;
 
 describePostgresNats("ecom serve and ecom gateway", (backend) => {
   let database: TestDatabase;
   let namespace: string;
   let gatewayUrl: string;
-  let customerProcess: Child;
+  let customerProcess: EcomChild;
   let nats: Nats;
   const serve = (contexts: string, ...more: string[]) =>
-    ecom(
-      [
-        "serve",
-        "--contexts",
-        contexts,
-        "--store",
-        database.url,
-        "--bus",
-        backend.busUrl,
-        "--registry-ttl",
-        "3s",
-        ...more,
-      ],
-      SERVE_BANNER,
-    );
+    startEcom("serve", [
+      "--contexts",
+      contexts,
+      "--store",
+      database.url,
+      "--bus",
+      backend.busUrl,
+      "--registry-ttl",
+      "3s",
+      ...more,
+    ]);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -84,21 +37,10 @@ describePostgresNats("ecom serve and ecom gateway", (backend) => {
     customerProcess = serve("customer", "--instance", "customers-1");
     await customerProcess.url;
     await serve("inventory,catalog").url;
-    gatewayUrl = await ecom(
-      ["gateway", "--bus", backend.busUrl, "--namespace", namespace, "--port", "0"],
-      GATEWAY_BANNER,
-    ).url;
+    gatewayUrl = await startEcom("gateway", ["--bus", backend.busUrl, "--namespace", namespace, "--port", "0"]).url;
   }, 180_000);
   afterAll(async () => {
-    await Promise.all(
-      [...children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            child.once("exit", () => resolve());
-            child.kill("SIGKILL");
-          }),
-      ),
-    );
+    await killAllEcomChildren();
     await nats?.connection.close();
     await createTestNamespace(namespace).drop();
     await database?.drop();
