@@ -152,16 +152,22 @@ async function connectRuns(
   };
 }
 
+/** The id of the first product the platform at `url` lists: what the figures ask for. */
+async function firstProductId(url: string): Promise<string> {
+  const agent = new Agent({ keepAlive: true });
+  try {
+    const page = JSON.parse((await send(agent, `${url}/products?limit=1`)).body) as { items: { productId: string }[] };
+    return page.items[0]!.productId;
+  } finally {
+    agent.destroy();
+  }
+}
+
 /** The gateway's figures: a product, a 20-item page, the product beside Prism, and Connect GetProduct. */
 export async function benchGateway(options: { connections: number; requests: number }): Promise<Figure[]> {
   const ecom = await forkServer({ server: "platform" });
   try {
-    const agent = new Agent({ keepAlive: true });
-    const page = JSON.parse((await send(agent, `${ecom.url}/products?limit=1`)).body) as {
-      items: { productId: string }[];
-    };
-    agent.destroy();
-    const productId = page.items[0]!.productId;
+    const productId = await firstProductId(ecom.url);
     const figures = [
       await benchGet(ecom, {
         path: `/products/${productId}`,
@@ -223,12 +229,7 @@ async function connectFigure(
 export async function benchConnect(options: { connections: number; requests: number }): Promise<Figure[]> {
   const ecom = await forkServer({ server: "platform" });
   try {
-    const agent = new Agent({ keepAlive: true });
-    const page = JSON.parse((await send(agent, `${ecom.url}/products?limit=1`)).body) as {
-      items: { productId: string }[];
-    };
-    agent.destroy();
-    return [await connectFigure(ecom, page.items[0]!.productId, options)];
+    return [await connectFigure(ecom, await firstProductId(ecom.url), options)];
   } finally {
     await ecom.close();
   }
