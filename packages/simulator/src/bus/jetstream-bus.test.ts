@@ -338,6 +338,23 @@ describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
     expect(await bus.read({ afterSeq: 600, correlationId: "cor_agg_a" })).toEqual([]);
   });
 
+  it("reads one type and a correlation id as nothing, not forever, when no event of that type comes after afterSeq", async () => {
+    // The ordered consumer filtered to OTHER would have nothing to deliver and wait for the next OTHER published.
+    const bus = await busOf();
+    const [thing] = events(1);
+    const other = {
+      ...thing!,
+      eventId: "evt_other",
+      eventType: OTHER,
+      envelope: thing!.envelope.replace(THING, OTHER).replace("evt_001", "evt_other"),
+    };
+    await bus.publish([other, ...events(4).slice(1)]);
+    expect(await bus.read({ afterSeq: 0, types: [THING], correlationId: "cor_agg_b" })).toMatchObject([{ seq: 2 }]);
+    expect(await bus.read({ afterSeq: 1, types: [OTHER], correlationId: "cor_agg_a" })).toEqual([]);
+    expect(await bus.read({ afterSeq: 0, types: [`${OTHER}.none`], correlationId: "cor_agg_a" })).toEqual([]);
+    expect(await bus.read({ afterSeq: 0, types: [OTHER], correlationId: "cor_agg_a" })).toMatchObject([{ seq: 1 }]);
+  });
+
   it("keeps two namespaces on one NATS apart", async () => {
     const one = await busOf();
     const two = await busOf();

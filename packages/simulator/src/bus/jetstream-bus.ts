@@ -184,7 +184,13 @@ async function readStream(
   const range = { ...options, last, limit: options.limit ?? 1000, keep };
   return serverFiltered && correlationId === undefined
     ? readByDirectGet(manager, names.stream, names.eventsOf(types[0]!), range)
-    : readByOrderedConsumer(client, names.stream, serverFiltered ? names.eventsOf(types[0]!) : names.allEvents, range);
+    : readByOrderedConsumer(
+        client,
+        manager,
+        names.stream,
+        serverFiltered ? names.eventsOf(types[0]!) : names.allEvents,
+        range,
+      );
 }
 
 interface ReadRange {
@@ -213,14 +219,20 @@ async function readByDirectGet(
 
 async function readByOrderedConsumer(
   client: JetStreamClient,
+  manager: JetStreamManager,
   stream: string,
   filter: string,
   range: ReadRange,
 ): Promise<LoggedEvent[]> {
+  // An ordered consumer with nothing of its filter to deliver delivers nothing and never ends: `pending` only stops
+  // it after a message, and `last` is the whole stream's. So the filter's first event past `afterSeq` is looked up
+  // first (one direct get); none, or none before `last`, is an empty read.
+  const first = await manager.direct.getMessage(stream, { seq: range.afterSeq + 1, next_by_subj: filter });
+  if (!first || first.seq > range.last) return [];
   const consumer = await client.consumers.get(stream, {
     filter_subjects: filter,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: range.afterSeq + 1,
+    opt_start_seq: first.seq,
   });
   const messages = await consumer.consume({ max_messages: 256 });
   const events = new Distinct(range.limit);
