@@ -55,7 +55,7 @@ export type { TableDifference } from "./replay/table-diff.js";
 export type { RequestLogEntry } from "./request-log.js";
 export { openSeedSnapshots, type SeedSnapshot, type SeedSnapshots, seedSnapshotKey } from "./seed-snapshot.js";
 export { isLoopbackHost } from "./sim-access.js";
-export { parseDuration } from "./sim-routes.js";
+export { parseDuration } from "./sim-duration.js";
 export { type SqlTrace, type SqlTraceEntry, sqlTrace } from "./sql-trace.js";
 export { openPostgresStores } from "./store/open-postgres-stores.js";
 export type { OpenPostgresStoresOptions, PostgresStores, StoreSecrets } from "./store/postgres-store.js";

@@ -31,6 +31,8 @@ export interface PlatformHttpOptions {
   readonly health: () => Promise<HealthReport>;
   readonly metrics: PlatformMetrics;
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
+  /** The platform's settle(), background work included (`POST /_sim/settle`). */
+  readonly settle: () => Promise<void>;
   readonly rpcTrace: ReturnType<typeof createRpcTrace>;
 }
 
@@ -119,7 +121,7 @@ export function createPlatformHttp(options: PlatformHttpOptions) {
 /** The platform's HTTP surface (see {@link createPlatformHttp}). */
 export type PlatformHttp = ReturnType<typeof createPlatformHttp>;
 
-/** `/_sim`: health, metrics, the clock, faults, breakers, the contexts' views and endpoints, traced RPCs. */
+/** `/_sim`: health, metrics, the clock, settling, faults, breakers, the contexts' views and endpoints, traced RPCs. */
 function createSimRoutesOf(options: PlatformHttpOptions) {
   const { core, running } = options;
   return createSimRoutes({
@@ -129,6 +131,7 @@ function createSimRoutesOf(options: PlatformHttpOptions) {
     faults: core.faults,
     eventLog: core.bus,
     advanceClock: options.advanceClock,
+    settle: options.settle,
     contexts: running.map((context) => context.module.name),
     slowStreamTimeoutMs: core.limits.slowStreamTimeoutMs,
     gate: core.streamGate,

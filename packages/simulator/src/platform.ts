@@ -102,7 +102,7 @@ async function startPlatform(
         breakers: context.parts.breakers,
       })),
   });
-  http = createPlatformHttp({ core, running, router, live, health, metrics, advanceClock, rpcTrace });
+  http = createPlatformHttp({ core, running, router, live, health, metrics, advanceClock, settle, rpcTrace });
   await seedAndStart(core, running, settle);
   const timers = startTimers(core, running);
   const port = createPlatformPort({ core, http, live, rpc, metrics });

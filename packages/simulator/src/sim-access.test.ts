@@ -27,6 +27,7 @@ describe("the /_sim guard", () => {
     ["GET", "/_sim/events", true],
     ["POST", "/_sim/clock/advance", true],
     ["POST", "/_sim/faults", true],
+    ["POST", "/_sim/settle", true],
     ["GET", "/_sim/clock", false],
     ["GET", "/_sim/faults", false],
     ["GET", "/healthz", false],

@@ -12,6 +12,8 @@ import type { GatewayRequest, GatewayResponse } from "./gateway/rest-gateway.js"
 import type { HealthReport } from "./platform-health.js";
 import { problemResponse } from "./problem.js";
 import type { TracedCall } from "./rpc-trace.js";
+import { parseDuration } from "./sim-duration.js";
+import { createSettleRoute, SETTLE_BODY_HINT, settleTimeoutOf } from "./sim-settle.js";
 import type { StreamGate } from "./stream-gate.js";
 import { pumpEvents } from "./stream-pump.js";
 import type { VirtualClock } from "./virtual-clock.js";
@@ -24,6 +26,8 @@ export interface SimRoutesOptions {
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   readonly contexts: readonly string[];
   readonly health: () => Promise<HealthReport>;
+  /** Deliver every event and end every saga run (`POST /_sim/settle`): the platform's settle(). */
+  readonly settle: () => Promise<void>;
   /** The platform's metrics in Prometheus' text format (`GET /metrics`). */
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
   /** Every context's circuit breakers. */
@@ -45,25 +49,6 @@ export interface SimRoutesOptions {
   readonly isAdmin: (authorization: string | undefined) => boolean;
 }
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Parse a duration: a number of milliseconds, or text like `15m`, `90s`, `2h`, `7d`, `1h30m`. */
-export function parseDuration(value: unknown): number | undefined {
-  const result = parseAnyDuration(value);
-  // A century is far beyond any expiry worth testing, and keeps the clock a valid date.
-  return result !== undefined && result <= MAX_ADVANCE_MS ? result : undefined;
-}
-
-const MAX_ADVANCE_MS = 100 * 365 * 86_400_000;
-
-function parseAnyDuration(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value !== "string" || !/^(\d+(ms|s|m|h|d))+$/.test(value)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+)(ms|s|m|h|d)/g)) total += Number(amount) * UNITS[unit!]!;
-  return total;
-}
-
 const json = (status: number, body: unknown): GatewayResponse => ({
   status,
   headers: { "content-type": "application/json" },
@@ -76,7 +61,8 @@ const problem = (_status: 400, code: "validation", detail: string): GatewayRespo
 
 /**
  * The simulator's own surface beside the contracts: `GET /healthz`, `GET /metrics` (Prometheus), the virtual clock (`GET /_sim/clock`,
- * `POST /_sim/clock/advance`), fault switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
+ * `POST /_sim/clock/advance`), settling (`POST /_sim/settle`: every event delivered, every saga run ended), fault
+ * switches (`GET`/`POST /_sim/faults`), the event log as JSON (`GET /_sim/log`,
  * filtered by `?correlationId=`, `?types=`, `?since=`, `?limit=`), circuit breakers (`GET /_sim/breakers`), the contexts'
  * views of what they simulate (`GET /_sim/mailbox`: the e-mail the customers were sent), the external systems they
  * talk to (`/_sim/processor/soap`: the payment processor's SOAP interface, its WSDL at `?wsdl`), the RPCs between contexts of one flow (`GET /_sim/rpcs?correlationId=`) and the live stream of every event
@@ -95,6 +81,8 @@ export function createSimRoutes(options: SimRoutesOptions) {
       ? options.endpoints?.[path]
       : undefined;
   };
+
+  const settle = createSettleRoute({ settle: options.settle, lastSeq: () => options.eventLog.lastSeq() });
 
   async function handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
     const url = new URL(request.url, "http://sim.invalid");
@@ -127,6 +115,15 @@ export function createSimRoutes(options: SimRoutesOptions) {
         );
       const now = await options.advanceClock(milliseconds);
       return json(200, { now: now.toISOString(), advancedByMs: milliseconds });
+    }
+    if (route === "POST /_sim/settle") {
+      const timeoutMs = settleTimeoutOf(request.body);
+      if (timeoutMs === undefined) return problem(400, "validation", SETTLE_BODY_HINT);
+      try {
+        return json(200, await settle(timeoutMs));
+      } catch (error) {
+        return problemResponse(ServiceError.from(error), url.pathname, "");
+      }
     }
     if (route === "GET /_sim/log") {
       const since = Number(url.searchParams.get("since") ?? 0);

@@ -70,6 +70,7 @@ export function registerGatewayCommand(program: Command): void {
           `ecom gateway on ${gateway.url} — namespace ${namespace}, ${served.length} of ${allContexts.length} contexts served now`,
           `  Health      ${gateway.url}/healthz  (every registered process; degraded while a context has none)`,
           `  Clock       POST ${gateway.url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${gateway.url}/_sim/faults  (every process follows)`,
+          `  Settle      POST ${gateway.url}/_sim/settle  (every process settles, in rounds until one publishes nothing more)`,
           "  Start processes with: npx ecom serve --contexts <names> --store … --bus …",
           "  Stop: Ctrl-C.",
         ].join("\n")}\n`,

@@ -209,6 +209,7 @@ export function registerSimCommand(program: Command): void {
           `  GraphQL     ${url}/graphql  (POST {"query":"{ products { title inventory { available } } }"}; contracts/graphql, read-only)`,
           `  Events      ${url}/_sim/events  (SSE, every event; ?types= ?correlationId= ?since=)  ·  ${url}/_sim/log (JSON)`,
           `  Clock       POST ${url}/_sim/clock/advance {"by":"15m"}   Faults  POST ${url}/_sim/faults`,
+          `  Settle      POST ${url}/_sim/settle  (answers once every event is delivered and every saga ended; {"timeout":"2m"})`,
           `  Mailbox     ${url}/_sim/mailbox  (the e-mail customers were sent; ?to= ?customerId=; fault {"emailChannelDown":true})`,
           `  SOAP        ${url}/_sim/processor/soap?wsdl  (the payment processor's SOAP interface, asked first; fault {"soapProcessorDown":true})`,
           `  Webhooks    POST ${url}/webhooks/subscriptions  (admin; signed per Standard Webhooks; http only on localhost, 127.0.0.1, [::1])`,

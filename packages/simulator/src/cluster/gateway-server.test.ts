@@ -11,9 +11,13 @@ import { openRegistry, type Registration } from "./registry.js";
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** The processes' names in the order they were asked to settle. */
+const settled: string[] = [];
+
 /**
  * A process as the gateway sees one: `/healthz` ok for its contexts, `/_sim/clock/advance` and `/_sim/faults` as one
- * process answers them, and anything else answered with its name and the path.
+ * process answers them, `/_sim/settle` settled at once (noted in `settled`), and anything else answered with its
+ * name and the path.
  */
 async function fakeProcess(name: string, contexts: string[]): Promise<{ url: string; server: Server }> {
   const server = createServer(async (request, response) => {
@@ -34,6 +38,10 @@ async function fakeProcess(name: string, contexts: string[]): Promise<{ url: str
       return body === '{"by":"15m"}'
         ? json(200, { now: "2026-01-01T00:15:00.000Z", advancedByMs: 900_000 })
         : json(400, { code: "validation" });
+    if (request.url === "/_sim/settle" && request.method === "POST") {
+      settled.push(name);
+      return json(200, { lastSeq: 7 });
+    }
     if (request.url === "/_sim/faults" && request.method === "POST")
       return json(200, { ...JSON.parse(body), paymentProcessorDown: false });
     json(200, { process: name, url: request.url });
@@ -121,6 +129,32 @@ describePostgresNats("ecom gateway's server", (backend) => {
     expect(response.status).toBe(200);
     const sim = await openClusterSim({ connection, namespace: namespace.name });
     expect((await sim.current()).faults).toEqual({ inventoryDown: true, paymentProcessorDown: false });
+  });
+
+  it("settles every registered process in rounds, and refuses while a context has no process", async () => {
+    const refused = await fetch(`${gateway.url}/_sim/settle`, { method: "POST" });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ detail: expect.stringMatching(/^No process serves inventory/) });
+    const whole = await startGateway({
+      bus: connection,
+      namespace: namespace.name,
+      contexts: ["order", "payment", "notification", "catalog"],
+      port: 0,
+      host: "127.0.0.1",
+      log: silent,
+    });
+    try {
+      settled.length = 0;
+      const response = await fetch(`${whole.url}/_sim/settle`, { method: "POST", body: '{"timeout":"30s"}' });
+      expect(response.status).toBe(200);
+      // Nothing was published: the second round changed nothing.
+      expect(await response.json()).toEqual({ lastSeq: 7, rounds: 2, processes: ["a", "b"] });
+      expect(settled).toEqual(["a", "b", "a", "b"]);
+      const badBody = await fetch(`${whole.url}/_sim/settle`, { method: "POST", body: '{"timeout":"soon"}' });
+      expect(badBody.status).toBe(400);
+    } finally {
+      await whole.close();
+    }
   });
 
   it("says what it does not serve", async () => {

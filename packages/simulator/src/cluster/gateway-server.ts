@@ -6,9 +6,11 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createConnectionLimits, DEFAULT_SERVER_LIMITS, type ServerLimits } from "../connection-limits.js";
 import { writeProblem } from "../problem.js";
 import { isLoopbackHost } from "../sim-access.js";
+import { SETTLE_BODY_HINT, settleTimeoutOf } from "../sim-settle.js";
 import { tooManyStreams } from "../stream-pump.js";
 import { type ClusterSim, openClusterSim } from "./cluster-clock.js";
 import { clusterHealth } from "./cluster-health.js";
+import { settleCluster } from "./cluster-settle.js";
 import { createGatewayRouter } from "./gateway-router.js";
 import { openRegistry, type RegistryView } from "./registry.js";
 
@@ -53,7 +55,7 @@ const SIM_OWNERS: readonly (readonly [RegExp, string])[] = [
  * faults is made in one process (which checks the request and answers as in one process) and then written to the
  * platform's sim bucket, which every process follows; the views and endpoints of a context (the mailbox, the payment
  * processor, its breakers) come from the process serving it, and the log and events, which every process reads from
- * the same stream, from any. `/_sim` is open on loopback only: listening elsewhere, only `GET /_sim/clock` and
+ * the same stream, from any; `POST /_sim/settle` settles every process (cluster-settle.ts). `/_sim` is open on loopback only: listening elsewhere, only `GET /_sim/clock` and
  * `GET /_sim/faults` answer. GraphQL and the console need every context in one process and are not served here.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -113,6 +115,7 @@ async function start(
         new ServiceError("forbidden", `${pathname} is open on loopback only: run ecom gateway with --host 127.0.0.1.`),
         pathname,
       );
+    if (route === "POST /_sim/settle") return settle(request, response, pathname);
     const owner = SIM_OWNERS.find(([pattern]) => pattern.test(pathname))?.[1];
     const target = processUrl(owner);
     if (target === undefined)
@@ -125,6 +128,24 @@ async function start(
     if (route === "GET /_sim/events" && !router.admitStream(response)) return tooManyStreams(response, pathname);
     const shared = route === "POST /_sim/clock/advance" || route === "POST /_sim/faults";
     await forward(request, response, target, shared ? (answer) => publish(sim, route, answer) : undefined);
+  };
+
+  /** Settle every registered process, in rounds until one changes nothing (cluster-settle.ts). */
+  const settle = async (request: IncomingMessage, response: ServerResponse, pathname: string) => {
+    const timeoutMs = settleTimeoutOf(await smallBody(request));
+    if (timeoutMs === undefined)
+      return writeProblem(response, new ServiceError("validation", SETTLE_BODY_HINT), pathname);
+    try {
+      const answer = await settleCluster({
+        processes: () => registry.processes(),
+        expected: options.contexts,
+        timeoutMs,
+      });
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify(answer));
+    } catch (error) {
+      writeProblem(response, ServiceError.from(error), pathname);
+    }
   };
 
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
@@ -156,6 +177,13 @@ async function start(
       await owned?.close();
     },
   };
+}
+
+/** The first few kilobytes of a body (`/_sim/settle`'s options), as text: more is read and dropped, to be refused. */
+async function smallBody(request: IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of request) if (text.length <= 4_096) text += String(chunk);
+  return text;
 }
 
 /** Write what one process answered to a clock advance or a fault change to the sim bucket, for every process. */
