@@ -13,6 +13,7 @@ import {
   joinCluster,
   type Platform,
   type RegistryView,
+  readServiceTokenKey,
   sqlTrace,
   startGateway,
 } from "@ecom/simulator";
@@ -59,9 +60,17 @@ async function start(request: Extract<ChildRequest, { kind: "start" }>): Promise
       return platform.listen(0);
     }
     case "gateway": {
-      const { busUrl, namespace } = request.backends!;
+      const { storeUrl, busUrl, namespace } = request.backends!;
       const names = allContexts.map((module) => module.name);
-      gateway = await startGateway({ bus: busUrl, namespace, contexts: names, port: 0, host: "127.0.0.1", log: quiet });
+      gateway = await startGateway({
+        bus: busUrl,
+        namespace,
+        serviceTokenKey: await readServiceTokenKey({ url: storeUrl, namespace }),
+        contexts: names,
+        port: 0,
+        host: "127.0.0.1",
+        log: quiet,
+      });
       // Ready once every context has a process behind it (the registry's watch brings them in soon after the start).
       for (let attempt = 0; !names.every((name) => gateway!.view.urlOf(name) !== undefined); attempt++) {
         if (attempt === 600) throw new Error("the gateway never saw a process for every context");

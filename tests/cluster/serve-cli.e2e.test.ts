@@ -37,7 +37,7 @@ describePostgresNats("ecom serve and ecom gateway", (backend) => {
     customerProcess = serve("customer", "--instance", "customers-1");
     await customerProcess.url;
     await serve("inventory,catalog").url;
-    gatewayUrl = await startEcom("gateway", ["--bus", backend.busUrl, "--namespace", namespace, "--port", "0"]).url;
+    gatewayUrl = await startEcom("gateway", ["--store", database.url, "--bus", backend.busUrl, "--port", "0"]).url;
   }, 180_000);
   afterAll(async () => {
     await killAllEcomChildren();

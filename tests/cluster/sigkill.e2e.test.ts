@@ -58,7 +58,7 @@ describePostgresNats("a checkout load across a SIGKILL of the order and payment 
     orders = serveOrders();
     await orders.url;
     await serve(REST).url;
-    gatewayUrl = await startEcom("gateway", ["--bus", backend.busUrl, "--namespace", namespace, "--port", "0"]).url;
+    gatewayUrl = await startEcom("gateway", ["--store", database.url, "--bus", backend.busUrl, "--port", "0"]).url;
   }, 300_000);
   afterAll(async () => {
     await killAllEcomChildren();

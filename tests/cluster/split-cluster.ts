@@ -6,6 +6,7 @@ import {
   joinCluster,
   type Platform,
   type RegistryView,
+  readServiceTokenKey,
   startGateway,
   storeNamespace,
 } from "@ecom/simulator";
@@ -66,7 +67,15 @@ export async function startSplitCluster(busUrl: string, shares: readonly (readon
       processes.push({ platform, membership });
     }
     const contexts = shares.flat();
-    const started = await startGateway({ bus: busUrl, namespace, contexts, port: 0, host: "127.0.0.1", log: quiet });
+    const started = await startGateway({
+      bus: busUrl,
+      namespace,
+      serviceTokenKey: await readServiceTokenKey({ url: database.url }),
+      contexts,
+      port: 0,
+      host: "127.0.0.1",
+      log: quiet,
+    });
     gateway = started;
     // The gateway's registry watcher hears of the processes on its own time.
     await until(

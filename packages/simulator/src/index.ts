@@ -57,7 +57,7 @@ export { openSeedSnapshots, type SeedSnapshot, type SeedSnapshots, seedSnapshotK
 export { isLoopbackHost } from "./sim-access.js";
 export { parseDuration } from "./sim-duration.js";
 export { type SqlTrace, type SqlTraceEntry, sqlTrace } from "./sql-trace.js";
-export { openPostgresStores } from "./store/open-postgres-stores.js";
+export { openPostgresStores, readServiceTokenKey } from "./store/open-postgres-stores.js";
 export type { OpenPostgresStoresOptions, PostgresStores, StoreSecrets } from "./store/postgres-store.js";
 export { storeNamespace } from "./store/store-namespace.js";
 export type { EmbeddedStore, PostgresStore, Store, StoreDialectName } from "./store/store-port.js";

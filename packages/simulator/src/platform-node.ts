@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ServiceError, serviceErrorsAsConnect } from "@ecom/services/platform";
+import { createClientAddress } from "./cluster/forwarded-client.js";
+import { createServiceTokens } from "./cluster/service-token.js";
 import { serveEventStream } from "./event-streams.js";
 import { MAX_BODY_BYTES, readNodeRequest, writeNodeResponse } from "./gateway/node-adapter.js";
 import { pathProblem } from "./gateway/request-checks.js";
@@ -37,16 +39,26 @@ export function createPlatformPort(parts: {
   readonly metrics: PlatformMetrics;
 }): PlatformPort {
   const { core, http, metrics } = parts;
-  const nodeHandler = createNodeHandler(parts);
+  // Split mode: a gateway fronts the process, and the client address it forwards counts where its token is valid.
+  const clientAddress = createClientAddress(
+    core.external && core.options.split
+      ? createServiceTokens({ key: core.external.stores.secrets.serviceToken })
+      : undefined,
+  );
+  const nodeHandler = createNodeHandler({ ...parts, clientAddress });
   let server: OnePortServer | undefined;
   return {
     async listen(port, host) {
       http.simGuard.boundTo(host);
       const { onRequest } = core.options;
-      const handler = withRequestLog(nodeHandler as never, (entry) => {
-        metrics.observeRequest(entry);
-        onRequest?.(entry);
-      });
+      const handler = withRequestLog(
+        nodeHandler as never,
+        (entry) => {
+          metrics.observeRequest(entry);
+          onRequest?.(entry);
+        },
+        clientAddress,
+      );
       server = createOnePortServer(handler as never, { websocket: http.eventSockets.upgrade, limits: core.limits });
       http.listeningOn(host);
       const address: AddressInfo = await server.listen(port, host);
@@ -65,8 +77,9 @@ function createNodeHandler(parts: {
   readonly http: PlatformHttp;
   readonly live: LiveRoutes;
   readonly rpc: PlatformRpc;
+  readonly clientAddress: ReturnType<typeof createClientAddress>;
 }): NodeHandler {
-  const { core, http, live, rpc } = parts;
+  const { core, http, live, rpc, clientAddress } = parts;
   const { log, streamSlots } = core;
   /** Take one of the stream slots for the response's lifetime; false when all are taken. */
   const admitStream = (response: ServerResponse) => {
@@ -100,7 +113,7 @@ function createNodeHandler(parts: {
         gate: core.streamGate,
       });
     }
-    const gatewayRequest = await readNodeRequest(request);
+    const gatewayRequest = await readNodeRequest(request, clientAddress(request));
     if (!gatewayRequest) {
       const tooLarge = new ServiceError("payload_too_large", "The body is larger than 1 MiB; send a smaller one.");
       const problem = problemResponse(tooLarge, url.split("?", 1)[0] ?? "/", "");

@@ -20,8 +20,14 @@ export interface RequestLogEntry {
 /**
  * Wrap the port's handler so each request is reported once its response is done. The report is taken from what
  * the response already holds, after it finished, so it never delays an answer; writing it out is the caller's.
+ * `clientAddress` names the client (the socket's address unless the port's gateway vouched for another).
  */
-export function withRequestLog(handler: DualHandler, onRequest: (entry: RequestLogEntry) => void): DualHandler {
+export function withRequestLog(
+  handler: DualHandler,
+  onRequest: (entry: RequestLogEntry) => void,
+  clientAddress: (request: IncomingMessage | Http2ServerRequest) => string | undefined = (request) =>
+    request.socket?.remoteAddress,
+): DualHandler {
   return (request, response) => {
     const started = performance.now();
     // Headers handed to writeHead (as the gateway does) are not kept where getHeader finds them: note the id there.
@@ -44,7 +50,7 @@ export function withRequestLog(handler: DualHandler, onRequest: (entry: RequestL
         correlationId,
         httpVersion: request.httpVersion,
         userAgent: request.headers["user-agent"],
-        remoteAddress: request.socket?.remoteAddress,
+        remoteAddress: clientAddress(request),
       });
     };
     (response as ServerResponse | Http2ServerResponse).once("close", report);

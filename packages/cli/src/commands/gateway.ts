@@ -13,11 +13,11 @@ export function registerGatewayCommand(program: Command): void {
         "every process; /_sim moves the clock and faults of all of them. GraphQL and the console need `ecom sim up`.",
     )
     .option("--bus <url>", "NATS with JetStream: nats://host:port (default $ECOM_BUS_URL)")
-    .option("--namespace <ns>", "the platform's namespace, as its processes were given (default $ECOM_NAMESPACE)")
     .option(
       "--store <url>",
-      "instead of --namespace: the processes' PostgreSQL URL, whose database names it (default $ECOM_STORE_URL)",
+      "the processes' PostgreSQL URL (default $ECOM_STORE_URL): the gateway reads the service-token key there, to vouch for the client addresses it forwards, and its database names the namespace",
     )
+    .option("--namespace <ns>", "the platform's namespace, as its processes were given (default $ECOM_NAMESPACE)")
     .option("--port <port>", "the port to listen on (0 for any free port)", "4000")
     .option("--host <host>", "the address to listen on", "127.0.0.1")
     .action(async (options: { bus?: string; namespace?: string; store?: string; port: string; host: string }) => {
@@ -30,22 +30,27 @@ export function registerGatewayCommand(program: Command): void {
       const storeUrl = options.store ?? (process.env.ECOM_STORE_URL || undefined);
       if (given !== undefined && !/^[a-z0-9_]+$/.test(given))
         throw new UsageError(`--namespace takes lower-case letters, digits and _ only, not ${given}`);
-      if (given === undefined && storeUrl === undefined)
+      if (storeUrl === undefined || !/^postgres(ql)?:\/\//.test(storeUrl))
         throw new UsageError(
-          "say which platform: --namespace <ns> or --store postgres://…/database (as its processes were given)",
+          "ecom gateway needs --store postgres://…/database (or ECOM_STORE_URL), as its processes were given: it reads the platform's service-token key there, which proves to the processes that the client address it forwards is true",
         );
       let namespace: string;
       try {
-        namespace = given ?? simulator.storeNamespace(storeUrl ?? "");
+        namespace = given ?? simulator.storeNamespace(storeUrl);
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
+      const serviceTokenKey = await simulator.readServiceTokenKey({
+        url: storeUrl,
+        ...(given === undefined ? {} : { namespace: given }),
+      });
       const simLog = createSimLog({ level: parseLogLevel("info"), format: parseLogFormat("text") });
       let gateway: Awaited<ReturnType<typeof simulator.startGateway>>;
       try {
         gateway = await simulator.startGateway({
           bus: busUrl,
           namespace,
+          serviceTokenKey,
           contexts: allContexts.map((module) => module.name),
           port,
           host: options.host,

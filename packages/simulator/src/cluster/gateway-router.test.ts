@@ -4,8 +4,12 @@ import { createServer, get, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
+import { createClientAddress, GATEWAY_TOKEN_HEADER } from "./forwarded-client.js";
 import { createGatewayRouter, type GatewayRouter } from "./gateway-router.js";
 import { createServiceTokens } from "./service-token.js";
+
+/** The platform's service tokens, as the gateway and its processes share them. */
+const tokens = createServiceTokens({ key: randomBytes(32) });
 
 /** What a process saw of a request the gateway forwarded. */
 interface Seen {
@@ -71,6 +75,7 @@ describe("the gateway's routing by contract operation", () => {
     where.set("inventory", b.url);
     gateway = createGatewayRouter({
       registry: { urlOf: (context) => where.get(context) },
+      tokens,
       local: (_request, response) => {
         response.writeHead(200, { "content-type": "text/plain" });
         response.end("the gateway itself");
@@ -128,6 +133,18 @@ describe("the gateway's routing by contract operation", () => {
     });
   });
 
+  it("vouches for the client's address with its token, and replaces a token header the client sent", async () => {
+    const forged = tokens.tokenFor("order", "inventory");
+    const response = await fetch(`${base}/products`, {
+      headers: { "x-forwarded-for": "203.0.113.9", [GATEWAY_TOKEN_HEADER]: forged },
+    });
+    const { headers } = await seenOf(response);
+    expect(headers["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
+    expect(headers[GATEWAY_TOKEN_HEADER]).not.toBe(forged);
+    // A process sharing the key counts the request as the address the gateway saw, not the one the client claimed.
+    expect(createClientAddress(tokens)({ headers, socket: { remoteAddress: "10.0.0.1" } })).toBe("127.0.0.1");
+  });
+
   it("drops a service token an outside request carries", async () => {
     const token = createServiceTokens({ key: randomBytes(32) }).tokenFor("order", "inventory");
     const response = await fetch(`${base}/ecom.inventory.v1.InventoryService/ReserveStock`, {
@@ -143,6 +160,7 @@ describe("the gateway's routing by contract operation", () => {
     expect((await seenOf(await fetch(`${base}/products`, { headers: traced }))).headers).toMatchObject(traced);
     const edge = createGatewayRouter({
       registry: { urlOf: (context) => where.get(context) },
+      tokens,
       local: () => undefined,
       publicEdge: true,
     });
@@ -229,6 +247,7 @@ describe("the gateway's event streams", () => {
     // Two kept-alive sockets for requests and three streams: the streams must not take the requests' two.
     gateway = createGatewayRouter({
       registry: { urlOf: () => upstream.url },
+      tokens,
       local: () => undefined,
       maxStreams: 3,
       requestSockets: 2,

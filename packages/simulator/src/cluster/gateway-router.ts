@@ -11,7 +11,8 @@ import { DEFAULT_SERVER_LIMITS } from "../connection-limits.js";
 import { RestRouter } from "../gateway/rest-router.js";
 import { problemResponse, writeProblem } from "../problem.js";
 import { createStreamSlots, tooManyStreams } from "../stream-pump.js";
-import { claimsServiceType, contextOfService } from "./service-token.js";
+import { forwardedClientHeaders, GATEWAY_TOKEN_HEADER } from "./forwarded-client.js";
+import { claimsServiceType, contextOfService, type ServiceTokens } from "./service-token.js";
 
 /** Options of {@link createGatewayRouter}. */
 export interface GatewayRouterOptions {
@@ -24,6 +25,12 @@ export interface GatewayRouterOptions {
   readonly local: (request: IncomingMessage, response: ServerResponse) => void;
   /** What the gateway answers itself when a WebSocket upgrade matches no context's operation; refused without it. */
   readonly localUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /**
+   * The platform's service tokens (its key): each request passed on carries the gateway's token beside the
+   * `X-Forwarded-For` the gateway appended the client's address to, so the process counts the request as the
+   * client's (forwarded-client.ts) and not as the gateway's.
+   */
+  readonly tokens: Pick<ServiceTokens, "tokenFor">;
   /** The REST operations to route by (the contracts' own by default). */
   readonly router?: RestRouter;
   /**
@@ -72,9 +79,10 @@ const HOP_BY_HOP = new Set([
  * A reverse proxy by contract operation, as `ecom gateway` runs it: Connect and gRPC-web paths
  * (`/ecom.<context>.v1.<Service>/<Method>`) go to the process serving `<context>`, REST requests to the one serving
  * the context whose operation they match, WebSocket upgrades likewise; request and response bodies stream through
- * (SSE included). Validation, auth and Idempotency-Key run in the owning process, as they do in one process. A
- * service token from outside is dropped here (only processes call with one), so an outside request is always a
- * customer's or anonymous. A context no process serves, or a process that does not answer, is 503 `unavailable`.
+ * (SSE included). Validation, auth and Idempotency-Key run in the owning process, as they do in one process, which
+ * counts the request as the client's address: the gateway appends it to `X-Forwarded-For` and proves with its token
+ * that it did (forwarded-client.ts). A service token from outside is dropped here (only processes call with one),
+ * so an outside request is always a customer's or anonymous. A context no process serves, or a process that does not answer, is 503 `unavailable`.
  * HTTP/2 gRPC is not proxied (HTTP/1.1 only): gRPC clients use the processes or gRPC-web.
  *
  * Event streams hold their connection to the process for as long as the client reads, so they never take one of the
@@ -152,8 +160,12 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
       delete headers.traceparent;
       delete headers.tracestate;
     }
-    const remote = request.socket.remoteAddress;
-    if (remote) headers["x-forwarded-for"] = [request.headers["x-forwarded-for"], remote].filter(Boolean).join(", ");
+    // Only the gateway vouches for an address: a client's own token header never passes.
+    delete headers[GATEWAY_TOKEN_HEADER];
+    Object.assign(
+      headers,
+      forwardedClientHeaders(options.tokens, request.headers["x-forwarded-for"], request.socket.remoteAddress),
+    );
     if (request.headers.host) headers["x-forwarded-host"] = request.headers.host;
     return headers;
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect as connectTcp, type Socket } from "node:net";
@@ -71,6 +72,7 @@ describePostgresNats("ecom gateway's server", (backend) => {
     gateway = await startGateway({
       bus: connection,
       namespace: namespace.name,
+      serviceTokenKey: randomBytes(32),
       contexts: ["order", "payment", "notification", "catalog", "inventory"],
       port: 0,
       host: "127.0.0.1",
@@ -138,6 +140,7 @@ describePostgresNats("ecom gateway's server", (backend) => {
     const whole = await startGateway({
       bus: connection,
       namespace: namespace.name,
+      serviceTokenKey: randomBytes(32),
       contexts: ["order", "payment", "notification", "catalog"],
       port: 0,
       host: "127.0.0.1",
@@ -169,6 +172,7 @@ describePostgresNats("ecom gateway's server", (backend) => {
     const limited = await startGateway({
       bus: connection,
       namespace: namespace.name,
+      serviceTokenKey: randomBytes(32),
       contexts: ["order"],
       port: 0,
       host: "127.0.0.1",

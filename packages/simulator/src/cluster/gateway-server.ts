@@ -11,14 +11,21 @@ import { tooManyStreams } from "../stream-pump.js";
 import { type ClusterSim, openClusterSim } from "./cluster-clock.js";
 import { clusterHealth } from "./cluster-health.js";
 import { settleCluster } from "./cluster-settle.js";
+import { forwardedClientHeaders, GATEWAY_TOKEN_HEADER } from "./forwarded-client.js";
 import { createGatewayRouter } from "./gateway-router.js";
 import { openRegistry, type RegistryView } from "./registry.js";
+import { createServiceTokens, type ServiceTokens } from "./service-token.js";
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
   /** The NATS server (`--bus`), or a connection to use. */
   readonly bus: string | NatsConnection;
   readonly namespace: string;
+  /**
+   * The platform's service-token key (`platform.secrets`, as its processes read it: `readServiceTokenKey`).
+   * The gateway signs its token with it, which makes the processes take the client address it forwards.
+   */
+  readonly serviceTokenKey: Uint8Array;
   /** Every context the platform should have: `/healthz` is degraded while one is served by no process. */
   readonly contexts: readonly string[];
   readonly port: number;
@@ -78,6 +85,7 @@ async function start(
   const view = await registry.watch();
   const sim = await openClusterSim({ connection, namespace: options.namespace });
   const publicEdge = !isLoopbackHost(options.host);
+  const tokens = createServiceTokens({ key: options.serviceTokenKey });
 
   /** A live process to ask: the one serving `context`, else any. */
   const processUrl = (context?: string): string | undefined =>
@@ -127,7 +135,7 @@ async function start(
     // The log's live feed holds its connection as a context's stream does, and takes one of the same slots.
     if (route === "GET /_sim/events" && !router.admitStream(response)) return tooManyStreams(response, pathname);
     const shared = route === "POST /_sim/clock/advance" || route === "POST /_sim/faults";
-    await forward(request, response, target, shared ? (answer) => publish(sim, route, answer) : undefined);
+    await forward(request, response, target, tokens, shared ? (answer) => publish(sim, route, answer) : undefined);
   };
 
   /** Settle every registered process, in rounds until one changes nothing (cluster-settle.ts). */
@@ -149,7 +157,7 @@ async function start(
   };
 
   const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
-  const router = createGatewayRouter({ registry: view, local, publicEdge, maxStreams: limits.maxStreams });
+  const router = createGatewayRouter({ registry: view, local, tokens, publicEdge, maxStreams: limits.maxStreams });
   const server = createServer({ maxHeaderSize: limits.maxHeaderBytes }, router.handle);
   server.keepAliveTimeout = limits.idleTimeoutMs;
   const guard = createConnectionLimits(limits);
@@ -203,6 +211,7 @@ function forward(
   request: IncomingMessage,
   response: ServerResponse,
   target: string,
+  tokens: Pick<ServiceTokens, "tokenFor">,
   shared?: (answer: unknown) => Promise<void>,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -210,6 +219,11 @@ function forward(
     const headers = { ...request.headers };
     delete headers.connection;
     delete headers["keep-alive"];
+    delete headers[GATEWAY_TOKEN_HEADER];
+    Object.assign(
+      headers,
+      forwardedClientHeaders(tokens, request.headers["x-forwarded-for"], request.socket.remoteAddress),
+    );
     const upstream = httpRequest({
       hostname: url.hostname,
       port: url.port,

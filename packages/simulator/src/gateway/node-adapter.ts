@@ -4,8 +4,14 @@ import type { GatewayRequest, GatewayResponse } from "./rest-gateway.js";
 /** The largest request body accepted (1 MiB); a larger one gets 413 without being read further. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Read a node:http request into a {@link GatewayRequest}; undefined when the body is too large. */
-export async function readNodeRequest(request: IncomingMessage): Promise<GatewayRequest | undefined> {
+/**
+ * Read a node:http request into a {@link GatewayRequest}; undefined when the body is too large. `remoteAddress` is
+ * the client's, when the port knows better than the socket (a request its gateway forwarded).
+ */
+export async function readNodeRequest(
+  request: IncomingMessage,
+  remoteAddress: string | undefined = request.socket.remoteAddress,
+): Promise<GatewayRequest | undefined> {
   const chunks: Buffer[] = [];
   // An HTTP/1.x request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112, 6.3): a GET is
   // not read through an async iterator (node discards the empty stream once the response ends). HTTP/2 may send
@@ -31,7 +37,7 @@ export async function readNodeRequest(request: IncomingMessage): Promise<Gateway
     url: request.url ?? "/",
     headers,
     body: chunks.length === 0 ? "" : Buffer.concat(chunks).toString("utf8"),
-    remoteAddress: request.socket.remoteAddress,
+    remoteAddress,
   };
 }
 
