@@ -44,10 +44,17 @@ export async function generate(options: GenerateOptions): Promise<Map<string, st
   for (const file of set.openapi.keys()) {
     const context = contextOfFile(file);
     restContexts.push(context);
-    const types = astToString(await openapiTS(pathToFileURL(join(contractsDir, file)), { alphabetize: true }));
+    // A property with a default is one a client may leave out (the server fills it in), so it stays optional:
+    // openapi-typescript's default would make `capture` on CreatePaymentRequest a property every caller must send.
+    const options = { alphabetize: true, defaultNonNullable: false };
+    const types = astToString(await openapiTS(pathToFileURL(join(contractsDir, file)), options));
     emit(
       `openapi/${context}.ts`,
-      provenanceHeader({ generator: openapiTsVersion, options: "alphabetize", sources: [source(file)] }),
+      provenanceHeader({
+        generator: openapiTsVersion,
+        options: "alphabetize, defaultNonNullable: false",
+        sources: [source(file)],
+      }),
       types,
     );
     const own = operations.filter((operation) => operation.context === context);
