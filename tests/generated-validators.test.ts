@@ -60,8 +60,10 @@ function requiredAt(location: SchemaLocation | undefined): string[] {
 const payloadSchemas = new Map(messages(set).map((model) => [model.type, model.payload]));
 const restSchemas = new Map(
   restOperations(set).flatMap((operation) => [
-    [`${operation.operationId} request`, operation.requestBody?.schema] as const,
-    ...operation.responses.map((response) => [`${operation.operationId} ${response.status}`, response.schema] as const),
+    [`${operation.operationId} request` as string, operation.requestBody?.schema] as const,
+    ...operation.responses.map(
+      (response) => [`${operation.operationId} ${response.status}` as string, response.schema] as const,
+    ),
   ]),
 );
 

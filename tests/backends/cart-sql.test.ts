@@ -92,7 +92,7 @@ describeBackends("cart's open-cart guard", (backend) => {
       const waiting = new Promise<void>((resolve) => {
         arrived = resolve;
       });
-      let answer: Promise<{ status: number; body: unknown }> | undefined;
+      let answer: ReturnType<NonNullable<typeof handlers.createCart>> | undefined;
       await db.transaction().execute(async (trx) => {
         await lockForTransaction(trx, "cart:open:cus_race");
         await trx

@@ -134,7 +134,9 @@ describeBackends("review's SQL", (backend) => {
       // Only the catalog answers, and only GetProduct: all submitting a review asks of it.
       rpc: createRpcClients(
         createRouterTransport(({ service }) =>
-          service(catalogV1.CatalogService, { getProduct: () => ({ product: { productId: "prd_1" } }) }),
+          service(catalogV1.CatalogService, {
+            getProduct: () => ({ product: { id: "prd_1" } }),
+          }),
         ),
       ),
     };

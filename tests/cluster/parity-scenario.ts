@@ -73,7 +73,10 @@ export async function runParityScenario(target: ScenarioTarget): Promise<Scenari
   const thirdCart = await cartOf(third, { [d]: 1, [e]: 1, [b]: 1 });
   const declined = await checkout(third, thirdCart, DECLINED_CARD);
   if (declined.state !== "FAILED") throw new Error(`the declined card's checkout ended ${declined.state}`);
-  const thirdOrder = (await checkout(third, thirdCart, GOOD_CARD)).orderId;
+  const paidAgain = await checkout(third, thirdCart, GOOD_CARD);
+  if (paidAgain.state !== "COMPLETED" || !paidAgain.orderId)
+    throw new Error(`the checkout paid with another card ended ${paidAgain.state}`);
+  const thirdOrder = paidAgain.orderId;
   // The second customer's next order is canceled once paid: refunded, its copies back on the shelf.
   const canceledOrder = await paidCheckout(second, { [c]: 2 });
   await must(

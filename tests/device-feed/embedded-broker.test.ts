@@ -1,4 +1,4 @@
-import type { EcomMessage } from "@ecom/sdk";
+import type { MessageOf } from "@ecom/sdk";
 import { type EmbeddedBroker, type MqttFeed, type Platform, startEmbeddedBroker, startMqttFeed } from "@ecom/simulator";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,7 +45,7 @@ async function adjustedEvents(productId: string) {
     limit: 10_000,
   });
   return log
-    .map((event) => JSON.parse(event.envelope) as EcomMessage<"ecommerce.inventory.stock.adjusted.v1">)
+    .map((event) => JSON.parse(event.envelope) as MessageOf<"ecommerce.inventory.stock.adjusted.v1">)
     .filter((event) => event.payload.productId === productId && event.payload.source === "DEVICE");
 }
 

@@ -1,4 +1,4 @@
-import type { EcomMessage } from "@ecom/sdk";
+import type { MessageOf } from "@ecom/sdk";
 import { type MqttFeed, type Platform, startMqttFeed } from "@ecom/simulator";
 import { connectAsync, type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,7 +67,7 @@ describe.skipIf(!hasBroker && !required)("the MQTT stock feed on the machine's M
     const adjusted = (
       await platform.eventLog.read({ afterSeq: 0, types: ["ecommerce.inventory.stock.adjusted.v1"], limit: 10_000 })
     )
-      .map((event) => JSON.parse(event.envelope) as EcomMessage<"ecommerce.inventory.stock.adjusted.v1">)
+      .map((event) => JSON.parse(event.envelope) as MessageOf<"ecommerce.inventory.stock.adjusted.v1">)
       .filter((event) => event.payload.deviceId === deviceId);
     expect(adjusted.map((event) => event.payload)).toEqual([
       expect.objectContaining({ productId, delta: -2, source: "DEVICE", onHand: before - 2 }),

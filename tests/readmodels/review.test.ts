@@ -17,7 +17,7 @@ let admin: Shopper;
 let author: Shopper;
 let other: Shopper;
 let buyer: Shopper;
-let product: string;
+let product: string | undefined;
 let buyerOrder: string;
 
 beforeAll(async () => {

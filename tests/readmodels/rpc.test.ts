@@ -8,7 +8,7 @@ import { adminOf, checkout, clientOf, quiet, registerShopper, type Shopper, some
 let platform: Platform;
 let admin: Shopper;
 let shopper: Shopper;
-let product: string;
+let product: string | undefined;
 
 beforeAll(async () => {
   platform = await createPlatform({ contexts: allContexts, memory: true, seed: 17, log: quiet });

@@ -104,12 +104,7 @@ function casesOf(operation: Operation, authorization: string): Case[] {
   const path = pathWith({});
   const example = operation.requestBody?.example;
   const hasBody = operation.requestBody !== undefined;
-  const send = (
-    name: string,
-    url: string,
-    body: string,
-    contentType: string | undefined = "application/json",
-  ): Case => ({
+  const send = (name: string, url: string, body: string, contentType: string | null = "application/json"): Case => ({
     name,
     request: {
       method: operation.method,

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const exampleBody = (context: string, operationId: string) =>
-  restContexts[context as keyof typeof restContexts].operations.find(
+  restContexts[context as keyof typeof restContexts]?.operations.find(
     (operation) => operation.operationId === operationId,
   )?.requestBody?.example as Record<string, unknown>;
 

@@ -129,7 +129,12 @@ async function events(type: string) {
   const logged = await platform.eventLog.read({ afterSeq: 0, types: [type], limit: 10_000 });
   return logged.map(
     (event) =>
-      JSON.parse(event.envelope) as { correlationId: string; causationId?: string; payload: Record<string, unknown> },
+      JSON.parse(event.envelope) as {
+        eventId: string;
+        correlationId: string;
+        causationId?: string;
+        payload: Record<string, unknown>;
+      },
   );
 }
 

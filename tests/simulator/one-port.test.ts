@@ -19,9 +19,9 @@ const inventory = defineContext<object>({
         async queryStock(request) {
           return create(inventoryV1.QueryStockResponseSchema, {
             levels: request.productIds.map((productId) => ({ productId, onHand: 7, reserved: 2, available: 5 })),
-          } as never);
+          });
         },
-      } as never),
+      }),
   }),
 });
 

@@ -5,7 +5,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createClient, type EcomClient, type MessagePayloads, type MessageType } from "@ecom/sdk";
 import { catalogV1, customerV1, inventoryV1, paymentV1, promotionV1 } from "@ecom/sdk/rpc";
-import { defineContext, type TokenService } from "@ecom/services/platform";
+import { defineContext, type Logger, type TokenService } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import { afterEach, describe, expect, it } from "vitest";
 import { createOrderContext, type OrderContextOptions } from "../../packages/services/src/order/index.js";
@@ -593,7 +593,7 @@ interface Started {
 
 async function start(
   world: World,
-  options: { dataDir?: string; seed?: number; order?: OrderContextOptions; log?: typeof quiet } = {},
+  options: { dataDir?: string; seed?: number; order?: OrderContextOptions; log?: Logger } = {},
 ): Promise<Started> {
   const { contexts, handles } = fakes(world);
   platform = await createPlatform({

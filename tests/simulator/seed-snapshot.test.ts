@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { allContexts, paymentContext } from "@ecom/services";
-import type { AnyContextModule } from "@ecom/services/platform";
+import type { AnyContextModule, Logger } from "@ecom/services/platform";
 import { createPlatform, openSeedSnapshots, type Platform, seedSnapshotKey } from "@ecom/simulator";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -23,7 +23,7 @@ async function withPlatform<T>(
   options: {
     readonly seed: number;
     readonly seedSnapshots?: string;
-    readonly log?: typeof quiet;
+    readonly log?: Logger;
     readonly contexts?: readonly AnyContextModule[];
   },
   use: (platform: Platform) => Promise<T>,

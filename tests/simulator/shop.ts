@@ -1,5 +1,6 @@
 import { createClient, type EcomClient } from "@ecom/sdk";
 import { devAccounts } from "@ecom/services";
+import type { Logger } from "@ecom/services/platform";
 import type { Platform } from "@ecom/simulator";
 
 /**
@@ -8,7 +9,7 @@ import type { Platform } from "@ecom/simulator";
  */
 
 /** A logger that stays quiet but for errors. */
-export const quiet = {
+export const quiet: Logger = {
   info() {},
   warn() {},
   error: (message: string, fields?: unknown) => console.error(message, fields),

@@ -7,7 +7,10 @@ import { messageRegistry } from "./gen/registry.js";
 
 const examples = Object.values(messageRegistry)
   .filter((entry) => entry.example)
-  .map((entry) => [entry.type, { ...(entry.example!.headers as object), payload: entry.example!.payload }] as const);
+  .map(
+    (entry) =>
+      [entry.type, { ...(entry.example!.headers as { occurredAt: string }), payload: entry.example!.payload }] as const,
+  );
 
 describe("CloudEvents conversion", () => {
   it.each(examples)("round-trips %s exactly through toCloudEvent and fromCloudEvent", (_type, example) => {
@@ -19,7 +22,7 @@ describe("CloudEvents conversion", () => {
     // The platform writes times as Date#toISOString does; the library normalises `time` to that form as well.
     const canonical = {
       ...example,
-      occurredAt: new Date((example as { occurredAt: string }).occurredAt).toISOString(),
+      occurredAt: new Date(example.occurredAt).toISOString(),
     };
     const { data: message, error } = parseEvent(canonical);
     expect(error).toBeUndefined();

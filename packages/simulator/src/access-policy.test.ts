@@ -4,7 +4,7 @@ import { type AccessRule, accessDenied, type Caller } from "./access-policy.js";
 
 const principal = (role: Principal["role"]): Caller => ({
   kind: "principal",
-  principal: { customerId: "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E", role, expiresAt: new Date(0), tokenId: "jti_1" },
+  principal: { customerId: "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E", role },
 });
 const callers: Record<string, Caller> = {
   service: { kind: "service" },

@@ -120,7 +120,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   /** Open (and create or migrate) the log in `file`, or an in-memory copy of a serialized one. */
   static async open(file: string | Buffer): Promise<EventLog> {
     const store = openSqliteStore<LogTables>(file);
-    await migrate(store.db as Kysely<unknown>, eventLogMigrations, { label: "the event log", table: "_migrations" });
+    await migrate(store.db, eventLogMigrations, { label: "the event log", table: "_migrations" });
     const types = await store.db.selectFrom("event_types").selectAll().execute();
     return new EventLog(store, store.db, new EventTypeCodes(types));
   }

@@ -119,8 +119,8 @@ export function openSqliteStore<TDatabase>(
  * Apply migrations in name order, recording them in `table` (the runtime's and the context's own are kept apart so
  * each set evolves alone). A failure throws, naming the migration.
  */
-export async function migrate(
-  db: Kysely<unknown>,
+export async function migrate<TDatabase>(
+  db: Kysely<TDatabase>,
   migrations: Readonly<Record<string, Migration>>,
   options: { readonly label: string; readonly table: string },
 ): Promise<void> {

@@ -73,7 +73,7 @@ describe("the simulated processor", () => {
     let now = Date.parse("2026-01-01T00:00:00.000Z");
     let draw = 0;
     const processor = createSimulatedProcessor({
-      faults: { paymentProcessorDown: false, paymentProcessorLatencyMs: 0, inventoryDown: false },
+      faults: noFaults(),
       clock: { now: () => new Date(now) },
       random: () => (draw++ % 16) / 16,
     });

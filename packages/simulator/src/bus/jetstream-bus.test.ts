@@ -1,7 +1,7 @@
 import type { MessageHandler } from "@ecom/services/platform";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
 import { createTestNamespace, dropNamespace } from "../../../../tests/backends/nats-namespace.js";
@@ -121,7 +121,7 @@ describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
   }
 
   const applied = async (store: SqliteStore<Tables>) =>
-    store.db.selectFrom("applied").select(["event_id", "aggregate", "n"]).orderBy("rowid").execute();
+    store.db.selectFrom("applied").select(["event_id", "aggregate", "n"]).orderBy(sql`rowid`).execute();
 
   /** Each aggregate's numbers in the order they were applied. */
   const perAggregate = (rows: readonly { aggregate: string; n: number }[]) => {

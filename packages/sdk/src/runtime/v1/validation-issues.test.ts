@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { validatePayload } from "../../events.js";
 import { restContexts } from "../../gen/rest/index.js";
-import { addMyAddress_body } from "../../gen/validators/rest-customer.js";
+import { addMyAddress_body as addMyAddressBody } from "../../gen/validators/rest-customer.js";
 import { validateRequest, validationProblem } from "./request-validation.js";
+import type { CompiledValidator } from "./rest-operation.js";
 import { contractIssues, MAX_LISTED_ISSUES } from "./validation-issues.js";
 
 // Issue 12: a request with several faults is answered once, with every fault and a pointer to where its fix goes.
 
 /** A saved address with four faults: a bad enum, a wrong type, a property the contract lacks, a required one missing. */
+/** The generated validator, typed as the runtime sees it: a predicate that leaves its errors on itself. */
+const addMyAddress_body: CompiledValidator = addMyAddressBody;
+
 const fourFaults = { label: "MANSION", isDefault: "yes", nickname: "home sweet home" };
 const fourIssues = [
   { pointer: "/body/address", message: "is required" },
