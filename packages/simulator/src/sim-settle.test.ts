@@ -1,4 +1,5 @@
-import { type AnyContextModule, allContexts } from "@ecom/services";
+import { allContexts } from "@ecom/services";
+import type { AnyContextModule } from "@ecom/services/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPlatform, type Platform } from "./platform.js";
 import { createSettleRoute, DEFAULT_SETTLE_TIMEOUT_MS, settleTimeoutOf } from "./sim-settle.js";
