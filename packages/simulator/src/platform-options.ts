@@ -110,6 +110,11 @@ export interface Platform {
   flushTraces(): Promise<void>;
   /** Stop serving, finish in-flight delivery, checkpoint and close every store. */
   close(): Promise<void>;
+  /**
+   * Stop at once what serves and delivers, for a process that lost the right to serve its contexts and exits next:
+   * the port stops accepting, the timers, relays and subscriptions stop. Nothing is settled, saved or closed.
+   */
+  halt(): Promise<void>;
 }
 
 /** The default start of a seeded (frozen) clock, so seeded runs agree on every timestamp. */

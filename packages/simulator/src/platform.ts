@@ -123,7 +123,28 @@ async function startPlatform(
     health,
     flushTraces: () => tracing.flush(),
     close: () => closePlatform({ core, running, timers, http, metrics, port, settleWith }),
+    halt: () => haltPlatform({ running, timers, http, port }),
   };
+}
+
+/**
+ * Stop serving and delivering without finishing anything (Platform.halt): a process that lost its claims must not
+ * commit for its contexts any more, while the successor that took them may already be starting.
+ */
+async function haltPlatform(parts: {
+  readonly running: readonly RunningContext[];
+  readonly timers: PlatformTimers;
+  readonly http: PlatformHttp;
+  readonly port: PlatformPort;
+}): Promise<void> {
+  // The listening socket closes at once; the promise waits for the requests in flight.
+  const closed = parts.port.close();
+  for (const context of parts.running) {
+    context.relay.stop();
+    context.subscription?.stop();
+  }
+  parts.http.simRoutes.close();
+  await Promise.all([parts.timers.close(), parts.http.eventSockets.close(), closed]);
 }
 
 /** Each context's figures for `/metrics`: its outbox backlog, subscription lag and dead letters. */

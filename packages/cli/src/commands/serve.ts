@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { ExitCode, UsageError } from "../exit-codes.js";
+import { createClaimLoss } from "../claim-loss.js";
+import { UsageError } from "../exit-codes.js";
 import { parsePort } from "../options.js";
 import { createSimLog, parseLogFormat, parseLogLevel } from "../request-log.js";
 import { parseBackends } from "./sim.js";
@@ -103,27 +104,15 @@ async function parseServe(options: ServeOptions): Promise<ServePlan> {
 }
 
 /**
- * Claim the contexts, then start them, then serve until a signal; a claim lost meanwhile stops the deliveries at once
- * and exits 1, so that two processes never consume one context.
+ * Claim the contexts, then start them, then serve until a signal; a claim lost meanwhile stops serving and delivering
+ * at once and exits 1, so that two processes never consume one context.
  */
 async function serve(plan: ServePlan): Promise<void> {
   const { simulator, backends, names } = plan;
   const simLog = createSimLog({ level: parseLogLevel("info"), format: parseLogFormat("text") });
   const started = performance.now();
-  let platform: Awaited<ReturnType<Simulator["createPlatform"]>> | undefined;
-  let stopping = false;
-  const stopServing = (reason: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`ecom serve: ${reason}; stopped delivering to ${names.join(", ")} and exiting.\n`);
-    // Closing the bus stops every subscription at once (a delivery mid-transaction may still commit; its acks do not
-    // go out, and the cursor and the inbox make the repeat change nothing).
-    void platform?.bus.close().catch(() => undefined);
-    const exit = () => process.exit(ExitCode.failed);
-    // Release what is still held, unless NATS or PostgreSQL is what failed and would keep the exit waiting.
-    setTimeout(exit, 2_000);
-    void claims.release().finally(exit);
-  };
+  // A loss stops what serves and exits 1, keeping the locks until the process is gone (claim-loss.ts).
+  const loss = createClaimLoss({ command: "ecom serve", contexts: names });
   // Claimed first, before any store or consumer of these contexts is touched: a refusal leaves a live holder's
   // deliveries alone (starting a consumer makes its durable anew).
   const claims = await simulator.claimContexts({
@@ -133,9 +122,10 @@ async function serve(plan: ServePlan): Promise<void> {
     contexts: names,
     ttlMs: plan.ttlMs,
     log: simLog.logger,
-    onLost: (error) => stopServing(error.message),
+    onLost: loss.onLost,
     ...(plan.instance === undefined ? {} : { instance: plan.instance }),
   });
+  let platform: Awaited<ReturnType<Simulator["createPlatform"]>>;
   try {
     platform = await simulator.createPlatform({
       contexts: plan.services.allContexts.filter((module) => names.includes(module.name)),
@@ -149,16 +139,26 @@ async function serve(plan: ServePlan): Promise<void> {
     await claims.release();
     throw error;
   }
-  let membership: Awaited<ReturnType<typeof claims.join>>;
+  let membership: Awaited<ReturnType<typeof claims.join>> | undefined;
+  const running = platform;
+  loss.serving({
+    // The shared clock's advances run ticks too: following stops with the rest.
+    halt: async () => {
+      await Promise.all([membership?.stopFollowing(), running.halt()]);
+    },
+  });
   try {
     const url = await platform.listen(plan.port, plan.host);
     membership = await claims.join({ member: platform, url });
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     process.stdout.write(`${banner(plan, url, seconds, membership.registration.processId).join("\n")}\n`);
-    await signalled(() => !stopping, names);
+    await signalled(() => !loss.lost, names);
   } catch (error) {
-    await platform.close();
-    await claims.release();
+    // Unless a claim was lost: then the process exits holding what it still holds (claim-loss.ts).
+    if (!loss.lost) {
+      await platform.close();
+      await claims.release();
+    }
     throw error;
   }
   // Deliveries stop (the platform closes) before the claims go: whoever claims the contexts next starts from cursors
