@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { childEnv, ecomBin } from "../simulator/sim-process.js";
 
-/** `ecom serve` and `ecom gateway` in child processes, as a user (or an orchestrator that kills them) runs them. */
+/** `ecom serve`, `ecom gateway` and `ecom sim up` in child processes, as a user (or an orchestrator that kills them) runs them. */
 
 /** One `ecom` child. */
 export interface EcomChild {
@@ -23,9 +23,10 @@ const running = new Set<ChildProcess>();
 const BANNERS = {
   serve: /ecom serve ready in [\d.]+s — .* on (http:\/\/\S+)/,
   gateway: /ecom gateway on (http:\/\/\S+)/,
+  sim: /ecom simulator ready in [\d.]+s — \d+ contexts on (http:\/\/\S+)/,
 } as const;
 
-/** Start `ecom serve …` or `ecom gateway …` with `args` after the command. */
+/** Start `ecom serve …`, `ecom gateway …` or `ecom sim …` (`up` first in `args`) with `args` after the command. */
 export function startEcom(command: keyof typeof BANNERS, args: readonly string[]): EcomChild {
   const child = spawn(process.execPath, [ecomBin, command, ...args], {
     stdio: ["ignore", "pipe", "pipe"],

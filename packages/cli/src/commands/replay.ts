@@ -175,8 +175,8 @@ export function registerReplayCommand(program: Command): void {
         "keys). A lost store in a data folder is made anew: search's read models are rebuilt and its recorded " +
         "interactions (facts no event carries) reported lost; a lost review or catalog store is refused (its facts are " +
         "referred to by the log: only a backup has them). Refuses a folder a running simulator holds, and contexts an " +
-        "`ecom serve` process serves on PostgreSQL (its lock there, or its claim in the registry; `sim up --store` " +
-        "takes neither: stop it first).",
+        "`ecom serve` or `ecom sim up --store` process serves on PostgreSQL (its lock there, or its claim in the " +
+        "registry).",
     )
     .option("--data <dir>", "the data folder (default .ecom)")
     .option("--store <url>", "the platform's PostgreSQL, postgres://user@host:port/database (or ECOM_STORE_URL)")

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { FeedHandler, Logger } from "@ecom/services/platform";
 import type { Command } from "commander";
+import { createClaimLoss } from "../claim-loss.js";
 import { UsageError } from "../exit-codes.js";
 import { parseMqttUrl, parsePort, parseSeed } from "../options.js";
 import { createSimLog, logFormats, logLevels, parseLogFormat, parseLogLevel } from "../request-log.js";
@@ -150,13 +151,28 @@ export function registerSimCommand(program: Command): void {
         // The ports are checked before the data folder is opened, so a busy port leaves the folder untouched.
         if (port !== 0) await ensurePortFree(port, options.host);
         if (mqttPort !== undefined && mqttPort !== 0) await ensureMqttPortFree(mqttPort, options.host);
-        const [{ allContexts, devAccounts }, { createPlatform, isLoopbackHost }, { rpcServices }, { restContexts }] =
-          await Promise.all([
-            import("@ecom/services"),
-            import("@ecom/simulator"),
-            import("@ecom/sdk/rpc"),
-            import("@ecom/sdk/contracts"),
-          ]);
+        const [{ allContexts, devAccounts }, simulator, { rpcServices }, { restContexts }] = await Promise.all([
+          import("@ecom/services"),
+          import("@ecom/simulator"),
+          import("@ecom/sdk/rpc"),
+          import("@ecom/sdk/contracts"),
+        ]);
+        const { createPlatform, isLoopbackHost } = simulator;
+        // On the backends, every context is claimed first, as `ecom serve` claims its own (registry and PostgreSQL
+        // locks): an `ecom serve` or `ecom replay` of them is refused while this runs, and a lost claim stops it.
+        const names = allContexts.map((context) => context.name);
+        const loss = backends ? createClaimLoss({ command: "ecom sim up", contexts: names }) : undefined;
+        const claims =
+          backends && loss
+            ? await simulator.claimContexts({
+                connection: backends.busUrl,
+                store: backends.storeUrl,
+                namespace: simulator.storeNamespace(backends.storeUrl, backends.namespace),
+                contexts: names,
+                log: simLog.logger,
+                onLost: loss.onLost,
+              })
+            : undefined;
         const platform = await createPlatform({
           contexts: allContexts,
           ...(backends ? { backends } : options.memory ? { memory: true } : { dataDir: resolve(options.data) }),
@@ -168,18 +184,27 @@ export function registerSimCommand(program: Command): void {
           devAccounts,
           ...(options.crashAfter ? { crashAfter: options.crashAfter.split(",").map((type) => type.trim()) } : {}),
           tracing: { keepSpans: options.trace ? KEPT_SPANS : 0, traceUrl },
+        }).catch(async (error: unknown) => {
+          await claims?.release();
+          throw error;
         });
+        let feed: DeviceFeed | undefined;
+        // The device feed adjusts stock: it stops with the rest.
+        loss?.serving({ halt: async () => void (await Promise.all([feed?.close(), platform.halt()])) });
         let url: string;
         try {
           url = await platform.listen(port, options.host);
+          // The registry names where the holder answers, in the refusal of another process.
+          await claims?.registration.announce(url);
         } catch (error) {
+          if (loss?.lost) throw error;
           await platform.close();
+          await claims?.release();
           const code = (error as { code?: string }).code;
           if (code === "EADDRINUSE")
             throw new UsageError(`port ${port} is in use; pass --port <another> (or 0 for any free port)`);
           throw error;
         }
-        let feed: DeviceFeed | undefined;
         try {
           feed = await startDeviceFeed(platform, {
             url: mqttUrl,
@@ -189,6 +214,7 @@ export function registerSimCommand(program: Command): void {
           });
         } catch (error) {
           await platform.close();
+          await claims?.release();
           throw new UsageError((error as Error).message);
         }
         const [admin, customer] = await Promise.all([
@@ -238,6 +264,7 @@ export function registerSimCommand(program: Command): void {
         // script) must find them there, even when this process is descheduled right after the write.
         const stopped = new Promise<void>((resolveStop) => {
           const stop = (signal: string) => {
+            if (loss?.lost) return;
             process.stdout.write(`\n${signal}: stopping; finishing event delivery and closing stores…\n`);
             resolveStop();
           };
@@ -247,7 +274,9 @@ export function registerSimCommand(program: Command): void {
         process.stdout.write(`${lines.join("\n")}\n`);
         await stopped;
         await feed?.close();
+        // Deliveries stop before the claims go: whoever claims the contexts next starts from settled cursors.
         await platform.close();
+        await claims?.release();
         simLog.flush();
         process.stdout.write("stopped cleanly.\n");
       },
