@@ -27,8 +27,8 @@ export interface CallingCheckout {
 
 /**
  * Call a dependency for the saga of `checkout`, retrying while it is unavailable (each retry counted as an attempt
- * of `step`, when given). Resolves to the answer or the final Connect error; anything else thrown (the store
- * closing) propagates.
+ * of `step`, when given, through the {@link RecordRetry} the call was made with). Resolves to the answer or the final
+ * Connect error; anything else thrown (the store closing) propagates.
  */
 export type SagaCall = <T>(
   checkout: CallingCheckout,
@@ -42,6 +42,12 @@ export interface SagaCallOptions {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * Record that `step` is tried again after `detail` (one more attempt). The saga's runner gives it: the count is part of
+ * the saga's row, so it goes through the same versioned write as every other change of the saga.
+ */
+export type RecordRetry = (step: CheckoutStepName, detail: string) => Promise<void>;
+
 /** The codes after which a call is tried again. */
 export const TRANSIENT: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExceeded]);
 
@@ -49,8 +55,12 @@ function isConnectError(error: unknown): error is ConnectError {
   return error instanceof ConnectError || (error instanceof Error && error.name === "ConnectError");
 }
 
-/** The saga's {@link SagaCall}. */
-export function createSagaCall(runtime: ContextRuntime<OrderDatabase>, retry: SagaRetryOptions): SagaCall {
+/** The saga's {@link SagaCall}; retries of a step are recorded through `recordRetry`, when given. */
+export function createSagaCall(
+  runtime: ContextRuntime<OrderDatabase>,
+  retry: SagaRetryOptions,
+  recordRetry?: RecordRetry,
+): SagaCall {
   return async (checkout, step, dependency, call) => {
     const options = { headers: { "correlation-id": checkout.correlation_id } };
     for (let attempt = 1; ; attempt++) {
@@ -60,16 +70,8 @@ export function createSagaCall(runtime: ContextRuntime<OrderDatabase>, retry: Sa
         if (!isConnectError(error)) throw error;
         const connectError = ConnectError.from(error);
         if (!TRANSIENT.has(connectError.code) || attempt >= retry.attempts) return { ok: false, error: connectError };
-        if (step) {
-          await runtime.db
-            .updateTable("checkout_steps")
-            .set((eb) => ({
-              attempts: eb("attempts", "+", 1),
-              detail: `${dependency} did not answer (${connectError.rawMessage}); retrying with backoff.`,
-            }))
-            .where("checkout_id", "=", checkout.checkout_id)
-            .where("name", "=", step)
-            .execute();
+        if (step && recordRetry) {
+          await recordRetry(step, `${dependency} did not answer (${connectError.rawMessage}); retrying with backoff.`);
         }
         const jitter = 0.5 + runtime.random() / 2;
         // Rejects when the platform closes: the run stops there and the next start resumes it.

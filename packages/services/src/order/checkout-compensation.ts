@@ -10,8 +10,8 @@ import {
   FAILURE_MESSAGES,
   pendingCompensations,
   releaseReasonFor,
-  type StepStatus,
 } from "./checkout-saga-rules.js";
+import { type CheckoutStep, changeSteps, stepStatuses } from "./checkout-step-log.js";
 import type { CheckoutChanges } from "./checkout-steps.js";
 import { cancelOrderRow } from "./order-records.js";
 import { compensationsOf } from "./order-views.js";
@@ -45,18 +45,18 @@ export interface CompensationPorts {
  */
 export async function compensate(ports: CompensationPorts, checkout: Checkout): Promise<Checkout | undefined> {
   const { runtime, call } = ports;
-  const steps = await runtime.db
-    .selectFrom("checkout_steps")
-    .select(["name", "status"])
-    .where("checkout_id", "=", checkout.checkout_id)
-    .execute();
-  const order = await runtime.db
-    .selectFrom("orders")
-    .select("status")
-    .where("checkout_id", "=", checkout.checkout_id)
-    .executeTakeFirst();
+  const steps = stepStatuses(checkout);
+  // Only a created order can be owed a cancel; whether it still is, its row says (payOrder or a refund move it too).
+  const order =
+    steps.create_order === "SUCCEEDED"
+      ? await runtime.db
+          .selectFrom("orders")
+          .select("status")
+          .where("checkout_id", "=", checkout.checkout_id)
+          .executeTakeFirst()
+      : undefined;
   const owed = pendingCompensations({
-    steps: Object.fromEntries(steps.map((step) => [step.name, step.status as StepStatus])),
+    steps,
     orderStatus: order?.status,
     paymentId: checkout.payment_id,
     reservationId: checkout.reservation_id,
@@ -153,14 +153,11 @@ export async function compensate(ports: CompensationPorts, checkout: Checkout): 
     detail = `${undo.done.replace(/\.$/, "")} was refused (${Code[result.error.code]}: ${result.error.rawMessage}).`;
   }
   const compensations: CompensationRecord[] = [...compensationsOf(checkout), { ...undo.record, completedAt: now }];
-  return ports.transition(checkout, { compensations_json: JSON.stringify(compensations) }, async (trx) => {
-    await trx
-      .updateTable("checkout_steps")
-      .set({ status: "COMPENSATED", compensated_at: now, detail })
-      .where("checkout_id", "=", checkout.checkout_id)
-      .where("name", "=", undo.step)
-      .execute();
-    return undefined;
+  return ports.transition(checkout, {
+    compensations_json: JSON.stringify(compensations),
+    ...changeSteps(checkout, {
+      [undo.step]: (step: CheckoutStep) => ({ ...step, status: "COMPENSATED", compensated_at: now, detail }),
+    }),
   });
 }
 

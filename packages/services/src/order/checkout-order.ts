@@ -17,15 +17,10 @@ type Trx = Transaction<OrderDatabase>;
 
 /**
  * Write the order of `checkout` (PENDING, its items, its first history line) and publish order.created. Resolves to
- * the event's id, or undefined when the checkout already has its order (the unique checkout_id guards it too).
+ * the event's id. The saga calls it in the transaction that records create_order's success, under the version it
+ * read, so the order is written exactly once without looking for it first (the unique checkout_id guards it too).
  */
-export async function writeCreatedOrder(trx: Trx, runtime: Runtime, checkout: Checkout): Promise<string | undefined> {
-  const existing = await trx
-    .selectFrom("orders")
-    .select("order_id")
-    .where("checkout_id", "=", checkout.checkout_id)
-    .executeTakeFirst();
-  if (existing) return undefined;
+export async function writeCreatedOrder(trx: Trx, runtime: Runtime, checkout: Checkout): Promise<string> {
   const pricing = JSON.parse(checkout.pricing_json ?? "null") as PricingSnapshot | null;
   if (!pricing || !checkout.payment_id || !checkout.reservation_id) {
     throw new Error(`checkout ${checkout.checkout_id} reached create_order without its pricing and payment`);
@@ -135,6 +130,8 @@ export async function writePaidOrder(trx: Trx, runtime: Runtime, checkout: Check
       actor: { kind: "system" },
       reason: "Payment captured.",
       causationId: order.created_event_id,
+      // A PENDING order has only the line it was created with: nothing moves an order back to PENDING.
+      sequence: 2,
     });
     lastEventId = await runtime.outbox.publish(
       trx,

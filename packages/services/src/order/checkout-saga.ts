@@ -11,6 +11,7 @@ import {
   stateAfter,
   stepAfter,
 } from "./checkout-saga-rules.js";
+import { type CheckoutStep, changeSteps, finished, type StepUpdate, started } from "./checkout-step-log.js";
 import { type CheckoutChanges, performStep, type StepOutcome } from "./checkout-steps.js";
 import type { CheckoutsTable, OrderDatabase } from "./store.js";
 
@@ -55,9 +56,10 @@ class SagaMovedError extends Error {
  * Drives Checkout Sagas: reserve stock → calculate discount (with the product and address snapshots) → authorize
  * payment → create the order → capture → order.paid, then commit the stock; on a failure it compensates in reverse.
  *
- * Every step records its state and a new attempt BEFORE it acts and its result after, in transactions of the order
- * store: one transaction between two calls records the result of the step that called and the start of the next
- * (a step that calls nothing, create_order, runs whole inside it). Every call it makes is idempotent by the
+ * Every step records its state and a new attempt BEFORE it acts and its result after, in the saga's own row (its
+ * steps are kept there, checkout-step-log.ts): one versioned write between two calls records the result of the step
+ * that called and the start of the next (a step that calls nothing, create_order, runs whole inside it, with the
+ * order it writes in the same transaction). Every call it makes is idempotent by the
  * checkout (ReserveStock by checkout id, Authorize by "<checkoutId>:authorize", Capture and Void by payment id,
  * Release and Commit by reservation id), so running a step again after a crash repeats nothing. At most one run
  * per checkout at a time in this process (a lock per checkout id); across processes every change names the version
@@ -271,9 +273,13 @@ export class CheckoutSaga {
   }
 
   /**
-   * Change the saga if nobody changed it since `checkout` was read (its version), then do `more` in the same
-   * transaction; the row is updated with `changes` and whatever `more` returns. Resolves to the saga as changed.
-   * A change with nothing more is one statement, atomic on its own.
+   * Change the saga if nobody changed it since `checkout` was read (its version), with whatever `more` writes and
+   * returns in the same transaction: the row is updated once, with `changes` and what `more` returned, by an UPDATE
+   * that names the version read. `more` runs before that UPDATE, so a version that moved meanwhile rolls its writes
+   * back with it (and on PostgreSQL a second runner's own writes wait on the first one's: its order and its status
+   * updates are keyed on the checkout, so it finds them taken, or its UPDATE finds the version moved). The UPDATE
+   * returns `reservation_expired_at`, which inventory's subscription sets outside the saga, so the saga as changed
+   * holds it as of this write. A change with nothing more is one statement, atomic on its own.
    */
   async #transition(
     checkout: Checkout,
@@ -281,93 +287,50 @@ export class CheckoutSaga {
     more?: (trx: Trx, claimed: Checkout) => Promise<CheckoutChanges | undefined>,
   ): Promise<Checkout> {
     const claimed: Checkout = { ...checkout, ...changes, version: checkout.version + 1, updated_at: this.#now() };
-    const claim = async (db: Runtime["db"] | Trx) => {
+    const claim = async (db: Runtime["db"] | Trx, extra: CheckoutChanges): Promise<Checkout> => {
       const result = await db
         .updateTable("checkouts")
-        .set({ ...changes, version: claimed.version, updated_at: claimed.updated_at })
+        .set({ ...changes, ...extra, version: claimed.version, updated_at: claimed.updated_at })
         .where("checkout_id", "=", checkout.checkout_id)
         .where("version", "=", checkout.version)
+        .returning("reservation_expired_at")
         .executeTakeFirst();
-      if (result.numUpdatedRows !== 1n) throw new SagaMovedError(`checkout ${checkout.checkout_id} moved`);
+      if (!result) throw new SagaMovedError(`checkout ${checkout.checkout_id} moved`);
+      return { ...claimed, ...extra, reservation_expired_at: result.reservation_expired_at };
     };
-    if (!more) {
-      await claim(this.#runtime.db);
-      return claimed;
-    }
-    return this.#runtime.db.transaction().execute(async (trx) => {
-      await claim(trx);
-      const extra = (await more(trx, claimed)) ?? {};
-      if (Object.keys(extra).length === 0) return claimed;
-      await trx.updateTable("checkouts").set(extra).where("checkout_id", "=", checkout.checkout_id).execute();
-      return { ...claimed, ...extra };
-    });
-  }
-
-  /** Record that `step` starts (one more attempt), before it acts; a local step's end goes in the same write. */
-  async #beginStep(
-    trx: Trx,
-    checkoutId: string,
-    step: CheckoutStepName,
-    startedAt: string,
-    finished?: { status: "SUCCEEDED"; finished_at: string; detail: string },
-  ): Promise<void> {
-    await trx
-      .updateTable("checkout_steps")
-      .set((eb) => ({
-        attempts: eb("attempts", "+", 1),
-        started_at: eb.fn.coalesce("started_at", eb.val(startedAt)),
-        ...finished,
-      }))
-      .where("checkout_id", "=", checkoutId)
-      .where("name", "=", step)
-      .execute();
-  }
-
-  async #finishStep(
-    trx: Trx,
-    checkoutId: string,
-    step: CheckoutStepName,
-    changes: { status: "SUCCEEDED" | "FAILED"; finished_at: string; detail: string },
-  ): Promise<void> {
-    await trx
-      .updateTable("checkout_steps")
-      .set(changes)
-      .where("checkout_id", "=", checkoutId)
-      .where("name", "=", step)
-      .execute();
+    if (!more) return claim(this.#runtime.db, {});
+    return this.#runtime.db.transaction().execute(async (trx) => claim(trx, (await more(trx, claimed)) ?? {}));
   }
 
   /**
    * Run one step: record it (state, one more attempt) before acting, unless the turn before already did, then its
-   * outcome.
+   * outcome. A retry of the step's call is recorded as one more attempt, by a versioned change of the saga too.
    */
   async #runStep(checkout: Checkout, step: CheckoutStepName, begun: boolean): Promise<Turn> {
-    const current = begun
+    let current = begun
       ? checkout
-      : await this.#transition(checkout, { state: STEP_STATE[step] }, async (trx) => {
-          await this.#beginStep(trx, checkout.checkout_id, step, this.#now());
-          return undefined;
+      : await this.#transition(checkout, {
+          state: STEP_STATE[step],
+          ...changeSteps(checkout, { [step]: started(this.#now()) }),
         });
-    const outcome = await performStep({ runtime: this.#runtime, call: this.#call }, current, step);
+    const call = createSagaCall(this.#runtime, this.#options.retry, async (retried, detail) => {
+      current = await this.#transition(
+        current,
+        changeSteps(current, {
+          [retried]: (state: CheckoutStep) => ({ ...state, attempts: state.attempts + 1, detail }),
+        }),
+      );
+    });
+    const outcome = await performStep({ runtime: this.#runtime, call }, current, step);
     if (outcome.ok) return this.#succeeded(current, step, outcome);
-    const failed = await this.#transition(
-      current,
-      {
-        ...outcome.patch,
-        state: "COMPENSATING",
-        failure_code: outcome.code,
-        failure_message: outcome.message ?? FAILURE_MESSAGES[outcome.code],
-        failure_step: step,
-      },
-      async (trx) => {
-        await this.#finishStep(trx, checkout.checkout_id, step, {
-          status: "FAILED",
-          finished_at: this.#now(),
-          detail: outcome.detail,
-        });
-        return undefined;
-      },
-    );
+    const failed = await this.#transition(current, {
+      ...outcome.patch,
+      state: "COMPENSATING",
+      failure_code: outcome.code,
+      failure_message: outcome.message ?? FAILURE_MESSAGES[outcome.code],
+      failure_step: step,
+      ...changeSteps(current, { [step]: finished("FAILED", this.#now(), outcome.detail) }),
+    });
     this.#runtime.log.info("checkout failed; compensating", {
       checkoutId: checkout.checkout_id,
       step,
@@ -377,8 +340,9 @@ export class CheckoutSaga {
   }
 
   /**
-   * Record that `step` succeeded and, in the same transaction, run the local steps after it (create_order) and
-   * record the start of the next step that acts outside: one transaction between two calls.
+   * Record that `step` succeeded and, in the same write, run the local steps after it (create_order) and record the
+   * start of the next step that acts outside: one write of the saga between two calls, a transaction only when a
+   * step writes more than the saga's row (the order, its events).
    */
   async #succeeded(checkout: Checkout, step: CheckoutStepName, outcome: StepOutcome & { ok: true }): Promise<Turn> {
     const local: CheckoutStepName[] = [];
@@ -388,39 +352,36 @@ export class CheckoutSaga {
       next = stepAfter(next);
     }
     const last = local.at(-1) ?? step;
-    const changed = await this.#transition(
-      checkout,
-      { ...outcome.patch, state: stateAfter(last) },
-      async (trx, row) => {
-        const now = this.#now();
-        await this.#finishStep(trx, row.checkout_id, step, {
-          status: "SUCCEEDED",
-          finished_at: now,
-          detail: outcome.detail,
-        });
-        let changes = (await outcome.write?.(trx, row)) ?? {};
-        for (const name of local) {
-          const runLocal = async () => {
-            const done = await performStep({ runtime: this.#runtime, call: this.#call }, { ...row, ...changes }, name);
-            // A local step calls nothing, so it cannot fail for an outside reason; a failure here is a bug.
-            if (!done.ok) throw new Error(`checkout ${row.checkout_id}: ${name} failed: ${done.detail}`);
-            await this.#beginStep(trx, row.checkout_id, name, now, {
-              status: "SUCCEEDED",
-              finished_at: now,
-              detail: done.detail,
-            });
-            return { ...changes, ...(await done.write?.(trx, { ...row, ...changes })) };
-          };
-          // Its span is a child of the step whose transaction it runs in.
-          const tracing = this.#runtime.tracing;
-          changes = await (tracing
-            ? tracing.inSpan(`saga ${name}`, { attributes: { "ecom.checkout_id": row.checkout_id } }, runLocal)
-            : runLocal());
-        }
-        if (next) await this.#beginStep(trx, row.checkout_id, next, now);
-        return changes;
-      },
-    );
+    const now = this.#now();
+    const updates: Partial<Record<CheckoutStepName, StepUpdate>> = {
+      [step]: finished("SUCCEEDED", now, outcome.detail),
+      ...(next ? { [next]: started(now) } : {}),
+    };
+    const changes = { ...outcome.patch, state: stateAfter(last), ...changeSteps(checkout, updates) };
+    const more =
+      outcome.write || local.length > 0
+        ? async (trx: Trx, row: Checkout): Promise<CheckoutChanges> => {
+            let written = (await outcome.write?.(trx, row)) ?? {};
+            const localUpdates = { ...updates };
+            for (const name of local) {
+              const runLocal = async () => {
+                const current = { ...row, ...written };
+                const done = await performStep({ runtime: this.#runtime, call: this.#call }, current, name);
+                // A local step calls nothing, so it cannot fail for an outside reason; a failure here is a bug.
+                if (!done.ok) throw new Error(`checkout ${row.checkout_id}: ${name} failed: ${done.detail}`);
+                localUpdates[name] = (state) => finished("SUCCEEDED", now, done.detail)(started(now)(state));
+                return { ...written, ...(await done.write?.(trx, current)) };
+              };
+              // Its span is a child of the step whose transaction it runs in.
+              const tracing = this.#runtime.tracing;
+              written = await (tracing
+                ? tracing.inSpan(`saga ${name}`, { attributes: { "ecom.checkout_id": row.checkout_id } }, runLocal)
+                : runLocal());
+            }
+            return { ...written, ...changeSteps(checkout, localUpdates) };
+          }
+        : undefined;
+    const changed = await this.#transition(checkout, changes, more);
     return { checkout: changed, begun: next };
   }
 }

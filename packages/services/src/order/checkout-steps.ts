@@ -309,23 +309,19 @@ function createOrder({ runtime }: StepPorts, checkout: Checkout): StepOutcome {
     detail: `Order ${checkout.order_id} created.`,
     write: async (trx, checkout) => {
       // The order is written in the transaction that marks this step done, so it exists exactly when the step
-      // succeeded; the unique checkout_id makes a second one impossible anyway.
-      const eventId = await writeCreatedOrder(trx, runtime, checkout);
-      return eventId ? { last_event_id: eventId } : {};
+      // succeeded; the unique checkout_id makes a second one impossible anyway. The pricing snapshot now lives in
+      // the order (its promotions and addresses) and nothing reads it from the saga again: it is not kept twice.
+      return { last_event_id: await writeCreatedOrder(trx, runtime, checkout), pricing_json: null };
     },
   };
 }
 
 async function capturePayment({ runtime, call }: StepPorts, checkout: Checkout): Promise<StepOutcome> {
-  // Inventory may have reported the hold lapsed (a subscription writes it) while the saga was on earlier steps.
-  const lapse = await runtime.db
-    .selectFrom("checkouts")
-    .select("reservation_expired_at")
-    .where("checkout_id", "=", checkout.checkout_id)
-    .executeTakeFirst();
+  // Inventory may have reported the hold lapsed (a subscription writes it) while the saga was on earlier steps: every
+  // write of the saga reads it back (checkout-saga.ts), the last one just before this step.
   const expiresAt = checkout.reservation_expires_at;
   const now = runtime.clock.now().toISOString();
-  if (lapse?.reservation_expired_at || checkout.reservation_expired_at || (expiresAt && now >= expiresAt)) {
+  if (checkout.reservation_expired_at || (expiresAt && now >= expiresAt)) {
     // Capturing now would take money for stock that may be in someone else's cart: give up instead.
     return {
       ok: false,

@@ -1,4 +1,6 @@
-import type { Migration } from "kysely";
+import type { Kysely, Migration } from "kysely";
+import { CHECKOUT_STEPS, type CheckoutStepName, type StepStatus } from "./checkout-saga-rules.js";
+import { type CheckoutStep, NEW_STEPS, packSteps } from "./checkout-step-log.js";
 
 /** The order store's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -132,4 +134,70 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex("checkouts_by_redrive").on("checkouts").column("redrive_at").execute();
     },
   },
+  // A saga's steps are kept in its own row (checkout-step-log.ts), written by the versioned UPDATE that moves it,
+  // instead of five rows of checkout_steps updated beside it: the rows of a data folder written before are moved in.
+  "0004_checkout_steps_in_checkouts": {
+    async up(db) {
+      await db.schema
+        .alterTable("checkouts")
+        .addColumn("step_statuses", "text", (column) => column.notNull().defaultTo(NEW_STEPS.step_statuses))
+        .execute();
+      await db.schema
+        .alterTable("checkouts")
+        .addColumn("steps_json", "text", (column) => column.notNull().defaultTo(NEW_STEPS.steps_json))
+        .execute();
+      await moveCheckoutSteps(db);
+      await db.schema.dropTable("checkout_steps").execute();
+    },
+  },
 };
+
+/** How many checkouts' steps are moved per read, so a large data folder is not read into memory at once. */
+const MOVE_BATCH = 500;
+
+/** Copy every checkout's step rows into its step columns, a batch of checkouts at a time in checkout id order. */
+// biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was then, not OrderDatabase.
+async function moveCheckoutSteps(db: Kysely<any>): Promise<void> {
+  let after = "";
+  for (;;) {
+    const checkouts: { checkout_id: string; started_at: string }[] = await db
+      .selectFrom("checkouts")
+      .select(["checkout_id", "started_at"])
+      .where("checkout_id", ">", after)
+      .orderBy("checkout_id")
+      .limit(MOVE_BATCH)
+      .execute();
+    const last = checkouts.at(-1);
+    if (!last) return;
+    const rows = (await db
+      .selectFrom("checkout_steps")
+      .selectAll()
+      .where("checkout_id", ">", after)
+      .where("checkout_id", "<=", last.checkout_id)
+      .execute()) as (Omit<CheckoutStep, "name" | "status"> & { checkout_id: string; name: string; status: string })[];
+    const byCheckout = new Map<string, typeof rows>();
+    for (const row of rows) byCheckout.set(row.checkout_id, [...(byCheckout.get(row.checkout_id) ?? []), row]);
+    for (const checkout of checkouts) {
+      const kept = new Map((byCheckout.get(checkout.checkout_id) ?? []).map((row) => [row.name, row]));
+      const steps = CHECKOUT_STEPS.map((name: CheckoutStepName, index): CheckoutStep => {
+        const row = kept.get(name);
+        return {
+          position: index + 1,
+          name,
+          status: (row?.status ?? "PENDING") as StepStatus,
+          attempts: row?.attempts ?? 0,
+          started_at: row?.started_at ?? null,
+          finished_at: row?.finished_at ?? null,
+          compensated_at: row?.compensated_at ?? null,
+          detail: row?.detail ?? null,
+        };
+      });
+      await db
+        .updateTable("checkouts")
+        .set(packSteps(steps, checkout.started_at))
+        .where("checkout_id", "=", checkout.checkout_id)
+        .execute();
+    }
+    after = last.checkout_id;
+  }
+}

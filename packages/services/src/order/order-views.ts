@@ -1,9 +1,9 @@
 import type { MessagePayloads, orderApi } from "@ecom/sdk";
 import type { Selectable } from "kysely";
+import { readSteps } from "./checkout-step-log.js";
 import type {
   AddressSnapshot,
   CancellationSnapshot,
-  CheckoutStepsTable,
   CheckoutsTable,
   CompensationRecord,
   OrderItemsTable,
@@ -195,17 +195,13 @@ export function statusChange(row: Selectable<OrderStatusHistoryTable>): StatusCh
 }
 
 /** The REST Checkout: the saga's state and every step, the order once it exists, and the failure when it failed. */
-export function checkoutResource(
-  checkout: Selectable<CheckoutsTable>,
-  steps: readonly Selectable<CheckoutStepsTable>[],
-): CheckoutResource {
-  const ordered = [...steps].sort((left, right) => left.position - right.position);
+export function checkoutResource(checkout: Selectable<CheckoutsTable>): CheckoutResource {
   return {
     checkoutId: checkout.checkout_id,
     cartId: checkout.cart_id,
     customerId: checkout.customer_id,
     state: checkout.state as CheckoutResource["state"],
-    steps: ordered.map((step) => ({
+    steps: readSteps(checkout).map((step) => ({
       name: step.name as CheckoutResource["steps"][number]["name"],
       status: step.status as CheckoutResource["steps"][number]["status"],
       attempts: step.attempts,

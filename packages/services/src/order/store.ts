@@ -1,6 +1,6 @@
 /**
- * The order context's own database: checkouts (the Checkout Saga's state, one row per checked-out cart, and one row
- * per saga step), orders with their item snapshots and their status history. No other context opens it.
+ * The order context's own database: checkouts (the Checkout Saga's state and its steps, one row per checked-out
+ * cart), orders with their item snapshots and their status history. No other context opens it.
  *
  * Money columns are integer minor units in the row's `currency`; timestamps are ISO 8601 text; `*_json` columns hold
  * JSON text whose shape is given by the type beside them.
@@ -79,6 +79,10 @@ export interface CheckoutsTable {
   state: string;
   /** Bumped by every change; a change names the version it read, so two runners can never both advance a saga. */
   version: number;
+  /** One letter per step, in the steps' order: P, S, F or C (checkout-step-log.ts). */
+  step_statuses: string;
+  /** Per step its attempts, times and detail, packed (checkout-step-log.ts). */
+  steps_json: string;
   reservation_id: string | null;
   reservation_expires_at: string | null;
   /** Set when inventory reported the reservation expired before the saga finished with it. */
@@ -98,21 +102,6 @@ export interface CheckoutsTable {
   started_at: string;
   updated_at: string;
   finished_at: string | null;
-}
-
-/** One step of a saga (contracts/openapi/order.yaml#/components/schemas/SagaStep). */
-export interface CheckoutStepsTable {
-  checkout_id: string;
-  /** 1 to 5, the step's place in the saga. */
-  position: number;
-  name: string;
-  /** PENDING, SUCCEEDED, FAILED or COMPENSATED. */
-  status: string;
-  attempts: number;
-  started_at: string | null;
-  finished_at: string | null;
-  compensated_at: string | null;
-  detail: string | null;
 }
 
 /** Carrier and tracking of the order's shipment, as fulfilment (or an admin) reported them. */
@@ -207,7 +196,6 @@ export interface OrderStatusHistoryTable {
 /** The order context's store. */
 export interface OrderDatabase {
   checkouts: CheckoutsTable;
-  checkout_steps: CheckoutStepsTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
   order_status_history: OrderStatusHistoryTable;

@@ -1,6 +1,7 @@
 import type { ContextParts, ContextRuntime } from "../platform/index.js";
 import type { CheckoutSaga } from "./checkout-saga.js";
-import { CHECKOUT_STEPS, isTerminal } from "./checkout-saga-rules.js";
+import { isTerminal } from "./checkout-saga-rules.js";
+import { NEW_STEPS } from "./checkout-step-log.js";
 import { advanceOrderRow, cancelOrderRow, type FulfilmentFacts } from "./order-records.js";
 import { type FulfilmentTarget, planStatusChange } from "./order-status.js";
 import type { CancellationSnapshot, CheckoutLine, OrderDatabase } from "./store.js";
@@ -76,6 +77,7 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subsc
           payment_token: checkout.paymentToken,
           state: "STARTED",
           version: 0,
+          ...NEW_STEPS,
           reservation_id: null,
           reservation_expires_at: null,
           reservation_expired_at: null,
@@ -92,22 +94,6 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subsc
           updated_at: now,
           finished_at: null,
         })
-        .execute();
-      await trx
-        .insertInto("checkout_steps")
-        .values(
-          CHECKOUT_STEPS.map((name, index) => ({
-            checkout_id: checkout.checkoutId,
-            position: index + 1,
-            name,
-            status: "PENDING",
-            attempts: 0,
-            started_at: null,
-            finished_at: null,
-            compensated_at: null,
-            detail: null,
-          })),
-        )
         .execute();
       // The saga runs outside this transaction, once it has committed (a run started inside it would not see the
       // row on another connection of a pool); if it rolls back, no run is asked for.

@@ -48,6 +48,7 @@ export const CANONICAL_TABLES: readonly (readonly [context: string, tables: read
           "customer_id",
           "order_id",
           "state",
+          "step_statuses",
           "items_json",
           "subtotal",
           "total",
@@ -57,7 +58,6 @@ export const CANONICAL_TABLES: readonly (readonly [context: string, tables: read
           "failure_step",
         ],
       },
-      { table: "checkout_steps", only: ["checkout_id", "position", "name", "status"] },
     ],
   ],
   [

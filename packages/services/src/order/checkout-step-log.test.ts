@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { CHECKOUT_STEPS } from "./checkout-saga-rules.js";
+import { changeSteps, finished, NEW_STEPS, readSteps, started, stepStatuses } from "./checkout-step-log.js";
+
+const STARTED = "2026-12-01T10:00:00.000Z";
+const fresh = { ...NEW_STEPS, started_at: STARTED };
+
+describe("a saga's steps kept in its row", () => {
+  it("start all pending and untried, in the saga's order", () => {
+    expect(readSteps(fresh)).toEqual(
+      CHECKOUT_STEPS.map((name, index) => ({
+        position: index + 1,
+        name,
+        status: "PENDING",
+        attempts: 0,
+        started_at: null,
+        finished_at: null,
+        compensated_at: null,
+        detail: null,
+      })),
+    );
+  });
+
+  it("read back every change exactly, times to the millisecond", () => {
+    const begun = { ...fresh, ...changeSteps(fresh, { reserve_stock: started("2026-12-01T10:00:00.004Z") }) };
+    const retried = {
+      ...begun,
+      ...changeSteps(begun, {
+        reserve_stock: (step) => ({ ...step, attempts: step.attempts + 1, detail: "retrying" }),
+      }),
+    };
+    const done = {
+      ...retried,
+      ...changeSteps(retried, {
+        reserve_stock: finished("SUCCEEDED", "2026-12-01T10:00:02.250Z", "Reserved 1 copy as res_1."),
+        calculate_discount: started("2026-12-01T10:00:02.250Z"),
+      }),
+    };
+    const [reserve, calculate, authorize] = readSteps(done);
+    expect(reserve).toMatchObject({
+      status: "SUCCEEDED",
+      attempts: 2,
+      started_at: "2026-12-01T10:00:00.004Z",
+      finished_at: "2026-12-01T10:00:02.250Z",
+      detail: "Reserved 1 copy as res_1.",
+    });
+    expect(calculate).toMatchObject({ status: "PENDING", attempts: 1, started_at: "2026-12-01T10:00:02.250Z" });
+    expect(authorize).toMatchObject({ status: "PENDING", attempts: 0, started_at: null });
+    expect(stepStatuses(done)).toMatchObject({ reserve_stock: "SUCCEEDED", calculate_discount: "PENDING" });
+  });
+
+  it("keep a later attempt's start as the step's first", () => {
+    const once = { ...fresh, ...changeSteps(fresh, { authorize_payment: started("2026-12-01T10:00:01.000Z") }) };
+    const twice = { ...once, ...changeSteps(once, { authorize_payment: started("2026-12-01T10:05:00.000Z") }) };
+    expect(readSteps(twice)[2]).toMatchObject({ attempts: 2, started_at: "2026-12-01T10:00:01.000Z" });
+  });
+
+  it("hold times as milliseconds after the saga started and one letter per status", () => {
+    const changed = changeSteps(fresh, {
+      reserve_stock: finished("FAILED", "2026-12-01T10:00:01.500Z", "Out of stock."),
+    });
+    expect(changed).toEqual({
+      step_statuses: "FPPPP",
+      steps_json: '[[0,null,1500,null,"Out of stock."],[0],[0],[0],[0]]',
+    });
+  });
+});

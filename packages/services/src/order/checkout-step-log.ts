@@ -1,0 +1,126 @@
+import { CHECKOUT_STEPS, type CheckoutStepName, type StepStatus } from "./checkout-saga-rules.js";
+import type { CheckoutsTable } from "./store.js";
+
+/**
+ * The saga's steps as they are kept: in the checkout's own row, written by the same versioned UPDATE that moves the
+ * saga's state, so a step's record can never disagree with the saga nor be changed behind a runner's back. Two
+ * columns: `step_statuses`, one letter per step (`P`ENDING, `S`UCCEEDED, `F`AILED, `C`OMPENSATED, in the steps'
+ * order: what the canonical export compares), and `steps_json`, per step `[attempts, started, finished, compensated,
+ * detail]` with each time in milliseconds after the saga's `started_at` (a few digits instead of a 24-byte timestamp)
+ * and trailing nulls left out. Read back, a step is exactly what the API has always shown.
+ */
+
+/** One step of a saga (contracts/openapi/order.yaml#/components/schemas/SagaStep), as the API shows it. */
+export interface CheckoutStep {
+  /** 1 to 5, the step's place in the saga. */
+  readonly position: number;
+  readonly name: CheckoutStepName;
+  readonly status: StepStatus;
+  readonly attempts: number;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly compensated_at: string | null;
+  readonly detail: string | null;
+}
+
+/** The columns that hold a saga's steps. */
+export type StepColumns = Pick<CheckoutsTable, "step_statuses" | "steps_json">;
+
+/** A change of one step, from the step as it stands. */
+export type StepUpdate = (step: CheckoutStep) => CheckoutStep;
+
+const LETTER: Readonly<Record<StepStatus, string>> = {
+  PENDING: "P",
+  SUCCEEDED: "S",
+  FAILED: "F",
+  COMPENSATED: "C",
+};
+const STATUS: Readonly<Record<string, StepStatus>> = { P: "PENDING", S: "SUCCEEDED", F: "FAILED", C: "COMPENSATED" };
+
+type Packed = [
+  attempts: number,
+  started?: number | null,
+  finished?: number | null,
+  compensated?: number | null,
+  detail?: string | null,
+];
+
+/** The steps of a saga that has just started: all pending, none tried. */
+export const NEW_STEPS: StepColumns = packSteps(
+  CHECKOUT_STEPS.map((name, index) => ({
+    position: index + 1,
+    name,
+    status: "PENDING",
+    attempts: 0,
+    started_at: null,
+    finished_at: null,
+    compensated_at: null,
+    detail: null,
+  })),
+  "1970-01-01T00:00:00.000Z",
+);
+
+/** The steps of `checkout`, in their order. */
+export function readSteps(checkout: StepColumns & Pick<CheckoutsTable, "started_at">): CheckoutStep[] {
+  const base = Date.parse(checkout.started_at);
+  const packed = JSON.parse(checkout.steps_json) as Packed[];
+  const time = (offset: number | null | undefined) =>
+    offset === null || offset === undefined ? null : new Date(base + offset).toISOString();
+  return CHECKOUT_STEPS.map((name, index) => {
+    const [attempts, started, finished, compensated, detail] = packed[index] ?? [0];
+    return {
+      position: index + 1,
+      name,
+      status: STATUS[checkout.step_statuses[index] ?? "P"] ?? "PENDING",
+      attempts,
+      started_at: time(started),
+      finished_at: time(finished),
+      compensated_at: time(compensated),
+      detail: detail ?? null,
+    };
+  });
+}
+
+/** The status of each step of `checkout`. */
+export function stepStatuses(checkout: Pick<CheckoutsTable, "step_statuses">): Record<CheckoutStepName, StepStatus> {
+  return Object.fromEntries(
+    CHECKOUT_STEPS.map((name, index) => [name, STATUS[checkout.step_statuses[index] ?? "P"] ?? "PENDING"]),
+  ) as Record<CheckoutStepName, StepStatus>;
+}
+
+/** The step columns of `checkout` with `updates` applied (to be written in the saga's versioned UPDATE). */
+export function changeSteps(
+  checkout: StepColumns & Pick<CheckoutsTable, "started_at">,
+  updates: Partial<Record<CheckoutStepName, StepUpdate>>,
+): StepColumns {
+  const steps = readSteps(checkout).map((step) => updates[step.name]?.(step) ?? step);
+  return packSteps(steps, checkout.started_at);
+}
+
+/** `steps` (in their order) as the columns keep them, times relative to the saga's `startedAt`. */
+export function packSteps(steps: readonly CheckoutStep[], startedAt: string): StepColumns {
+  const base = Date.parse(startedAt);
+  const offset = (time: string | null) => (time === null ? null : Date.parse(time) - base);
+  const packed = steps.map((step): Packed => {
+    const entry: Packed = [
+      step.attempts,
+      offset(step.started_at),
+      offset(step.finished_at),
+      offset(step.compensated_at),
+      step.detail,
+    ];
+    while (entry.length > 1 && entry.at(-1) === null) entry.pop();
+    return entry;
+  });
+  return { step_statuses: steps.map((step) => LETTER[step.status]).join(""), steps_json: JSON.stringify(packed) };
+}
+
+/** One more attempt of a step, started at `at` unless an earlier attempt already started it. */
+export function started(at: string): StepUpdate {
+  return (step) => ({ ...step, attempts: step.attempts + 1, started_at: step.started_at ?? at });
+}
+
+/** A step's end. */
+export function finished(status: "SUCCEEDED" | "FAILED", at: string, detail: string): StepUpdate {
+  return (step) => ({ ...step, status, finished_at: at, detail });
+}
