@@ -284,12 +284,49 @@ export function createPayments(
         .executeTakeFirstOrThrow(),
     );
 
-  /** Ask the processor one operation on `payment`, with its card, and read the answer as a decision. */
+  /**
+   * A payment and the card it is paid with, in one read (a capture or a void shows the processor both); the card is
+   * undefined when the payment's method is gone, and asking the processor then fails as {@link cardOf} does.
+   */
+  const loadPaymentAndCard = async (paymentId: string) => {
+    const row = await db
+      .selectFrom("payments")
+      .leftJoin("payment_methods", "payment_methods.payment_token", "payments.payment_token")
+      .selectAll("payments")
+      .select([
+        "payment_methods.brand as method_brand",
+        "payment_methods.last4 as method_last4",
+        "payment_methods.exp_month as method_exp_month",
+        "payment_methods.exp_year as method_exp_year",
+        "payment_methods.outcome as method_outcome",
+      ])
+      .where("payments.payment_id", "=", paymentId)
+      .executeTakeFirst();
+    if (!row) throw new PaymentError("not_found", `No payment ${paymentId}.`);
+    const { method_brand, method_last4, method_exp_month, method_exp_year, method_outcome, ...payment } = row;
+    const card: ProcessorCard | undefined =
+      method_brand === null || method_last4 === null || method_exp_month === null || method_exp_year === null
+        ? undefined
+        : {
+            brand: method_brand as ProcessorCard["brand"],
+            last4: method_last4,
+            expMonth: method_exp_month,
+            expYear: method_exp_year,
+            outcome: method_outcome as CardOutcome,
+          };
+    return { payment, card };
+  };
+
+  /**
+   * Ask the processor one operation on `payment`, with its card (`known`, or read now), and read the answer as a
+   * decision.
+   */
   const askProcessor = async (
     payment: PaymentRow,
     operation: (target: PaymentProcessor, card: ProcessorCard) => Promise<ProcessorAnswer>,
+    known?: ProcessorCard,
   ) => {
-    const card = await cardOf(payment);
+    const card = known ?? (await cardOf(payment));
     return decisionOf(await processor.call((target) => operation(target, card)));
   };
 
@@ -302,6 +339,20 @@ export function createPayments(
       .where("status", "=", "PENDING")
       .orderBy("charge_id", "desc")
       .executeTakeFirst();
+
+  /**
+   * Every charge of a payment, newest first, in one read: a capture or a void needs its own pending charge and the
+   * authorization's, and a payment has a handful of charges at most.
+   */
+  const chargesOf = async (paymentId: string) => {
+    const charges = await db
+      .selectFrom("charges")
+      .selectAll()
+      .where("payment_id", "=", paymentId)
+      .orderBy("charge_id", "desc")
+      .execute();
+    return (kind: string, status: string) => charges.find((charge) => charge.kind === kind && charge.status === status);
+  };
 
   const succeededCharge = (paymentId: string, kind: string) =>
     db
@@ -740,7 +791,7 @@ export function createPayments(
 
     capture(paymentId, amount) {
       return locks.run(paymentId, async () => {
-        const payment = await loadPayment(paymentId);
+        const { payment, card: paidWith } = await loadPaymentAndCard(paymentId);
         const requested = amount ?? amountOf(payment);
         if (payment.status === "CAPTURED") {
           if (requested.amount === payment.amount_captured && requested.currency === payment.currency) return payment;
@@ -771,7 +822,8 @@ export function createPayments(
             },
           );
         }
-        let charge = await pendingCharge(paymentId, "CAPTURE");
+        const charges = await chargesOf(paymentId);
+        let charge = charges("CAPTURE", "PENDING");
         if (charge?.processor_reference) return payment; // accepted by the processor; its webhook decides
         if (payment.authorization_expires_at && Date.parse(payment.authorization_expires_at) <= clock.now().getTime()) {
           // The hold lapsed at the issuer; a capture attempt is refused there, so record it as that refusal.
@@ -792,15 +844,18 @@ export function createPayments(
         // One insert, atomic on its own.
         charge ??= await newCharge(db, payment, "CAPTURE", requested.amount);
         const pending = charge;
-        const authorization = await succeededCharge(paymentId, "AUTHORIZATION");
-        const decision = await askProcessor(payment, (target, card) =>
-          target.capture({
-            reference: pending.charge_id,
-            paymentId: payment.payment_id,
-            authorization: authorization?.processor_reference ?? "",
-            amount: { amount: pending.amount, currency: pending.currency },
-            card,
-          }),
+        const authorization = charges("AUTHORIZATION", "SUCCEEDED");
+        const decision = await askProcessor(
+          payment,
+          (target, card) =>
+            target.capture({
+              reference: pending.charge_id,
+              paymentId: payment.payment_id,
+              authorization: authorization?.processor_reference ?? "",
+              amount: { amount: pending.amount, currency: pending.currency },
+              card,
+            }),
+          paidWith,
         );
         const settled = await db
           .transaction()
@@ -812,7 +867,7 @@ export function createPayments(
 
     void(paymentId, reason) {
       return locks.run(paymentId, async () => {
-        const payment = await loadPayment(paymentId);
+        const { payment, card: paidWith } = await loadPaymentAndCard(paymentId);
         if (payment.status === "VOIDED" || payment.status === "FAILED") return payment;
         if (payment.status !== "AUTHORIZED" && payment.status !== "REQUIRES_AUTHORIZATION") {
           throw new PaymentError(
@@ -820,21 +875,24 @@ export function createPayments(
             `Payment ${paymentId} is ${payment.status}: money that was taken is given back by a refund, not a void.`,
           );
         }
-        let charge = await pendingCharge(paymentId, "VOID");
+        const charges = await chargesOf(paymentId);
+        let charge = charges("VOID", "PENDING");
         if (charge?.processor_reference) return payment;
         if (!processor.allowsCalls) throw unavailable("Void");
         charge ??= await newCharge(db, payment, "VOID", payment.amount);
         const pending = charge;
-        const authorization =
-          (await succeededCharge(paymentId, "AUTHORIZATION")) ?? (await pendingCharge(paymentId, "AUTHORIZATION"));
-        const decision = await askProcessor(payment, (target, card) =>
-          target.void({
-            reference: pending.charge_id,
-            paymentId: payment.payment_id,
-            authorization: authorization?.processor_reference ?? "",
-            amount: amountOf(payment),
-            card,
-          }),
+        const authorization = charges("AUTHORIZATION", "SUCCEEDED") ?? charges("AUTHORIZATION", "PENDING");
+        const decision = await askProcessor(
+          payment,
+          (target, card) =>
+            target.void({
+              reference: pending.charge_id,
+              paymentId: payment.payment_id,
+              authorization: authorization?.processor_reference ?? "",
+              amount: amountOf(payment),
+              card,
+            }),
+          paidWith,
         );
         const settled = await db
           .transaction()
