@@ -59,7 +59,7 @@ export async function lockContexts(options: ContextLocksOptions): Promise<Contex
   client.on("end", () => lost("its session ended"));
   try {
     for (const context of options.contexts) {
-      const key = lockKey(options.namespace, context);
+      const key = contextLockKey(options.namespace, context);
       const deadline = Date.now() + (options.handoverMs ?? HANDOVER_MS);
       for (;;) {
         const taken = await client.query<{ locked: boolean }>(
@@ -89,8 +89,11 @@ export async function lockContexts(options: ContextLocksOptions): Promise<Contex
   };
 }
 
-/** What a context's lock is keyed by in the database: the namespace too, as two platforms may share a database. */
-function lockKey(namespace: string, context: string): string {
+/**
+ * What a context's lock is keyed by in the database (hashed by `hashtextextended(key, 0)`): the namespace too, as two
+ * platforms may share a database. `ecom replay` takes the same locks (replay/serving-guard.ts).
+ */
+export function contextLockKey(namespace: string, context: string): string {
   return `ecom serve ${namespace} ${context}`;
 }
 

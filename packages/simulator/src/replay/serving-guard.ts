@@ -1,21 +1,13 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import pg from "pg";
+import { contextLockKey } from "../cluster/context-locks.js";
 import { openRegistry, registryBucket } from "../cluster/registry.js";
 import { ReplayError } from "./projection-rebuild.js";
 
 /** The contexts a replay holds: no process may start serving them until {@link ServingGuard.release}. */
 export interface ServingGuard {
   release(): Promise<void>;
-}
-
-/**
- * The key of a context's session advisory lock, which a process serving it holds for as long as it serves it
- * (cluster/context-locks.ts, `ecom serve`): the same text, hashed the same way (replay-backends.test.ts holds the lock
- * through context-locks.ts, so the two cannot drift apart unnoticed).
- */
-function servingLockKey(namespace: string, context: string): string {
-  return `ecom serve ${namespace} ${context}`;
 }
 
 /**
@@ -40,7 +32,7 @@ export async function guardAgainstServing(options: {
     for (const context of options.contexts) {
       const { rows } = await session.query<{ locked: boolean }>(
         "select pg_try_advisory_lock(hashtextextended($1, 0)) as locked",
-        [servingLockKey(options.namespace, context)],
+        [contextLockKey(options.namespace, context)],
       );
       if (!rows[0]?.locked)
         throw new ReplayError(
