@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
 import { createTestDatabase, type TestDatabase, withAdminClient } from "../../../../tests/backends/test-database.js";
@@ -93,4 +94,64 @@ describePostgresNats("the contexts' locks in PostgreSQL", () => {
     // Gone indeed: another process locks them at once.
     await (await lock("successor", ["inventory", "catalog"])).release();
   });
+
+  it("finds at a check a session that no longer answers (a half-open connection), which no socket event tells", async () => {
+    const proxy = await freezableProxy(new URL(database.url));
+    const lost: RegistryError[] = [];
+    const locks = await lockContexts({
+      url: proxy.url(database.url),
+      namespace: database.name,
+      contexts: ["shipping"],
+      processId: "half-open",
+      onLost: (error) => lost.push(error),
+    });
+    try {
+      await locks.check(60_000);
+      expect(lost).toEqual([]);
+      // Nothing goes through any more, and nothing is closed: what a cable pulled or a dead peer leaves.
+      proxy.freeze();
+      await locks.check(100);
+      expect(lost.map((error) => [error.code, error.message])).toEqual([
+        [
+          "claim_lost",
+          "This process no longer holds the PostgreSQL locks of shipping: its session did not answer within 0.1s",
+        ],
+      ]);
+    } finally {
+      proxy.close();
+      await locks.release();
+    }
+  });
 });
+
+/** A TCP proxy to `target`'s host and port that can stop passing bytes, both ways, without closing anything. */
+async function freezableProxy(target: URL) {
+  const sockets: Socket[] = [];
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sockets.push(client, upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    for (const socket of [client, upstream]) socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url(through: string) {
+      const url = new URL(through);
+      url.hostname = "127.0.0.1";
+      url.port = String(port);
+      return url.toString();
+    },
+    freeze() {
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}

@@ -21,6 +21,12 @@ export interface ContextLocksOptions {
 
 /** The contexts' locks, held by one session until released. */
 export interface ContextLocks {
+  /**
+   * Ask the session whether it is still there (`select 1`): a half-open connection ends no session on this side until
+   * TCP gives up, hours later, while PostgreSQL may have ended it and given the locks to another. Lost (onLost) when the
+   * answer fails or has not come within `timeoutMs`. The registry's refresh calls it (join-cluster.ts).
+   */
+  check(timeoutMs: number): Promise<void>;
   /** End the session, which releases every lock. */
   release(): Promise<void>;
 }
@@ -80,7 +86,24 @@ export async function lockContexts(options: ContextLocksOptions): Promise<Contex
     await client.end().catch(() => undefined);
     throw error;
   }
+  let checking: Promise<void> | undefined;
   return {
+    check(timeoutMs) {
+      // One at a time: a check that hangs is lost by its own timeout, not by the next one's.
+      if (checking) return checking;
+      const check = answersWithin(client, timeoutMs)
+        .then(
+          (late) => {
+            if (late !== undefined) lost(late);
+          },
+          (error: Error) => lost(`its session does not answer (${error.message})`),
+        )
+        .finally(() => {
+          checking = undefined;
+        });
+      checking = check;
+      return check;
+    },
     async release() {
       if (released) return;
       released = true;
@@ -95,6 +118,19 @@ export async function lockContexts(options: ContextLocksOptions): Promise<Contex
  */
 export function contextLockKey(namespace: string, context: string): string {
   return `ecom serve ${namespace} ${context}`;
+}
+
+/** Undefined when `select 1` on `client` answers within `timeoutMs`, else what happened. */
+async function answersWithin(client: pg.Client, timeoutMs: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`its session did not answer within ${timeoutMs / 1000}s`), timeoutMs);
+  });
+  try {
+    return await Promise.race([client.query("select 1").then(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The session holding the lock of `key` (a bigint lock is shown in pg_locks as its two halves). */

@@ -110,15 +110,20 @@ async function claim(
     if (options.onLost) options.onLost(error);
     else log.error(error.message);
   };
+  let locks: ContextLocks | undefined;
+  let ttlMs = options.ttlMs ?? 0;
   const registry = await openRegistry({
     connection,
     namespace: options.namespace,
     ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
     onError: (error) => log.warn("refreshing the registry failed; retrying", { error: String(error) }),
+    // The locks' session is asked at every refresh, to answer within the TTL the claims have: a half-open connection
+    // would otherwise go unnoticed until TCP gives up, while another process takes the locks.
+    onRefresh: () => void locks?.check(ttlMs),
   });
+  ttlMs = registry.ttlMs;
   const view = await registry.watch();
   let registration: Registration | undefined;
-  let locks: ContextLocks | undefined;
   try {
     registration = await registry.register(
       { ...(options.instance === undefined ? {} : { id: options.instance }), contexts: options.contexts },

@@ -191,6 +191,21 @@ describePostgresNats("the registry in NATS KV", (backend) => {
     await kv.delete("contexts.returns");
   });
 
+  it("asks what else must hold at every refresh, while claims are held (join-cluster: the locks' session)", async () => {
+    let asked = 0;
+    const quick = await openRegistry({
+      connection,
+      namespace: namespace.name,
+      refreshMs: 100,
+      onRefresh: () => {
+        asked++;
+      },
+    });
+    const holder = await quick.register({ id: "checking", url: "http://127.0.0.1:5091", contexts: ["loyalty"] });
+    await eventually(() => asked >= 2, "two refreshes ask");
+    await holder.stop();
+  });
+
   it("counts its claims lost when it could not refresh them for longer than the TTL", async () => {
     let stalled = 0;
     const quick = await openRegistry({

@@ -114,6 +114,11 @@ export interface RegistryOptions {
   readonly refreshMs?: number;
   /** Told when a refresh fails for a reason other than a lost claim (NATS unreachable for a moment, say). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Called at every refresh of a registration, whatever the claims' state: what else must hold while the claims do is
+   * checked here (join-cluster.ts asks the PostgreSQL locks' session whether it is still there).
+   */
+  readonly onRefresh?: () => void;
   /** The wall clock in milliseconds (`Date.now`). */
   readonly now?: () => number;
 }
@@ -152,7 +157,15 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
     bucket,
     ttlMs,
     register: (announcement, onLost) =>
-      register(kv, announcement, { ttlMs, refreshMs, now, onError, live, onLost: onLost ?? (() => undefined) }),
+      register(kv, announcement, {
+        ttlMs,
+        refreshMs,
+        now,
+        onError,
+        live,
+        onLost: onLost ?? (() => undefined),
+        onRefresh: options.onRefresh ?? (() => undefined),
+      }),
     watch: () => watch(kv, live),
     async processes() {
       const found: ProcessEntry[] = [];
@@ -174,6 +187,7 @@ async function register(
     readonly now: () => number;
     readonly onError: (error: unknown) => void;
     readonly onLost: (context: string, error: RegistryError) => void;
+    readonly onRefresh: () => void;
     readonly live: (entry: KvEntry) => boolean;
   },
 ): Promise<Registration> {
@@ -268,6 +282,7 @@ async function register(
     if (url !== undefined) await kv.put(processKey(processId), JSON.stringify(processEntry(url)));
   };
   const tick = () => {
+    options.onRefresh();
     // Refreshes failing (or hanging) for longer than the TTL: the claims have lapsed for everyone else, who may
     // have taken them meanwhile.
     const unconfirmed = options.now() - confirmedAt;
