@@ -77,7 +77,7 @@ function openDataFolderStores(dataDir: string): OpenStores {
  * already (its `platform` schema): the bootstrap that finds the roles would otherwise make them in an empty one.
  */
 async function openPostgresStores(state: { readonly storeUrl: string; readonly namespace?: string }) {
-  const [{ bootstrapPostgres, PLATFORM_SCHEMA }, { createStorePool }, { openPostgresStore }, { databaseOf }] =
+  const [{ findPostgresLayout, PLATFORM_SCHEMA }, { createStorePool }, { openPostgresStore }, { databaseOf }] =
     await Promise.all([
       import("../store/postgres-bootstrap.js"),
       import("../store/postgres-dialect.js"),
@@ -93,7 +93,7 @@ async function openPostgresStores(state: { readonly storeUrl: string; readonly n
   } finally {
     await admin.end();
   }
-  const layout = await bootstrapPostgres({
+  const layout = await findPostgresLayout({
     url: state.storeUrl,
     ...(state.namespace === undefined ? {} : { namespace: state.namespace }),
     schemas: CONTEXTS,

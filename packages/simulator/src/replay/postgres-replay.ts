@@ -5,7 +5,7 @@ import { type Kysely, sql } from "kysely";
 import pg from "pg";
 import { jetStreamNames } from "../bus/jetstream-names.js";
 import { migrate } from "../sqlite-store.js";
-import { bootstrapPostgres, type PostgresLayout } from "../store/postgres-bootstrap.js";
+import { findPostgresLayout, type PostgresLayout } from "../store/postgres-bootstrap.js";
 import { openPostgresStore } from "../store/postgres-store.js";
 import { storeNamespace } from "../store/store-namespace.js";
 import { jetStreamLog } from "./jetstream-log.js";
@@ -63,7 +63,7 @@ export async function replayBackendReadModels(options: BackendReplayOptions): Pr
   await connectOrRefuse(() => admin.connect(), `PostgreSQL at ${safeUrl(options.storeUrl)}`);
   try {
     await refuseForeignStores(admin, namespace, chosen);
-    const layout = await bootstrapPostgres({
+    const layout = await findPostgresLayout({
       url: options.storeUrl,
       namespace,
       schemas: chosen.map((module) => module.name),

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
 import { createTestDatabase, type TestDatabase, withAdminClient } from "../../../../tests/backends/test-database.js";
-import { bootstrapPostgres } from "./postgres-bootstrap.js";
+import { exportPlatformState } from "../canonical-export/export-platform-state.js";
+import { bootstrapPostgres, findPostgresLayout } from "./postgres-bootstrap.js";
 
 /** The comment on a role, or null. */
 async function commentOn(role: string): Promise<string | null> {
@@ -11,6 +12,17 @@ async function commentOn(role: string): Promise<string | null> {
       [role],
     );
     return rows[0]?.comment ?? null;
+  });
+}
+
+/** The roles named `<namespace>_…`. */
+async function rolesOf(namespace: string): Promise<string[]> {
+  return withAdminClient(async (client) => {
+    const { rows } = await client.query<{ rolname: string }>(
+      "select rolname from pg_roles where starts_with(rolname, $1) order by 1",
+      [`${namespace}_`],
+    );
+    return rows.map((row) => row.rolname);
   });
 }
 
@@ -39,6 +51,27 @@ describePostgresNats("the stores' bootstrap on PostgreSQL", () => {
     await withAdminClient((client) => client.query(`comment on role "${role}" is null`));
     await bootstrapPostgres({ url: database.url, schemas: ["catalog"] });
     expect(await commentOn(role)).toBe(`ecom:${database.name}:catalog`);
+  });
+
+  it("finds the layout a bootstrap made without changing anything, and refuses another namespace in one line", async () => {
+    await bootstrapPostgres({ url: database.url, schemas: ["catalog"] });
+    const found = await findPostgresLayout({ url: database.url, schemas: ["catalog"] });
+    expect(found.stores.get("catalog")).toEqual({ role: `${database.name}_catalog`, schema: "catalog" });
+    const wrong = `${database.name}_typo`;
+    await expect(findPostgresLayout({ url: database.url, namespace: wrong, schemas: ["catalog"] })).rejects.toThrow(
+      `the database ${database.name} holds no stores of the namespace ${wrong} (no schema catalog owned by a role ` +
+        `${wrong}_catalog): pass the platform's --namespace, or start the platform on this database first`,
+    );
+    expect(await rolesOf(wrong)).toEqual([]);
+  });
+
+  it("exports a platform's state (read-only) without making roles: a wrong --namespace leaves none behind", async () => {
+    await bootstrapPostgres({ url: database.url, schemas: ["catalog"] });
+    const wrong = `${database.name}_wrongns`;
+    await expect(exportPlatformState({ storeUrl: database.url, namespace: wrong })).rejects.toThrow(
+      `holds no stores of the namespace ${wrong}`,
+    );
+    expect(await rolesOf(wrong)).toEqual([]);
   });
 
   // Each case under a namespace of its own (roles `<database>_<case>_catalog`, dropped with the database's).

@@ -43,21 +43,7 @@ export async function bootstrapPostgres(options: {
   readonly namespace?: string;
   readonly schemas: readonly string[];
 }): Promise<PostgresLayout> {
-  const database = databaseOf(options.url);
-  const namespace = storeNamespace(options.url, options.namespace);
-  const adminPassword = new URL(options.url).password;
-  const stores = new Map<string, PostgresRole>();
-  for (const schema of [...new Set([...options.schemas, PLATFORM_SCHEMA])]) {
-    if (!/^[a-z][a-z0-9_]*$/.test(schema))
-      throw new Error(`"${schema}" is not a store's schema name ([a-z][a-z0-9_]*)`);
-    const role = `${namespace}_${schema}`;
-    if (Buffer.byteLength(role) > MAX_IDENTIFIER)
-      throw new Error(
-        `the role ${role} is longer than PostgreSQL's ${MAX_IDENTIFIER} bytes: give a shorter --namespace`,
-      );
-    stores.set(schema, { role, schema, ...(adminPassword ? { password: rolePassword(adminPassword, role) } : {}) });
-  }
-
+  const { database, namespace, stores } = layoutOf(options);
   const client = new pg.Client({ connectionString: options.url });
   await client.connect();
   try {
@@ -76,6 +62,64 @@ export async function bootstrapPostgres(options: {
   } finally {
     // Ending the session also releases the lock when a step failed.
     await client.end();
+  }
+  return { namespace, database, stores };
+}
+
+/**
+ * The layout a bootstrap made, found without changing anything (for tools that only read a platform's stores, or
+ * change nothing: `ecom sim export --store`, `ecom replay`): each store's role must exist and own its schema, else
+ * refused in one line (a wrong `--namespace`, or a database no platform ever started on). Passwords are derived as
+ * the bootstrap derives them.
+ */
+export async function findPostgresLayout(options: {
+  readonly url: string;
+  readonly namespace?: string;
+  readonly schemas: readonly string[];
+}): Promise<PostgresLayout> {
+  const layout = layoutOf(options);
+  const client = new pg.Client({ connectionString: options.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ schema: string }>(
+      `select s.schema from unnest($1::text[], $2::text[]) with ordinality as s(schema, role, n)
+        where not exists (select 1 from pg_namespace ns join pg_roles r on r.oid = ns.nspowner
+                           where ns.nspname = s.schema and r.rolname = s.role)
+        order by s.n`,
+      [[...layout.stores.keys()], [...layout.stores.values()].map((store) => store.role)],
+    );
+    const missing = rows[0] && layout.stores.get(rows[0].schema);
+    if (missing)
+      throw new Error(
+        `the database ${layout.database} holds no stores of the namespace ${layout.namespace} (no schema ` +
+          `${missing.schema} owned by a role ${missing.role}): pass the platform's --namespace, or start the platform ` +
+          "on this database first",
+      );
+  } finally {
+    await client.end();
+  }
+  return layout;
+}
+
+/** Each store's role, schema and password for `schemas` and {@link PLATFORM_SCHEMA}, named from the namespace. */
+function layoutOf(options: {
+  readonly url: string;
+  readonly namespace?: string;
+  readonly schemas: readonly string[];
+}): PostgresLayout {
+  const database = databaseOf(options.url);
+  const namespace = storeNamespace(options.url, options.namespace);
+  const adminPassword = new URL(options.url).password;
+  const stores = new Map<string, PostgresRole>();
+  for (const schema of [...new Set([...options.schemas, PLATFORM_SCHEMA])]) {
+    if (!/^[a-z][a-z0-9_]*$/.test(schema))
+      throw new Error(`"${schema}" is not a store's schema name ([a-z][a-z0-9_]*)`);
+    const role = `${namespace}_${schema}`;
+    if (Buffer.byteLength(role) > MAX_IDENTIFIER)
+      throw new Error(
+        `the role ${role} is longer than PostgreSQL's ${MAX_IDENTIFIER} bytes: give a shorter --namespace`,
+      );
+    stores.set(schema, { role, schema, ...(adminPassword ? { password: rolePassword(adminPassword, role) } : {}) });
   }
   return { namespace, database, stores };
 }
