@@ -14,7 +14,7 @@ import {
 import { type DataFolderLock, lockDataFolder } from "./folder-lock.js";
 import { ensureDataFolder } from "./folder-path.js";
 import { type DataFolderManifest, type ManifestStore, newFolderId, readManifest, writeManifest } from "./manifest.js";
-import { inspectStore, type StoreInspection, stampIdentity } from "./store-inspection.js";
+import { type InspectOptions, inspectStore, type StoreInspection, stampIdentity } from "./store-inspection.js";
 
 /** The version of ecom that writes manifests (the simulator package's). */
 export const PLATFORM_VERSION: string = (
@@ -151,10 +151,11 @@ function openLocked(dir: string, stores: readonly ExpectedStore[], lock: DataFol
       for (const event of events)
         published.set(event.producer, Math.max(published.get(event.producer) ?? 0, event.seq));
     },
-    saveManifest: (clock) => write(inspectAll(dir, stores), clock),
+    // Only the marks the manifest keeps: a running platform saves it every few seconds (platform-settle.ts).
+    saveManifest: (clock) => write(inspectAll(dir, stores, { marksOnly: true }), clock),
     close(clock) {
       try {
-        write(inspectAll(dir, stores), clock);
+        write(inspectAll(dir, stores, { marksOnly: true }), clock);
       } finally {
         lock.release();
       }
@@ -167,7 +168,7 @@ function openLocked(dir: string, stores: readonly ExpectedStore[], lock: DataFol
 export function inspectAll(
   dir: string,
   stores: readonly ExpectedStore[],
-  options: { readonly checkPages?: boolean } = {},
+  options: InspectOptions = {},
 ): Map<string, StoreInspection> {
   return new Map(stores.map((store) => [store.name, inspectStore(join(dir, `${store.name}.db`), options)]));
 }

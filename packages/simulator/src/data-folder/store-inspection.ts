@@ -33,12 +33,25 @@ export interface StoreInspection {
 
 const SQLITE_MAGIC = "SQLite format 3\0";
 
+/** How closely {@link inspectStore} looks. */
+export interface InspectOptions {
+  /** Read every page too (before a start or a repair): damage inside a whole file shows nowhere else. */
+  readonly checkPages?: boolean;
+  /**
+   * Read only the marks a manifest keeps (schema versions, the cursor, the log's high-water mark): what a running
+   * platform's periodic manifest save needs. The rest (identity, dead letters, the newest timestamps, which unpack
+   * the log's newest thousand envelopes) is read at a start, and left out of the result here.
+   */
+  readonly marksOnly?: boolean;
+}
+
 /**
  * Look at one store without changing what it holds: file size and SQLite header first (so an emptied or truncated
  * file is told before SQLite sees it), with `checkPages` every page (before a start or a repair), then its tables:
- * identity, schema versions, cursor, dead letters, the log's high-water mark and the newest timestamps.
+ * identity, schema versions, cursor, dead letters, the log's high-water mark and the newest timestamps (with
+ * `marksOnly`, schema versions, cursor and high-water mark only).
  */
-export function inspectStore(path: string, options: { readonly checkPages?: boolean } = {}): StoreInspection {
+export function inspectStore(path: string, options: InspectOptions = {}): StoreInspection {
   let size: number;
   try {
     size = statSync(path).size;
@@ -76,7 +89,7 @@ export function inspectStore(path: string, options: { readonly checkPages?: bool
           schema: {},
         };
     }
-    return readTables(path, database);
+    return readTables(path, database, options.marksOnly === true);
   } catch (error) {
     return { path, state: "unreadable", detail: (error as Error).message, schema: {} };
   } finally {
@@ -84,7 +97,7 @@ export function inspectStore(path: string, options: { readonly checkPages?: bool
   }
 }
 
-function readTables(path: string, database: Database.Database): StoreInspection {
+function readTables(path: string, database: Database.Database, marksOnly: boolean): StoreInspection {
   const tables = new Set(
     (database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
       (row) => row.name,
@@ -96,11 +109,12 @@ function readTables(path: string, database: Database.Database): StoreInspection 
     const row = database.prepare(`SELECT max(name) AS name FROM "${table}"`).get() as { name: string | null };
     if (row.name) schema[table] = row.name;
   }
-  const identity = tables.has(IDENTITY_TABLE)
-    ? (database.prepare(`SELECT folder_id AS folderId, store FROM ${IDENTITY_TABLE} LIMIT 1`).get() as
-        | { folderId: string; store: string }
-        | undefined)
-    : undefined;
+  const identity =
+    !marksOnly && tables.has(IDENTITY_TABLE)
+      ? (database.prepare(`SELECT folder_id AS folderId, store FROM ${IDENTITY_TABLE} LIMIT 1`).get() as
+          | { folderId: string; store: string }
+          | undefined)
+      : undefined;
   // Only the identity stamp (a start that died before migrating): nothing was ever kept in it.
   if ([...tables].every((table) => table === IDENTITY_TABLE))
     return { path, state: "fresh", schema, ...(identity ? { identity } : {}) };
@@ -112,9 +126,9 @@ function readTables(path: string, database: Database.Database): StoreInspection 
     const row = database.prepare("SELECT max(seq) AS seq FROM _cursor").get() as { seq: number | null };
     cursor = row.seq ?? 0;
   }
-  if (tables.has("_dead_letter"))
+  if (!marksOnly && tables.has("_dead_letter"))
     deadLetters = (database.prepare("SELECT count(*) AS count FROM _dead_letter").get() as { count: number }).count;
-  if (tables.has("_outbox"))
+  if (!marksOnly && tables.has("_outbox"))
     stamps.push(
       (
         database.prepare("SELECT max(json_extract(envelope, '$.occurredAt')) AS at FROM _outbox").get() as {
@@ -133,9 +147,11 @@ function readTables(path: string, database: Database.Database): StoreInspection 
     ).seq;
     // Relays of different contexts may append slightly out of stamp order, so the newest page is looked at. Its
     // envelopes are packed (older rows hold the JSON text): unpacked here, not by SQLite's json_extract.
-    const newest = database.prepare("SELECT envelope FROM event_log ORDER BY seq DESC LIMIT 1000").all() as {
-      envelope: string | Buffer;
-    }[];
+    const newest = marksOnly
+      ? []
+      : (database.prepare("SELECT envelope FROM event_log ORDER BY seq DESC LIMIT 1000").all() as {
+          envelope: string | Buffer;
+        }[]);
     for (const { envelope } of newest) {
       const { occurredAt } = JSON.parse(unpackText(envelope)) as { occurredAt?: unknown };
       if (typeof occurredAt === "string") stamps.push(occurredAt);
