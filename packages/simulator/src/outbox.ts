@@ -1,5 +1,12 @@
 import { type MessagePayloads, type MessageType, messageRegistry, validatePayload } from "@ecom/sdk";
-import type { Clock, Ids, Outbox, PublishOptions } from "@ecom/services/platform";
+import {
+  type Clock,
+  compileQuery,
+  type Ids,
+  type Outbox,
+  type Param,
+  type PublishOptions,
+} from "@ecom/services/platform";
 import type { Transaction } from "kysely";
 import type { RuntimeTables } from "./sqlite-store.js";
 import { afterCommit } from "./store/hooked-kysely.js";
@@ -33,8 +40,9 @@ export function createOutbox<TDatabase>(options: {
   /** The rows the relay has moved to the log, to delete in this transaction (see OutboxRelay.clearable). */
   readonly clearable: () => number | undefined;
 }): Outbox<TDatabase> {
-  // On SQLite, prepared once, without the query builder: they run for every event. The caller's transaction holds
-  // the connection, so they are part of it. On a pool (PostgreSQL) the insert goes through the caller's transaction.
+  // Compiled once, without the query builder at each event. On SQLite, prepared and run synchronously: the caller's
+  // transaction holds the connection, so they are part of it. On a pool (PostgreSQL) the insert runs through the
+  // caller's transaction.
   const { store } = options;
   const prepared = isEmbeddedStore(store)
     ? {
@@ -45,6 +53,9 @@ export function createOutbox<TDatabase>(options: {
         clear: store.prepare(store.db.deleteFrom("_outbox").where("seq", "<=", 0), [0]),
       }
     : undefined;
+  const insert = compileQuery((param: Param<{ eventId: string; envelope: string }>) =>
+    store.db.insertInto("_outbox").values({ event_id: param("eventId"), envelope: param("envelope") }),
+  );
   /** Transactions that already have `onPublish` to run after their commit. */
   const hooked = new WeakSet<object>();
   const traceId = () => {
@@ -95,10 +106,7 @@ export function createOutbox<TDatabase>(options: {
         if (relayed !== undefined) prepared.clear.run(relayed);
         prepared.insert.run(eventId, JSON.stringify(envelope));
       } else {
-        await (trx as unknown as Transaction<RuntimeTables>)
-          .insertInto("_outbox")
-          .values({ event_id: eventId, envelope: JSON.stringify(envelope) })
-          .execute();
+        await insert.execute(trx, { eventId, envelope: JSON.stringify(envelope) });
       }
       if (!hooked.has(trx)) {
         hooked.add(trx);

@@ -1,6 +1,13 @@
 /** The ports and shapes every context is written against; the runtime that provides them lives in @ecom/simulator. */
 export { requireAdmin, signedIn } from "./caller.js";
 export {
+  type CompiledQueryRunner,
+  type CompiledStatement,
+  compileQuery,
+  type NoParams,
+  type Param,
+} from "./compiled-query.js";
+export {
   type AnyContextModule,
   type BreakerStatus,
   type ContextModule,

@@ -1,3 +1,4 @@
+import { type CompiledStatement, compileQuery, type NoParams } from "@ecom/services/platform";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { CoalescingRunner } from "../coalescing-runner.js";
 import { outgoingEvent } from "../outbox-relay.js";
@@ -50,6 +51,9 @@ export async function publishEvent(target: PublishTarget, event: OutgoingEvent):
 export class JetStreamRelay implements Relay {
   readonly #runner: CoalescingRunner;
   readonly #poll: NodeJS.Timeout;
+  /** Compiled once (compiled-query.ts): a pass reads the outbox, and every publish kicks a pass. */
+  readonly #pending: CompiledStatement<NoParams, { seq: number; event_id: string; envelope: string }>;
+  readonly #waiting: CompiledStatement<NoParams, { count: number }>;
 
   constructor(
     private readonly store: BusStore,
@@ -57,6 +61,11 @@ export class JetStreamRelay implements Relay {
     onError: (error: unknown) => void,
   ) {
     this.#runner = new CoalescingRunner(() => this.drain(), onError);
+    const { db } = store;
+    this.#pending = compileQuery(() =>
+      db.selectFrom("_outbox").select(["seq", "event_id", "envelope"]).orderBy("seq").limit(BATCH),
+    );
+    this.#waiting = compileQuery(() => db.selectFrom("_outbox").select((eb) => eb.fn.countAll<number>().as("count")));
     this.#poll = setInterval(() => this.kick(), POLL_MS);
     this.#poll.unref();
   }
@@ -70,10 +79,7 @@ export class JetStreamRelay implements Relay {
   async clear(): Promise<void> {}
 
   async waiting(): Promise<number> {
-    const row = await this.store.db
-      .selectFrom("_outbox")
-      .select((eb) => eb.fn.countAll<number>().as("count"))
-      .executeTakeFirst();
+    const row = await this.#waiting.executeTakeFirst(this.store.db);
     return Number(row?.count ?? 0);
   }
 
@@ -96,12 +102,7 @@ export class JetStreamRelay implements Relay {
 
   async drain(): Promise<void> {
     for (;;) {
-      const rows = await this.store.db
-        .selectFrom("_outbox")
-        .select(["seq", "event_id", "envelope"])
-        .orderBy("seq")
-        .limit(BATCH)
-        .execute();
+      const rows = await this.#pending.execute(this.store.db);
       if (rows.length === 0) return;
       const published: number[] = [];
       try {

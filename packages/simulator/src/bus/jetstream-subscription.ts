@@ -1,4 +1,10 @@
-import type { Logger, MessageHandler } from "@ecom/services/platform";
+import {
+  type CompiledStatement,
+  compileQuery,
+  type Logger,
+  type MessageHandler,
+  type Param,
+} from "@ecom/services/platform";
 import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import type { Kysely, Migration, Transaction } from "kysely";
@@ -91,12 +97,34 @@ export class JetStreamSubscription implements Subscription {
   #stopped = false;
   readonly #queue: JsMsg[] = [];
   #working: Promise<void> | undefined;
+  /** Compiled once (compiled-query.ts): every event delivered runs the first, every delivery the second. */
+  readonly #remember: CompiledStatement<{ eventId: string; seq: number }, unknown>;
+  readonly #advance: CompiledStatement<{ seq: number }, unknown>;
 
   constructor(options: JetStreamSubscriptionOptions) {
     this.#options = options;
     this.subscriber = options.subscriber;
     this.types = Object.keys(options.handlers);
-    this.#db = options.store.db as unknown as Kysely<BusTables>;
+    const db = options.store.db as unknown as Kysely<BusTables>;
+    this.#db = db;
+    this.#remember = compileQuery((param: Param<{ eventId: string; seq: number }>) =>
+      db
+        .insertInto("_inbox")
+        .values({ event_id: param("eventId"), seq: param("seq") })
+        .onConflict((conflict) => conflict.column("event_id").doNothing()),
+    );
+    // Forward only: a late writer (a process that lost its claim) cannot undo a move.
+    this.#advance = compileQuery((param: Param<{ seq: number }>) =>
+      db
+        .insertInto("_cursor")
+        .values({ name: CURSOR, seq: param("seq") })
+        .onConflict((conflict) =>
+          conflict
+            .column("name")
+            .doUpdateSet({ seq: param("seq") })
+            .where("_cursor.seq", "<", param("seq")),
+        ),
+    );
   }
 
   /**
@@ -317,21 +345,12 @@ export class JetStreamSubscription implements Subscription {
 
   /** Record the event in the inbox; false when it was there already. */
   private async remember(trx: Transaction<BusTables>, event: LoggedEvent): Promise<boolean> {
-    const result = await trx
-      .insertInto("_inbox")
-      .values({ event_id: event.eventId, seq: event.seq })
-      .onConflict((conflict) => conflict.column("event_id").doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    return (await this.#remember.executeChanges(trx, { eventId: event.eventId, seq: event.seq })) > 0n;
   }
 
   /** Move the cursor forward to `seq`, never back: a late writer (a process that lost its claim) cannot undo a move. */
   private async advance(trx: Transaction<BusTables>, seq: number): Promise<void> {
-    await trx
-      .insertInto("_cursor")
-      .values({ name: CURSOR, seq })
-      .onConflict((conflict) => conflict.column("name").doUpdateSet({ seq }).where("_cursor.seq", "<", seq))
-      .execute();
+    await this.#advance.execute(trx, { seq });
   }
 }
 
