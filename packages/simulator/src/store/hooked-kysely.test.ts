@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import Database from "better-sqlite3";
 import { SqliteDialect } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
@@ -29,6 +30,25 @@ describe("after-commit hooks", () => {
 
   const count = async () =>
     Number((await db!.selectFrom("t").select(db!.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+
+  it("run in the async context of the code that registered them (its trace span), not the committing one's", async () => {
+    const db = await open();
+    const span = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    await span.run("the transaction's caller", () =>
+      db.transaction().execute(async (trx) => {
+        span.run("the registering handler", () => {
+          afterCommit(trx, () => {
+            seen.push(span.getStore());
+          });
+        });
+        afterCommit(trx, () => {
+          seen.push(span.getStore());
+        });
+      }),
+    );
+    expect(seen).toEqual(["the registering handler", "the transaction's caller"]);
+  });
 
   it("run after the commit, in the order they were registered, before execute() resolves", async () => {
     const db = await open();

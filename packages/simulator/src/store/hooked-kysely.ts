@@ -32,8 +32,11 @@ export function afterCommit<TDatabase>(trx: Transaction<TDatabase>, hook: AfterC
         "(not one derived by withPlugin/withSchema/withTables, a startTransaction(), or one that has ended)",
     );
   }
-  // Run in the async context of the code that registered it (its trace span, as a next-turn callback would).
-  hooks.push(AsyncResource.bind(hook));
+  // Run in the async context of the code that registered it (its trace span, as a next-turn callback would). Not
+  // AsyncResource.bind, which is the same resource and call but defines a deprecated property on every bound function
+  // (about 20 µs each on Node 20: 1.5 % of a checkout's CPU, for its dozen hooks).
+  const resource = new AsyncResource("ecom.afterCommit");
+  hooks.push(() => resource.runInAsyncScope(hook));
 }
 
 /** How a {@link HookedKysely} is opened: Kysely's own settings, and where a hook's failure is told. */
