@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { keepsPrivateFactsOnly } from "../replay/lost-store.js";
@@ -135,6 +135,7 @@ function openLocked(dir: string, stores: readonly ExpectedStore[], lock: DataFol
     writeManifest(dir, next);
   };
   write(inspections, undefined);
+  const readMarks = marksReader(dir, stores);
   const lastStamped = [...inspections.values()]
     .map((found) => found.lastStamped)
     .filter((stamp): stamp is string => stamp !== undefined)
@@ -151,17 +152,48 @@ function openLocked(dir: string, stores: readonly ExpectedStore[], lock: DataFol
       for (const event of events)
         published.set(event.producer, Math.max(published.get(event.producer) ?? 0, event.seq));
     },
-    // Only the marks the manifest keeps: a running platform saves it every few seconds (platform-settle.ts).
-    saveManifest: (clock) => write(inspectAll(dir, stores, { marksOnly: true }), clock),
+    saveManifest: (clock) => write(readMarks(), clock),
     close(clock) {
       try {
-        write(inspectAll(dir, stores, { marksOnly: true }), clock);
+        write(readMarks(), clock);
       } finally {
         lock.release();
       }
     },
     release: () => lock.release(),
   };
+}
+
+/**
+ * Reads the marks a manifest keeps of every expected store of `dir` (a running platform saves it every few seconds:
+ * platform-settle.ts), reading a store again only when its file or its WAL changed since (size or modification
+ * time): an idle context's store is not opened at every save. Marks only grow, and a save keeps the higher of what
+ * it read and what the manifest held, so a mark read a moment early is only late until the next save.
+ */
+function marksReader(dir: string, stores: readonly ExpectedStore[]): () => Map<string, StoreInspection> {
+  const last = new Map<string, { readonly signature: string; readonly found: StoreInspection }>();
+  return () =>
+    new Map(
+      stores.map((store) => {
+        const path = join(dir, `${store.name}.db`);
+        const signature = fileSignature(path);
+        const before = last.get(store.name);
+        if (before && signature !== undefined && before.signature === signature) return [store.name, before.found];
+        const found = inspectStore(path, { marksOnly: true });
+        if (signature === undefined) last.delete(store.name);
+        else last.set(store.name, { signature, found });
+        return [store.name, found];
+      }),
+    );
+}
+
+/** A store file's and its WAL's sizes and modification times (nanoseconds); undefined when the file is missing. */
+function fileSignature(path: string): string | undefined {
+  const stat = (file: string) => statSync(file, { bigint: true, throwIfNoEntry: false });
+  const database = stat(path);
+  if (!database) return undefined;
+  const wal = stat(`${path}-wal`);
+  return `${database.size}:${database.mtimeNs}:${wal?.size ?? "-"}:${wal?.mtimeNs ?? "-"}`;
 }
 
 /** Inspect every expected store of `dir`. */
