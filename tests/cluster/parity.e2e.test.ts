@@ -7,22 +7,24 @@ import {
   type CanonicalExport,
   createPlatform,
   exportPlatformState,
-  type Platform,
+  storeNamespace,
 } from "@ecom/simulator";
-import { beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { runEcom } from "../../packages/cli/src/__fixtures__/run-ecom.js";
 import { describePostgresNats, type PostgresNats } from "../backends/backends.js";
+import { createTestNamespace } from "../backends/nats-namespace.js";
+import { createTestDatabase } from "../backends/test-database.js";
+import { type EcomChild, killAllEcomChildren, startEcom } from "./ecom-children.js";
 import { runParityScenario } from "./parity-scenario.js";
-import { startSplitCluster } from "./split-cluster.js";
 
 // Parity (issue 16): one scenario — checkouts, a declined card, a refund, a return, reviews, price changes — run on
 // the embedded default (SQLite files, the in-process log, one process, seeded) and on PostgreSQL + NATS JetStream
-// split over three processes behind the gateway (as `ecom serve --contexts …` ×3 and `ecom gateway` run them: here
-// three platforms in this test process on ports of their own, calling each other over HTTP with service tokens),
-// ends with the same orders, payments, stock and read models. They are compared as canonical exports (`ecom sim
-// export`, packages/simulator/src/canonical-export/): timestamps, correlation and event ids, attempt counts, the
-// processor's references and search's full-text index (its scores) are left out, and ids are replaced by their rank
-// within their prefix, since the two runs share neither a clock nor random digits.
+// split over three `ecom serve --contexts …` child processes behind an `ecom gateway` child, as a user runs them,
+// ends with the same orders, payments, stock and read models. Between steps the scenario waits on the gateway's
+// `POST /_sim/settle` (every process settled, in rounds until one publishes nothing more). They are compared as
+// canonical exports (`ecom sim export`, packages/simulator/src/canonical-export/): timestamps, correlation and event
+// ids, attempt counts, the processor's references and search's full-text index (its scores) are left out, and ids
+// are replaced by their rank within their prefix, since the two runs share neither a clock nor random digits.
 
 const quiet = { info() {}, warn() {}, error: (message: string, fields?: unknown) => console.error(message, fields) };
 
@@ -40,7 +42,10 @@ describePostgresNats("parity of one scenario on the embedded platform and split 
   beforeAll(async () => {
     embedded = await runEmbedded();
     ({ exported: split, printed } = await runSplit(backend));
-  }, 600_000);
+  }, 900_000);
+  afterAll(async () => {
+    await killAllEcomChildren();
+  });
 
   it.each(CANONICAL_TABLES.map(([context]) => context))("%s ends with the same rows", (context) => {
     const of = (exported: CanonicalExport) =>
@@ -93,36 +98,67 @@ async function runEmbedded(): Promise<CanonicalExport> {
 }
 
 /**
- * The scenario through the gateway of three processes on a database and namespace of its own; their export, and what
- * `ecom sim export --store` prints of the same database.
+ * The scenario through an `ecom gateway` child in front of three `ecom serve` children, on a database and namespace
+ * of its own; their export, and what `ecom sim export --store` prints of the same database.
  */
 async function runSplit(backend: PostgresNats): Promise<{ exported: CanonicalExport; printed: string }> {
-  const cluster = await startSplitCluster(backend.busUrl, SHARES);
+  const database = await createTestDatabase();
+  const namespace = storeNamespace(database.url);
+  const children: EcomChild[] = [];
+  const start = (command: "serve" | "gateway", args: string[]) => {
+    const child = startEcom(command, args);
+    children.push(child);
+    return child.url;
+  };
   try {
-    await settleCluster(cluster.platforms);
-    await runParityScenario({ baseUrl: cluster.gateway.url, settle: () => settleCluster(cluster.platforms) });
+    // One after another: the first makes the database's roles, each migrates and seeds its own contexts.
+    for (const share of SHARES)
+      await start("serve", ["--contexts", share.join(","), "--store", database.url, "--bus", backend.busUrl]);
+    const gatewayUrl = await start("gateway", ["--store", database.url, "--bus", backend.busUrl, "--port", "0"]);
+    await until(async () => {
+      const health = (await (await fetch(`${gatewayUrl}/healthz`)).json()) as ClusterHealth;
+      return health.processes.length === SHARES.length && health.unserved.length === 0;
+    }, "the gateway sees every context served");
+    const settle = () => settleThrough(gatewayUrl);
+    await settle();
+    await runParityScenario({ baseUrl: gatewayUrl, settle });
     return {
-      exported: await exportPlatformState({ storeUrl: cluster.database.url }),
-      printed: await ecomSimExport("--store", cluster.database.url),
+      exported: await exportPlatformState({ storeUrl: database.url }),
+      printed: await ecomSimExport("--store", database.url),
     };
+  } catch (error) {
+    // What the children said is where a failing step is explained.
+    const said = children.map(
+      (child) => `ecom ${child.child.spawnargs.slice(2, 5).join(" ")}:\n${child.stderr().slice(-4_000)}`,
+    );
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${said.join("\n")}`, { cause: error });
   } finally {
-    await cluster.close();
+    await killAllEcomChildren();
+    await createTestNamespace(namespace).drop();
+    await database.drop();
   }
 }
 
-/**
- * Settle a split platform: each process settles its own contexts (outboxes relayed, subscribers caught up with the
- * stream, sagas ended), in rounds until a whole round adds nothing to the stream — an event one process publishes
- * while another settles is delivered in the next round.
- */
-async function settleCluster(platforms: readonly Platform[]): Promise<void> {
-  const log = platforms[0]!.bus;
-  for (let round = 0; round < 100; round++) {
-    const before = await log.lastSeq();
-    for (const platform of platforms) await platform.settle();
-    if ((await log.lastSeq()) === before) return;
+/** What the gateway's `/healthz` says that this test waits on. */
+interface ClusterHealth {
+  readonly processes: readonly unknown[];
+  readonly unserved: readonly string[];
+}
+
+/** `POST <gateway>/_sim/settle`: resolves once every process settled; throws with the gateway's problem otherwise. */
+async function settleThrough(gatewayUrl: string): Promise<void> {
+  // Generous: each step's events cross three processes on a machine other tests share.
+  const response = await fetch(`${gatewayUrl}/_sim/settle`, { method: "POST", body: '{"timeout":"5m"}' });
+  if (!response.ok) throw new Error(`the split platform did not settle (${response.status}): ${await response.text()}`);
+}
+
+/** Ask `check` until it holds; a generous real-time bound fails the test instead of hanging it. */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error("the split platform did not settle: events keep producing events");
 }
 
 /** What `ecom sim export …` prints, run in-process; throws with its stderr when it fails. */
