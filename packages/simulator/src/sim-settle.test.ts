@@ -62,6 +62,8 @@ describe("how long POST /_sim/settle waits", () => {
     ["a duration", { given: '{"timeout": "2m"}', want: 120_000 }],
     ["milliseconds", { given: '{"timeout": 1500}', want: 1500 }],
     ["no time at all", { given: '{"timeout": 0}', want: undefined }],
+    ["a day", { given: '{"timeout": "1d"}', want: 86_400_000 }],
+    ["more than a day (past what a timer can wait)", { given: '{"timeout": "25d"}', want: undefined }],
     ["words", { given: '{"timeout": "soon"}', want: undefined }],
     ["not JSON", { given: "2m", want: undefined }],
     ["a list", { given: '["2m"]', want: undefined }],

@@ -1,8 +1,14 @@
-import { ServiceError } from "@ecom/services/platform";
+import { isServiceError, ServiceError } from "@ecom/services/platform";
 import { parseDuration } from "./sim-duration.js";
 
 /** How long `POST /_sim/settle` waits for the platform to settle when the request does not say. */
 export const DEFAULT_SETTLE_TIMEOUT_MS = 60_000;
+
+/**
+ * The longest wait a request may ask for: a day is beyond any settle worth waiting for, and keeps the timer below
+ * Node's limit (a longer one fires at once).
+ */
+export const MAX_SETTLE_TIMEOUT_MS = 86_400_000;
 
 /** What a process answers to `POST /_sim/settle` once it settled. */
 export interface SettleAnswer {
@@ -41,7 +47,7 @@ export function createSettleRoute(options: {
       return { lastSeq: await options.lastSeq() };
     } catch (error) {
       // settle() gives up when events keep producing events (a loop between contexts): say so, as a 503.
-      if (error instanceof ServiceError) throw error;
+      if (isServiceError(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       throw new ServiceError(
         "unavailable",
@@ -68,10 +74,13 @@ export function settleTimeoutOf(body: string): number | undefined {
   const { timeout } = parsed as { timeout?: unknown };
   if (timeout === undefined) return DEFAULT_SETTLE_TIMEOUT_MS;
   const milliseconds = parseDuration(timeout);
-  return milliseconds !== undefined && milliseconds > 0 ? milliseconds : undefined;
+  return milliseconds !== undefined && milliseconds > 0 && milliseconds <= MAX_SETTLE_TIMEOUT_MS
+    ? milliseconds
+    : undefined;
 }
 
 /** The problem a `POST /_sim/settle` body that {@link settleTimeoutOf} refuses is answered with. */
-export const SETTLE_BODY_HINT = 'Say how long to wait, or nothing for 60s: {"timeout": "2m"} (ms, s, m, h, d).';
+export const SETTLE_BODY_HINT =
+  'Say how long to wait, at most a day, or nothing for 60s: {"timeout": "2m"} (ms, s, m, h, d).';
 
 const seconds = (milliseconds: number) => (milliseconds % 1000 === 0 ? `${milliseconds / 1000}s` : `${milliseconds}ms`);
