@@ -79,6 +79,60 @@ describe("the event log's storage", () => {
     expect(inspectStore(file)).toMatchObject({ state: "ok", lastStamped: "2026-01-18T12:31:00.000Z" });
   });
 
+  it("keeps the platform's ids in 19 bytes and packs the envelope against them; other ids as their text", async () => {
+    const platformMade = {
+      ...entry("evt_01M96T65S2SZJ8Z54TG40HPHAY"),
+      correlationId: "chk_01M96T64Z17D8C91NAG16CH9MK",
+    };
+    const chosen = { ...entry("evt_01M96T65S2SZJ8Z54TG40HPHAZ"), correlationId: "a-client's-correlation-id" };
+    let log = await EventLog.open(file);
+    await log.append([platformMade, chosen]);
+    await log.close();
+    const database = new Database(file, { readonly: true });
+    try {
+      expect(
+        database
+          .prepare(
+            "SELECT typeof(event_id) AS id, length(event_id) AS idLength, typeof(correlation_id) AS correlation FROM event_log ORDER BY seq",
+          )
+          .all(),
+      ).toEqual([
+        { id: "blob", idLength: 19, correlation: "blob" },
+        { id: "blob", idLength: 19, correlation: "text" },
+      ]);
+    } finally {
+      database.close();
+    }
+    log = await EventLog.open(file);
+    const [read] = await log.read({ afterSeq: 0, correlationId: platformMade.correlationId });
+    expect(read).toEqual({ seq: 1, ...platformMade });
+    expect((await log.read({ afterSeq: 1, correlationId: chosen.correlationId })).map((e) => e.envelope)).toEqual([
+      chosen.envelope,
+    ]);
+    // Appended again (a relay after a crash): found under its kept id, so skipped; another envelope is refused.
+    expect(await log.append([platformMade])).toEqual([]);
+    await expect(log.append([{ ...platformMade, envelope: chosen.envelope }])).rejects.toThrow(/already in the log/);
+    await log.close();
+    expect(inspectStore(file)).toMatchObject({ state: "ok", lastStamped: "2026-01-18T12:30:00.000Z" });
+  });
+
+  it("moves the ids of a log written before onto kept ids, so a repeated append still finds its event", async () => {
+    const store = openSqliteStore<unknown>(file);
+    const { "0003_compact_ids": compacting, ...before } = eventLogMigrations;
+    expect(compacting).toBeDefined();
+    await migrate(store.db as Kysely<unknown>, before, { label: "the event log", table: "_migrations" });
+    const old = { ...entry("evt_01M96T65S2SZJ8Z54TG40HPHAY"), correlationId: "chk_01M96T64Z17D8C91NAG16CH9MK" };
+    await sql`insert into event_types (code, event_type) values (1, ${old.eventType})`.execute(store.db);
+    await sql`insert into event_log (event_id, type_code, producer, correlation_id, envelope)
+      values (${old.eventId}, 1, ${old.producer}, ${old.correlationId}, ${old.envelope})`.execute(store.db);
+    await store.close();
+
+    const log = await EventLog.open(file);
+    expect(await log.append([old])).toEqual([]);
+    expect(await log.read({ afterSeq: 0, correlationId: old.correlationId })).toEqual([{ seq: 1, ...old }]);
+    await log.close();
+  });
+
   it("moves a log written with type names onto type codes, numbered as the types first occur", async () => {
     const store = openSqliteStore<unknown>(file);
     const first = { "0001_event_log": eventLogMigrations["0001_event_log"]! };

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { type Generated, type Kysely, type Migration, type Selectable, sql } from "kysely";
+import { idText, keptId } from "./compact-ids.js";
 import { EventTypeCodes, eventTypeCodesMigration } from "./event-type-codes.js";
 import { packText, unpackText } from "./packed-text.js";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
@@ -15,19 +16,25 @@ export interface LoggedEvent {
   readonly envelope: string;
 }
 
-interface LogTables {
+// A type, not an interface: Kysely's withTables takes only types with an index signature, which an interface lacks.
+type LogTables = {
   event_log: {
     seq: Generated<number>;
-    event_id: string;
+    /** Kept compact ({@link keptId}): a platform-made id as a 19-byte BLOB, any other as its text. */
+    event_id: string | Buffer;
     /** The type's code (event-type-codes.ts). */
     type_code: number;
     producer: string;
-    correlation_id: string;
-    /** Packed ({@link packText}, a BLOB) since envelopes are kept packed; the JSON text itself in older rows. */
+    /** Kept compact, as `event_id`. */
+    correlation_id: string | Buffer;
+    /**
+     * Packed ({@link packText}, a BLOB) since envelopes are kept packed, against the row's own ids (format 2,
+     * {@link envelopeContext}) since those are kept compact; the JSON text itself in older rows.
+     */
     envelope: string | Buffer;
   };
   event_types: { code: number; event_type: string };
-}
+};
 
 /** An envelope to append, with the fields the log indexes it by. */
 export interface AppendedEnvelope {
@@ -73,7 +80,56 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
     },
   },
   "0002_event_type_codes": eventTypeCodesMigration,
+  "0003_compact_ids": {
+    // The ids a log written before holds as text, rewritten as the log keeps them now: a relay that appends again
+    // after the upgrade must still find its event under its id. Their envelopes stay as they are (text or format 1).
+    async up(db) {
+      const log = db.withTables<Pick<LogTables, "event_log">>();
+      await log.transaction().execute(async (trx) => {
+        for (let after = 0; ; ) {
+          const rows = await trx
+            .selectFrom("event_log")
+            .select(["seq", "event_id", "correlation_id"])
+            .where("seq", ">", after)
+            .orderBy("seq")
+            .limit(1000)
+            .execute();
+          for (const row of rows) {
+            const eventId = keptId(idText(row.event_id));
+            const correlationId = keptId(idText(row.correlation_id));
+            if (eventId !== row.event_id || correlationId !== row.correlation_id)
+              await trx
+                .updateTable("event_log")
+                .set({ event_id: eventId, correlation_id: correlationId })
+                .where("seq", "=", row.seq)
+                .execute();
+          }
+          const last = rows.at(-1);
+          if (!last) break;
+          after = last.seq;
+        }
+      });
+    },
+  },
 };
+
+/**
+ * What an envelope is packed against (format 2 of packed-text.ts): the fields its row keeps beside it, as the
+ * envelope spells them, so the envelope's copies of its ids cost a few bits instead of their random digits.
+ */
+function envelopeContext(eventId: string, producer: string, correlationId: string): string {
+  return `{"eventId":"${eventId}","producer":"${producer}","correlationId":"${correlationId}"`;
+}
+
+/** The envelope text of a row of the log, however it was kept (text, format 1, or against its ids). */
+export function loggedEnvelope(row: {
+  readonly event_id: string | Uint8Array;
+  readonly producer: string;
+  readonly correlation_id: string | Uint8Array;
+  readonly envelope: string | Uint8Array;
+}): string {
+  return unpackText(row.envelope, envelopeContext(idText(row.event_id), row.producer, idText(row.correlation_id)));
+}
 
 /**
  * The platform's ordered, durable event log: every event of every context, once, in the order the relay appended
@@ -84,7 +140,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   // Appending runs for every event, and reading for every pass of every subscriber: prepared once, without the
   // query builder.
   readonly #insertRow: PreparedStatement<{ seq: number }>;
-  readonly #envelopeOf: PreparedStatement<{ envelope: string | Buffer }>;
+  readonly #loggedAs: PreparedStatement<Selectable<LogTables["event_log"]>>;
   readonly #insertType: PreparedStatement<unknown>;
   readonly #reads = new Map<string, PreparedStatement<Selectable<LogTables["event_log"]>>>();
   // Envelopes are kept packed (a quarter of their size), and every event is read soon after it is appended, by each
@@ -112,7 +168,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       0,
       "event_type",
     ]);
-    this.#envelopeOf = store.prepare(db.selectFrom("event_log").select("envelope").where("event_id", "=", "event_id"), [
+    this.#loggedAs = store.prepare(db.selectFrom("event_log").selectAll().where("event_id", "=", "event_id"), [
       "event_id",
     ]);
   }
@@ -190,12 +246,13 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   #insert(envelopes: readonly AppendedEnvelope[]): LoggedEvent[] {
     const rows: LoggedEvent[] = [];
     for (const entry of envelopes) {
+      const eventId = keptId(entry.eventId);
       const [inserted] = this.#insertRow.all(
-        entry.eventId,
+        eventId,
         this.types.codeFor(entry.eventType, (code, eventType) => this.#insertType.run(code, eventType)),
         entry.producer,
-        entry.correlationId,
-        packText(entry.envelope),
+        keptId(entry.correlationId),
+        packText(entry.envelope, envelopeContext(entry.eventId, entry.producer, entry.correlationId)),
       );
       if (inserted) {
         rows.push({ seq: inserted.seq, ...entry });
@@ -203,8 +260,8 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       }
       // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
       // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
-      const [logged] = this.#envelopeOf.all(entry.eventId);
-      if (logged && unpackText(logged.envelope) !== entry.envelope) {
+      const [logged] = this.#loggedAs.all(eventId);
+      if (logged && loggedEnvelope(logged) !== entry.envelope) {
         throw new Error(
           `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
         );
@@ -228,7 +285,8 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     readonly correlationId?: string;
     readonly limit?: number;
   }): Promise<LoggedEvent[]> {
-    const { afterSeq, correlationId } = options;
+    const { afterSeq } = options;
+    const correlationId = options.correlationId === undefined ? undefined : keptId(options.correlationId);
     const types = options.types && this.#codesOf(options.types);
     if (types?.length === 0) return [];
     const limit = options.limit ?? 1000;
@@ -246,14 +304,19 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     }
     const prepared = statement;
     const rows = await this.store.exclusive(() => prepared.all(...parameters));
-    return rows.map((row) => ({
-      seq: row.seq,
-      eventId: row.event_id,
-      eventType: this.types.nameOf(row.type_code),
-      producer: row.producer,
-      correlationId: row.correlation_id,
-      envelope: this.#recent.get(row.seq) ?? unpackText(row.envelope),
-    }));
+    return rows.map((row) => {
+      const eventId = idText(row.event_id);
+      const correlationId = idText(row.correlation_id);
+      return {
+        seq: row.seq,
+        eventId,
+        eventType: this.types.nameOf(row.type_code),
+        producer: row.producer,
+        correlationId,
+        envelope:
+          this.#recent.get(row.seq) ?? unpackText(row.envelope, envelopeContext(eventId, row.producer, correlationId)),
+      };
+    });
   }
 
   /** The codes of those of `types` the log holds any of (a type it holds none of matches no row). */

@@ -32,4 +32,17 @@ describe("packed text", () => {
   it("refuses a format it does not know, saying so", () => {
     expect(() => unpackText(Buffer.from([9, 1, 2]))).toThrow(/format 9.*newer/);
   });
+
+  it("packs against a context the reader has beside the value (format 2), and reads it back only with it", () => {
+    const eventId = "evt_01M96T65S2SZJ8Z54TG40HPHAY";
+    const context = `{"eventId":"${eventId}","producer":"order"`;
+    const text = envelope.replace("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31", eventId);
+    const packed = packText(text, context);
+    expect(packed[0]).toBe(2);
+    expect(packed.length).toBeLessThan(packText(text).length - 10);
+    expect(unpackText(packed, context)).toBe(text);
+    expect(() => unpackText(packed)).toThrow(/without one/);
+    // Format 1 reads the same with or without a context.
+    expect(unpackText(packText(envelope), context)).toBe(envelope);
+  });
 });

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { unpackText } from "../packed-text.js";
+import { loggedEnvelope } from "../event-log.js";
 
 /** The table in every store that says which folder and store it was made for. */
 export const IDENTITY_TABLE = "_store_identity";
@@ -149,11 +149,11 @@ function readTables(path: string, database: Database.Database, marksOnly: boolea
     // envelopes are packed (older rows hold the JSON text): unpacked here, not by SQLite's json_extract.
     const newest = marksOnly
       ? []
-      : (database.prepare("SELECT envelope FROM event_log ORDER BY seq DESC LIMIT 1000").all() as {
-          envelope: string | Buffer;
-        }[]);
-    for (const { envelope } of newest) {
-      const { occurredAt } = JSON.parse(unpackText(envelope)) as { occurredAt?: unknown };
+      : (database
+          .prepare("SELECT event_id, producer, correlation_id, envelope FROM event_log ORDER BY seq DESC LIMIT 1000")
+          .all() as Parameters<typeof loggedEnvelope>[0][]);
+    for (const row of newest) {
+      const { occurredAt } = JSON.parse(loggedEnvelope(row)) as { occurredAt?: unknown };
       if (typeof occurredAt === "string") stamps.push(occurredAt);
     }
   }

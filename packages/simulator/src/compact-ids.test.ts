@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { idText, isUlid, isUuid, keptId, ulidBytes, ulidText, uuidBytes } from "./compact-ids.js";
+
+describe("compact ids", () => {
+  it("keeps a ULID in 16 bytes and gives the same text back", () => {
+    for (const ulid of ["01JH8Z3Q4R5S6T7V8W9X0Y1Z31", "00000000000000000000000000", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"]) {
+      expect(isUlid(ulid)).toBe(true);
+      const bytes = ulidBytes(ulid);
+      expect(bytes).toHaveLength(16);
+      expect(ulidText(bytes)).toBe(ulid);
+    }
+    expect(ulidBytes("7ZZZZZZZZZZZZZZZZZZZZZZZZZ").equals(Buffer.alloc(16, 0xff))).toBe(true);
+  });
+
+  it("orders the bytes of ULIDs as their texts sort", () => {
+    const texts = [
+      "01JH8Z3Q4R5S6T7V8W9X0Y1Z31",
+      "01JH8Z3Q4R5S6T7V8W9X0Y1Z32",
+      "01JH8Z3Q4R5S6T7V8W9X0Y1Z4A",
+      "01M96T5GGBZ3Q82PTNC98GRKZ4",
+    ];
+    const sorted = texts.map(ulidBytes).sort(Buffer.compare).map(ulidText);
+    expect(sorted).toEqual(texts);
+  });
+
+  it("takes only texts that come back the same: no lower case, no I L O U, nothing past 128 bits", () => {
+    for (const text of [
+      "01jh8z3q4r5s6t7v8w9x0y1z31",
+      "01JH8Z3Q4R5S6T7V8W9X0Y1ZO1",
+      "01JH8Z3Q4R5S6T7V8W9X0Y1ZI1",
+      "81JH8Z3Q4R5S6T7V8W9X0Y1Z31",
+      "01JH8Z3Q4R5S6T7V8W9X0Y1Z3",
+    ])
+      expect(isUlid(text)).toBe(false);
+    expect(isUuid("a867ca11-361c-47bd-85a7-f2ef04a52594")).toBe(true);
+    expect(uuidBytes("a867ca11-361c-47bd-85a7-f2ef04a52594").toString("hex")).toBe("a867ca11361c47bd85a7f2ef04a52594");
+    for (const text of ["A867CA11-361C-47BD-85A7-F2EF04A52594", "a867ca11361c47bd85a7f2ef04a52594", "key-1"])
+      expect(isUuid(text)).toBe(false);
+  });
+
+  it("keeps a prefixed ULID id as its prefix and 16 bytes, and any other id as its text", () => {
+    const kept = keptId("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31");
+    expect(Buffer.isBuffer(kept) && kept.length).toBe(19);
+    expect(idText(kept)).toBe("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31");
+    expect(idText(keptId("checkout_01JH8Z3Q4R5S6T7V8W9X0Y1Z31"))).toBe("checkout_01JH8Z3Q4R5S6T7V8W9X0Y1Z31");
+    for (const id of [
+      "evt_1",
+      "chk_01jh8z3q4r5s6t7v8w9x0y1z31",
+      "my-correlation-id",
+      "EVT_01JH8Z3Q4R5S6T7V8W9X0Y1Z31",
+      "",
+    ])
+      expect(keptId(id)).toBe(id);
+    expect(idText("my-correlation-id")).toBe("my-correlation-id");
+  });
+});

@@ -1,0 +1,86 @@
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const DIGIT = new Map([...CROCKFORD].map((char, index) => [char, index]));
+
+/**
+ * A ULID as its 26 upper-case Crockford digits, the first at most 7 (48 bits of time then 80 random bits: 128 bits in
+ * 130). Strict on purpose: only a text that {@link ulidBytes} and {@link ulidText} turn into each other matches, so no
+ * two texts ever share their bytes (`0` and `O`, or lower case, would).
+ */
+const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+/** A UUID as `crypto.randomUUID()` writes it: lower case, hyphens in place. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `text` is a ULID {@link ulidBytes} keeps in 16 bytes. */
+export function isUlid(text: string): boolean {
+  return ULID.test(text);
+}
+
+/** The 16 bytes a ULID ({@link isUlid}) stands for. */
+export function ulidBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafe(16);
+  // The first digit holds 3 bits (the two above them are zero); each other digit 5.
+  let bits = DIGIT.get(text[0] ?? "") ?? 0;
+  let held = 3;
+  let at = 0;
+  for (let index = 1; index < 26; index++) {
+    bits = (bits << 5) | (DIGIT.get(text[index] ?? "") ?? 0);
+    held += 5;
+    if (held >= 8) {
+      held -= 8;
+      bytes[at++] = (bits >> held) & 0xff;
+      bits &= (1 << held) - 1;
+    }
+  }
+  return bytes;
+}
+
+/** The ULID text of 16 bytes ({@link ulidBytes} back). */
+export function ulidText(bytes: Uint8Array): string {
+  let text = "";
+  // 128 bits read as 26 digits of 5 from the top: the first digit takes the top 3.
+  let bits = 0;
+  let held = 2;
+  for (const byte of bytes) {
+    bits = (bits << 8) | byte;
+    held += 8;
+    while (held >= 5) {
+      held -= 5;
+      text += CROCKFORD[(bits >> held) & 31];
+      bits &= (1 << held) - 1;
+    }
+  }
+  return text;
+}
+
+/** Whether `text` is a UUID {@link uuidBytes} keeps in 16 bytes. */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/** The 16 bytes of a UUID ({@link isUuid}). */
+export function uuidBytes(text: string): Buffer {
+  return Buffer.from(text.replaceAll("-", ""), "hex");
+}
+
+/** A prefixed ULID as the platform makes its ids (`evt_01JH8Z…`, ulid-ids.ts). */
+const PREFIXED_ULID = /^([a-z]{1,16})_([0-7][0-9A-HJKMNP-TV-Z]{25})$/;
+
+/**
+ * What a store keeps of an id: a prefixed ULID (`evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31`, 30 characters) as its prefix's
+ * letters then the ULID's 16 bytes (19 bytes), in a BLOB; any other id (one a client chose) as its text. Only texts
+ * {@link idText} gives back exactly are turned into bytes, and a BLOB never equals a TEXT in SQLite, so two ids never
+ * share a kept value, and an index over kept ids tells them apart as it did their texts.
+ */
+export function keptId(id: string): string | Buffer {
+  const match = PREFIXED_ULID.exec(id);
+  if (!match) return id;
+  const [, prefix = "", ulid = ""] = match;
+  return Buffer.concat([Buffer.from(prefix, "latin1"), ulidBytes(ulid)]);
+}
+
+/** The id a kept value ({@link keptId}) stands for. */
+export function idText(kept: string | Uint8Array): string {
+  if (typeof kept === "string") return kept;
+  const prefixLength = kept.length - 16;
+  return `${Buffer.from(kept.buffer, kept.byteOffset, prefixLength).toString("latin1")}_${ulidText(kept.subarray(prefixLength))}`;
+}
