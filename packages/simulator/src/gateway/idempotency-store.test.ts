@@ -6,7 +6,7 @@ import { migrate, openSqliteStore, type SqliteStore } from "../sqlite-store.js";
 import { bootstrapPostgres, PLATFORM_SCHEMA } from "../store/postgres-bootstrap.js";
 import { openPostgresStore } from "../store/postgres-store.js";
 import { embeddedStore, type PostgresStore } from "../store/store-port.js";
-import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore, type IdempotencyTables } from "./idempotency-store.js";
+import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore, type IdempotencyTables, keptScopeKey } from "./idempotency-store.js";
 
 describe("the Idempotency-Key store", () => {
   let store: SqliteStore<IdempotencyTables>;
@@ -89,6 +89,66 @@ describe("the Idempotency-Key store", () => {
     const other = IdempotencyStore.hash("POST", "/carts", '{"x":1}');
     expect(await idempotency.claim("customer:cus_1:key-old", other)).toEqual({ kind: "mismatch" });
   });
+  it("keeps a customer's UUID key in 33 bytes, and a key of another scope ending in a UUID in its scope's text and 16 bytes", async () => {
+    const idempotency = await openStore(() => at);
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    const keys = [
+      "customer:cus_01M96T5GGBZ3Q82PTNC98GRKZ4:a867ca11-361c-47bd-85a7-f2ef04a52594",
+      "anonymous:127.0.0.1:a867ca11-361c-47bd-85a7-f2ef04a52594",
+      "customer:cus_01M96T5GGBZ3Q82PTNC98GRKZ4:A867CA11-361C-47BD-85A7-F2EF04A52594",
+    ];
+    // Completed in one turn: written together, each replayed after.
+    const claims = await Promise.all(keys.map((key) => idempotency.claim(key, hash)));
+    await Promise.all(
+      claims.map((claim, index) => {
+        if (claim.kind !== "fresh") throw new Error(`expected a fresh claim, got ${claim.kind}`);
+        return claim.complete({ ...response, body: `{"n":${index}}` });
+      }),
+    );
+    for (const [index, key] of keys.entries())
+      expect(await idempotency.claim(key, hash)).toEqual({
+        kind: "replay",
+        response: { ...response, body: `{"n":${index}}` },
+      });
+    const rows = await sql<{
+      length: number;
+      kind: string;
+    }>`select length(scope_key) as length, typeof(scope_key) as kind
+      from idempotency order by rowid`.execute(store.db);
+    expect(rows.rows).toEqual([
+      { length: 33, kind: "blob" },
+      { length: 1 + "anonymous:127.0.0.1".length + 16, kind: "blob" },
+      { length: keys[2]!.length, kind: "text" },
+    ]);
+    expect(keptScopeKey(keys[0]!)).not.toEqual(keptScopeKey(keys[1]!));
+  });
+
+  it("finds a key stored as text before keys were kept compact, once the store is migrated", async () => {
+    store = openSqliteStore<IdempotencyTables>(":memory:");
+    const { "0003_idempotency_compact_keys": compacting, ...before } = IdempotencyStore.migrationsFor("sqlite");
+    await migrate(store.db as Kysely<unknown>, before, { label: "idempotency", table: "_migrations" });
+    const key = "customer:cus_01M96T5GGBZ3Q82PTNC98GRKZ4:a867ca11-361c-47bd-85a7-f2ef04a52594";
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    await store.db
+      .insertInto("idempotency")
+      .values({
+        scope_key: key,
+        request_hash: hash,
+        status: response.status,
+        headers: JSON.stringify(response.headers),
+        body: response.body,
+        created_at: at.toISOString(),
+      })
+      .execute();
+    expect(compacting).toBeDefined();
+    await migrate(store.db as Kysely<unknown>, IdempotencyStore.migrationsFor("sqlite"), {
+      label: "idempotency",
+      table: "_migrations",
+    });
+    const idempotency = new IdempotencyStore(embeddedStore(store), () => at);
+    expect(await idempotency.claim(key, hash)).toEqual({ kind: "replay", response });
+  });
+
   it("keeps the first response stored under a key when a second store (another process) completes it after", async () => {
     const first = await openStore(() => at);
     const second = new IdempotencyStore(embeddedStore(store), () => at);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Kysely, Migration } from "kysely";
+import { isUlid, isUuid, ulidBytes, uuidBytes } from "../compact-ids.js";
 import { packText, unpackText } from "../packed-text.js";
 import { type EmbeddedStore, isEmbeddedStore, type Store, type StoreDialectName } from "../store/store-port.js";
 
@@ -13,13 +14,14 @@ export interface StoredResponse {
 /**
  * The platform store's table of keys. Rows are kept compact: the request's hash as its first 16 bytes (a BLOB; bytea
  * on PostgreSQL), the headers and body packed together into `body` ({@link packText}: the headers' JSON, a newline,
- * the body) with `headers` empty. Rows SQLite took before hold the hash as hex and both as text, and are read as
- * they are.
+ * the body) with `headers` empty. On SQLite the key itself is kept compact too ({@link keptScopeKey}). Rows SQLite
+ * took before hold the hash as hex and both as text, and are read as they are.
  */
 // A type, not an interface: Kysely's withTables takes only types with an index signature, which an interface lacks.
 export type IdempotencyTables = {
   idempotency: {
-    scope_key: string;
+    /** Kept compact on SQLite ({@link keptScopeKey}): a BLOB for the usual keys. */
+    scope_key: string | Buffer;
     request_hash: string | Buffer;
     status: number;
     headers: string;
@@ -43,6 +45,29 @@ function sameRequest(stored: string | Buffer, requestHash: string): boolean {
   if (typeof stored === "string") return stored === requestHash;
   const kept = keptHash(requestHash);
   return typeof kept !== "string" && stored.equals(kept);
+}
+
+/** A customer's key as the SDK makes it: `customer:cus_<ULID>:<UUID>`. */
+const CUSTOMER_SCOPE = "customer:cus_";
+const CUSTOMER_KEY_LENGTH = CUSTOMER_SCOPE.length + 26 + 1 + 36;
+/** The first byte of a kept key: a customer's UUID key, or another scope's. */
+const CUSTOMER_UUID_KEY = 1;
+const SCOPED_UUID_KEY = 2;
+
+/**
+ * What SQLite's rows keep of a scope key, once in the row and once in the index on it: a customer's key as the SDK
+ * sends it (`customer:cus_<ULID>:<UUID>`, 76 characters) as 33 bytes (a tag, the ULID's 16, the UUID's 16); another
+ * scope's key that is a UUID as a tag, the scope's text and the UUID's 16 bytes; any other as its text. The byte
+ * forms are made only from texts that are exactly a ULID and a UUID, and a BLOB never equals a TEXT in SQLite, so
+ * two keys never share a row.
+ */
+export function keptScopeKey(scopeKey: string): string | Buffer {
+  const uuid = scopeKey.slice(-36);
+  if (scopeKey.at(-37) !== ":" || !isUuid(uuid)) return scopeKey;
+  const customerId = scopeKey.slice(CUSTOMER_SCOPE.length, CUSTOMER_SCOPE.length + 26);
+  if (scopeKey.length === CUSTOMER_KEY_LENGTH && scopeKey.startsWith(CUSTOMER_SCOPE) && isUlid(customerId))
+    return Buffer.concat([Buffer.of(CUSTOMER_UUID_KEY), ulidBytes(customerId), uuidBytes(uuid)]);
+  return Buffer.concat([Buffer.of(SCOPED_UUID_KEY), Buffer.from(scopeKey.slice(0, -37)), uuidBytes(uuid)]);
 }
 
 /** The response a row holds, packed or (written before) as text. */
@@ -106,6 +131,9 @@ export class IdempotencyStore {
           await db.schema.createIndex("idempotency_by_created_at").on("idempotency").column("created_at").execute();
         },
       },
+      // SQLite's keys kept compact: the keys stored before are rewritten so a retry after the upgrade still finds
+      // its key. PostgreSQL keeps them as text.
+      ...(dialect === "sqlite" ? { "0003_idempotency_compact_keys": compactKeysMigration } : {}),
     };
   }
 
@@ -137,7 +165,7 @@ export class IdempotencyStore {
       if (this.#inFlight.get(scopeKey) === slot) this.#inFlight.delete(scopeKey);
       release();
     };
-    let stored: Omit<IdempotencyTables["idempotency"], "scope_key"> | undefined;
+    let stored: StoredRow | undefined;
     try {
       stored = await this.#rows.read(scopeKey);
     } catch (error) {
@@ -157,8 +185,8 @@ export class IdempotencyStore {
         try {
           const now = this.now();
           await this.#rows.write(
+            scopeKey,
             {
-              scope_key: scopeKey,
               request_hash: keptHash(requestHash),
               status: response.status,
               headers: "",
@@ -178,24 +206,60 @@ export class IdempotencyStore {
 
 type IdempotencyRow = IdempotencyTables["idempotency"];
 
+/** Rewrites SQLite's keys stored as text into what {@link keptScopeKey} keeps (a day's keys at most). */
+const compactKeysMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db
+      .withTables<IdempotencyTables>()
+      .transaction()
+      .execute(async (trx) => {
+        const rows = await trx.selectFrom("idempotency").select("scope_key").execute();
+        for (const { scope_key } of rows) {
+          if (typeof scope_key !== "string") continue;
+          const kept = keptScopeKey(scope_key);
+          if (kept !== scope_key)
+            await trx.updateTable("idempotency").set({ scope_key: kept }).where("scope_key", "=", scope_key).execute();
+        }
+      });
+  },
+};
+
 /**
  * How the store reads and writes its rows. `write` stores a response under a key that has none, or only one older
  * than `cutoff` (expired): a fresh row is never replaced, so when two processes sharing PostgreSQL run one key's
  * request at once, the first response stored is the one every later request is answered with.
  */
 interface IdempotencyRows {
-  read(scopeKey: string): Promise<IdempotencyRow | undefined>;
-  write(row: IdempotencyRow, cutoff: string): Promise<void>;
+  read(scopeKey: string): Promise<StoredRow | undefined>;
+  write(scopeKey: string, row: StoredRow, cutoff: string): Promise<void>;
 }
 
-/** SQLite's rows: both statements run for every mutation that carries a key, so compiled once and run prepared. */
+/** A row but its key (which each store keeps its own way). */
+type StoredRow = Omit<IdempotencyRow, "scope_key">;
+
+/** A response waiting to be written, in the next group of writes. */
+interface QueuedWrite {
+  readonly scopeKey: string;
+  readonly row: StoredRow;
+  readonly cutoff: string;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * SQLite's rows: both statements run for every mutation that carries a key, so compiled once and run prepared, with
+ * the key kept compact ({@link keptScopeKey}). Responses completed in one turn of the event loop are written in one
+ * transaction (a group commit, as the event log's: a checkout stores four responses, and each commit of its own
+ * writes the table's pages to the WAL again); when one of them is refused, each is written again alone, so it
+ * fails alone.
+ */
 function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows {
   const { db } = store;
   const read = store.prepare(db.selectFrom("idempotency").selectAll().where("scope_key", "=", "scope_key"), [
     "scope_key",
   ]);
   const row = { request_hash: "request_hash", status: 0, headers: "headers", body: "body", created_at: "created_at" };
-  const write = store.prepare(upsert(db, { scope_key: "scope_key", ...row }, "cutoff"), [
+  const upsertRow = store.prepare(upsert(db, { scope_key: "scope_key", ...row }, "cutoff"), [
     "scope_key",
     "request_hash",
     0,
@@ -204,20 +268,53 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
     "created_at",
     "cutoff",
   ]);
+  const insert = ({ scopeKey, row: stored, cutoff }: QueuedWrite) =>
+    upsertRow.run(
+      keptScopeKey(scopeKey),
+      stored.request_hash,
+      stored.status,
+      stored.headers,
+      stored.body,
+      stored.created_at,
+      cutoff,
+    );
+  const queued: QueuedWrite[] = [];
+  const writeQueued = async () => {
+    let batch: QueuedWrite[] = [];
+    try {
+      await store.exclusive(
+        () => {
+          // Taken once the connection is held, so what was completed while waiting for it joins this commit.
+          batch = queued.splice(0);
+          for (const write of batch) insert(write);
+        },
+        { transaction: true },
+      );
+      for (const write of batch) write.resolve();
+      return;
+    } catch (error) {
+      if (batch.length === 0) batch = queued.splice(0);
+      if (batch.length === 1) {
+        for (const write of batch) write.reject(error);
+        return;
+      }
+    }
+    for (const write of batch) {
+      try {
+        await store.exclusive(() => insert(write), { transaction: true });
+        write.resolve();
+      } catch (error) {
+        write.reject(error);
+      }
+    }
+  };
   return {
-    read: (scopeKey) => store.exclusive(() => read.all(scopeKey)[0]),
-    write: (stored, cutoff) =>
-      store.exclusive(() =>
-        write.run(
-          stored.scope_key,
-          stored.request_hash,
-          stored.status,
-          stored.headers,
-          stored.body,
-          stored.created_at,
-          cutoff,
-        ),
-      ),
+    read: (scopeKey) => store.exclusive(() => read.all(keptScopeKey(scopeKey))[0]),
+    write: (scopeKey, stored, cutoff) =>
+      new Promise<void>((resolve, reject) => {
+        queued.push({ scopeKey, row: stored, cutoff, resolve, reject });
+        if (queued.length === 1) setImmediate(() => void writeQueued());
+      }),
   };
 }
 
@@ -225,8 +322,8 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
 function queriedRows(db: Kysely<IdempotencyTables>): IdempotencyRows {
   return {
     read: (scopeKey) => db.selectFrom("idempotency").selectAll().where("scope_key", "=", scopeKey).executeTakeFirst(),
-    async write(row, cutoff) {
-      await upsert(db, row, cutoff).execute();
+    async write(scopeKey, row, cutoff) {
+      await upsert(db, { scope_key: scopeKey, ...row }, cutoff).execute();
     },
   };
 }
