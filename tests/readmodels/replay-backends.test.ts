@@ -255,6 +255,13 @@ describePostgresNats("ecom replay on PostgreSQL and NATS", (backend) => {
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/^ecom: --store needs --bus/);
   });
+
+  it("names a NATS that does not answer without the token its URL carries", async () => {
+    const refused = await ecom("replay", "--store", database.url, "--bus", "nats://s3cret@127.0.0.1:1");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^ecom: NATS at nats:\/\/127\.0\.0\.1:1 does not answer \(/);
+    expect(refused.stderr).not.toContain("s3cret");
+  });
 });
 
 /** Publish the stream's first order.paid again under another message id, then let the platform settle. */

@@ -41,3 +41,16 @@ export function parseMqttUrl(value: string): string {
     throw new UsageError(`--mqtt must be an mqtt:// or mqtts:// URL, got ${value}`);
   return value;
 }
+
+/**
+ * A URL as a message or banner may print it: a user and password in it (`postgres://app:secret@…`, a NATS token in
+ * `nats://token@…`) are not shown, even when the rest does not parse.
+ */
+export function withoutCredentials(endpoint: string): string {
+  if (!URL.canParse(endpoint)) return endpoint.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, "$1");
+  const parsed = new URL(endpoint);
+  if (!parsed.username && !parsed.password) return endpoint;
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.href;
+}

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { createClaimLoss } from "../claim-loss.js";
 import { UsageError } from "../exit-codes.js";
-import { parsePort } from "../options.js";
+import { parsePort, withoutCredentials } from "../options.js";
 import { createSimLog, parseLogFormat, parseLogLevel } from "../request-log.js";
 import { parseBackends } from "./sim.js";
 
@@ -175,7 +175,7 @@ function banner(plan: ServePlan, url: string, seconds: string, processId: string
   return [
     `ecom serve ready in ${seconds}s — ${plan.names.join(", ")} on ${url}`,
     `  Process     ${processId} in namespace ${namespace} (registry ecom_${namespace}_registry in NATS KV)`,
-    `  Gateway     npx ecom gateway --store <this --store> --bus ${busUrl} --namespace ${namespace}  (the public surface of every process)`,
+    `  Gateway     npx ecom gateway --store <this --store> --bus ${withoutCredentials(busUrl)} --namespace ${namespace}  (the public surface of every process)`,
     "  Stop: Ctrl-C (its contexts are released at once; a killed process's, after --registry-ttl).",
   ];
 }

@@ -28,6 +28,13 @@ describe("sim up's --store and --bus", () => {
     ["ECOM_STORE_URL alone", {}, { ECOM_STORE_URL: STORE }, /^--store needs --bus/],
     ["a store URL that is not PostgreSQL's", { store: "mysql://x/y", bus: BUS }, {}, /^--store takes a postgres:\/\//],
     ["a bus URL that is not NATS'", { store: STORE, bus: "http://x" }, {}, /^--bus takes a nats:\/\//],
+    [
+      "a store URL that is not PostgreSQL's, without its password",
+      { store: "mysql://app:s3cret@x/y", bus: BUS },
+      {},
+      /^--store takes a postgres:\/\/user@host:port\/database URL, not mysql:\/\/x\/y$/,
+    ],
+    ["a bus URL that is not NATS', without its token", { store: STORE, bus: "tls://t0ken@x" }, {}, /not tls:\/\/x$/],
     ["a namespace NATS cannot name", { store: STORE, bus: BUS, namespace: "Team.A" }, {}, /^--namespace takes/],
     ["--namespace without them", { namespace: "a" }, {}, /^--namespace needs --store and --bus$/],
     ["--seed with them", { store: STORE, bus: BUS, seed: "42" }, {}, /^--seed works with --data or --memory only/],

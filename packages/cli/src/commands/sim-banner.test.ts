@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { restCoverage, withoutCredentials } from "./sim.js";
+import { withoutCredentials } from "../options.js";
+import { restCoverage } from "./sim.js";
 
 describe("the sim up banner's REST line", () => {
   it("says every context is served when each contract has a running context", () => {
@@ -19,5 +20,10 @@ describe("the sim up banner's OTLP endpoint", () => {
   it("never prints a user or password the endpoint URL carries", () => {
     expect(withoutCredentials("https://ingest:s3cret@collector.example:4318/")).toBe("https://collector.example:4318/");
     expect(withoutCredentials("http://localhost:4318")).toBe("http://localhost:4318");
+  });
+
+  it("hides the credentials of --store and --bus in messages too, even in a URL that does not parse", () => {
+    expect(withoutCredentials("nats://s3cret-token@127.0.0.1:4222")).toBe("nats://127.0.0.1:4222");
+    expect(withoutCredentials("postgres://app:s3cret@db:bad-port/shop")).toBe("postgres://db:bad-port/shop");
   });
 });

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../exit-codes.js";
+import { withoutCredentials } from "../options.js";
 
 /** Register `ecom sim export`: a platform's state as a canonical export, to compare two runs of one scenario. */
 export function registerSimExportCommand(sim: Command): void {
@@ -42,6 +43,8 @@ function stateOf(options: { data?: string; store?: string; namespace?: string })
   }
   if (options.data !== undefined) throw new UsageError("--data and --store name two platforms: pass one of them");
   if (!/^postgres(ql)?:\/\//.test(options.store) || !URL.canParse(options.store))
-    throw new UsageError(`--store takes a postgres://user@host:port/database URL, not ${options.store}`);
+    throw new UsageError(
+      `--store takes a postgres://user@host:port/database URL, not ${withoutCredentials(options.store)}`,
+    );
   return { storeUrl: options.store, ...(options.namespace === undefined ? {} : { namespace: options.namespace }) };
 }

@@ -5,7 +5,7 @@ import type { FeedHandler, Logger } from "@ecom/services/platform";
 import type { Command } from "commander";
 import { createClaimLoss } from "../claim-loss.js";
 import { UsageError } from "../exit-codes.js";
-import { parseMqttUrl, parsePort, parseSeed } from "../options.js";
+import { parseMqttUrl, parsePort, parseSeed, withoutCredentials } from "../options.js";
 import { createSimLog, logFormats, logLevels, parseLogFormat, parseLogLevel } from "../request-log.js";
 import { seedSnapshotsDir } from "../seed-snapshots-dir.js";
 import { registerSimDataCommands } from "./sim-data.js";
@@ -304,9 +304,9 @@ export function parseBackends(
       "--bus needs --store postgres://… (or ECOM_STORE_URL): the subscribers' cursors live in the stores",
     );
   if (!/^postgres(ql)?:\/\//.test(storeUrl) || !URL.canParse(storeUrl))
-    throw new UsageError(`--store takes a postgres://user@host:port/database URL, not ${storeUrl}`);
+    throw new UsageError(`--store takes a postgres://user@host:port/database URL, not ${withoutCredentials(storeUrl)}`);
   if (!/^nats:\/\//.test(busUrl) || !URL.canParse(busUrl))
-    throw new UsageError(`--bus takes a nats://host:port URL, not ${busUrl}`);
+    throw new UsageError(`--bus takes a nats://host:port URL, not ${withoutCredentials(busUrl)}`);
   if (namespace !== undefined && !/^[a-z0-9_]+$/.test(namespace))
     throw new UsageError(`--namespace takes lower-case letters, digits and _ only, not ${namespace}`);
   // A seeded run's clock and ids start over at every start, and PostgreSQL keeps no saved clock yet: a restart would
@@ -424,16 +424,6 @@ function parseTraceUrl(value: string | undefined): string | undefined {
       `--trace-url (or ECOM_TRACE_URL) must be an http(s) URL with {traceId} in it, like http://localhost:16686/trace/{traceId}; got ${value}`,
     );
   return value;
-}
-
-/** An endpoint as the banner may print it: a user and password in the URL are not shown. */
-export function withoutCredentials(endpoint: string): string {
-  if (!URL.canParse(endpoint)) return endpoint;
-  const parsed = new URL(endpoint);
-  if (!parsed.username && !parsed.password) return endpoint;
-  parsed.username = "";
-  parsed.password = "";
-  return parsed.href;
 }
 
 /** The banner's line on traces, when anything traces. */

@@ -72,7 +72,7 @@ export async function replayBackendReadModels(options: BackendReplayOptions): Pr
     });
     const connection = await connectOrRefuse(
       () => connect({ servers: options.busUrl, name: `ecom-replay-${process.pid}` }),
-      `NATS at ${options.busUrl}`,
+      `NATS at ${safeUrl(options.busUrl)}`,
     );
     try {
       const manager = await jetstreamManager(connection);
@@ -80,7 +80,7 @@ export async function replayBackendReadModels(options: BackendReplayOptions): Pr
       const stream = await manager.streams.info(names.stream).catch(() => undefined);
       if (!stream)
         throw new ReplayError(
-          `NATS at ${options.busUrl} holds no event stream ${names.stream} (namespace ${namespace}): pass the platform's --namespace`,
+          `NATS at ${safeUrl(options.busUrl)} holds no event stream ${names.stream} (namespace ${namespace}): pass the platform's --namespace`,
         );
       const guard = await guardAgainstServing({
         storeUrl: options.storeUrl,
@@ -232,10 +232,11 @@ function withSearchPath(url: string, schema: string): string {
   return target.toString();
 }
 
-/** A URL as a message shows it: never its password. */
+/** A URL as a message shows it: never its password, nor a NATS token (`nats://token@host`), which stands as a user. */
 function safeUrl(url: string): string {
   const parsed = new URL(url);
   parsed.password = "";
+  if (parsed.protocol === "nats:") parsed.username = "";
   return parsed.toString();
 }
 
