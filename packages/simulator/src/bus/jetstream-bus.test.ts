@@ -1,4 +1,5 @@
-import type { MessageHandler } from "@ecom/services/platform";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { fail, type MessageHandler } from "@ecom/services/platform";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { type Kysely, sql } from "kysely";
@@ -8,7 +9,7 @@ import { createTestNamespace, dropNamespace } from "../../../../tests/backends/n
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "../sqlite-store.js";
 import type { OutgoingEvent, Subscription } from "./event-bus.js";
 import { connectJetStreamBus, type JetStreamBus } from "./jetstream-bus.js";
-import { RETRY_PAUSES_MS } from "./jetstream-subscription.js";
+import { RETRY_PAUSES_MS, UNAVAILABLE_PAUSES_MS } from "./jetstream-subscription.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
 const THING = "ecommerce.test.thing.happened.v1";
@@ -270,6 +271,36 @@ describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
     expect((await applied(store)).map((row) => row.event_id)).toEqual(["evt_001", "evt_003"]);
     const info = await bus.manager.consumers.info(bus.names.stream, bus.names.consumer("subscriber"));
     expect(info.ack_floor.stream_seq).toBe(3);
+  });
+
+  it("tries an event whose handler's callee is unavailable again, with capped backoff, until it goes through", async () => {
+    const bus = await busOf();
+    const store = await storeOf();
+    let refusals = 0;
+    const subscription = await subscribe(bus, store, async (message, trx) => {
+      const { eventId } = message as unknown as { eventId: string };
+      // The context it calls is restarting: refused seven times (more than the dead letter's attempts), as a
+      // process that serves it answers and as the transport does when none is registered.
+      if (eventId === "evt_002" && refusals < 7) {
+        refusals++;
+        throw refusals % 2 === 0
+          ? new ConnectError("No process serves payment", Code.Unavailable)
+          : fail.unavailable("payment is restarting");
+      }
+      await applying(message, trx);
+    });
+    await bus.publish(events(3));
+    await subscription.idle();
+
+    expect(refusals).toBe(7);
+    // The batch's try, then six alone, each after a longer pause up to the cap.
+    expect(pauses.splice(0)).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+    expect(UNAVAILABLE_PAUSES_MS.at(-1)).toBe(10_000);
+    expect(await store.db.selectFrom("_dead_letter").select("event_id").execute()).toEqual([]);
+    expect((await applied(store)).map((row) => row.event_id)).toEqual(["evt_001", "evt_002", "evt_003"]);
+    const info = await bus.manager.consumers.info(bus.names.stream, bus.names.consumer("subscriber"));
+    expect(info.ack_floor.stream_seq).toBe(3);
+    expect(info.num_redelivered).toBe(0);
   });
 
   it("refuses to subscribe a store whose cursor is past the stream's end (the stream deleted and made again)", async () => {

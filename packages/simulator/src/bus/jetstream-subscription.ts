@@ -1,6 +1,8 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type CompiledStatement,
   compileQuery,
+  isServiceError,
   type Logger,
   type MessageHandler,
   type Param,
@@ -22,6 +24,13 @@ export const ATTEMPTS = 3;
  * after it first, out of their aggregate's order.
  */
 export const RETRY_PAUSES_MS: readonly number[] = [250, 1_000];
+/**
+ * The pauses while a handler fails with `unavailable` (a context it calls is not reachable, or no process serves
+ * it): doubling from the first, then the last repeats until the call goes through. Such a failure is not the
+ * event's: a process restart takes tens of seconds (160 s seen under load), so it counts toward no dead letter.
+ * The cap stays well under the ack wait (30 s), as the batch's messages are kept in progress at each pause.
+ */
+export const UNAVAILABLE_PAUSES_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 10_000];
 /** Messages delivered in one transaction at most. */
 const BATCH = 100;
 /** How long a subscription that failed waits before it starts again from its cursor. */
@@ -66,6 +75,8 @@ export interface JetStreamSubscriptionOptions {
   readonly maxDeliver?: number;
   /** The pauses between attempts at a failing event ({@link RETRY_PAUSES_MS}); the last one repeats if short. */
   readonly retryPausesMs?: readonly number[];
+  /** The pauses while a handler fails with `unavailable` ({@link UNAVAILABLE_PAUSES_MS}); the last one repeats. */
+  readonly unavailablePausesMs?: readonly number[];
   /** How a pause is waited: a timer (tests record the pauses instead of waiting them out). */
   readonly pause?: (milliseconds: number) => Promise<void>;
 }
@@ -83,7 +94,9 @@ export interface JetStreamSubscriptionOptions {
  * unacked ones only after the ack wait, reordering an aggregate's events). A handler that fails in a batch has the
  * batch delivered one event at a time; one that fails {@link ATTEMPTS} times, with a pause before each attempt again
  * ({@link RETRY_PAUSES_MS}), has its event dead-lettered in
- * `_dead_letter` and acked. Two processes must never run one subscriber at once (the registry's claim sees to it).
+ * `_dead_letter` and acked. A failure with `unavailable` (a context the handler calls is restarting) counts toward
+ * no dead letter: the event is tried again after a capped backoff ({@link UNAVAILABLE_PAUSES_MS}) until it goes
+ * through, the batch's messages kept in progress meanwhile, so a saga does not stick on a restart. Two processes must never run one subscriber at once (the registry's claim sees to it).
  */
 export class JetStreamSubscription implements Subscription {
   readonly subscriber: string;
@@ -262,7 +275,7 @@ export class JetStreamSubscription implements Subscription {
     const last = fresh.at(-1)?.seq;
     if (handled.length > 0 && last !== undefined) {
       if (handled.length === 1 || !(await this.deliverTogether(handled, last))) {
-        for (const message of handled) await this.deliverOne(message);
+        for (const message of handled) await this.deliverOne(message, batch);
         await this.#db.transaction().execute((trx) => this.advance(trx, last));
       }
     }
@@ -288,10 +301,14 @@ export class JetStreamSubscription implements Subscription {
     }
   }
 
-  private async deliverOne(message: JsMsg): Promise<void> {
+  /** Deliver `message` alone, as often as it takes; `batch` is what it came with, kept in progress while it waits. */
+  private async deliverOne(message: JsMsg, batch: readonly JsMsg[]): Promise<void> {
     let lastError: unknown;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      if (attempt > 1) await this.pauseBefore(attempt, message);
+    let unavailable = 0;
+    for (let attempt = 1; attempt <= ATTEMPTS; ) {
+      if (unavailable > 0)
+        await this.pause(this.#options.unavailablePausesMs ?? UNAVAILABLE_PAUSES_MS, unavailable, batch);
+      else if (attempt > 1) await this.pause(this.#options.retryPausesMs ?? RETRY_PAUSES_MS, attempt - 1, batch);
       try {
         await this.#db.transaction().execute(async (trx) => {
           await this.handle(trx, message);
@@ -300,6 +317,20 @@ export class JetStreamSubscription implements Subscription {
         return;
       } catch (error) {
         lastError = error;
+        if (isUnavailable(error)) {
+          // Not this event's fault: the callee comes back, and the event is tried again until it does.
+          if (unavailable === 0)
+            this.#options.logger.warn(
+              `${this.subscriber}: a context it calls is unavailable; retrying until it is back`,
+              {
+                error: String(error),
+              },
+            );
+          unavailable++;
+        } else {
+          unavailable = 0;
+          attempt++;
+        }
       }
     }
     const event = loggedEvent(message);
@@ -323,16 +354,23 @@ export class JetStreamSubscription implements Subscription {
     });
   }
 
-  /** Wait before attempt `attempt` (2, 3, …), telling the server the message is still being worked on. */
-  private async pauseBefore(attempt: number, message: JsMsg): Promise<void> {
-    const pauses = this.#options.retryPausesMs ?? RETRY_PAUSES_MS;
-    const milliseconds = pauses[attempt - 2] ?? pauses.at(-1) ?? 0;
+  /**
+   * Wait the `n`th pause of `pauses` (1, 2, …; the last repeats), telling the server the batch's messages and those
+   * queued behind them are still being worked on, before and after, so none passes its ack wait and comes again.
+   */
+  private async pause(pauses: readonly number[], n: number, batch: readonly JsMsg[]): Promise<void> {
+    const milliseconds = pauses[n - 1] ?? pauses.at(-1) ?? 0;
     if (milliseconds <= 0) return;
-    message.working();
+    this.keepAlive(batch);
     await (this.#options.pause ?? wait)(milliseconds);
     // Stopped meanwhile (the process is closing): the next start delivers the event again, from the cursor.
     if (this.#stopped) throw new Error(`${this.subscriber} stopped while retrying`);
-    message.working();
+    this.keepAlive(batch);
+  }
+
+  private keepAlive(batch: readonly JsMsg[]): void {
+    for (const message of batch) message.working();
+    for (const message of this.#queue) message.working();
   }
 
   /** Run the message's handler unless the inbox says its event was handled already (a repeat under a new seq). */
@@ -352,6 +390,12 @@ export class JetStreamSubscription implements Subscription {
   private async advance(trx: Transaction<BusTables>, seq: number): Promise<void> {
     await this.#advance.execute(trx, { seq });
   }
+}
+
+/** A failure that is not the event's: the called context is not reachable, or no process serves it. */
+function isUnavailable(error: unknown): boolean {
+  if (isServiceError(error)) return error.code === "unavailable";
+  return error instanceof ConnectError && error.code === Code.Unavailable;
 }
 
 function wait(milliseconds: number): Promise<void> {
