@@ -42,6 +42,10 @@ describe("packed text", () => {
     expect(packed.length).toBeLessThan(packText(text).length - 10);
     expect(unpackText(packed, context)).toBe(text);
     expect(() => unpackText(packed)).toThrow(/without one/);
+    // A long context, then a short one again: each packs and reads against its own.
+    const long = `${context}${"x".repeat(1000)}`;
+    expect(unpackText(packText(text, long), long)).toBe(text);
+    expect(unpackText(packed, context)).toBe(text);
     // Format 1 reads the same with or without a context.
     expect(unpackText(packText(envelope), context)).toBe(envelope);
   });

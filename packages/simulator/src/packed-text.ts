@@ -62,12 +62,18 @@ export function unpackText(value: string | Uint8Array, context?: string): string
   );
 }
 
+/**
+ * Format 1's dictionary followed by a context, made in one buffer that every call reuses: only the context is written
+ * each time, not the 8 KiB before it. Safe to reuse because zlib's synchronous calls have read their dictionary by the
+ * time they return.
+ */
+let withContext = Buffer.concat([DICTIONARY_1, Buffer.alloc(256)]);
+
 /** Format 1's dictionary, followed by `context` when there is one (format 2). */
 function dictionaryWith(context: string | undefined): Buffer {
   if (context === undefined) return DICTIONARY_1;
-  const suffix = Buffer.from(context);
-  const dictionary = Buffer.allocUnsafe(DICTIONARY_1.length + suffix.length);
-  DICTIONARY_1.copy(dictionary);
-  suffix.copy(dictionary, DICTIONARY_1.length);
-  return dictionary;
+  const end = DICTIONARY_1.length + Buffer.byteLength(context);
+  if (end > withContext.length) withContext = Buffer.concat([DICTIONARY_1, Buffer.alloc(end - DICTIONARY_1.length)]);
+  withContext.write(context, DICTIONARY_1.length);
+  return withContext.subarray(0, end);
 }
