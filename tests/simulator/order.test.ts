@@ -934,7 +934,14 @@ describe("the Checkout Saga", () => {
     // which would wait for the saga's backoff). Release: try, back off, try, re-drive at the tick, try, back off, try.
     // (The admin's token expires after an hour: the end is read from the checkout.failed the cart fake is given.)
     const failed = () => started.handles.outcomes.some((outcome) => outcome.checkoutId === checkoutId);
-    const deadline = Date.now() + 10_000;
+    // Nothing moves the clock before the saga compensates: an hour passing between the reservation and the payment
+    // step lets inventory's tick expire the hold first, and a saga whose hold lapsed has nothing to release (run alone,
+    // on a slow machine, this test advanced that early and saw no release at all).
+    const deadline = Date.now() + 30_000;
+    while (world.count("releaseStock") === 0) {
+      if (Date.now() > deadline) throw new Error(`checkout ${checkoutId} never tried to release its stock`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     while (!failed() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       await started.platform.advanceClock(hour);
