@@ -72,10 +72,8 @@ async function start(request: Extract<ChildRequest, { kind: "start" }>): Promise
         log: quiet,
       });
       // Ready once every context has a process behind it (the registry's watch brings them in soon after the start).
-      for (let attempt = 0; !names.every((name) => gateway!.view.urlOf(name) !== undefined); attempt++) {
-        if (attempt === 600) throw new Error("the gateway never saw a process for every context");
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const { view } = gateway;
+      await view.until(() => names.every((name) => view.urlOf(name) !== undefined));
       return gateway.url;
     }
     case "raw-http": {

@@ -16,6 +16,7 @@ describePostgresNats("ecom serve and ecom gateway", (backend) => {
   let namespace: string;
   let gatewayUrl: string;
   let customerProcess: EcomChild;
+  let inventoryUrl: string;
   let nats: Nats;
   const serve = (contexts: string, ...more: string[]) =>
     startEcom("serve", [
@@ -36,7 +37,7 @@ describePostgresNats("ecom serve and ecom gateway", (backend) => {
     nats = await natsOf(backend.busUrl, namespace);
     customerProcess = serve("customer", "--instance", "customers-1");
     await customerProcess.url;
-    await serve("inventory,catalog").url;
+    inventoryUrl = await serve("inventory,catalog").url;
     gatewayUrl = await startEcom("gateway", ["--store", database.url, "--bus", backend.busUrl, "--port", "0"]).url;
   }, 180_000);
   afterAll(async () => {
@@ -47,10 +48,9 @@ describePostgresNats("ecom serve and ecom gateway", (backend) => {
   });
 
   it("routes a REST login to the customer process and a Connect query to the inventory process", async () => {
-    await until(async () => {
-      const health = (await (await fetch(`${gatewayUrl}/healthz`)).json()) as { processes: unknown[] };
-      return health.processes.length === 2;
-    });
+    // Both announced themselves before they said they were ready, and the gateway started after them.
+    const health = (await (await fetch(`${gatewayUrl}/healthz`)).json()) as { processes: unknown[] };
+    expect(health.processes).toHaveLength(2);
     const login = await fetch(`${gatewayUrl}/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -77,9 +77,12 @@ describePostgresNats("ecom serve and ecom gateway", (backend) => {
     // Refused before it touched anything: the live process's durable is the one it made, not made anew.
     const after = await nats.manager.consumers.info(nats.stream, durable);
     expect(after.created).toBe(before.created);
-    // And it still delivers: an event published now is acked by the inventory process's consumer.
+    // And it still delivers: an event published now is acked by the inventory process's consumer, by the time the
+    // process says it settled (every event up to the stream's end delivered and acked).
     const seq = await nats.publishProbe();
-    await until(async () => (await nats.manager.consumers.info(nats.stream, durable)).ack_floor.stream_seq >= seq);
+    const settled = await fetch(`${inventoryUrl}/_sim/settle`, { method: "POST" });
+    expect(settled.status).toBe(200);
+    expect((await nats.manager.consumers.info(nats.stream, durable)).ack_floor.stream_seq).toBeGreaterThanOrEqual(seq);
   });
 
   it("stops delivering and exits non-zero when another process takes its claim over", async () => {

@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { connectJetStreamBus } from "../../packages/simulator/src/bus/jetstream-bus.js";
 import { describePostgresNats } from "../backends/backends.js";
+import { createCondition } from "../backends/condition.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { uniqueTestName } from "../backends/test-database.js";
 import { childEnv } from "../simulator/sim-process.js";
@@ -60,7 +61,15 @@ describePostgresNats("a subscriber process killed between its commit and its ack
         resolve({ code, signal, stderr });
       }),
     );
-    return { child, exited };
+    // "idle after <eventId>": the subscription had handled and acked all the stream held after that event's commit.
+    let stdout = "";
+    const told = createCondition();
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      told.changed();
+    });
+    const printed = (line: string) => told.until(() => stdout.split("\n").includes(line));
+    return { child, exited, printed };
   }
 
   /** The subscriber's effects: one row per time an event was applied. */
@@ -116,11 +125,10 @@ describePostgresNats("a subscriber process killed between its commit and its ack
         // skipped as handled; then the new ones are applied.
         const second = subscriber();
         await bus.publish([4, 5].map(event));
-        const info = await eventually(async () => {
-          // Between the restart's delete and add of the durable there is none.
-          const now = await bus.manager.consumers.info(bus.names.stream, durable).catch(() => undefined);
-          return now && now.ack_floor.stream_seq === 5 && now.num_ack_pending === 0 ? now : undefined;
-        }, "the restarted subscriber acks every message");
+        await second.printed("idle after evt_sigkill_5");
+        const info = await bus.manager.consumers.info(bus.names.stream, durable);
+        expect(info.ack_floor.stream_seq).toBe(5);
+        expect(info.num_ack_pending).toBe(0);
         expect(info.config.opt_start_seq).toBe(floor + 1);
         expect(info.delivered.consumer_seq).toBe(unacked.length + 2);
         expect(effects()).toEqual([1, 2, 3, 4, 5].map((n) => `evt_sigkill_${n}`));
@@ -134,13 +142,3 @@ describePostgresNats("a subscriber process killed between its commit and its ack
     }
   }, 60_000);
 });
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -32,6 +32,12 @@ const subscription = await bus.subscribe({
     [EVENT_TYPE]: async (message, trx) => {
       await trx.insertInto("effects").values({ event_id: message.eventId }).execute();
       if (message.eventId === CRASH_AT) afterCommit(trx, () => process.kill(process.pid, "SIGKILL"));
+      // The test's signal that what the stream held by then is handled and acked, instead of a wait on the clock. Not
+      // awaited: the transaction waits for its hooks, and idle() for the delivery that runs the transaction.
+      else
+        afterCommit(trx, () => {
+          void subscription.idle().then(() => process.stdout.write(`idle after ${message.eventId}\n`));
+        });
     },
   },
   logger: quiet,

@@ -12,7 +12,7 @@ import {
 } from "@ecom/simulator";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
-import { quiet, until } from "../simulator/shop.js";
+import { quiet } from "../simulator/shop.js";
 
 /**
  * A platform split over processes behind a gateway, as `ecom serve --contexts …` and `ecom gateway` run it: here
@@ -78,10 +78,7 @@ export async function startSplitCluster(busUrl: string, shares: readonly (readon
     });
     gateway = started;
     // The gateway's registry watcher hears of the processes on its own time.
-    await until(
-      () => contexts.every((context) => started.view.urlOf(context) !== undefined),
-      "every context registered",
-    );
+    await started.view.until(() => contexts.every((context) => started.view.urlOf(context) !== undefined));
     return { database, namespace, platforms: processes.map(({ platform }) => platform), gateway: started, close };
   } catch (error) {
     await close();

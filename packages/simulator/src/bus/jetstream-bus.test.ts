@@ -5,6 +5,7 @@ import { connect } from "@nats-io/transport-node";
 import { type Kysely, sql } from "kysely";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createCondition } from "../../../../tests/backends/condition.js";
 import { createTestNamespace, dropNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "../sqlite-store.js";
 import type { OutgoingEvent, Subscription } from "./event-bus.js";
@@ -186,7 +187,9 @@ describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
       await applying(message, trx);
       if ((message as unknown as { eventId: string }).eventId === "evt_010") first?.stop();
     });
-    while ((await first.position(1)).cursor < 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Stopped, idle once the delivery under way (the tenth's) committed.
+    await first.idle();
+    expect((await first.position(1)).cursor).toBe(10);
     const durable = bus.names.consumer("subscriber");
     const floor = (await bus.manager.consumers.info(bus.names.stream, durable)).ack_floor.stream_seq;
     expect(floor).toBeLessThan(10);
@@ -220,7 +223,8 @@ describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
     // A process that pulled 8…14 from the durable and died without acking them.
     const raw = await connect({ servers: busUrl });
     const consumer = await jetstream(raw).consumers.get(bus.names.stream, bus.names.consumer("subscriber"));
-    const pulled = await consumer.fetch({ max_messages: 7, expires: 1_000 });
+    // The fetch ends as soon as the seven are in; its expiry only bounds a failure.
+    const pulled = await consumer.fetch({ max_messages: 7, expires: 60_000 });
     const seqs: number[] = [];
     for await (const message of pulled) seqs.push(message.seq);
     await raw.close();
@@ -419,9 +423,13 @@ describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
   it("tells watchers of what is published, in order", async () => {
     const bus = await busOf();
     const seen: number[] = [];
-    const unwatch = bus.watch((logged) => seen.push(...logged.map((event) => event.seq)));
+    const told = createCondition();
+    const unwatch = bus.watch((logged) => {
+      seen.push(...logged.map((event) => event.seq));
+      told.changed();
+    });
     await bus.publish(events(4));
-    while (seen.length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+    await told.until(() => seen.length >= 4);
     unwatch();
     expect(seen).toEqual([1, 2, 3, 4]);
   });

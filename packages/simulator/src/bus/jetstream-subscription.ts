@@ -113,6 +113,8 @@ export class JetStreamSubscription implements Subscription {
   /** Compiled once (compiled-query.ts): every event delivered runs the first, every delivery the second. */
   readonly #remember: CompiledStatement<{ eventId: string; seq: number }, unknown>;
   readonly #advance: CompiledStatement<{ seq: number }, unknown>;
+  /** Callers of {@link idle} waiting, each with its check; asked again as each delivery ends. */
+  readonly #idleWaiters = new Set<{ readonly check: () => boolean; readonly resolve: () => void }>();
 
   constructor(options: JetStreamSubscriptionOptions) {
     this.#options = options;
@@ -167,6 +169,7 @@ export class JetStreamSubscription implements Subscription {
     if (this.#stopped) return;
     this.#starting ??= this.start().catch((error) => {
       this.#starting = undefined;
+      this.settleIdle();
       this.#options.logger.error(`delivery to ${this.subscriber} could not start`, { error: String(error) });
     });
   }
@@ -175,6 +178,7 @@ export class JetStreamSubscription implements Subscription {
     this.#stopped = true;
     this.#queue.length = 0;
     this.#messages?.stop();
+    this.settleIdle();
   }
 
   /** Let go of the consumer and what it pushed, and start again from the cursor after a pause. */
@@ -187,16 +191,29 @@ export class JetStreamSubscription implements Subscription {
     setTimeout(() => this.kick(), RESTART_PAUSE_MS).unref();
   }
 
+  /**
+   * Resolves once no delivery is under way and the cursor reached what the stream held when asked (messages are
+   * pushed by the server, so "caught up" is measured against the stream's end), or once delivery stopped or waits to
+   * restart after a failure, and the delivery under way (if any) finished. Woken as each delivery ends, never by
+   * polling: it takes as long as the delivery does, however busy the machine.
+   */
   async idle(): Promise<void> {
     if (!this.#starting) return;
     await this.#starting;
-    // Messages are pushed by the server: caught up is when the cursor reached what the stream held when asked.
     const target = await this.#options.lastSeq();
-    for (let round = 0; round < 400 && !this.#stopped; round++) {
-      await this.#working;
-      if (this.#queue.length === 0 && (this.#cursor ?? 0) >= target) return;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    const check = () =>
+      this.#working === undefined &&
+      (this.#stopped || this.#starting === undefined || (this.#queue.length === 0 && (this.#cursor ?? 0) >= target));
+    if (check()) return;
+    await new Promise<void>((resolve) => this.#idleWaiters.add({ check, resolve }));
+  }
+
+  private settleIdle(): void {
+    for (const waiter of this.#idleWaiters)
+      if (waiter.check()) {
+        this.#idleWaiters.delete(waiter);
+        waiter.resolve();
+      }
   }
 
   async position(limit: number): Promise<SubscriptionPosition> {
@@ -242,6 +259,7 @@ export class JetStreamSubscription implements Subscription {
         this.#queue.push(message);
         this.#working ??= this.work().finally(() => {
           this.#working = undefined;
+          this.settleIdle();
         });
       }
     })().catch((error) =>

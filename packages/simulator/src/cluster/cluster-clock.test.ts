@@ -2,17 +2,10 @@ import { type FaultSwitches, noFaults } from "@ecom/services/platform";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createCondition } from "../../../../tests/backends/condition.js";
 import { createTestNamespace, type TestNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { VirtualClock } from "../virtual-clock.js";
 import { type ClusterSim, openClusterSim } from "./cluster-clock.js";
-
-async function eventually(check: () => boolean, what: string, within = 20_000): Promise<void> {
-  const deadline = Date.now() + within;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const start = new Date("2026-01-01T00:00:00.000Z");
 const hours = (n: number) => new Date(start.getTime() + n * 3_600_000);
@@ -42,23 +35,30 @@ describePostgresNats("the clock and faults shared by a split platform", (backend
       [0, 1].map(async () => {
         const clock = new VirtualClock({ start, frozen: true });
         const faults: FaultSwitches = noFaults();
+        const applied = createCondition();
         const sim = await openClusterSim({ connection, namespace: namespace.name });
         const following = await sim.follow({
-          clock: (time) => clock.resumeFrom(time),
-          faults: (f) => Object.assign(faults, f),
+          clock: (time) => {
+            clock.resumeFrom(time);
+            applied.changed();
+          },
+          faults: (f) => {
+            Object.assign(faults, f);
+            applied.changed();
+          },
         });
-        return { clock, faults, following };
+        return { clock, faults, until: applied.until, following };
       }),
     );
     expect(await gateway.advanceTo(hours(2))).toEqual(hours(2));
-    for (const { clock } of processes) await eventually(() => clock.now().getTime() === hours(2).getTime(), "2 h on");
+    for (const { clock, until } of processes) await until(() => clock.now().getTime() === hours(2).getTime());
     // An earlier time changes nothing: the clock only moves forward.
     expect(await gateway.advanceTo(hours(1))).toEqual(hours(2));
     await gateway.setFaults({ ...noFaults(), inventoryDown: true });
-    for (const { faults } of processes) await eventually(() => faults.inventoryDown, "inventory down everywhere");
+    for (const { faults, until } of processes) await until(() => faults.inventoryDown);
     for (const { clock } of processes) expect(clock.now()).toEqual(hours(2));
     await gateway.setFaults(noFaults());
-    for (const { faults } of processes) await eventually(() => !faults.inventoryDown, "inventory back everywhere");
+    for (const { faults, until } of processes) await until(() => !faults.inventoryDown);
     for (const { following } of processes) await following.close();
   });
 
@@ -68,11 +68,18 @@ describePostgresNats("the clock and faults shared by a split platform", (backend
     expect(await gateway.current()).toEqual({ time: hours(5), faults: { ...noFaults(), paymentProcessorDown: true } });
     const clock = new VirtualClock({ start, frozen: true });
     const faults = noFaults();
+    const applied = createCondition();
     const following = await gateway.follow({
-      clock: (time) => clock.resumeFrom(time),
-      faults: (f) => Object.assign(faults, f),
+      clock: (time) => {
+        clock.resumeFrom(time);
+        applied.changed();
+      },
+      faults: (f) => {
+        Object.assign(faults, f);
+        applied.changed();
+      },
     });
-    await eventually(() => clock.now().getTime() === hours(5).getTime() && faults.paymentProcessorDown, "caught up");
+    await applied.until(() => clock.now().getTime() === hours(5).getTime() && faults.paymentProcessorDown);
     await following.close();
     await gateway.setFaults(noFaults());
   });

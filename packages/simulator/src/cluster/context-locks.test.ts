@@ -1,6 +1,7 @@
 import { connect, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createCondition } from "../../../../tests/backends/condition.js";
 import { createTestDatabase, type TestDatabase, withAdminClient } from "../../../../tests/backends/test-database.js";
 import { type ContextLocksOptions, lockContexts } from "./context-locks.js";
 import { isRegistryError, type RegistryError } from "./registry.js";
@@ -13,14 +14,6 @@ async function refusal(work: () => Promise<unknown>): Promise<RegistryError> {
     throw error;
   }
   throw new Error("not refused");
-}
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describePostgresNats("the contexts' locks in PostgreSQL", () => {
@@ -78,14 +71,20 @@ describePostgresNats("the contexts' locks in PostgreSQL", () => {
 
   it("tells the holder when its session ends, as the locks go with it", async () => {
     const lost: RegistryError[] = [];
-    await lock("cut-off", ["inventory", "catalog"], { onLost: (error) => lost.push(error) });
+    const told = createCondition();
+    await lock("cut-off", ["inventory", "catalog"], {
+      onLost: (error) => {
+        lost.push(error);
+        told.changed();
+      },
+    });
     await withAdminClient(async (client) => {
       await client.query(
         "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'ecom serve cut-off' and datname = $1",
         [database.name],
       );
     });
-    await eventually(() => lost.length > 0, "the holder hears of it");
+    await told.until(() => lost.length > 0);
     expect(lost).toHaveLength(1);
     expect(lost[0]?.code).toBe("claim_lost");
     expect(lost[0]?.message).toMatch(

@@ -78,8 +78,7 @@ describePostgresNats("ecom gateway's server", (backend) => {
       host: "127.0.0.1",
       log: silent,
     });
-    const deadline = Date.now() + 20_000;
-    while (gateway.view.claims().length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await gateway.view.until(() => gateway.view.claims().length === 4);
   });
   afterAll(async () => {
     await gateway?.close();

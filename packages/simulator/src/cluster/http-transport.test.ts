@@ -164,11 +164,11 @@ describePostgresNats("the HTTP transport resolving through the registry in NATS 
         createHttpTransport({ caller: "order", registry: view, tokens: createServiceTokens({ key: serviceKey }) }),
       );
       const old = await registry.register({ id: "old", url: servers[0].url, contexts: ["inventory"] });
-      await until(() => view.urlOf("inventory") === servers[0].url);
+      await view.until(() => view.urlOf("inventory") === servers[0].url);
       expect((await clients.inventory.reserveStock({ checkoutId: "chk_1" })).reservationId).toBe("rsv_old_order_chk_1");
       await old.stop();
       const successor = await registry.register({ id: "new", url: servers[1].url, contexts: ["inventory"] });
-      await until(() => view.urlOf("inventory") === servers[1].url);
+      await view.until(() => view.urlOf("inventory") === servers[1].url);
       expect((await clients.inventory.reserveStock({ checkoutId: "chk_2" })).reservationId).toBe("rsv_new_order_chk_2");
       await successor.stop();
       await view.close();
@@ -182,12 +182,3 @@ describePostgresNats("the HTTP transport resolving through the registry in NATS 
     }
   });
 });
-
-/** Wait for the registry's watcher to see a write (it acts on its own time); fails after 20 s. */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("the registry's view never saw the claim");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -3,34 +3,42 @@ import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createCondition } from "../../../../tests/backends/condition.js";
 import { createTestNamespace, type TestNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { VirtualClock } from "../virtual-clock.js";
 import { openClusterSim } from "./cluster-clock.js";
 import { type ClusterMember, claimContexts, joinCluster } from "./join-cluster.js";
 import { isRegistryError, openRegistry } from "./registry.js";
 
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const start = new Date("2026-01-01T00:00:00.000Z");
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** A platform as joining sees it: a frozen clock, fault switches, and advances recorded as its ticks. */
-function member(): ClusterMember & { readonly advances: number[] } {
+/**
+ * A platform as joining sees it: a frozen clock, fault switches, and advances recorded as its ticks; `until` waits
+ * for a state of them, asked again as each advance or fault switch is applied.
+ */
+function member(): ClusterMember & { readonly advances: number[]; until(check: () => boolean): Promise<void> } {
   const clock = new VirtualClock({ start, frozen: true });
   const advances: number[] = [];
+  const applied = createCondition();
+  // Switched by joining with Object.assign: each switch set is a change to look at.
+  const faults = new Proxy(noFaults(), {
+    set(target, key, value) {
+      const set = Reflect.set(target, key, value);
+      applied.changed();
+      return set;
+    },
+  });
   return {
     clock,
-    faults: noFaults(),
+    faults,
     advances,
+    until: applied.until,
     async advanceClock(milliseconds) {
       advances.push(milliseconds);
-      return clock.advance(milliseconds);
+      const now = await clock.advance(milliseconds);
+      applied.changed();
+      return now;
     },
   };
 }
@@ -63,7 +71,7 @@ describePostgresNats("a process joining its split platform", (backend) => {
       url: "http://127.0.0.1:5102",
       log: silent,
     });
-    await eventually(() => a.view.urlOf("inventory") === "http://127.0.0.1:5102", "a sees inventory");
+    await a.view.until(() => a.view.urlOf("inventory") === "http://127.0.0.1:5102");
     expect(b.view.urlOf("order")).toBe("http://127.0.0.1:5101");
 
     const refused = await join(member(), ["payment"], "http://127.0.0.1:5103").catch((error: unknown) => error);
@@ -73,8 +81,8 @@ describePostgresNats("a process joining its split platform", (backend) => {
     await gateway.advanceTo(new Date(start.getTime() + 60_000));
     await gateway.setFaults({ ...noFaults(), inventoryDown: true });
     for (const process of [orderAndPayment, inventory]) {
-      await eventually(() => process.clock.now().getTime() === start.getTime() + 60_000, "the advance applied");
-      await eventually(() => process.faults.inventoryDown, "the fault applied");
+      await process.until(() => process.clock.now().getTime() === start.getTime() + 60_000);
+      await process.until(() => process.faults.inventoryDown);
       expect(process.advances).toEqual([60_000]);
     }
 
@@ -120,7 +128,7 @@ describePostgresNats("a process joining its split platform", (backend) => {
     await view.close();
 
     const membership = await first.join({ member: member(), url: "http://127.0.0.1:5201" });
-    await eventually(() => membership.view.urlOf("cart") === "http://127.0.0.1:5201", "the claim names the URL");
+    await membership.view.until(() => membership.view.urlOf("cart") === "http://127.0.0.1:5201");
     await membership.leave();
   });
 });

@@ -1,17 +1,20 @@
-import { Kvm } from "@nats-io/kv";
+import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
+import { createCondition } from "../../../../tests/backends/condition.js";
 import { createTestNamespace, type TestNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { isRegistryError, openRegistry, type Registry, type RegistryError, registryBucket } from "./registry.js";
 
-/** Poll `check` until it holds (the TTL and the watcher act on their own time); fails the test after `within` ms. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, within = 20_000): Promise<void> {
-  const deadline = Date.now() + within;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/** Resolves once `key` has been written `count` times from now: the refreshes of a claim, as they happen. */
+async function refreshesOf(kv: KV, key: string, count: number): Promise<void> {
+  const watcher = await kv.watch({ key, include: KvWatchInclude.UpdatesOnly });
+  let seen = 0;
+  for await (const entry of watcher) {
+    if (entry.operation === "PUT") seen++;
+    if (seen === count) break;
   }
+  watcher.stop();
 }
 
 async function refusal(work: () => Promise<unknown>): Promise<RegistryError> {
@@ -84,14 +87,21 @@ describePostgresNats("the registry in NATS KV", (backend) => {
     const view = await registry.watch();
     expect(view.urlOf("search")).toBeUndefined();
     const a = await registry.register({ id: "a", url: "http://127.0.0.1:5031", contexts: ["search", "analytics"] });
-    await eventually(() => view.urlOf("search") === "http://127.0.0.1:5031", "the view sees a's claim");
+    await view.until(() => view.urlOf("search") === "http://127.0.0.1:5031");
     expect(view.claimOf("analytics")).toMatchObject({ processId: "a", url: "http://127.0.0.1:5031" });
     await a.stop();
-    await eventually(() => view.urlOf("search") === undefined, "the view sees a's clean stop");
+    await view.until(() => view.urlOf("search") === undefined);
     const b = await registry.register({ id: "b", url: "http://127.0.0.1:5032", contexts: ["search"] });
-    await eventually(() => view.urlOf("search") === "http://127.0.0.1:5032", "the view sees b's claim");
+    await view.until(() => view.urlOf("search") === "http://127.0.0.1:5032");
     await b.stop();
     await view.close();
+  });
+
+  it("ends a wait on the view with an error when the view closes first, instead of leaving it pending", async () => {
+    const view = await registry.watch();
+    const waiting = view.until(() => false);
+    await view.close();
+    await expect(waiting).rejects.toThrow(/closed before the wait was over/);
   });
 
   it("lists the live processes, for /healthz", async () => {
@@ -124,15 +134,14 @@ describePostgresNats("the registry in NATS KV", (backend) => {
         url: "http://127.0.0.1:5052",
         contexts: ["promotion"],
       });
-      await eventually(() => view.claimOf("inventory")?.processId === "killed", "the view sees the claim");
+      await view.until(() => view.claimOf("inventory")?.processId === "killed");
       // The process dies: its connection goes without deleting anything; its claim lapses after the TTL.
       await killed.close();
-      await eventually(() => view.urlOf("inventory") === undefined, "the view drops the killed holder's lapsed claim");
+      await view.until(() => view.urlOf("inventory") === undefined);
       const successor = await ours.register({ url: "http://127.0.0.1:5053", contexts: ["inventory"] });
-      await eventually(() => view.urlOf("inventory") === "http://127.0.0.1:5053", "the view sees the successor");
-      // Several TTLs later the refreshed claim still holds.
-      const outlived = Date.now() + 3 * 3_000;
-      await eventually(() => Date.now() > outlived, "three TTLs pass");
+      await view.until(() => view.urlOf("inventory") === "http://127.0.0.1:5053");
+      // Longer than a TTL later the refreshed claim still holds: four refreshes, a third of the TTL apart, seen.
+      await refreshesOf(await new Kvm(connection).open(ours.bucket), "contexts.promotion", 4);
       expect(view.urlOf("promotion")).toBe("http://127.0.0.1:5052");
       expect((await refusal(() => ours.register({ url: "http://127.0.0.1:5054", contexts: ["promotion"] }))).code).toBe(
         "context_claimed",
@@ -148,14 +157,14 @@ describePostgresNats("the registry in NATS KV", (backend) => {
   it("claims before it listens, and names the URL once announced", async () => {
     const view = await registry.watch();
     const starting = await registry.register({ id: "starting", contexts: ["notification"] });
-    await eventually(() => view.claimOf("notification")?.processId === "starting", "the view sees the claim");
+    await view.until(() => view.claimOf("notification")?.processId === "starting");
     // Claimed, not reachable yet: nobody is sent there, and a second claimant hears that it is starting.
     expect(view.urlOf("notification")).toBeUndefined();
     expect(await registry.processes()).toEqual([]);
     const error = await refusal(() => registry.register({ id: "late", contexts: ["notification"] }));
     expect(error.message).toMatch(/notification is already served by process starting \(starting, not listening yet\)/);
     await starting.announce("http://127.0.0.1:5061");
-    await eventually(() => view.urlOf("notification") === "http://127.0.0.1:5061", "the view sees the URL");
+    await view.until(() => view.urlOf("notification") === "http://127.0.0.1:5061");
     expect(await registry.processes()).toEqual([
       expect.objectContaining({ id: "starting", url: "http://127.0.0.1:5061" }),
     ]);
@@ -166,9 +175,13 @@ describePostgresNats("the registry in NATS KV", (backend) => {
   it("tells a holder that another process took its claim over, at its next refresh", async () => {
     const quick = await openRegistry({ connection, namespace: namespace.name, refreshMs: 100 });
     const lost: RegistryError[] = [];
+    const told = createCondition();
     const holder = await quick.register(
       { id: "stalled", url: "http://127.0.0.1:5071", contexts: ["returns", "tax"] },
-      (_context, error) => lost.push(error),
+      (_context, error) => {
+        lost.push(error);
+        told.changed();
+      },
     );
     // What a successor writes once the holder's claim lapsed (the holder stalled past the TTL).
     const kv = await new Kvm(connection).open(registry.bucket);
@@ -181,7 +194,7 @@ describePostgresNats("the registry in NATS KV", (backend) => {
         startedAt: new Date().toISOString(),
       }),
     );
-    await eventually(() => lost.length > 0, "the holder hears of the loss");
+    await told.until(() => lost.length > 0);
     expect(lost[0]?.code).toBe("claim_lost");
     expect(lost[0]?.message).toMatch(
       /no longer serves returns: returns is already served by process successor at http:\/\/127\.0\.0\.1:5072/,
@@ -193,16 +206,18 @@ describePostgresNats("the registry in NATS KV", (backend) => {
 
   it("asks what else must hold at every refresh, while claims are held (join-cluster: the locks' session)", async () => {
     let asked = 0;
+    const told = createCondition();
     const quick = await openRegistry({
       connection,
       namespace: namespace.name,
       refreshMs: 100,
       onRefresh: () => {
         asked++;
+        told.changed();
       },
     });
     const holder = await quick.register({ id: "checking", url: "http://127.0.0.1:5091", contexts: ["loyalty"] });
-    await eventually(() => asked >= 2, "two refreshes ask");
+    await told.until(() => asked >= 2);
     await holder.stop();
   });
 
@@ -215,13 +230,17 @@ describePostgresNats("the registry in NATS KV", (backend) => {
       now: () => Date.now() + stalled,
     });
     const lost: string[] = [];
+    const told = createCondition();
     const holder = await quick.register(
       { id: "frozen", url: "http://127.0.0.1:5081", contexts: ["shipping"] },
-      (context, error) => lost.push(`${context}: ${error.message}`),
+      (context, error) => {
+        lost.push(`${context}: ${error.message}`);
+        told.changed();
+      },
     );
     // The process was stopped (SIGSTOP, a swap storm) for 20 s: its claims lapsed for everyone else meanwhile.
     stalled = 20_000;
-    await eventually(() => lost.length > 0, "the holder counts its claim lost");
+    await told.until(() => lost.length > 0);
     expect(lost).toEqual([
       expect.stringMatching(
         /^shipping: This process no longer serves shipping: its claim could not be refreshed for 2\ds, longer than the registry's TTL \(15s\)/,

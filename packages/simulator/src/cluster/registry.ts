@@ -77,6 +77,12 @@ export interface RegistryView {
   claimOf(context: string): ContextClaim | undefined;
   /** Every live claim. */
   claims(): ContextClaim[];
+  /**
+   * Resolves once `check` holds, asked again at each change the watcher hears of and when a claim's TTL runs out
+   * (which removes it without a word to watchers); rejects if the view closes first. For code that waits for a
+   * process to come or go, instead of polling.
+   */
+  until(check: () => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,7 +157,8 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   // A key the bucket's TTL removed is gone without a word to watchers (and a `get` may still race it): an entry is
   // live only while its last write is younger than the TTL. The write time is the server's; the processes of one
   // platform must keep their clocks within a few seconds of it (the TTL is three refreshes long).
-  const live = (entry: KvEntry) => entry.operation === "PUT" && entry.created.getTime() + ttlMs > now();
+  const expiresAt = (entry: KvEntry) => entry.created.getTime() + ttlMs;
+  const live = (entry: KvEntry) => entry.operation === "PUT" && expiresAt(entry) > now();
 
   return {
     bucket,
@@ -166,7 +173,7 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
         onLost: onLost ?? (() => undefined),
         onRefresh: options.onRefresh ?? (() => undefined),
       }),
-    watch: () => watch(kv, live),
+    watch: () => watch(kv, live, expiresAt, now),
     async processes() {
       const found: ProcessEntry[] = [];
       for await (const key of await kv.keys(PROCESS_KEYS)) {
@@ -342,8 +349,29 @@ async function release(kv: KV, held: Map<string, number>): Promise<void> {
   held.clear();
 }
 
-async function watch(kv: KV, live: (entry: KvEntry) => boolean): Promise<RegistryView> {
+async function watch(
+  kv: KV,
+  live: (entry: KvEntry) => boolean,
+  expiresAt: (entry: KvEntry) => number,
+  now: () => number,
+): Promise<RegistryView> {
   const entries = new Map<string, KvEntry>();
+  const waiters = new Set<{ check: () => boolean; resolve: () => void; reject: (error: Error) => void }>();
+  let closed = false;
+  let expiry: NodeJS.Timeout | undefined;
+  /** Settle the waiters whose check holds now; then be woken when the next live claim lapses, if any wait. */
+  const settle = () => {
+    for (const waiter of waiters)
+      if (waiter.check()) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    clearTimeout(expiry);
+    expiry = undefined;
+    if (waiters.size === 0 || closed) return;
+    const next = Math.min(...[...entries.values()].filter(live).map(expiresAt));
+    if (Number.isFinite(next)) expiry = setTimeout(settle, Math.max(0, next - now()) + 1);
+  };
   // Keep the newer of what the watcher and the first read saw of a key (a delete is kept too, as a tombstone).
   const keep = (key: string, entry: KvEntry) => {
     const known = entries.get(key);
@@ -352,7 +380,10 @@ async function watch(kv: KV, live: (entry: KvEntry) => boolean): Promise<Registr
   // The watcher first (updates only), then the keys as they are now: nothing written in between is missed.
   const watcher = await kv.watch({ key: CONTEXT_KEYS, include: KvWatchInclude.UpdatesOnly });
   const watching = (async () => {
-    for await (const entry of watcher) keep(entry.key, entry);
+    for await (const entry of watcher) {
+      keep(entry.key, entry);
+      settle();
+    }
   })();
   for await (const key of await kv.keys(CONTEXT_KEYS)) {
     const entry = await kv.get(key);
@@ -370,7 +401,19 @@ async function watch(kv: KV, live: (entry: KvEntry) => boolean): Promise<Registr
         .filter(live)
         .map((entry) => entry.json<ContextClaim>())
         .sort((a, b) => a.context.localeCompare(b.context)),
+    until(check) {
+      if (check()) return Promise.resolve();
+      if (closed) return Promise.reject(new Error("the registry view is closed"));
+      return new Promise<void>((resolve, reject) => {
+        waiters.add({ check, resolve, reject });
+        settle();
+      });
+    },
     async close() {
+      closed = true;
+      clearTimeout(expiry);
+      for (const waiter of waiters) waiter.reject(new Error("the registry view closed before the wait was over"));
+      waiters.clear();
       watcher.stop();
       await watching.catch(() => undefined);
     },
