@@ -316,3 +316,56 @@ describe("the gateway's event streams", () => {
     expect(response.statusCode).toBe(200);
   });
 });
+
+describe("the gateway's event streams to one process", () => {
+  let a: { url: string; server: Server };
+  let b: { url: string; server: Server };
+  let gateway: GatewayRouter;
+  let gatewayServer: Server;
+  let base: string;
+  const open: IncomingMessage[] = [];
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([fakeProcess("a"), fakeProcess("b")]);
+    // Room for ten streams in all but two to each process: what one process's sockets allow is the cap for it.
+    gateway = createGatewayRouter({
+      registry: { urlOf: (context) => (context === "order" ? b.url : a.url) },
+      tokens,
+      local: () => undefined,
+      maxStreams: 10,
+      requestSockets: 2,
+      streamSocketsPerProcess: 2,
+    });
+    gatewayServer = createServer(gateway.handle);
+    gatewayServer.on("upgrade", gateway.upgrade);
+    base = await listening(gatewayServer);
+  });
+  afterAll(async () => {
+    for (const stream of open) stream.destroy();
+    gateway.close();
+    for (const server of [gatewayServer, a.server, b.server]) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("refuses a stream past one process's sockets with 503 and Retry-After instead of queueing it", async () => {
+    for (let index = 0; index < 2; index++) {
+      const [response] = (await once(get(`${base}/sse/flash-sales`), "response")) as [IncomingMessage];
+      open.push(response);
+      expect(response.statusCode).toBe(200);
+    }
+    const refused = await fetch(`${base}/sse/flash-sales`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    // Another process's streams are counted apart: a WebSocket to b still opens.
+    const socket = new WebSocket(`${base.replace("http", "ws")}/ws/orders`, {
+      headers: { authorization: "Bearer customer-token" },
+    });
+    await once(socket, "open");
+    socket.send("hello");
+    const [message] = await once(socket, "message");
+    expect(String(message)).toBe("b: hello");
+    socket.close();
+  });
+});

@@ -46,6 +46,11 @@ export interface GatewayRouterOptions {
   readonly maxStreams?: number;
   /** Kept-alive connections to each process for every other request (256 by default). */
   readonly requestSockets?: number;
+  /**
+   * Event streams open to one process at once (what its per-address cap leaves beside `requestSockets`: 768 by
+   * default); beyond it a stream to that process is refused 503 with Retry-After, as one beyond `maxStreams` is.
+   */
+  readonly streamSocketsPerProcess?: number;
 }
 
 /** The public surface in split mode: each request goes to the process that serves the context owning it. */
@@ -86,23 +91,26 @@ const HOP_BY_HOP = new Set([
  * HTTP/2 gRPC is not proxied (HTTP/1.1 only): gRPC clients use the processes or gRPC-web.
  *
  * Event streams hold their connection to the process for as long as the client reads, so they never take one of the
- * kept-alive sockets other requests share: each has a connection of its own (up to `maxStreams` of them, beyond which
- * a stream is refused 503), and a gateway full of open streams still answers REST and Connect.
+ * kept-alive sockets other requests share: each has a connection of its own (up to `maxStreams` of them in all and
+ * `streamSocketsPerProcess` to one process, beyond which a stream is refused 503 with Retry-After rather than left
+ * waiting for a socket), and a gateway full of open streams still answers REST and Connect.
  */
 export function createGatewayRouter(options: GatewayRouterOptions): GatewayRouter {
   const router = options.router ?? new RestRouter();
   const maxStreams = options.maxStreams ?? DEFAULT_SERVER_LIMITS.maxStreams;
   const slots = createStreamSlots(maxStreams);
   // Every connection to a process comes from the gateway's one address, which a process lets hold 1,024 at once:
-  // requests keep `requestSockets` of them per process and streams may take the rest (beyond, a stream waits for
-  // one to end), while `maxStreams` bounds the streams of all processes together.
+  // requests keep `requestSockets` of them per process and streams may take the rest, while `maxStreams` bounds the
+  // streams of all processes together. Each process's streams are counted here: the agent would queue one past its
+  // sockets until another ended, which for a stream is as good as never.
   const requestSockets = options.requestSockets ?? 256;
+  const streamSockets =
+    options.streamSocketsPerProcess ?? Math.max(1, DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress - requestSockets);
   const agent = new Agent({ keepAlive: true, maxSockets: requestSockets });
   // A stream's connection is not reused after it: a kept-alive pool would only hold sockets no one asks for.
-  const streamAgent = new Agent({
-    keepAlive: false,
-    maxSockets: Math.max(1, DEFAULT_SERVER_LIMITS.maxConnectionsPerAddress - requestSockets),
-  });
+  const streamAgent = new Agent({ keepAlive: false, maxSockets: streamSockets });
+  /** Streams open to each process, by its origin (the agent's own key is its host and port). */
+  const streamsTo = new Map<string, number>();
 
   /** The context owning a request, and whether its answer is an event stream. */
   const routeOf = (method: string, url: string, accept?: string): { context: string; stream: boolean } | undefined => {
@@ -121,10 +129,18 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
   };
   const contextOf = (method: string, url: string) => routeOf(method, url)?.context;
 
-  /** Take a slot until `done` closes; false when every slot is taken. */
-  const admit = (done: { once(event: "close", listener: () => void): unknown }) => {
-    if (!slots.acquire()) return false;
-    done.once("close", () => slots.release());
+  /** Take a slot (and one of `origin`'s, for a stream to a process) until `done` closes; false when none is free. */
+  const admit = (done: { once(event: "close", listener: () => void): unknown }, origin?: string) => {
+    const toProcess = origin === undefined ? 0 : (streamsTo.get(origin) ?? 0);
+    if (toProcess >= streamSockets || !slots.acquire()) return false;
+    if (origin !== undefined) streamsTo.set(origin, toProcess + 1);
+    done.once("close", () => {
+      slots.release();
+      if (origin === undefined) return;
+      const left = (streamsTo.get(origin) ?? 1) - 1;
+      if (left > 0) streamsTo.set(origin, left);
+      else streamsTo.delete(origin);
+    });
     return true;
   };
 
@@ -175,7 +191,7 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
     if (target === "local") return options.local(request, response);
     const instance = (request.url ?? "/").split("?", 1)[0] ?? "/";
     if (target instanceof ServiceError) return writeProblem(response, target, instance);
-    if (target.stream && !admit(response)) return tooManyStreams(response, instance);
+    if (target.stream && !admit(response, target.url.origin)) return tooManyStreams(response, instance);
     const upstream = httpRequest({
       agent: target.stream ? streamAgent : agent,
       protocol: target.url.protocol,
@@ -220,7 +236,7 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
       return refuseUpgrade(socket, new ServiceError("not_found", `Nothing to upgrade at ${request.url ?? "/"}.`));
     }
     if (target instanceof ServiceError) return refuseUpgrade(socket, target);
-    if (!admit(socket))
+    if (!admit(socket, target.url.origin))
       return refuseUpgrade(
         socket,
         new ServiceError("unavailable", "Too many event streams are open; try again in a few seconds.", {
@@ -268,7 +284,7 @@ export function createGatewayRouter(options: GatewayRouterOptions): GatewayRoute
     contextOf,
     handle,
     upgrade,
-    admitStream: admit,
+    admitStream: (response) => admit(response),
     close: () => {
       agent.destroy();
       streamAgent.destroy();
