@@ -185,19 +185,18 @@ export async function openRegistry(options: RegistryOptions): Promise<Registry> 
   };
 }
 
-async function register(
-  kv: KV,
-  announcement: ProcessAnnouncement,
-  options: {
-    readonly ttlMs: number;
-    readonly refreshMs: number;
-    readonly now: () => number;
-    readonly onError: (error: unknown) => void;
-    readonly onLost: (context: string, error: RegistryError) => void;
-    readonly onRefresh: () => void;
-    readonly live: (entry: KvEntry) => boolean;
-  },
-): Promise<Registration> {
+/** What a registration is told by, and tells, the registry it was made in. */
+interface RegisterOptions {
+  readonly ttlMs: number;
+  readonly refreshMs: number;
+  readonly now: () => number;
+  readonly onError: (error: unknown) => void;
+  readonly onLost: (context: string, error: RegistryError) => void;
+  readonly onRefresh: () => void;
+  readonly live: (entry: KvEntry) => boolean;
+}
+
+async function register(kv: KV, announcement: ProcessAnnouncement, options: RegisterOptions): Promise<Registration> {
   const processId =
     announcement.id ?? `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`.replace(/[^A-Za-z0-9_-]/g, "_");
   if (!PROCESS_ID.test(processId))
@@ -205,34 +204,118 @@ async function register(
   for (const context of announcement.contexts)
     if (!NAME.test(context))
       throw new RegistryError("bad_name", `The context name "${context}" may hold only a-z, 0-9 and _.`);
-  const startedAt = new Date().toISOString();
-  let url = announcement.url;
-  const claimOf = (context: string): ContextClaim => ({
-    context,
-    ...(url === undefined ? {} : { url }),
+  const claims = new HeldClaims(kv, announcement, processId, options);
+  await claims.claimAll();
+  claims.start();
+  return {
     processId,
-    startedAt,
-    ...(announcement.contractsHash === undefined ? {} : { contractsHash: announcement.contractsHash }),
-  });
-  const processEntry = (listening: string): ProcessEntry => ({
-    id: processId,
-    url: listening,
-    contexts: [...announcement.contexts],
-    pid: process.pid,
-    host: hostname(),
-    startedAt,
-  });
+    get contexts() {
+      return claims.contexts;
+    },
+    announce: (listening) => claims.announce(listening),
+    stop: () => claims.stop(),
+  };
+}
+
+/**
+ * A process's claims on its contexts, and its entry: made, refreshed every `refreshMs` (a claim another process took
+ * meanwhile is lost, as are all of them once no refresh kept them for longer than the TTL), and released.
+ */
+class HeldClaims {
+  /** Each held context's key revision. */
+  readonly #held = new Map<string, number>();
+  readonly #startedAt = new Date().toISOString();
+  #url: string | undefined;
+  #stopped = false;
+  #refreshing: Promise<void> | undefined;
+  /** When the last refresh that kept every claim began: a claim is safe only while this is younger than the TTL. */
+  #confirmedAt: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly announcement: ProcessAnnouncement,
+    private readonly processId: string,
+    private readonly options: RegisterOptions,
+  ) {
+    this.#url = announcement.url;
+    this.#confirmedAt = options.now();
+  }
+
+  get contexts(): string[] {
+    return [...this.#held.keys()];
+  }
+
+  /** Claim every context of the announcement and list the process (if it listens); on a failure hold nothing. */
+  async claimAll(): Promise<void> {
+    try {
+      for (const context of this.announcement.contexts) this.#held.set(context, await this.claim(context));
+      if (this.#url !== undefined) await this.putProcess(this.#url);
+    } catch (error) {
+      await release(this.kv, this.#held);
+      throw error;
+    }
+  }
+
+  /** Refresh every `refreshMs` from now on. */
+  start(): void {
+    this.#timer = setInterval(() => this.tick(), this.options.refreshMs);
+    this.#timer.unref();
+  }
+
+  async announce(listening: string): Promise<void> {
+    this.#url = listening;
+    // A refresh writes the claims with the URL, and lists the process; in the timer's place, so none overlaps it.
+    while (this.#refreshing) await this.#refreshing;
+    this.#refreshing = this.refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    await this.#refreshing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#refreshing;
+    await release(this.kv, this.#held);
+    await this.kv.delete(processKey(this.processId));
+  }
+
+  private claimOf(context: string): ContextClaim {
+    const { announcement } = this;
+    return {
+      context,
+      ...(this.#url === undefined ? {} : { url: this.#url }),
+      processId: this.processId,
+      startedAt: this.#startedAt,
+      ...(announcement.contractsHash === undefined ? {} : { contractsHash: announcement.contractsHash }),
+    };
+  }
+
+  private async putProcess(listening: string): Promise<void> {
+    const entry: ProcessEntry = {
+      id: this.processId,
+      url: listening,
+      contexts: [...this.announcement.contexts],
+      pid: process.pid,
+      host: hostname(),
+      startedAt: this.#startedAt,
+    };
+    await this.kv.put(processKey(this.processId), JSON.stringify(entry));
+  }
 
   /** Claim `context`: create the key, or take over a claim this process id left; the revision held. */
-  const claim = async (context: string): Promise<number> => {
-    const value = JSON.stringify(claimOf(context));
+  private async claim(context: string): Promise<number> {
+    const { kv } = this;
+    const value = JSON.stringify(this.claimOf(context));
     try {
       return await kv.create(contextKey(context), value);
     } catch (error) {
       const holder = await kv.get(contextKey(context));
-      if (holder && options.live(holder)) {
+      if (holder && this.options.live(holder)) {
         const held = holder.json<ContextClaim>();
-        if (held.processId === processId) return kv.update(contextKey(context), value, holder.revision);
+        if (held.processId === this.processId) return kv.update(contextKey(context), value, holder.revision);
         const where = held.url === undefined ? "(starting, not listening yet)" : `at ${held.url}`;
         throw new RegistryError(
           "context_claimed",
@@ -244,97 +327,64 @@ async function register(
       // The holder's claim expired between the two calls (or was deleted): claim it over the remains.
       return holder ? kv.update(contextKey(context), value, holder.revision) : kv.create(contextKey(context), value);
     }
-  };
-
-  const held = new Map<string, number>();
-  try {
-    for (const context of announcement.contexts) held.set(context, await claim(context));
-    if (url !== undefined) await kv.put(processKey(processId), JSON.stringify(processEntry(url)));
-  } catch (error) {
-    await release(kv, held);
-    throw error;
   }
 
-  let stopped = false;
-  let refreshing: Promise<void> | undefined;
-  /** When the last refresh that kept every claim began: a claim is safe only while this is younger than the TTL. */
-  let confirmedAt = options.now();
-  const lose = (context: string, message: string, cause?: unknown) => {
-    held.delete(context);
-    options.onLost(
+  private lose(context: string, message: string, cause?: unknown): void {
+    this.#held.delete(context);
+    this.options.onLost(
       context,
       new RegistryError("claim_lost", `This process no longer serves ${context}: ${message}`, { cause }),
     );
-  };
-  const refresh = async () => {
-    const began = options.now();
+  }
+
+  private async refresh(): Promise<void> {
+    const began = this.options.now();
     let kept = true;
-    for (const [context, revision] of held) {
-      if (stopped) return;
+    for (const [context, revision] of this.#held) {
+      if (this.#stopped) return;
       try {
-        held.set(context, await kv.update(contextKey(context), JSON.stringify(claimOf(context)), revision));
+        this.#held.set(
+          context,
+          await this.kv.update(contextKey(context), JSON.stringify(this.claimOf(context)), revision),
+        );
       } catch (error) {
         // The revision moved: the claim expired (this process stalled past the TTL) and maybe another took it.
         try {
-          held.set(context, await claim(context));
+          this.#held.set(context, await this.claim(context));
         } catch (claimError) {
           kept = false;
-          if (isRegistryError(claimError)) lose(context, claimError.message, claimError);
-          else options.onError(error);
+          if (isRegistryError(claimError)) this.lose(context, claimError.message, claimError);
+          else this.options.onError(error);
         }
       }
     }
-    if (stopped) return;
-    if (kept) confirmedAt = began;
-    if (url !== undefined) await kv.put(processKey(processId), JSON.stringify(processEntry(url)));
-  };
-  const tick = () => {
+    if (this.#stopped) return;
+    if (kept) this.#confirmedAt = began;
+    if (this.#url !== undefined) await this.putProcess(this.#url);
+  }
+
+  private tick(): void {
+    const { options } = this;
     options.onRefresh();
     // Refreshes failing (or hanging) for longer than the TTL: the claims have lapsed for everyone else, who may
     // have taken them meanwhile.
-    const unconfirmed = options.now() - confirmedAt;
+    const unconfirmed = options.now() - this.#confirmedAt;
     if (unconfirmed > options.ttlMs) {
-      for (const context of [...held.keys()])
-        lose(
+      for (const context of [...this.#held.keys()])
+        this.lose(
           context,
           `its claim could not be refreshed for ${Math.round(unconfirmed / 1000)}s, longer than the registry's TTL ` +
             `(${Math.round(options.ttlMs / 1000)}s), so another process may serve it now`,
         );
-      confirmedAt = options.now();
+      this.#confirmedAt = options.now();
     }
-    if (refreshing || held.size === 0) return;
-    refreshing = refresh()
+    if (this.#refreshing || this.#held.size === 0) return;
+    this.#refreshing = this.refresh()
       .catch(options.onError)
       .finally(() => {
-        refreshing = undefined;
+        this.#refreshing = undefined;
       });
-  };
-  const timer = setInterval(tick, options.refreshMs);
-  timer.unref();
-
-  return {
-    processId,
-    get contexts() {
-      return [...held.keys()];
-    },
-    async announce(listening) {
-      url = listening;
-      // A refresh writes the claims with the URL, and lists the process; in the timer's place, so none overlaps it.
-      while (refreshing) await refreshing;
-      refreshing = refresh().finally(() => {
-        refreshing = undefined;
-      });
-      await refreshing;
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      await refreshing;
-      await release(kv, held);
-      await kv.delete(processKey(processId));
-    },
-  };
+  }
 }
 
 /** Delete the claims in `held`, each only if still at the revision held (never another process's claim). */
