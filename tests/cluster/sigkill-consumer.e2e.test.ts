@@ -12,6 +12,7 @@ import { createCondition } from "../backends/condition.js";
 import { createTestNamespace } from "../backends/nats-namespace.js";
 import { uniqueTestName } from "../backends/test-database.js";
 import { childEnv } from "../simulator/sim-process.js";
+import { assertBuilt } from "./fresh-build.js";
 
 // A subscriber process killed with SIGKILL after the transaction that handled its events committed and before it
 // acked them (sigkill-subscriber.mjs kills itself from the transaction's after-commit hook, so the point does not
@@ -31,6 +32,8 @@ describePostgresNats("a subscriber process killed between its commit and its ack
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), "ecom-sigkill-consumer-"));
     storeFile = join(folder, "subscriber.db");
+    // The subscriber runs the built packages: a stale build would test old code.
+    await assertBuilt(["services", "simulator"]);
   });
   afterAll(async () => {
     for (const child of children) child.kill("SIGKILL");

@@ -2,7 +2,8 @@
 // context's in `ecom serve`) whose handler writes one row per event into a SQLite store. With $CRASH_AT set to an
 // event id, the process kills itself with SIGKILL right after the transaction that handled that event commits,
 // before the subscription acks anything of it: a crash between commit and ack, at a point that does not depend on
-// timing. Plain JavaScript on the built packages (what `ecom` runs), so it starts without a TypeScript loader.
+// timing. Plain JavaScript on the built packages (what `ecom` runs), so it starts without a TypeScript loader; the
+// test refuses to start it on a build older than the sources (fresh-build.ts).
 import { connectJetStreamBus } from "../../packages/simulator/dist/bus/jetstream-bus.js";
 import { migrate, openSqliteStore, runtimeMigrations } from "../../packages/simulator/dist/sqlite-store.js";
 import { afterCommit } from "../../packages/simulator/dist/store/hooked-kysely.js";
