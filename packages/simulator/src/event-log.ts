@@ -85,7 +85,7 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
     // after the upgrade must still find its event under its id. Their envelopes stay as they are (text or format 1).
     async up(db) {
       const log = db.withTables<Pick<LogTables, "event_log">>();
-      await log.transaction().execute(async (trx) => {
+      const rewrite = async (trx: typeof log) => {
         for (let after = 0; ; ) {
           const rows = await trx
             .selectFrom("event_log")
@@ -108,7 +108,10 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
           if (!last) break;
           after = last.seq;
         }
-      });
+      };
+      // Kysely's migrator runs each migration in a transaction of its own where DDL is transactional (PostgreSQL),
+      // and refuses a transaction inside one; on SQLite the rewrite makes its own.
+      await (log.isTransaction ? rewrite(log) : log.transaction().execute(rewrite));
     },
   },
 };
