@@ -351,34 +351,29 @@ describe("the REST gateway", () => {
 // The gateway's Idempotency-Keys on either backend (on PostgreSQL they are the platform store's, in its database).
 // Each test starts its platform (on PostgreSQL: a database of its own), so the start counts in its time.
 describeBackends("an Idempotency-Key", (backend) => {
+  /** A cart context whose createCart is `createCart` (a toy answering off the contract, hence the one cast). */
+  const cartContext = (createCart: () => Promise<{ status: number; body: unknown }>) =>
+    defineContext<ToyCartDb>({ ...toyCart, create: () => ({ rest: { createCart } as never }) });
+  /** `POST /carts` as `tokens`' customer with `key`. */
+  const postCart = (tokens: string, key: string, body = "{}") => ({
+    method: "POST",
+    url: "/carts",
+    headers: { authorization: `Bearer ${tokens}`, "content-type": "application/json", "idempotency-key": key },
+    body,
+  });
+
   it(
     "runs the handler once for two identical requests sent at once with one Idempotency-Key",
     async () => {
       let runs = 0;
-      const counting = defineContext<ToyCartDb>({
-        ...toyCart,
-        create: () => ({
-          rest: {
-            createCart: async () => {
-              runs++;
-              await new Promise((resolve) => setTimeout(resolve, 20));
-              return { status: 201, body: undefined };
-            },
-          } as never,
-        }),
+      const counting = cartContext(async () => {
+        runs++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { status: 201, body: undefined };
       });
       platform = await startOn(backend, { contexts: [counting, tokenMint], log: quiet, validateResponses: false });
       const { tokens } = await tokenFor(platform);
-      const request = {
-        method: "POST",
-        url: "/carts",
-        headers: {
-          authorization: `Bearer ${tokens}`,
-          "idempotency-key": "same-key-123",
-          "content-type": "application/json",
-        },
-        body: "{}",
-      };
+      const request = postCart(tokens, "same-key-123");
       const [first, second] = await Promise.all([platform.handle(request), platform.handle(request)]);
       expect(runs).toBe(1);
       expect(first.status).toBe(201);
@@ -392,29 +387,13 @@ describeBackends("an Idempotency-Key", (backend) => {
     "stores a 500 that follows a handler's work, so a retry with the key does not do it again",
     async () => {
       let runs = 0;
-      const breaking = defineContext<ToyCartDb>({
-        ...toyCart,
-        create: () => ({
-          rest: {
-            createCart: async () => {
-              runs++;
-              return { status: 201, body: { not: "a cart" } };
-            },
-          } as never,
-        }),
+      const breaking = cartContext(async () => {
+        runs++;
+        return { status: 201, body: { not: "a cart" } };
       });
       platform = await startOn(backend, { contexts: [breaking, tokenMint], log: quiet });
       const { tokens } = await tokenFor(platform);
-      const request = {
-        method: "POST",
-        url: "/carts",
-        headers: {
-          authorization: `Bearer ${tokens}`,
-          "content-type": "application/json",
-          "idempotency-key": "retry-key-123",
-        },
-        body: "{}",
-      };
+      const request = postCart(tokens, "retry-key-123");
       expect((await platform.handle(request)).status).toBe(500);
       expect((await platform.handle(request)).status).toBe(500);
       expect(runs).toBe(1);
@@ -426,30 +405,14 @@ describeBackends("an Idempotency-Key", (backend) => {
     "leaves the key free after a 404, so the retry once the thing exists runs the handler (a 404 changed nothing)",
     async () => {
       let runs = 0;
-      const late = defineContext<ToyCartDb>({
-        ...toyCart,
-        create: () => ({
-          rest: {
-            createCart: async () => {
-              runs++;
-              if (runs === 1) throw fail.notFound("checkout chk_not_heard_of_yet");
-              return { status: 201, body: undefined };
-            },
-          } as never,
-        }),
+      const late = cartContext(async () => {
+        runs++;
+        if (runs === 1) throw fail.notFound("checkout chk_not_heard_of_yet");
+        return { status: 201, body: undefined };
       });
       platform = await startOn(backend, { contexts: [late, tokenMint], log: quiet, validateResponses: false });
       const { tokens } = await tokenFor(platform);
-      const request = {
-        method: "POST",
-        url: "/carts",
-        headers: {
-          authorization: `Bearer ${tokens}`,
-          "content-type": "application/json",
-          "idempotency-key": "not-yet-key-1",
-        },
-        body: "{}",
-      };
+      const request = postCart(tokens, "not-yet-key-1");
       expect((await platform.handle(request)).status).toBe(404);
       const retried = await platform.handle(request);
       expect(retried.status).toBe(201);
@@ -463,10 +426,7 @@ describeBackends("an Idempotency-Key", (backend) => {
   it(
     "forgets an Idempotency-Key after 24 hours of platform time",
     async () => {
-      const creating = defineContext<ToyCartDb>({
-        ...toyCart,
-        create: () => ({ rest: { createCart: async () => ({ status: 201, body: undefined }) } as never }),
-      });
+      const creating = cartContext(async () => ({ status: 201, body: undefined }));
       platform = await startOn(backend, {
         contexts: [creating, tokenMint],
         seed: 4,
@@ -474,31 +434,12 @@ describeBackends("an Idempotency-Key", (backend) => {
         validateResponses: false,
       });
       const { tokens } = await tokenFor(platform);
-      const send = (body: string) =>
-        platform!.handle({
-          method: "POST",
-          url: "/carts",
-          headers: {
-            authorization: `Bearer ${tokens}`,
-            "content-type": "application/json",
-            "idempotency-key": "day-old-key",
-          },
-          body,
-        });
+      const send = (body: string) => platform!.handle(postCart(tokens, "day-old-key", body));
       expect((await send("{}")).status).toBe(201);
       expect((await send('{"currency":"EUR"}')).status).toBe(422);
       await platform.advanceClock(25 * 60 * 60 * 1000);
       const { tokens: fresh } = await tokenFor(platform);
-      const again = await platform.handle({
-        method: "POST",
-        url: "/carts",
-        headers: {
-          authorization: `Bearer ${fresh}`,
-          "content-type": "application/json",
-          "idempotency-key": "day-old-key",
-        },
-        body: '{"currency":"EUR"}',
-      });
+      const again = await platform.handle(postCart(fresh, "day-old-key", '{"currency":"EUR"}'));
       expect(again.status).toBe(201);
     },
     PLATFORM_START_TIMEOUT,
