@@ -33,7 +33,9 @@ async function simUpSeconds(
   const started = performance.now();
   const child = spawn(process.execPath, [cli, "sim", "up", "--memory", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, ECOM_CACHE_DIR: cache },
+    // The figure is the embedded default's: a backend a user set in the environment (ECOM_STORE_URL makes `sim up`
+    // keep everything in PostgreSQL) would make `--memory` refuse to start.
+    env: { ...withoutBackends(process.env), ECOM_CACHE_DIR: cache },
   });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -52,10 +54,18 @@ async function simUpSeconds(
     }
     throw new Error("/healthz never answered 200");
   } finally {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGINT");
-    await exited;
+    // A child that exited on its own (it refused to start) has nothing left to stop, and no second exit to wait for.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGINT");
+      await exited;
+    }
   }
+}
+
+function withoutBackends(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { ECOM_STORE_URL: _store, ECOM_BUS_URL: _bus, ...rest } = env;
+  return rest;
 }
 
 /** Seconds for `node -e 0`: the floor of any Node.js command. */

@@ -18,6 +18,11 @@ describe("sim up's --store and --bus", () => {
       { options: { store: STORE }, env: { ECOM_STORE_URL: "postgres://elsewhere/db", ECOM_BUS_URL: BUS } },
       { storeUrl: STORE, busUrl: BUS },
     ],
+    [
+      "--memory over both variables",
+      { options: { memory: true }, env: { ECOM_STORE_URL: STORE, ECOM_BUS_URL: BUS } },
+      undefined,
+    ],
   ])("takes %s", (_name, { options, env }, want) => {
     expect(parseBackends(options, env)).toEqual(want);
   });
@@ -37,6 +42,7 @@ describe("sim up's --store and --bus", () => {
     ["a bus URL that is not NATS', without its token", { store: STORE, bus: "tls://t0ken@x" }, {}, /not tls:\/\/x$/],
     ["a namespace NATS cannot name", { store: STORE, bus: BUS, namespace: "Team.A" }, {}, /^--namespace takes/],
     ["--namespace without them", { namespace: "a" }, {}, /^--namespace needs --store and --bus$/],
+    ["--memory with --store", { memory: true, store: STORE, bus: BUS }, {}, /^--memory keeps nothing and --store/],
     ["--seed with them", { store: STORE, bus: BUS, seed: "42" }, {}, /^--seed works with --data or --memory only/],
   ])("refuses %s in one line", (_name, options, env, message) => {
     expect(() => parseBackends(options, env)).toThrow(message);

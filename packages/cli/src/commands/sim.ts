@@ -64,7 +64,7 @@ export function registerSimCommand(program: Command): void {
     .option("--port <port>", "the port to listen on (0 for any free port)", "4000")
     .option("--host <host>", "the address to listen on", "127.0.0.1")
     .option("--data <dir>", "the data folder", ".ecom")
-    .option("--memory", "keep everything in memory: a throwaway run")
+    .option("--memory", "keep everything in memory: a throwaway run (ECOM_STORE_URL and ECOM_BUS_URL are ignored)")
     .option("--seed <n>", "fix ids, the clock's start and random choices so a run can be reproduced")
     .option(
       "--no-seed-snapshot",
@@ -133,8 +133,6 @@ export function registerSimCommand(program: Command): void {
       }) => {
         const port = parsePort(options.port);
         const backends = parseBackends(options);
-        if (backends && options.memory)
-          throw new UsageError("--memory keeps nothing and --store keeps everything in PostgreSQL: pass one of them");
         const simLog = createSimLog({
           level: parseLogLevel(options.logLevel),
           format: parseLogFormat(options.logFormat),
@@ -283,11 +281,26 @@ export function registerSimCommand(program: Command): void {
     );
 }
 
-/** Where the platform runs, from --store/--bus/--namespace or their variables: both or neither, never one alone. */
+/**
+ * Where the platform runs, from --store/--bus/--namespace or their variables: both or neither, never one alone.
+ * --memory, a choice made on the command line, outweighs the variables (a shell that exports them for `ecom serve`
+ * still runs a throwaway `sim up --memory`), never the flags.
+ */
 export function parseBackends(
-  options: { readonly store?: string; readonly bus?: string; readonly namespace?: string; readonly seed?: string },
+  options: {
+    readonly store?: string;
+    readonly bus?: string;
+    readonly namespace?: string;
+    readonly seed?: string;
+    readonly memory?: boolean;
+  },
   env: NodeJS.ProcessEnv = process.env,
 ): { storeUrl: string; busUrl: string; namespace?: string } | undefined {
+  if (options.memory) {
+    if (options.store !== undefined || options.bus !== undefined)
+      throw new UsageError("--memory keeps nothing and --store keeps everything in PostgreSQL: pass one of them");
+    env = {};
+  }
   const storeUrl = options.store ?? (env.ECOM_STORE_URL || undefined);
   const busUrl = options.bus ?? (env.ECOM_BUS_URL || undefined);
   const namespace = options.namespace ?? (env.ECOM_NAMESPACE || undefined);
