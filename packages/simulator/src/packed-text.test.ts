@@ -1,5 +1,6 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { packText, unpackText } from "./packed-text.js";
+import { DICTIONARY_1, packText, unpackText } from "./packed-text.js";
 
 const envelope = JSON.stringify({
   eventId: "evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31",
@@ -49,4 +50,39 @@ describe("packed text", () => {
     // Format 1 reads the same with or without a context.
     expect(unpackText(packText(envelope), context)).toBe(envelope);
   });
+
+  it("packs what a fresh deflate stream with the whole dictionary reads, and reads what one wrote (one stream reused)", () => {
+    const texts = [envelope, envelope.replace("9198", "1"), "", "😀 café", "a".repeat(100_000), envelope];
+    for (const [index, text] of texts.entries()) {
+      const context = `{"eventId":"evt_01M96T65S2SZJ8Z54TG40HPH${String(index).padStart(2, "0")}","producer":"order"`;
+      const packed = packText(text, context);
+      // Each value stands alone: read by a stream of its own, with the dictionary format 2 names.
+      expect(inflateRawSync(packed.subarray(1), { dictionary: dictionaryOf(context) }).toString("utf8")).toBe(text);
+      // And a value a fresh stream wrote (as every earlier version did) reads the same.
+      const written = Buffer.concat([Buffer.from([2]), deflateRawSync(text, { dictionary: dictionaryOf(context) })]);
+      expect(unpackText(written, context)).toBe(text);
+      expect(unpackText(packed, context)).toBe(text);
+      expect(unpackText(packText(text), undefined)).toBe(text);
+    }
+  });
+
+  it("reads the next value after one that is not deflate at all", () => {
+    const packed = packText(envelope, "{}");
+    const broken = Buffer.from(packed);
+    broken.fill(0xff, 1);
+    expect(() => unpackText(broken, "{}")).toThrow();
+    const truncated = packed.subarray(0, packed.length - 5);
+    expect(() => unpackText(truncated, "{}")).toThrow();
+    expect(unpackText(packed, "{}")).toBe(envelope);
+  });
+
+  it("reads a value packed against a context longer than one stored block", () => {
+    const context = "x".repeat(70_000);
+    expect(unpackText(packText(envelope, context), context)).toBe(envelope);
+  });
 });
+
+/** Format 2's dictionary for `context`: format 1's, then the context. */
+function dictionaryOf(context: string): Buffer {
+  return Buffer.concat([DICTIONARY_1, Buffer.from(context)]);
+}

@@ -1,13 +1,15 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
+import { createReusedRawStream } from "./reused-zlib.js";
 
 /**
  * The preset dictionary of format 1: the tail (8 KiB) of the contracts' example envelopes, one per event type, with
  * the checkout's events last (nearest, so cheapest to refer to). Deflate reads each text as if it came right after
  * these bytes, so field names, event types, id prefixes and money objects cost a few bits each even in a short text.
  * FROZEN: every value packed in format 1 needs these exact bytes to be read again (a test reads a value packed with them); a better
- * dictionary is a new format byte beside this one, never an edit of it.
+ * dictionary is a new format byte beside this one, never an edit of it. Exported for the tests, which read values with
+ * zlib's own calls.
  */
-const DICTIONARY_1 = Buffer.from(
+export const DICTIONARY_1 = Buffer.from(
   [
     '"Short, precise and full of exercises that teach you to think in C. The appendix is a complete reference.","verifiedPurchase":true,"submittedAt":"2026-01-25T18:00:00Z"}}',
     '{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31","eventType":"ecommerce.cart.cart.item_added.v1","occurredAt":"2026-01-18T12:05:00Z","producer":"cart","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","correlationId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","schemaVersion":"1.0","partitionKey":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","payload":{"cartId":"crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G","customerId":"cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E","productId":"prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A","quantity":2,"unitPrice":{"amount":4599,"currency":"USD"}}}',
@@ -32,15 +34,37 @@ const FORMAT_DEFLATE_1 = 1;
  */
 const FORMAT_DEFLATE_CONTEXT = 2;
 
+/** One deflate and one inflate stream for every value, reset for each (reused-zlib.ts); undefined on a Node without. */
+const deflate = createReusedRawStream("deflate", DICTIONARY_1);
+const inflate = createReusedRawStream("inflate", DICTIONARY_1);
+
 /**
  * Text (JSON, mostly) packed to keep in a store: deflate-raw with format 1's preset dictionary, behind a format
  * byte. About a quarter of an event envelope's size; {@link unpackText} gives the very same text back. With a
  * `context` (format 2), the dictionary ends with it, and it must be given again to unpack.
+ *
+ * One deflate stream, its dictionary format 1's, serves every call: a context is written into it first and flushed
+ * to a byte boundary (its output dropped), so the text that follows finds it in the window right after the
+ * dictionary, as if the dictionary ended with it; what the text deflates to is a stream of its own that reads back
+ * with that dictionary.
  */
 export function packText(text: string, context?: string): Buffer {
-  const deflated = deflateRawSync(text, { dictionary: dictionaryWith(context) });
+  const format = context === undefined ? FORMAT_DEFLATE_1 : FORMAT_DEFLATE_CONTEXT;
+  if (!deflate) return framed(format, deflateRawSync(text, { dictionary: dictionaryWith(context) }));
+  deflate.reset();
+  if (context !== undefined) deflate.write(Buffer.from(context), constants.Z_SYNC_FLUSH, 0);
+  // Written after a byte of room, where the format byte goes.
+  const end = deflate.write(Buffer.from(text), constants.Z_FINISH, 1);
+  const packed = Buffer.allocUnsafe(end);
+  deflate.output.copy(packed, 1, 1, end);
+  packed[0] = format;
+  return packed;
+}
+
+/** `deflated` behind its format byte. */
+function framed(format: number, deflated: Buffer): Buffer {
   const packed = Buffer.allocUnsafe(deflated.length + 1);
-  packed[0] = context === undefined ? FORMAT_DEFLATE_1 : FORMAT_DEFLATE_CONTEXT;
+  packed[0] = format;
   deflated.copy(packed, 1);
   return packed;
 }
@@ -51,21 +75,49 @@ export function packText(text: string, context?: string): Buffer {
  */
 export function unpackText(value: string | Uint8Array, context?: string): string {
   if (typeof value === "string") return value;
-  if (value[0] === FORMAT_DEFLATE_1)
-    return inflateRawSync(value.subarray(1), { dictionary: DICTIONARY_1 }).toString("utf8");
+  if (value[0] === FORMAT_DEFLATE_1) return inflated(value.subarray(1), undefined);
   if (value[0] === FORMAT_DEFLATE_CONTEXT) {
     if (context === undefined) throw new Error("a value packed with a context (format 2) was read without one");
-    return inflateRawSync(value.subarray(1), { dictionary: dictionaryWith(context) }).toString("utf8");
+    return inflated(value.subarray(1), context);
   }
   throw new Error(
     `a packed value of format ${value[0] ?? "(empty)"}, which this version of ecom cannot read: was the data folder written by a newer one?`,
   );
 }
 
+/** The largest block deflate stores as it is: a context up to this long is handed to the inflate stream as one. */
+const STORED_BLOCK_MAX = 0xffff;
+
+/**
+ * The text `deflated` stands for, read with format 1's dictionary followed by `context`. With the one inflate stream,
+ * the context reaches the window as a stored block written before `deflated` (its output, the context itself, is
+ * skipped): the window then holds what the writer's did.
+ */
+function inflated(deflated: Uint8Array, context: string | undefined): string {
+  if (!inflate || (context !== undefined && Buffer.byteLength(context) > STORED_BLOCK_MAX))
+    return inflateRawSync(deflated, { dictionary: dictionaryWith(context) }).toString("utf8");
+  inflate.reset();
+  const start = context === undefined ? 0 : inflate.write(storedBlock(context), constants.Z_NO_FLUSH, 0);
+  const end = inflate.write(deflated, constants.Z_FINISH, start);
+  return inflate.output.toString("utf8", start, end);
+}
+
+/** `text` as a deflate stored block that is not the last (3 header bits and padding, its length, that negated, it). */
+function storedBlock(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const block = Buffer.allocUnsafe(5 + length);
+  block[0] = 0;
+  block.writeUInt16LE(length, 1);
+  block.writeUInt16LE(~length & 0xffff, 3);
+  block.write(text, 5);
+  return block;
+}
+
 /**
  * Format 1's dictionary followed by a context, made in one buffer that every call reuses: only the context is written
  * each time, not the 8 KiB before it. Safe to reuse because zlib's synchronous calls have read their dictionary by the
- * time they return.
+ * time they return. Only where this Node offers no stream to reuse (reused-zlib.ts), and for a context longer than a
+ * stored block.
  */
 let withContext = Buffer.concat([DICTIONARY_1, Buffer.alloc(256)]);
 
