@@ -105,4 +105,33 @@ describe("the in-process transport", () => {
     expect(late.code).toBe(Code.DeadlineExceeded);
     expect(handlerSignal?.aborted).toBe(true);
   });
+
+  it("makes no AbortController for a call without a deadline unless the handler reads its signal", async () => {
+    let made = 0;
+    const Original = globalThis.AbortController;
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    try {
+      let readSignal = false;
+      let signal: AbortSignal | undefined;
+      const routes = (router: ConnectRouter) =>
+        router.rpc(CatalogService.method.getProduct, (request, context) => {
+          if (readSignal) signal = context.signal;
+          return { product: { id: request.productId } };
+        });
+      const client = createClient(CatalogService, createInProcessTransport(routes));
+      await client.getProduct({ productId: "prd_1" });
+      expect(made).toBe(0);
+      readSignal = true;
+      await client.getProduct({ productId: "prd_2" });
+      expect(made).toBe(1);
+      expect(signal?.aborted).toBe(false);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
 });

@@ -84,7 +84,11 @@ export function createInProcessTransport(
     const context: HandlerContext = {
       method: request.method,
       service: request.service,
-      signal: request.signal,
+      // Read only if the handler asks: reading it makes the call's AbortController (0.7 % of a checkout's CPU when
+      // every call made one here).
+      get signal() {
+        return request.signal;
+      },
       timeoutMs: () => undefined,
       requestMethod: request.requestMethod,
       requestHeader: request.header,
