@@ -109,9 +109,8 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
           after = last.seq;
         }
       };
-      // Kysely's migrator runs each migration in a transaction of its own where DDL is transactional (PostgreSQL),
-      // and refuses a transaction inside one; on SQLite the rewrite makes its own.
-      await (log.isTransaction ? rewrite(log) : log.transaction().execute(rewrite));
+      // In the migrator's transaction, on both dialects (sqlite-store.ts `migrate`).
+      await rewrite(log);
     },
   },
 };

@@ -1,5 +1,6 @@
+import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { openSqliteStore, type SqliteStore } from "./sqlite-store.js";
+import { migrate, openSqliteStore, type SqliteStore } from "./sqlite-store.js";
 
 interface Tables {
   t: { id: number; name: string };
@@ -49,5 +50,42 @@ describe("a store's prepared statements", () => {
       ),
     ).rejects.toThrow("refused");
     expect(await db.selectFrom("t").selectAll().execute()).toEqual([]);
+  });
+});
+
+describe("a store's migrations", () => {
+  const addColumn = (name: string) => ({
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was then.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("t").addColumn(name, "text").execute();
+    },
+  });
+  const failing = {
+    // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was then.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("t").addColumn("half", "text").execute();
+      throw new Error("killed half way");
+    },
+  };
+
+  it("land all at once or not at all: a migration that stops half way leaves nothing, and the next start applies it", async () => {
+    const store = openSqliteStore<Tables>(":memory:");
+    try {
+      await store.db.schema.createTable("t").addColumn("id", "integer").execute();
+      await expect(
+        migrate(store.db, { "0001_a": addColumn("a"), "0002_half": failing }, { label: "t", table: "_migrations" }),
+      ).rejects.toThrow(/migration 0002_half of t failed: killed half way/);
+      const columns = async () => (await store.db.introspection.getTables()).find((table) => table.name === "t");
+      // Neither the first migration's column nor the second's half: the whole pending run was rolled back.
+      expect((await columns())?.columns.map((column) => column.name)).toEqual(["id"]);
+      await migrate(
+        store.db,
+        { "0001_a": addColumn("a"), "0002_half": addColumn("half") },
+        { label: "t", table: "_migrations" },
+      );
+      expect((await columns())?.columns.map((column) => column.name)).toEqual(["id", "a", "half"]);
+    } finally {
+      await store.close();
+    }
   });
 });

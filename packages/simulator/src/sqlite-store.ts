@@ -1,17 +1,10 @@
 import { basename } from "node:path";
 import Database from "better-sqlite3";
-import {
-  type Compilable,
-  type Generated,
-  type Kysely,
-  type Migration,
-  type MigrationProvider,
-  Migrator,
-  SqliteDialect,
-} from "kysely";
+import { type Compilable, type Generated, type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
 import { HookedKysely } from "./store/hooked-kysely.js";
+import { TransactionalSqliteDialect } from "./store/transactional-sqlite-dialect.js";
 
 /** The size a WAL file is cut back to when it starts over after a complete checkpoint. */
 export const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
@@ -71,7 +64,7 @@ export function openSqliteStore<TDatabase>(
   const trace = sqlTrace && { trace: sqlTrace, store: typeof file === "string" ? basename(file, ".db") : ":memory:" };
   const statements = createStatementCache(database, { trace });
   const db: Kysely<TDatabase> = new HookedKysely<TDatabase>({
-    dialect: new SqliteDialect({ database: statements }),
+    dialect: new TransactionalSqliteDialect({ database: statements }),
     onHookError: options.onHookError,
   });
   // Through the statement cache, so each is prepared once and the SQL trace counts it like Kysely's.
@@ -117,7 +110,9 @@ export function openSqliteStore<TDatabase>(
 
 /**
  * Apply migrations in name order, recording them in `table` (the runtime's and the context's own are kept apart so
- * each set evolves alone). A failure throws, naming the migration.
+ * each set evolves alone). A failure throws, naming the migration. On both dialects the pending migrations and their
+ * records run in one transaction (store/transactional-sqlite-dialect.ts), so a failure or a kill leaves none of them
+ * applied: a migration's `up` is given that transaction and must not open one of its own.
  */
 export async function migrate<TDatabase>(
   db: Kysely<TDatabase>,

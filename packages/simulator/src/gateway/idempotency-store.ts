@@ -208,19 +208,16 @@ type IdempotencyRow = IdempotencyTables["idempotency"];
 
 /** Rewrites SQLite's keys stored as text into what {@link keptScopeKey} keeps (a day's keys at most). */
 const compactKeysMigration: Migration = {
+  // In the migrator's transaction (sqlite-store.ts `migrate`), with the migration's record.
   async up(db: Kysely<unknown>) {
-    await db
-      .withTables<IdempotencyTables>()
-      .transaction()
-      .execute(async (trx) => {
-        const rows = await trx.selectFrom("idempotency").select("scope_key").execute();
-        for (const { scope_key } of rows) {
-          if (typeof scope_key !== "string") continue;
-          const kept = keptScopeKey(scope_key);
-          if (kept !== scope_key)
-            await trx.updateTable("idempotency").set({ scope_key: kept }).where("scope_key", "=", scope_key).execute();
-        }
-      });
+    const trx = db.withTables<IdempotencyTables>();
+    const rows = await trx.selectFrom("idempotency").select("scope_key").execute();
+    for (const { scope_key } of rows) {
+      if (typeof scope_key !== "string") continue;
+      const kept = keptScopeKey(scope_key);
+      if (kept !== scope_key)
+        await trx.updateTable("idempotency").set({ scope_key: kept }).where("scope_key", "=", scope_key).execute();
+    }
   },
 };
 
