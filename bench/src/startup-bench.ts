@@ -33,9 +33,7 @@ async function simUpSeconds(
   const started = performance.now();
   const child = spawn(process.execPath, [cli, "sim", "up", "--memory", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
-    // The figure is the embedded default's: a backend a user set in the environment (ECOM_STORE_URL makes `sim up`
-    // keep everything in PostgreSQL) would make `--memory` refuse to start.
-    env: { ...withoutBackends(process.env), ECOM_CACHE_DIR: cache },
+    env: { ...process.env, ECOM_CACHE_DIR: cache },
   });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -61,11 +59,6 @@ async function simUpSeconds(
       await exited;
     }
   }
-}
-
-function withoutBackends(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { ECOM_STORE_URL: _store, ECOM_BUS_URL: _bus, ...rest } = env;
-  return rest;
 }
 
 /** Seconds for `node -e 0`: the floor of any Node.js command. */
