@@ -3,6 +3,12 @@ import type { Server } from "soap";
 import type { FaultSwitches } from "../platform/index.js";
 import type { CardBrand, CardOutcome } from "./cards.js";
 import { isProcessorError, type PaymentProcessor } from "./processor.js";
+import {
+  PROCESS_PAYMENT_ACTION,
+  readProcessPaymentRequest,
+  writePaymentFault,
+  writeProcessPaymentResponse,
+} from "./soap-envelopes.js";
 import type { SoapExchange, SoapReply } from "./soap-processor.js";
 
 type ProcessPaymentRequest = soapContracts.payment.ProcessPaymentRequest;
@@ -70,12 +76,27 @@ function notAnEnvelope(): { status: number; headers: Record<string, string>; bod
 function fault(faultcode: "soap:Client" | "soap:Server", detail: PaymentFault) {
   return { Fault: { faultcode, faultstring: detail.message, detail: { PaymentFault: detail }, statusCode: 500 } };
 }
+type SoapFault = ReturnType<typeof fault>;
+const isSoapFault = (thrown: unknown): thrown is SoapFault =>
+  typeof (thrown as Partial<SoapFault> | null)?.Fault?.detail?.PaymentFault === "object";
+
+const XML_HEADERS = { "content-type": "text/xml; charset=utf-8" } as const;
+
+/**
+ * Whether the `soap` server would take a request with these headers as ProcessPayment: it reads only a lower-case
+ * `soapaction` (as node:http gives it), and with none goes by the Body's element.
+ */
+function asksProcessPayment(headers: Readonly<Record<string, string>>): boolean {
+  const action = headers.soapaction;
+  return action === undefined || action === PROCESS_PAYMENT_ACTION || action === `"${PROCESS_PAYMENT_ACTION}"`;
+}
 
 /**
  * The simulated processor's SOAP interface (contracts/soap/payment.wsdl), in front of the same simulated processor
  * as its REST interface, so a reference answered over one is answered alike over the other. `GET …?wsdl` serves the
- * contract with its own address; `POST` runs ProcessPayment through the `soap` package's server (loaded on the first
- * request). `soapProcessorDown` takes the whole interface down (503, no SOAP); `paymentProcessorDown` takes the
+ * contract with its own address; `POST` runs ProcessPayment: an envelope written exactly as the `soap` client writes
+ * it (the payment context's own adapter's) is read and answered directly (soap-envelopes.ts, the same bytes the
+ * `soap` server would answer), and any other through the `soap` package's server (loaded on the first such request). `soapProcessorDown` takes the whole interface down (503, no SOAP); `paymentProcessorDown` takes the
  * processor behind it down, which answers as a Fault.
  */
 export function createSimulatedSoapEndpoint(options: {
@@ -163,6 +184,17 @@ export function createSimulatedSoapEndpoint(options: {
       };
     }
     if (!PROCESS_PAYMENT_ELEMENT.test(exchange.body)) return notAnEnvelope();
+    const known = asksProcessPayment(exchange.headers) ? readProcessPaymentRequest(exchange.body) : undefined;
+    if (known) {
+      try {
+        const answer = await processPayment(known);
+        return { status: 200, headers: { ...XML_HEADERS }, body: writeProcessPaymentResponse(answer) };
+      } catch (thrown) {
+        if (!isSoapFault(thrown)) throw thrown;
+        const { faultcode, detail } = thrown.Fault;
+        return { status: 500, headers: { ...XML_HEADERS }, body: writePaymentFault(faultcode, detail.PaymentFault) };
+      }
+    }
     const reply = await (await serverOf()).processRequest(exchange.body, {
       url: url.pathname,
       method: "POST",

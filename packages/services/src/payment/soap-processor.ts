@@ -1,6 +1,7 @@
-import type { soap as soapContracts } from "@ecom/sdk";
+import { soap as soapContracts } from "@ecom/sdk";
 import type { Client, IHttpClient } from "soap";
 import { type DeclineCode, type ProcessorAnswer, ProcessorError, type ProcessorRequest } from "./processor.js";
+import { PROCESS_PAYMENT_HEADERS, readProcessPaymentReply, writeProcessPaymentRequest } from "./soap-envelopes.js";
 
 type ProcessPaymentRequest = soapContracts.payment.ProcessPaymentRequest;
 type ProcessPaymentResponse = soapContracts.payment.ProcessPaymentResponse;
@@ -43,22 +44,60 @@ export interface SoapProcessorOptions {
 const DECLINES: readonly DeclineCode[] = ["card_declined", "insufficient_funds", "expired_card"];
 const declineOf = (code: string) => DECLINES.find((decline) => decline === code);
 
-/** The `soap` client's `request` over `transport`, answering as its axios-based client does. */
-function httpClientOver(transport: (exchange: SoapExchange) => Promise<SoapReply>): IHttpClient {
-  return {
-    request(url, data, callback, headers) {
-      const exchange: SoapExchange = {
-        method: data === null || data === undefined ? "GET" : "POST",
-        url,
-        headers: Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)])),
-        body: typeof data === "string" ? data : "",
-      };
-      transport(exchange).then(
-        (reply) => {
-          const response = { status: reply.status, headers: reply.headers, data: reply.body };
-          // The client reads any status; only a transport failure is an error here, as with axios' validateStatus.
-          callback(null, response, reply.body);
+const { payment: contract } = soapContracts;
+const ADDRESS = /(<soap:address\s+location=")([^"]*)(")/;
+/** The contract's WSDL without its address: a served WSDL that differs from it in nothing else is the contract. */
+const CONTRACT_WITHOUT_ADDRESS = contract.paymentWsdl.replace(ADDRESS, "$1$3");
+
+const firstLine = (error: unknown) => (error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error));
+const unavailable = (why: string) =>
+  new ProcessorError("processor_unavailable", `The SOAP payment processor did not answer (${why}).`);
+
+/** The `soap` package's own HTTP client (axios) as a transport: what the adapter uses without one. */
+async function networkTransport(): Promise<(exchange: SoapExchange) => Promise<SoapReply>> {
+  const { HttpClient } = await import("soap");
+  const http = new HttpClient();
+  return (exchange) =>
+    new Promise((resolve, reject) => {
+      http.request(
+        exchange.url,
+        exchange.method === "GET" ? null : exchange.body,
+        (error: unknown, response?: { status: number; headers?: Record<string, unknown> }, body?: unknown) => {
+          if (error || !response) {
+            reject(error ?? new Error("no response"));
+            return;
+          }
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(response.headers ?? {})) headers[name] = String(value);
+          resolve({ status: response.status, headers, body: typeof body === "string" ? body : String(body ?? "") });
         },
+        exchange.headers,
+      );
+    });
+}
+
+/** The `soap` client's `request` over `send`; a POST given `{ reply }` as its options is answered with that reply. */
+function httpClientOver(wsdl: string, send: (exchange: SoapExchange) => Promise<SoapReply>): IHttpClient {
+  return {
+    request(url, data, callback, headers, exoptions) {
+      const given = (exoptions as { reply?: SoapReply } | undefined)?.reply;
+      const reply: Promise<SoapReply> =
+        data === null || data === undefined
+          ? // The WSDL was read already (it is what made this client needed): it is not asked for twice.
+            Promise.resolve({ status: 200, headers: {}, body: wsdl })
+          : given
+            ? Promise.resolve(given)
+            : send({
+                method: "POST",
+                url,
+                headers: Object.fromEntries(
+                  Object.entries(headers ?? {}).map(([name, value]) => [name, String(value)]),
+                ),
+                body: typeof data === "string" ? data : "",
+              });
+      reply.then(
+        // The client reads any status; only a transport failure is an error here, as with its own HTTP client.
+        (answer) => callback(null, { status: answer.status, headers: answer.headers, data: answer.body }, answer.body),
         (error: unknown) => callback(error),
       );
       // The client keeps what it gets back only to show the last request's headers, which a transport has none of.
@@ -74,39 +113,110 @@ function faultOf(error: unknown): PaymentFault | undefined {
   return root?.Envelope?.Body?.Fault?.detail?.PaymentFault;
 }
 
+/** The processor's answer for a Fault's detail: a decline, or a throw (its own error, or it being down). */
+function faultAnswer(fault: PaymentFault): ProcessorAnswer {
+  const decline = declineOf(fault.code);
+  if (decline) return { status: "declined", code: decline, processorReference: fault.processorReference ?? "" };
+  // Any other Fault (the processor's own error, a request it refused) is an answer, not an outage; only the
+  // processor behind the interface being down (processor_unavailable) or no SOAP answer at all is one.
+  if (fault.code !== "processor_unavailable") throw new ProcessorError("processor_error", fault.message);
+  throw unavailable(fault.message);
+}
+
+/** The processor's answer for a ProcessPaymentResponse; a reply without one is no answer. */
+function responseAnswer(response: ProcessPaymentResponse | undefined): ProcessorAnswer {
+  if (typeof response?.processorReference !== "string" || typeof response.status !== "string") {
+    throw unavailable("its reply holds no ProcessPaymentResponse");
+  }
+  return response.status === "pending"
+    ? { status: "pending", processorReference: response.processorReference }
+    : { status: "succeeded", processorReference: response.processorReference };
+}
+
+/** The served WSDL, where it says to post, and whether it is the contract the envelopes here are written for. */
+interface SoapService {
+  readonly wsdl: string;
+  readonly location: string;
+  readonly isContract: boolean;
+}
+
 /**
- * The payment context's SOAP adapter: the `soap` package's client, made from the served WSDL on the first call and
- * kept (a failed start is tried again on the next call, so an outage at start-up does not stick). `soap` itself is
- * loaded only then, so nothing of it weighs on a start that never pays over SOAP. A decline Fault becomes a
- * declined answer; a processor_error Fault a processor error; no SOAP answer at all (refused, 5xx, unreachable)
+ * The payment context's SOAP adapter. It reads the served WSDL on the first call and keeps it (a failed read is
+ * tried again on the next call, so an outage at start-up does not stick). When that WSDL is the contract's
+ * (contracts/soap/payment.wsdl, whatever its address), ProcessPayment's envelope is written from a template and its
+ * reply read by a strict reader of the contract's reply shapes (soap-envelopes.ts), the very bytes the `soap` package
+ * would write and read; any other reply, and every call to a WSDL that is not the contract's, goes through the `soap`
+ * package's client made from the WSDL read, which is loaded only then. A decline Fault becomes a declined answer; a
+ * processor_error Fault a processor error; no SOAP answer at all (refused, 5xx without an envelope, unreachable)
  * means the processor is unavailable, which is what the breaker counts and the fallback to REST acts on.
  */
 export function createSoapProcessor(options: SoapProcessorOptions): SoapPaymentProcessor {
-  let client: Promise<Client> | undefined;
-  const clientOf = () => {
-    client ??= (async () => {
+  let transport: Promise<(exchange: SoapExchange) => Promise<SoapReply>> | undefined;
+  const send = async (exchange: SoapExchange) => {
+    transport ??= options.transport ? Promise.resolve(options.transport) : networkTransport();
+    return (await transport)(exchange);
+  };
+
+  let service: Promise<SoapService> | undefined;
+  const serviceOf = () => {
+    service ??= (async () => {
+      const reply = await send({ method: "GET", url: options.wsdlUrl, headers: {}, body: "" });
+      if (reply.status !== 200) throw new Error(`HTTP ${reply.status}`);
+      const location = ADDRESS.exec(reply.body)?.[2];
+      const isContract =
+        location !== undefined &&
+        !location.includes("&") &&
+        reply.body.replace(ADDRESS, "$1$3") === CONTRACT_WITHOUT_ADDRESS;
+      const read: SoapService = { wsdl: reply.body, location: location ?? "", isContract };
+      // Another WSDL is the `soap` client's to read: made now, so a WSDL it cannot read fails here, as one unread.
+      if (!isContract) await libraryClientOf(read);
+      return read;
+    })();
+    service.catch(() => {
+      service = undefined;
+    });
+    return service;
+  };
+
+  let library: Promise<Client> | undefined;
+  const libraryClientOf = (read: SoapService) => {
+    library ??= (async () => {
       const { createClientAsync } = await import("soap");
       return createClientAsync(options.wsdlUrl, {
         // One client per processor, made once: the cache would only keep another platform's document alive.
         disableCache: true,
-        ...(options.transport ? { httpClient: httpClientOver(options.transport) } : {}),
+        httpClient: httpClientOver(read.wsdl, send),
       });
     })();
-    client.catch(() => {
-      client = undefined;
+    library.catch(() => {
+      library = undefined;
     });
-    return client;
+    return library;
+  };
+
+  /** ProcessPayment through the `soap` client: sent by it, or only `reply` (already received) read by it. */
+  const viaLibrary = async (read: SoapService, body: ProcessPaymentRequest, reply?: SoapReply) => {
+    const client = await libraryClientOf(read);
+    let response: ProcessPaymentResponse | undefined;
+    try {
+      [response] = (await client.ProcessPaymentAsync(body, reply ? { reply } : {})) as [ProcessPaymentResponse];
+    } catch (error) {
+      const fault = faultOf(error);
+      if (fault) return faultAnswer(fault);
+      throw unavailable(firstLine(error));
+    }
+    return responseAnswer(response);
   };
 
   return {
     async authorize(request) {
-      let soapClient: Client;
+      let read: SoapService;
       try {
-        soapClient = await clientOf();
+        read = await serviceOf();
       } catch (error) {
         throw new ProcessorError(
           "processor_unavailable",
-          `The SOAP payment processor's WSDL could not be read (${error instanceof Error ? error.message.split("\n")[0] : String(error)}).`,
+          `The SOAP payment processor's WSDL could not be read (${firstLine(error)}).`,
         );
       }
       const body: ProcessPaymentRequest = {
@@ -123,26 +233,23 @@ export function createSoapProcessor(options: SoapProcessorOptions): SoapPaymentP
           testOutcome: request.card.outcome,
         },
       };
-      let response: ProcessPaymentResponse;
+      if (!read.isContract) return viaLibrary(read, body);
+      let reply: SoapReply;
       try {
-        [response] = (await soapClient.ProcessPaymentAsync(body)) as [ProcessPaymentResponse];
+        reply = await send({
+          method: "POST",
+          url: read.location,
+          headers: PROCESS_PAYMENT_HEADERS,
+          body: writeProcessPaymentRequest(body),
+        });
       } catch (error) {
-        const fault = faultOf(error);
-        const decline = fault && declineOf(fault.code);
-        if (fault && decline) {
-          return { status: "declined", code: decline, processorReference: fault.processorReference ?? "" };
-        }
-        // Any other Fault (the processor's own error, a request it refused) is an answer, not an outage; only the
-        // processor behind the interface being down (processor_unavailable) or no SOAP answer at all is one.
-        if (fault && fault.code !== "processor_unavailable") throw new ProcessorError("processor_error", fault.message);
-        throw new ProcessorError(
-          "processor_unavailable",
-          `The SOAP payment processor did not answer (${error instanceof Error ? error.message.split("\n")[0] : String(error)}).`,
-        );
+        throw unavailable(firstLine(error));
       }
-      return response.status === "pending"
-        ? { status: "pending", processorReference: response.processorReference }
-        : { status: "succeeded", processorReference: response.processorReference };
+      const answered = readProcessPaymentReply(reply.status, reply.body);
+      if (answered) return "fault" in answered ? faultAnswer(answered.fault) : responseAnswer(answered.response);
+      // No envelope at all (a 503 page, an empty body) is no SOAP answer; another envelope is the `soap` client's.
+      if (!/<(?:[\w.-]+:)?Envelope[\s>]/.test(reply.body)) throw unavailable(`HTTP ${reply.status} without SOAP`);
+      return viaLibrary(read, body, reply);
     },
   };
 }
