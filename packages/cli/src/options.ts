@@ -44,10 +44,12 @@ export function parseMqttUrl(value: string): string {
 
 /**
  * A URL as a message or banner may print it: a user and password in it (`postgres://app:secret@…`, a NATS token in
- * `nats://token@…`) are not shown, even when the rest does not parse.
+ * `nats://token@…`) are not shown, even when the rest does not parse. A URL that does not parse loses everything up
+ * to its last `@`: a password with an unencoded `#`, `/` or `?` (often why it does not parse) must not end the cut
+ * early, and a message showing less of a broken URL is better than one showing its password.
  */
 export function withoutCredentials(endpoint: string): string {
-  if (!URL.canParse(endpoint)) return endpoint.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, "$1");
+  if (!URL.canParse(endpoint)) return endpoint.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/).*@/, "$1");
   const parsed = new URL(endpoint);
   if (!parsed.username && !parsed.password) return endpoint;
   parsed.username = "";

@@ -25,5 +25,7 @@ describe("the sim up banner's OTLP endpoint", () => {
   it("hides the credentials of --store and --bus in messages too, even in a URL that does not parse", () => {
     expect(withoutCredentials("nats://s3cret-token@127.0.0.1:4222")).toBe("nats://127.0.0.1:4222");
     expect(withoutCredentials("postgres://app:s3cret@db:bad-port/shop")).toBe("postgres://db:bad-port/shop");
+    for (const password of ["s3cr#t", "s3/cret", "s3cr?t", "s3c@ret"])
+      expect(withoutCredentials(`postgres://app:${password}@db/shop`)).toBe("postgres://db/shop");
   });
 });
