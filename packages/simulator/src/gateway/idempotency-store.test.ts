@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { describePostgresNats } from "../../../../tests/backends/backends.js";
 import { createTestDatabase, type TestDatabase } from "../../../../tests/backends/test-database.js";
+import { packText } from "../packed-text.js";
 import { migrate, openSqliteStore, type SqliteStore } from "../sqlite-store.js";
 import { bootstrapPostgres, PLATFORM_SCHEMA } from "../store/postgres-bootstrap.js";
 import { openPostgresStore } from "../store/postgres-store.js";
@@ -89,6 +90,46 @@ describe("the Idempotency-Key store", () => {
     const other = IdempotencyStore.hash("POST", "/carts", '{"x":1}');
     expect(await idempotency.claim("customer:cus_1:key-old", other)).toEqual({ kind: "mismatch" });
   });
+  it("replays a response an hour after it was stored, packed against its key and the time it was stored", async () => {
+    let now = at;
+    const idempotency = await openStore(() => now);
+    const key = "customer:cus_01M96T5GGBZ3Q82PTNC98GRKZ4:a867ca11-361c-47bd-85a7-f2ef04a52594";
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    const created = {
+      status: 201,
+      headers: {
+        "content-type": "application/json",
+        location: "/carts/crt_01M96T5GH0000000000000000A",
+        "correlation-id": "cor_01M96T5GH0000000000000000B",
+      },
+      body: '{"cartId":"crt_01M96T5GH0000000000000000A","customerId":"cus_01M96T5GGBZ3Q82PTNC98GRKZ4","status":"OPEN"}',
+    };
+    const claim = await idempotency.claim(key, hash);
+    if (claim.kind !== "fresh") throw new Error(`expected a fresh claim, got ${claim.kind}`);
+    await claim.complete(created);
+    now = new Date(at.getTime() + 60 * 60 * 1000);
+    expect(await idempotency.claim(key, hash)).toEqual({ kind: "replay", response: created });
+    const row = await store.db.selectFrom("idempotency").select("body").executeTakeFirstOrThrow();
+    expect(row.body.length).toBeLessThan(created.body.length / 2);
+  });
+
+  it("replays keys whose headers and body were packed together with packed-text's format 1", async () => {
+    const idempotency = await openStore(() => at);
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    await store.db
+      .insertInto("idempotency")
+      .values({
+        scope_key: keptScopeKey("customer:cus_1:key-packed"),
+        request_hash: Buffer.from(hash.slice(0, 32), "hex"),
+        status: response.status,
+        headers: "",
+        body: packText(`${JSON.stringify(response.headers)}\n${response.body}`),
+        created_at: at.toISOString(),
+      })
+      .execute();
+    expect(await idempotency.claim("customer:cus_1:key-packed", hash)).toEqual({ kind: "replay", response });
+  });
+
   it("keeps a customer's UUID key in 33 bytes, and a key of another scope ending in a UUID in its scope's text and 16 bytes", async () => {
     const idempotency = await openStore(() => at);
     const hash = IdempotencyStore.hash("POST", "/carts", "{}");

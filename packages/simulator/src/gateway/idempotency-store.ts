@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Kysely, Migration } from "kysely";
 import { isUlid, isUuid, ulidBytes, uuidBytes } from "../compact-ids.js";
-import { packText, unpackText } from "../packed-text.js";
+import { unpackText } from "../packed-text.js";
 import { type EmbeddedStore, isEmbeddedStore, type Store, type StoreDialectName } from "../store/store-port.js";
+import { isPackedResponse, packResponse, unpackResponse } from "./packed-response.js";
 
 /** A response stored under an Idempotency-Key. */
 export interface StoredResponse {
@@ -13,9 +14,10 @@ export interface StoredResponse {
 
 /**
  * The platform store's table of keys. Rows are kept compact: the request's hash as its first 16 bytes (a BLOB; bytea
- * on PostgreSQL), the headers and body packed together into `body` ({@link packText}: the headers' JSON, a newline,
- * the body) with `headers` empty. On SQLite the key itself is kept compact too ({@link keptScopeKey}). Rows SQLite
- * took before hold the hash as hex and both as text, and are read as they are.
+ * on PostgreSQL), the response's headers and body packed together into `body` ({@link packResponse}, against the
+ * row's key and creation time) with `headers` empty. On SQLite the key itself is kept compact too
+ * ({@link keptScopeKey}). Rows stored before are read as they are: the hash as hex, headers and body as text, or
+ * both packed with packed-text's format 1 (the headers' JSON, a newline, the body).
  */
 // A type, not an interface: Kysely's withTables takes only types with an index signature, which an interface lacks.
 export type IdempotencyTables = {
@@ -70,9 +72,16 @@ export function keptScopeKey(scopeKey: string): string | Buffer {
   return Buffer.concat([Buffer.of(SCOPED_UUID_KEY), Buffer.from(scopeKey.slice(0, -37)), uuidBytes(uuid)]);
 }
 
-/** The response a row holds, packed or (written before) as text. */
-function storedResponse(row: { status: number; headers: string; body: string | Buffer }): StoredResponse {
+/** What a packed response is packed against: text the reader holds beside it, the row's creation time and key. */
+const packingContext = (createdAt: string, scopeKey: string) => `${createdAt}${scopeKey}`;
+
+/** The response a row holds: packed ({@link packResponse}), or as rows stored before hold it. */
+function storedResponse(
+  row: { status: number; headers: string; body: string | Buffer; created_at: string },
+  scopeKey: string,
+): StoredResponse {
   if (typeof row.body === "string") return { status: row.status, headers: JSON.parse(row.headers), body: row.body };
+  if (isPackedResponse(row.body)) return unpackResponse(row.status, row.body, packingContext(row.created_at, scopeKey));
   const packed = unpackText(row.body);
   // The headers' JSON holds no raw newline, so the first one ends it.
   const end = packed.indexOf("\n");
@@ -177,21 +186,22 @@ export class IdempotencyStore {
     if (fresh) {
       finish();
       if (!sameRequest(fresh.request_hash, requestHash)) return { kind: "mismatch" };
-      return { kind: "replay", response: storedResponse(fresh) };
+      return { kind: "replay", response: storedResponse(fresh, scopeKey) };
     }
     return {
       kind: "fresh",
       complete: async (response) => {
         try {
           const now = this.now();
+          const createdAt = now.toISOString();
           await this.#rows.write(
             scopeKey,
             {
               request_hash: keptHash(requestHash),
               status: response.status,
               headers: "",
-              body: packText(`${JSON.stringify(response.headers)}\n${response.body}`),
-              created_at: now.toISOString(),
+              body: packResponse(response, packingContext(createdAt, scopeKey)),
+              created_at: createdAt,
             },
             new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString(),
           );
