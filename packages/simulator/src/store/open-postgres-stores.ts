@@ -9,18 +9,10 @@ export async function openPostgresStores(options: OpenPostgresStoresOptions): Pr
   return adapter.openPostgresStores(options);
 }
 
-/**
- * The platform's service-token key, for a process that serves no context (`ecom gateway`): the database is prepared
- * as any process prepares it (the platform's role and schema), the key read from `platform.secrets` (made there
- * first if this is the first process), and the connection closed again.
- */
+/** The platform's service-token key for `ecom gateway` (postgres-store.ts's `readServiceTokenKey`), `pg` loaded only now. */
 export async function readServiceTokenKey(
   options: Pick<OpenPostgresStoresOptions, "url" | "namespace">,
 ): Promise<Buffer> {
-  const stores = await openPostgresStores({ ...options, contexts: [], poolSize: 1 });
-  try {
-    return stores.secrets.serviceToken;
-  } finally {
-    await stores.close();
-  }
+  const adapter = await import("./postgres-store.js");
+  return adapter.readServiceTokenKey(options);
 }

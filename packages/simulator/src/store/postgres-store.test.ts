@@ -8,7 +8,7 @@ import { eventLogMigrations } from "../event-log.js";
 import { migrate, type RuntimeTables } from "../sqlite-store.js";
 import { afterCommit } from "./hooked-kysely.js";
 import { bootstrapPostgres, isSqlState, type PostgresLayout } from "./postgres-bootstrap.js";
-import { migrateContextStore, openPostgresStore, openPostgresStores } from "./postgres-store.js";
+import { migrateContextStore, openPostgresStore, openPostgresStores, readServiceTokenKey } from "./postgres-store.js";
 
 const POOL = 2;
 
@@ -189,6 +189,32 @@ describePostgresNats("opening the platform's stores on PostgreSQL", () => {
       expect(first.secrets.jwt).toHaveLength(32);
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("gives the gateway the processes' service-token key, and refuses a database no process started on, making nothing", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      await expect(readServiceTokenKey({ url: fresh.url })).rejects.toThrow(
+        /^the database \S+ holds no stores of the namespace \S+ \(no schema platform owned by a role \S+_platform\)/,
+      );
+      const roles = await withAdminClient(
+        async (client) =>
+          (
+            await client.query("select count(*)::int as n from pg_roles where starts_with(rolname, $1)", [
+              `${fresh.name}_`,
+            ])
+          ).rows[0].n,
+      );
+      expect(roles).toBe(0);
+    } finally {
+      await fresh.drop();
+    }
+    const stores = await openPostgresStores({ url: database.url, contexts, poolSize: POOL });
+    try {
+      expect((await readServiceTokenKey({ url: database.url })).equals(stores.secrets.serviceToken)).toBe(true);
+    } finally {
+      await stores.close();
     }
   });
 

@@ -3,7 +3,13 @@ import type { AnyContextModule } from "@ecom/services/platform";
 import type { Kysely, Migration } from "kysely";
 import { migrate, type RuntimeTables, runtimeMigrations } from "../sqlite-store.js";
 import { HookedKysely } from "./hooked-kysely.js";
-import { bootstrapPostgres, PLATFORM_SCHEMA, type PostgresLayout, type PostgresRole } from "./postgres-bootstrap.js";
+import {
+  bootstrapPostgres,
+  findPostgresLayout,
+  PLATFORM_SCHEMA,
+  type PostgresLayout,
+  type PostgresRole,
+} from "./postgres-bootstrap.js";
 import { createStoreDialect, createStorePool, storePoolSize } from "./postgres-dialect.js";
 import type { PostgresStore } from "./store-port.js";
 
@@ -83,6 +89,29 @@ export async function openPostgresStores(options: OpenPostgresStoresOptions): Pr
   } catch (error) {
     await closeAll(opened);
     throw error;
+  }
+}
+
+/**
+ * The platform's service-token key, for a process that serves no context (`ecom gateway`): the stores' layout is
+ * found, never made ({@link findPostgresLayout}: a wrong `--namespace`, or a database no process started on, is
+ * refused in one line instead of leaving stray roles and a key no process uses), then the key is read from
+ * `platform.secrets` as the platform's role (made there if the processes have not got that far yet, as they do).
+ */
+export async function readServiceTokenKey(
+  options: Pick<OpenPostgresStoresOptions, "url" | "namespace">,
+): Promise<Buffer> {
+  const layout = await findPostgresLayout({
+    url: options.url,
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    schemas: [],
+  });
+  const platform = openPostgresStore<unknown>(layout, PLATFORM_SCHEMA, { url: options.url, poolSize: 1 });
+  try {
+    await migrate(platform.db, platformStoreMigrations, { label: "the platform store", table: "_migrations_store" });
+    return (await readSecrets(platform.db as Kysely<SecretTables>)).serviceToken;
+  } finally {
+    await platform.close();
   }
 }
 
