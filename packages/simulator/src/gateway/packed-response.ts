@@ -1,5 +1,6 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 import { isUlid, ulidBytes, ulidText } from "../compact-ids.js";
+import { createReusedRawStream } from "../reused-zlib.js";
 import type { StoredResponse } from "./idempotency-store.js";
 
 /**
@@ -45,11 +46,18 @@ const PROBLEM_MEDIA_TYPE = "application/problem+json";
 const CORRELATION_PREFIX = "cor_";
 
 /**
- * A small window and hash table: a response and the dictionary before it fit in 8 KiB, and zlib sets up (and clears)
- * a fraction of its default 256 KiB of state for each response — most of what deflating one costs. The inflater reads
- * any window up to its default 32 KiB.
+ * Where this Node has no zlib stream to reuse (reused-zlib.ts): a small window and hash table, since a response and
+ * the dictionary before it fit in 8 KiB and zlib then sets up a fraction of its default state for each response. The
+ * inflater reads any window up to its default 32 KiB.
  */
 const DEFLATE_OPTIONS = { level: 6, windowBits: 13, memLevel: 2 } as const;
+
+/**
+ * One deflate and one inflate stream, their dictionary {@link RESPONSE_DICTIONARY}, reset for each response instead of
+ * a new zlib stream per call (reused-zlib.ts); undefined on a Node without.
+ */
+const deflate = createReusedRawStream("deflate", RESPONSE_DICTIONARY);
+const inflate = createReusedRawStream("inflate", RESPONSE_DICTIONARY);
 
 /**
  * Pack a response to keep under an Idempotency-Key: its usual headers as flags (a JSON or problem+json content type;
@@ -76,16 +84,25 @@ export function packResponse(response: StoredResponse, context: string): Buffer 
     }
   }
   const text = `${others ? JSON.stringify(rest) : ""}\n${response.body}`;
-  const deflated = deflateRawSync(text, {
-    ...DEFLATE_OPTIONS,
-    dictionary: dictionaryWith(correlationId ? `${context}${CORRELATION_PREFIX}${ulidText(correlationId)}` : context),
-  });
+  const after = correlationId ? `${context}${CORRELATION_PREFIX}${ulidText(correlationId)}` : context;
   const head = correlationId ? 18 : 2;
-  const packed = Buffer.allocUnsafe(head + deflated.length);
+  let packed: Buffer;
+  if (deflate) {
+    // The context is written first and flushed to a byte boundary, its output dropped: the text that follows finds it
+    // in the window right after the dictionary, and deflates to a stream of its own that reads back with both.
+    deflate.reset();
+    deflate.write(Buffer.from(after), constants.Z_SYNC_FLUSH, 0);
+    const end = deflate.write(Buffer.from(text), constants.Z_FINISH, head);
+    packed = Buffer.allocUnsafe(end);
+    deflate.output.copy(packed, head, head, end);
+  } else {
+    const deflated = deflateRawSync(text, { ...DEFLATE_OPTIONS, dictionary: dictionaryWith(after) });
+    packed = Buffer.allocUnsafe(head + deflated.length);
+    deflated.copy(packed, head);
+  }
   packed[0] = PACKED_RESPONSE_FORMAT;
   packed[1] = flags;
   correlationId?.copy(packed, 2);
-  deflated.copy(packed, head);
   return packed;
 }
 
@@ -100,9 +117,10 @@ export function unpackResponse(status: number, packed: Uint8Array, context: stri
   const flags = packed[1] ?? 0;
   const correlationId =
     flags & PLATFORM_CORRELATION_ID ? `${CORRELATION_PREFIX}${ulidText(packed.subarray(2, 18))}` : undefined;
-  const text = inflateRawSync(packed.subarray(correlationId ? 18 : 2), {
-    dictionary: dictionaryWith(correlationId ? `${context}${correlationId}` : context),
-  }).toString("utf8");
+  const text = inflated(
+    packed.subarray(correlationId ? 18 : 2),
+    correlationId ? `${context}${correlationId}` : context,
+  );
   // The headers' JSON holds no raw newline, so the first one ends it.
   const end = text.indexOf("\n");
   const headers: Record<string, string> = {};
@@ -114,9 +132,33 @@ export function unpackResponse(status: number, packed: Uint8Array, context: stri
   return { status, headers, body: text.slice(end + 1) };
 }
 
+/** The largest block deflate stores as it is: a context up to this long is handed to the inflate stream as one. */
+const STORED_BLOCK_MAX = 0xffff;
+
+/**
+ * The text `deflated` stands for, read with the dictionary followed by `context`. With the one inflate stream, the
+ * context reaches the window as a stored block written before `deflated` (its output, the context itself, skipped).
+ */
+function inflated(deflated: Uint8Array, context: string): string {
+  const length = Buffer.byteLength(context);
+  if (!inflate || length > STORED_BLOCK_MAX)
+    return inflateRawSync(deflated, { dictionary: dictionaryWith(context) }).toString("utf8");
+  // A stored block that is not the last: 3 header bits and padding, its length, that negated, the context.
+  const block = Buffer.allocUnsafe(5 + length);
+  block[0] = 0;
+  block.writeUInt16LE(length, 1);
+  block.writeUInt16LE(~length & 0xffff, 3);
+  block.write(context, 5);
+  inflate.reset();
+  const start = inflate.write(block, constants.Z_NO_FLUSH, 0);
+  const end = inflate.write(deflated, constants.Z_FINISH, start);
+  return inflate.output.toString("utf8", start, end);
+}
+
 /**
  * The dictionary followed by a context, made in one buffer every call reuses: only the context is written each time.
- * Safe to reuse because zlib's synchronous calls have read their dictionary by the time they return.
+ * Safe to reuse because zlib's synchronous calls have read their dictionary by the time they return. Only where this
+ * Node offers no stream to reuse, and for a context longer than a stored block.
  */
 let withContext = Buffer.concat([RESPONSE_DICTIONARY, Buffer.alloc(256)]);
 
