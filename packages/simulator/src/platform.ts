@@ -123,7 +123,7 @@ async function startPlatform(
     health,
     flushTraces: () => tracing.flush(),
     close: () => closePlatform({ core, running, timers, http, metrics, port, settleWith }),
-    halt: () => haltPlatform({ running, timers, http, port }),
+    halt: () => haltPlatform({ core, running, timers, http, port }),
   };
 }
 
@@ -132,11 +132,15 @@ async function startPlatform(
  * commit for its contexts any more, while the successor that took them may already be starting.
  */
 async function haltPlatform(parts: {
+  readonly core: PlatformCore;
   readonly running: readonly RunningContext[];
   readonly timers: PlatformTimers;
   readonly http: PlatformHttp;
   readonly port: PlatformPort;
 }): Promise<void> {
+  // Work under way stops too (a saga run stops between steps, a backoff is cut short), as when closing: it would
+  // otherwise go on calling and committing for contexts another process may already serve.
+  parts.core.closing.abort(new Error("the platform lost its claims"));
   // The listening socket closes at once; the promise waits for the requests in flight.
   const closed = parts.port.close();
   for (const context of parts.running) {
