@@ -126,9 +126,12 @@ const messageCases: Case[] = Object.values(messageRegistry).flatMap((entry) =>
     : [],
 );
 
-const restCases: Case[] = Object.values(restContexts).flatMap((binding) =>
+const restBindings = await Promise.all(
+  Object.values(restContexts).map(async (binding) => ({ binding, validators: await binding.loadValidators() })),
+);
+const restCases: Case[] = restBindings.flatMap(({ binding, validators }) =>
   binding.operations.flatMap((operation) => {
-    const bodies = binding.bodyValidators as Record<string, Validator>;
+    const bodies = validators.bodyValidators as Record<string, Validator>;
     const cases: Case[] = [];
     if (operation.requestBody?.example !== undefined) {
       const name = `${operation.operationId} request`;

@@ -122,15 +122,17 @@ export function restContextSource(context: string, operations: readonly RestOper
   return `${lines.join("\n")}\n`;
 }
 
-/** The `rest/index.ts` module: every context's client factory, operations and validators, keyed by context. */
+/**
+ * The `rest/index.ts` module: every context's client factory, and its operations with their validators, keyed by
+ * context. The validators (ajv standalone code, a few hundred kB per context) are imported on first use, so neither
+ * a client nor a starting simulator compiles every context's.
+ */
 export function restIndexSource(contexts: readonly string[]): string {
   const lines: string[] = [];
   lines.push('import createFetchClient, { type ClientOptions } from "openapi-fetch";');
-  lines.push('import type { RestContextBinding } from "../../runtime/v1/rest-operation.js";');
+  lines.push('import { lazyRestContext, type RestContextBinding } from "../../runtime/v1/rest-operation.js";');
   for (const context of contexts) {
     lines.push(`import type { paths as ${camel(context)}Paths } from "../openapi/${context}.js";`);
-    lines.push(`import * as ${camel(context)}Bodies from "../validators/rest-${context}.js";`);
-    lines.push(`import * as ${camel(context)}Parameters from "../validators/rest-${context}-params.js";`);
     lines.push(`import { create${pascal(context)}Client, ${camel(context)}Operations } from "./${context}.js";`);
   }
   lines.push("");
@@ -148,11 +150,11 @@ export function restIndexSource(contexts: readonly string[]): string {
   lines.push("/** The typed REST clients of every context, keyed by context. */");
   lines.push("export type ContextClients = ReturnType<typeof createContextClients>;");
   lines.push("");
-  lines.push("/** Every context's REST operations with their compiled validators. */");
+  lines.push("/** Every context's REST operations with their compiled validators (loaded on first use). */");
   lines.push("export const restContexts: Readonly<Record<string, RestContextBinding>> = {");
   for (const context of contexts) {
     lines.push(
-      `  ${JSON.stringify(context)}: { operations: ${camel(context)}Operations, bodyValidators: ${camel(context)}Bodies as never, parameterValidators: ${camel(context)}Parameters as never },`,
+      `  ${JSON.stringify(context)}: lazyRestContext(${camel(context)}Operations, () => Promise.all([import("../validators/rest-${context}.js"), import("../validators/rest-${context}-params.js")])),`,
     );
   }
   lines.push("};");

@@ -12,9 +12,9 @@ afterEach(() => {
 
 /**
  * The packages `ecom sim up --memory` has loaded when its banner is out (ready, /healthz answering), with its seed
- * snapshots in `cache`.
+ * snapshots in `cache`, and every module's URL.
  */
-async function packagesLoadedWhenReady(cache: string): Promise<Set<string>> {
+async function packagesLoadedWhenReady(cache: string): Promise<{ packages: Set<string>; urls: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), "ecom-start-modules-"));
   dirs.push(dir);
   const modulesFile = join(dir, "modules.txt");
@@ -38,11 +38,12 @@ async function packagesLoadedWhenReady(cache: string): Promise<Set<string>> {
   child.kill("SIGINT");
   expect(await exited).toBe(0);
   const packages = new Set<string>();
-  for (const url of readFileSync(modulesFile, "utf8").split("\n")) {
+  const urls = readFileSync(modulesFile, "utf8").split("\n");
+  for (const url of urls) {
     const found = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (found) packages.add(found[1]!);
   }
-  return packages;
+  return { packages, urls };
 }
 
 describe("ecom sim up --memory", () => {
@@ -51,12 +52,17 @@ describe("ecom sim up --memory", () => {
     dirs.push(cache);
     // The first start seeds (and counts the seed's events for /metrics); the second starts from the snapshot.
     await packagesLoadedWhenReady(cache);
-    const loaded = await packagesLoadedWhenReady(cache);
+    const { packages: loaded, urls } = await packagesLoadedWhenReady(cache);
     // What every start needs is loaded (the recorder sees it) …
     expect(loaded).toContain("kysely");
     expect(loaded).toContain("better-sqlite3");
     // … and what /graphql, a WebSocket, /metrics, the console's contracts or an MQTT feed use is not, until they are used.
     for (const deferred of ["graphql", "graphql-yoga", "ws", "prom-client", "yaml", "mqtt", "aedes"])
       expect(loaded, deferred).not.toContain(deferred);
+    // The contracts' REST validators load per context with its first request: the banner's logins load customer's,
+    // and a context nothing has called yet has none loaded.
+    const validators = urls.filter((url) => /\/gen\/validators\/rest-/.test(url));
+    expect(validators.some((url) => url.includes("/rest-customer"))).toBe(true);
+    expect(validators.filter((url) => url.includes("/rest-cart"))).toEqual([]);
   });
 });

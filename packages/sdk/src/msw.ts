@@ -61,7 +61,8 @@ function handlerFor(baseUrl: string, binding: RestContextBinding, operation: Res
       }
     }
     const path = Object.fromEntries(Object.entries(params).map(([name, value]) => [name, String(value)]));
-    const issues = validateRequest(binding, operation, { path, query, header, body });
+    const validators = binding.validators ?? (await binding.loadValidators());
+    const issues = validateRequest(validators, operation, { path, query, header, body });
     if (issues.length > 0) {
       return HttpResponse.json(validationProblem(operation, issues), {
         status: 400,

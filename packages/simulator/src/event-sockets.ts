@@ -257,7 +257,7 @@ export function createEventSockets(options: EventSocketsOptions): EventSockets {
     // RFC 6455 compares the Upgrade value case-insensitively; the contract spells it in lower case.
     if (headers.upgrade !== undefined) headers.upgrade = headers.upgrade.toLowerCase();
     const parts = { path, query: parseQuery(url.searchParams), header: headers, body: undefined };
-    const issues = validateRequest(binding, operation, parts);
+    const issues = validateRequest(binding.validators ?? (await binding.loadValidators()), operation, parts);
     if (issues.length > 0) {
       const problem = validationProblem(operation, issues);
       return refuse(new ServiceError("validation", problem.detail, { errors: problem.errors }));

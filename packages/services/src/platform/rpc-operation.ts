@@ -65,7 +65,7 @@ export async function answerWithOperation<TPath, TQuery, TBody, TResult extends 
   const info = binding?.operations.find((candidate) => candidate.operationId === operation.operationId);
   if (!binding || !info || !handler)
     throw new ServiceError("not_implemented", `${operation.context} ${operation.operationId} has no handler.`);
-  const issues = validateRequest(binding, info, {
+  const issues = validateRequest(binding.validators ?? (await binding.loadValidators()), info, {
     path: asPathStrings(input.path),
     query: asParameterStrings(input.query),
     header: {},

@@ -129,7 +129,9 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
         );
     }
     const parts = { path, query: parseQuery(url.searchParams), header: { ...request.headers }, body };
-    const issues = validateRequest(binding, operation, parts);
+    // The context's validators load with its first request (the start compiles none of them).
+    const validators = binding.validators ?? (await binding.loadValidators());
+    const issues = validateRequest(validators, operation, parts);
     if (issues.length > 0) {
       const problem = validationProblem(operation, issues);
       return fail(new ServiceError("validation", problem.detail, { errors: problem.errors }));
@@ -189,7 +191,7 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
         body: result.body === undefined ? "" : JSON.stringify(result.body),
       };
       if (options.validateResponses) {
-        const mismatches = validateResponse(binding, operation, result.status, result.body);
+        const mismatches = validateResponse(validators, operation, result.status, result.body);
         if (mismatches.length > 0) {
           const where = mismatches.map((issue) => `${issue.pointer} ${issue.message}`).join("; ");
           log.error(`response of ${operation.operationId} breaks contracts/openapi/${context}.yaml`, {

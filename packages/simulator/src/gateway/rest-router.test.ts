@@ -1,5 +1,5 @@
 import { restContexts } from "@ecom/sdk/contracts";
-import type { RestContextBinding, RestOperationInfo } from "@ecom/sdk/runtime/v1";
+import { lazyRestContext, type RestContextBinding, type RestOperationInfo } from "@ecom/sdk/runtime/v1";
 import { describe, expect, it } from "vitest";
 import { RestRouter } from "./rest-router.js";
 
@@ -9,8 +9,8 @@ const concrete = (template: string) => template.replace(/\{([^}]+)\}/g, (_match,
 function binding(
   operations: readonly Pick<RestOperationInfo, "operationId" | "method" | "path">[],
 ): RestContextBinding {
-  return {
-    operations: operations.map((operation) => ({
+  return lazyRestContext(
+    operations.map((operation) => ({
       ...operation,
       summary: operation.operationId,
       requiresAuth: false,
@@ -18,9 +18,8 @@ function binding(
       parameters: [],
       responses: [],
     })),
-    bodyValidators: {},
-    parameterValidators: {},
-  };
+    async () => [{}, {}],
+  );
 }
 
 describe("RestRouter", () => {

@@ -3,54 +3,30 @@
 // Do not edit: change the contract and run `npx ecom codegen`.
 
 import createFetchClient, { type ClientOptions } from "openapi-fetch";
-import type { RestContextBinding } from "../../runtime/v1/rest-operation.js";
+import { lazyRestContext, type RestContextBinding } from "../../runtime/v1/rest-operation.js";
 import type { paths as analyticsPaths } from "../openapi/analytics.js";
-import * as analyticsBodies from "../validators/rest-analytics.js";
-import * as analyticsParameters from "../validators/rest-analytics-params.js";
 import { createAnalyticsClient, analyticsOperations } from "./analytics.js";
 import type { paths as cartPaths } from "../openapi/cart.js";
-import * as cartBodies from "../validators/rest-cart.js";
-import * as cartParameters from "../validators/rest-cart-params.js";
 import { createCartClient, cartOperations } from "./cart.js";
 import type { paths as catalogPaths } from "../openapi/catalog.js";
-import * as catalogBodies from "../validators/rest-catalog.js";
-import * as catalogParameters from "../validators/rest-catalog-params.js";
 import { createCatalogClient, catalogOperations } from "./catalog.js";
 import type { paths as customerPaths } from "../openapi/customer.js";
-import * as customerBodies from "../validators/rest-customer.js";
-import * as customerParameters from "../validators/rest-customer-params.js";
 import { createCustomerClient, customerOperations } from "./customer.js";
 import type { paths as fulfilmentPaths } from "../openapi/fulfilment.js";
-import * as fulfilmentBodies from "../validators/rest-fulfilment.js";
-import * as fulfilmentParameters from "../validators/rest-fulfilment-params.js";
 import { createFulfilmentClient, fulfilmentOperations } from "./fulfilment.js";
 import type { paths as inventoryPaths } from "../openapi/inventory.js";
-import * as inventoryBodies from "../validators/rest-inventory.js";
-import * as inventoryParameters from "../validators/rest-inventory-params.js";
 import { createInventoryClient, inventoryOperations } from "./inventory.js";
 import type { paths as notificationPaths } from "../openapi/notification.js";
-import * as notificationBodies from "../validators/rest-notification.js";
-import * as notificationParameters from "../validators/rest-notification-params.js";
 import { createNotificationClient, notificationOperations } from "./notification.js";
 import type { paths as orderPaths } from "../openapi/order.js";
-import * as orderBodies from "../validators/rest-order.js";
-import * as orderParameters from "../validators/rest-order-params.js";
 import { createOrderClient, orderOperations } from "./order.js";
 import type { paths as paymentPaths } from "../openapi/payment.js";
-import * as paymentBodies from "../validators/rest-payment.js";
-import * as paymentParameters from "../validators/rest-payment-params.js";
 import { createPaymentClient, paymentOperations } from "./payment.js";
 import type { paths as promotionPaths } from "../openapi/promotion.js";
-import * as promotionBodies from "../validators/rest-promotion.js";
-import * as promotionParameters from "../validators/rest-promotion-params.js";
 import { createPromotionClient, promotionOperations } from "./promotion.js";
 import type { paths as reviewPaths } from "../openapi/review.js";
-import * as reviewBodies from "../validators/rest-review.js";
-import * as reviewParameters from "../validators/rest-review-params.js";
 import { createReviewClient, reviewOperations } from "./review.js";
 import type { paths as searchPaths } from "../openapi/search.js";
-import * as searchBodies from "../validators/rest-search.js";
-import * as searchParameters from "../validators/rest-search-params.js";
 import { createSearchClient, searchOperations } from "./search.js";
 
 /** One typed REST client per context, all sharing the same fetch options. */
@@ -74,20 +50,20 @@ export function createContextClients(options: ClientOptions) {
 /** The typed REST clients of every context, keyed by context. */
 export type ContextClients = ReturnType<typeof createContextClients>;
 
-/** Every context's REST operations with their compiled validators. */
+/** Every context's REST operations with their compiled validators (loaded on first use). */
 export const restContexts: Readonly<Record<string, RestContextBinding>> = {
-  "analytics": { operations: analyticsOperations, bodyValidators: analyticsBodies as never, parameterValidators: analyticsParameters as never },
-  "cart": { operations: cartOperations, bodyValidators: cartBodies as never, parameterValidators: cartParameters as never },
-  "catalog": { operations: catalogOperations, bodyValidators: catalogBodies as never, parameterValidators: catalogParameters as never },
-  "customer": { operations: customerOperations, bodyValidators: customerBodies as never, parameterValidators: customerParameters as never },
-  "fulfilment": { operations: fulfilmentOperations, bodyValidators: fulfilmentBodies as never, parameterValidators: fulfilmentParameters as never },
-  "inventory": { operations: inventoryOperations, bodyValidators: inventoryBodies as never, parameterValidators: inventoryParameters as never },
-  "notification": { operations: notificationOperations, bodyValidators: notificationBodies as never, parameterValidators: notificationParameters as never },
-  "order": { operations: orderOperations, bodyValidators: orderBodies as never, parameterValidators: orderParameters as never },
-  "payment": { operations: paymentOperations, bodyValidators: paymentBodies as never, parameterValidators: paymentParameters as never },
-  "promotion": { operations: promotionOperations, bodyValidators: promotionBodies as never, parameterValidators: promotionParameters as never },
-  "review": { operations: reviewOperations, bodyValidators: reviewBodies as never, parameterValidators: reviewParameters as never },
-  "search": { operations: searchOperations, bodyValidators: searchBodies as never, parameterValidators: searchParameters as never },
+  "analytics": lazyRestContext(analyticsOperations, () => Promise.all([import("../validators/rest-analytics.js"), import("../validators/rest-analytics-params.js")])),
+  "cart": lazyRestContext(cartOperations, () => Promise.all([import("../validators/rest-cart.js"), import("../validators/rest-cart-params.js")])),
+  "catalog": lazyRestContext(catalogOperations, () => Promise.all([import("../validators/rest-catalog.js"), import("../validators/rest-catalog-params.js")])),
+  "customer": lazyRestContext(customerOperations, () => Promise.all([import("../validators/rest-customer.js"), import("../validators/rest-customer-params.js")])),
+  "fulfilment": lazyRestContext(fulfilmentOperations, () => Promise.all([import("../validators/rest-fulfilment.js"), import("../validators/rest-fulfilment-params.js")])),
+  "inventory": lazyRestContext(inventoryOperations, () => Promise.all([import("../validators/rest-inventory.js"), import("../validators/rest-inventory-params.js")])),
+  "notification": lazyRestContext(notificationOperations, () => Promise.all([import("../validators/rest-notification.js"), import("../validators/rest-notification-params.js")])),
+  "order": lazyRestContext(orderOperations, () => Promise.all([import("../validators/rest-order.js"), import("../validators/rest-order-params.js")])),
+  "payment": lazyRestContext(paymentOperations, () => Promise.all([import("../validators/rest-payment.js"), import("../validators/rest-payment-params.js")])),
+  "promotion": lazyRestContext(promotionOperations, () => Promise.all([import("../validators/rest-promotion.js"), import("../validators/rest-promotion-params.js")])),
+  "review": lazyRestContext(reviewOperations, () => Promise.all([import("../validators/rest-review.js"), import("../validators/rest-review-params.js")])),
+  "search": lazyRestContext(searchOperations, () => Promise.all([import("../validators/rest-search.js"), import("../validators/rest-search-params.js")])),
 };
 export type { AnalyticsClient } from "./analytics.js";
 /** The analytics context's REST contract as types: `paths`, `operations`, `components`. */

@@ -13,7 +13,14 @@ export {
   validateResponse,
   validationProblem,
 } from "./request-validation.js";
-export type { CompiledValidator, RestContextBinding, RestOperationInfo, ValidationIssue } from "./rest-operation.js";
+export {
+  type CompiledValidator,
+  lazyRestContext,
+  type RestContextBinding,
+  type RestOperationInfo,
+  type RestValidators,
+  type ValidationIssue,
+} from "./rest-operation.js";
 export {
   contractIssues,
   issuesSummary,

@@ -1,4 +1,4 @@
-import type { CompiledValidator, RestContextBinding, RestOperationInfo } from "./rest-operation.js";
+import type { CompiledValidator, RestOperationInfo, RestValidators } from "./rest-operation.js";
 import {
   type ContractIssue,
   contractIssues,
@@ -28,21 +28,21 @@ const issues = (validator: CompiledValidator, base: string): ContractIssue[] =>
   contractIssues(validator.errors, base, COLLECTED);
 
 /**
- * Check a request against its operation's contract with the generated validators, which report every error at once
- * (this collects one more than an answer lists). Parameters are coerced in place (`"20"` becomes `20` where the
+ * Check a request against its operation's contract with its context's validators (a binding's, once loaded), which
+ * report every error at once (this collects one more than an answer lists). Parameters are coerced in place (`"20"` becomes `20` where the
  * schema says integer), so callers read typed values from `parts` afterwards.
  */
 export function validateRequest(
-  binding: RestContextBinding,
+  validators: RestValidators,
   operation: RestOperationInfo,
   parts: RequestParts,
 ): ContractIssue[] {
   const found: ContractIssue[] = [];
-  const parameters = binding.parameterValidators[`${operation.operationId}_params`];
+  const parameters = validators.parameterValidators[`${operation.operationId}_params`];
   if (parameters && !parameters(parts)) found.push(...issues(parameters, ""));
   if (found.length >= COLLECTED) return found;
   if (operation.requestBody) {
-    const validator = binding.bodyValidators[`${operation.operationId}_body`];
+    const validator = validators.bodyValidators[`${operation.operationId}_body`];
     if (parts.body === undefined) {
       if (operation.requestBody.required)
         found.push({ pointer: "/body", message: `a ${operation.requestBody.contentType} body is required` });
@@ -57,7 +57,7 @@ export function validateRequest(
 
 /** Check a response body against the operation's schema for its status (or `default`); empty when it matches. */
 export function validateResponse(
-  binding: RestContextBinding,
+  validators: RestValidators,
   operation: RestOperationInfo,
   status: number,
   body: unknown,
@@ -71,7 +71,7 @@ export function validateResponse(
     return body === undefined
       ? []
       : [{ pointer: "/body", message: `status ${status} of ${operation.operationId} has no body` }];
-  const validator = binding.bodyValidators[`${operation.operationId}_${declared.status}`];
+  const validator = validators.bodyValidators[`${operation.operationId}_${declared.status}`];
   return validator && !validator(body) ? issues(validator, "/body") : [];
 }
 

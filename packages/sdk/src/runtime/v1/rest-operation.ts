@@ -39,11 +39,60 @@ export interface RestOperationInfo {
 }
 
 /**
- * A context's REST operations with their validators: `<operationId>_body`, `<operationId>_<status>` in
- * `bodyValidators`, `<operationId>_params` in `parameterValidators` (which coerce strings in place).
+ * A context's compiled validators: `<operationId>_body`, `<operationId>_<status>` in `bodyValidators`,
+ * `<operationId>_params` in `parameterValidators` (which coerce strings in place).
+ */
+export interface RestValidators {
+  readonly bodyValidators: Readonly<Record<string, CompiledValidator>>;
+  readonly parameterValidators: Readonly<Record<string, CompiledValidator>>;
+}
+
+/**
+ * A context's REST operations, and its validators, loaded on first use: all contexts' validators are some 3 MB of
+ * code, which a process that has answered nothing yet (the simulator, starting) or calls a few operations (a client)
+ * should not have to compile.
  */
 export interface RestContextBinding {
   readonly operations: readonly RestOperationInfo[];
-  readonly bodyValidators: Readonly<Record<string, CompiledValidator>>;
-  readonly parameterValidators: Readonly<Record<string, CompiledValidator>>;
+  /** The validators once {@link loadValidators} has loaded them; undefined before. */
+  readonly validators: RestValidators | undefined;
+  /** Load the validators; every call answers the same promise, so they load once. */
+  loadValidators(): Promise<RestValidators>;
+}
+
+/** The modules of a context's validators as the generated code imports them: bodies and parameters. */
+type ValidatorModules = readonly [bodies: object, parameters: object];
+
+/**
+ * The binding of a context's `operations` whose validators `load` imports on first use (as the generated
+ * `restContexts` makes each context's).
+ */
+export function lazyRestContext(
+  operations: readonly RestOperationInfo[],
+  load: () => Promise<ValidatorModules>,
+): RestContextBinding {
+  let loading: Promise<RestValidators> | undefined;
+  const binding = {
+    operations,
+    validators: undefined as RestValidators | undefined,
+    loadValidators(): Promise<RestValidators> {
+      loading ??= load().then(
+        ([bodies, parameters]) => {
+          const validators: RestValidators = {
+            bodyValidators: bodies as RestValidators["bodyValidators"],
+            parameterValidators: parameters as RestValidators["parameterValidators"],
+          };
+          binding.validators = validators;
+          return validators;
+        },
+        (error: unknown) => {
+          // A failed import is tried again by the next call, not answered from a rejected promise forever.
+          loading = undefined;
+          throw error;
+        },
+      );
+      return loading;
+    },
+  };
+  return binding;
 }

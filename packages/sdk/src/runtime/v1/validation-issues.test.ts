@@ -20,8 +20,8 @@ const fourIssues = [
   { pointer: "/body/isDefault", message: "must be boolean" },
 ];
 
-const customer = restContexts.customer!;
-const addMyAddress = customer.operations.find((operation) => operation.operationId === "addMyAddress")!;
+const customer = await restContexts.customer!.loadValidators();
+const addMyAddress = restContexts.customer!.operations.find((operation) => operation.operationId === "addMyAddress")!;
 const parts = (body: unknown) => ({ path: {}, query: {}, header: {}, body });
 
 describe("the generated validators with the shared formatter", () => {
