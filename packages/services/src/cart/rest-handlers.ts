@@ -8,8 +8,9 @@ import {
   type RestHandlers,
   signedIn,
 } from "../platform/index.js";
-import { expireIdleCarts } from "./cart-expiry.js";
-import { type CartStatus, checkAdd, expiresAt, requiredStatus, totals } from "./cart-rules.js";
+import { expireCart, expireIdleCarts } from "./cart-expiry.js";
+import { type CartStatus, checkAdd, expiresAt, totals } from "./cart-rules.js";
+import { type CartStatements, createCartStatements } from "./cart-statements.js";
 import { currentPrices, type PricedProduct } from "./catalog-prices.js";
 import type { CartDatabase, CartItemsTable, CartsTable } from "./store.js";
 
@@ -19,14 +20,8 @@ type CartRow = Selectable<CartsTable>;
 type CartItemRow = Selectable<CartItemsTable>;
 
 /** The contract's Cart for a stored cart, with line totals and subtotal at the prices held. */
-async function cartView(db: Db, cart: CartRow): Promise<Schemas["Cart"]> {
-  const items = await db
-    .selectFrom("cart_items")
-    .selectAll()
-    .where("cart_id", "=", cart.cart_id)
-    .orderBy("item_id")
-    .execute();
-  return cartViewOf(cart, items);
+async function cartView(statements: CartStatements, db: Db, cart: CartRow): Promise<Schemas["Cart"]> {
+  return cartViewOf(cart, await statements.itemsOf.execute(db, { cartId: cart.cart_id }));
 }
 
 /** The contract's Cart for a cart and its items (in item id order). */
@@ -57,8 +52,13 @@ function cartViewOf(cart: CartRow, items: readonly CartItemRow[]): Schemas["Cart
 }
 
 /** A cart the caller may see: their own, or any for an admin. Another customer's cart is answered as absent. */
-async function visibleCart(db: Db, cartId: string, principal: Principal | undefined): Promise<CartRow> {
-  const cart = await db.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirst();
+async function visibleCart(
+  statements: CartStatements,
+  db: Db,
+  cartId: string,
+  principal: Principal | undefined,
+): Promise<CartRow> {
+  const cart = await statements.cartById.executeTakeFirst(db, { cartId });
   if (!cart || (principal?.role !== "admin" && cart.customer_id !== principal?.customerId))
     throw fail.notFound(`cart ${cartId}`);
   return cart;
@@ -74,16 +74,17 @@ const notOpen = (cart: CartRow) =>
 /** The cart context's REST operations (contracts/openapi/cart.yaml). */
 export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): RestHandlers<cartApi.operations> {
   const { db, clock, ids } = runtime;
+  const statements = createCartStatements(db);
 
   /**
    * The caller's cart, after expiring it if the clock passed its deadline since the last tick, so no handler acts
    * on a cart that should already be EXPIRED.
    */
   const currentCart = async (cartId: string, principal: Principal | undefined) => {
-    const cart = await visibleCart(db, cartId, principal);
+    const cart = await visibleCart(statements, db, cartId, principal);
     if (cart.status === "OPEN" && cart.expires_at <= clock.now().toISOString()) {
       await expireIdleCarts(runtime, clock.now(), { cartId });
-      return visibleCart(db, cartId, principal);
+      return visibleCart(statements, db, cartId, principal);
     }
     return cart;
   };
@@ -100,19 +101,14 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
       const now = clock.now();
       // Touched first, only if still OPEN (a checkout may have frozen the cart since it was read): the update
       // answers the row, so the cart is read once; a change that fails rolls the touch back with it.
-      const cart = await trx
-        .updateTable("carts")
-        .set({ updated_at: now.toISOString(), expires_at: expiresAt(now).toISOString() })
-        .where("cart_id", "=", cartId)
-        .where("status", "=", "OPEN")
-        .returningAll()
-        .executeTakeFirst();
-      if (!cart)
-        throw notOpen(
-          await trx.selectFrom("carts").selectAll().where("cart_id", "=", cartId).executeTakeFirstOrThrow(),
-        );
+      const cart = await statements.touchOpenCart.executeTakeFirst(trx, {
+        cartId,
+        updatedAt: now.toISOString(),
+        expiresAt: expiresAt(now).toISOString(),
+      });
+      if (!cart) throw notOpen((await statements.cartById.executeTakeFirst(trx, { cartId }))!);
       const items = await change(trx, cart, now);
-      return items ? cartViewOf(cart, items) : cartView(trx, cart);
+      return items ? cartViewOf(cart, items) : cartView(statements, trx, cart);
     });
 
   const publishItemAdded = (trx: Transaction<CartDatabase>, cart: CartRow, product: PricedProduct, quantity: number) =>
@@ -132,22 +128,22 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
   return {
     async createCart({ body, principal }) {
       const customerId = signedIn(principal).customerId;
-      await expireIdleCarts(runtime, clock.now(), { customerId });
       // Two concurrent calls must not both open a cart: the customer's lock makes the second wait for the first's
       // commit and then find its cart (on SQLite the one connection already runs transactions one at a time). Not a
       // unique index on the customer's OPEN carts: a failed checkout hands its cart back OPEN, even when the customer
       // has opened another since, and that must not fail.
       return db.transaction().execute(async (trx) => {
         await lockForTransaction(trx, `cart:open:${customerId}`);
-        const open = await trx
-          .selectFrom("carts")
-          .selectAll()
-          .where("customer_id", "=", customerId)
-          .where("status", "=", "OPEN")
-          .orderBy("updated_at", "desc")
-          .limit(1)
-          .executeTakeFirst();
-        if (open) return { status: 200 as const, body: await cartView(trx, open) };
+        // The customer's OPEN carts in one read (rarely more than one): those idle past their deadline expire here,
+        // in this transaction, and the last active of the others is the answer. No separate sweep of due carts
+        // first: a cart read here that is due is expired here.
+        const at = clock.now().toISOString();
+        let open: CartRow | undefined;
+        for (const cart of await statements.openCartsOf.execute(trx, { customerId })) {
+          if (cart.expires_at > at) open ??= cart;
+          else await expireCart(runtime, trx, cart.cart_id, at);
+        }
+        if (open) return { status: 200 as const, body: await cartView(statements, trx, open) };
         const now = clock.now();
         const cart: CartRow = {
           cart_id: ids.next("crt"),
@@ -159,7 +155,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
           expires_at: expiresAt(now).toISOString(),
           checkout_id: null,
         };
-        await trx.insertInto("carts").values(cart).execute();
+        await statements.insertCart.execute(trx, cart);
         return {
           status: 201 as const,
           headers: { location: `/carts/${cart.cart_id}` },
@@ -170,7 +166,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
     },
 
     async getCart({ path, principal }) {
-      return { status: 200, body: await cartView(db, await currentCart(path.cartId, principal)) };
+      return { status: 200, body: await cartView(statements, db, await currentCart(path.cartId, principal)) };
     },
 
     async addCartItem({ path, body, principal }) {
@@ -183,12 +179,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
       const view = await changeOpenCart(cart.cart_id, async (trx, current, now) => {
         // The cart's lines in one read: the product's own line, if any, how many there are, and (changed here) the
         // items the answer shows, so they are not read again.
-        const lines = await trx
-          .selectFrom("cart_items")
-          .selectAll()
-          .where("cart_id", "=", current.cart_id)
-          .orderBy("item_id")
-          .execute();
+        const lines = await statements.itemsOf.execute(trx, { cartId: current.cart_id });
         const existing = lines.find((line) => line.product_id === body.productId);
         const problem = checkAdd(existing?.quantity, body.quantity, lines.length);
         if (problem?.kind === "too_many_copies")
@@ -207,11 +198,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
         };
         let items: CartItemRow[];
         if (existing) {
-          await trx
-            .updateTable("cart_items")
-            .set({ ...fresh, quantity })
-            .where("item_id", "=", existing.item_id)
-            .execute();
+          await statements.updateItem.execute(trx, { ...fresh, quantity, item_id: existing.item_id });
           items = lines.map((line) => (line === existing ? { ...line, ...fresh, quantity } : line));
         } else {
           const added: CartItemRow = {
@@ -222,7 +209,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
             quantity,
             added_at: now.toISOString(),
           };
-          await trx.insertInto("cart_items").values(added).execute();
+          await statements.insertItem.execute(trx, added);
           // In item id order, as SQLite's binary collation compares the ids.
           items = [...lines, added].sort((a, b) => (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : 0));
         }
@@ -282,7 +269,7 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
     async checkoutCart({ path, body, principal }) {
       const cart = await currentCart(path.cartId, principal);
       if (cart.status !== "OPEN") throw notOpen(cart);
-      const held = await db.selectFrom("cart_items").selectAll().where("cart_id", "=", cart.cart_id).execute();
+      const held = await statements.itemsOf.execute(db, { cartId: cart.cart_id });
       if (held.length === 0) throw fail.conflict(`Cart ${cart.cart_id} is empty; add an item before checking out.`);
       // The saga charges what the event says, so the prices are read from the catalog now rather than trusted.
       const prices = await currentPrices(
@@ -294,26 +281,13 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
       const checkoutId = ids.next("chk");
       await db.transaction().execute(async (trx) => {
         const now = clock.now().toISOString();
-        const frozen = await trx
-          .updateTable("carts")
-          .set({ status: "CHECKED_OUT", checkout_id: checkoutId, updated_at: now })
-          .where("cart_id", "=", cart.cart_id)
-          .where("status", "=", requiredStatus("check_out"))
-          .executeTakeFirst();
-        if (frozen.numUpdatedRows === 0n) {
-          const current = await trx
-            .selectFrom("carts")
-            .selectAll()
-            .where("cart_id", "=", cart.cart_id)
-            .executeTakeFirstOrThrow();
-          throw notOpen(current);
-        }
-        const items = await trx
-          .selectFrom("cart_items")
-          .selectAll()
-          .where("cart_id", "=", cart.cart_id)
-          .orderBy("item_id")
-          .execute();
+        const frozen = await statements.freezeCart.executeChanges(trx, {
+          cartId: cart.cart_id,
+          checkoutId,
+          updatedAt: now,
+        });
+        if (frozen === 0n) throw notOpen((await statements.cartById.executeTakeFirst(trx, { cartId: cart.cart_id }))!);
+        const items = await statements.itemsOf.execute(trx, { cartId: cart.cart_id });
         if (items.length === 0) throw fail.conflict(`Cart ${cart.cart_id} is empty; add an item before checking out.`);
         const lines = items.map((item) => {
           // An item added between the price read and this transaction was priced when it was added.
@@ -322,11 +296,11 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
         });
         for (const line of lines)
           if (line.unitPrice !== line.item.unit_price || line.item.available !== 1)
-            await trx
-              .updateTable("cart_items")
-              .set({ unit_price: line.unitPrice, price_as_of: line.asOf, available: 1 })
-              .where("item_id", "=", line.item.item_id)
-              .execute();
+            await statements.repriceItem.execute(trx, {
+              itemId: line.item.item_id,
+              unitPrice: line.unitPrice,
+              priceAsOf: line.asOf,
+            });
         const money = (amount: number) => ({ amount, currency: cart.currency });
         const { subtotal } = totals(lines.map((line) => ({ quantity: line.item.quantity, unitPrice: line.unitPrice })));
         // The checkout id is the correlation id of the whole Checkout Saga: every later event carries it.

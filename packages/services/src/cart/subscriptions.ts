@@ -1,4 +1,4 @@
-import type { ContextParts, ContextRuntime } from "../platform/index.js";
+import { type ContextParts, type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
 import { expiresAt, requiredStatus } from "./cart-rules.js";
 import type { CartDatabase } from "./store.js";
 
@@ -11,15 +11,18 @@ import type { CartDatabase } from "./store.js";
 export function createCartSubscriptions(
   runtime: ContextRuntime<CartDatabase>,
 ): NonNullable<ContextParts<CartDatabase>["subscriptions"]> {
+  // Every checkout's end: built and compiled once (see compileQuery).
+  const convert = compileQuery((param: Param<{ cartId: string; checkoutId: string }>) =>
+    runtime.db
+      .updateTable("carts")
+      .set({ status: "CONVERTED" })
+      .where("cart_id", "=", param("cartId"))
+      .where("checkout_id", "=", param("checkoutId"))
+      .where("status", "=", requiredStatus("checkout_completed")),
+  );
   return {
     async "ecommerce.order.checkout.completed.v1"(message, trx) {
-      await trx
-        .updateTable("carts")
-        .set({ status: "CONVERTED" })
-        .where("cart_id", "=", message.payload.cartId)
-        .where("checkout_id", "=", message.payload.checkoutId)
-        .where("status", "=", requiredStatus("checkout_completed"))
-        .execute();
+      await convert.execute(trx, { cartId: message.payload.cartId, checkoutId: message.payload.checkoutId });
     },
 
     async "ecommerce.order.checkout.failed.v1"(message, trx) {

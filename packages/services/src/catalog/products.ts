@@ -1,6 +1,14 @@
 import type { catalogApi } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
-import { type ContextRuntime, decodeQueryCursor, fail, PreparedQueries, pageOf } from "../platform/index.js";
+import {
+  type CompiledStatement,
+  type ContextRuntime,
+  compileQuery,
+  decodeQueryCursor,
+  fail,
+  type Param,
+  pageOf,
+} from "../platform/index.js";
 import { planPriceChange } from "./price-change.js";
 import { productJson } from "./product-json.js";
 import { applyProductPatch, type DescriptiveFields, type ProductPatch } from "./product-patch.js";
@@ -78,13 +86,58 @@ function selectProductJson(db: Kysely<CatalogDatabase>) {
 
 const parseProduct = (row: { readonly json: string }) => JSON.parse(row.json) as ProductView;
 
+/** The values of a product list's query; a filter a call does not give is not in its query's shape either. */
+interface ListParams {
+  status: ProductStatus;
+  categoryId: string | undefined;
+  authorId: string | undefined;
+  publisherId: string | undefined;
+  format: BookFormat | undefined;
+  isbn: string | undefined;
+  after: string | undefined;
+  limit: number;
+}
+
+/** The optional filters of a list, in the order its query adds their clauses. */
+const LIST_FILTERS = ["categoryId", "authorId", "publisherId", "format", "isbn", "after"] as const;
+
 /**
  * The catalog's products: creation, descriptive edits, discontinuation and price changes (SCD2), each publishing
  * its event in the transaction of the change; and the reads the REST surface offers.
  */
 export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
   const { db, clock, ids, outbox } = runtime;
-  const productReads = new PreparedQueries<{ product_id: string; json: string }>(db);
+  // Product reads are built and compiled once (a list once per combination of the filters it has, at most 64): the
+  // query builder cost as much as SQLite's run of the read.
+  const productById = compileQuery((param: Param<{ productId: string }>) =>
+    selectProductJson(db).where("products.product_id", "=", param("productId")),
+  );
+  const listShapes = new Map<string, CompiledStatement<ListParams, { product_id: string; json: string }>>();
+  const listOf = (present: readonly (typeof LIST_FILTERS)[number][]) => {
+    const shape = present.join(",");
+    let statement = listShapes.get(shape);
+    if (!statement) {
+      const has = new Set(present);
+      statement = compileQuery((param: Param<ListParams>) => {
+        let query = selectProductJson(db).where("products.status", "=", param("status"));
+        if (has.has("categoryId"))
+          query = query.where("products.product_id", "in", (eb) =>
+            eb.selectFrom("product_categories").select("product_id").where("category_id", "=", param("categoryId")!),
+          );
+        if (has.has("authorId"))
+          query = query.where("products.product_id", "in", (eb) =>
+            eb.selectFrom("product_authors").select("product_id").where("author_id", "=", param("authorId")!),
+          );
+        if (has.has("publisherId")) query = query.where("products.publisher_id", "=", param("publisherId")!);
+        if (has.has("format")) query = query.where("products.format", "=", param("format")!);
+        if (has.has("isbn")) query = query.where("products.isbn", "=", param("isbn")!);
+        if (has.has("after")) query = query.where("products.product_id", "<", param("after")!);
+        return query.orderBy("products.product_id", "desc").limit(param("limit"));
+      });
+      listShapes.set(shape, statement);
+    }
+    return statement;
+  };
 
   async function loadProduct(trx: Kysely<CatalogDatabase>, productId: string): Promise<ProductRow> {
     const row = await selectProducts(trx).where("products.product_id", "=", productId).executeTakeFirst();
@@ -206,11 +259,7 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
 
     /** One product, DISCONTINUED ones too. */
     async get(productId: string): Promise<ProductView> {
-      const [row] = await productReads.execute(
-        "by id",
-        () => selectProductJson(db).where("products.product_id", "=", productId),
-        [productId],
-      );
+      const row = await productById.executeTakeFirst(db, { productId });
       if (!row) throw fail.notFound(`product ${productId}`);
       return parseProduct(row);
     },
@@ -219,30 +268,9 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
     async list(filters: ProductFilters, page: { readonly cursor?: string | undefined; readonly limit: number }) {
       const after = decodeQueryCursor(page.cursor, { ...filters }, isIdPosition);
       const { categoryId, authorId, publisherId, format, isbn } = filters;
-      const build = () => {
-        let query = selectProductJson(db).where("products.status", "=", filters.status);
-        if (categoryId)
-          query = query.where("products.product_id", "in", (eb) =>
-            eb.selectFrom("product_categories").select("product_id").where("category_id", "=", categoryId),
-          );
-        if (authorId)
-          query = query.where("products.product_id", "in", (eb) =>
-            eb.selectFrom("product_authors").select("product_id").where("author_id", "=", authorId),
-          );
-        if (publisherId) query = query.where("products.publisher_id", "=", publisherId);
-        if (format) query = query.where("products.format", "=", format);
-        if (isbn) query = query.where("products.isbn", "=", isbn);
-        if (after) query = query.where("products.product_id", "<", after.id);
-        return query.orderBy("products.product_id", "desc").limit(page.limit + 1);
-      };
-      // The filters given, in the order build() adds their clauses (and binds their values).
       const given = { categoryId, authorId, publisherId, format, isbn, after: after?.id };
-      const present = Object.entries(given).filter(([, value]) => Boolean(value));
-      const rows = await productReads.execute(`list ${present.map(([name]) => name).join(",")}`, build, [
-        filters.status,
-        ...present.map(([, value]) => value),
-        page.limit + 1,
-      ]);
+      const present = LIST_FILTERS.filter((name) => Boolean(given[name]));
+      const rows = await listOf(present).execute(db, { ...given, status: filters.status, limit: page.limit + 1 });
       const result = pageOf(rows, {
         limit: page.limit,
         filters: { ...filters },

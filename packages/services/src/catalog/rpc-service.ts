@@ -3,7 +3,15 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { catalogV1 } from "@ecom/sdk/rpc";
 import type { Kysely } from "kysely";
-import { type ContextRuntime, decodeCursor, PreparedQueries, pageOf, ServiceError } from "../platform/index.js";
+import {
+  type CompiledStatement,
+  type ContextRuntime,
+  compileQuery,
+  decodeCursor,
+  type Param,
+  pageOf,
+  ServiceError,
+} from "../platform/index.js";
 import type { CategoryTree } from "./category-tree.js";
 import type { AuthorRef } from "./product-views.js";
 import type { ReferenceData } from "./reference-data.js";
@@ -89,16 +97,30 @@ export function registerCatalogService(
   reference: ReferenceData,
 ): void {
   const { db } = runtime;
-  const productById = new PreparedQueries<MessageRow>(db);
+  // Built and compiled once (the by-id read) or once per batch size (an `in` list's length changes its SQL; at most
+  // MAX_BATCH shapes, and a cart asks for one or a few): the query builder cost more than SQLite's run of the read.
+  const productById = compileQuery((param: Param<{ productId: string }>) =>
+    selectMessageRows(db).where("product_id", "=", param("productId")),
+  );
+  const batchesBySize = new Map<number, CompiledStatement<Record<string, string>, MessageRow>>();
+  const batchOf = (size: number) => {
+    let statement = batchesBySize.get(size);
+    if (!statement) {
+      statement = compileQuery((param: Param<Record<string, string>>) =>
+        selectMessageRows(db).where(
+          "product_id",
+          "in",
+          Array.from({ length: size }, (_, index) => param(`id${index}`)),
+        ),
+      );
+      batchesBySize.set(size, statement);
+    }
+    return statement;
+  };
   router.service(catalogV1.CatalogService, {
     async getProduct(request) {
       checkProductId(request.productId, "product_id");
-      const { productId } = request;
-      const [row] = await productById.execute(
-        "by id",
-        () => selectMessageRows(db).where("product_id", "=", productId),
-        [productId],
-      );
+      const row = await productById.executeTakeFirst(db, { productId: request.productId });
       if (!row) throw new ServiceError("not_found", `no product ${request.productId}`);
       return create(catalogV1.GetProductResponseSchema, {
         product: toProductMessage(row, await reference.categoryTree()),
@@ -114,7 +136,10 @@ export function registerCatalogService(
       }
       for (const [index, productId] of request.productIds.entries()) checkProductId(productId, `product_ids[${index}]`);
       const wanted = [...new Set(request.productIds)];
-      const rows = await selectMessageRows(db).where("product_id", "in", wanted).execute();
+      const rows = await batchOf(wanted.length).execute(
+        db,
+        Object.fromEntries(wanted.map((productId, index) => [`id${index}`, productId])),
+      );
       const byId = new Map(rows.map((row) => [row.product_id, row]));
       const tree = await reference.categoryTree();
       return create(catalogV1.BatchGetProductsResponseSchema, {

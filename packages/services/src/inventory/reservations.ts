@@ -1,7 +1,7 @@
 import type { inventoryApi } from "@ecom/sdk";
 import type { Selectable, Transaction } from "kysely";
-import type { ContextRuntime } from "../platform/index.js";
-import type { StockLedger } from "./stock-ledger.js";
+import { type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
+import type { StockLedger, StockLevelRow } from "./stock-ledger.js";
 import {
   availableOf,
   commitDecision,
@@ -88,19 +88,18 @@ const REST_STATUS: Partial<Record<ReservationState, inventoryApi.components["sch
 /** The reservations of one running inventory context. */
 export function createReservations(runtime: ContextRuntime<InventoryDatabase>, ledger: StockLedger): Reservations {
   const { db, clock, ids, outbox } = runtime;
+  const statements = createReservationStatements(runtime);
 
   /** Give a held reservation's copies back to `available` (release and expiry). */
   const unhold = async (trx: Transaction<InventoryDatabase>, lines: readonly ReservationLine[], now: string) => {
     for (const line of lines) {
-      const result = await trx
-        .updateTable("stock_levels")
-        .set((eb) => ({ reserved: eb("reserved", "-", line.quantity), updated_at: now }))
-        .where("product_id", "=", line.productId)
-        .where("reserved", ">=", line.quantity)
-        .executeTakeFirst();
+      const changed = await statements.unholdLine.executeChanges(trx, {
+        productId: line.productId,
+        quantity: line.quantity,
+        now,
+      });
       // A held reservation's copies are always counted in `reserved`; anything else is a bug worth stopping for.
-      if (result.numUpdatedRows !== 1n)
-        throw new Error(`stock of ${line.productId} holds fewer copies than a reservation`);
+      if (changed !== 1n) throw new Error(`stock of ${line.productId} holds fewer copies than a reservation`);
     }
   };
 
@@ -112,14 +111,27 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
     for (const line of lines) await ledger.recheckAlert(trx, line.productId, { correlationId: row.correlation_id });
   };
 
+  /**
+   * {@link recheck} of levels this transaction has just written and read back (`levels`, by product), so they are
+   * not read again; a product on two lines is rechecked as it stands after the first.
+   */
+  const recheckWritten = async (
+    trx: Transaction<InventoryDatabase>,
+    row: ReservationRow,
+    lines: readonly ReservationLine[],
+    levels: Map<string, StockLevelRow>,
+  ) => {
+    for (const line of lines) {
+      const level = levels.get(line.productId);
+      if (!level) throw new Error(`stock of ${line.productId} was not read back`);
+      levels.set(line.productId, await ledger.recheckAlertOf(trx, level, { correlationId: row.correlation_id }));
+    }
+  };
+
   return {
     async reserve(request) {
       return db.transaction().execute(async (trx): Promise<ReserveOutcome> => {
-        const existing = await trx
-          .selectFrom("reservations")
-          .selectAll()
-          .where("checkout_id", "=", request.checkoutId)
-          .executeTakeFirst();
+        const existing = await statements.byCheckout.executeTakeFirst(trx, { checkoutId: request.checkoutId });
         if (existing) {
           return sameLines(linesOf(existing), request.lines)
             ? { kind: "reservation", reservation: existing }
@@ -133,15 +145,16 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
         // see the last copy.
         const held: ReservationLine[] = [];
         const missed: ReservationLine[] = [];
+        // The levels as each update left them, for the low-stock recheck below.
+        const levels = new Map<string, StockLevelRow>();
         for (const line of request.lines) {
-          const result = await trx
-            .updateTable("stock_levels")
-            .set((eb) => ({ reserved: eb("reserved", "+", line.quantity), updated_at: nowText }))
-            .where("product_id", "=", line.productId)
-            .where("discontinued_at", "is", null)
-            .where((eb) => eb(eb("on_hand", "-", eb.ref("reserved")), ">=", line.quantity))
-            .executeTakeFirst();
-          (result.numUpdatedRows === 1n ? held : missed).push(line);
+          const level = await statements.holdLine.executeTakeFirst(trx, {
+            productId: line.productId,
+            quantity: line.quantity,
+            now: nowText,
+          });
+          if (level) levels.set(line.productId, level);
+          (level ? held : missed).push(line);
         }
 
         const reservationId = ids.next("rsv");
@@ -180,7 +193,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
             reserved_event_id: null,
             expires_at: null,
           };
-          await trx.insertInto("reservations").values(row).execute();
+          await statements.insertReservation.execute(trx, row);
           await outbox.publish(
             trx,
             "ecommerce.inventory.stock.unavailable.v1",
@@ -210,8 +223,8 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
           reserved_event_id: eventId,
           expires_at: expiresAt,
         };
-        await trx.insertInto("reservations").values(row).execute();
-        await recheck(trx, row, request.lines);
+        await statements.insertReservation.execute(trx, row);
+        await recheckWritten(trx, row, request.lines, levels);
         return { kind: "reservation", reservation: row };
       });
     },
@@ -263,11 +276,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
 
     async commit(reservationId, orderId) {
       return db.transaction().execute(async (trx): Promise<ResolveOutcome> => {
-        const row = await trx
-          .selectFrom("reservations")
-          .selectAll()
-          .where("reservation_id", "=", reservationId)
-          .executeTakeFirst();
+        const row = await statements.byId.executeTakeFirst(trx, { reservationId });
         if (!row) return { kind: "not-found" };
         const now = clock.now();
         const decision = commitDecision(row.status as ReservationState, row.expires_at, now);
@@ -280,28 +289,23 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
           return { kind: "refused", reservation: row, why };
         }
         const nowText = now.toISOString();
-        const committed = await trx
-          .updateTable("reservations")
-          .set({ status: "COMMITTED", order_id: orderId, committed_at: nowText })
-          .where("reservation_id", "=", reservationId)
-          .where("status", "=", "RESERVED")
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const committed = await statements.commitReservation.executeTakeFirst(trx, {
+          reservationId,
+          orderId,
+          now: nowText,
+        });
+        if (!committed) throw new Error(`reservation ${reservationId} stopped being RESERVED inside its transaction`);
         const lines = linesOf(committed);
+        const levels = new Map<string, StockLevelRow>();
         for (const line of lines) {
           // The sold copies leave the shelf and the hold together, so `available` does not move.
-          const result = await trx
-            .updateTable("stock_levels")
-            .set((eb) => ({
-              on_hand: eb("on_hand", "-", line.quantity),
-              reserved: eb("reserved", "-", line.quantity),
-              updated_at: nowText,
-            }))
-            .where("product_id", "=", line.productId)
-            .where("reserved", ">=", line.quantity)
-            .executeTakeFirst();
-          if (result.numUpdatedRows !== 1n)
-            throw new Error(`stock of ${line.productId} holds fewer copies than a reservation`);
+          const level = await statements.sellLine.executeTakeFirst(trx, {
+            productId: line.productId,
+            quantity: line.quantity,
+            now: nowText,
+          });
+          if (!level) throw new Error(`stock of ${line.productId} holds fewer copies than a reservation`);
+          levels.set(line.productId, level);
         }
         await outbox.publish(
           trx,
@@ -309,7 +313,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
           { reservationId, checkoutId: committed.checkout_id, orderId, items: lines, committedAt: nowText },
           { partitionKey: reservationId, correlationId: committed.correlation_id },
         );
-        await recheck(trx, committed, lines);
+        await recheckWritten(trx, committed, lines, levels);
         return { kind: "done", reservation: committed };
       });
     },
@@ -362,7 +366,79 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
       return expired;
     },
 
-    find: (reservationId) =>
-      db.selectFrom("reservations").selectAll().where("reservation_id", "=", reservationId).executeTakeFirst(),
+    find: (reservationId) => statements.byId.executeTakeFirst(db, { reservationId }),
+  };
+}
+
+/**
+ * The statements of a checkout's reservation, built and compiled once when the context is made and run with each
+ * call's values (the query builder cost more CPU than SQLite's run of them). Each update of a level that a low-stock
+ * recheck follows answers the level (`returning`), so the recheck does not read it again.
+ */
+function createReservationStatements(runtime: ContextRuntime<InventoryDatabase>) {
+  const { db } = runtime;
+  type LineValues = { productId: string; quantity: number; now: string };
+  return {
+    byCheckout: compileQuery((param: Param<{ checkoutId: string }>) =>
+      db.selectFrom("reservations").selectAll().where("checkout_id", "=", param("checkoutId")),
+    ),
+    byId: compileQuery((param: Param<{ reservationId: string }>) =>
+      db.selectFrom("reservations").selectAll().where("reservation_id", "=", param("reservationId")),
+    ),
+    insertReservation: compileQuery((param: Param<ReservationRow>) =>
+      db.insertInto("reservations").values({
+        reservation_id: param("reservation_id"),
+        checkout_id: param("checkout_id"),
+        status: param("status"),
+        items: param("items"),
+        shortages: param("shortages"),
+        correlation_id: param("correlation_id"),
+        reserved_event_id: param("reserved_event_id"),
+        order_id: param("order_id"),
+        release_reason: param("release_reason"),
+        created_at: param("created_at"),
+        expires_at: param("expires_at"),
+        committed_at: param("committed_at"),
+        released_at: param("released_at"),
+      }),
+    ),
+    commitReservation: compileQuery((param: Param<{ reservationId: string; orderId: string; now: string }>) =>
+      db
+        .updateTable("reservations")
+        .set({ status: "COMMITTED", order_id: param("orderId"), committed_at: param("now") })
+        .where("reservation_id", "=", param("reservationId"))
+        .where("status", "=", "RESERVED")
+        .returningAll(),
+    ),
+    /** Hold a line's copies only if they are available at that instant; answers the level, none when they are not. */
+    holdLine: compileQuery((param: Param<LineValues>) =>
+      db
+        .updateTable("stock_levels")
+        .set((eb) => ({ reserved: eb("reserved", "+", param("quantity")), updated_at: param("now") }))
+        .where("product_id", "=", param("productId"))
+        .where("discontinued_at", "is", null)
+        .where((eb) => eb(eb("on_hand", "-", eb.ref("reserved")), ">=", param("quantity")))
+        .returningAll(),
+    ),
+    unholdLine: compileQuery((param: Param<LineValues>) =>
+      db
+        .updateTable("stock_levels")
+        .set((eb) => ({ reserved: eb("reserved", "-", param("quantity")), updated_at: param("now") }))
+        .where("product_id", "=", param("productId"))
+        .where("reserved", ">=", param("quantity")),
+    ),
+    /** Take a committed line's copies off the shelf and the hold; answers the level. */
+    sellLine: compileQuery((param: Param<LineValues>) =>
+      db
+        .updateTable("stock_levels")
+        .set((eb) => ({
+          on_hand: eb("on_hand", "-", param("quantity")),
+          reserved: eb("reserved", "-", param("quantity")),
+          updated_at: param("now"),
+        }))
+        .where("product_id", "=", param("productId"))
+        .where("reserved", ">=", param("quantity"))
+        .returningAll(),
+    ),
   };
 }

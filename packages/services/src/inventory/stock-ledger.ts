@@ -1,6 +1,6 @@
 import type { inventoryApi } from "@ecom/sdk";
 import type { Selectable, Transaction } from "kysely";
-import type { ContextRuntime, PublishOptions } from "../platform/index.js";
+import { type ContextRuntime, compileQuery, type Param, type PublishOptions } from "../platform/index.js";
 import { availableOf, DEFAULT_REORDER_LEVEL, lowStockCrossing, type StockStatus, stockStatus } from "./stock-rules.js";
 import type { InventoryDatabase, StockLevelTable } from "./store.js";
 
@@ -62,21 +62,39 @@ export interface StockLedger {
     productId: string,
     publish: Omit<PublishOptions, "partitionKey">,
   ): Promise<void>;
+  /**
+   * {@link StockLedger.recheckAlert} of a level the caller has just read or written in `trx` (an update's `returning`),
+   * so it is not read again; answers the level with the status it now remembers.
+   */
+  recheckAlertOf(
+    trx: Transaction<InventoryDatabase>,
+    row: StockLevelRow,
+    publish: Omit<PublishOptions, "partitionKey">,
+  ): Promise<StockLevelRow>;
 }
 
 /** The stock ledger of one running inventory context. */
 export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): StockLedger {
-  const { clock, ids, outbox } = runtime;
+  const { db, clock, ids, outbox } = runtime;
+  // Run after every change of a level: built and compiled once (see compileQuery).
+  const levelOf = compileQuery((param: Param<{ productId: string }>) =>
+    db.selectFrom("stock_levels").selectAll().where("product_id", "=", param("productId")),
+  );
+  const rememberStatus = compileQuery((param: Param<{ productId: string; status: string }>) =>
+    db
+      .updateTable("stock_levels")
+      .set({ alert_status: param("status") })
+      .where("product_id", "=", param("productId")),
+  );
 
-  const recheckAlert: StockLedger["recheckAlert"] = async (trx, productId, publish) => {
-    const row = await trx.selectFrom("stock_levels").selectAll().where("product_id", "=", productId).executeTakeFirst();
-    if (!row) return;
+  const recheckAlertOf: StockLedger["recheckAlertOf"] = async (trx, row, publish) => {
+    const { product_id: productId } = row;
     const level = { onHand: row.on_hand, reserved: row.reserved, reorderLevel: row.reorder_level };
     const status = stockStatus(level);
-    if (status === row.alert_status) return;
-    await trx.updateTable("stock_levels").set({ alert_status: status }).where("product_id", "=", productId).execute();
+    if (status === row.alert_status) return row;
+    await rememberStatus.execute(trx, { productId, status });
     const crossing = lowStockCrossing(row.alert_status as StockStatus, status);
-    if (!crossing) return;
+    if (!crossing) return { ...row, alert_status: status };
     await outbox.publish(
       trx,
       "ecommerce.inventory.stock.low.v1",
@@ -91,6 +109,12 @@ export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): S
       },
       { ...publish, partitionKey: productId },
     );
+    return { ...row, alert_status: status };
+  };
+
+  const recheckAlert: StockLedger["recheckAlert"] = async (trx, productId, publish) => {
+    const row = await levelOf.executeTakeFirst(trx, { productId });
+    if (row) await recheckAlertOf(trx, row, publish);
   };
 
   return {
@@ -186,6 +210,7 @@ export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): S
     },
 
     recheckAlert,
+    recheckAlertOf,
   };
 }
 

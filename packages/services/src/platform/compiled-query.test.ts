@@ -66,6 +66,18 @@ describe("compileQuery", () => {
     expect(runner.ran[0]?.parameters).toEqual(["b_1", "b_1"]);
   });
 
+  it("binds only the values its query names, so one set of values serves every shape of a query", async () => {
+    // A list built once per combination of its filters (catalog's product list) is given every filter's value.
+    const byFormat = compileQuery((param: Param<{ format: string; title: string }>) =>
+      db.selectFrom("books").select(["id", "title"]).where("format", "=", param("format")).limit(5),
+    );
+    const runner = recordingRunner();
+    await byFormat.execute(runner, { title: "unused", format: "ebook" });
+    expect(runner.ran).toEqual([
+      { sql: 'select "id", "title" from "books" where "format" = ? limit ?', parameters: ["ebook", 5] },
+    ]);
+  });
+
   it("refuses a value the query does not bind as a parameter", () => {
     expect(() =>
       compileQuery((param: Param<{ id: string }>) => {

@@ -62,7 +62,6 @@ export type {
   TokenService,
 } from "./ports.js";
 export { noFaults } from "./ports.js";
-export { PreparedQueries } from "./prepared-queries.js";
 export {
   type AnyProjection,
   composeSubscriber,
