@@ -1,7 +1,8 @@
 import type { Selectable, Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
 import { mergeLines } from "./checkout-saga-rules.js";
-import { recordStatusChange } from "./order-records.js";
+import { statusChangeRow } from "./order-records.js";
+import type { OrderStatements } from "./order-statements.js";
 import { type OrderRecord, orderCreatedPayload, orderPaidPayload } from "./order-views.js";
 import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot } from "./store.js";
 
@@ -15,12 +16,22 @@ type Runtime = ContextRuntime<OrderDatabase>;
 type Checkout = Selectable<CheckoutsTable>;
 type Trx = Transaction<OrderDatabase>;
 
+/** What writing the saga's order needs: the store's runtime and its compiled statements. */
+export interface OrderWritePorts {
+  readonly runtime: Runtime;
+  readonly statements: OrderStatements;
+}
+
 /**
  * Write the order of `checkout` (PENDING, its items, its first history line) and publish order.created. Resolves to
  * the event's id. The saga calls it in the transaction that records create_order's success, under the version it
  * read, so the order is written exactly once without looking for it first (the unique checkout_id guards it too).
  */
-export async function writeCreatedOrder(trx: Trx, runtime: Runtime, checkout: Checkout): Promise<string> {
+export async function writeCreatedOrder(
+  trx: Trx,
+  { runtime, statements }: OrderWritePorts,
+  checkout: Checkout,
+): Promise<string> {
   const pricing = JSON.parse(checkout.pricing_json ?? "null") as PricingSnapshot | null;
   if (!pricing || !checkout.payment_id || !checkout.reservation_id) {
     throw new Error(`checkout ${checkout.checkout_id} reached create_order without its pricing and payment`);
@@ -80,23 +91,21 @@ export async function writeCreatedOrder(trx: Trx, runtime: Runtime, checkout: Ch
     correlationId: checkout.correlation_id,
     causationId: checkout.last_event_id,
   });
-  await trx
-    .insertInto("orders")
-    .values({ ...record.order, created_event_id: eventId })
-    .execute();
-  await trx
-    .insertInto("order_items")
-    .values([...record.items])
-    .execute();
-  await recordStatusChange(trx, checkout.order_id, {
-    from: null,
-    to: "PENDING",
-    at: now,
-    actor: { kind: "system" },
-    reason: "Created by the Checkout Saga.",
-    causationId: checkout.cause_event_id,
-    sequence: 1,
-  });
+  await statements.insertOrder.execute(trx, { ...record.order, created_event_id: eventId });
+  await statements.insertItems(trx, record.items);
+  await statements.insertHistory.execute(
+    trx,
+    statusChangeRow(checkout.order_id, 1, {
+      from: null,
+      to: "PENDING",
+      at: now,
+      actor: { kind: "system" },
+      reason: "Created by the Checkout Saga.",
+      causationId: checkout.cause_event_id,
+    }),
+  );
+  // Its lines never change: capture_payment's order.paid and POST /orders read them from memory once this commits.
+  runtime.afterCommit(trx, () => statements.rememberItems(checkout.order_id, record.items));
   return eventId;
 }
 
@@ -104,35 +113,30 @@ export async function writeCreatedOrder(trx: Trx, runtime: Runtime, checkout: Ch
  * Mark the order of `checkout` PAID at `now` (when it is still PENDING) with its history line and order.paid, then
  * publish checkout.completed. Resolves to the last event's id.
  */
-export async function writePaidOrder(trx: Trx, runtime: Runtime, checkout: Checkout, now: string): Promise<string> {
-  const paid = await trx
-    .updateTable("orders")
-    .set({ status: "PAID", paid_at: now, updated_at: now })
-    .where("order_id", "=", checkout.order_id)
-    .where("status", "=", "PENDING")
-    .returningAll()
-    .executeTakeFirst();
-  const order =
-    paid ?? (await trx.selectFrom("orders").selectAll().where("order_id", "=", checkout.order_id).executeTakeFirst());
+export async function writePaidOrder(
+  trx: Trx,
+  { runtime, statements }: OrderWritePorts,
+  checkout: Checkout,
+  now: string,
+): Promise<string> {
+  const paid = await statements.payOrder.executeTakeFirst(trx, { orderId: checkout.order_id, paidAt: now });
+  const order = paid ?? (await statements.readOrder.executeTakeFirst(trx, { orderId: checkout.order_id }));
   if (!order) throw new Error(`checkout ${checkout.checkout_id} captured without an order`);
   let lastEventId = checkout.last_event_id;
   if (paid) {
-    const items = await trx
-      .selectFrom("order_items")
-      .selectAll()
-      .where("order_id", "=", order.order_id)
-      .orderBy("position")
-      .execute();
-    await recordStatusChange(trx, order.order_id, {
-      from: "PENDING",
-      to: "PAID",
-      at: now,
-      actor: { kind: "system" },
-      reason: "Payment captured.",
-      causationId: order.created_event_id,
+    const items = await statements.readItems(trx, order.order_id);
+    await statements.insertHistory.execute(
+      trx,
       // A PENDING order has only the line it was created with: nothing moves an order back to PENDING.
-      sequence: 2,
-    });
+      statusChangeRow(order.order_id, 2, {
+        from: "PENDING",
+        to: "PAID",
+        at: now,
+        actor: { kind: "system" },
+        reason: "Payment captured.",
+        causationId: order.created_event_id,
+      }),
+    );
     lastEventId = await runtime.outbox.publish(
       trx,
       "ecommerce.order.order.paid.v1",

@@ -13,6 +13,7 @@ import {
 } from "./checkout-saga-rules.js";
 import { type CheckoutStep, changeSteps, finished, type StepUpdate, started } from "./checkout-step-log.js";
 import { type CheckoutChanges, performStep, type StepOutcome } from "./checkout-steps.js";
+import type { OrderStatements } from "./order-statements.js";
 import type { CheckoutsTable, OrderDatabase } from "./store.js";
 
 export type { SagaRetryOptions } from "./checkout-calls.js";
@@ -70,13 +71,15 @@ export class CheckoutSaga {
   readonly #options: CheckoutSagaOptions;
   readonly #locks = new Map<string, Promise<void>>();
   readonly #queued = new Set<string>();
-  readonly #watchers = new Map<string, Set<(state: string | undefined) => void>>();
+  readonly #watchers = new Map<string, Set<(checkout: Checkout | undefined) => void>>();
   readonly #redrives = new Map<string, number>();
   readonly #call: SagaCall;
   readonly #ports: CompensationPorts;
+  readonly #statements: OrderStatements;
 
-  constructor(runtime: Runtime, options: CheckoutSagaOptions = DEFAULT_SAGA_OPTIONS) {
+  constructor(runtime: Runtime, statements: OrderStatements, options: CheckoutSagaOptions = DEFAULT_SAGA_OPTIONS) {
     this.#runtime = runtime;
+    this.#statements = statements;
     this.#options = options;
     this.#call = createSagaCall(runtime, options.retry);
     this.#ports = {
@@ -90,14 +93,16 @@ export class CheckoutSaga {
   /**
    * Run the saga of `checkoutId` soon, in the background. Inside a transaction, kick from its after-commit hook
    * (`runtime.afterCommit`), or the run may not see what the transaction wrote. Nothing starts once the platform is
-   * closing: the next start resumes it.
+   * closing: the next start resumes it. `written` is the saga's row as the caller has just committed it (a new
+   * saga): the run starts from it instead of reading it (a change made meanwhile moved its version, which the
+   * run's first write names, so the run stops rather than overwrite it).
    */
-  kick(checkoutId: string): void {
+  kick(checkoutId: string, written?: Checkout): void {
     if (this.#queued.has(checkoutId) || this.#runtime.closing.aborted) return;
     this.#queued.add(checkoutId);
     this.withLock(checkoutId, async () => {
       this.#queued.delete(checkoutId);
-      await this.#drive(checkoutId);
+      await this.#drive(checkoutId, written);
     }).catch((error: unknown) => this.#interrupted(checkoutId, error));
   }
 
@@ -154,22 +159,28 @@ export class CheckoutSaga {
   }
 
   /**
-   * Resolves true when the saga of `checkoutId` records a change (one into a state `until` accepts, when given),
-   * false after `timeoutMs` without one.
+   * Resolves when the saga of `checkoutId` records a change (one into a state `until` accepts, when given): to the
+   * saga as this process's run has just committed it, or to true when the change is not known (the saga was created,
+   * or a run stopped: read it); false after `timeoutMs` without one.
    */
-  waitForChange(checkoutId: string, timeoutMs: number, until?: (state: string) => boolean): Promise<boolean> {
+  waitForChange(
+    checkoutId: string,
+    timeoutMs: number,
+    until?: (state: string) => boolean,
+  ): Promise<Checkout | boolean> {
     return new Promise((resolve) => {
-      const watchers = this.#watchers.get(checkoutId) ?? new Set<(state: string | undefined) => void>();
+      const watchers = this.#watchers.get(checkoutId) ?? new Set<(checkout: Checkout | undefined) => void>();
       this.#watchers.set(checkoutId, watchers);
-      const done = (changed: boolean) => {
+      const done = (changed: Checkout | boolean) => {
         clearTimeout(timer);
         watchers.delete(onChange);
         if (watchers.size === 0) this.#watchers.delete(checkoutId);
         resolve(changed);
       };
       // A change of unknown state (the saga was created, or a run stopped) wakes every waiter.
-      const onChange = (state: string | undefined) => {
-        if (state === undefined || !until || until(state)) done(true);
+      const onChange = (checkout: Checkout | undefined) => {
+        if (checkout === undefined) done(true);
+        else if (!until || until(checkout.state)) done(checkout);
       };
       const timer = setTimeout(() => done(false), timeoutMs);
       timer.unref?.();
@@ -177,19 +188,16 @@ export class CheckoutSaga {
     });
   }
 
-  /** Tell whoever waits on `checkoutId` that it changed (into `state`, when known). */
-  notify(checkoutId: string, state?: string): void {
-    for (const watcher of [...(this.#watchers.get(checkoutId) ?? [])]) watcher(state);
+  /** Tell whoever waits on `checkoutId` that it changed (into `checkout`, as committed, when known). */
+  notify(checkoutId: string, checkout?: Checkout): void {
+    for (const watcher of [...(this.#watchers.get(checkoutId) ?? [])]) watcher(checkout);
   }
 
-  async #drive(checkoutId: string): Promise<void> {
-    // The saga is read once; each turn goes on from what the previous one wrote (every write names the version it
-    // read, so a change made behind this run's back stops it instead of being overwritten).
-    const first = await this.#runtime.db
-      .selectFrom("checkouts")
-      .selectAll()
-      .where("checkout_id", "=", checkoutId)
-      .executeTakeFirst();
+  async #drive(checkoutId: string, written?: Checkout): Promise<void> {
+    // The saga is read once (or not at all, when the kick handed it over); each turn goes on from what the previous
+    // one wrote (every write names the version it read, so a change made behind this run's back stops it instead of
+    // being overwritten).
+    const first = written ?? (await this.#statements.readCheckout.executeTakeFirst(this.#runtime.db, { checkoutId }));
     if (!first) return;
     let turn: Turn = { checkout: first };
     try {
@@ -224,7 +232,7 @@ export class CheckoutSaga {
         turn = await (tracing
           ? tracing.inSpan(`saga ${step}`, { attributes: { "ecom.checkout_id": checkoutId } }, act)
           : act());
-        this.notify(checkoutId, turn?.checkout.state);
+        this.notify(checkoutId, turn?.checkout);
       }
     } catch (error) {
       if (error instanceof SagaMovedError) return;
@@ -288,13 +296,14 @@ export class CheckoutSaga {
   ): Promise<Checkout> {
     const claimed: Checkout = { ...checkout, ...changes, version: checkout.version + 1, updated_at: this.#now() };
     const claim = async (db: Runtime["db"] | Trx, extra: CheckoutChanges): Promise<Checkout> => {
-      const result = await db
-        .updateTable("checkouts")
-        .set({ ...changes, ...extra, version: claimed.version, updated_at: claimed.updated_at })
-        .where("checkout_id", "=", checkout.checkout_id)
-        .where("version", "=", checkout.version)
-        .returning("reservation_expired_at")
-        .executeTakeFirst();
+      const result = await this.#statements.claimCheckout(db, {
+        ...changes,
+        ...extra,
+        version: claimed.version,
+        updated_at: claimed.updated_at,
+        $checkoutId: checkout.checkout_id,
+        $version: checkout.version,
+      });
       if (!result) throw new SagaMovedError(`checkout ${checkout.checkout_id} moved`);
       return { ...claimed, ...extra, reservation_expired_at: result.reservation_expired_at };
     };
@@ -321,7 +330,7 @@ export class CheckoutSaga {
         }),
       );
     });
-    const outcome = await performStep({ runtime: this.#runtime, call }, current, step);
+    const outcome = await performStep({ runtime: this.#runtime, call, statements: this.#statements }, current, step);
     if (outcome.ok) return this.#succeeded(current, step, outcome);
     const failed = await this.#transition(current, {
       ...outcome.patch,
@@ -366,7 +375,11 @@ export class CheckoutSaga {
             for (const name of local) {
               const runLocal = async () => {
                 const current = { ...row, ...written };
-                const done = await performStep({ runtime: this.#runtime, call: this.#call }, current, name);
+                const done = await performStep(
+                  { runtime: this.#runtime, call: this.#call, statements: this.#statements },
+                  current,
+                  name,
+                );
                 // A local step calls nothing, so it cannot fail for an outside reason; a failure here is a bug.
                 if (!done.ok) throw new Error(`checkout ${row.checkout_id}: ${name} failed: ${done.detail}`);
                 localUpdates[name] = (state) => finished("SUCCEEDED", now, done.detail)(started(now)(state));

@@ -11,6 +11,7 @@ import {
   failureCodeOfPayment,
   mergeLines,
 } from "./checkout-saga-rules.js";
+import type { OrderStatements } from "./order-statements.js";
 import { addressFromProto, minorUnits, protoMoney } from "./order-views.js";
 import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot, PromotionSnapshot } from "./store.js";
 
@@ -47,6 +48,7 @@ export type StepOutcome =
 export interface StepPorts {
   readonly runtime: Runtime;
   readonly call: SagaCall;
+  readonly statements: OrderStatements;
 }
 
 function formatMoney(amount: number, currency: string): string {
@@ -303,20 +305,21 @@ async function authorizePayment({ runtime, call }: StepPorts, checkout: Checkout
   };
 }
 
-function createOrder({ runtime }: StepPorts, checkout: Checkout): StepOutcome {
+function createOrder(ports: StepPorts, checkout: Checkout): StepOutcome {
   return {
     ok: true,
     detail: `Order ${checkout.order_id} created.`,
-    write: async (trx, checkout) => {
+    write: async (trx, current) => {
       // The order is written in the transaction that marks this step done, so it exists exactly when the step
       // succeeded; the unique checkout_id makes a second one impossible anyway. The pricing snapshot now lives in
       // the order (its promotions and addresses) and nothing reads it from the saga again: it is not kept twice.
-      return { last_event_id: await writeCreatedOrder(trx, runtime, checkout), pricing_json: null };
+      return { last_event_id: await writeCreatedOrder(trx, ports, current), pricing_json: null };
     },
   };
 }
 
-async function capturePayment({ runtime, call }: StepPorts, checkout: Checkout): Promise<StepOutcome> {
+async function capturePayment(ports: StepPorts, checkout: Checkout): Promise<StepOutcome> {
+  const { runtime, call } = ports;
   // Inventory may have reported the hold lapsed (a subscription writes it) while the saga was on earlier steps: every
   // write of the saga reads it back (checkout-saga.ts), the last one just before this step.
   const expiresAt = checkout.reservation_expires_at;
@@ -356,7 +359,7 @@ async function capturePayment({ runtime, call }: StepPorts, checkout: Checkout):
     detail: `Captured ${formatMoney(captured || (checkout.total ?? 0), checkout.currency)}.`,
     write: async (trx, current) => {
       const paidAt = runtime.clock.now().toISOString();
-      const lastEventId = await writePaidOrder(trx, runtime, current, paidAt);
+      const lastEventId = await writePaidOrder(trx, ports, current, paidAt);
       return { finished_at: paidAt, stock_commit: "PENDING", last_event_id: lastEventId };
     },
   };

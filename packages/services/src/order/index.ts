@@ -1,6 +1,7 @@
 import { defineContext } from "../platform/index.js";
 import { CheckoutSaga, type CheckoutSagaOptions, DEFAULT_SAGA_OPTIONS } from "./checkout-saga.js";
 import { migrations } from "./migrations.js";
+import { createOrderStatements } from "./order-statements.js";
 import { createOrderStream } from "./order-stream.js";
 import { createRestHandlers } from "./rest-handlers.js";
 import { registerOrderService } from "./rpc-service.js";
@@ -21,14 +22,17 @@ export function createOrderContext(options: OrderContextOptions = {}) {
     name: "order",
     migrations,
     create(runtime) {
-      const saga = new CheckoutSaga(runtime, { ...DEFAULT_SAGA_OPTIONS, ...options.saga });
-      const rest = createRestHandlers(runtime, saga, { createOrderWaitMs: options.createOrderWaitMs ?? 3_000 });
+      const statements = createOrderStatements(runtime.db);
+      const saga = new CheckoutSaga(runtime, statements, { ...DEFAULT_SAGA_OPTIONS, ...options.saga });
+      const rest = createRestHandlers(runtime, saga, statements, {
+        createOrderWaitMs: options.createOrderWaitMs ?? 3_000,
+      });
       return {
         rest: rest,
         // The same handlers answer over Connect, so both surfaces share every rule.
         rpc: (router) => registerOrderService(router, runtime, rest),
         sockets: { streamOrders: createOrderStream(runtime) },
-        subscriptions: createSubscriptions(runtime, saga),
+        subscriptions: createSubscriptions(runtime, saga, statements),
         idle: () => saga.idle(),
         // Sagas waiting for a dependency are driven again when their persisted re-drive time falls due.
         tick: async (now) => {

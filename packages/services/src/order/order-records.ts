@@ -1,8 +1,8 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Insertable, Kysely, Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
 import { FULFILMENT_SEQUENCE, type FulfilmentTarget } from "./order-status.js";
 import { type OrderRecord, orderCanceledPayload } from "./order-views.js";
-import type { CancellationSnapshot, OrderDatabase, ShipmentSnapshot } from "./store.js";
+import type { CancellationSnapshot, OrderDatabase, OrderStatusHistoryTable, ShipmentSnapshot } from "./store.js";
 
 /**
  * Writes of an order that several paths share (the saga, the REST handlers, the subscriptions): each changes the
@@ -32,20 +32,42 @@ export async function loadOrderRecord(store: Store, orderId: string): Promise<Or
   return { order, items };
 }
 
+/** One status change of an order. */
+export interface StatusChange {
+  readonly from: string | null;
+  readonly to: string;
+  readonly at: string;
+  readonly actor: Actor;
+  readonly reason?: string | undefined;
+  readonly causationId?: string | undefined;
+  /** The change's place in the history, when the caller knows it (1 for an order it has just written). */
+  readonly sequence?: number;
+}
+
+/** The history row of `change`, the `sequence`th of order `orderId`. */
+export function statusChangeRow(
+  orderId: string,
+  sequence: number,
+  change: StatusChange,
+): Insertable<OrderStatusHistoryTable> {
+  return {
+    order_id: orderId,
+    sequence,
+    from_status: change.from,
+    to_status: change.to,
+    changed_at: change.at,
+    actor_kind: change.actor.kind,
+    actor_customer_id: change.actor.customerId ?? null,
+    reason: change.reason?.slice(0, 500) ?? null,
+    causation_id: change.causationId ?? null,
+  };
+}
+
 /** Append one status change to an order's history. */
 export async function recordStatusChange(
   trx: Transaction<OrderDatabase>,
   orderId: string,
-  change: {
-    readonly from: string | null;
-    readonly to: string;
-    readonly at: string;
-    readonly actor: Actor;
-    readonly reason?: string | undefined;
-    readonly causationId?: string | undefined;
-    /** The change's place in the history, when the caller knows it (1 for an order it has just written). */
-    readonly sequence?: number;
-  },
+  change: StatusChange,
 ): Promise<void> {
   const sequence =
     change.sequence ??
@@ -58,17 +80,7 @@ export async function recordStatusChange(
     )?.sequence ?? 0) + 1;
   await trx
     .insertInto("order_status_history")
-    .values({
-      order_id: orderId,
-      sequence,
-      from_status: change.from,
-      to_status: change.to,
-      changed_at: change.at,
-      actor_kind: change.actor.kind,
-      actor_customer_id: change.actor.customerId ?? null,
-      reason: change.reason?.slice(0, 500) ?? null,
-      causation_id: change.causationId ?? null,
-    })
+    .values(statusChangeRow(orderId, sequence, change))
     .execute();
 }
 

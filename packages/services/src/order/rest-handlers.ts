@@ -11,6 +11,7 @@ import {
 import type { CheckoutSaga } from "./checkout-saga.js";
 import { isTerminal } from "./checkout-saga-rules.js";
 import { cancelOrder, OrderProblem, payOrder, updateOrderStatus, visibleOrder } from "./order-commands.js";
+import type { OrderStatements } from "./order-statements.js";
 import { checkoutResource, orderResource, orderSummary, statusChange } from "./order-views.js";
 import type { OrderDatabase } from "./store.js";
 
@@ -71,6 +72,7 @@ const isHistoryPosition = (value: Record<string, unknown>): value is { seq: numb
 export function createRestHandlers(
   runtime: Runtime,
   saga: CheckoutSaga,
+  statements: OrderStatements,
   options: OrderRestOptions,
 ): RestHandlers<orderApi.operations> {
   const { db } = runtime;
@@ -80,23 +82,15 @@ export function createRestHandlers(
    * undefined while there is none.
    */
   async function claimed(orderId: string) {
-    // The claim returns the row it changed, so the first answer reads the order once.
-    const first = await db
-      .updateTable("orders")
-      .set({ claimed_at: runtime.clock.now().toISOString() })
-      .where("order_id", "=", orderId)
-      .where("claimed_at", "is", null)
-      .returningAll()
-      .executeTakeFirst();
-    const order =
-      first ?? (await db.selectFrom("orders").selectAll().where("order_id", "=", orderId).executeTakeFirst());
+    // The claim returns the row it changed, so the first answer reads the order once (and its lines, which never
+    // change, usually from memory: the saga has just written them).
+    const first = await statements.claimOrder.executeTakeFirst(db, {
+      orderId,
+      claimedAt: runtime.clock.now().toISOString(),
+    });
+    const order = first ?? (await statements.readOrder.executeTakeFirst(db, { orderId }));
     if (!order) return undefined;
-    const items = await db
-      .selectFrom("order_items")
-      .selectAll()
-      .where("order_id", "=", orderId)
-      .orderBy("position")
-      .execute();
+    const items = await statements.readItems(db, orderId);
     const body = orderResource({ order, items });
     return first
       ? { status: 201 as const, body, headers: { location: `/orders/${orderId}` } }
@@ -109,16 +103,19 @@ export function createRestHandlers(
         const who = signedIn(principal);
         const { checkoutId } = body;
         const deadline = Date.now() + options.createOrderWaitMs;
+        // The saga as its run in this process has just committed it, when that is what woke the wait: not read again.
+        let known: Awaited<ReturnType<typeof saga.waitForChange>> = false;
         for (;;) {
-          const checkout = await db
-            .selectFrom("checkouts")
-            .selectAll()
-            .where("checkout_id", "=", checkoutId)
-            .executeTakeFirst();
+          const checkout =
+            typeof known === "object" ? known : await statements.readCheckout.executeTakeFirst(db, { checkoutId });
+          known = false;
           const remaining = deadline - Date.now();
           if (!checkout) {
             // The cart's checked_out event may not have reached the saga yet: wait for it a little.
-            if (remaining > 0 && (await saga.waitForChange(checkoutId, remaining))) continue;
+            if (remaining > 0) {
+              known = await saga.waitForChange(checkoutId, remaining);
+              if (known) continue;
+            }
             throw fail.notFound(`checkout ${checkoutId}`);
           }
           if (who.role !== "admin" && checkout.customer_id !== who.customerId)
@@ -126,7 +123,7 @@ export function createRestHandlers(
           const terminal = isTerminal(checkout.state);
           if (!terminal && remaining > 0) {
             // Woken only when the saga ends (or stops), not at each of its steps.
-            await saga.waitForChange(checkoutId, remaining, isTerminal);
+            known = await saga.waitForChange(checkoutId, remaining, isTerminal);
             continue;
           }
           if (checkout.state === "FAILED") {
@@ -151,11 +148,7 @@ export function createRestHandlers(
 
     getCheckout: async ({ path, principal }) => {
       const who = signedIn(principal);
-      const checkout = await db
-        .selectFrom("checkouts")
-        .selectAll()
-        .where("checkout_id", "=", path.checkoutId)
-        .executeTakeFirst();
+      const checkout = await statements.readCheckout.executeTakeFirst(db, { checkoutId: path.checkoutId });
       if (!checkout || (who.role !== "admin" && checkout.customer_id !== who.customerId)) {
         throw fail.notFound(`checkout ${path.checkoutId}`);
       }

@@ -1,10 +1,12 @@
+import type { Selectable } from "kysely";
 import type { ContextParts, ContextRuntime } from "../platform/index.js";
 import type { CheckoutSaga } from "./checkout-saga.js";
 import { isTerminal } from "./checkout-saga-rules.js";
 import { NEW_STEPS } from "./checkout-step-log.js";
 import { advanceOrderRow, cancelOrderRow, type FulfilmentFacts } from "./order-records.js";
+import type { OrderStatements } from "./order-statements.js";
 import { type FulfilmentTarget, planStatusChange } from "./order-status.js";
-import type { CancellationSnapshot, CheckoutLine, OrderDatabase } from "./store.js";
+import type { CancellationSnapshot, CheckoutLine, CheckoutsTable, OrderDatabase } from "./store.js";
 
 type Runtime = ContextRuntime<OrderDatabase>;
 type Subscriptions = NonNullable<ContextParts<OrderDatabase>["subscriptions"]>;
@@ -21,7 +23,7 @@ const REFUND_CANCELLATION: Readonly<Record<string, CancellationSnapshot["reason"
  * Each runs in the transaction that moves order's cursor past the event, so an event takes effect once: a crash
  * undoes both, and an event the cursor has passed is not delivered again.
  */
-export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subscriptions {
+export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga, statements: OrderStatements): Subscriptions {
   /** Move an order along fulfilment as an event reports it; a stale or impossible move is logged and skipped. */
   const followFulfilment = async (
     trx: Parameters<NonNullable<Subscriptions["ecommerce.fulfilment.shipment.shipped.v1"]>>[1],
@@ -45,61 +47,54 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga): Subsc
   return {
     "ecommerce.cart.cart.checked_out.v1": async (message, trx) => {
       const checkout = message.payload;
-      const known = await trx
-        .selectFrom("checkouts")
-        .select("checkout_id")
-        .where("checkout_id", "=", checkout.checkoutId)
-        .executeTakeFirst();
-      if (known) return;
       const now = runtime.clock.now().toISOString();
       const items: CheckoutLine[] = checkout.items.map((item) => ({
         productId: item.productId,
         quantity: item.quantity,
         unitPrice: item.unitPrice.amount,
       }));
-      // Everything the saga will need is copied now, so it never has to ask the cart again, even after a restart.
-      await trx
-        .insertInto("checkouts")
-        .values({
-          checkout_id: checkout.checkoutId,
-          cart_id: checkout.cartId,
-          customer_id: checkout.customerId,
-          order_id: runtime.ids.next("ord"),
-          correlation_id: message.correlationId,
-          cause_event_id: message.eventId,
-          last_event_id: message.eventId,
-          currency: checkout.currency,
-          items_json: JSON.stringify(items),
-          subtotal: items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0),
-          shipping_address_id: checkout.shippingAddressId,
-          billing_address_id: checkout.billingAddressId ?? null,
-          coupon_code: checkout.couponCode ?? null,
-          payment_token: checkout.paymentToken,
-          state: "STARTED",
-          version: 0,
-          ...NEW_STEPS,
-          reservation_id: null,
-          reservation_expires_at: null,
-          reservation_expired_at: null,
-          pricing_json: null,
-          total: null,
-          payment_id: null,
-          failure_code: null,
-          failure_message: null,
-          failure_step: null,
-          compensations_json: "[]",
-          stock_commit: null,
-          redrive_at: null,
-          started_at: now,
-          updated_at: now,
-          finished_at: null,
-        })
-        .execute();
+      // Everything the saga will need is copied now, so it never has to ask the cart again, even after a restart. A
+      // checkout that has its saga already (the event came again) is left as it is: the insert changes nothing.
+      const row = {
+        checkout_id: checkout.checkoutId,
+        cart_id: checkout.cartId,
+        customer_id: checkout.customerId,
+        order_id: runtime.ids.next("ord"),
+        correlation_id: message.correlationId,
+        cause_event_id: message.eventId,
+        last_event_id: message.eventId,
+        currency: checkout.currency,
+        items_json: JSON.stringify(items),
+        subtotal: items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0),
+        shipping_address_id: checkout.shippingAddressId,
+        billing_address_id: checkout.billingAddressId ?? null,
+        coupon_code: checkout.couponCode ?? null,
+        payment_token: checkout.paymentToken,
+        state: "STARTED",
+        version: 0,
+        ...NEW_STEPS,
+        reservation_id: null,
+        reservation_expires_at: null,
+        reservation_expired_at: null,
+        pricing_json: null,
+        total: null,
+        payment_id: null,
+        failure_code: null,
+        failure_message: null,
+        failure_step: null,
+        compensations_json: "[]",
+        stock_commit: null,
+        redrive_at: null,
+        started_at: now,
+        updated_at: now,
+        finished_at: null,
+      } satisfies Selectable<CheckoutsTable>;
+      if ((await statements.insertCheckout.executeChanges(trx, row)) === 0n) return;
       // The saga runs outside this transaction, once it has committed (a run started inside it would not see the
       // row on another connection of a pool); if it rolls back, no run is asked for.
       runtime.afterCommit(trx, () => {
         saga.notify(checkout.checkoutId);
-        saga.kick(checkout.checkoutId);
+        saga.kick(checkout.checkoutId, row);
       });
     },
 
