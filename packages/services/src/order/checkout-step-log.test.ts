@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CHECKOUT_STEPS } from "./checkout-saga-rules.js";
-import { changeSteps, finished, NEW_STEPS, readSteps, started, stepStatuses } from "./checkout-step-log.js";
+import { changeSteps, finished, NEW_STEPS, packSteps, readSteps, started, stepStatuses } from "./checkout-step-log.js";
 
 const STARTED = "2026-12-01T10:00:00.000Z";
 const fresh = { ...NEW_STEPS, started_at: STARTED };
@@ -63,5 +63,25 @@ describe("a saga's steps kept in its row", () => {
       step_statuses: "FPPPP",
       steps_json: '[[0,null,1500,null,"Out of stock."],[0],[0],[0],[0]]',
     });
+  });
+
+  it("pack a change as all five steps read, changed and packed again would be, the steps not changed as they were", () => {
+    const saga = {
+      started_at: STARTED,
+      step_statuses: "SSFPC",
+      steps_json: '[[1,4,2250,null,"Reserved 1 copy."],[2,2250,3000,null,"x"],[1,3000,3100],[0],[0,null,null,9000]]',
+    };
+    const updates = {
+      authorize_payment: finished("SUCCEEDED", "2026-12-01T10:00:04.000Z", "Authorized."),
+      create_order: started("2026-12-01T10:00:04.000Z"),
+    };
+    const changed = changeSteps(saga, updates);
+    const repacked = packSteps(
+      readSteps(saga).map((step) => updates[step.name as keyof typeof updates]?.(step) ?? step),
+      STARTED,
+    );
+    expect(changed).toEqual(repacked);
+    expect(JSON.parse(changed.steps_json).slice(0, 2)).toEqual(JSON.parse(saga.steps_json).slice(0, 2));
+    expect(changed.step_statuses).toBe("SSSPC");
   });
 });

@@ -64,21 +64,38 @@ export const NEW_STEPS: StepColumns = packSteps(
 export function readSteps(checkout: StepColumns & Pick<CheckoutsTable, "started_at">): CheckoutStep[] {
   const base = Date.parse(checkout.started_at);
   const packed = JSON.parse(checkout.steps_json) as Packed[];
+  return CHECKOUT_STEPS.map((_, index) => unpack(packed, checkout.step_statuses, index, base));
+}
+
+/** The `index`th step from its packed entry and status letter. */
+function unpack(packed: readonly Packed[], statuses: string, index: number, base: number): CheckoutStep {
   const time = (offset: number | null | undefined) =>
     offset === null || offset === undefined ? null : new Date(base + offset).toISOString();
-  return CHECKOUT_STEPS.map((name, index) => {
-    const [attempts, started, finished, compensated, detail] = packed[index] ?? [0];
-    return {
-      position: index + 1,
-      name,
-      status: STATUS[checkout.step_statuses[index] ?? "P"] ?? "PENDING",
-      attempts,
-      started_at: time(started),
-      finished_at: time(finished),
-      compensated_at: time(compensated),
-      detail: detail ?? null,
-    };
-  });
+  const [attempts, started, finished, compensated, detail] = packed[index] ?? [0];
+  return {
+    position: index + 1,
+    name: CHECKOUT_STEPS[index] as CheckoutStepName,
+    status: STATUS[statuses[index] ?? "P"] ?? "PENDING",
+    attempts,
+    started_at: time(started),
+    finished_at: time(finished),
+    compensated_at: time(compensated),
+    detail: detail ?? null,
+  };
+}
+
+/** `step` as its packed entry, times relative to `base`, trailing nulls left out. */
+function pack(step: CheckoutStep, base: number): Packed {
+  const offset = (time: string | null) => (time === null ? null : Date.parse(time) - base);
+  const entry: Packed = [
+    step.attempts,
+    offset(step.started_at),
+    offset(step.finished_at),
+    offset(step.compensated_at),
+    step.detail,
+  ];
+  while (entry.length > 1 && entry.at(-1) === null) entry.pop();
+  return entry;
 }
 
 /** The status of each step of `checkout`. */
@@ -88,31 +105,38 @@ export function stepStatuses(checkout: Pick<CheckoutsTable, "step_statuses">): R
   ) as Record<CheckoutStepName, StepStatus>;
 }
 
-/** The step columns of `checkout` with `updates` applied (to be written in the saga's versioned UPDATE). */
+/**
+ * The step columns of `checkout` with `updates` applied (to be written in the saga's versioned UPDATE). Only the
+ * steps updated are unpacked and packed again (a change touches one or two of the five); the others keep their
+ * entry as it is, which is what packing them again would give.
+ */
 export function changeSteps(
   checkout: StepColumns & Pick<CheckoutsTable, "started_at">,
   updates: Partial<Record<CheckoutStepName, StepUpdate>>,
 ): StepColumns {
-  const steps = readSteps(checkout).map((step) => updates[step.name]?.(step) ?? step);
-  return packSteps(steps, checkout.started_at);
+  const base = Date.parse(checkout.started_at);
+  const packed = JSON.parse(checkout.steps_json) as Packed[];
+  const letters: string[] = [];
+  const entries = CHECKOUT_STEPS.map((name, index): Packed => {
+    const update = updates[name];
+    if (!update) {
+      letters.push(LETTER[STATUS[checkout.step_statuses[index] ?? "P"] ?? "PENDING"]);
+      return packed[index] ?? [0];
+    }
+    const step = update(unpack(packed, checkout.step_statuses, index, base));
+    letters.push(LETTER[step.status]);
+    return pack(step, base);
+  });
+  return { step_statuses: letters.join(""), steps_json: JSON.stringify(entries) };
 }
 
 /** `steps` (in their order) as the columns keep them, times relative to the saga's `startedAt`. */
 export function packSteps(steps: readonly CheckoutStep[], startedAt: string): StepColumns {
   const base = Date.parse(startedAt);
-  const offset = (time: string | null) => (time === null ? null : Date.parse(time) - base);
-  const packed = steps.map((step): Packed => {
-    const entry: Packed = [
-      step.attempts,
-      offset(step.started_at),
-      offset(step.finished_at),
-      offset(step.compensated_at),
-      step.detail,
-    ];
-    while (entry.length > 1 && entry.at(-1) === null) entry.pop();
-    return entry;
-  });
-  return { step_statuses: steps.map((step) => LETTER[step.status]).join(""), steps_json: JSON.stringify(packed) };
+  return {
+    step_statuses: steps.map((step) => LETTER[step.status]).join(""),
+    steps_json: JSON.stringify(steps.map((step) => pack(step, base))),
+  };
 }
 
 /** One more attempt of a step, started at `at` unless an earlier attempt already started it. */
