@@ -338,7 +338,7 @@ export class CheckoutSaga {
       failure_code: outcome.code,
       failure_message: outcome.message ?? FAILURE_MESSAGES[outcome.code],
       failure_step: step,
-      ...changeSteps(current, { [step]: finished("FAILED", this.#now(), outcome.detail) }),
+      ...changeSteps({ ...current, ...outcome.patch }, { [step]: finished("FAILED", this.#now(), outcome.detail) }),
     });
     this.#runtime.log.info("checkout failed; compensating", {
       checkoutId: checkout.checkout_id,
@@ -366,7 +366,9 @@ export class CheckoutSaga {
       [step]: finished("SUCCEEDED", now, outcome.detail),
       ...(next ? { [next]: started(now) } : {}),
     };
-    const changes = { ...outcome.patch, state: stateAfter(last), ...changeSteps(checkout, updates) };
+    // The saga as this write leaves it, for the step log's details (checkout-step-log.ts).
+    const patched = { ...checkout, ...outcome.patch };
+    const changes = { ...outcome.patch, state: stateAfter(last), ...changeSteps(patched, updates) };
     const more =
       outcome.write || local.length > 0
         ? async (trx: Trx, row: Checkout): Promise<CheckoutChanges> => {
@@ -391,7 +393,7 @@ export class CheckoutSaga {
                 ? tracing.inSpan(`saga ${name}`, { attributes: { "ecom.checkout_id": row.checkout_id } }, runLocal)
                 : runLocal());
             }
-            return { ...written, ...changeSteps(checkout, localUpdates) };
+            return { ...written, ...changeSteps({ ...patched, ...written }, localUpdates) };
           }
         : undefined;
     const changed = await this.#transition(checkout, changes, more);

@@ -3,7 +3,18 @@ import { CHECKOUT_STEPS } from "./checkout-saga-rules.js";
 import { changeSteps, finished, NEW_STEPS, packSteps, readSteps, started, stepStatuses } from "./checkout-step-log.js";
 
 const STARTED = "2026-12-01T10:00:00.000Z";
-const fresh = { ...NEW_STEPS, started_at: STARTED };
+/** A saga's row as the step log reads it: what a step's standard detail is made of, none of it known yet. */
+const UNKNOWN = {
+  items_json: '[{"productId":"prd_1","quantity":2,"unitPrice":1000}]',
+  currency: "USD",
+  subtotal: 2000,
+  total: null,
+  reservation_id: null,
+  reservation_expires_at: null,
+  payment_id: null,
+  order_id: "ord_1",
+};
+const fresh = { ...UNKNOWN, ...NEW_STEPS, started_at: STARTED };
 
 describe("a saga's steps kept in its row", () => {
   it("start all pending and untried, in the saga's order", () => {
@@ -67,6 +78,7 @@ describe("a saga's steps kept in its row", () => {
 
   it("pack a change as all five steps read, changed and packed again would be, the steps not changed as they were", () => {
     const saga = {
+      ...UNKNOWN,
       started_at: STARTED,
       step_statuses: "SSFPC",
       steps_json: '[[1,4,2250,null,"Reserved 1 copy."],[2,2250,3000,null,"x"],[1,3000,3100],[0],[0,null,null,9000]]',
@@ -83,5 +95,53 @@ describe("a saga's steps kept in its row", () => {
     expect(changed).toEqual(repacked);
     expect(JSON.parse(changed.steps_json).slice(0, 2)).toEqual(JSON.parse(saga.steps_json).slice(0, 2));
     expect(changed.step_statuses).toBe("SSSPC");
+  });
+
+  it("keep a detail the row says again as a mark, and read it back as the very text", () => {
+    const row = {
+      ...fresh,
+      reservation_id: "rsv_1",
+      reservation_expires_at: "2026-12-01T10:15:00.000Z",
+      total: 1800,
+      payment_id: "pay_1",
+    };
+    const details = {
+      reserve_stock: "Reserved 2 copies as rsv_1 until 2026-12-01T10:15:00.000Z.",
+      calculate_discount: "No promotion applied; total 18.00 USD.",
+      authorize_payment: "Authorized 18.00 USD as pay_1.",
+      create_order: "Order ord_1 created.",
+      capture_payment: "Captured 18.00 USD.",
+    };
+    const at = "2026-12-01T10:00:01.000Z";
+    const done = {
+      ...row,
+      ...changeSteps(
+        row,
+        Object.fromEntries(Object.entries(details).map(([name, detail]) => [name, finished("SUCCEEDED", at, detail)])),
+      ),
+    };
+    expect(JSON.parse(done.steps_json)).toEqual(CHECKOUT_STEPS.map(() => [0, null, 1000, null, 1]));
+    expect(readSteps(done).map((step) => step.detail)).toEqual(Object.values(details));
+  });
+
+  it("keep a detail as text when the row does not say it (a discount, a partial capture, a value the row lacks)", () => {
+    const row = { ...fresh, total: 1800, payment_id: "pay_1" };
+    const details = {
+      calculate_discount: "SAVE10 took 2.00 USD off; total 18.00 USD.",
+      authorize_payment: "Authorized 18.00 USD as pay_2.",
+      capture_payment: "Captured 9.00 USD.",
+      reserve_stock: "Reserved 2 copies as rsv_1.",
+    };
+    const at = "2026-12-01T10:00:01.000Z";
+    const done = {
+      ...row,
+      ...changeSteps(
+        row,
+        Object.fromEntries(Object.entries(details).map(([name, detail]) => [name, finished("SUCCEEDED", at, detail)])),
+      ),
+    };
+    expect(done.steps_json).not.toContain(",1]");
+    const read = Object.fromEntries(readSteps(done).map((step) => [step.name, step.detail]));
+    expect(read).toMatchObject(details);
   });
 });

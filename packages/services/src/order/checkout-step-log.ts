@@ -1,4 +1,5 @@
 import { CHECKOUT_STEPS, type CheckoutStepName, type StepStatus } from "./checkout-saga-rules.js";
+import { type DetailColumns, standardDetail } from "./checkout-step-details.js";
 import type { CheckoutsTable } from "./store.js";
 
 /**
@@ -7,7 +8,9 @@ import type { CheckoutsTable } from "./store.js";
  * columns: `step_statuses`, one letter per step (`P`ENDING, `S`UCCEEDED, `F`AILED, `C`OMPENSATED, in the steps'
  * order: what the canonical export compares), and `steps_json`, per step `[attempts, started, finished, compensated,
  * detail]` with each time in milliseconds after the saga's `started_at` (a few digits instead of a 24-byte timestamp)
- * and trailing nulls left out. Read back, a step is exactly what the API has always shown.
+ * and trailing nulls left out. A detail that the row's own columns say again (checkout-step-details.ts: "Order ord_…
+ * created.") is kept as `1`, packed only when it is exactly that text. Read back, a step is exactly what the API has
+ * always shown.
  */
 
 /** One step of a saga (contracts/openapi/order.yaml#/components/schemas/SagaStep), as the API shows it. */
@@ -26,6 +29,9 @@ export interface CheckoutStep {
 /** The columns that hold a saga's steps. */
 export type StepColumns = Pick<CheckoutsTable, "step_statuses" | "steps_json">;
 
+/** What reading a saga's steps needs of its row: the step columns, its start, and what a standard detail says. */
+export type StepRow = StepColumns & Pick<CheckoutsTable, "started_at"> & DetailColumns;
+
 /** A change of one step, from the step as it stands. */
 export type StepUpdate = (step: CheckoutStep) => CheckoutStep;
 
@@ -42,7 +48,8 @@ type Packed = [
   started?: number | null,
   finished?: number | null,
   compensated?: number | null,
-  detail?: string | null,
+  /** The detail's text, or 1: the step's standard detail, as its row says it. */
+  detail?: string | 1 | null,
 ];
 
 /** The steps of a saga that has just started: all pending, none tried. */
@@ -61,38 +68,43 @@ export const NEW_STEPS: StepColumns = packSteps(
 );
 
 /** The steps of `checkout`, in their order. */
-export function readSteps(checkout: StepColumns & Pick<CheckoutsTable, "started_at">): CheckoutStep[] {
+export function readSteps(checkout: StepRow): CheckoutStep[] {
   const base = Date.parse(checkout.started_at);
   const packed = JSON.parse(checkout.steps_json) as Packed[];
-  return CHECKOUT_STEPS.map((_, index) => unpack(packed, checkout.step_statuses, index, base));
+  return CHECKOUT_STEPS.map((_, index) => unpack(packed, checkout, index, base));
 }
 
-/** The `index`th step from its packed entry and status letter. */
-function unpack(packed: readonly Packed[], statuses: string, index: number, base: number): CheckoutStep {
+/** The `index`th step of `row` from its packed entry and status letter. */
+function unpack(packed: readonly Packed[], row: StepRow, index: number, base: number): CheckoutStep {
   const time = (offset: number | null | undefined) =>
     offset === null || offset === undefined ? null : new Date(base + offset).toISOString();
+  const name = CHECKOUT_STEPS[index] as CheckoutStepName;
   const [attempts, started, finished, compensated, detail] = packed[index] ?? [0];
   return {
     position: index + 1,
-    name: CHECKOUT_STEPS[index] as CheckoutStepName,
-    status: STATUS[statuses[index] ?? "P"] ?? "PENDING",
+    name,
+    status: STATUS[row.step_statuses[index] ?? "P"] ?? "PENDING",
     attempts,
     started_at: time(started),
     finished_at: time(finished),
     compensated_at: time(compensated),
-    detail: detail ?? null,
+    detail: detail === 1 ? (standardDetail(name, row) ?? null) : (detail ?? null),
   };
 }
 
-/** `step` as its packed entry, times relative to `base`, trailing nulls left out. */
-function pack(step: CheckoutStep, base: number): Packed {
+/**
+ * `step` as its packed entry, times relative to `base`, trailing nulls left out; its detail as 1 when it is the
+ * standard detail that `row` (the saga as this write leaves it) says.
+ */
+function pack(step: CheckoutStep, base: number, row?: DetailColumns): Packed {
   const offset = (time: string | null) => (time === null ? null : Date.parse(time) - base);
+  const standard = row !== undefined && step.detail !== null && step.detail === standardDetail(step.name, row);
   const entry: Packed = [
     step.attempts,
     offset(step.started_at),
     offset(step.finished_at),
     offset(step.compensated_at),
-    step.detail,
+    standard ? 1 : step.detail,
   ];
   while (entry.length > 1 && entry.at(-1) === null) entry.pop();
   return entry;
@@ -108,12 +120,10 @@ export function stepStatuses(checkout: Pick<CheckoutsTable, "step_statuses">): R
 /**
  * The step columns of `checkout` with `updates` applied (to be written in the saga's versioned UPDATE). Only the
  * steps updated are unpacked and packed again (a change touches one or two of the five); the others keep their
- * entry as it is, which is what packing them again would give.
+ * entry as it is, which is what packing them again would give. `checkout`'s other columns must be those the write
+ * leaves (a step's patch applied): a detail is kept as a mark only when they say it.
  */
-export function changeSteps(
-  checkout: StepColumns & Pick<CheckoutsTable, "started_at">,
-  updates: Partial<Record<CheckoutStepName, StepUpdate>>,
-): StepColumns {
+export function changeSteps(checkout: StepRow, updates: Partial<Record<CheckoutStepName, StepUpdate>>): StepColumns {
   const base = Date.parse(checkout.started_at);
   const packed = JSON.parse(checkout.steps_json) as Packed[];
   const letters: string[] = [];
@@ -123,9 +133,9 @@ export function changeSteps(
       letters.push(LETTER[STATUS[checkout.step_statuses[index] ?? "P"] ?? "PENDING"]);
       return packed[index] ?? [0];
     }
-    const step = update(unpack(packed, checkout.step_statuses, index, base));
+    const step = update(unpack(packed, checkout, index, base));
     letters.push(LETTER[step.status]);
-    return pack(step, base);
+    return pack(step, base, checkout);
   });
   return { step_statuses: letters.join(""), steps_json: JSON.stringify(entries) };
 }

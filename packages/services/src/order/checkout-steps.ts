@@ -11,6 +11,7 @@ import {
   failureCodeOfPayment,
   mergeLines,
 } from "./checkout-saga-rules.js";
+import { formatMoney, reservedDetail } from "./checkout-step-details.js";
 import type { OrderStatements } from "./order-statements.js";
 import { addressFromProto, minorUnits, protoMoney } from "./order-views.js";
 import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot, PromotionSnapshot } from "./store.js";
@@ -49,10 +50,6 @@ export interface StepPorts {
   readonly runtime: Runtime;
   readonly call: SagaCall;
   readonly statements: OrderStatements;
-}
-
-function formatMoney(amount: number, currency: string): string {
-  return `${(amount / 100).toFixed(2)} ${currency}`;
 }
 
 const PROMOTION_ID = /^prm_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -101,7 +98,7 @@ async function reserveStock({ runtime, call }: StepPorts, checkout: Checkout): P
     const units = lines.reduce((sum, line) => sum + line.quantity, 0);
     return {
       ok: true,
-      detail: `Reserved ${units} ${units === 1 ? "copy" : "copies"} as ${reservation.reservationId}${expiresAt ? ` until ${expiresAt}` : ""}.`,
+      detail: reservedDetail(units, reservation.reservationId, expiresAt),
       patch: { reservation_id: reservation.reservationId, reservation_expires_at: expiresAt },
     };
   }
