@@ -1,11 +1,17 @@
 import { type Principal, ServiceError, type TokenService } from "@ecom/services/platform";
 
-/** Query parameters as the contract validators take them: one value as a string, a repeated one as an array. */
+/**
+ * Query parameters as the contract validators take them: one value as a string, a repeated one as an array of its
+ * values in order; names in the order they first appear. One pass over the pairs, not a `getAll` scan per name.
+ */
 export function parseQuery(search: URLSearchParams): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};
-  for (const key of new Set(search.keys())) {
-    const values = search.getAll(key);
-    query[key] = values.length > 1 ? values : (values[0] ?? "");
+  for (const [key, value] of search) {
+    // Own properties only: a name such as `constructor` is a parameter like any other.
+    const seen = Object.hasOwn(query, key) ? query[key] : undefined;
+    if (seen === undefined) query[key] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else query[key] = [seen, value];
   }
   return query;
 }

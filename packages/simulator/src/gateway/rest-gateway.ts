@@ -128,7 +128,9 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
           }),
         );
     }
-    const parts = { path, query: parseQuery(url.searchParams), header: { ...request.headers }, body };
+    // Most requests have no query: their URL's searchParams object is then never made.
+    const query = url.search === "" ? {} : parseQuery(url.searchParams);
+    const parts = { path, query, header: { ...request.headers }, body };
     // The context's validators load with its first request (the start compiles none of them).
     const validators = binding.validators ?? (await binding.loadValidators());
     const issues = validateRequest(validators, operation, parts);
@@ -181,13 +183,13 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
         correlationId,
       } as never);
       replayable = result.replayable ?? true;
+      // Built in place rather than by spreads (a handler's own headers are rare): the same names in the same order.
+      const headers: Record<string, string> = result.body === undefined ? {} : { "content-type": "application/json" };
+      if (result.headers) Object.assign(headers, result.headers);
+      headers["correlation-id"] = correlationId;
       response = {
         status: result.status,
-        headers: {
-          ...(result.body === undefined ? {} : { "content-type": "application/json" }),
-          ...result.headers,
-          "correlation-id": correlationId,
-        },
+        headers,
         body: result.body === undefined ? "" : JSON.stringify(result.body),
       };
       if (options.validateResponses) {
