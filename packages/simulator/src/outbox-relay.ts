@@ -113,12 +113,7 @@ export class OutboxRelay implements Relay {
 
 /** An outbox row as the bus takes it: the fields it indexes or routes by, read from the envelope text. */
 export function outgoingEvent(eventId: string, envelope: string): OutgoingEvent {
-  const parsed = JSON.parse(envelope) as {
-    eventType: string;
-    producer: string;
-    correlationId: string;
-    partitionKey: string;
-  };
+  const parsed = envelopeHead(envelope);
   return {
     eventId,
     eventType: parsed.eventType,
@@ -127,4 +122,39 @@ export function outgoingEvent(eventId: string, envelope: string): OutgoingEvent 
     partitionKey: parsed.partitionKey,
     envelope,
   };
+}
+
+/** The envelope's fields the bus routes by. */
+interface EnvelopeHead {
+  readonly eventType: string;
+  readonly producer: string;
+  readonly correlationId: string;
+  readonly partitionKey: string;
+}
+
+/** Where the outbox's envelopes (outbox.ts) end their string fields and begin the payload, which they write last. */
+const PAYLOAD_KEY = ',"payload":';
+
+/**
+ * The routing fields of an envelope, parsed from the text before its payload (most of the envelope, and all of its
+ * nesting) when that text holds them all. The first `,"payload":` is the envelope's own key: every value before it
+ * is a string, and a `"` inside a JSON string is escaped. Anything else is parsed whole.
+ */
+function envelopeHead(envelope: string): EnvelopeHead {
+  const payloadAt = envelope.indexOf(PAYLOAD_KEY);
+  if (payloadAt > 0) {
+    try {
+      const head = JSON.parse(`${envelope.slice(0, payloadAt)}}`) as Partial<EnvelopeHead>;
+      if (
+        typeof head.eventType === "string" &&
+        typeof head.producer === "string" &&
+        typeof head.correlationId === "string" &&
+        typeof head.partitionKey === "string"
+      )
+        return head as EnvelopeHead;
+    } catch {
+      // Not the outbox's own layout: parsed whole below.
+    }
+  }
+  return JSON.parse(envelope) as EnvelopeHead;
 }

@@ -83,7 +83,10 @@ export function openSqliteStore<TDatabase>(
       };
     },
     exclusive(work, options) {
-      return db.connection().execute(async () => {
+      // The driver's own connection lock, as db.connection() takes it, without the Kysely instance, executor and
+      // connection provider that builds for a callback that uses none of them (the relay, the log and each
+      // dispatcher's reads come here at every pass).
+      return db.getExecutor().provideConnection(async () => {
         if (!options?.transaction) return work();
         run("begin");
         try {
