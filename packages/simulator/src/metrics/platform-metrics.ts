@@ -37,6 +37,11 @@ const STOCK_UNAVAILABLE = "ecommerce.inventory.stock.unavailable.v1";
 const CHECKOUT_FAILED = "ecommerce.order.checkout.failed.v1";
 /** Checkouts waiting for their order at once, at most: a flood of abandoned ones must not grow memory. */
 const OPEN_CHECKOUTS = 10_000;
+/**
+ * How long after the first thing counted prom-client is loaded (unless a scrape asks first): long enough that a start
+ * (the seed's events, the banner's logins, the first /healthz) does not pay for it, short enough that little waits.
+ */
+const LOAD_AFTER_MS = 1_000;
 
 /** The prom-client registry and metrics, made once prom-client is loaded. */
 function createInstruments({ Counter, Gauge, Histogram, Registry }: typeof import("prom-client")) {
@@ -109,8 +114,8 @@ type Instruments = ReturnType<typeof createInstruments>;
  * Seed 004's business metrics and the runtime's own. What the event log says is counted as events are appended
  * (one listener, no store reads); lags and dead letters are read from the stores when scraped. Counters start at
  * zero with the process, as Prometheus expects of counters. prom-client (with the OpenTelemetry API it loads, some
- * ninety modules) is loaded with the first thing counted, not with the platform, so a start answers /healthz
- * sooner; what is counted while it loads is applied once it has.
+ * ninety modules) is loaded a second after the first thing counted (or by the first scrape), not with the platform nor
+ * on the way to the first /healthz answer; what is counted until then is applied once it has loaded.
  */
 export function createPlatformMetrics(options: PlatformMetricsOptions): PlatformMetrics {
   let instruments: Instruments | undefined;
@@ -125,10 +130,15 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
     });
     return loading;
   };
+  let loadTimer: ReturnType<typeof setTimeout> | undefined;
   const count = (update: (instruments: Instruments) => void) => {
     if (instruments) return update(instruments);
     waiting.push(update);
-    load().catch(() => {});
+    if (loadTimer === undefined && loading === undefined) {
+      loadTimer = setTimeout(() => void load().catch(() => {}), LOAD_AFTER_MS);
+      // A process that is done need not stay for it.
+      loadTimer.unref();
+    }
   };
 
   const requestCounters = new Map<string, ReturnType<Instruments["requests"]["labels"]>>();
@@ -192,6 +202,7 @@ export function createPlatformMetrics(options: PlatformMetricsOptions): Platform
       return { contentType: m.registry.contentType, body: await m.registry.metrics() };
     },
     close() {
+      clearTimeout(loadTimer);
       unwatch();
     },
   };
