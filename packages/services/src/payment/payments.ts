@@ -5,6 +5,7 @@ import type { ContextRuntime, Principal } from "../platform/index.js";
 import type { AuthorizationRoute, ProcessorPath } from "./authorization-route.js";
 import { brandOf, type CardOutcome, hasExpired, outcomeOf, passesLuhn } from "./cards.js";
 import { KeyedLock } from "./keyed-lock.js";
+import { createPaymentStatements } from "./payment-statements.js";
 import type { PaymentProcessor, ProcessorAnswer, ProcessorCard } from "./processor.js";
 import type { ProcessorOutcome, ResilientProcessor } from "./resilient-processor.js";
 import type { ChargeTable, PaymentDatabase, PaymentMethodTable, PaymentTable, RefundTable } from "./store.js";
@@ -235,6 +236,7 @@ export function createPayments(
   authorizations: AuthorizationRoute,
 ): Payments {
   const { db, clock, ids, outbox } = runtime;
+  const statements = createPaymentStatements(db);
   const locks = new KeyedLock();
   let secret: Promise<string> | undefined;
 
@@ -249,11 +251,7 @@ export function createPayments(
 
   /** A key still within its window, or undefined (an expired one is forgotten, so the key may be used again). */
   const claimedKey = async (scopeKey: string) => {
-    const row = await db
-      .selectFrom("idempotency_keys")
-      .selectAll()
-      .where("scope_key", "=", scopeKey)
-      .executeTakeFirst();
+    const row = await statements.idempotencyKey.executeTakeFirst(db, { scopeKey });
     if (!row) return undefined;
     if (clock.now().getTime() - Date.parse(row.created_at) < IDEMPOTENCY_WINDOW_MS) return row;
     await db.deleteFrom("idempotency_keys").where("scope_key", "=", scopeKey).execute();
@@ -261,7 +259,7 @@ export function createPayments(
   };
 
   const loadPayment = async (paymentId: string) => {
-    const row = await db.selectFrom("payments").selectAll().where("payment_id", "=", paymentId).executeTakeFirst();
+    const row = await statements.payment.executeTakeFirst(db, { paymentId });
     if (!row) throw new PaymentError("not_found", `No payment ${paymentId}.`);
     return row;
   };
@@ -275,35 +273,56 @@ export function createPayments(
     outcome: method.outcome as CardOutcome,
   });
 
-  const cardOf = async (payment: PaymentRow): Promise<ProcessorCard> =>
-    cardFrom(
-      await db
-        .selectFrom("payment_methods")
-        .selectAll()
-        .where("payment_token", "=", payment.payment_token)
-        .executeTakeFirstOrThrow(),
-    );
+  const cardOf = async (payment: PaymentRow): Promise<ProcessorCard> => {
+    const method = await statements.paymentMethod.executeTakeFirst(db, { paymentToken: payment.payment_token });
+    if (!method) throw new Error(`The payment method of payment ${payment.payment_id} is gone.`);
+    return cardFrom(method);
+  };
 
   /**
-   * A payment and the card it is paid with, in one read (a capture or a void shows the processor both); the card is
-   * undefined when the payment's method is gone, and asking the processor then fails as {@link cardOf} does.
+   * A payment, the card it is paid with and its charges, in one read (a capture or a void shows the processor the
+   * card, and needs its own pending charge and the authorization's; a payment has a handful of charges at most). The
+   * card is undefined when the payment's method is gone, and asking the processor then fails as {@link cardOf} does.
    */
-  const loadPaymentAndCard = async (paymentId: string) => {
-    const row = await db
-      .selectFrom("payments")
-      .leftJoin("payment_methods", "payment_methods.payment_token", "payments.payment_token")
-      .selectAll("payments")
-      .select([
-        "payment_methods.brand as method_brand",
-        "payment_methods.last4 as method_last4",
-        "payment_methods.exp_month as method_exp_month",
-        "payment_methods.exp_year as method_exp_year",
-        "payment_methods.outcome as method_outcome",
-      ])
-      .where("payments.payment_id", "=", paymentId)
-      .executeTakeFirst();
-    if (!row) throw new PaymentError("not_found", `No payment ${paymentId}.`);
-    const { method_brand, method_last4, method_exp_month, method_exp_year, method_outcome, ...payment } = row;
+  const loadForProcessorCall = async (paymentId: string) => {
+    const rows = await statements.paymentWithCardAndCharges.execute(db, { paymentId });
+    const first = rows[0];
+    if (!first) throw new PaymentError("not_found", `No payment ${paymentId}.`);
+    const charges: ChargeRow[] = [];
+    for (const row of rows) {
+      if (row.charge_charge_id === null) continue;
+      charges.push({
+        charge_id: row.charge_charge_id,
+        payment_id: row.payment_id,
+        kind: row.charge_kind!,
+        amount: row.charge_amount!,
+        currency: row.charge_currency!,
+        status: row.charge_status!,
+        processor_reference: row.charge_processor_reference,
+        failure_code: row.charge_failure_code,
+        attempts: row.charge_attempts!,
+        created_at: row.charge_created_at!,
+        completed_at: row.charge_completed_at,
+      });
+    }
+    const {
+      method_brand,
+      method_last4,
+      method_exp_month,
+      method_exp_year,
+      method_outcome,
+      charge_charge_id,
+      charge_kind,
+      charge_amount,
+      charge_currency,
+      charge_status,
+      charge_processor_reference,
+      charge_failure_code,
+      charge_attempts,
+      charge_created_at,
+      charge_completed_at,
+      ...payment
+    } = first;
     const card: ProcessorCard | undefined =
       method_brand === null || method_last4 === null || method_exp_month === null || method_exp_year === null
         ? undefined
@@ -314,7 +333,10 @@ export function createPayments(
             expYear: method_exp_year,
             outcome: method_outcome as CardOutcome,
           };
-    return { payment, card };
+    /** The newest charge of `kind` standing at `status`. */
+    const chargeOf = (kind: string, status: string) =>
+      charges.find((charge) => charge.kind === kind && charge.status === status);
+    return { payment, card, chargeOf };
   };
 
   /**
@@ -340,20 +362,6 @@ export function createPayments(
       .orderBy("charge_id", "desc")
       .executeTakeFirst();
 
-  /**
-   * Every charge of a payment, newest first, in one read: a capture or a void needs its own pending charge and the
-   * authorization's, and a payment has a handful of charges at most.
-   */
-  const chargesOf = async (paymentId: string) => {
-    const charges = await db
-      .selectFrom("charges")
-      .selectAll()
-      .where("payment_id", "=", paymentId)
-      .orderBy("charge_id", "desc")
-      .execute();
-    return (kind: string, status: string) => charges.find((charge) => charge.kind === kind && charge.status === status);
-  };
-
   const succeededCharge = (paymentId: string, kind: string) =>
     db
       .selectFrom("charges")
@@ -378,7 +386,7 @@ export function createPayments(
       created_at: clock.now().toISOString(),
       completed_at: null,
     };
-    await trx.insertInto("charges").values(row).execute();
+    await statements.insertCharge.execute(trx, row);
     return row;
   };
 
@@ -387,20 +395,14 @@ export function createPayments(
    * and a webhook for the same operation apply once between them; undefined when it was decided already.
    */
   const decideCharge = async (trx: Transaction<PaymentDatabase>, chargeId: string, decision: Decision) => {
-    const now = clock.now().toISOString();
-    return trx
-      .updateTable("charges")
-      .set({
-        status: decision.outcome === "succeeded" ? "SUCCEEDED" : decision.outcome === "failed" ? "FAILED" : "PENDING",
-        ...(decision.processorReference === undefined ? {} : { processor_reference: decision.processorReference }),
-        ...(decision.outcome === "failed" ? { failure_code: decision.code } : {}),
-        ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
-        ...(decision.outcome === "pending" ? {} : { completed_at: now }),
-      })
-      .where("charge_id", "=", chargeId)
-      .where("status", "=", "PENDING")
-      .returningAll()
-      .executeTakeFirst();
+    return statements.decideCharge.executeTakeFirst(trx, {
+      chargeId,
+      status: decision.outcome === "succeeded" ? "SUCCEEDED" : decision.outcome === "failed" ? "FAILED" : "PENDING",
+      processorReference: decision.processorReference ?? null,
+      failureCode: decision.outcome === "failed" ? decision.code : null,
+      attempts: decision.attempts ?? null,
+      completedAt: decision.outcome === "pending" ? null : clock.now().toISOString(),
+    });
   };
 
   const eventBase = (payment: PaymentRow) => ({
@@ -419,30 +421,38 @@ export function createPayments(
   });
 
   /** The payment as it stands inside `trx`. */
-  const paymentIn = (trx: Transaction<PaymentDatabase>, paymentId: string) =>
-    trx.selectFrom("payments").selectAll().where("payment_id", "=", paymentId).executeTakeFirstOrThrow();
+  const paymentIn = async (trx: Transaction<PaymentDatabase>, paymentId: string) => {
+    const row = await statements.payment.executeTakeFirst(trx, { paymentId });
+    if (!row) throw new Error(`Payment ${paymentId} is gone from its own transaction.`);
+    return row;
+  };
 
   /**
    * Move a payment that still stands at one of `from` and publish the move's event in the same transaction.
    * Undefined, and nothing published, when the payment moved on already (the synchronous answer and a webhook race).
+   * A move a checkout makes gives its compiled statement as `update` instead of `from` and `set`.
    */
   const movePayment = async <TType extends MessageType>(
     trx: Transaction<PaymentDatabase>,
     paymentId: string,
-    move: {
-      readonly from: readonly string[];
-      readonly set: Updateable<PaymentTable>;
+    move: (
+      | { readonly from: readonly string[]; readonly set: Updateable<PaymentTable> }
+      | { readonly update: () => Promise<PaymentRow | undefined> }
+    ) & {
       readonly type: TType;
       readonly payloadOf: (moved: PaymentRow) => MessagePayloads[TType];
     },
   ) => {
-    const moved = await trx
-      .updateTable("payments")
-      .set(move.set)
-      .where("payment_id", "=", paymentId)
-      .where("status", "in", move.from)
-      .returningAll()
-      .executeTakeFirst();
+    const moved =
+      "update" in move
+        ? await move.update()
+        : await trx
+            .updateTable("payments")
+            .set(move.set)
+            .where("payment_id", "=", paymentId)
+            .where("status", "in", move.from)
+            .returningAll()
+            .executeTakeFirst();
     if (!moved) return undefined;
     await outbox.publish(trx, move.type, move.payloadOf(moved), publishOptions(moved));
     return moved;
@@ -521,14 +531,14 @@ export function createPayments(
     }
     const now = clock.now();
     const authorized = await movePayment(trx, paymentId, {
-      from: ["REQUIRES_AUTHORIZATION"],
-      set: {
-        status: "AUTHORIZED",
-        ...(decision.outcome === "succeeded" && decision.path ? { processor_path: decision.path } : {}),
-        authorized_at: now.toISOString(),
-        authorization_expires_at: new Date(now.getTime() + AUTHORIZATION_HOLD_MS).toISOString(),
-        updated_at: now.toISOString(),
-      },
+      update: () =>
+        statements.authorizePayment.executeTakeFirst(trx, {
+          paymentId,
+          processorPath: (decision.outcome === "succeeded" && decision.path) || null,
+          authorizedAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + AUTHORIZATION_HOLD_MS).toISOString(),
+          updatedAt: now.toISOString(),
+        }),
       type: "ecommerce.payment.payment.authorized.v1",
       payloadOf: (moved) => ({
         ...eventBase(moved),
@@ -558,8 +568,13 @@ export function createPayments(
     }
     const now = clock.now().toISOString();
     const captured = await movePayment(trx, paymentId, {
-      from: ["AUTHORIZED"],
-      set: { status: "CAPTURED", amount_captured: charge.amount, captured_at: now, updated_at: now },
+      update: () =>
+        statements.capturePayment.executeTakeFirst(trx, {
+          paymentId,
+          amountCaptured: charge.amount,
+          capturedAt: now,
+          updatedAt: now,
+        }),
       type: "ecommerce.payment.payment.succeeded.v1",
       payloadOf: (moved) => ({
         ...eventBase(moved),
@@ -712,11 +727,7 @@ export function createPayments(
           if (!charge || charge.processor_reference !== null) return payment;
           if (!authorizations.allowsCalls) throw unavailable("Authorize");
         } else {
-          const method = await db
-            .selectFrom("payment_methods")
-            .selectAll()
-            .where("payment_token", "=", input.paymentToken)
-            .executeTakeFirst();
+          const method = await statements.paymentMethod.executeTakeFirst(db, { paymentToken: input.paymentToken });
           if (
             !method ||
             (input.payer && input.payer.role !== "admin" && method.customer_id !== input.payer.customerId) ||
@@ -760,16 +771,13 @@ export function createPayments(
           const created = payment;
           // Persisted before the processor is asked, so a crash mid-call resumes this payment rather than making another.
           charge = await db.transaction().execute(async (trx) => {
-            await trx.insertInto("payments").values(created).execute();
-            await trx
-              .insertInto("idempotency_keys")
-              .values({
-                scope_key: scopeKey,
-                request_hash: requestHash,
-                resource_id: created.payment_id,
-                created_at: now,
-              })
-              .execute();
+            await statements.insertPayment.execute(trx, created);
+            await statements.insertIdempotencyKey.execute(trx, {
+              scope_key: scopeKey,
+              request_hash: requestHash,
+              resource_id: created.payment_id,
+              created_at: now,
+            });
             return newCharge(trx, created, "AUTHORIZATION", created.amount);
           });
         }
@@ -791,7 +799,7 @@ export function createPayments(
 
     capture(paymentId, amount) {
       return locks.run(paymentId, async () => {
-        const { payment, card: paidWith } = await loadPaymentAndCard(paymentId);
+        const { payment, card: paidWith, chargeOf } = await loadForProcessorCall(paymentId);
         const requested = amount ?? amountOf(payment);
         if (payment.status === "CAPTURED") {
           if (requested.amount === payment.amount_captured && requested.currency === payment.currency) return payment;
@@ -822,8 +830,7 @@ export function createPayments(
             },
           );
         }
-        const charges = await chargesOf(paymentId);
-        let charge = charges("CAPTURE", "PENDING");
+        let charge = chargeOf("CAPTURE", "PENDING");
         if (charge?.processor_reference) return payment; // accepted by the processor; its webhook decides
         if (payment.authorization_expires_at && Date.parse(payment.authorization_expires_at) <= clock.now().getTime()) {
           // The hold lapsed at the issuer; a capture attempt is refused there, so record it as that refusal.
@@ -844,7 +851,7 @@ export function createPayments(
         // One insert, atomic on its own.
         charge ??= await newCharge(db, payment, "CAPTURE", requested.amount);
         const pending = charge;
-        const authorization = charges("AUTHORIZATION", "SUCCEEDED");
+        const authorization = chargeOf("AUTHORIZATION", "SUCCEEDED");
         const decision = await askProcessor(
           payment,
           (target, card) =>
@@ -867,7 +874,7 @@ export function createPayments(
 
     void(paymentId, reason) {
       return locks.run(paymentId, async () => {
-        const { payment, card: paidWith } = await loadPaymentAndCard(paymentId);
+        const { payment, card: paidWith, chargeOf } = await loadForProcessorCall(paymentId);
         if (payment.status === "VOIDED" || payment.status === "FAILED") return payment;
         if (payment.status !== "AUTHORIZED" && payment.status !== "REQUIRES_AUTHORIZATION") {
           throw new PaymentError(
@@ -875,13 +882,12 @@ export function createPayments(
             `Payment ${paymentId} is ${payment.status}: money that was taken is given back by a refund, not a void.`,
           );
         }
-        const charges = await chargesOf(paymentId);
-        let charge = charges("VOID", "PENDING");
+        let charge = chargeOf("VOID", "PENDING");
         if (charge?.processor_reference) return payment;
         if (!processor.allowsCalls) throw unavailable("Void");
         charge ??= await newCharge(db, payment, "VOID", payment.amount);
         const pending = charge;
-        const authorization = charges("AUTHORIZATION", "SUCCEEDED") ?? charges("AUTHORIZATION", "PENDING");
+        const authorization = chargeOf("AUTHORIZATION", "SUCCEEDED") ?? chargeOf("AUTHORIZATION", "PENDING");
         const decision = await askProcessor(
           payment,
           (target, card) =>
