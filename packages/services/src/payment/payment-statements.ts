@@ -88,6 +88,31 @@ export function createPaymentStatements(db: Kysely<PaymentDatabase>) {
         ),
       ),
     ),
+    /**
+     * Authorize's two lookups in one row: its idempotency key's columns (null when the key is new) beside the card of
+     * its token (null when there is none), joined to a one-row table so that either may be missing.
+     */
+    keyAndMethod: compileQuery((param: Param<{ scopeKey: string; paymentToken: string }>) =>
+      db
+        .selectFrom(sql<{ one: number }>`(select 1 as one)`.as("lookup"))
+        .leftJoin("idempotency_keys", (join) => join.on("idempotency_keys.scope_key", "=", param("scopeKey")))
+        .leftJoin("payment_methods", (join) => join.on("payment_methods.payment_token", "=", param("paymentToken")))
+        .select([
+          "idempotency_keys.scope_key as key_scope_key",
+          "idempotency_keys.request_hash as key_request_hash",
+          "idempotency_keys.resource_id as key_resource_id",
+          "idempotency_keys.created_at as key_created_at",
+          "payment_methods.payment_token as method_payment_token",
+          "payment_methods.customer_id as method_customer_id",
+          "payment_methods.brand as method_brand",
+          "payment_methods.last4 as method_last4",
+          "payment_methods.exp_month as method_exp_month",
+          "payment_methods.exp_year as method_exp_year",
+          "payment_methods.holder_name as method_holder_name",
+          "payment_methods.outcome as method_outcome",
+          "payment_methods.created_at as method_created_at",
+        ]),
+    ),
     /** A tokenized card by its token. */
     paymentMethod: compileQuery((param: Param<{ paymentToken: string }>) =>
       db.selectFrom("payment_methods").selectAll().where("payment_token", "=", param("paymentToken")),

@@ -5,10 +5,17 @@ import type { ContextRuntime, Principal } from "../platform/index.js";
 import type { AuthorizationRoute, ProcessorPath } from "./authorization-route.js";
 import { brandOf, type CardOutcome, hasExpired, outcomeOf, passesLuhn } from "./cards.js";
 import { KeyedLock } from "./keyed-lock.js";
-import { createPaymentStatements } from "./payment-statements.js";
+import { createPaymentStatements, type PaymentStatements } from "./payment-statements.js";
 import type { PaymentProcessor, ProcessorAnswer, ProcessorCard } from "./processor.js";
 import type { ProcessorOutcome, ResilientProcessor } from "./resilient-processor.js";
-import type { ChargeTable, PaymentDatabase, PaymentMethodTable, PaymentTable, RefundTable } from "./store.js";
+import type {
+  ChargeTable,
+  IdempotencyKeyTable,
+  PaymentDatabase,
+  PaymentMethodTable,
+  PaymentTable,
+  RefundTable,
+} from "./store.js";
 
 /** A payment as stored. */
 export type PaymentRow = Selectable<PaymentTable>;
@@ -18,6 +25,10 @@ export type ChargeRow = Selectable<ChargeTable>;
 export type RefundRow = Selectable<RefundTable>;
 /** A tokenized card as stored. */
 export type PaymentMethodRow = Selectable<PaymentMethodTable>;
+/** An idempotency key as stored. */
+type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
+/** The row of Authorize's lookup of its key and its card. */
+type AuthorizeLookup = NonNullable<Awaited<ReturnType<PaymentStatements["keyAndMethod"]["executeTakeFirst"]>>>;
 
 /** An amount in minor units of its currency. */
 export interface Money {
@@ -250,13 +261,54 @@ export function createPayments(
   const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
   /** A key still within its window, or undefined (an expired one is forgotten, so the key may be used again). */
-  const claimedKey = async (scopeKey: string) => {
-    const row = await statements.idempotencyKey.executeTakeFirst(db, { scopeKey });
+  const claimedKey = async (
+    scopeKey: string,
+    read: Promise<IdempotencyKeyRow | undefined> = statements.idempotencyKey.executeTakeFirst(db, { scopeKey }),
+  ) => {
+    const row = await read;
     if (!row) return undefined;
     if (clock.now().getTime() - Date.parse(row.created_at) < IDEMPOTENCY_WINDOW_MS) return row;
     await db.deleteFrom("idempotency_keys").where("scope_key", "=", scopeKey).execute();
     return undefined;
   };
+
+  /** The idempotency key of an Authorize's lookup, if it has one. */
+  const keyOf = (lookup: AuthorizeLookup): IdempotencyKeyRow | undefined =>
+    lookup.key_scope_key === null ||
+    lookup.key_request_hash === null ||
+    lookup.key_resource_id === null ||
+    lookup.key_created_at === null
+      ? undefined
+      : {
+          scope_key: lookup.key_scope_key,
+          request_hash: lookup.key_request_hash,
+          resource_id: lookup.key_resource_id,
+          created_at: lookup.key_created_at,
+        };
+
+  /** The card of an Authorize's lookup, if its token has one. */
+  const methodOf = (lookup: AuthorizeLookup): PaymentMethodRow | undefined =>
+    lookup.method_payment_token === null ||
+    lookup.method_customer_id === null ||
+    lookup.method_brand === null ||
+    lookup.method_last4 === null ||
+    lookup.method_exp_month === null ||
+    lookup.method_exp_year === null ||
+    lookup.method_holder_name === null ||
+    lookup.method_outcome === null ||
+    lookup.method_created_at === null
+      ? undefined
+      : {
+          payment_token: lookup.method_payment_token,
+          customer_id: lookup.method_customer_id,
+          brand: lookup.method_brand,
+          last4: lookup.method_last4,
+          exp_month: lookup.method_exp_month,
+          exp_year: lookup.method_exp_year,
+          holder_name: lookup.method_holder_name,
+          outcome: lookup.method_outcome,
+          created_at: lookup.method_created_at,
+        };
 
   const loadPayment = async (paymentId: string) => {
     const row = await statements.payment.executeTakeFirst(db, { paymentId });
@@ -708,7 +760,12 @@ export function createPayments(
       });
       // One at a time per key: a concurrent repeat waits for the first call's outcome instead of asking again.
       return locks.run(scopeKey, async () => {
-        const claimed = await claimedKey(scopeKey);
+        // The key and the token's card in one read: a new key needs the card, a known one only the key.
+        const lookup = await statements.keyAndMethod.executeTakeFirst(db, {
+          scopeKey,
+          paymentToken: input.paymentToken,
+        });
+        const claimed = await claimedKey(scopeKey, Promise.resolve(lookup && keyOf(lookup)));
         let payment: PaymentRow;
         let charge: ChargeRow | undefined;
         // A new payment's card was just read with its token; a resumed one's is read when the processor is asked.
@@ -727,7 +784,7 @@ export function createPayments(
           if (!charge || charge.processor_reference !== null) return payment;
           if (!authorizations.allowsCalls) throw unavailable("Authorize");
         } else {
-          const method = await statements.paymentMethod.executeTakeFirst(db, { paymentToken: input.paymentToken });
+          const method = lookup && methodOf(lookup);
           if (
             !method ||
             (input.payer && input.payer.role !== "admin" && method.customer_id !== input.payer.customerId) ||
