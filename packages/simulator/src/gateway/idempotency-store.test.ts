@@ -190,6 +190,27 @@ describe("the Idempotency-Key store", () => {
     expect(await idempotency.claim(key, hash)).toEqual({ kind: "replay", response });
   });
 
+  it("writes the responses completed in one turn together, and when the database refuses one, that one fails alone", async () => {
+    const idempotency = await openStore(() => at);
+    // The database refuses any response with status 418: a stand-in for a write SQLite turns down (a full disk).
+    await sql`create trigger refuse_teapots before insert on idempotency when new.status = 418
+              begin select raise(abort, 'refused'); end`.execute(store.db);
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    const keys = ["customer:cus_1:kept-1", "customer:cus_1:refused", "customer:cus_1:kept-2"];
+    const claims = await Promise.all(keys.map((key) => idempotency.claim(key, hash)));
+    const completed = await Promise.allSettled(
+      claims.map((claim, index) => {
+        if (claim.kind !== "fresh") throw new Error(`expected a fresh claim, got ${claim.kind}`);
+        return claim.complete({ ...response, status: index === 1 ? 418 : 201 });
+      }),
+    );
+    expect(completed.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(String((completed[1] as PromiseRejectedResult).reason)).toMatch(/refused/);
+    expect(await idempotency.claim(keys[0]!, hash)).toEqual({ kind: "replay", response });
+    expect(await idempotency.claim(keys[2]!, hash)).toEqual({ kind: "replay", response });
+    expect((await idempotency.claim(keys[1]!, hash)).kind).toBe("fresh");
+  });
+
   it("keeps the first response stored under a key when a second store (another process) completes it after", async () => {
     const first = await openStore(() => at);
     const second = new IdempotencyStore(embeddedStore(store), () => at);
