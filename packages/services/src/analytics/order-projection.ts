@@ -1,6 +1,6 @@
 import type { MessageOf } from "@ecom/sdk";
-import type { Transaction } from "kysely";
-import { defineProjection, greatestOf } from "../platform/index.js";
+import type { Kysely, Transaction } from "kysely";
+import { defineProjection, greatestOf, type Param, projectionStatement } from "../platform/index.js";
 import type { AnalyticsDatabase, ProjectedOrderStatus } from "./store.js";
 
 /** How far along an order is; a late or repeated event never moves it back (CANCELED is final). */
@@ -14,6 +14,27 @@ const PROGRESS: Readonly<Record<ProjectedOrderStatus, number>> = {
 
 type Moment = "paid_at" | "canceled_at" | "shipped_at" | "delivered_at";
 
+// Each order's events run these (built and compiled once per dialect, see projectionStatement).
+const progressOf = projectionStatement((db: Kysely<AnalyticsDatabase>, param: Param<{ orderId: string }>) =>
+  db.selectFrom("orders_by_customer").select(["status", "last_event_at"]).where("order_id", "=", param("orderId")),
+);
+
+type AdvanceValues = { orderId: string; at: string; status: ProjectedOrderStatus; lastEventAt: string };
+
+/** The update of an order's `moment`, with its status or without (a late event does not move it back). */
+const advances = new Map<string, ReturnType<typeof advanceStatement>>();
+const advanceStatement = (moment: Moment, withStatus: boolean) =>
+  projectionStatement((db: Kysely<AnalyticsDatabase>, param: Param<AdvanceValues>) =>
+    db
+      .updateTable("orders_by_customer")
+      .set({
+        [moment]: param("at"),
+        ...(withStatus ? { status: param("status") } : {}),
+        last_event_at: param("lastEventAt"),
+      })
+      .where("order_id", "=", param("orderId")),
+  );
+
 /** Move an order to `status`, stamping `moment`; an order the projection never saw created is left alone. */
 async function advance(
   trx: Transaction<AnalyticsDatabase>,
@@ -22,21 +43,21 @@ async function advance(
   moment: Moment,
   at: string,
 ): Promise<void> {
-  const row = await trx
-    .selectFrom("orders_by_customer")
-    .select(["status", "last_event_at"])
-    .where("order_id", "=", orderId)
-    .executeTakeFirst();
+  const row = await progressOf(trx).executeTakeFirst(trx, { orderId });
   if (!row) return;
-  await trx
-    .updateTable("orders_by_customer")
-    .set({
-      [moment]: at,
-      ...(PROGRESS[status] > PROGRESS[row.status] ? { status } : {}),
-      last_event_at: at > row.last_event_at ? at : row.last_event_at,
-    })
-    .where("order_id", "=", orderId)
-    .execute();
+  const withStatus = PROGRESS[status] > PROGRESS[row.status];
+  const key = `${moment} ${withStatus}`;
+  let statement = advances.get(key);
+  if (!statement) {
+    statement = advanceStatement(moment, withStatus);
+    advances.set(key, statement);
+  }
+  await statement(trx).execute(trx, {
+    orderId,
+    at,
+    status,
+    lastEventAt: at > row.last_event_at ? at : row.last_event_at,
+  });
 }
 
 /**
@@ -89,6 +110,43 @@ interface DayDelta {
   readonly refunded?: number;
 }
 
+type DayValues = {
+  date: string;
+  currency: string;
+  paid_order_count: number;
+  gross_amount: number;
+  canceled_order_count: number;
+  refund_count: number;
+  refunded_amount: number;
+  updated_at: string;
+};
+
+/** Add a delta to a day's row, making it on the day's first event (built and compiled once per dialect). */
+const addDelta = projectionStatement((db: Kysely<AnalyticsDatabase>, param: Param<DayValues>) =>
+  db
+    .insertInto("daily_revenue")
+    .values({
+      date: param("date"),
+      currency: param("currency"),
+      paid_order_count: param("paid_order_count"),
+      gross_amount: param("gross_amount"),
+      canceled_order_count: param("canceled_order_count"),
+      refund_count: param("refund_count"),
+      refunded_amount: param("refunded_amount"),
+      updated_at: param("updated_at"),
+    })
+    .onConflict((conflict) =>
+      conflict.columns(["date", "currency"]).doUpdateSet((eb) => ({
+        paid_order_count: eb("daily_revenue.paid_order_count", "+", param("paid_order_count")),
+        gross_amount: eb("daily_revenue.gross_amount", "+", param("gross_amount")),
+        canceled_order_count: eb("daily_revenue.canceled_order_count", "+", param("canceled_order_count")),
+        refund_count: eb("daily_revenue.refund_count", "+", param("refund_count")),
+        refunded_amount: eb("daily_revenue.refunded_amount", "+", param("refunded_amount")),
+        updated_at: eb.fn(greatestOf(db), [eb.ref("daily_revenue.updated_at"), eb.val(param("updated_at"))]),
+      })),
+    ),
+);
+
 /** Add `delta` to the row of `at`'s UTC day in `currency`, making the row on the day's first event. */
 async function addToDay(
   trx: Transaction<AnalyticsDatabase>,
@@ -96,28 +154,16 @@ async function addToDay(
   currency: string,
   delta: DayDelta,
 ): Promise<void> {
-  const date = at.slice(0, 10);
-  const row = {
+  await addDelta(trx).execute(trx, {
+    date: at.slice(0, 10),
+    currency,
     paid_order_count: delta.paidOrders ?? 0,
     gross_amount: delta.gross ?? 0,
     canceled_order_count: delta.canceledOrders ?? 0,
     refund_count: delta.refunds ?? 0,
     refunded_amount: delta.refunded ?? 0,
-  };
-  await trx
-    .insertInto("daily_revenue")
-    .values({ date, currency, ...row, updated_at: at })
-    .onConflict((conflict) =>
-      conflict.columns(["date", "currency"]).doUpdateSet((eb) => ({
-        paid_order_count: eb("daily_revenue.paid_order_count", "+", row.paid_order_count),
-        gross_amount: eb("daily_revenue.gross_amount", "+", row.gross_amount),
-        canceled_order_count: eb("daily_revenue.canceled_order_count", "+", row.canceled_order_count),
-        refund_count: eb("daily_revenue.refund_count", "+", row.refund_count),
-        refunded_amount: eb("daily_revenue.refunded_amount", "+", row.refunded_amount),
-        updated_at: eb.fn(greatestOf(trx), [eb.ref("daily_revenue.updated_at"), eb.val(at)]),
-      })),
-    )
-    .execute();
+    updated_at: at,
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { fulfilmentApi, MessageOf } from "@ecom/sdk";
 import type { Transaction } from "kysely";
-import { type ContextRuntime, fail, ServiceError } from "../platform/index.js";
+import { type ContextRuntime, compileQuery, fail, type Param, ServiceError } from "../platform/index.js";
 import type { CarrierPlan } from "./carrier.js";
 import { planCancelShipment, planStep, returnWindowEnd, type ShipmentStep } from "./shipment-rules.js";
 import type { ShipmentLine } from "./shipment-views.js";
@@ -49,11 +49,51 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
     return row;
   };
 
+  // Every paid order's shipment runs these: built and compiled once (see compileQuery).
+  const insertTracking = compileQuery(
+    (param: Param<{ shipmentId: string; code: string; description: string; location: string | null; at: string }>) =>
+      db.insertInto("tracking_events").values({
+        shipment_id: param("shipmentId"),
+        code: param("code"),
+        description: param("description"),
+        location: param("location"),
+        occurred_at: param("at"),
+      }),
+  );
+  const shipmentOfOrder = compileQuery((param: Param<{ orderId: string }>) =>
+    db.selectFrom("shipments").select("shipment_id").where("order_id", "=", param("orderId")),
+  );
+  const insertShipment = compileQuery((param: Param<ShipmentTable>) =>
+    db.insertInto("shipments").values({
+      shipment_id: param("shipment_id"),
+      fulfilment_id: param("fulfilment_id"),
+      order_id: param("order_id"),
+      customer_id: param("customer_id"),
+      status: param("status"),
+      items: param("items"),
+      shipping_address: param("shipping_address"),
+      payment_id: param("payment_id"),
+      correlation_id: param("correlation_id"),
+      warehouse_location: param("warehouse_location"),
+      weight_grams: param("weight_grams"),
+      package_count: param("package_count"),
+      carrier: param("carrier"),
+      tracking_number: param("tracking_number"),
+      tracking_url: param("tracking_url"),
+      estimated_delivery_date: param("estimated_delivery_date"),
+      signed_by: param("signed_by"),
+      created_at: param("created_at"),
+      updated_at: param("updated_at"),
+      picked_at: param("picked_at"),
+      packed_at: param("packed_at"),
+      shipped_at: param("shipped_at"),
+      delivered_at: param("delivered_at"),
+      canceled_at: param("canceled_at"),
+    }),
+  );
+
   const track = (trx: Trx, shipmentId: string, code: string, description: string, at: string, location?: string) =>
-    trx
-      .insertInto("tracking_events")
-      .values({ shipment_id: shipmentId, code, description, location: location ?? null, occurred_at: at })
-      .execute();
+    insertTracking.execute(trx, { shipmentId, code, description, location: location ?? null, at });
 
   /** The row after `step` with its input, or a validation error; `now` is the step's time. */
   const applyStep = <TStep extends ShipmentStep>(
@@ -159,11 +199,7 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
     /** Open the shipment of a paid order (once: a redelivered order.paid finds it open). */
     async open(trx: Trx, message: MessageOf<"ecommerce.order.order.paid.v1">): Promise<void> {
       const paid = message.payload;
-      const known = await trx
-        .selectFrom("shipments")
-        .select("shipment_id")
-        .where("order_id", "=", paid.orderId)
-        .executeTakeFirst();
+      const known = await shipmentOfOrder.executeTakeFirst(trx, { orderId: paid.orderId });
       if (known) return;
       const now = clock.now().toISOString();
       const lines: ShipmentLine[] = paid.items.map(({ productId, isbn, title, quantity, unitPrice }) => ({
@@ -174,35 +210,32 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
         unitPrice,
       }));
       const shipmentId = ids.next("shp");
-      await trx
-        .insertInto("shipments")
-        .values({
-          shipment_id: shipmentId,
-          fulfilment_id: ids.next("ful"),
-          order_id: paid.orderId,
-          customer_id: paid.customerId,
-          status: "PENDING",
-          items: JSON.stringify(lines),
-          shipping_address: JSON.stringify(paid.shippingAddress),
-          payment_id: paid.paymentId,
-          correlation_id: message.correlationId,
-          warehouse_location: null,
-          weight_grams: null,
-          package_count: null,
-          carrier: null,
-          tracking_number: null,
-          tracking_url: null,
-          estimated_delivery_date: null,
-          signed_by: null,
-          created_at: now,
-          updated_at: now,
-          picked_at: null,
-          packed_at: null,
-          shipped_at: null,
-          delivered_at: null,
-          canceled_at: null,
-        })
-        .execute();
+      await insertShipment.execute(trx, {
+        shipment_id: shipmentId,
+        fulfilment_id: ids.next("ful"),
+        order_id: paid.orderId,
+        customer_id: paid.customerId,
+        status: "PENDING",
+        items: JSON.stringify(lines),
+        shipping_address: JSON.stringify(paid.shippingAddress),
+        payment_id: paid.paymentId,
+        correlation_id: message.correlationId,
+        warehouse_location: null,
+        weight_grams: null,
+        package_count: null,
+        carrier: null,
+        tracking_number: null,
+        tracking_url: null,
+        estimated_delivery_date: null,
+        signed_by: null,
+        created_at: now,
+        updated_at: now,
+        picked_at: null,
+        packed_at: null,
+        shipped_at: null,
+        delivered_at: null,
+        canceled_at: null,
+      });
       await track(trx, shipmentId, "created", "Shipment opened for the paid order.", now);
     },
 

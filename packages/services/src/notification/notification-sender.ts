@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
 import { createBackgroundPass } from "./background-pass.js";
-import type { NotificationDatabase, NotificationTable } from "./store.js";
+import type { MailboxTable, NotificationAttemptTable, NotificationDatabase, NotificationTable } from "./store.js";
 import { maskEmail, renderTemplate, TemplateError, type TemplateValue, templateOf } from "./templates.js";
 
 type Runtime = ContextRuntime<NotificationDatabase>;
@@ -48,6 +48,44 @@ const BATCH = 100;
  */
 export function createNotificationSender(runtime: Runtime) {
   const { db, clock, rpc, faults, outbox, ids, log, tracing } = runtime;
+  // What every e-mail sent writes: built and compiled once (see compileQuery), run with each attempt's values.
+  const insertAttempt = compileQuery((param: Param<NotificationAttemptTable>) =>
+    db.insertInto("notification_attempts").values({
+      notification_id: param("notification_id"),
+      attempt_number: param("attempt_number"),
+      attempted_at: param("attempted_at"),
+      status: param("status"),
+      error_code: param("error_code"),
+      provider_message_id: param("provider_message_id"),
+    }),
+  );
+  const insertMail = compileQuery((param: Param<MailboxTable>) =>
+    db.insertInto("mailbox").values({
+      message_id: param("message_id"),
+      notification_id: param("notification_id"),
+      customer_id: param("customer_id"),
+      to_address: param("to_address"),
+      subject: param("subject"),
+      body: param("body"),
+      sent_at: param("sent_at"),
+    }),
+  );
+  const markSent = compileQuery(
+    (
+      param: Param<{ notificationId: string; recipient: string; subject: string | null; attempts: number; at: string }>,
+    ) =>
+      db
+        .updateTable("notifications")
+        .set({
+          recipient: param("recipient"),
+          subject: param("subject"),
+          status: "SENT",
+          attempt_count: param("attempts"),
+          next_attempt_at: null,
+          sent_at: param("at"),
+        })
+        .where("notification_id", "=", param("notificationId")),
+  );
 
   /** The customer's e-mail and first name; undefined when the customer context cannot answer now. */
   const lookUp = async (customerId: string) => {
@@ -116,42 +154,33 @@ export function createNotificationSender(runtime: Runtime) {
       causationId: row.trigger_event_id,
     };
     await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("notification_attempts")
-        .values({
-          notification_id: row.notification_id,
-          attempt_number: attemptNumber,
-          attempted_at: now.toISOString(),
-          status: outcome.ok ? "SUCCEEDED" : "FAILED",
-          error_code: outcome.ok ? null : outcome.code,
-          provider_message_id: outcome.ok ? outcome.providerMessageId : null,
-        })
-        .execute();
+      await insertAttempt.execute(trx, {
+        notification_id: row.notification_id,
+        attempt_number: attemptNumber,
+        attempted_at: now.toISOString(),
+        status: outcome.ok ? "SUCCEEDED" : "FAILED",
+        error_code: outcome.ok ? null : outcome.code,
+        provider_message_id: outcome.ok ? outcome.providerMessageId : null,
+      });
       const seen = { recipient: outcome.recipient ?? row.recipient, subject: outcome.subject ?? row.subject };
       const update = trx.updateTable("notifications").where("notification_id", "=", row.notification_id);
       if (outcome.ok) {
         // The simulated channel is this store: the message and the SENT mark commit together, so it is sent once.
-        await trx
-          .insertInto("mailbox")
-          .values({
-            message_id: outcome.providerMessageId,
-            notification_id: row.notification_id,
-            customer_id: row.customer_id,
-            to_address: outcome.mail.to,
-            subject: outcome.subject,
-            body: outcome.mail.body,
-            sent_at: now.toISOString(),
-          })
-          .execute();
-        await update
-          .set({
-            ...seen,
-            status: "SENT",
-            attempt_count: attemptNumber,
-            next_attempt_at: null,
-            sent_at: now.toISOString(),
-          })
-          .execute();
+        await insertMail.execute(trx, {
+          message_id: outcome.providerMessageId,
+          notification_id: row.notification_id,
+          customer_id: row.customer_id,
+          to_address: outcome.mail.to,
+          subject: outcome.subject,
+          body: outcome.mail.body,
+          sent_at: now.toISOString(),
+        });
+        await markSent.execute(trx, {
+          notificationId: row.notification_id,
+          ...seen,
+          attempts: attemptNumber,
+          at: now.toISOString(),
+        });
         await outbox.publish(
           trx,
           "ecommerce.notification.notification.sent.v1",

@@ -68,6 +68,7 @@ export {
   defineProjection,
   type Projection,
   projectedTypes,
+  projectionStatement,
 } from "./projection.js";
 export { pageQueryOf, protoPageOf } from "./proto-page.js";
 export {

@@ -1,5 +1,8 @@
 import type { MessageType } from "@ecom/sdk";
+import type { Compilable, Kysely } from "kysely";
+import { type CompiledStatement, compileQuery, type NoParams, type Param } from "./compiled-query.js";
 import type { MessageHandler } from "./context-module.js";
+import { dialectOf, type SqlDialect } from "./dialect.js";
 
 /**
  * A read model kept from events: one function per event type of (event, transaction), writing only the projection's
@@ -56,4 +59,25 @@ export function composeSubscriber(
     };
   }
   return handlers;
+}
+
+/**
+ * A statement of a projection's handlers, built and compiled once per SQL dialect, the first time a handler runs it
+ * on a store of that dialect (see compileQuery): a projection is defined once for every store, live and replayed, so
+ * it has no store to build with until a handler runs. A store's SQL depends on its dialect only (PostgreSQL stores
+ * find their schema by `search_path`, not by name in the SQL). A handler runs it as `statement(trx).execute(trx, …)`.
+ */
+export function projectionStatement<TDatabase, TParams = NoParams, TRow = unknown>(
+  build: (db: Kysely<TDatabase>, param: Param<TParams>) => Compilable<TRow>,
+): (db: Kysely<TDatabase>) => CompiledStatement<TParams, TRow> {
+  const byDialect = new Map<SqlDialect, CompiledStatement<TParams, TRow>>();
+  return (db) => {
+    const dialect = dialectOf(db);
+    let statement = byDialect.get(dialect);
+    if (!statement) {
+      statement = compileQuery((param: Param<TParams>) => build(db, param));
+      byDialect.set(dialect, statement);
+    }
+    return statement;
+  };
 }

@@ -1,6 +1,6 @@
 import type { MessageOf } from "@ecom/sdk";
-import type { Transaction } from "kysely";
-import { defineProjection, greatestOf } from "../platform/index.js";
+import type { Kysely, Transaction } from "kysely";
+import { defineProjection, greatestOf, type Param, projectionStatement } from "../platform/index.js";
 import type { SearchDatabase } from "./store.js";
 
 type ProductSnapshot = MessageOf<"ecommerce.catalog.product.created.v1">["payload"]["product"];
@@ -142,6 +142,19 @@ export const documentProjection = defineProjection<SearchDatabase>({
   },
 });
 
+/** One committed line off a product's stock, never below zero (every checkout's commit). */
+const takeCommitted = projectionStatement(
+  (db: Kysely<SearchDatabase>, param: Param<{ productId: string; quantity: number; at: string }>) =>
+    db
+      .updateTable("search_stock")
+      .set((eb) => ({
+        on_hand: eb.fn(greatestOf(db), [eb("on_hand", "-", param("quantity")), eb.lit(0)]),
+        reserved: eb.fn(greatestOf(db), [eb("reserved", "-", param("quantity")), eb.lit(0)]),
+        updated_at: param("at"),
+      }))
+      .where("product_id", "=", param("productId")),
+);
+
 /**
  * Committed copies leave the shelf: on hand and reserved both drop by the quantity (what was available is unchanged,
  * since those copies were already held). The reservations in between are inventory's and not sent here, so
@@ -151,16 +164,7 @@ async function commitStock(
   message: MessageOf<"ecommerce.inventory.stock.committed.v1">,
   trx: Transaction<SearchDatabase>,
 ): Promise<void> {
-  const greatest = greatestOf(trx);
-  for (const item of message.payload.items) {
-    await trx
-      .updateTable("search_stock")
-      .set((eb) => ({
-        on_hand: eb.fn(greatest, [eb("on_hand", "-", item.quantity), eb.lit(0)]),
-        reserved: eb.fn(greatest, [eb("reserved", "-", item.quantity), eb.lit(0)]),
-        updated_at: message.occurredAt,
-      }))
-      .where("product_id", "=", item.productId)
-      .execute();
-  }
+  const statement = takeCommitted(trx);
+  for (const item of message.payload.items)
+    await statement.execute(trx, { productId: item.productId, quantity: item.quantity, at: message.occurredAt });
 }

@@ -1,9 +1,22 @@
 import type { MessageOf } from "@ecom/sdk";
-import type { Transaction } from "kysely";
-import { defineProjection, greatestOf } from "../platform/index.js";
+import type { Kysely, Transaction } from "kysely";
+import { defineProjection, greatestOf, type Param, projectionStatement } from "../platform/index.js";
 import type { SearchDatabase } from "./store.js";
 
 type ReservedItems = MessageOf<"ecommerce.inventory.stock.reserved.v1">["payload"]["items"];
+
+/** Move one product's counts by the amounts given, never below zero (every reservation event of a checkout). */
+const shiftProduct = projectionStatement(
+  (db: Kysely<SearchDatabase>, param: Param<{ productId: string; onHandBy: number; reservedBy: number; at: string }>) =>
+    db
+      .updateTable("search_inventory_snapshots")
+      .set((eb) => ({
+        on_hand: eb.fn(greatestOf(db), [eb("on_hand", "+", param("onHandBy")), eb.lit(0)]),
+        reserved: eb.fn(greatestOf(db), [eb("reserved", "+", param("reservedBy")), eb.lit(0)]),
+        updated_at: param("at"),
+      }))
+      .where("product_id", "=", param("productId")),
+);
 
 /**
  * Move each item's product's counts by its quantity times `onHandSign` / `reservedSign`, never below zero. A row that
@@ -15,20 +28,14 @@ async function shift(
   signs: { readonly onHand: -1 | 0; readonly reserved: -1 | 1 },
   at: string,
 ): Promise<void> {
-  for (const item of items) {
-    const onHandBy = signs.onHand * item.quantity;
-    const reservedBy = signs.reserved * item.quantity;
-    const greatest = greatestOf(trx);
-    await trx
-      .updateTable("search_inventory_snapshots")
-      .set((eb) => ({
-        on_hand: eb.fn(greatest, [eb("on_hand", "+", onHandBy), eb.lit(0)]),
-        reserved: eb.fn(greatest, [eb("reserved", "+", reservedBy), eb.lit(0)]),
-        updated_at: at,
-      }))
-      .where("product_id", "=", item.productId)
-      .execute();
-  }
+  const statement = shiftProduct(trx);
+  for (const item of items)
+    await statement.execute(trx, {
+      productId: item.productId,
+      onHandBy: signs.onHand * item.quantity,
+      reservedBy: signs.reserved * item.quantity,
+      at,
+    });
 }
 
 /**
