@@ -7,6 +7,7 @@ import { createClient, type EcomClient, type MessagePayloads, type MessageType }
 import { catalogV1, customerV1, inventoryV1, paymentV1, promotionV1 } from "@ecom/sdk/rpc";
 import { defineContext, type Logger, type TokenService } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createOrderContext, type OrderContextOptions } from "../../packages/services/src/order/index.js";
 
@@ -763,6 +764,60 @@ describe("the Checkout Saga", () => {
       [undefined, "PENDING", "system"],
       ["PENDING", "PAID", "system"],
     ]);
+  });
+
+  it("keeps an ended saga without the inputs and event ids nothing reads again, its steps answered as they were", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "ecom-order-"));
+    const world = new World();
+    const started = await start(world, { dataDir });
+    const paidId = await checkOut(started.handles);
+    const declinedId = await checkOut(started.handles, { card: DECLINED_CARD });
+    const paid = await ended(started, paidId, world);
+    const declined = await ended(started, declinedId);
+    expect(paid.steps[0]?.detail).toMatch(new RegExp(`^Reserved 2 copies as ${paid.reservationId}( until \\S+)?\\.$`));
+    expect(paid.steps.slice(1).map((step) => step.detail)).toEqual([
+      "No promotion applied; total 91.98 USD.",
+      `Authorized 91.98 USD as ${paid.paymentId}.`,
+      `Order ${paid.orderId} created.`,
+      "Captured 91.98 USD.",
+    ]);
+    await started.platform.close();
+    platform = undefined;
+
+    const database = new Database(join(dataDir, "order.db"), { readonly: true });
+    try {
+      const rows = database
+        .prepare(
+          "select checkout_id, state, cause_event_id, last_event_id, shipping_address_id, steps_json from checkouts",
+        )
+        .all() as {
+        checkout_id: string;
+        state: string;
+        cause_event_id: string;
+        last_event_id: string;
+        shipping_address_id: string;
+        steps_json: string;
+      }[];
+      expect(
+        rows
+          .map((row) => [row.checkout_id, row.state, row.cause_event_id, row.last_event_id, row.shipping_address_id])
+          .sort(),
+      ).toEqual(
+        [
+          [paidId, "COMPLETED", "", "", ""],
+          [declinedId, "FAILED", "", "", ""],
+        ].sort(),
+      );
+      // Every detail of the paid saga is one its row says again: kept as a mark, not as text.
+      expect(
+        JSON.parse(rows.find((row) => row.checkout_id === paidId)?.steps_json ?? "[]").map(
+          (step: unknown[]) => step[4],
+        ),
+      ).toEqual([1, 1, 1, 1, 1]);
+    } finally {
+      database.close();
+    }
+    expect(declined.state).toBe("FAILED");
   });
 
   it("ends a declined card with no order, the stock released and nothing captured", async () => {
