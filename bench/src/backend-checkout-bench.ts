@@ -63,7 +63,7 @@ export async function benchBackendCheckouts(options: Options): Promise<Figure[]>
   const note =
     `PostgreSQL commits wait for the WAL's fsync (synchronous_commit on, as the stores run): the bare transaction ` +
     `with synchronous_commit off ran ${Math.round(bare.unsynced.perSecond).toLocaleString("en-US")}/s, against ` +
-    `${Math.round(bare.durable.perSecond).toLocaleString("en-US")}/s with it. A checkout commits about two dozen ` +
+    `${Math.round(bare.durable.perSecond).toLocaleString("en-US")}/s with it. A checkout commits about eighteen ` +
     "transactions across the contexts' stores, each waiting for its flush (concurrent commits may share one), where " +
     "SQLite's WAL at synchronous NORMAL syncs only at checkpoints; and each event crosses NATS to its subscribers. " +
     "CPU is that of ecom's Node processes and of the bare client; PostgreSQL's and NATS's own is counted in neither.";
