@@ -1,39 +1,14 @@
-import {
-  type CompiledQuery,
-  DummyDriver,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-} from "kysely";
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { compilingKysely, recordingRunner } from "./__fixtures__/compiling-kysely.js";
 import { compileQuery, type Param } from "./compiled-query.js";
 
 interface Db {
   books: { id: string; title: string; format: string };
 }
 
-// Kysely that compiles SQLite SQL but runs nothing: the runner below records what it is asked to run.
-const db = new Kysely<Db>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new SqliteIntrospector(kysely),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-});
-
-function recordingRunner() {
-  const ran: { sql: string; parameters: readonly unknown[] }[] = [];
-  return {
-    ran,
-    async executeQuery<TRow>(query: CompiledQuery<TRow>) {
-      ran.push({ sql: query.sql, parameters: query.parameters });
-      return { rows: [] as TRow[] };
-    },
-  };
-}
+// Kysely that compiles SQLite SQL but runs nothing: the runner records what it is asked to run.
+const db = compilingKysely<Db>("sqlite");
 
 describe("compileQuery", () => {
   it("builds once and runs the SQL with each call's values in the order it binds them, constants as written", async () => {

@@ -1,15 +1,6 @@
-import {
-  type CompiledQuery,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from "kysely";
+import type { Kysely } from "kysely";
 import { describe, expect, it } from "vitest";
+import { compilingKysely, recordingRunner } from "./__fixtures__/compiling-kysely.js";
 import type { Param } from "./compiled-query.js";
 import { projectionStatement } from "./projection.js";
 
@@ -17,34 +8,9 @@ interface Db {
   stock: { product_id: string; on_hand: number };
 }
 
-// Kysely instances that compile each dialect's SQL but run nothing: the runner below records what it is asked to run.
-const sqlite = new Kysely<Db>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new SqliteIntrospector(kysely),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-});
-const postgres = new Kysely<Db>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new PostgresIntrospector(kysely),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});
-
-function recordingRunner() {
-  const ran: { sql: string; parameters: readonly unknown[] }[] = [];
-  return {
-    ran,
-    async executeQuery<TRow>(query: CompiledQuery<TRow>) {
-      ran.push({ sql: query.sql, parameters: query.parameters });
-      return { rows: [] as TRow[] };
-    },
-  };
-}
+// Kysely instances that compile each dialect's SQL but run nothing: the runner records what it is asked to run.
+const sqlite = compilingKysely<Db>("sqlite");
+const postgres = compilingKysely<Db>("postgres");
 
 describe("projectionStatement", () => {
   it("builds once per dialect, with the store a handler first runs it on, and runs each call's values", async () => {
