@@ -1,7 +1,7 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
 import { defineProjection, greatestOf, type Param, projectionStatement } from "../platform/index.js";
-import type { AnalyticsDatabase, ProjectedOrderStatus } from "./store.js";
+import type { AnalyticsDatabase, DailyRevenueTable, ProjectedOrderStatus } from "./store.js";
 
 /** How far along an order is; a late or repeated event never moves it back (CANCELED is final). */
 const PROGRESS: Readonly<Record<ProjectedOrderStatus, number>> = {
@@ -110,19 +110,8 @@ interface DayDelta {
   readonly refunded?: number;
 }
 
-type DayValues = {
-  date: string;
-  currency: string;
-  paid_order_count: number;
-  gross_amount: number;
-  canceled_order_count: number;
-  refund_count: number;
-  refunded_amount: number;
-  updated_at: string;
-};
-
 /** Add a delta to a day's row, making it on the day's first event (built and compiled once per dialect). */
-const addDelta = projectionStatement((db: Kysely<AnalyticsDatabase>, param: Param<DayValues>) =>
+const addDelta = projectionStatement((db: Kysely<AnalyticsDatabase>, param: Param<DailyRevenueTable>) =>
   db
     .insertInto("daily_revenue")
     .values({
