@@ -9,10 +9,13 @@ import { benchStartup } from "./startup-bench.js";
 // `npm run bench`: each figure of ecom beside its limit, both measured in this run on this machine, so the ratio
 // holds when the machine is busy. `npm run bench -- checkout gateway startup` runs only some parts.
 
+// ECOM_BENCH_ROUNDS=<n> runs each customer's checkouts n times instead of 8 (a longer run to profile).
+const rounds = Number(process.env.ECOM_BENCH_ROUNDS ?? 8);
+
 const parts = {
   // The embedded figure, then the same checkouts on PostgreSQL + NATS (one process and split), in the same run.
   checkout: async () => [
-    ...(await benchCheckouts({ customers: 32, rounds: 8 })),
+    ...(await benchCheckouts({ customers: 32, rounds })),
     ...(await benchBackendCheckouts({ customers: 32, rounds: 4, bareSeconds: 3 })),
   ],
   gateway: () => benchGateway({ connections: 32, requests: 3000 }),

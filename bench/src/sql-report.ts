@@ -12,32 +12,50 @@ const isTransactionControl = (sql: string) => /^\s*(begin|commit|rollback|savepo
 /** Statements and transactions per store, and the `top` statements by runs, each per `operations`. */
 export function formatSqlTrace(entries: readonly SqlTraceEntry[], operations: number, top = 25): string {
   const per = (value: number) => (value / operations).toFixed(1);
-  const stores = new Map<string, { statements: number; begins: number; autocommit: number }>();
+  const micros = (value: number) => (value / operations).toFixed(0);
+  const stores = new Map<string, { statements: number; begins: number; autocommit: number; micros: number }>();
   for (const entry of entries) {
-    const store = stores.get(entry.store) ?? { statements: 0, begins: 0, autocommit: 0 };
+    const store = stores.get(entry.store) ?? { statements: 0, begins: 0, autocommit: 0, micros: 0 };
     if (/^\s*begin\b/i.test(entry.sql)) store.begins += entry.runs;
     if (!isTransactionControl(entry.sql)) store.statements += entry.runs;
     store.autocommit += entry.autocommitWrites;
+    store.micros += entry.micros;
     stores.set(entry.store, store);
   }
-  const total = { statements: 0, begins: 0, autocommit: 0 };
+  const total = { statements: 0, begins: 0, autocommit: 0, micros: 0 };
   const lines = [
-    `SQL per checkout (${operations} checkouts):`,
-    "| store | statements | begin…commit | writes outside one (each its own commit) |",
-    "|---|---|---|---|",
+    `SQL per checkout (${operations} checkouts; µs is time inside SQLite, commits included):`,
+    "| store | statements | begin…commit | writes outside one (each its own commit) | µs |",
+    "|---|---|---|---|---|",
   ];
   for (const [name, store] of [...stores].sort((a, b) => b[1].statements - a[1].statements)) {
-    lines.push(`| ${name} | ${per(store.statements)} | ${per(store.begins)} | ${per(store.autocommit)} |`);
+    lines.push(
+      `| ${name} | ${per(store.statements)} | ${per(store.begins)} | ${per(store.autocommit)} | ${micros(store.micros)} |`,
+    );
     total.statements += store.statements;
     total.begins += store.begins;
     total.autocommit += store.autocommit;
+    total.micros += store.micros;
   }
-  lines.push(`| all | ${per(total.statements)} | ${per(total.begins)} | ${per(total.autocommit)} |`, "");
-  lines.push(`The ${top} statements run most, per checkout:`, "| runs | store | SQL |", "|---|---|---|");
-  for (const entry of entries.filter((entry) => !isTransactionControl(entry.sql)).slice(0, top)) {
+  lines.push(
+    `| all | ${per(total.statements)} | ${per(total.begins)} | ${per(total.autocommit)} | ${micros(total.micros)} |`,
+    "",
+  );
+  const shown = (entry: SqlTraceEntry) => {
     const sql = entry.sql.replace(/\s+/g, " ");
-    lines.push(`| ${per(entry.runs)} | ${entry.store} | \`${sql.length > 140 ? `${sql.slice(0, 140)}…` : sql}\` |`);
-  }
+    return `\`${sql.length > 140 ? `${sql.slice(0, 140)}…` : sql}\``;
+  };
+  lines.push(`The ${top} statements run most, per checkout:`, "| runs | µs | store | SQL |", "|---|---|---|---|");
+  for (const entry of entries.filter((entry) => !isTransactionControl(entry.sql)).slice(0, top))
+    lines.push(`| ${per(entry.runs)} | ${micros(entry.micros)} | ${entry.store} | ${shown(entry)} |`);
+  lines.push(
+    "",
+    `The ${top} statements that take longest, per checkout:`,
+    "| runs | µs | store | SQL |",
+    "|---|---|---|---|",
+  );
+  for (const entry of [...entries].sort((a, b) => b.micros - a.micros).slice(0, top))
+    lines.push(`| ${per(entry.runs)} | ${micros(entry.micros)} | ${entry.store} | ${shown(entry)} |`);
   return lines.join("\n");
 }
 

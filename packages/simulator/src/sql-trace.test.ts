@@ -25,12 +25,15 @@ describe("the SQL trace", () => {
     });
     await db.selectFrom("t").select("id").execute();
 
+    const time = expect.any(Number);
     expect(trace.entries()).toEqual([
-      { store: "s", sql: 'insert into "t" ("id") values (?)', runs: 3, autocommitWrites: 1 },
-      { store: "s", sql: "begin", runs: 1, autocommitWrites: 0 },
-      { store: "s", sql: "commit", runs: 1, autocommitWrites: 0 },
-      { store: "s", sql: 'select "id" from "t"', runs: 1, autocommitWrites: 0 },
+      { store: "s", sql: 'insert into "t" ("id") values (?)', runs: 3, autocommitWrites: 1, micros: time },
+      { store: "s", sql: "begin", runs: 1, autocommitWrites: 0, micros: time },
+      { store: "s", sql: "commit", runs: 1, autocommitWrites: 0, micros: time },
+      { store: "s", sql: 'select "id" from "t"', runs: 1, autocommitWrites: 0, micros: time },
     ]);
+    // Time inside SQLite is summed over the runs: never negative, and some for three inserts.
+    expect(trace.entries()[0]?.micros).toBeGreaterThan(0);
     trace.reset();
     expect(trace.entries()).toEqual([]);
   });

@@ -7,6 +7,8 @@ export interface SqlTraceEntry {
   readonly runs: number;
   /** Runs of a writing statement outside `begin … commit`: each is a transaction (and a commit) of its own. */
   readonly autocommitWrites: number;
+  /** Time spent in SQLite running it (stepping; `commit` includes writing the WAL), in microseconds. */
+  readonly micros: number;
 }
 
 /**
@@ -28,16 +30,25 @@ export const sqlTrace: SqlTrace | undefined =
 
 /** A trace of its own (tests; the process's is {@link sqlTrace}). */
 export function createSqlTrace(): SqlTrace {
-  const counts = new Map<string, { store: string; sql: string; runs: number; autocommitWrites: number }>();
-  const count = (store: string, sql: string, writing: boolean, inTransaction: boolean) => {
+  const counts = new Map<
+    string,
+    { store: string; sql: string; runs: number; autocommitWrites: number; micros: number }
+  >();
+  const timed = <T>(store: string, sql: string, writing: boolean, inTransaction: boolean, run: () => T): T => {
     const key = `${store}\u0000${sql}`;
     let entry = counts.get(key);
     if (!entry) {
-      entry = { store, sql, runs: 0, autocommitWrites: 0 };
+      entry = { store, sql, runs: 0, autocommitWrites: 0, micros: 0 };
       counts.set(key, entry);
     }
     entry.runs++;
     if (writing && !inTransaction) entry.autocommitWrites++;
+    const started = performance.now();
+    try {
+      return run();
+    } finally {
+      entry.micros += (performance.now() - started) * 1000;
+    }
   };
   return {
     wrap(store, sql, statement, inTransaction) {
@@ -48,16 +59,14 @@ export function createSqlTrace(): SqlTrace {
           return statement.reader;
         },
         all(parameters) {
-          count(store, sql, writing, inTransaction());
-          return statement.all(parameters);
+          return timed(store, sql, writing, inTransaction(), () => statement.all(parameters));
         },
         run(parameters) {
-          count(store, sql, writing, inTransaction());
-          return statement.run(parameters);
+          return timed(store, sql, writing, inTransaction(), () => statement.run(parameters));
         },
         iterate(parameters) {
-          count(store, sql, writing, inTransaction());
-          return statement.iterate(parameters);
+          // An iterator's rows are stepped later, by its reader: only its start is timed.
+          return timed(store, sql, writing, inTransaction(), () => statement.iterate(parameters));
         },
       };
     },
