@@ -1,5 +1,5 @@
 import type { Selectable, Transaction } from "kysely";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, isUniqueViolation } from "../platform/index.js";
 import { createSagaCall, type SagaCall, type SagaRetryOptions } from "./checkout-calls.js";
 import { type CompensationPorts, commitStock, compensate } from "./checkout-compensation.js";
 import {
@@ -292,11 +292,14 @@ export class CheckoutSaga {
   /**
    * Change the saga if nobody changed it since `checkout` was read (its version), with whatever `more` writes and
    * returns in the same transaction: the row is updated once, with `changes` and what `more` returned, by an UPDATE
-   * that names the version read. `more` runs before that UPDATE, so a version that moved meanwhile rolls its writes
-   * back with it (and on PostgreSQL a second runner's own writes wait on the first one's: its order and its status
-   * updates are keyed on the checkout, so it finds them taken, or its UPDATE finds the version moved). The UPDATE
-   * returns `reservation_expired_at`, which inventory's subscription sets outside the saga, so the saga as changed
-   * holds it as of this write. A change with nothing more is one statement, atomic on its own.
+   * that names the version read. `more` runs before that UPDATE (which writes what it returns), so a version that
+   * moved meanwhile rolls its writes back with it. A runner whose saga another runner moved can also be stopped
+   * inside `more`, before its UPDATE: the rows it inserts (the order, keyed on the checkout) are the other's, already
+   * written, and the store refuses them as duplicates (on PostgreSQL once the other's transaction commits). Such a
+   * refusal is taken as the moved version it stands for once a read confirms the version moved (SagaMovedError: the
+   * other runner won, nothing is left to do); with the version unmoved it is a bug, and thrown. The UPDATE returns
+   * `reservation_expired_at`, which inventory's subscription sets outside the saga, so the saga as changed holds it
+   * as of this write. A change with nothing more is one statement, atomic on its own.
    */
   async #transition(
     checkout: Checkout,
@@ -319,7 +322,15 @@ export class CheckoutSaga {
       return { ...claimed, ...extra, reservation_expired_at: result.reservation_expired_at };
     };
     if (!more) return claim(this.#runtime.db, {});
-    return this.#runtime.db.transaction().execute(async (trx) => claim(trx, (await more(trx, claimed)) ?? {}));
+    try {
+      return await this.#runtime.db.transaction().execute(async (trx) => claim(trx, (await more(trx, claimed)) ?? {}));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const { checkout_id: checkoutId } = checkout;
+      const now = await this.#statements.readCheckout.executeTakeFirst(this.#runtime.db, { checkoutId });
+      if (now?.version === checkout.version) throw error;
+      throw new SagaMovedError(`checkout ${checkoutId} moved`, { cause: error });
+    }
   }
 
   /**

@@ -60,3 +60,13 @@ export async function lockForTransaction(trx: Kysely<any>, key: string): Promise
 export function jsonQuoteText(dialect: SqlDialect, expression: string): string {
   return dialect === "postgres" ? `coalesce(to_json(${expression})::text, 'null')` : `json_quote(${expression})`;
 }
+
+/**
+ * Whether `error` is the store refusing a row whose unique or primary key is already taken: PostgreSQL's SQLSTATE
+ * 23505 (unique_violation, the `code` of node-postgres's errors), SQLite's extended result codes as better-sqlite3
+ * names them. Kysely passes the driver's error through unchanged.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}

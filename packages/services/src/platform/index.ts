@@ -26,7 +26,15 @@ export {
   type SocketConnection,
   type SocketSource,
 } from "./context-module.js";
-export { dialectOf, greatestOf, jsonQuoteText, lockForTransaction, type SqlDialect, stringAgg } from "./dialect.js";
+export {
+  dialectOf,
+  greatestOf,
+  isUniqueViolation,
+  jsonQuoteText,
+  lockForTransaction,
+  type SqlDialect,
+  stringAgg,
+} from "./dialect.js";
 export {
   hasRedactedFields,
   REDACTED_FIELDS,
