@@ -2,23 +2,17 @@ import type { LintRule } from "../lint-rule.js";
 import { adminDeclaredRule, restAccessRule, restRpcAgreeRule, rpcAccessRule } from "./access-rules.js";
 import { asyncapiEnvelope } from "./asyncapi-envelope.js";
 import { asyncapiParse } from "./asyncapi-parse.js";
+import { callAllowed, forbiddenDependency, noCycle, rpcExists } from "./context-map-dependencies.js";
 import {
-  callAllowed,
   commandHandlerDeclared,
   commandOneHandler,
-  contextMapValid,
-  entityOneOwner,
   eventOneProducer,
   eventProducerDeclared,
-  forbiddenDependency,
-  knownContext,
-  noCycle,
-  projectionBuiltFromKnownEvents,
-  readModelOwnsNoFacts,
-  rpcExists,
   sentCommandExists,
   subscriptionExists,
-} from "./context-map-rules.js";
+} from "./context-map-messaging.js";
+import { entityOneOwner, projectionBuiltFromKnownEvents, readModelOwnsNoFacts } from "./context-map-ownership.js";
+import { contextMapValid, knownContext } from "./context-map-valid.js";
 import { exampleMatchesSchema, examplePresent } from "./examples.js";
 import { graphqlFieldNaming, graphqlListBounded, graphqlOperationsValid, graphqlSchemaValid } from "./graphql-rules.js";
 import { mqttExample, mqttFeedChannel } from "./mqtt-rules.js";

@@ -10,23 +10,17 @@ import {
   without,
 } from "../__fixtures__/lint-fixture.js";
 import type { LintRule } from "../lint-rule.js";
+import { callAllowed, forbiddenDependency, noCycle, rpcExists } from "./context-map-dependencies.js";
 import {
-  callAllowed,
   commandHandlerDeclared,
   commandOneHandler,
-  contextMapValid,
-  entityOneOwner,
   eventOneProducer,
   eventProducerDeclared,
-  forbiddenDependency,
-  knownContext,
-  noCycle,
-  projectionBuiltFromKnownEvents,
-  readModelOwnsNoFacts,
-  rpcExists,
   sentCommandExists,
   subscriptionExists,
-} from "./context-map-rules.js";
+} from "./context-map-messaging.js";
+import { entityOneOwner, projectionBuiltFromKnownEvents, readModelOwnsNoFacts } from "./context-map-ownership.js";
+import { contextMapValid, knownContext } from "./context-map-valid.js";
 
 type Case = [string, { given: Files; want: Want[] }];
 
