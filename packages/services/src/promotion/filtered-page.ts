@@ -39,3 +39,16 @@ export async function collectPage<TRow>(options: {
     after = options.positionOf(read[read.length - 1]!);
   }
 }
+
+/**
+ * Answer an admin list: one page of the rows `scan` keeps, from the query's page size and cursor, each shown by
+ * `viewsOf` (given the whole page, so it can read what the rows need in one query).
+ */
+export async function listPage<TRow, TView>(
+  query: { readonly limit?: number | undefined; readonly cursor?: string | undefined },
+  scan: Omit<Parameters<typeof collectPage<TRow>>[0], "limit" | "cursor">,
+  viewsOf: (rows: TRow[]) => TView[] | Promise<TView[]>,
+) {
+  const { items: rows, page } = await collectPage({ limit: pageLimit(query.limit), cursor: query.cursor, ...scan });
+  return { status: 200 as const, body: { items: await viewsOf(rows), page } };
+}
