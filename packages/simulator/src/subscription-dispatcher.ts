@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger, MessageHandler } from "@ecom/services/platform";
 import type { Transaction } from "kysely";
+import { ATTEMPTS, EventRetries } from "./bus/delivery-retry.js";
 import { CoalescingRunner } from "./coalescing-runner.js";
 import type { EventLog, LoggedEvent } from "./event-log.js";
 import type { PreparedStatement, RuntimeTables, SqliteStore } from "./sqlite-store.js";
 
 const CURSOR = "subscriptions";
-const ATTEMPTS = 3;
 /** Events read, and delivered in one transaction, at a time. */
 const BATCH = 100;
 
@@ -17,10 +18,14 @@ const BATCH = 100;
  * before the cursor is delivered again and none after it has been (a per-event inbox row would only repeat that,
  * at two statements an event). What is pending is delivered together, in one transaction (one commit instead of one
  * per event); when a handler fails in it, nothing of the batch is kept and its events are delivered one at a time
- * instead: a handler that fails {@link ATTEMPTS} times has its event dead-lettered, loudly, and delivery goes on.
+ * instead, by the rule JetStream's subscription follows too (bus/delivery-retry.ts): a handler that fails
+ * {@link ATTEMPTS} times has its event dead-lettered, loudly, and delivery goes on; one that fails with `unavailable`
+ * (a context it calls is down) is tried again after a capped backoff until it goes through, its later events waiting.
  */
 export class SubscriptionDispatcher {
   readonly #runner: CoalescingRunner;
+  /** Aborted by {@link stop}: a pause before an attempt again ends there, and the pass with it. */
+  readonly #stopping = new AbortController();
   /** The cursor as last committed; this dispatcher is its only writer while the platform runs. */
   #cursor: number | undefined;
   /** Moves the cursor; run in the delivery's transaction, once per batch. */
@@ -33,6 +38,8 @@ export class SubscriptionDispatcher {
     private readonly handlers: Readonly<Record<string, MessageHandler<never, never>>>,
     private readonly logger: Logger,
     private readonly now: () => Date,
+    /** How a pause before an attempt again is waited: a timer, cut short by {@link stop} (tests record them). */
+    private readonly pause: (milliseconds: number, signal: AbortSignal) => Promise<void> = pauseUnlessStopped,
   ) {
     this.#runner = new CoalescingRunner(
       () => this.drain(),
@@ -66,6 +73,7 @@ export class SubscriptionDispatcher {
   /** Take no more kicks (the platform is closing); a pass under way finishes. */
   stop(): void {
     this.#runner.stop();
+    this.#stopping.abort();
   }
 
   /** Resolves when no pass is running or pending. */
@@ -85,7 +93,7 @@ export class SubscriptionDispatcher {
       const batch = await this.log.read({ afterSeq: this.#cursor, types, limit: BATCH });
       if (batch.length === 0) return;
       if (batch.length === 1 || !(await this.deliverTogether(batch))) {
-        for (const event of batch) await this.deliver(event);
+        for (const event of batch) if (!(await this.deliver(event))) return;
       }
       if (batch.length < BATCH) return;
     }
@@ -117,20 +125,32 @@ export class SubscriptionDispatcher {
     if (handler) await handler(JSON.parse(event.envelope) as never, trx as unknown as Transaction<never>);
   }
 
-  private async deliver(event: LoggedEvent): Promise<void> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+  /** Deliver `event` alone, as often as the rule says; false when stopped first (the next start delivers it). */
+  private async deliver(event: LoggedEvent): Promise<boolean> {
+    const retries = new EventRetries();
+    for (;;) {
+      const pause = retries.nextPauseMs();
+      if (pause > 0) {
+        await this.pause(pause, this.#stopping.signal);
+        if (this.#stopping.signal.aborted) return false;
+      }
       try {
         await this.store.db.transaction().execute(async (trx) => {
           await this.handle(trx, event);
           this.#advance.run(CURSOR, event.seq);
         });
         this.#cursor = event.seq;
-        return;
+        return true;
       } catch (error) {
-        lastError = error;
+        if (!retries.failed(error)) break;
+        if (retries.beganWaiting) {
+          this.logger.warn(`${this.subscriber}: a context it calls is unavailable; retrying until it is back`, {
+            error: String(error),
+          });
+        }
       }
     }
+    const lastError = retries.lastError;
     this.logger.error(
       `${this.subscriber} failed to handle ${event.eventType} ${event.eventId} ${ATTEMPTS} times; dead-lettered`,
       { error: String(lastError) },
@@ -149,5 +169,11 @@ export class SubscriptionDispatcher {
       this.#advance.run(CURSOR, event.seq);
     });
     this.#cursor = event.seq;
+    return true;
   }
+}
+
+/** Wait `milliseconds`, or less when `signal` aborts first. */
+async function pauseUnlessStopped(milliseconds: number, signal: AbortSignal): Promise<void> {
+  await sleep(milliseconds, undefined, { signal }).catch(() => undefined);
 }

@@ -8,9 +8,10 @@ import { describePostgresNats } from "../../../../tests/backends/backends.js";
 import { createCondition } from "../../../../tests/backends/condition.js";
 import { createTestNamespace, dropNamespace } from "../../../../tests/backends/nats-namespace.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "../sqlite-store.js";
+import { UNAVAILABLE_PAUSES_MS } from "./delivery-retry.js";
 import type { OutgoingEvent, Subscription } from "./event-bus.js";
 import { connectJetStreamBus, type JetStreamBus } from "./jetstream-bus.js";
-import { RETRY_PAUSES_MS, UNAVAILABLE_PAUSES_MS } from "./jetstream-subscription.js";
+import { RETRY_PAUSES_MS } from "./jetstream-subscription.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
 const THING = "ecommerce.test.thing.happened.v1";
@@ -305,6 +306,35 @@ describePostgresNats("the event bus on JetStream", ({ busUrl }) => {
     const info = await bus.manager.consumers.info(bus.names.stream, bus.names.consumer("subscriber"));
     expect(info.ack_floor.stream_seq).toBe(3);
     expect(info.num_redelivered).toBe(0);
+  });
+
+  it("dead-letters after three failures other than unavailable, however many unavailable ones come between", async () => {
+    const bus = await busOf();
+    const store = await storeOf();
+    // evt_002's tries, in turn (the batch's first): what the embedded dispatcher's test throws too.
+    const failures = [
+      fail.unavailable("payment is restarting"),
+      fail.unavailable("payment is restarting"),
+      new Error("first"),
+      new ConnectError("No process serves payment", Code.Unavailable),
+      new Error("second"),
+      new Error("third"),
+    ];
+    let tries = 0;
+    const subscription = await subscribe(bus, store, async (message, trx) => {
+      const { eventId } = message as unknown as { eventId: string };
+      if (eventId === "evt_002") throw failures[tries++] ?? new Error("tried once too often");
+      await applying(message, trx);
+    });
+    await bus.publish(events(3));
+    await subscription.idle();
+
+    expect(tries).toBe(failures.length);
+    // An unavailable failure waits its backoff; another waits the next of the bus's own pauses.
+    expect(pauses.splice(0)).toEqual([1_000, 250, 1_000, 1_000]);
+    const dead = await store.db.selectFrom("_dead_letter").select(["event_id", "error"]).execute();
+    expect(dead).toEqual([{ event_id: "evt_002", error: "Error: third" }]);
+    expect((await applied(store)).map((row) => row.event_id)).toEqual(["evt_001", "evt_003"]);
   });
 
   it("refuses to subscribe a store whose cursor is past the stream's end (the stream deleted and made again)", async () => {

@@ -1,8 +1,6 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type CompiledStatement,
   compileQuery,
-  isServiceError,
   type Logger,
   type MessageHandler,
   type Param,
@@ -11,26 +9,18 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsM
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import type { Kysely, Migration, Transaction } from "kysely";
 import { migrate, type RuntimeTables } from "../sqlite-store.js";
+import { ATTEMPTS, EventRetries, UNAVAILABLE_PAUSES_MS } from "./delivery-retry.js";
 import type { BusStore, LoggedEvent, Subscription, SubscriptionPosition } from "./event-bus.js";
 import type { JetStreamNames } from "./jetstream-names.js";
 
 const CURSOR = "subscriptions";
-/** In-process attempts at one event before it is dead-lettered (as the embedded dispatcher). */
-export const ATTEMPTS = 3;
 /**
- * The pauses before the second and the third attempt at a failing event: a failure that passes by itself (the process
- * of a context the handler calls restarting, a lock timeout) gets time to pass before the event is dead-lettered.
- * Waited in the process, the message kept in progress: a nak with a delay would let the server deliver the events
- * after it first, out of their aggregate's order.
+ * The pauses before the second and the third attempt at a failing event ({@link ATTEMPTS}, delivery-retry.ts): a
+ * failure that passes by itself (a lock timeout) gets time to pass before the event is dead-lettered. Waited in the
+ * process, the message kept in progress: a nak with a delay would let the server deliver the events after it first,
+ * out of their aggregate's order.
  */
 export const RETRY_PAUSES_MS: readonly number[] = [250, 1_000];
-/**
- * The pauses while a handler fails with `unavailable` (a context it calls is not reachable, or no process serves
- * it): doubling from the first, then the last repeats until the call goes through. Such a failure is not the
- * event's: a process restart takes tens of seconds (160 s seen under load), so it counts toward no dead letter.
- * The cap stays well under the ack wait (30 s), as the batch's messages are kept in progress at each pause.
- */
-export const UNAVAILABLE_PAUSES_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 10_000];
 /** Messages delivered in one transaction at most. */
 const BATCH = 100;
 /** How long a subscription that failed waits before it starts again from its cursor. */
@@ -92,11 +82,11 @@ export interface JetStreamSubscriptionOptions {
  * On start the durable is made anew at `min(ack floor, cursor) + 1`: what a dead process had pulled and not acked
  * comes again first and in order (a plain reconnect would have the server deliver newer messages first and the
  * unacked ones only after the ack wait, reordering an aggregate's events). A handler that fails in a batch has the
- * batch delivered one event at a time; one that fails {@link ATTEMPTS} times, with a pause before each attempt again
- * ({@link RETRY_PAUSES_MS}), has its event dead-lettered in
- * `_dead_letter` and acked. A failure with `unavailable` (a context the handler calls is restarting) counts toward
- * no dead letter: the event is tried again after a capped backoff ({@link UNAVAILABLE_PAUSES_MS}) until it goes
- * through, the batch's messages kept in progress meanwhile, so a saga does not stick on a restart. Two processes must never run one subscriber at once (the registry's claim sees to it).
+ * batch delivered one event at a time, by the embedded dispatcher's rule (delivery-retry.ts): one that fails
+ * {@link ATTEMPTS} times, with a pause before each attempt again ({@link RETRY_PAUSES_MS}), has its event
+ * dead-lettered in `_dead_letter` and acked; a failure with `unavailable` (a context the handler calls is restarting)
+ * counts toward no dead letter and is tried again after a capped backoff until it goes through, the batch's messages
+ * kept in progress meanwhile. Two processes must never run one subscriber at once (the registry's claim sees to it).
  */
 export class JetStreamSubscription implements Subscription {
   readonly subscriber: string;
@@ -319,14 +309,17 @@ export class JetStreamSubscription implements Subscription {
     }
   }
 
-  /** Deliver `message` alone, as often as it takes; `batch` is what it came with, kept in progress while it waits. */
+  /**
+   * Deliver `message` alone, as often as it takes (delivery-retry.ts: dead-lettered after {@link ATTEMPTS} failures,
+   * `unavailable` retried until it goes through); `batch` is what it came with, kept in progress while it waits.
+   */
   private async deliverOne(message: JsMsg, batch: readonly JsMsg[]): Promise<void> {
-    let lastError: unknown;
-    let unavailable = 0;
-    for (let attempt = 1; attempt <= ATTEMPTS; ) {
-      if (unavailable > 0)
-        await this.pause(this.#options.unavailablePausesMs ?? UNAVAILABLE_PAUSES_MS, unavailable, batch);
-      else if (attempt > 1) await this.pause(this.#options.retryPausesMs ?? RETRY_PAUSES_MS, attempt - 1, batch);
+    const retries = new EventRetries(
+      this.#options.retryPausesMs ?? RETRY_PAUSES_MS,
+      this.#options.unavailablePausesMs ?? UNAVAILABLE_PAUSES_MS,
+    );
+    for (;;) {
+      await this.pause(retries.nextPauseMs(), batch);
       try {
         await this.#db.transaction().execute(async (trx) => {
           await this.handle(trx, message);
@@ -334,23 +327,17 @@ export class JetStreamSubscription implements Subscription {
         });
         return;
       } catch (error) {
-        lastError = error;
-        if (isUnavailable(error)) {
-          // Not this event's fault: the callee comes back, and the event is tried again until it does.
-          if (unavailable === 0)
-            this.#options.logger.warn(
-              `${this.subscriber}: a context it calls is unavailable; retrying until it is back`,
-              {
-                error: String(error),
-              },
-            );
-          unavailable++;
-        } else {
-          unavailable = 0;
-          attempt++;
-        }
+        if (!retries.failed(error)) break;
+        if (retries.beganWaiting)
+          this.#options.logger.warn(
+            `${this.subscriber}: a context it calls is unavailable; retrying until it is back`,
+            {
+              error: String(error),
+            },
+          );
       }
     }
+    const lastError = retries.lastError;
     const event = loggedEvent(message);
     this.#options.logger.error(
       `${this.subscriber} failed to handle ${event.eventType} ${event.eventId} ${ATTEMPTS} times; dead-lettered`,
@@ -373,11 +360,10 @@ export class JetStreamSubscription implements Subscription {
   }
 
   /**
-   * Wait the `n`th pause of `pauses` (1, 2, …; the last repeats), telling the server the batch's messages and those
-   * queued behind them are still being worked on, before and after, so none passes its ack wait and comes again.
+   * Wait `milliseconds`, telling the server the batch's messages and those queued behind them are still being worked
+   * on, before and after, so none passes its ack wait and comes again.
    */
-  private async pause(pauses: readonly number[], n: number, batch: readonly JsMsg[]): Promise<void> {
-    const milliseconds = pauses[n - 1] ?? pauses.at(-1) ?? 0;
+  private async pause(milliseconds: number, batch: readonly JsMsg[]): Promise<void> {
     if (milliseconds <= 0) return;
     this.keepAlive(batch);
     await (this.#options.pause ?? wait)(milliseconds);
@@ -408,12 +394,6 @@ export class JetStreamSubscription implements Subscription {
   private async advance(trx: Transaction<BusTables>, seq: number): Promise<void> {
     await this.#advance.execute(trx, { seq });
   }
-}
-
-/** A failure that is not the event's: the called context is not reachable, or no process serves it. */
-function isUnavailable(error: unknown): boolean {
-  if (isServiceError(error)) return error.code === "unavailable";
-  return error instanceof ConnectError && error.code === Code.Unavailable;
 }
 
 function wait(milliseconds: number): Promise<void> {
