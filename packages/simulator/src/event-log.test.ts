@@ -200,6 +200,36 @@ describe("appending to the event log", () => {
     await log.close();
   });
 
+  it("answers a read near its head with the very events a read of its file gives", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "ecom-event-log-"));
+    const file = join(folder, "events.db");
+    try {
+      const other = { ...event("evt_0"), eventType: "ecommerce.order.order.shipped.v1" };
+      let log = await EventLog.open(file);
+      await log.append([event("evt_1"), other]);
+      await log.close();
+      // Reopened: the two events before are only in the file; those appended now are also in memory.
+      log = await EventLog.open(file);
+      await log.append([event("evt_2"), { ...other, eventId: "evt_3" }]);
+      await log.append([event("evt_4")]);
+      const reads = [
+        { afterSeq: 0 },
+        { afterSeq: 2 },
+        { afterSeq: 2, types: ["ecommerce.order.order.paid.v1"] },
+        { afterSeq: 2, types: ["ecommerce.order.order.shipped.v1", "ecommerce.order.order.paid.v1"], limit: 2 },
+        { afterSeq: 5 },
+      ];
+      const live = await Promise.all(reads.map((options) => log.read(options)));
+      await log.close();
+      log = await EventLog.open(file);
+      expect(live).toEqual(await Promise.all(reads.map((options) => log.read(options))));
+      expect(live[2]?.map((logged) => logged.eventId)).toEqual(["evt_2", "evt_4"]);
+      await log.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it("fails only the append that is refused when others are asked for at the same time", async () => {
     const log = await EventLog.open(":memory:");
     await log.append([event("evt_1")]);

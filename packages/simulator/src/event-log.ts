@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { type Generated, type Kysely, type Migration, type Selectable, sql } from "kysely";
 import { idText, keptId } from "./compact-ids.js";
+import { EventLogTail } from "./event-log-tail.js";
 import { EventTypeCodes, eventTypeCodesMigration } from "./event-type-codes.js";
 import { packText, unpackText } from "./packed-text.js";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
@@ -51,9 +52,6 @@ interface QueuedAppend {
   readonly resolve: (rows: LoggedEvent[]) => void;
   readonly reject: (error: unknown) => void;
 }
-
-/** How many of the newest envelopes the log keeps as text, so subscribers reading what was just appended unpack none. */
-const RECENT_ENVELOPES = 4096;
 
 /**
  * The log's table: portable, so the same migration runs on PostgreSQL (autoIncrement() is an identity column there,
@@ -145,9 +143,9 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   readonly #loggedAs: PreparedStatement<Selectable<LogTables["event_log"]>>;
   readonly #insertType: PreparedStatement<unknown>;
   readonly #reads = new Map<string, PreparedStatement<Selectable<LogTables["event_log"]>>>();
-  // Envelopes are kept packed (a quarter of their size), and every event is read soon after it is appended, by each
-  // of its subscribers: the newest are kept here as text by seq, so those reads unpack nothing.
-  readonly #recent = new Map<number, string>();
+  // Every event is read soon after it is appended, by each of its subscribers: the newest are answered from memory,
+  // without a statement or unpacking their envelopes (kept packed, a quarter of their size).
+  readonly #tail: EventLogTail;
   /** Appends waiting for the connection, in the order they were asked for. */
   readonly #queued: QueuedAppend[] = [];
 
@@ -155,9 +153,11 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     private readonly store: SqliteStore<LogTables>,
     private readonly db: Kysely<LogTables>,
     private readonly types: EventTypeCodes,
+    lastSeq: number,
   ) {
     super();
     this.setMaxListeners(0);
+    this.#tail = new EventLogTail(lastSeq);
     this.#insertRow = store.prepare(
       db
         .insertInto("event_log")
@@ -180,7 +180,11 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     const store = openSqliteStore<LogTables>(file);
     await migrate(store.db, eventLogMigrations, { label: "the event log", table: "_migrations" });
     const types = await store.db.selectFrom("event_types").selectAll().execute();
-    return new EventLog(store, store.db, new EventTypeCodes(types));
+    const last = await store.db
+      .selectFrom("event_log")
+      .select((eb) => eb.fn.max("seq").as("seq"))
+      .executeTakeFirst();
+    return new EventLog(store, store.db, new EventTypeCodes(types), Number(last?.seq ?? 0));
   }
 
   /**
@@ -257,7 +261,8 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
         packText(entry.envelope, envelopeContext(entry.eventId, entry.producer, entry.correlationId)),
       );
       if (inserted) {
-        rows.push({ seq: inserted.seq, ...entry });
+        const { eventId, eventType, producer, correlationId, envelope } = entry;
+        rows.push({ seq: inserted.seq, eventId, eventType, producer, correlationId, envelope });
         continue;
       }
       // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
@@ -275,7 +280,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   /** After the commit: remember the new envelopes, tell the listeners (once for the batch), answer each append. */
   #appended(batch: readonly QueuedAppend[], rows: readonly LoggedEvent[][]): void {
     const all = rows.flat();
-    for (const event of all) this.#remember(event.seq, event.envelope);
+    this.#tail.add(all);
     if (all.length > 0) this.emit("appended", all);
     for (const [index, group] of batch.entries()) group.resolve(rows[index] ?? []);
   }
@@ -288,10 +293,14 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     readonly limit?: number;
   }): Promise<LoggedEvent[]> {
     const { afterSeq } = options;
+    const limit = options.limit ?? 1000;
+    if (options.correlationId === undefined) {
+      const recent = this.#tail.read(afterSeq, options.types, limit);
+      if (recent) return recent;
+    }
     const correlationId = options.correlationId === undefined ? undefined : keptId(options.correlationId);
     const types = options.types && this.#codesOf(options.types);
     if (types?.length === 0) return [];
-    const limit = options.limit ?? 1000;
     const parameters = [afterSeq, ...(types ?? []), ...(correlationId === undefined ? [] : [correlationId]), limit];
     // A dispatcher reads with the same types at every pass: one statement per shape (how many types, whether by
     // correlation id), compiled once; a handful of shapes in all.
@@ -316,7 +325,8 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
         producer: row.producer,
         correlationId,
         envelope:
-          this.#recent.get(row.seq) ?? unpackText(row.envelope, envelopeContext(eventId, row.producer, correlationId)),
+          this.#tail.get(row.seq)?.envelope ??
+          unpackText(row.envelope, envelopeContext(eventId, row.producer, correlationId)),
       };
     });
   }
@@ -329,17 +339,6 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       if (code !== undefined) codes.push(code);
     }
     return codes;
-  }
-
-  #remember(seq: number, envelope: string): void {
-    this.#recent.set(seq, envelope);
-    if (this.#recent.size > RECENT_ENVELOPES) {
-      // A Map iterates in insertion order: the first key is the oldest remembered.
-      for (const oldest of this.#recent.keys()) {
-        this.#recent.delete(oldest);
-        break;
-      }
-    }
   }
 
   /** How many events up to `upToSeq` (inclusive) the log holds of `types`. */

@@ -58,12 +58,11 @@ export class SubscriptionDispatcher {
         ),
       [CURSOR, 0],
     );
+    this.types = Object.freeze(Object.keys(handlers));
   }
 
-  /** The types this subscriber handles. */
-  get types(): string[] {
-    return Object.keys(this.handlers);
-  }
+  /** The types this subscriber handles: one list, which the log's reads know again at every pass. */
+  readonly types: readonly string[];
 
   /** Ask for a pass soon. */
   kick(): void {
