@@ -1,4 +1,5 @@
 import type { Migration } from "kysely";
+import { rebuildWithoutRowid } from "../platform/without-rowid.js";
 
 /** The notification store's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -131,6 +132,13 @@ export const migrations: Record<string, Migration> = {
     async up(db) {
       // The span that queued the notification (a W3C traceparent), so its sending, later, joins the same trace.
       await db.schema.alterTable("notifications").addColumn("traceparent", "text").execute();
+    },
+  },
+  // The attempts' tables, keyed by (id, attempt number) and read by it alone, kept in that key's order on SQLite
+  // instead of beside an index mapping it to a rowid (without-rowid.ts).
+  "0004_attempts_without_rowid": {
+    async up(db) {
+      for (const table of ["notification_attempts", "webhook_attempts"]) await rebuildWithoutRowid(db, table);
     },
   },
 };

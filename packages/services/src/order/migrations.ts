@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from "kysely";
+import { rebuildWithoutRowid } from "../platform/without-rowid.js";
 import { CHECKOUT_STEPS, type CheckoutStepName, type StepStatus } from "./checkout-saga-rules.js";
 import { type CheckoutStep, NEW_STEPS, packSteps } from "./checkout-step-log.js";
 
@@ -148,6 +149,13 @@ export const migrations: Record<string, Migration> = {
         .execute();
       await moveCheckoutSteps(db);
       await db.schema.dropTable("checkout_steps").execute();
+    },
+  },
+  // An order's items and status history, keyed by (order id, position or sequence) and read by it alone, kept in
+  // that key's order on SQLite instead of beside an index mapping it to a rowid (without-rowid.ts).
+  "0005_order_rows_without_rowid": {
+    async up(db) {
+      for (const table of ["order_items", "order_status_history"]) await rebuildWithoutRowid(db, table);
     },
   },
 };
