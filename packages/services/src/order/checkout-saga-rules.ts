@@ -32,6 +32,15 @@ export type CheckoutFailureCode = orderApi.components["schemas"]["CheckoutFailur
  */
 export const LOCAL_STEPS: ReadonlySet<CheckoutStepName> = new Set(["create_order"]);
 
+/**
+ * Steps that change nothing outside the saga (calculate_discount only reads the catalog, the customer's addresses and
+ * the promotions): a run that dies in one leaves nothing to undo, so its start is not written before it acts. The
+ * success of the step before it is written with its own result instead (or with its first retry, or its failure):
+ * one write of the saga fewer per checkout. A run that dies meanwhile finds the step before still running and runs
+ * it again, which its idempotent call makes safe, as after a crash just before that step's result was written.
+ */
+export const READ_ONLY_STEPS: ReadonlySet<CheckoutStepName> = new Set(["calculate_discount"]);
+
 /** The step after `step`, or undefined after the last. */
 export function stepAfter(step: CheckoutStepName): CheckoutStepName | undefined {
   return CHECKOUT_STEPS[CHECKOUT_STEPS.indexOf(step) + 1];

@@ -8,6 +8,7 @@ import {
   isTerminal,
   LOCAL_STEPS,
   nextAction,
+  READ_ONLY_STEPS,
   STEP_STATE,
   stateAfter,
   stepAfter,
@@ -45,9 +46,17 @@ type Trx = Transaction<OrderDatabase>;
 
 /**
  * Where a run goes after one turn: on with the saga as it now stands (`begun` names the step whose start the turn
- * already recorded), or nowhere (the saga ended, or waits for a dependency).
+ * already recorded), or nowhere (the saga ended, or waits for a dependency). `pending` is what the turn decided and
+ * did not write (before a read-only step, READ_ONLY_STEPS): `checkout` holds it, at the version last written, and the
+ * next write of the saga writes it too.
  */
-type Turn = { readonly checkout: Checkout; readonly begun?: CheckoutStepName | undefined } | undefined;
+type Turn =
+  | {
+      readonly checkout: Checkout;
+      readonly begun?: CheckoutStepName | undefined;
+      readonly pending?: CheckoutChanges | undefined;
+    }
+  | undefined;
 
 /**
  * The saga's inputs and event chain that nothing reads once it has ended (COMPLETED or FAILED): the event that
@@ -69,7 +78,8 @@ class SagaMovedError extends Error {
  * Every step records its state and a new attempt BEFORE it acts and its result after, in the saga's own row (its
  * steps are kept there, checkout-step-log.ts): one versioned write between two calls records the result of the step
  * that called and the start of the next (a step that calls nothing, create_order, runs whole inside it, with the
- * order it writes in the same transaction). Every call it makes is idempotent by the
+ * order it writes in the same transaction). The insert that creates the saga records its first step's start; a step
+ * that only reads (calculate_discount) is recorded with the step before it, after it (READ_ONLY_STEPS). Every call it makes is idempotent by the
  * checkout (ReserveStock by checkout id, Authorize by "<checkoutId>:authorize", Capture and Void by payment id,
  * Release and Commit by reservation id), so running a step again after a crash repeats nothing. At most one run
  * per checkout at a time in this process (a lock per checkout id); across processes every change names the version
@@ -82,6 +92,8 @@ export class CheckoutSaga {
   readonly #queued = new Set<string>();
   readonly #watchers = new Map<string, Set<(checkout: Checkout | undefined) => void>>();
   readonly #redrives = new Map<string, number>();
+  /** Each saga a run of this process drives now, as that run last wrote it (or was handed it). */
+  readonly #driven = new Map<string, Checkout>();
   readonly #call: SagaCall;
   readonly #ports: CompensationPorts;
   readonly #statements: OrderStatements;
@@ -104,7 +116,8 @@ export class CheckoutSaga {
    * (`runtime.afterCommit`), or the run may not see what the transaction wrote. Nothing starts once the platform is
    * closing: the next start resumes it. `written` is the saga's row as the caller has just committed it (a new
    * saga): the run starts from it instead of reading it (a change made meanwhile moved its version, which the
-   * run's first write names, so the run stops rather than overwrite it).
+   * run's first write names, so the run stops rather than overwrite it). Its current step's start is taken as
+   * recorded (withFirstStepBegun).
    */
   kick(checkoutId: string, written?: Checkout): void {
     if (this.#queued.has(checkoutId) || this.#runtime.closing.aborted) return;
@@ -197,6 +210,15 @@ export class CheckoutSaga {
     });
   }
 
+  /**
+   * The saga of `checkoutId` as the run of this process that drives it now last wrote it (or read it, or was handed
+   * it); undefined when no run of this process drives it. A committed row, so what it says of the saga's end and
+   * its customer is true; a later change is told to {@link waitForChange}'s waiters, or stops the run.
+   */
+  driven(checkoutId: string): Checkout | undefined {
+    return this.#driven.get(checkoutId);
+  }
+
   /** Tell whoever waits on `checkoutId` that it changed (into `checkout`, as committed, when known). */
   notify(checkoutId: string, checkout?: Checkout): void {
     for (const watcher of [...(this.#watchers.get(checkoutId) ?? [])]) watcher(checkout);
@@ -208,12 +230,14 @@ export class CheckoutSaga {
     // being overwritten).
     const first = written ?? (await this.#statements.readCheckout.executeTakeFirst(this.#runtime.db, { checkoutId }));
     if (!first) return;
-    let turn: Turn = { checkout: first };
+    const firstAction = nextAction({ state: first.state, stockCommit: first.stock_commit });
+    let turn: Turn = { checkout: first, begun: written && firstAction.kind === "run" ? firstAction.step : undefined };
+    this.#driven.set(checkoutId, first);
     try {
       // Each turn does one step (or one compensation); the bound only guards against a bug.
       for (let count = 0; count < 32 && turn; count++) {
         const checkout: Checkout = turn.checkout;
-        const begun = turn.begun;
+        const { begun, pending } = turn;
         // Closing: stop between steps (every step is recorded before it acts); the next start resumes the saga.
         if (this.#runtime.closing.aborted) return;
         const action = nextAction({ state: checkout.state, stockCommit: checkout.stock_commit });
@@ -229,7 +253,7 @@ export class CheckoutSaga {
           return;
         }
         const act = async (): Promise<Turn> => {
-          if (action.kind === "run") return this.#runStep(checkout, action.step, begun === action.step);
+          if (action.kind === "run") return this.#runStep(checkout, action.step, begun === action.step, pending);
           const changed =
             action.kind === "compensate"
               ? await compensate(this.#ports, checkout)
@@ -241,11 +265,16 @@ export class CheckoutSaga {
         turn = await (tracing
           ? tracing.inSpan(`saga ${step}`, { attributes: { "ecom.checkout_id": checkoutId } }, act)
           : act());
+        // A turn that wrote nothing (its result waits for the next write) changed nothing anyone can read.
+        if (turn?.pending) continue;
+        if (turn) this.#driven.set(checkoutId, turn.checkout);
         this.notify(checkoutId, turn?.checkout);
       }
     } catch (error) {
       if (error instanceof SagaMovedError) return;
       throw error;
+    } finally {
+      this.#driven.delete(checkoutId);
     }
   }
 
@@ -336,25 +365,28 @@ export class CheckoutSaga {
   /**
    * Run one step: record it (state, one more attempt) before acting, unless the turn before already did, then its
    * outcome. A retry of the step's call is recorded as one more attempt, by a versioned change of the saga too.
+   * `pending` (what the turn before did not write, `checkout` holding it) is written by the step's first write.
    */
-  async #runStep(checkout: Checkout, step: CheckoutStepName, begun: boolean): Promise<Turn> {
-    let current = begun
-      ? checkout
-      : await this.#transition(checkout, {
-          state: STEP_STATE[step],
-          ...changeSteps(checkout, { [step]: started(this.#now()) }),
-        });
+  async #runStep(checkout: Checkout, step: CheckoutStepName, begun: boolean, pending?: CheckoutChanges): Promise<Turn> {
+    let unwritten = pending;
+    let current = checkout;
+    const write = (changes: CheckoutChanges): Promise<Checkout> => {
+      const all = unwritten ? { ...unwritten, ...changes } : changes;
+      unwritten = undefined;
+      return this.#transition(current, all);
+    };
+    if (!begun)
+      current = await write({ state: STEP_STATE[step], ...changeSteps(current, { [step]: started(this.#now()) }) });
     const call = createSagaCall(this.#runtime, this.#options.retry, async (retried, detail) => {
-      current = await this.#transition(
-        current,
+      current = await write(
         changeSteps(current, {
           [retried]: (state: CheckoutStep) => ({ ...state, attempts: state.attempts + 1, detail }),
         }),
       );
     });
     const outcome = await performStep({ runtime: this.#runtime, call, statements: this.#statements }, current, step);
-    if (outcome.ok) return this.#succeeded(current, step, outcome);
-    const failed = await this.#transition(current, {
+    if (outcome.ok) return this.#succeeded(current, step, outcome, unwritten);
+    const failed = await write({
       ...outcome.patch,
       state: "COMPENSATING",
       failure_code: outcome.code,
@@ -373,9 +405,15 @@ export class CheckoutSaga {
   /**
    * Record that `step` succeeded and, in the same write, run the local steps after it (create_order) and record the
    * start of the next step that acts outside: one write of the saga between two calls, a transaction only when a
-   * step writes more than the saga's row (the order, its events).
+   * step writes more than the saga's row (the order, its events). Before a read-only step nothing is written: the
+   * turn hands its changes on as pending, and that step's first write writes them (READ_ONLY_STEPS).
    */
-  async #succeeded(checkout: Checkout, step: CheckoutStepName, outcome: StepOutcome & { ok: true }): Promise<Turn> {
+  async #succeeded(
+    checkout: Checkout,
+    step: CheckoutStepName,
+    outcome: StepOutcome & { ok: true },
+    pending?: CheckoutChanges,
+  ): Promise<Turn> {
     const local: CheckoutStepName[] = [];
     let next = stepAfter(step);
     while (next && LOCAL_STEPS.has(next)) {
@@ -390,7 +428,10 @@ export class CheckoutSaga {
     };
     // The saga as this write leaves it, for the step log's details (checkout-step-log.ts).
     const patched = { ...checkout, ...outcome.patch };
-    const changes = { ...outcome.patch, state: stateAfter(last), ...changeSteps(patched, updates) };
+    const changes = { ...pending, ...outcome.patch, state: stateAfter(last), ...changeSteps(patched, updates) };
+    if (next && READ_ONLY_STEPS.has(next) && !outcome.write && local.length === 0) {
+      return { checkout: { ...checkout, ...changes }, begun: next, pending: changes };
+    }
     const more =
       outcome.write || local.length > 0
         ? async (trx: Trx, row: Checkout): Promise<CheckoutChanges> => {

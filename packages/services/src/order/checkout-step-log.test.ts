@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { CHECKOUT_STEPS } from "./checkout-saga-rules.js";
-import { changeSteps, finished, NEW_STEPS, packSteps, readSteps, started, stepStatuses } from "./checkout-step-log.js";
+import {
+  changeSteps,
+  finished,
+  NEW_STEPS,
+  packSteps,
+  readSteps,
+  started,
+  stepStatuses,
+  withFirstStepBegun,
+} from "./checkout-step-log.js";
 
 const STARTED = "2026-12-01T10:00:00.000Z";
 /** A saga's row as the step log reads it: what a step's standard detail is made of, none of it known yet. */
@@ -30,6 +39,14 @@ describe("a saga's steps kept in its row", () => {
         detail: null,
       })),
     );
+  });
+
+  it("of a new saga whose insert records its first step's start: reserving stock, one attempt since the saga began", () => {
+    const begun = withFirstStepBegun({ ...fresh, state: "STARTED" });
+    expect(begun.state).toBe("RESERVING_STOCK");
+    const [reserve, ...others] = readSteps(begun);
+    expect(reserve).toMatchObject({ status: "PENDING", attempts: 1, started_at: STARTED, finished_at: null });
+    for (const step of others) expect(step).toMatchObject({ status: "PENDING", attempts: 0, started_at: null });
   });
 
   it("read back every change exactly, times to the millisecond", () => {

@@ -1,4 +1,4 @@
-import { CHECKOUT_STEPS, type CheckoutStepName, type StepStatus } from "./checkout-saga-rules.js";
+import { CHECKOUT_STEPS, type CheckoutStepName, STEP_STATE, type StepStatus } from "./checkout-saga-rules.js";
 import { type DetailColumns, standardDetail } from "./checkout-step-details.js";
 import type { CheckoutsTable } from "./store.js";
 
@@ -157,4 +157,17 @@ export function started(at: string): StepUpdate {
 /** A step's end. */
 export function finished(status: "SUCCEEDED" | "FAILED", at: string, detail: string): StepUpdate {
   return (step) => ({ ...step, status, finished_at: at, detail });
+}
+
+/**
+ * A new saga's row with the start of its first step recorded: the insert that creates the saga writes it, so its run
+ * does not write the saga once more before it acts (hand the row to `CheckoutSaga.kick`).
+ */
+export function withFirstStepBegun<TRow extends StepRow & Pick<CheckoutsTable, "state">>(checkout: TRow): TRow {
+  const first = CHECKOUT_STEPS[0];
+  return {
+    ...checkout,
+    state: STEP_STATE[first],
+    ...changeSteps(checkout, { [first]: started(checkout.started_at) }),
+  };
 }

@@ -103,8 +103,9 @@ export function createRestHandlers(
         const who = signedIn(principal);
         const { checkoutId } = body;
         const deadline = Date.now() + options.createOrderWaitMs;
-        // The saga as its run in this process has just committed it, when that is what woke the wait: not read again.
-        let known: Awaited<ReturnType<typeof saga.waitForChange>> = false;
+        // The saga as its run in this process has just committed it, when that is what woke the wait, or as the run
+        // that drives it now last wrote it: not read again.
+        let known: Awaited<ReturnType<typeof saga.waitForChange>> = saga.driven(checkoutId) ?? false;
         for (;;) {
           const checkout =
             typeof known === "object" ? known : await statements.readCheckout.executeTakeFirst(db, { checkoutId });

@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import type { ContextParts, ContextRuntime } from "../platform/index.js";
 import type { CheckoutSaga } from "./checkout-saga.js";
 import { isTerminal } from "./checkout-saga-rules.js";
-import { NEW_STEPS } from "./checkout-step-log.js";
+import { NEW_STEPS, withFirstStepBegun } from "./checkout-step-log.js";
 import { advanceOrderRow, cancelOrderRow, type FulfilmentFacts } from "./order-records.js";
 import type { OrderStatements } from "./order-statements.js";
 import { type FulfilmentTarget, planStatusChange } from "./order-status.js";
@@ -54,8 +54,9 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga, statem
         unitPrice: item.unitPrice.amount,
       }));
       // Everything the saga will need is copied now, so it never has to ask the cart again, even after a restart. A
-      // checkout that has its saga already (the event came again) is left as it is: the insert changes nothing.
-      const row = {
+      // checkout that has its saga already (the event came again) is left as it is: the insert changes nothing. The
+      // row records the start of the saga's first step, so its run acts at once instead of writing that first.
+      const row = withFirstStepBegun({
         checkout_id: checkout.checkoutId,
         cart_id: checkout.cartId,
         customer_id: checkout.customerId,
@@ -88,7 +89,7 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga, statem
         started_at: now,
         updated_at: now,
         finished_at: null,
-      } satisfies Selectable<CheckoutsTable>;
+      } satisfies Selectable<CheckoutsTable>);
       if ((await statements.insertCheckout.executeChanges(trx, row)) === 0n) return;
       // The saga runs outside this transaction, once it has committed (a run started inside it would not see the
       // row on another connection of a pool); if it rolls back, no run is asked for.
