@@ -421,7 +421,8 @@ describe("the rating projection", () => {
     expect((await byIsbn(running, book.isbn)).rating).toEqual({ average: 4.25, count: 4 });
   });
 
-  // The list and the read by id have SQLite write the product's JSON; the writes answer what toProductView maps.
+  // The list and the read by id read the product's values as one JSON array the store writes; the writes answer what
+  // toProductView maps.
   it("reads a product the same listed, by id and as its last write answered: optional fields, rating, discontinuation", async () => {
     const admin = clientOf(running, running.adminToken).catalog;
     const anonymous = clientOf(running).catalog;

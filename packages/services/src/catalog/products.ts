@@ -10,7 +10,7 @@ import {
   pageOf,
 } from "../platform/index.js";
 import { planPriceChange } from "./price-change.js";
-import { productJson } from "./product-json.js";
+import { productValues, readProductValues } from "./product-json.js";
 import { applyProductPatch, type DescriptiveFields, type ProductPatch } from "./product-patch.js";
 import {
   type AuthorRef,
@@ -76,15 +76,15 @@ function selectProducts(db: Kysely<CatalogDatabase>) {
     .select(["product_ratings.average as rating_average", "product_ratings.count as rating_count"]);
 }
 
-/** Products as the contract's JSON text (see product-json.ts), with their id for keyset pages. */
-function selectProductJson(db: Kysely<CatalogDatabase>) {
+/** Products as one JSON array of their values each (see product-json.ts), with their id for keyset pages. */
+function selectProductValues(db: Kysely<CatalogDatabase>) {
   return db
     .selectFrom("products")
     .leftJoin("product_ratings", "product_ratings.product_id", "products.product_id")
-    .select(["products.product_id", productJson(db).as("json")]);
+    .select(["products.product_id", productValues(db).as("json")]);
 }
 
-const parseProduct = (row: { readonly json: string }) => JSON.parse(row.json) as ProductView;
+const parseProduct = (row: { readonly json: string }) => readProductValues(row.json);
 
 /** The values of a product list's query; a filter a call does not give is not in its query's shape either. */
 interface ListParams {
@@ -110,7 +110,7 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
   // Product reads are built and compiled once (a list once per combination of the filters it has, at most 64): the
   // query builder cost as much as SQLite's run of the read.
   const productById = compileQuery((param: Param<{ productId: string }>) =>
-    selectProductJson(db).where("products.product_id", "=", param("productId")),
+    selectProductValues(db).where("products.product_id", "=", param("productId")),
   );
   const listShapes = new Map<string, CompiledStatement<ListParams, { product_id: string; json: string }>>();
   const listOf = (present: readonly (typeof LIST_FILTERS)[number][]) => {
@@ -119,7 +119,7 @@ export function createProducts(runtime: ContextRuntime<CatalogDatabase>) {
     if (!statement) {
       const has = new Set(present);
       statement = compileQuery((param: Param<ListParams>) => {
-        let query = selectProductJson(db).where("products.status", "=", param("status"));
+        let query = selectProductValues(db).where("products.status", "=", param("status"));
         if (has.has("categoryId"))
           query = query.where("products.product_id", "in", (eb) =>
             eb.selectFrom("product_categories").select("product_id").where("category_id", "=", param("categoryId")!),

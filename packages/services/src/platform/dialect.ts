@@ -53,15 +53,6 @@ export async function lockForTransaction(trx: Kysely<any>, key: string): Promise
 }
 
 /**
- * SQL text that writes the value of the SQL expression `expression` as JSON text (a string quoted, a number as it
- * reads back, null as `null`): SQLite's `json_quote(x)`, PostgreSQL's `to_json(x)::text` (null for null, hence the
- * coalesce). Text, for queries built once as text (catalog's product-json.ts), never for values a caller gives.
- */
-export function jsonQuoteText(dialect: SqlDialect, expression: string): string {
-  return dialect === "postgres" ? `coalesce(to_json(${expression})::text, 'null')` : `json_quote(${expression})`;
-}
-
-/**
  * Whether `error` is the store refusing a row whose unique or primary key is already taken: PostgreSQL's SQLSTATE
  * 23505 (unique_violation, the `code` of node-postgres's errors), SQLite's extended result codes as better-sqlite3
  * names them. Kysely passes the driver's error through unchanged.

@@ -30,7 +30,6 @@ export {
   dialectOf,
   greatestOf,
   isUniqueViolation,
-  jsonQuoteText,
   lockForTransaction,
   type SqlDialect,
   stringAgg,
