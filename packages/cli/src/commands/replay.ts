@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ReplayProgress, ReplayReport } from "@ecom/simulator";
 import type { Command } from "commander";
+import { parseBackends } from "../backend-options.js";
 import { ExitCode, UsageError } from "../exit-codes.js";
-import { parseBackends } from "./sim.js";
 
 /** The replay's outcome as `--json` prints it. */
 interface ReplayJson {

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
+import { parseBackends } from "../backend-options.js";
 import { createClaimLoss } from "../claim-loss.js";
 import { UsageError } from "../exit-codes.js";
 import { parsePort, withoutCredentials } from "../options.js";
 import { createSimLog, parseLogFormat, parseLogLevel } from "../request-log.js";
-import { parseBackends } from "./sim.js";
 
 /** Register `ecom serve`. */
 export function registerServeCommand(program: Command): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { withoutCredentials } from "../options.js";
-import { restCoverage } from "./sim.js";
+import { restCoverage } from "./sim-banner.js";
 
 describe("the sim up banner's REST line", () => {
   it("says every context is served when each contract has a running context", () => {

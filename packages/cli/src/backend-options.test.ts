@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBackends } from "./sim.js";
+import { parseBackends } from "./backend-options.js";
 
 const STORE = "postgres://postgres@127.0.0.1:5432/shop";
 const BUS = "nats://127.0.0.1:4222";
