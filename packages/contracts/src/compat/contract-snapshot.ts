@@ -92,6 +92,26 @@ export class ContractSnapshot {
     const value = valueAt(document.value, pointer);
     return value === undefined ? undefined : { file, pointer, value };
   }
+
+  /**
+   * `node`, or what its `$ref` (to a parameter, response, header, request body, channel, message…) points to, followed
+   * until a node that is not a reference: a ref that resolves to nothing, or a 33rd hop, stops where it is.
+   */
+  deref(node: Located): Located {
+    let current = node;
+    for (let hops = 0; hops < 32; hops++) {
+      const value = current.value;
+      const ref =
+        value !== null && typeof value === "object" && !Array.isArray(value)
+          ? (value as Record<string, unknown>).$ref
+          : undefined;
+      if (typeof ref !== "string") return current;
+      const target = this.resolve(current.file, ref);
+      if (!target) return current;
+      current = target;
+    }
+    return current;
+  }
 }
 
 /** The file a `$ref` written in `fromFile` points into; undefined for a URL (never followed). */

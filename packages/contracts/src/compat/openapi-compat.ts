@@ -6,7 +6,6 @@ import {
   bodyOf,
   compareSchemas,
   contentOf,
-  deref,
   emit,
   isObject,
   type Json,
@@ -34,7 +33,7 @@ function collectOperations(
     const paths = root[section];
     if (!isObject(paths)) continue;
     for (const path of Object.keys(paths)) {
-      const pathItem = deref(snapshot, { file, pointer: toPointer([section, path]), value: paths[path] });
+      const pathItem = snapshot.deref({ file, pointer: toPointer([section, path]), value: paths[path] });
       if (!isObject(pathItem.value)) continue;
       for (const method of methods) {
         if (!isObject(pathItem.value[method])) continue;

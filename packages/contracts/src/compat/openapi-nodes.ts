@@ -30,19 +30,6 @@ export const at = (node: Located, ...segments: (string | number)[]): Located => 
   ),
 });
 
-/** Follow a `$ref` (to a parameter, response, header, request body) until a real object. */
-export function deref(snapshot: ContractSnapshot, node: Located): Located {
-  let current = node;
-  for (let hops = 0; hops < 32; hops++) {
-    const ref = isObject(current.value) ? current.value.$ref : undefined;
-    if (typeof ref !== "string") return current;
-    const target = snapshot.resolve(current.file, ref);
-    if (!target) return current;
-    current = target;
-  }
-  return current;
-}
-
 export const label = (operation: Operation) => `${operation.method.toUpperCase()} ${operation.path}`;
 
 export interface Where {
@@ -97,7 +84,7 @@ export function compareSchemas(
 export function bodyOf(snapshot: ContractSnapshot, operation: Operation): Located | undefined {
   const raw = at(operation.operation, "requestBody");
   if (raw.value === undefined) return undefined;
-  const node = deref(snapshot, raw);
+  const node = snapshot.deref(raw);
   return isObject(node.value) ? node : undefined;
 }
 

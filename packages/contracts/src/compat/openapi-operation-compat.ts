@@ -6,7 +6,6 @@ import {
   bodyOf,
   compareSchemas,
   contentOf,
-  deref,
   emit,
   isObject,
   type Json,
@@ -92,7 +91,7 @@ function parametersOf(snapshot: ContractSnapshot, operation: Operation): Map<str
     if (!Array.isArray(list)) continue;
     list.forEach((_entry, index) => {
       const raw = at(owner, "parameters", index);
-      const node = deref(snapshot, raw);
+      const node = snapshot.deref(raw);
       if (!isObject(node.value)) return;
       const name = String(node.value.name ?? "");
       const where = String(node.value.in ?? "");
@@ -237,7 +236,7 @@ function responsesOf(snapshot: ContractSnapshot, operation: Operation): Map<stri
   const responses = (operation.operation.value as Json).responses;
   if (!isObject(responses)) return result;
   for (const status of Object.keys(responses)) {
-    const node = deref(snapshot, at(operation.operation, "responses", status));
+    const node = snapshot.deref(at(operation.operation, "responses", status));
     if (isObject(node.value)) result.set(status.toUpperCase(), node);
   }
   return result;
@@ -248,7 +247,7 @@ function headersOf(snapshot: ContractSnapshot, response: Located): Map<string, {
   const headers = (response.value as Json).headers;
   if (!isObject(headers)) return result;
   for (const name of Object.keys(headers)) {
-    const node = deref(snapshot, at(response, "headers", name));
+    const node = snapshot.deref(at(response, "headers", name));
     if (isObject(node.value)) result.set(name.toLowerCase(), { name, node });
   }
   return result;
