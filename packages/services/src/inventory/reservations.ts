@@ -276,25 +276,27 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
 
     async commit(reservationId, orderId) {
       return db.transaction().execute(async (trx): Promise<ResolveOutcome> => {
-        const row = await statements.byId.executeTakeFirst(trx, { reservationId });
-        if (!row) return { kind: "not-found" };
         const now = clock.now();
-        const decision = commitDecision(row.status as ReservationState, row.expires_at, now);
-        if (decision === "already-done") return { kind: "done", reservation: row };
-        if (decision !== "commit") {
+        const nowText = now.toISOString();
+        // Committed at once when it is held and has not lapsed (commitDecision's "commit", said in SQL): the update
+        // answers the row, so it is read first only when it is not committed here.
+        const committed = await statements.commitReservation.executeTakeFirst(trx, {
+          reservationId,
+          orderId,
+          now: nowText,
+        });
+        if (!committed) {
+          const row = await statements.byId.executeTakeFirst(trx, { reservationId });
+          if (!row) return { kind: "not-found" };
+          const decision = commitDecision(row.status as ReservationState, row.expires_at, now);
+          if (decision === "already-done") return { kind: "done", reservation: row };
+          if (decision === "commit") throw new Error(`reservation ${reservationId} is held but was not committed`);
           const why =
             decision === "refuse-lapsed"
               ? `reservation ${reservationId} lapsed at ${row.expires_at}; its copies may be in another cart, so reserve again`
               : `reservation ${reservationId} is ${row.status} and holds nothing to sell; reserve again`;
           return { kind: "refused", reservation: row, why };
         }
-        const nowText = now.toISOString();
-        const committed = await statements.commitReservation.executeTakeFirst(trx, {
-          reservationId,
-          orderId,
-          now: nowText,
-        });
-        if (!committed) throw new Error(`reservation ${reservationId} stopped being RESERVED inside its transaction`);
         const lines = linesOf(committed);
         const levels = new Map<string, StockLevelRow>();
         for (const line of lines) {
@@ -408,6 +410,8 @@ function createReservationStatements(runtime: ContextRuntime<InventoryDatabase>)
         .set({ status: "COMMITTED", order_id: param("orderId"), committed_at: param("now") })
         .where("reservation_id", "=", param("reservationId"))
         .where("status", "=", "RESERVED")
+        // Not lapsed: times are toISOString() text, so text order is time order (as the expiry's own query reads).
+        .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", param("now"))]))
         .returningAll(),
     ),
     /** Hold a line's copies only if they are available at that instant; answers the level, none when they are not. */
