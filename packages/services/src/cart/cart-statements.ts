@@ -23,6 +23,30 @@ export function createCartStatements(db: Kysely<CartDatabase>) {
       db.selectFrom("cart_items").selectAll().where("cart_id", "=", param("cartId")).orderBy("item_id"),
     ),
 
+    /**
+     * A cart and its items in one read: one row per item in item id order (the cart's columns on each), or one row
+     * with no item (null item columns) for an empty cart; none for no cart.
+     */
+    cartWithItems: compileQuery((param: Param<{ cartId: string }>) =>
+      db
+        .selectFrom("carts")
+        .leftJoin("cart_items", "cart_items.cart_id", "carts.cart_id")
+        .selectAll("carts")
+        .select([
+          "cart_items.item_id",
+          "cart_items.product_id",
+          "cart_items.isbn",
+          "cart_items.title",
+          "cart_items.quantity",
+          "cart_items.unit_price",
+          "cart_items.price_as_of",
+          "cart_items.available",
+          "cart_items.added_at",
+        ])
+        .where("carts.cart_id", "=", param("cartId"))
+        .orderBy("cart_items.item_id"),
+    ),
+
     /** A customer's OPEN carts, the last active first (a failed checkout may have handed back a second one). */
     openCartsOf: compileQuery((param: Param<{ customerId: string }>) =>
       db

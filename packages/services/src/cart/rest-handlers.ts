@@ -64,6 +64,47 @@ async function visibleCart(
   return cart;
 }
 
+/** A cart the caller may see and its items (in item id order), in one read; absent as {@link visibleCart} says. */
+async function visibleCartAndItems(
+  statements: CartStatements,
+  db: Db,
+  cartId: string,
+  principal: Principal | undefined,
+): Promise<{ readonly cart: CartRow; readonly items: CartItemRow[] }> {
+  const rows = await statements.cartWithItems.execute(db, { cartId });
+  const first = rows[0];
+  if (!first || (principal?.role !== "admin" && first.customer_id !== principal?.customerId))
+    throw fail.notFound(`cart ${cartId}`);
+  const cart: CartRow = {
+    cart_id: first.cart_id,
+    customer_id: first.customer_id,
+    status: first.status,
+    currency: first.currency,
+    created_at: first.created_at,
+    updated_at: first.updated_at,
+    expires_at: first.expires_at,
+    checkout_id: first.checkout_id,
+  };
+  const items: CartItemRow[] = [];
+  for (const row of rows) {
+    // An empty cart's one row has no item; an item's columns are all NOT NULL.
+    if (row.item_id === null) continue;
+    items.push({
+      item_id: row.item_id,
+      cart_id: cart.cart_id,
+      product_id: row.product_id!,
+      isbn: row.isbn!,
+      title: row.title!,
+      quantity: row.quantity!,
+      unit_price: row.unit_price!,
+      price_as_of: row.price_as_of!,
+      available: row.available!,
+      added_at: row.added_at!,
+    });
+  }
+  return { cart, items };
+}
+
 const notOpen = (cart: CartRow) =>
   fail.conflict(
     cart.status === "CHECKED_OUT"
@@ -87,6 +128,16 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
       return visibleCart(statements, db, cartId, principal);
     }
     return cart;
+  };
+
+  /** {@link currentCart} with its items, read together. */
+  const currentCartAndItems = async (cartId: string, principal: Principal | undefined) => {
+    const read = await visibleCartAndItems(statements, db, cartId, principal);
+    if (read.cart.status === "OPEN" && read.cart.expires_at <= clock.now().toISOString()) {
+      await expireIdleCarts(runtime, clock.now(), { cartId });
+      return visibleCartAndItems(statements, db, cartId, principal);
+    }
+    return read;
   };
 
   /**
@@ -166,7 +217,8 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
     },
 
     async getCart({ path, principal }) {
-      return { status: 200, body: await cartView(statements, db, await currentCart(path.cartId, principal)) };
+      const { cart, items } = await currentCartAndItems(path.cartId, principal);
+      return { status: 200, body: cartViewOf(cart, items) };
     },
 
     async addCartItem({ path, body, principal }) {
@@ -267,9 +319,8 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
     },
 
     async checkoutCart({ path, body, principal }) {
-      const cart = await currentCart(path.cartId, principal);
+      const { cart, items: held } = await currentCartAndItems(path.cartId, principal);
       if (cart.status !== "OPEN") throw notOpen(cart);
-      const held = await statements.itemsOf.execute(db, { cartId: cart.cart_id });
       if (held.length === 0) throw fail.conflict(`Cart ${cart.cart_id} is empty; add an item before checking out.`);
       // The saga charges what the event says, so the prices are read from the catalog now rather than trusted.
       const prices = await currentPrices(
