@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { outgoingEvent } from "./outbox-relay.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { OutgoingEvent } from "./bus/event-bus.js";
+import { OutboxRelay, outgoingEvent } from "./outbox-relay.js";
+import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
 
 const envelope = {
   eventId: "evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31",
@@ -41,5 +43,67 @@ describe("outgoingEvent", () => {
     expect(routing(payloadFirst)).toEqual(expected(envelope));
     const nestedFirst = JSON.stringify({ extra: { a: 1, payload: 2 }, ...envelope });
     expect(routing(nestedFirst)).toEqual(expected(envelope));
+  });
+});
+
+describe("the outbox relay", () => {
+  let store: SqliteStore<RuntimeTables>;
+  afterEach(() => store.close());
+
+  /** A relay on a fresh store, appending to `appended`; `insert` commits an outbox row and gives what it told of. */
+  async function setUp() {
+    store = openSqliteStore<RuntimeTables>(":memory:");
+    await migrate(store.db, runtimeMigrations, { label: "runtime", table: "_migrations" });
+    const appended: string[] = [];
+    const relay = new OutboxRelay(
+      store,
+      async (events: readonly OutgoingEvent[]) => {
+        for (const event of events) appended.push(event.eventId);
+      },
+      (error) => {
+        throw error;
+      },
+    );
+    const insert = async (eventId: string) => {
+      const envelope = JSON.stringify({ ...envelope1, eventId });
+      const row = await store.db
+        .insertInto("_outbox")
+        .values({ event_id: eventId, envelope })
+        .returning("seq")
+        .executeTakeFirstOrThrow();
+      return { seq: row.seq, event: outgoingEvent(eventId, envelope) };
+    };
+    return { relay, appended, insert, reads: vi.spyOn(store, "exclusive") };
+  }
+  const envelope1 = { ...envelope, eventId: "evt_1" };
+
+  it("moves the rows a publishing transaction told of without reading the outbox, when they follow the last moved", async () => {
+    const { relay, appended, insert, reads } = await setUp();
+    relay.committed([await insert("evt_1")]);
+    await relay.drain();
+    relay.committed([await insert("evt_2"), await insert("evt_3")]);
+    reads.mockClear();
+    await relay.drain();
+    expect(appended).toEqual(["evt_1", "evt_2", "evt_3"]);
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it("reads the outbox when a row before those told of was not told of, and moves every row once, in order", async () => {
+    const { relay, appended, insert, reads } = await setUp();
+    await insert("evt_1");
+    const second = await insert("evt_2");
+    relay.committed([second]);
+    await relay.drain();
+    expect(appended).toEqual(["evt_1", "evt_2"]);
+    // Told of again after a read moved it (its transaction's hook ran late): not moved twice.
+    relay.committed([second]);
+    const third = await insert("evt_3");
+    await insert("evt_4");
+    relay.committed([third]);
+    reads.mockClear();
+    await relay.drain();
+    expect(reads).not.toHaveBeenCalled();
+    await relay.drain();
+    expect(appended).toEqual(["evt_1", "evt_2", "evt_3", "evt_4"]);
   });
 });

@@ -1,4 +1,4 @@
-import type { OutgoingEvent, Relay } from "./bus/event-bus.js";
+import type { CommittedOutboxRow, OutgoingEvent, Relay } from "./bus/event-bus.js";
 import { CoalescingRunner } from "./coalescing-runner.js";
 import type { PreparedStatement, RuntimeTables, SqliteStore } from "./sqlite-store.js";
 
@@ -11,7 +11,8 @@ const BATCH = 500;
  * their own: the next publish of the context deletes them in its transaction ({@link OutboxRelay.clearable}), and
  * closing deletes the rest. A crash before that appends the same events again at the next start, which the log
  * ignores by eventId. Its statements are prepared once and run without the query builder: they run for every event
- * of the context.
+ * of the context. A publishing transaction tells it of the rows it committed ({@link OutboxRelay.committed}): when
+ * they are the very rows after the last one moved, a pass moves them without reading the outbox.
  */
 export class OutboxRelay implements Relay {
   readonly #runner: CoalescingRunner;
@@ -22,6 +23,8 @@ export class OutboxRelay implements Relay {
   #relayed = 0;
   /** The last row a clear was asked for; rows after it and up to {@link #relayed} are still to delete. */
   #cleared = 0;
+  /** Rows publishing transactions committed since the last pass, as they told of them. */
+  #told: CommittedOutboxRow[] = [];
 
   constructor(
     private readonly store: SqliteStore<RuntimeTables>,
@@ -70,6 +73,11 @@ export class OutboxRelay implements Relay {
     return Number(row?.count ?? 0);
   }
 
+  /** Rows a publishing transaction committed (told after its commit, before it flushes): the next pass moves them. */
+  committed(rows: readonly CommittedOutboxRow[]): void {
+    for (const row of rows) this.#told.push(row);
+  }
+
   /** Ask for a pass soon. */
   kick(): void {
     this.#runner.kick();
@@ -96,11 +104,18 @@ export class OutboxRelay implements Relay {
   }
 
   /**
-   * Move everything now in the outbox to the log. A pass ends with a batch shorter than {@link BATCH}: a publish
-   * meanwhile kicks the relay, which then runs one more pass (and waits for the publishing transaction's commit,
-   * which holds the connection).
+   * Move everything now in the outbox to the log: the rows told of, when they follow the last row moved without a
+   * gap (every row up to the last of them is then known), else what a read of the outbox finds. A pass ends with a
+   * batch shorter than {@link BATCH}: a publish meanwhile kicks the relay, which then runs one more pass (and waits
+   * for the publishing transaction's commit, which holds the connection).
    */
   async drain(): Promise<void> {
+    const told = this.#takeTold();
+    if (told) {
+      await this.append(told.map((row) => row.event));
+      this.#relayed = Math.max(this.#relayed, told[told.length - 1]!.seq);
+      return;
+    }
     for (;;) {
       const rows = await this.store.exclusive(() => this.#pending.all(this.#relayed, BATCH));
       if (rows.length === 0) return;
@@ -108,6 +123,20 @@ export class OutboxRelay implements Relay {
       this.#relayed = Math.max(this.#relayed, rows[rows.length - 1]!.seq);
       if (rows.length < BATCH) return;
     }
+  }
+
+  /**
+   * The rows told of after the last one moved, when they are exactly the outbox's next rows (`seq` one after
+   * another from it); undefined otherwise — none told, or a row in between not told of (its transaction's hook has
+   * not run yet, or a crash left it before this start) — and the outbox is read instead. Rows told of at or before
+   * the last one moved were moved by a read: they are dropped.
+   */
+  #takeTold(): CommittedOutboxRow[] | undefined {
+    const told = this.#told.filter((row) => row.seq > this.#relayed);
+    this.#told = [];
+    if (told.length === 0) return undefined;
+    for (const [index, row] of told.entries()) if (row.seq !== this.#relayed + 1 + index) return undefined;
+    return told;
   }
 }
 

@@ -8,6 +8,7 @@ import {
   type PublishOptions,
 } from "@ecom/services/platform";
 import type { Transaction } from "kysely";
+import type { CommittedOutboxRow } from "./bus/event-bus.js";
 import type { RuntimeTables } from "./sqlite-store.js";
 import { afterCommit } from "./store/hooked-kysely.js";
 import { isEmbeddedStore, type Store } from "./store/store-port.js";
@@ -31,6 +32,11 @@ export function createOutbox<TDatabase>(options: {
   readonly random: () => number;
   /** Run after a publishing transaction commits (once, however many events it published); awaited by it. */
   readonly onPublish: () => void | Promise<void>;
+  /**
+   * Told, right before `onPublish`, of the rows the transaction inserted (on SQLite, where the insert gives each its
+   * `seq`): the relay moves them without reading them back.
+   */
+  readonly committed?: ((rows: readonly CommittedOutboxRow[]) => void) | undefined;
   /** The trace context of the append (tracing/platform-tracing.ts), when tracing is on. */
   readonly traced?:
     | ((producer: string, type: string, eventId: string, correlationId: string) => EnvelopeTrace)
@@ -46,18 +52,18 @@ export function createOutbox<TDatabase>(options: {
   const { store } = options;
   const prepared = isEmbeddedStore(store)
     ? {
-        insert: store.prepare(store.db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }), [
-          "event_id",
-          "envelope",
-        ]),
+        insert: store.prepare(
+          store.db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }).returning("seq"),
+          ["event_id", "envelope"],
+        ),
         clear: store.prepare(store.db.deleteFrom("_outbox").where("seq", "<=", 0), [0]),
       }
     : undefined;
   const insert = compileQuery((param: Param<{ eventId: string; envelope: string }>) =>
     store.db.insertInto("_outbox").values({ event_id: param("eventId"), envelope: param("envelope") }),
   );
-  /** Transactions that already have `onPublish` to run after their commit. */
-  const hooked = new WeakSet<object>();
+  /** The rows each open publishing transaction inserted (none known on a pool), with `onPublish` hooked to its commit. */
+  const published = new WeakMap<object, CommittedOutboxRow[]>();
   const traceId = () => {
     let hex = "";
     for (let index = 0; index < 32; index++) hex += Math.floor(options.random() * 16).toString(16);
@@ -101,16 +107,36 @@ export function createOutbox<TDatabase>(options: {
         partitionKey: publish.partitionKey,
         payload,
       };
+      const text = JSON.stringify(envelope);
+      let seq: number | undefined;
       if (prepared) {
         const relayed = options.clearable();
         if (relayed !== undefined) prepared.clear.run(relayed);
-        prepared.insert.run(eventId, JSON.stringify(envelope));
+        seq = prepared.insert.all(eventId, text)[0]?.seq;
       } else {
-        await insert.execute(trx, { eventId, envelope: JSON.stringify(envelope) });
+        await insert.execute(trx, { eventId, envelope: text });
       }
-      if (!hooked.has(trx)) {
-        hooked.add(trx);
-        afterCommit(trx, options.onPublish);
+      let rows = published.get(trx);
+      if (!rows) {
+        const inserted: CommittedOutboxRow[] = [];
+        published.set(trx, inserted);
+        afterCommit(trx, () => {
+          if (inserted.length > 0) options.committed?.(inserted);
+          return options.onPublish();
+        });
+        rows = inserted;
+      }
+      if (seq !== undefined) {
+        const { correlationId, partitionKey } = publish;
+        const event = {
+          eventId,
+          eventType: type,
+          producer: options.producer,
+          correlationId,
+          partitionKey,
+          envelope: text,
+        };
+        rows.push({ seq, event });
       }
       return eventId;
     },

@@ -57,6 +57,7 @@ export async function createContexts(
         random,
         store,
         onPublish: () => relay.flush(),
+        committed: (rows) => relay.committed?.(rows),
         traced: tracing.published,
         clearable: () => relay.clearable(),
       }),

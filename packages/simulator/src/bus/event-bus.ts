@@ -46,11 +46,22 @@ export interface EventLogReader {
   watch(onEvents: (events: readonly LoggedEvent[]) => void): () => void;
 }
 
+/** An `_outbox` row as the transaction that inserted it knows it: its `seq`, and the event as the bus takes it. */
+export interface CommittedOutboxRow {
+  readonly seq: number;
+  readonly event: OutgoingEvent;
+}
+
 /**
  * A context's relay: moves the committed rows of its `_outbox` to the bus, in `seq` order, and never reorders them
  * (a failure stops the pass; the next one starts from the first row not yet on the bus).
  */
 export interface Relay {
+  /**
+   * Told, after a publishing transaction committed and before its {@link Relay.flush}, of the rows it inserted, so
+   * the relay may move them without reading them back (the embedded relay; others read their outbox).
+   */
+  committed?(rows: readonly CommittedOutboxRow[]): void;
   /** Ask for a pass soon (after a publish; the caller's transaction has committed by then). */
   kick(): void;
   /**

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { CommittedOutboxRow } from "./bus/event-bus.js";
+import { createOutbox } from "./outbox.js";
+import { outgoingEvent } from "./outbox-relay.js";
+import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
+import { embeddedStore } from "./store/store-port.js";
+
+const ITEM_ADDED = "ecommerce.cart.cart.item_added.v1";
+const payload = {
+  cartId: "crt_01JH8Z3Q4R5S6T7V8W9X0Y1Z2G",
+  customerId: "cus_01JH8Z3Q4R5S6T7V8W9X0Y1Z2E",
+  productId: "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A",
+  quantity: 2,
+  unitPrice: { amount: 4599, currency: "USD" },
+};
+const options = { partitionKey: payload.cartId, correlationId: payload.cartId };
+
+describe("the outbox", () => {
+  let store: SqliteStore<RuntimeTables>;
+  afterEach(() => store.close());
+
+  async function setUp() {
+    store = openSqliteStore<RuntimeTables>(":memory:");
+    await migrate(store.db, runtimeMigrations, { label: "runtime", table: "_migrations" });
+    const told: CommittedOutboxRow[][] = [];
+    const flushes: number[] = [];
+    let next = 0;
+    const outbox = createOutbox<RuntimeTables>({
+      producer: "cart",
+      clock: { now: () => new Date("2026-01-18T12:05:00.000Z") },
+      ids: { next: (prefix) => `${prefix}_${++next}` },
+      random: () => 0.5,
+      store: embeddedStore(store),
+      clearable: () => undefined,
+      committed: (rows) => told.push([...rows]),
+      onPublish: () => {
+        flushes.push(told.length);
+      },
+    });
+    return { outbox, told, flushes };
+  }
+
+  it("tells what a publishing transaction inserted once it commits, before its flush, as the relay would read it", async () => {
+    const { outbox, told, flushes } = await setUp();
+    await store.db.transaction().execute(async (trx) => {
+      await outbox.publish(trx, ITEM_ADDED, payload, options);
+      await outbox.publish(trx, ITEM_ADDED, { ...payload, quantity: 3 }, options);
+      expect(told).toEqual([]);
+    });
+    expect(flushes).toEqual([1]);
+    const rows = await store.db.selectFrom("_outbox").selectAll().orderBy("seq").execute();
+    expect(told).toEqual([rows.map((row) => ({ seq: row.seq, event: outgoingEvent(row.event_id, row.envelope) }))]);
+  });
+
+  it("tells nothing of a transaction that rolls back", async () => {
+    const { outbox, told, flushes } = await setUp();
+    await expect(
+      store.db.transaction().execute(async (trx) => {
+        await outbox.publish(trx, ITEM_ADDED, payload, options);
+        throw new Error("the state change failed");
+      }),
+    ).rejects.toThrow(/state change failed/);
+    expect(told).toEqual([]);
+    expect(flushes).toEqual([]);
+  });
+});
