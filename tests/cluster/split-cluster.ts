@@ -1,5 +1,6 @@
 import { allContexts, devAccounts } from "@ecom/services";
 import {
+  type ClusterMember,
   type ClusterMembership,
   createPlatform,
   type Gateway,
@@ -29,8 +30,15 @@ export interface SplitCluster {
   close(): Promise<void>;
 }
 
-/** Start one process per share of contexts, one after another (each migrates and seeds its own), and the gateway. */
-export async function startSplitCluster(busUrl: string, shares: readonly (readonly string[])[]): Promise<SplitCluster> {
+/**
+ * Start one process per share of contexts, one after another (each migrates and seeds its own), and the gateway.
+ * `memberOf` gives what joins the cluster for a process's platform (the platform itself unless a test wraps it).
+ */
+export async function startSplitCluster(
+  busUrl: string,
+  shares: readonly (readonly string[])[],
+  memberOf: (platform: Platform) => ClusterMember = (platform) => platform,
+): Promise<SplitCluster> {
   const database = await createTestDatabase();
   const namespace = storeNamespace(database.url);
   const processes: { platform: Platform; membership: ClusterMembership }[] = [];
@@ -56,7 +64,7 @@ export async function startSplitCluster(busUrl: string, shares: readonly (readon
       });
       const url = await platform.listen(0);
       const membership = await joinCluster({
-        member: platform,
+        member: memberOf(platform),
         connection: busUrl,
         namespace,
         contexts: share,

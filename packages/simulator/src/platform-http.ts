@@ -1,4 +1,5 @@
 import { callerOf } from "./access-policy.js";
+import type { AppliedClock } from "./applied-clock.js";
 import { createEventSockets, upgradeRequiredResponse } from "./event-sockets.js";
 import { initialStreamBody } from "./event-streams.js";
 import { pathProblem } from "./gateway/request-checks.js";
@@ -33,6 +34,8 @@ export interface PlatformHttpOptions {
   readonly advanceClock: (milliseconds: number) => Promise<Date>;
   /** The platform's settle(), background work included (`POST /_sim/settle`). */
   readonly settle: () => Promise<void>;
+  /** How far the platform applied its clock, for a settle that carries the shared clock. */
+  readonly appliedClock: AppliedClock;
   readonly rpcTrace: ReturnType<typeof createRpcTrace>;
 }
 
@@ -132,6 +135,7 @@ function createSimRoutesOf(options: PlatformHttpOptions) {
     eventLog: core.bus,
     advanceClock: options.advanceClock,
     settle: options.settle,
+    clockApplied: (time, signal) => options.appliedClock.reached(time, signal),
     contexts: running.map((context) => context.module.name),
     slowStreamTimeoutMs: core.limits.slowStreamTimeoutMs,
     gate: core.streamGate,

@@ -98,6 +98,11 @@ export interface Platform {
   listen(port: number, host?: string): Promise<string>;
   /** Move the virtual clock forward, let every context expire what is due, and wait for the events to be delivered. */
   advanceClock(milliseconds: number): Promise<Date>;
+  /**
+   * The shared clock of a split platform is applied here up to `time` (its advance ran, its ticks included, or this
+   * clock was past it): what `POST /_sim/settle` carrying that clock waits for. Joining the cluster calls it.
+   */
+  markClockApplied(time: Date): void;
   /** What `/healthz` answers: each context's state, the clock, faults, breakers, lag and dead letters. */
   health(): Promise<HealthReport>;
   /**

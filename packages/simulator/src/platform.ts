@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { AppliedClock } from "./applied-clock.js";
 import { expectedStores, type OpenedDataFolder, openDataFolder } from "./data-folder/open-data-folder.js";
 import { readFetchRequest, toFetchResponse } from "./gateway/node-adapter.js";
 import { RestRouter } from "./gateway/rest-router.js";
@@ -80,12 +81,15 @@ async function startPlatform(
   const live = createLiveRoutes(router, running, core.tokens);
   const settleWith = createSettle(bus, running);
   const settle = () => settleWith({ background: true });
+  // What was due when the clock was resumed is the start's work: applied from there on.
+  const appliedClock = new AppliedClock(clock.now());
   const advanceClock = async (milliseconds: number) => {
     const now = clock.advance(milliseconds);
     await core.platformStore.saveClock();
     for (const context of running) await context.parts.tick?.(now);
     await core.platformStore.idempotency.purgeExpired();
     await settleWith({ background: false });
+    appliedClock.mark(now);
     return now;
   };
   const health = createHealthReporter({
@@ -102,7 +106,18 @@ async function startPlatform(
         breakers: context.parts.breakers,
       })),
   });
-  http = createPlatformHttp({ core, running, router, live, health, metrics, advanceClock, settle, rpcTrace });
+  http = createPlatformHttp({
+    core,
+    running,
+    router,
+    live,
+    health,
+    metrics,
+    advanceClock,
+    settle,
+    appliedClock,
+    rpcTrace,
+  });
   await seedAndStart(core, running, settle);
   const timers = startTimers(core, running);
   const port = createPlatformPort({ core, http, live, rpc, metrics });
@@ -119,6 +134,7 @@ async function startPlatform(
     fetch: async (request) => toFetchResponse(await handle(await readFetchRequest(request))),
     listen: (portNumber, host = "127.0.0.1") => port.listen(portNumber, host),
     advanceClock,
+    markClockApplied: (time) => appliedClock.mark(time),
     settle,
     health,
     flushTraces: () => tracing.flush(),

@@ -13,7 +13,7 @@ import type { HealthReport } from "./platform-health.js";
 import { problemResponse } from "./problem.js";
 import type { TracedCall } from "./rpc-trace.js";
 import { parseDuration } from "./sim-duration.js";
-import { createSettleRoute, SETTLE_BODY_HINT, settleTimeoutOf } from "./sim-settle.js";
+import { createSettleRoute, SETTLE_BODY_HINT, settleRequestOf } from "./sim-settle.js";
 import type { StreamGate } from "./stream-gate.js";
 import { pumpEvents } from "./stream-pump.js";
 import type { VirtualClock } from "./virtual-clock.js";
@@ -28,6 +28,8 @@ export interface SimRoutesOptions {
   readonly health: () => Promise<HealthReport>;
   /** Deliver every event and end every saga run (`POST /_sim/settle`): the platform's settle(). */
   readonly settle: () => Promise<void>;
+  /** Whether the process applied the clock up to a time, for a settle that carries the shared clock (sim-settle.ts). */
+  readonly clockApplied?: (time: Date, signal: AbortSignal) => Promise<boolean>;
   /** The platform's metrics in Prometheus' text format (`GET /metrics`). */
   readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
   /** Every context's circuit breakers. */
@@ -82,7 +84,11 @@ export function createSimRoutes(options: SimRoutesOptions) {
       : undefined;
   };
 
-  const settle = createSettleRoute({ settle: options.settle, lastSeq: () => options.eventLog.lastSeq() });
+  const settle = createSettleRoute({
+    settle: options.settle,
+    lastSeq: () => options.eventLog.lastSeq(),
+    ...(options.clockApplied ? { clockApplied: options.clockApplied } : {}),
+  });
 
   async function handle(request: GatewayRequest): Promise<GatewayResponse | undefined> {
     const url = new URL(request.url, "http://sim.invalid");
@@ -117,10 +123,10 @@ export function createSimRoutes(options: SimRoutesOptions) {
       return json(200, { now: now.toISOString(), advancedByMs: milliseconds });
     }
     if (route === "POST /_sim/settle") {
-      const timeoutMs = settleTimeoutOf(request.body);
-      if (timeoutMs === undefined) return problem(400, "validation", SETTLE_BODY_HINT);
+      const asked = settleRequestOf(request.body);
+      if (asked === undefined) return problem(400, "validation", SETTLE_BODY_HINT);
       try {
-        return json(200, await settle(timeoutMs));
+        return json(200, await settle(asked.timeoutMs, asked.clock));
       } catch (error) {
         return problemResponse(ServiceError.from(error), url.pathname, "");
       }

@@ -1,8 +1,9 @@
 import { allContexts } from "@ecom/services";
 import type { AnyContextModule } from "@ecom/services/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AppliedClock } from "./applied-clock.js";
 import { createPlatform, type Platform } from "./platform.js";
-import { createSettleRoute, DEFAULT_SETTLE_TIMEOUT_MS, settleTimeoutOf } from "./sim-settle.js";
+import { createSettleRoute, DEFAULT_SETTLE_TIMEOUT_MS, settleRequestOf } from "./sim-settle.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
 const only = (...names: string[]) =>
@@ -68,7 +69,24 @@ describe("how long POST /_sim/settle waits", () => {
     ["not JSON", { given: "2m", want: undefined }],
     ["a list", { given: '["2m"]', want: undefined }],
   ])("%s: %s", (_name, { given, want }) => {
-    expect(settleTimeoutOf(given)).toBe(want);
+    expect(settleRequestOf(given)?.timeoutMs).toBe(want);
+  });
+});
+
+describe("the shared clock a POST /_sim/settle carries", () => {
+  it.each([
+    ["none", { given: '{"timeout": "2m"}', want: undefined }],
+    ["an ISO time", { given: '{"clock": "2026-01-01T00:15:00.000Z"}', want: "2026-01-01T00:15:00.000Z" }],
+  ])("%s: %s", (_name, { given, want }) => {
+    expect(settleRequestOf(given)?.clock?.toISOString()).toBe(want);
+  });
+
+  it.each([
+    ["a date without its time", '{"clock": "2026-01-01"}'],
+    ["a time that is no time", '{"clock": "2026-13-45T99:00:00.000Z"}'],
+    ["a number", '{"clock": 1767225600000}'],
+  ])("refuses %s", (_name, given) => {
+    expect(settleRequestOf(given)).toBeUndefined();
   });
 });
 
@@ -109,6 +127,49 @@ describe("one process's settle route", () => {
     platform.end(0);
     await expect.poll(platform.runs).toBe(2);
     platform.end(1);
+    expect(await next).toEqual({ lastSeq: 1 });
+  });
+
+  it("waits until the process applied the shared clock the settle carries, and only then settles", async () => {
+    const platform = controlled();
+    const applied = new AppliedClock(new Date("2026-01-01T00:00:00.000Z"));
+    const route = createSettleRoute({
+      settle: platform.settle,
+      lastSeq: async () => 7,
+      clockApplied: (time, signal) => applied.reached(time, signal),
+    });
+    const answer = route(60_000, new Date("2026-01-01T00:15:00.000Z"));
+    // An advance the gateway wrote to the sim bucket that this process has not applied: its ticks are still to run.
+    applied.mark(new Date("2026-01-01T00:10:00.000Z"));
+    await Promise.resolve();
+    expect(platform.runs()).toBe(0);
+    applied.mark(new Date("2026-01-01T00:15:00.000Z"));
+    await expect.poll(platform.runs).toBe(1);
+    platform.end(0);
+    expect(await answer).toEqual({ lastSeq: 7 });
+    // A clock applied already holds nothing up.
+    const next = route(60_000, new Date("2026-01-01T00:05:00.000Z"));
+    await expect.poll(platform.runs).toBe(2);
+    platform.end(1);
+    expect(await next).toEqual({ lastSeq: 7 });
+  });
+
+  it("answers 503 naming the clock when the process does not apply it in time, holding up no other settle", async () => {
+    const platform = controlled();
+    const applied = new AppliedClock(new Date("2026-01-01T00:00:00.000Z"));
+    const route = createSettleRoute({
+      settle: platform.settle,
+      lastSeq: async () => 1,
+      clockApplied: (time, signal) => applied.reached(time, signal),
+    });
+    await expect(route(1, new Date("2026-01-01T00:15:00.000Z"))).rejects.toMatchObject({
+      code: "unavailable",
+      message: expect.stringMatching(/did not apply the shared clock's advance to 2026-01-01T00:15:00.000Z within 1ms/),
+    });
+    expect(platform.runs()).toBe(0);
+    const next = route(60_000);
+    await expect.poll(platform.runs).toBe(1);
+    platform.end(0);
     expect(await next).toEqual({ lastSeq: 1 });
   });
 

@@ -18,13 +18,14 @@ const expected = ["order", "payment", "inventory"];
  * Processes sharing one stream: each `POST /_sim/settle` is answered by `settle(id, timeout asked)` with the stream's
  * last sequence afterwards, or with what it returns instead (a Response); the host `gone` refuses the connection.
  */
-function cluster(settle: (id: string, timeoutMs: number) => number | Response) {
+function cluster(settle: (id: string, timeoutMs: number, clock?: string) => number | Response) {
   const calls: string[] = [];
   const fetcher: typeof fetch = async (input, init) => {
     const id = new URL(String(input)).hostname.replace(".invalid", "");
     if (id === "gone") throw new Error("connect ECONNREFUSED");
     calls.push(id);
-    const answer = settle(id, (JSON.parse(String(init?.body)) as { timeout: number }).timeout);
+    const body = JSON.parse(String(init?.body)) as { timeout: number; clock?: string };
+    const answer = settle(id, body.timeout, body.clock);
     return answer instanceof Response ? answer : Response.json({ lastSeq: answer });
   };
   return { calls, fetch: fetcher };
@@ -42,6 +43,21 @@ describe("the gateway's POST /_sim/settle over every registered process", () => 
     const answer = await settleCluster({ processes: async () => processes, expected, timeoutMs: 60_000, fetch });
     expect(answer).toEqual({ lastSeq: 13, rounds: 4, processes: ["a", "b"] });
     expect(calls).toEqual(["a", "b", "a", "b", "a", "b", "a", "b"]);
+  });
+
+  it("carries the sim bucket's clock to every process, in every round, so each applies it before settling", async () => {
+    const asked: (string | undefined)[] = [];
+    const { fetch } = cluster((_id, _timeout, clock) => {
+      asked.push(clock);
+      return 5;
+    });
+    const clock = new Date("2026-01-01T00:15:00.000Z");
+    await settleCluster({ processes: async () => processes, expected, timeoutMs: 60_000, clock, fetch });
+    expect(asked).toEqual(Array(4).fill("2026-01-01T00:15:00.000Z"));
+    // Without a clock in the bucket (never advanced), none is sent.
+    asked.length = 0;
+    await settleCluster({ processes: async () => processes, expected, timeoutMs: 60_000, fetch });
+    expect(asked).toEqual(Array(4).fill(undefined));
   });
 
   it("settles a process that registered after the first round too", async () => {

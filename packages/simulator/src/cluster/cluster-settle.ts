@@ -18,7 +18,9 @@ const MAX_ROUNDS = 100;
  * contexts (`POST <url>/_sim/settle`), and what one delivers may make another publish, so every registered process
  * is asked in turn, in rounds, until a whole round leaves the stream's last sequence where the round before left it:
  * then every event up to it was delivered to every process, and nothing a process did meanwhile published more. The
- * registry is read at every round, so a process that joined meanwhile is settled too. Throws a ServiceError
+ * registry is read at every round, so a process that joined meanwhile is settled too. Given `clock` (the sim
+ * bucket's), each process first waits until it has applied that time (its advance's ticks run there: expiries,
+ * retries), so a settle right after an advance through the gateway sees what it made due. Throws a ServiceError
  * (`unavailable`) when a context of `expected` has no process (its events would wait undelivered), when a process
  * fails to answer or to settle, or when `timeoutMs` runs out (each process is given what is left of it).
  */
@@ -27,6 +29,8 @@ export async function settleCluster(options: {
   /** The contexts the platform should have: settling without one of them would leave its events undelivered. */
   readonly expected: readonly string[];
   readonly timeoutMs: number;
+  /** The shared clock every process is to have applied before it settles. */
+  readonly clock?: Date;
   readonly fetch?: typeof fetch;
 }): Promise<ClusterSettleAnswer> {
   const fetcher = options.fetch ?? fetch;
@@ -46,7 +50,7 @@ export async function settleCluster(options: {
           `undelivered. Start one with ecom serve --contexts ${unserved.join(",")}, then settle.`,
       );
     const answers: number[] = [];
-    for (const entry of processes) answers.push(await settleOne(entry, deadline, options.timeoutMs, fetcher));
+    for (const entry of processes) answers.push(await settleOne(entry, deadline, options, fetcher));
     if (previous !== undefined && answers.every((lastSeq) => lastSeq === previous))
       return { lastSeq: previous, rounds: round, processes: processes.map((entry) => entry.id) };
     previous = answers.at(-1);
@@ -57,11 +61,11 @@ export async function settleCluster(options: {
   );
 }
 
-/** `POST <url>/_sim/settle` of one process with what is left of the time; its `lastSeq`. */
+/** `POST <url>/_sim/settle` of one process with what is left of the time (and the clock, if any); its `lastSeq`. */
 async function settleOne(
   entry: ProcessEntry,
   deadline: number,
-  timeoutMs: number,
+  { timeoutMs, clock }: { readonly timeoutMs: number; readonly clock?: Date },
   fetcher: typeof fetch,
 ): Promise<number> {
   const left = deadline - Date.now();
@@ -76,7 +80,7 @@ async function settleOne(
     response = await fetcher(new URL("/_sim/settle", entry.url), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ timeout: left }),
+      body: JSON.stringify({ timeout: left, ...(clock ? { clock: clock.toISOString() } : {}) }),
       // The process answers 503 itself when its time is up; this only catches a process that answers nothing.
       signal: AbortSignal.timeout(left + 5_000),
     });

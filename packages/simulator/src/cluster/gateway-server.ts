@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createConnectionLimits, DEFAULT_SERVER_LIMITS, type ServerLimits } from "../connection-limits.js";
 import { writeProblem } from "../problem.js";
 import { isLoopbackHost } from "../sim-access.js";
-import { SETTLE_BODY_HINT, settleTimeoutOf } from "../sim-settle.js";
+import { SETTLE_BODY_HINT, settleRequestOf } from "../sim-settle.js";
 import { tooManyStreams } from "../stream-pump.js";
 import { type ClusterSim, openClusterSim } from "./cluster-clock.js";
 import { clusterHealth } from "./cluster-health.js";
@@ -62,7 +62,8 @@ const SIM_OWNERS: readonly (readonly [RegExp, string])[] = [
  * faults is made in one process (which checks the request and answers as in one process) and then written to the
  * platform's sim bucket, which every process follows; the views and endpoints of a context (the mailbox, the payment
  * processor, its breakers) come from the process serving it, and the log and events, which every process reads from
- * the same stream, from any; `POST /_sim/settle` settles every process (cluster-settle.ts). `/_sim` is open on loopback only: listening elsewhere, only `GET /_sim/clock` and
+ * the same stream, from any; `POST /_sim/settle` settles every process once each applied the bucket's clock
+ * (cluster-settle.ts). `/_sim` is open on loopback only: listening elsewhere, only `GET /_sim/clock` and
  * `GET /_sim/faults` answer. GraphQL and the console need every context in one process and are not served here.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -140,14 +141,16 @@ async function start(
 
   /** Settle every registered process, in rounds until one changes nothing (cluster-settle.ts). */
   const settle = async (request: IncomingMessage, response: ServerResponse, pathname: string) => {
-    const timeoutMs = settleTimeoutOf(await smallBody(request));
-    if (timeoutMs === undefined)
-      return writeProblem(response, new ServiceError("validation", SETTLE_BODY_HINT), pathname);
+    const asked = settleRequestOf(await smallBody(request));
+    if (asked === undefined) return writeProblem(response, new ServiceError("validation", SETTLE_BODY_HINT), pathname);
     try {
+      // The clock as the bucket holds it now: an advance answered before this request is applied first everywhere.
+      const { time } = await sim.current();
       const answer = await settleCluster({
         processes: () => registry.processes(),
         expected: options.contexts,
-        timeoutMs,
+        timeoutMs: asked.timeoutMs,
+        ...(time ? { clock: time } : {}),
       });
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify(answer));

@@ -17,15 +17,21 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
  * A platform as joining sees it: a frozen clock, fault switches, and advances recorded as its ticks; `until` waits
  * for a state of them, asked again as each advance or fault switch is applied.
  */
-function member(): ClusterMember & { readonly advances: number[]; until(check: () => boolean): Promise<void> } {
-  const clock = new VirtualClock({ start, frozen: true });
+function member(at = start): ClusterMember & {
+  readonly advances: number[];
+  readonly applied: string[];
+  until(check: () => boolean): Promise<void>;
+} {
+  const clock = new VirtualClock({ start: at, frozen: true });
   const advances: number[] = [];
-  const applied = createCondition();
+  // The times marked applied, each as "<time> at <the clock then>": marked once its advance ran, not before.
+  const applied: string[] = [];
+  const changed = createCondition();
   // Switched by joining with Object.assign: each switch set is a change to look at.
   const faults = new Proxy(noFaults(), {
     set(target, key, value) {
       const set = Reflect.set(target, key, value);
-      applied.changed();
+      changed.changed();
       return set;
     },
   });
@@ -33,12 +39,17 @@ function member(): ClusterMember & { readonly advances: number[]; until(check: (
     clock,
     faults,
     advances,
-    until: applied.until,
+    applied,
+    until: changed.until,
     async advanceClock(milliseconds) {
       advances.push(milliseconds);
       const now = await clock.advance(milliseconds);
-      applied.changed();
+      changed.changed();
       return now;
+    },
+    markClockApplied(time) {
+      applied.push(`${time.toISOString()} at ${clock.now().toISOString()}`);
+      changed.changed();
     },
   };
 }
@@ -81,10 +92,19 @@ describePostgresNats("a process joining its split platform", (backend) => {
     await gateway.advanceTo(new Date(start.getTime() + 60_000));
     await gateway.setFaults({ ...noFaults(), inventoryDown: true });
     for (const process of [orderAndPayment, inventory]) {
-      await process.until(() => process.clock.now().getTime() === start.getTime() + 60_000);
+      await process.until(() => process.applied.length === 1);
       await process.until(() => process.faults.inventoryDown);
       expect(process.advances).toEqual([60_000]);
+      // Marked applied once the advance had run (what the gateway's settle waits for).
+      expect(process.applied).toEqual(["2026-01-01T00:01:00.000Z at 2026-01-01T00:01:00.000Z"]);
     }
+    // A process whose clock is past the shared one (the one that made the advance) marks it without advancing.
+    const ahead = member(new Date(start.getTime() + 120_000));
+    const c = await join(ahead, ["review"], "http://127.0.0.1:5104");
+    await ahead.until(() => ahead.applied.length === 1);
+    expect(ahead.advances).toEqual([]);
+    expect(ahead.applied).toEqual(["2026-01-01T00:01:00.000Z at 2026-01-01T00:02:00.000Z"]);
+    await c.leave();
 
     await a.leave();
     await b.leave();

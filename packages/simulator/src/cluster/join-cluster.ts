@@ -11,6 +11,8 @@ export interface ClusterMember {
   readonly faults: FaultSwitches;
   /** Move the clock forward, running the contexts' ticks (expiry, retries) and settling, as `/_sim/clock` does. */
   advanceClock(milliseconds: number): Promise<Date>;
+  /** The shared clock is applied up to `time`: a settle that carries it (the gateway's) stops waiting for it. */
+  markClockApplied(time: Date): void;
 }
 
 /** Options of {@link claimContexts}. */
@@ -175,7 +177,8 @@ async function claim(
 
 /**
  * Follow the shared virtual clock and faults: an advance written by the gateway runs this process's ticks through
- * `advanceClock`, so reservations expire and retries fall due in every process.
+ * `advanceClock`, so reservations expire and retries fall due in every process; once it ran (or this clock was past
+ * it already: the process that made the advance), the time is marked applied, which the gateway's settle waits for.
  */
 async function follow(
   member: ClusterMember,
@@ -192,6 +195,7 @@ async function follow(
         .then(async () => {
           const gap = time.getTime() - member.clock.now().getTime();
           if (gap > 0) await member.advanceClock(gap);
+          member.markClockApplied(time);
         })
         .catch((error: unknown) => log.error("applying a clock advance failed", { error: String(error) }));
       // Not awaited: a fault switched meanwhile applies at once, not after this advance's ticks.
