@@ -6,6 +6,7 @@ import { type Kysely, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inspectStore } from "./data-folder/store-inspection.js";
 import { EventLog, eventLogMigrations } from "./event-log.js";
+import { packText } from "./packed-text.js";
 import { migrate, openSqliteStore } from "./sqlite-store.js";
 
 const entry = (eventId: string, occurredAt = "2026-01-18T12:30:00.000Z") => ({
@@ -48,6 +49,29 @@ describe("the event log's storage", () => {
     const read = await log.read({ afterSeq: 0, types: ["ecommerce.order.order.paid.v1"], correlationId: "chk_1" });
     expect(read.map((event) => event.envelope)).toEqual(events.map((e) => e.envelope));
     await log.close();
+  });
+
+  it("packs new envelopes with the dictionary of the platform's envelopes (format 3), and reads format 2's rows", async () => {
+    const before = entry("evt_before", "2026-01-18T12:29:00.000Z");
+    let log = await EventLog.open(file);
+    await log.append([entry("evt_type")]);
+    await log.close();
+    // As the log held an envelope before format 3: packed against its ids with format 1's dictionary.
+    const database = new Database(file);
+    const context = `{"eventId":"${before.eventId}","producer":"order","correlationId":"chk_1"`;
+    database
+      .prepare("INSERT INTO event_log (event_id, type_code, producer, correlation_id, envelope) VALUES (?, 1, ?, ?, ?)")
+      .run(before.eventId, before.producer, before.correlationId, packText(before.envelope, context));
+    database.close();
+    log = await EventLog.open(file);
+    await log.append([entry("evt_after")]);
+    await log.close();
+    log = await EventLog.open(file);
+    expect((await log.read({ afterSeq: 0 })).map((event) => event.envelope)).toEqual(
+      [entry("evt_type"), before, entry("evt_after")].map((event) => event.envelope),
+    );
+    await log.close();
+    expect(stored().map((row) => (Buffer.isBuffer(row.envelope) ? row.envelope[0] : "text"))).toEqual([3, 2, 3]);
   });
 
   it("reads rows written before envelopes were packed, and still refuses another event under their id", async () => {

@@ -30,7 +30,8 @@ type LogTables = {
     correlation_id: string | Buffer;
     /**
      * Packed ({@link packText}, a BLOB) since envelopes are kept packed, against the row's own ids (format 2,
-     * {@link envelopeContext}) since those are kept compact; the JSON text itself in older rows.
+     * {@link envelopeContext}) since those are kept compact, and with the dictionary of envelopes as the platform
+     * writes them (format 3) since then; the JSON text itself in older rows.
      */
     envelope: string | Buffer;
   };
@@ -258,7 +259,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
         this.types.codeFor(entry.eventType, (code, eventType) => this.#insertType.run(code, eventType)),
         entry.producer,
         keptId(entry.correlationId),
-        packText(entry.envelope, envelopeContext(entry.eventId, entry.producer, entry.correlationId)),
+        packText(entry.envelope, envelopeContext(entry.eventId, entry.producer, entry.correlationId), 2),
       );
       if (inserted) {
         const { eventId, eventType, producer, correlationId, envelope } = entry;

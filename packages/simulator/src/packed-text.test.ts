@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { DICTIONARY_1, packText, unpackText } from "./packed-text.js";
+import { DICTIONARY_2 } from "./packed-text-dictionary-2.js";
 
 const envelope = JSON.stringify({
   eventId: "evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31",
@@ -79,6 +80,43 @@ describe("packed text", () => {
   it("reads a value packed against a context longer than one stored block", () => {
     const context = "x".repeat(70_000);
     expect(unpackText(packText(envelope, context), context)).toBe(envelope);
+  });
+});
+
+describe("packed text, format 3 (envelopes as the platform writes them)", () => {
+  const context = `{"eventId":"evt_01M97FDBYZSAF5JPQ9PP43VVHX","producer":"inventory","correlationId":"chk_01M97FDBW3K6JH8JJ5S7GK7WJJ"`;
+  // A stock.reserved.v1 as the inventory context wrote it in a run of the checkout bench.
+  const written =
+    '{"eventId":"evt_01M97FDBYZSAF5JPQ9PP43VVHX","eventType":"ecommerce.inventory.stock.reserved.v1","occurredAt":"2026-12-07T05:25:19.455Z","producer":"inventory","traceId":"8701fae547273b4138e04a6fc73f214f","correlationId":"chk_01M97FDBW3K6JH8JJ5S7GK7WJJ","schemaVersion":"1.0","partitionKey":"rsv_01M97FDBYZSAF5JPQ9PP43VVHW","payload":{"reservationId":"rsv_01M97FDBYZSAF5JPQ9PP43VVHW","checkoutId":"chk_01M97FDBW3K6JH8JJ5S7GK7WJJ","items":[{"productId":"prd_01M97FCTHJT4QQ68B5E6V7NXF1","quantity":1}],"reservedAt":"2026-12-07T05:25:19.455Z","expiresAt":"2026-12-07T05:40:19.455Z"}}';
+
+  it("packs such an envelope smaller than format 2 does, and reads it back only with its context", () => {
+    const packed = packText(written, context, 2);
+    expect(packed[0]).toBe(3);
+    // 108 bytes where format 2 takes 127.
+    expect(packed.length).toBeLessThan(packText(written, context).length - 10);
+    expect(unpackText(packed, context)).toBe(written);
+    expect(() => unpackText(packed)).toThrow(/format 3.*without one/);
+    expect(() => packText(written, undefined, 2)).toThrow(/context/);
+    // Formats 1 and 2 read as before beside it.
+    expect(unpackText(packText(written, context), context)).toBe(written);
+    expect(unpackText(packText(written))).toBe(written);
+  });
+
+  it("packs what a fresh deflate stream with its dictionary reads, and reads what one wrote", () => {
+    for (const text of [written, envelope, "", "😀 café", "a".repeat(100_000)]) {
+      const packed = packText(text, context, 2);
+      const dictionary = Buffer.concat([DICTIONARY_2, Buffer.from(context)]);
+      expect(inflateRawSync(packed.subarray(1), { dictionary }).toString("utf8")).toBe(text);
+      const fresh = Buffer.concat([Buffer.from([3]), deflateRawSync(text, { dictionary })]);
+      expect(unpackText(fresh, context)).toBe(text);
+    }
+  });
+
+  it("reads format 3 as it was first written (its dictionary is frozen: a new one is a new format)", () => {
+    const first = `{"eventId":"evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31","producer":"order","correlationId":"chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S"`;
+    const bytes = Buffer.from("AyPJOio1Co0NrAwMcJSqBFpPWPwQiC0/WxpaWmDLz3n5Jang+ci0wysVHs2YCgxwAA==", "base64");
+    expect(unpackText(bytes, first)).toBe(envelope);
+    expect(DICTIONARY_2.length).toBe(8192);
   });
 });
 

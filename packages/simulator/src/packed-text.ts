@@ -1,5 +1,6 @@
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
-import { createReusedRawStream } from "./reused-zlib.js";
+import { DICTIONARY_2 } from "./packed-text-dictionary-2.js";
+import { createReusedRawStream, type ReusedRawStream } from "./reused-zlib.js";
 
 /**
  * The preset dictionary of format 1: the tail (8 KiB) of the contracts' example envelopes, one per event type, with
@@ -33,24 +34,60 @@ const FORMAT_DEFLATE_1 = 1;
  * instead of their ~17 bytes of random digits. Read back only with the very same context.
  */
 const FORMAT_DEFLATE_CONTEXT = 2;
+/**
+ * Format 3: as format 2, with {@link DICTIONARY_2} (envelopes as the platform's producers write them) in place of
+ * format 1's dictionary, followed by the context.
+ */
+const FORMAT_DEFLATE_CONTEXT_2 = 3;
 
-/** One deflate and one inflate stream for every value, reset for each (reused-zlib.ts); undefined on a Node without. */
-const deflate = createReusedRawStream("deflate", DICTIONARY_1);
-const inflate = createReusedRawStream("inflate", DICTIONARY_1);
+/** Which preset dictionary a value is packed with: format 1's (formats 1 and 2) or {@link DICTIONARY_2} (format 3). */
+export type PackingDictionary = 1 | 2;
+
+/** A dictionary and the deflate and inflate streams that every value packed with it shares. */
+interface Codec {
+  readonly dictionary: Buffer;
+  readonly deflate: ReusedRawStream | undefined;
+  readonly inflate: ReusedRawStream | undefined;
+}
+
+/**
+ * One deflate and one inflate stream per dictionary for every value, reset for each (reused-zlib.ts); undefined on a
+ * Node without. Made at a dictionary's first use: a process that packs nothing pays for no stream.
+ */
+const codecs = new Map<PackingDictionary, Codec>();
+
+function codecOf(dictionary: PackingDictionary): Codec {
+  let codec = codecs.get(dictionary);
+  if (!codec) {
+    const bytes = dictionary === 1 ? DICTIONARY_1 : DICTIONARY_2;
+    codec = {
+      dictionary: bytes,
+      deflate: createReusedRawStream("deflate", bytes),
+      inflate: createReusedRawStream("inflate", bytes),
+    };
+    codecs.set(dictionary, codec);
+  }
+  return codec;
+}
 
 /**
  * Text (JSON, mostly) packed to keep in a store: deflate-raw with format 1's preset dictionary, behind a format
  * byte. About a quarter of an event envelope's size; {@link unpackText} gives the very same text back. With a
- * `context` (format 2), the dictionary ends with it, and it must be given again to unpack.
+ * `context` (format 2), the dictionary ends with it, and it must be given again to unpack; with `dictionary` 2 (format
+ * 3, a context required), the dictionary is {@link DICTIONARY_2}, made of envelopes as the platform writes them.
  *
- * One deflate stream, its dictionary format 1's, serves every call: a context is written into it first and flushed
+ * One deflate stream per dictionary serves every call: a context is written into it first and flushed
  * to a byte boundary (its output dropped), so the text that follows finds it in the window right after the
  * dictionary, as if the dictionary ended with it; what the text deflates to is a stream of its own that reads back
  * with that dictionary.
  */
-export function packText(text: string, context?: string): Buffer {
-  const format = context === undefined ? FORMAT_DEFLATE_1 : FORMAT_DEFLATE_CONTEXT;
-  if (!deflate) return framed(format, deflateRawSync(text, { dictionary: dictionaryWith(context) }));
+export function packText(text: string, context?: string, dictionary: PackingDictionary = 1): Buffer {
+  if (dictionary === 2 && context === undefined) throw new Error("format 3 packs against a context: none was given");
+  const format =
+    dictionary === 2 ? FORMAT_DEFLATE_CONTEXT_2 : context === undefined ? FORMAT_DEFLATE_1 : FORMAT_DEFLATE_CONTEXT;
+  const codec = codecOf(dictionary);
+  const { deflate } = codec;
+  if (!deflate) return framed(format, deflateRawSync(text, { dictionary: dictionaryWith(codec, context) }));
   deflate.reset();
   if (context !== undefined) deflate.write(Buffer.from(context), constants.Z_SYNC_FLUSH, 0);
   // Written after a byte of room, where the format byte goes.
@@ -75,10 +112,11 @@ function framed(format: number, deflated: Buffer): Buffer {
  */
 export function unpackText(value: string | Uint8Array, context?: string): string {
   if (typeof value === "string") return value;
-  if (value[0] === FORMAT_DEFLATE_1) return inflated(value.subarray(1), undefined);
-  if (value[0] === FORMAT_DEFLATE_CONTEXT) {
-    if (context === undefined) throw new Error("a value packed with a context (format 2) was read without one");
-    return inflated(value.subarray(1), context);
+  if (value[0] === FORMAT_DEFLATE_1) return inflated(codecOf(1), value.subarray(1), undefined);
+  if (value[0] === FORMAT_DEFLATE_CONTEXT || value[0] === FORMAT_DEFLATE_CONTEXT_2) {
+    if (context === undefined)
+      throw new Error(`a value packed with a context (format ${value[0]}) was read without one`);
+    return inflated(codecOf(value[0] === FORMAT_DEFLATE_CONTEXT ? 1 : 2), value.subarray(1), context);
   }
   throw new Error(
     `a packed value of format ${value[0] ?? "(empty)"}, which this version of ecom cannot read: was the data folder written by a newer one?`,
@@ -89,13 +127,14 @@ export function unpackText(value: string | Uint8Array, context?: string): string
 const STORED_BLOCK_MAX = 0xffff;
 
 /**
- * The text `deflated` stands for, read with format 1's dictionary followed by `context`. With the one inflate stream,
+ * The text `deflated` stands for, read with the codec's dictionary followed by `context`. With its one inflate stream,
  * the context reaches the window as a stored block written before `deflated` (its output, the context itself, is
  * skipped): the window then holds what the writer's did.
  */
-function inflated(deflated: Uint8Array, context: string | undefined): string {
+function inflated(codec: Codec, deflated: Uint8Array, context: string | undefined): string {
+  const { inflate } = codec;
   if (!inflate || (context !== undefined && Buffer.byteLength(context) > STORED_BLOCK_MAX))
-    return inflateRawSync(deflated, { dictionary: dictionaryWith(context) }).toString("utf8");
+    return inflateRawSync(deflated, { dictionary: dictionaryWith(codec, context) }).toString("utf8");
   inflate.reset();
   const start = context === undefined ? 0 : inflate.write(storedBlock(context), constants.Z_NO_FLUSH, 0);
   const end = inflate.write(deflated, constants.Z_FINISH, start);
@@ -114,18 +153,9 @@ function storedBlock(text: string): Buffer {
 }
 
 /**
- * Format 1's dictionary followed by a context, made in one buffer that every call reuses: only the context is written
- * each time, not the 8 KiB before it. Safe to reuse because zlib's synchronous calls have read their dictionary by the
- * time they return. Only where this Node offers no stream to reuse (reused-zlib.ts), and for a context longer than a
- * stored block.
+ * A codec's dictionary followed by `context` when there is one (formats 2 and 3), for zlib's one-shot calls: only
+ * where this Node offers no stream to reuse (reused-zlib.ts), and for a context longer than a stored block.
  */
-let withContext = Buffer.concat([DICTIONARY_1, Buffer.alloc(256)]);
-
-/** Format 1's dictionary, followed by `context` when there is one (format 2). */
-function dictionaryWith(context: string | undefined): Buffer {
-  if (context === undefined) return DICTIONARY_1;
-  const end = DICTIONARY_1.length + Buffer.byteLength(context);
-  if (end > withContext.length) withContext = Buffer.concat([DICTIONARY_1, Buffer.alloc(end - DICTIONARY_1.length)]);
-  withContext.write(context, DICTIONARY_1.length);
-  return withContext.subarray(0, end);
+function dictionaryWith(codec: Codec, context: string | undefined): Buffer {
+  return context === undefined ? codec.dictionary : Buffer.concat([codec.dictionary, Buffer.from(context)]);
 }
