@@ -1067,6 +1067,25 @@ describe("the Checkout Saga", () => {
     expect(done.data).toMatchObject({ status: "PAID" });
   });
 
+  it("hands the order out to the first POST /orders that waited for the saga's end (201), not to a second (200)", async () => {
+    const world = new World();
+    const started = await start(world, { seed: 5 });
+    const blocked = world.block("capture");
+    const checkoutId = await checkOut(started.handles);
+    await blocked.entered;
+    const first = started.alice.order.createOrder({ body: { checkoutId } });
+    const second = started.alice.order.createOrder({ body: { checkoutId } });
+    // Both are waiting for the saga's end by now (an answer taken before the capture is released would not be 201).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    blocked.release(true);
+    const answers = [await first, await second];
+    expect(answers.map((answer) => answer.response.status)).toEqual([201, 200]);
+    for (const answer of answers) expect(answer.data).toMatchObject({ status: "PAID", correlationId: checkoutId });
+    expect(answers[1]?.data?.orderId).toBe(answers[0]?.data?.orderId);
+    const again = await started.alice.order.createOrder({ body: { checkoutId } });
+    expect(again.response.status).toBe(200);
+  });
+
   it("fails a saga whose reservation lapsed before the capture, without charging", async () => {
     const world = new World();
     const started = await start(world, { seed: 9 });

@@ -4,7 +4,7 @@ import { mergeLines } from "./checkout-saga-rules.js";
 import { statusChangeRow } from "./order-records.js";
 import type { OrderStatements } from "./order-statements.js";
 import { type OrderRecord, orderCreatedPayload, orderPaidPayload } from "./order-views.js";
-import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot } from "./store.js";
+import type { CheckoutLine, CheckoutsTable, OrderDatabase, OrdersTable, PricingSnapshot } from "./store.js";
 
 /**
  * The order rows the Checkout Saga writes, each in the transaction that records its step's success: the order when
@@ -15,6 +15,7 @@ import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot } fro
 type Runtime = ContextRuntime<OrderDatabase>;
 type Checkout = Selectable<CheckoutsTable>;
 type Trx = Transaction<OrderDatabase>;
+type Order = Selectable<OrdersTable>;
 
 /** What writing the saga's order needs: the store's runtime and its compiled statements. */
 export interface OrderWritePorts {
@@ -111,15 +112,20 @@ export async function writeCreatedOrder(
 
 /**
  * Mark the order of `checkout` PAID at `now` (when it is still PENDING) with its history line and order.paid, then
- * publish checkout.completed. Resolves to the last event's id.
+ * publish checkout.completed. Resolves to the last event's id. With `handOut`, the same update hands the order out
+ * (claims it, when nobody has) and gives it to `handOut` once this commits.
  */
 export async function writePaidOrder(
   trx: Trx,
   { runtime, statements }: OrderWritePorts,
   checkout: Checkout,
   now: string,
+  handOut?: (order: Order) => void,
 ): Promise<string> {
-  const paid = await statements.payOrder.executeTakeFirst(trx, { orderId: checkout.order_id, paidAt: now });
+  const values = { orderId: checkout.order_id, paidAt: now };
+  const claimed = handOut && (await statements.payAndClaimOrder.executeTakeFirst(trx, values));
+  if (claimed) runtime.afterCommit(trx, () => handOut?.(claimed));
+  const paid = claimed ?? (await statements.payOrder.executeTakeFirst(trx, values));
   const order = paid ?? (await statements.readOrder.executeTakeFirst(trx, { orderId: checkout.order_id }));
   if (!order) throw new Error(`checkout ${checkout.checkout_id} captured without an order`);
   let lastEventId = checkout.last_event_id;

@@ -15,8 +15,9 @@ import {
 } from "./checkout-saga-rules.js";
 import { type CheckoutStep, changeSteps, finished, type StepUpdate, started } from "./checkout-step-log.js";
 import { type CheckoutChanges, performStep, type StepOutcome } from "./checkout-steps.js";
+import { OrderHandOuts } from "./order-hand-outs.js";
 import type { OrderStatements } from "./order-statements.js";
-import type { CheckoutsTable, OrderDatabase } from "./store.js";
+import type { CheckoutsTable, OrderDatabase, OrdersTable } from "./store.js";
 
 export type { SagaRetryOptions } from "./checkout-calls.js";
 
@@ -94,6 +95,7 @@ export class CheckoutSaga {
   readonly #redrives = new Map<string, number>();
   /** Each saga a run of this process drives now, as that run last wrote it (or was handed it). */
   readonly #driven = new Map<string, Checkout>();
+  readonly #handOuts = new OrderHandOuts();
   readonly #call: SagaCall;
   readonly #ports: CompensationPorts;
   readonly #statements: OrderStatements;
@@ -189,6 +191,8 @@ export class CheckoutSaga {
     checkoutId: string,
     timeoutMs: number,
     until?: (state: string) => boolean,
+    /** While this holds, the timeout does not end the wait: a run is bound to tell (see {@link waitForOrder}). */
+    holdOn?: () => boolean,
   ): Promise<Checkout | boolean> {
     return new Promise((resolve) => {
       const watchers = this.#watchers.get(checkoutId) ?? new Set<(checkout: Checkout | undefined) => void>();
@@ -204,10 +208,23 @@ export class CheckoutSaga {
         if (checkout === undefined) done(true);
         else if (!until || until(checkout.state)) done(checkout);
       };
-      const timer = setTimeout(() => done(false), timeoutMs);
+      const timer = setTimeout(() => {
+        if (!holdOn?.()) done(false);
+      }, timeoutMs);
       timer.unref?.();
       watchers.add(onChange);
     });
+  }
+
+  /**
+   * {@link waitForChange} until the saga ends, for `POST /orders`: when this process's run pays the order meanwhile,
+   * its write hands the order out to the first such caller (OrderHandOuts), which resolves with the order as written.
+   */
+  waitForOrder(
+    checkoutId: string,
+    timeoutMs: number,
+  ): Promise<{ readonly result: Checkout | boolean; readonly order?: Selectable<OrdersTable> | undefined }> {
+    return this.#handOuts.wait(checkoutId, (picked) => this.waitForChange(checkoutId, timeoutMs, isTerminal, picked));
   }
 
   /**
@@ -275,6 +292,8 @@ export class CheckoutSaga {
       throw error;
     } finally {
       this.#driven.delete(checkoutId);
+      // A caller picked for a hand-out that no committed change told (the write rolled back): it reads the saga.
+      if (this.#handOuts.hasPicked(checkoutId)) this.notify(checkoutId);
     }
   }
 
@@ -384,7 +403,12 @@ export class CheckoutSaga {
         }),
       );
     });
-    const outcome = await performStep({ runtime: this.#runtime, call, statements: this.#statements }, current, step);
+    const handOut = (checkoutId: string) => this.#handOuts.pick(checkoutId);
+    const outcome = await performStep(
+      { runtime: this.#runtime, call, statements: this.#statements, handOut },
+      current,
+      step,
+    );
     if (outcome.ok) return this.#succeeded(current, step, outcome, unwritten);
     const failed = await write({
       ...outcome.patch,

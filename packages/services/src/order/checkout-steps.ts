@@ -14,7 +14,14 @@ import {
 import { formatMoney, reservedDetail } from "./checkout-step-details.js";
 import type { OrderStatements } from "./order-statements.js";
 import { addressFromProto, minorUnits, protoMoney } from "./order-views.js";
-import type { CheckoutLine, CheckoutsTable, OrderDatabase, PricingSnapshot, PromotionSnapshot } from "./store.js";
+import type {
+  CheckoutLine,
+  CheckoutsTable,
+  OrderDatabase,
+  OrdersTable,
+  PricingSnapshot,
+  PromotionSnapshot,
+} from "./store.js";
 
 /**
  * What each step of the Checkout Saga does (checkout-saga.ts records it): the call it makes and what it learned, or
@@ -50,6 +57,8 @@ export interface StepPorts {
   readonly runtime: Runtime;
   readonly call: SagaCall;
   readonly statements: OrderStatements;
+  /** The `POST /orders` caller the order is to be handed out to when this step pays it, if one waits (order-hand-outs.ts). */
+  readonly handOut?: (checkoutId: string) => ((order: Selectable<OrdersTable>) => void) | undefined;
 }
 
 const PROMOTION_ID = /^prm_[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -356,7 +365,7 @@ async function capturePayment(ports: StepPorts, checkout: Checkout): Promise<Ste
     detail: `Captured ${formatMoney(captured || (checkout.total ?? 0), checkout.currency)}.`,
     write: async (trx, current) => {
       const paidAt = runtime.clock.now().toISOString();
-      const lastEventId = await writePaidOrder(trx, ports, current, paidAt);
+      const lastEventId = await writePaidOrder(trx, ports, current, paidAt, ports.handOut?.(current.checkout_id));
       return { finished_at: paidAt, stock_commit: "PENDING", last_event_id: lastEventId };
     },
   };

@@ -36,6 +36,8 @@ export interface OrderStatements {
   readonly insertHistory: CompiledStatement<Insertable<OrderStatusHistoryTable>, never>;
   /** Mark a PENDING order PAID; the order as changed, none when it was not PENDING. */
   readonly payOrder: CompiledStatement<{ orderId: string; paidAt: string }, Order>;
+  /** {@link payOrder} that also hands the order out (`claimOrder`), when nobody has; none when either is not so. */
+  readonly payAndClaimOrder: CompiledStatement<{ orderId: string; paidAt: string }, Order>;
   /** Hand an order out for the first time (`POST /orders`); the order, none when it was handed out before. */
   readonly claimOrder: CompiledStatement<{ orderId: string; claimedAt: string }, Order>;
   readonly readOrder: CompiledStatement<{ orderId: string }, Order>;
@@ -229,6 +231,15 @@ export function createOrderStatements(db: Kysely<OrderDatabase>): OrderStatement
         .set({ status: "PAID", paid_at: param("paidAt"), updated_at: param("paidAt") })
         .where("order_id", "=", param("orderId"))
         .where("status", "=", "PENDING")
+        .returningAll(),
+    ),
+    payAndClaimOrder: compileQuery((param: Param<{ orderId: string; paidAt: string }>) =>
+      db
+        .updateTable("orders")
+        .set({ status: "PAID", paid_at: param("paidAt"), updated_at: param("paidAt"), claimed_at: param("paidAt") })
+        .where("order_id", "=", param("orderId"))
+        .where("status", "=", "PENDING")
+        .where("claimed_at", "is", null)
         .returningAll(),
     ),
     claimOrder: compileQuery((param: Param<{ orderId: string; claimedAt: string }>) =>

@@ -1,4 +1,5 @@
 import type { orderApi } from "@ecom/sdk";
+import type { Selectable } from "kysely";
 import {
   type ContextRuntime,
   decodeQueryCursor,
@@ -13,7 +14,7 @@ import { isTerminal } from "./checkout-saga-rules.js";
 import { cancelOrder, OrderProblem, payOrder, updateOrderStatus, visibleOrder } from "./order-commands.js";
 import type { OrderStatements } from "./order-statements.js";
 import { checkoutResource, orderResource, orderSummary, statusChange } from "./order-views.js";
-import type { OrderDatabase } from "./store.js";
+import type { OrderDatabase, OrdersTable } from "./store.js";
 
 type Runtime = ContextRuntime<OrderDatabase>;
 
@@ -89,11 +90,14 @@ export function createRestHandlers(
       claimedAt: runtime.clock.now().toISOString(),
     });
     const order = first ?? (await statements.readOrder.executeTakeFirst(db, { orderId }));
-    if (!order) return undefined;
-    const items = await statements.readItems(db, orderId);
-    const body = orderResource({ order, items });
-    return first
-      ? { status: 201 as const, body, headers: { location: `/orders/${orderId}` } }
+    return order && answer(order, first !== undefined);
+  }
+
+  /** The answer with `order`: 201 when this call handed it out, 200 when an earlier one did. */
+  async function answer(order: Selectable<OrdersTable>, handedOut: boolean) {
+    const body = orderResource({ order, items: await statements.readItems(db, order.order_id) });
+    return handedOut
+      ? { status: 201 as const, body, headers: { location: `/orders/${order.order_id}` } }
       : { status: 200 as const, body };
   }
 
@@ -123,8 +127,11 @@ export function createRestHandlers(
             throw fail.notFound(`checkout ${checkoutId}`);
           const terminal = isTerminal(checkout.state);
           if (!terminal && remaining > 0) {
-            // Woken only when the saga ends (or stops), not at each of its steps.
-            known = await saga.waitForChange(checkoutId, remaining, isTerminal);
+            // Woken only when the saga ends (or stops), not at each of its steps; handed the order when the write
+            // that paid it claimed it for this call.
+            const woken = await saga.waitForOrder(checkoutId, remaining);
+            if (woken.order) return answer(woken.order, true);
+            known = woken.result;
             continue;
           }
           if (checkout.state === "FAILED") {
