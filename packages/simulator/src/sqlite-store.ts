@@ -3,8 +3,7 @@ import Database from "better-sqlite3";
 import { type Compilable, type Generated, type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
-import { HookedKysely } from "./store/hooked-kysely.js";
-import { TransactionalSqliteDialect } from "./store/transactional-sqlite-dialect.js";
+import { createSqliteKysely } from "./store/sqlite-kysely.js";
 
 /** The size a WAL file is cut back to when it starts over after a complete checkpoint. */
 export const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
@@ -63,8 +62,8 @@ export function openSqliteStore<TDatabase>(
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const trace = sqlTrace && { trace: sqlTrace, store: typeof file === "string" ? basename(file, ".db") : ":memory:" };
   const statements = createStatementCache(database, { trace });
-  const db: Kysely<TDatabase> = new HookedKysely<TDatabase>({
-    dialect: new TransactionalSqliteDialect({ database: statements }),
+  const { db, lock } = createSqliteKysely<TDatabase>(statements, {
+    inTransaction: () => database.inTransaction,
     onHookError: options.onHookError,
   });
   // Through the statement cache, so each is prepared once and the SQL trace counts it like Kysely's.
@@ -83,11 +82,9 @@ export function openSqliteStore<TDatabase>(
       };
     },
     exclusive(work, options) {
-      // The driver's own connection lock, as db.connection() takes it, without the Kysely instance, executor and
-      // connection provider that builds for a callback that uses none of them (the relay, the log and each
-      // dispatcher's reads come here at every pass).
-      return db.getExecutor().provideConnection(async () => {
-        if (!options?.transaction) return work();
+      // The lock every query and transaction of `db` takes (store/sqlite-kysely.ts).
+      if (!options?.transaction) return lock.run(work);
+      return lock.run(() => {
         run("begin");
         try {
           const result = work();

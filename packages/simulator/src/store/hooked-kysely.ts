@@ -12,17 +12,19 @@ import {
 export type AfterCommitHook = () => void | Promise<void>;
 
 /**
- * The hooks of every transaction still open on a {@link HookedKysely}, by the transaction object its callback was
- * given. Weak, so an abandoned transaction object keeps nothing alive; the entry goes when the transaction ends.
+ * The hooks of every transaction still open on a {@link HookedKysely} or a SQLite store's Kysely
+ * (store/sqlite-kysely.ts), by the transaction object its callback was given. Weak, so an abandoned transaction
+ * object keeps nothing alive; the entry goes when the transaction ends.
  */
 const openTransactions = new WeakMap<object, AfterCommitHook[]>();
 
 /**
  * Run `hook` after `trx` commits, after the hooks registered before it, and never if it rolls back. The
  * transaction's `execute()` resolves only once its hooks have run, so whoever awaits the transaction (an RPC handler
- * about to reply) knows they have. `trx` must be the very object a {@link HookedKysely} transaction's callback was
- * given, while that callback runs: a derived one (`trx.withPlugin`, `withSchema`, `withTables`), a controlled
- * transaction (`startTransaction`) or one of a plain Kysely takes no hooks, and this throws rather than drop the work.
+ * about to reply) knows they have. `trx` must be the very object a hooked transaction's callback was given (a
+ * {@link HookedKysely}'s or a SQLite store's), while that callback runs: a derived one (`trx.withPlugin`,
+ * `withSchema`, `withTables`), a controlled transaction (`startTransaction`) or one of a plain Kysely takes no hooks,
+ * and this throws rather than drop the work.
  */
 export function afterCommit<TDatabase>(trx: Transaction<TDatabase>, hook: AfterCommitHook): void {
   const hooks = openTransactions.get(trx);
@@ -48,6 +50,11 @@ export interface HookedKyselyConfig extends KyselyConfig {
   readonly onHookError?: ((error: unknown) => void) | undefined;
 }
 
+/** Where a hook's failure is told when nobody said: a line on stderr. */
+export function reportHookError(error: unknown): void {
+  process.stderr.write(`error: an after-commit hook failed: ${String(error)}\n`);
+}
+
 /**
  * A Kysely whose `transaction()` lets the work inside register after-commit hooks ({@link afterCommit}). It wraps
  * Kysely's own transaction runner and adds nothing to the SQL, so it works over any dialect (SQLite, PostgreSQL):
@@ -65,8 +72,7 @@ export class HookedKysely<TDatabase> extends Kysely<TDatabase> {
   constructor(config: HookedKyselyConfig) {
     const { onHookError, ...kysely } = config;
     super(kysely);
-    this.#onHookError =
-      onHookError ?? ((error) => process.stderr.write(`error: an after-commit hook failed: ${String(error)}\n`));
+    this.#onHookError = onHookError ?? reportHookError;
   }
 
   override transaction(): TransactionBuilder<TDatabase> {
@@ -74,20 +80,29 @@ export class HookedKysely<TDatabase> extends Kysely<TDatabase> {
   }
 }
 
+/** What runs a transaction's callback between `begin` and `commit` (rolling back when it throws). */
+export type TransactionRunner<TDatabase> = <TResult>(
+  callback: (trx: Transaction<TDatabase>) => Promise<TResult>,
+) => Promise<TResult>;
+
 /**
  * `builder`, its `execute` running the transaction's hooks after it commits. Kysely's builder keeps its settings in
  * a private field, so it cannot be subclassed from outside: its methods are wrapped instead, on this fresh instance.
+ * With `run`, the transaction runs there instead of through the builder's own `execute` (a SQLite store's runner,
+ * store/sqlite-kysely.ts, which takes no isolation level or access mode: SQLite has neither).
  */
-function withHooks<TDatabase>(
+export function withHooks<TDatabase>(
   builder: TransactionBuilder<TDatabase>,
   onHookError: (error: unknown) => void,
+  run?: TransactionRunner<TDatabase>,
 ): TransactionBuilder<TDatabase> {
-  const execute = builder.execute.bind(builder);
+  const execute: TransactionRunner<TDatabase> = run ?? builder.execute.bind(builder);
   const setAccessMode = builder.setAccessMode.bind(builder);
   const setIsolationLevel = builder.setIsolationLevel.bind(builder);
   return Object.assign(builder, {
-    setAccessMode: (accessMode: AccessMode) => withHooks(setAccessMode(accessMode), onHookError),
-    setIsolationLevel: (isolationLevel: IsolationLevel) => withHooks(setIsolationLevel(isolationLevel), onHookError),
+    setAccessMode: (accessMode: AccessMode) => withHooks(setAccessMode(accessMode), onHookError, run),
+    setIsolationLevel: (isolationLevel: IsolationLevel) =>
+      withHooks(setIsolationLevel(isolationLevel), onHookError, run),
     async execute<TResult>(callback: (trx: Transaction<TDatabase>) => Promise<TResult>): Promise<TResult> {
       const hooks: AfterCommitHook[] = [];
       let open: Transaction<TDatabase> | undefined;

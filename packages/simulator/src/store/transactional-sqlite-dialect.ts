@@ -1,4 +1,14 @@
-import { type DialectAdapter, SqliteAdapter, SqliteDialect } from "kysely";
+import {
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from "kysely";
 
 /**
  * SQLite's adapter, telling Kysely's migrator the truth: SQLite's DDL is transactional. Kysely's own adapter says it
@@ -13,9 +23,31 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
-/** Kysely's SQLite dialect with {@link TransactionalDdlSqliteAdapter}. */
-export class TransactionalSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
+/**
+ * Kysely's SQLite dialect with {@link TransactionalDdlSqliteAdapter}, on a driver made by the store
+ * (store/sqlite-connection.ts), so that every path to the connection takes the store's one lock.
+ */
+export class TransactionalSqliteDialect implements Dialect {
+  readonly #driver: Driver;
+
+  constructor(driver: Driver) {
+    this.#driver = driver;
+  }
+
+  createDriver(): Driver {
+    return this.#driver;
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+
+  createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's Dialect interface takes any database here.
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
   }
 }
