@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idText, isUlid, isUuid, keptId, ulidBytes, ulidText, uuidBytes } from "./compact-ids.js";
+import { idText, isUlid, isUuid, keptId, keptTime, timeText, ulidBytes, ulidText, uuidBytes } from "./compact-ids.js";
 
 describe("compact ids", () => {
   it("keeps a ULID in 16 bytes and gives the same text back", () => {
@@ -52,5 +52,35 @@ describe("compact ids", () => {
     ])
       expect(keptId(id)).toBe(id);
     expect(idText("my-correlation-id")).toBe("my-correlation-id");
+  });
+});
+
+describe("compact times", () => {
+  it("keeps a time as toISOString wrote it in 6 bytes that sort as the times do, and gives the same text back", () => {
+    const times = [
+      "1970-01-01T00:00:00.000Z",
+      "2026-01-18T12:27:01.605Z",
+      "2026-12-07T05:25:14.965Z",
+      "9999-12-31T23:59:59.999Z",
+    ];
+    const kept = times.map(keptTime);
+    for (const [index, value] of kept.entries()) {
+      expect(Buffer.isBuffer(value) && value.length).toBe(6);
+      expect(timeText(value)).toBe(times[index]);
+    }
+    const sorted = [...kept].sort((a, b) => Buffer.compare(a as Buffer, b as Buffer));
+    expect(sorted.map(timeText)).toEqual(times);
+  });
+
+  it("keeps any other text as it is", () => {
+    for (const text of [
+      "2026-01-18T12:27:01Z",
+      "2026-01-18T12:27:01.605+00:00",
+      "soon",
+      "",
+      "+275760-09-13T00:00:00.000Z",
+    ])
+      expect(keptTime(text)).toBe(text);
+    expect(timeText("2026-01-18T12:27:01Z")).toBe("2026-01-18T12:27:01Z");
   });
 });

@@ -84,3 +84,26 @@ export function idText(kept: string | Uint8Array): string {
   const prefixLength = kept.length - 16;
   return `${Buffer.from(kept.buffer, kept.byteOffset, prefixLength).toString("latin1")}_${ulidText(kept.subarray(prefixLength))}`;
 }
+
+/** The largest milliseconds since 1970 that {@link keptTime} keeps in its 6 bytes (the year 10889). */
+const KEPT_TIME_MAX = 2 ** 48;
+
+/**
+ * What a store keeps of a time the platform wrote (`Date#toISOString()`, 24 characters): its milliseconds since 1970
+ * as 6 big-endian bytes in a BLOB, which sort as the times do; any other text as it is. Only a text {@link timeText}
+ * gives back exactly is turned into bytes. A BLOB sorts after every TEXT in SQLite, so a column holding both (rows
+ * written before) is compared with a kept time only where the row's is one too.
+ */
+export function keptTime(iso: string): string | Buffer {
+  const ms = Date.parse(iso);
+  if (!(ms >= 0 && ms < KEPT_TIME_MAX) || new Date(ms).toISOString() !== iso) return iso;
+  const bytes = Buffer.allocUnsafe(6);
+  bytes.writeUIntBE(ms, 0, 6);
+  return bytes;
+}
+
+/** The time a kept value ({@link keptTime}) stands for, as `Date#toISOString()` wrote it. */
+export function timeText(kept: string | Uint8Array): string {
+  if (typeof kept === "string") return kept;
+  return new Date(Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength).readUIntBE(0, 6)).toISOString();
+}

@@ -72,6 +72,51 @@ describe("the Idempotency-Key store", () => {
     expect(Buffer.isBuffer(row.body) && row.body.length < response.body.length + 60).toBe(true);
   });
 
+  it("keeps the time a response was stored in 6 bytes, and purges by it beside rows whose time is text", async () => {
+    let now = at;
+    const idempotency = await openStore(() => now);
+    const hash = IdempotencyStore.hash("POST", "/carts", "{}");
+    const complete = async (key: string) => {
+      const claim = await idempotency.claim(key, hash);
+      if (claim.kind === "fresh") await claim.complete(response);
+    };
+    // Rows stored before times were kept compact: one a window old by the time of the purge, one still fresh.
+    for (const [key, createdAt] of [
+      ["text-old", at],
+      ["text-fresh", new Date(at.getTime() + 2 * 3600_000)],
+    ] as const)
+      await store.db
+        .insertInto("idempotency")
+        .values({
+          scope_key: key,
+          request_hash: hash,
+          status: response.status,
+          headers: JSON.stringify(response.headers),
+          body: response.body,
+          created_at: createdAt.toISOString(),
+        })
+        .execute();
+    await complete("kept-old");
+    now = new Date(at.getTime() + 2 * 3600_000);
+    await complete("kept-fresh");
+    const kept = await store.db.selectFrom("idempotency").selectAll().where("scope_key", "=", "kept-fresh").execute();
+    expect(kept[0]?.created_at).toEqual(Buffer.from([0x01, 0x9b, 0x77, 0x48, 0x85, 0x00]));
+    expect(await idempotency.claim("kept-fresh", hash)).toEqual({ kind: "replay", response });
+
+    now = new Date(at.getTime() + IDEMPOTENCY_WINDOW_MS + 1);
+    await idempotency.purgeExpired();
+    const left = await sql<{ scope_key: string }>`select scope_key from idempotency order by scope_key`.execute(
+      store.db,
+    );
+    expect(left.rows.map((row) => row.scope_key)).toEqual(["kept-fresh", "text-fresh"]);
+    expect(await idempotency.claim("text-fresh", hash)).toEqual({ kind: "replay", response });
+    const plan = await sql<{ detail: string }>`explain query plan delete from idempotency
+      where created_at < ${Buffer.alloc(6)} and (typeof(created_at) = 'blob' or created_at < ${at.toISOString()})`.execute(
+      store.db,
+    );
+    expect(plan.rows.map((row) => row.detail).join(" ")).toMatch(/USING (COVERING )?INDEX idempotency_by_created_at/);
+  });
+
   it("replays keys stored before responses were packed (hash in hex, headers and body as text)", async () => {
     const idempotency = await openStore(() => at);
     const hash = IdempotencyStore.hash("POST", "/carts", "{}");

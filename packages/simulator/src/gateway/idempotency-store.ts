@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Kysely, Migration } from "kysely";
-import { isUlid, isUuid, ulidBytes, uuidBytes } from "../compact-ids.js";
+import { type Kysely, type Migration, sql } from "kysely";
+import { isUlid, isUuid, keptTime, timeText, ulidBytes, uuidBytes } from "../compact-ids.js";
 import { unpackText } from "../packed-text.js";
 import { type EmbeddedStore, isEmbeddedStore, type Store, type StoreDialectName } from "../store/store-port.js";
 import { isPackedResponse, packResponse, unpackResponse } from "./packed-response.js";
@@ -16,7 +16,8 @@ export interface StoredResponse {
  * The platform store's table of keys. Rows are kept compact: the request's hash as its first 16 bytes (a BLOB; bytea
  * on PostgreSQL), the response's headers and body packed together into `body` ({@link packResponse}, against the
  * row's key and creation time) with `headers` empty. On SQLite the key itself is kept compact too
- * ({@link keptScopeKey}). Rows stored before are read as they are: the hash as hex, headers and body as text, or
+ * ({@link keptScopeKey}), and so is the time it was stored (6 bytes, compact-ids.ts `keptTime`, in the row and in
+ * the index on it, where its text took 24). Rows stored before are read as they are: the hash as hex, headers and body as text, or
  * both packed with packed-text's format 1 (the headers' JSON, a newline, the body).
  */
 // A type, not an interface: Kysely's withTables takes only types with an index signature, which an interface lacks.
@@ -28,7 +29,8 @@ export type IdempotencyTables = {
     status: number;
     headers: string;
     body: string | Buffer;
-    created_at: string;
+    /** Kept compact on SQLite (compact-ids.ts `keptTime`): a BLOB for the times the store writes. */
+    created_at: string | Buffer;
   };
 };
 
@@ -77,11 +79,12 @@ const packingContext = (createdAt: string, scopeKey: string) => `${createdAt}${s
 
 /** The response a row holds: packed ({@link packResponse}), or as rows stored before hold it. */
 function storedResponse(
-  row: { status: number; headers: string; body: string | Buffer; created_at: string },
+  row: { status: number; headers: string; body: string | Buffer; created_at: string | Buffer },
   scopeKey: string,
 ): StoredResponse {
   if (typeof row.body === "string") return { status: row.status, headers: JSON.parse(row.headers), body: row.body };
-  if (isPackedResponse(row.body)) return unpackResponse(row.status, row.body, packingContext(row.created_at, scopeKey));
+  if (isPackedResponse(row.body))
+    return unpackResponse(row.status, row.body, packingContext(timeText(row.created_at), scopeKey));
   const packed = unpackText(row.body);
   // The headers' JSON holds no raw newline, so the first one ends it.
   const end = packed.indexOf("\n");
@@ -154,7 +157,14 @@ export class IdempotencyStore {
   /** Forget responses older than the window: they can no longer be replayed, so they only take space. */
   async purgeExpired(): Promise<void> {
     const cutoff = new Date(this.now().getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
-    await this.store.db.deleteFrom("idempotency").where("created_at", "<", cutoff).execute();
+    if (!isEmbeddedStore(this.store)) {
+      await this.store.db.deleteFrom("idempotency").where("created_at", "<", cutoff).execute();
+      return;
+    }
+    // One range of the index on the age: every row kept as text (stored before times were kept compact) sorts below
+    // any kept time, so those are compared with the text of the cutoff instead.
+    await sql`delete from idempotency where created_at < ${keptTime(cutoff)}
+      and (typeof(created_at) = 'blob' or created_at < ${cutoff})`.execute(this.store.db);
   }
 
   /** Claim `key` (already scoped to the caller) for a request with `requestHash`. */
@@ -182,7 +192,9 @@ export class IdempotencyStore {
       throw error;
     }
     const fresh =
-      stored && this.now().getTime() - Date.parse(stored.created_at) < IDEMPOTENCY_WINDOW_MS ? stored : undefined;
+      stored && this.now().getTime() - Date.parse(timeText(stored.created_at)) < IDEMPOTENCY_WINDOW_MS
+        ? stored
+        : undefined;
     if (fresh) {
       finish();
       if (!sameRequest(fresh.request_hash, requestHash)) return { kind: "mismatch" };
@@ -275,6 +287,8 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
     "created_at",
     "cutoff",
   ]);
+  // A row kept as text before (its time too) is older than any kept cutoff: it is replaced, as an expired one is,
+  // only when the claim found it expired by its text.
   const insert = ({ scopeKey, row: stored, cutoff }: QueuedWrite) =>
     upsertRow.run(
       keptScopeKey(scopeKey),
@@ -282,8 +296,8 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
       stored.status,
       stored.headers,
       stored.body,
-      stored.created_at,
-      cutoff,
+      typeof stored.created_at === "string" ? keptTime(stored.created_at) : stored.created_at,
+      keptTime(cutoff),
     );
   const queued: QueuedWrite[] = [];
   const writeQueued = async () => {
