@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { migrate, openSqliteStore, type SqliteStore } from "./sqlite-store.js";
+import { stampIdentity } from "./data-folder/store-inspection.js";
+import { migrate, openSqliteStore, PAGE_SIZE, type SqliteStore } from "./sqlite-store.js";
 
 interface Tables {
   t: { id: number; name: string };
@@ -87,5 +92,51 @@ describe("a store's migrations", () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe("a store's page size", () => {
+  let folder: string;
+  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+
+  const pageSize = (file: string) => {
+    const database = new Database(file, { readonly: true });
+    try {
+      return database.pragma("page_size", { simple: true });
+    } finally {
+      database.close();
+    }
+  };
+
+  it("is PAGE_SIZE for a store made now, by the store or by the data folder's stamp", async () => {
+    folder = mkdtempSync(join(tmpdir(), "ecom-page-"));
+    const store = openSqliteStore<Tables>(join(folder, "new.db"));
+    await store.db.schema.createTable("t").addColumn("id", "integer").addColumn("name", "text").execute();
+    await store.close();
+    stampIdentity(join(folder, "stamped.db"), { folderId: "fld_1", store: "stamped" });
+    expect([pageSize(join(folder, "new.db")), pageSize(join(folder, "stamped.db"))]).toEqual([PAGE_SIZE, PAGE_SIZE]);
+  });
+
+  it("stays what it was for a store made before with SQLite's default, which opens and works as before", async () => {
+    folder = mkdtempSync(join(tmpdir(), "ecom-page-"));
+    const file = join(folder, "old.db");
+    const old = new Database(file);
+    old.pragma("journal_mode = WAL");
+    old.exec("create table t (id integer, name text)");
+    old.prepare("insert into t (id, name) values (?, ?)").run(1, "x".repeat(5000));
+    old.close();
+    expect(pageSize(file)).toBe(4096);
+
+    const store = openSqliteStore<Tables>(file);
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto("t").values({ id: 2, name: "two" }).execute();
+    });
+    expect(await store.db.selectFrom("t").select("id").orderBy("id").execute()).toEqual([{ id: 1 }, { id: 2 }]);
+    store.checkpoint();
+    await store.close();
+    expect(pageSize(file)).toBe(4096);
+    const reopened = new Database(file, { readonly: true });
+    expect(reopened.pragma("integrity_check", { simple: true })).toBe("ok");
+    reopened.close();
   });
 });

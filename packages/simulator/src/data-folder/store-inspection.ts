@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { loggedEnvelope } from "../event-log.js";
+import { PAGE_SIZE } from "../sqlite-store.js";
 
 /** The table in every store that says which folder and store it was made for. */
 export const IDENTITY_TABLE = "_store_identity";
@@ -180,6 +181,8 @@ function readTables(path: string, database: Database.Database, marksOnly: boolea
 export function stampIdentity(path: string, identity: { readonly folderId: string; readonly store: string }): void {
   const database = new Database(path);
   try {
+    // The page size the platform makes its stores with, set before the first write (a store that exists keeps its own).
+    database.pragma(`page_size = ${PAGE_SIZE}`);
     database.pragma("journal_mode = WAL");
     database.exec(`CREATE TABLE IF NOT EXISTS ${IDENTITY_TABLE} (folder_id TEXT NOT NULL, store TEXT NOT NULL)`);
     const present = database.prepare(`SELECT count(*) AS count FROM ${IDENTITY_TABLE}`).get() as { count: number };
