@@ -1,7 +1,7 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
 import { defineProjection, greatestOf, type Param, projectionStatement } from "../platform/index.js";
-import type { AnalyticsDatabase, DailyRevenueTable, ProjectedOrderStatus } from "./store.js";
+import type { AnalyticsDatabase, DailyRevenueTable, OrderByCustomerTable, ProjectedOrderStatus } from "./store.js";
 
 /** How far along an order is; a late or repeated event never moves it back (CANCELED is final). */
 const PROGRESS: Readonly<Record<ProjectedOrderStatus, number>> = {
@@ -60,6 +60,28 @@ async function advance(
   });
 }
 
+/** An order's row as its created event writes it; nothing when the order has one already (the event came again). */
+const insertOrder = projectionStatement(
+  (db: Kysely<AnalyticsDatabase>, param: Param<Omit<OrderByCustomerTable, "status">>) =>
+    db
+      .insertInto("orders_by_customer")
+      .values({
+        order_id: param("order_id"),
+        customer_id: param("customer_id"),
+        status: "PENDING",
+        total_amount: param("total_amount"),
+        currency: param("currency"),
+        item_count: param("item_count"),
+        placed_at: param("placed_at"),
+        paid_at: param("paid_at"),
+        canceled_at: param("canceled_at"),
+        shipped_at: param("shipped_at"),
+        delivered_at: param("delivered_at"),
+        last_event_at: param("last_event_at"),
+      })
+      .onConflict((conflict) => conflict.column("order_id").doNothing()),
+);
+
 /**
  * The `orders_by_customer` projection of contexts.yaml: one row per order, from its created event, moved along by
  * paid, canceled, shipped and delivered. `order.fulfilled` is not consumed (the contract's ProjectedOrderStatus
@@ -71,24 +93,19 @@ export const ordersByCustomerProjection = defineProjection<AnalyticsDatabase>({
   handlers: {
     "ecommerce.order.order.created.v1": async (message, trx) => {
       const { orderId, customerId, total, items, createdAt } = message.payload;
-      await trx
-        .insertInto("orders_by_customer")
-        .values({
-          order_id: orderId,
-          customer_id: customerId,
-          status: "PENDING",
-          total_amount: total.amount,
-          currency: total.currency,
-          item_count: items.reduce((sum, item) => sum + item.quantity, 0),
-          placed_at: createdAt,
-          paid_at: null,
-          canceled_at: null,
-          shipped_at: null,
-          delivered_at: null,
-          last_event_at: createdAt,
-        })
-        .onConflict((conflict) => conflict.column("order_id").doNothing())
-        .execute();
+      await insertOrder(trx).execute(trx, {
+        order_id: orderId,
+        customer_id: customerId,
+        total_amount: total.amount,
+        currency: total.currency,
+        item_count: items.reduce((sum, item) => sum + item.quantity, 0),
+        placed_at: createdAt,
+        paid_at: null,
+        canceled_at: null,
+        shipped_at: null,
+        delivered_at: null,
+        last_event_at: createdAt,
+      });
     },
     "ecommerce.order.order.paid.v1": (message, trx) =>
       advance(trx, message.payload.orderId, "PAID", "paid_at", message.payload.paidAt),

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { customerV1 } from "@ecom/sdk/rpc";
-import { type ContextRuntime, ServiceError } from "../platform/index.js";
+import { type ContextRuntime, compileQuery, type Param, ServiceError } from "../platform/index.js";
 import type { PostalAddress } from "./customer-views.js";
 import type { CustomerDatabase, CustomerTable } from "./store.js";
 
@@ -27,14 +27,37 @@ function checkId(value: string, pattern: RegExp, field: string): void {
  */
 export function registerCustomerService(router: ConnectRouter, runtime: ContextRuntime<CustomerDatabase>): void {
   const { db } = runtime;
+  // Each checkout asks for its shipping address and its customer (the confirmation e-mail): both statements built
+  // and compiled once (compileQuery), the customer's with the columns the proto Customer shows only.
+  const customerById = compileQuery((param: Param<{ customerId: string }>) =>
+    db
+      .selectFrom("customers")
+      .select([
+        "customer_id",
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "membership_level",
+        "language",
+        "currency",
+        "marketing_email",
+        "marketing_sms",
+        "created_at",
+      ])
+      .where("customer_id", "=", param("customerId")),
+  );
+  const addressOf = compileQuery((param: Param<{ customerId: string; addressId: string }>) =>
+    db
+      .selectFrom("addresses")
+      .select("address")
+      .where("address_id", "=", param("addressId"))
+      .where("customer_id", "=", param("customerId")),
+  );
   router.service(customerV1.CustomerService, {
     async getCustomer(request) {
       checkId(request.customerId, CUSTOMER_ID, "customer_id");
-      const row = await db
-        .selectFrom("customers")
-        .selectAll()
-        .where("customer_id", "=", request.customerId)
-        .executeTakeFirst();
+      const row = await customerById.executeTakeFirst(db, { customerId: request.customerId });
       if (!row) throw new ServiceError("not_found", `no customer ${request.customerId}`);
       return create(customerV1.GetCustomerResponseSchema, {
         customer: {
@@ -58,12 +81,10 @@ export function registerCustomerService(router: ConnectRouter, runtime: ContextR
       checkId(request.customerId, CUSTOMER_ID, "customer_id");
       checkId(request.addressId, ADDRESS_ID, "address_id");
       // Scoped to the customer: another customer's address is not_found, exactly like a missing one.
-      const row = await db
-        .selectFrom("addresses")
-        .select("address")
-        .where("address_id", "=", request.addressId)
-        .where("customer_id", "=", request.customerId)
-        .executeTakeFirst();
+      const row = await addressOf.executeTakeFirst(db, {
+        customerId: request.customerId,
+        addressId: request.addressId,
+      });
       if (!row) {
         throw new ServiceError("not_found", `no address ${request.addressId} of customer ${request.customerId}`);
       }

@@ -1,5 +1,5 @@
 import { signWebhook } from "@ecom/sdk";
-import type { ContextRuntime } from "../platform/index.js";
+import { type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
 import { createBackgroundPass } from "./background-pass.js";
 import type { NotificationDatabase, WebhookDeliveryTable, WebhookSubscriptionTable } from "./store.js";
 import { nextAttemptAfter } from "./webhook-rules.js";
@@ -218,25 +218,29 @@ export function createWebhookSender(
     lanes.set(subscriptionId, lane);
   };
 
+  // Every event kicks the scan: its statement is built and compiled once (compileQuery).
+  const dueSubscriptions = compileQuery((param: Param<{ now: string }>) =>
+    db
+      .selectFrom("webhook_deliveries as deliveries")
+      .innerJoin(
+        "webhook_subscriptions as subscriptions",
+        "subscriptions.subscription_id",
+        "deliveries.subscription_id",
+      )
+      .select("deliveries.subscription_id")
+      .distinct()
+      .where("deliveries.status", "in", UNFINISHED)
+      .where("deliveries.next_attempt_at", "<=", param("now"))
+      .where("subscriptions.active", "=", 1)
+      .where("subscriptions.deleted_at", "is", null),
+  );
+
   /** Open a lane for every active subscription with a due delivery that has none yet. */
   const scan = createBackgroundPass(
     "the webhook sender",
     async () => {
       if (stopped) return;
-      const due = await db
-        .selectFrom("webhook_deliveries as deliveries")
-        .innerJoin(
-          "webhook_subscriptions as subscriptions",
-          "subscriptions.subscription_id",
-          "deliveries.subscription_id",
-        )
-        .select("deliveries.subscription_id")
-        .distinct()
-        .where("deliveries.status", "in", UNFINISHED)
-        .where("deliveries.next_attempt_at", "<=", clock.now().toISOString())
-        .where("subscriptions.active", "=", 1)
-        .where("subscriptions.deleted_at", "is", null)
-        .execute();
+      const due = await dueSubscriptions.execute(db, { now: clock.now().toISOString() });
       for (const { subscription_id } of due) if (!lanes.has(subscription_id)) startLane(subscription_id);
     },
     log,

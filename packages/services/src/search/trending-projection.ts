@@ -1,5 +1,35 @@
-import { defineProjection } from "../platform/index.js";
-import type { SearchDatabase } from "./store.js";
+import type { Kysely } from "kysely";
+import { type CompiledStatement, defineProjection, type Param, projectionStatement } from "../platform/index.js";
+import type { SearchDatabase, SearchOrderLineTable } from "./store.js";
+
+type LineValues = Record<string, SearchOrderLineTable[keyof SearchOrderLineTable]>;
+
+/**
+ * The insert of an order's `count` lines (nothing for a line already there: the event came again), built and
+ * compiled once per line count (see projectionStatement): an order lists a handful of products.
+ */
+const insertsByCount = new Map<number, (db: Kysely<SearchDatabase>) => CompiledStatement<LineValues, unknown>>();
+function insertLines(count: number) {
+  let insert = insertsByCount.get(count);
+  if (!insert) {
+    insert = projectionStatement((db: Kysely<SearchDatabase>, param: Param<LineValues>) =>
+      db
+        .insertInto("search_order_lines")
+        .values(
+          Array.from({ length: count }, (_, index) => ({
+            order_id: param(`${index}.order_id`) as string,
+            product_id: param(`${index}.product_id`) as string,
+            customer_id: param(`${index}.customer_id`) as string,
+            quantity: param(`${index}.quantity`) as number,
+            ordered_at: param(`${index}.ordered_at`) as string,
+          })),
+        )
+        .onConflict((conflict) => conflict.columns(["order_id", "product_id"]).doNothing()),
+    );
+    if (insertsByCount.size < 32) insertsByCount.set(count, insert);
+  }
+  return insert;
+}
 
 /**
  * The `trending` projection of contexts.yaml: every line of every created order, with who ordered it and when (the
@@ -14,19 +44,17 @@ export const trendingProjection = defineProjection<SearchDatabase>({
       // One row per product: an order that lists a product on two lines counts its copies together.
       const quantities = new Map<string, number>();
       for (const item of items) quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
-      await trx
-        .insertInto("search_order_lines")
-        .values(
-          [...quantities].map(([productId, quantity]) => ({
-            order_id: orderId,
-            product_id: productId,
-            customer_id: customerId,
-            quantity,
-            ordered_at: createdAt,
-          })),
-        )
-        .onConflict((conflict) => conflict.columns(["order_id", "product_id"]).doNothing())
-        .execute();
+      const values: LineValues = {};
+      let index = 0;
+      for (const [productId, quantity] of quantities) {
+        values[`${index}.order_id`] = orderId;
+        values[`${index}.product_id`] = productId;
+        values[`${index}.customer_id`] = customerId;
+        values[`${index}.quantity`] = quantity;
+        values[`${index}.ordered_at`] = createdAt;
+        index++;
+      }
+      await insertLines(quantities.size)(trx).execute(trx, values);
     },
   },
 });
