@@ -52,10 +52,10 @@ export function createOutbox<TDatabase>(options: {
   const { store } = options;
   const prepared = isEmbeddedStore(store)
     ? {
-        insert: store.prepare(
-          store.db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }).returning("seq"),
-          ["event_id", "envelope"],
-        ),
+        insert: store.prepare(store.db.insertInto("_outbox").values({ event_id: "event_id", envelope: "envelope" }), [
+          "event_id",
+          "envelope",
+        ]),
         clear: store.prepare(store.db.deleteFrom("_outbox").where("seq", "<=", 0), [0]),
       }
     : undefined;
@@ -112,7 +112,7 @@ export function createOutbox<TDatabase>(options: {
       if (prepared) {
         const relayed = options.clearable();
         if (relayed !== undefined) prepared.clear.run(relayed);
-        seq = prepared.insert.all(eventId, text)[0]?.seq;
+        seq = prepared.insert.insert(eventId, text);
       } else {
         await insert.execute(trx, { eventId, envelope: text });
       }
