@@ -163,7 +163,6 @@ export function createNotificationSender(runtime: Runtime) {
         provider_message_id: outcome.ok ? outcome.providerMessageId : null,
       });
       const seen = { recipient: outcome.recipient ?? row.recipient, subject: outcome.subject ?? row.subject };
-      const update = trx.updateTable("notifications").where("notification_id", "=", row.notification_id);
       if (outcome.ok) {
         // The simulated channel is this store: the message and the SENT mark commit together, so it is sent once.
         await insertMail.execute(trx, {
@@ -189,6 +188,8 @@ export function createNotificationSender(runtime: Runtime) {
         );
         return;
       }
+      // A failed attempt is rare enough for the query builder; a sent one runs the compiled statements above.
+      const update = trx.updateTable("notifications").where("notification_id", "=", row.notification_id);
       const delay = NOTIFICATION_RETRY_DELAYS_MS[attemptNumber - 1];
       const error = { error_code: outcome.code, error_message: outcome.message.slice(0, 500) };
       if (outcome.retry && delay !== undefined) {
@@ -221,17 +222,20 @@ export function createNotificationSender(runtime: Runtime) {
     });
   };
 
+  const dueNotifications = compileQuery((param: Param<{ now: string }>) =>
+    db
+      .selectFrom("notifications")
+      .selectAll()
+      .where("status", "=", "QUEUED")
+      .where("next_attempt_at", "<=", param("now"))
+      .orderBy("next_attempt_at")
+      .orderBy("notification_id")
+      .limit(BATCH),
+  );
+
   const pass = async () => {
     for (;;) {
-      const due = await db
-        .selectFrom("notifications")
-        .selectAll()
-        .where("status", "=", "QUEUED")
-        .where("next_attempt_at", "<=", clock.now().toISOString())
-        .orderBy("next_attempt_at")
-        .orderBy("notification_id")
-        .limit(BATCH)
-        .execute();
+      const due = await dueNotifications.execute(db, { now: clock.now().toISOString() });
       let progressed = false;
       for (const row of due) {
         const send = async () => {
