@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileStandaloneValidators, schemaRef } from "./standalone-validators.js";
 
@@ -111,5 +112,38 @@ describe("shared validators", () => {
     expect(first!({ total: { amount: 1 } })).toBe(true);
     expect(second!([{ total: { amount: 1 } }, { total: {} }])).toBe(false);
     expect(money!({ amount: 3 })).toBe(true);
+  });
+});
+
+describe("length bounds", () => {
+  it("give ajv's own verdicts and errors for strings around each bound, astral characters and lone surrogates included", async () => {
+    const schema = {
+      type: "object",
+      properties: {
+        short: { type: "string", minLength: 2, maxLength: 3 },
+        some: { type: "string", minLength: 1 },
+        long: { type: "string", maxLength: 4, pattern: "^[^x]*$" },
+      },
+    };
+    const code = compileStandaloneValidators({
+      dialect: "2020-12",
+      documents,
+      runtimeModule,
+      targets: [{ name: "bounded", schema }],
+    });
+    expect(code).toMatch(/\.length > 3 && /);
+    const { bounded } = (await importModule(code)) as Record<
+      string,
+      ((data: unknown) => boolean) & { errors?: unknown }
+    >;
+    const reference = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    const pieces = ["", "a", "😀", "\uD800", "\uDC00", "x"];
+    const strings = new Set<string>();
+    for (const a of pieces) for (const b of pieces) for (const c of pieces) strings.add(a + b + c + (a && "😀😀"));
+    for (const text of strings) {
+      const data = { short: text, some: text, long: text };
+      expect(bounded!(data)).toBe(reference(data));
+      expect(bounded!.errors ?? null).toEqual(reference.errors ?? null);
+    }
   });
 });
