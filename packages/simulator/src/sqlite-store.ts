@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import Database from "better-sqlite3";
 import { type Compilable, type Generated, type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import { outboxWithoutEventIdIndex } from "./outbox-migrations.js";
 import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
 import { createSqliteKysely } from "./store/sqlite-kysely.js";
@@ -188,6 +189,7 @@ export const runtimeMigrations: Readonly<Record<string, Migration>> = {
       await db.schema.dropTable("_inbox").ifExists().execute();
     },
   },
+  "0002_outbox_without_event_id_index": outboxWithoutEventIdIndex,
 };
 
 /** The runtime's tables, for typed queries by the runtime (never by contexts). */

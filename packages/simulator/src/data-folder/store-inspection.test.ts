@@ -65,7 +65,7 @@ describe("a store's inspection", () => {
     expect(marks).toMatchObject({
       state: "ok",
       cursor: 7,
-      schema: { _migrations_runtime: "0001_cursor_replaces_inbox" },
+      schema: { _migrations_runtime: "0002_outbox_without_event_id_index" },
     });
     expect(marks).not.toHaveProperty("deadLetters");
     expect(marks).not.toHaveProperty("lastStamped");
