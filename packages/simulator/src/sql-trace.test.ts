@@ -37,4 +37,22 @@ describe("the SQL trace", () => {
     trace.reset();
     expect(trace.entries()).toEqual([]);
   });
+
+  it("counts a write that returns rows (update … returning), which better-sqlite3 calls a reader, as a write", async () => {
+    database = new Database(":memory:");
+    const trace = createSqlTrace();
+    const db = new Kysely<{ t: { id: number; n: number } }>({
+      dialect: new SqliteDialect({ database: createStatementCache(database, { trace: { trace, store: "s" } }) }),
+    });
+    await db.schema.createTable("t").addColumn("id", "integer").addColumn("n", "integer").execute();
+    await db.insertInto("t").values({ id: 1, n: 0 }).execute();
+    trace.reset();
+    await db.updateTable("t").set({ n: 1 }).where("id", "=", 1).returningAll().execute();
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable("t").set({ n: 2 }).where("id", "=", 1).returningAll().execute();
+    });
+
+    const returning = trace.entries().find((entry) => entry.sql.startsWith("update"));
+    expect(returning).toMatchObject({ runs: 2, autocommitWrites: 1 });
+  });
 });

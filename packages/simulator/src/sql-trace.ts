@@ -53,7 +53,11 @@ export function createSqlTrace(): SqlTrace {
   return {
     wrap(store, sql, statement, inTransaction) {
       // A transaction's own statements are counted, not looked at: `begin` is how transactions are counted.
-      const writing = !statement.reader && !/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(sql);
+      // better-sqlite3 calls a statement that returns rows a reader, `insert … returning` and `update … returning`
+      // included: those write too, so the SQL's verb decides first.
+      const writing =
+        /^\s*(insert|update|delete|replace)\b/i.test(sql) ||
+        (!statement.reader && !/^\s*(begin|commit|rollback|savepoint|release)\b/i.test(sql));
       return {
         get reader() {
           return statement.reader;
