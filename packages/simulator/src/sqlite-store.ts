@@ -12,8 +12,8 @@ export const WAL_SIZE_LIMIT = 4 * 1024 * 1024;
 /**
  * The page size of a database made now (SQLite's default is 4096). A commit writes each page it changed whole to the
  * WAL, and a checkout's commits change a few rows on each of about nine pages: at 2048, a checkout writes 40 % less
- * (about 640 → 385 kB) and costs about 7 % less CPU, for about 0.3 kB more kept (rows of 600 bytes and more, as a
- * saga's or an order's, fill a smaller page less well); at 1024 such rows spill to overflow pages (1.6 kB more kept).
+ * (about 640 → 385 kB) and costs 3–7 % less CPU, for about 0.4 kB more kept (rows of 600 bytes and more, as a saga's
+ * or an order's, fill a smaller page less well); at 1024 such rows spill to overflow pages (1.6 kB more kept).
  * Stores made before keep the size they were made with.
  */
 export const PAGE_SIZE = 2048;
