@@ -1,5 +1,6 @@
 import type { Selectable, Transaction } from "kysely";
 import { type ContextRuntime, isUniqueViolation } from "../platform/index.js";
+import { KeyedLock } from "../platform/keyed-lock.js";
 import { createSagaCall, type SagaCall, type SagaRetryOptions } from "./checkout-calls.js";
 import { type CompensationPorts, commitStock, compensate } from "./checkout-compensation.js";
 import {
@@ -17,6 +18,7 @@ import { type CheckoutStep, changeSteps, finished, type StepUpdate, started } fr
 import { type CheckoutChanges, performStep, type StepOutcome } from "./checkout-steps.js";
 import { OrderHandOuts } from "./order-hand-outs.js";
 import type { OrderStatements } from "./order-statements.js";
+import { SagaWatchers } from "./saga-watchers.js";
 import type { CheckoutsTable, OrderDatabase, OrdersTable } from "./store.js";
 
 export type { SagaRetryOptions } from "./checkout-calls.js";
@@ -89,9 +91,9 @@ class SagaMovedError extends Error {
 export class CheckoutSaga {
   readonly #runtime: Runtime;
   readonly #options: CheckoutSagaOptions;
-  readonly #locks = new Map<string, Promise<void>>();
+  readonly #locks = new KeyedLock();
   readonly #queued = new Set<string>();
-  readonly #watchers = new Map<string, Set<(checkout: Checkout | undefined) => void>>();
+  readonly #watchers = new SagaWatchers();
   readonly #redrives = new Map<string, number>();
   /** Each saga a run of this process drives now, as that run last wrote it (or was handed it). */
   readonly #driven = new Map<string, Checkout>();
@@ -136,7 +138,7 @@ export class CheckoutSaga {
    * delivery is done, the run is queued here.
    */
   async idle(): Promise<void> {
-    while (this.#locks.size > 0 || this.#queued.size > 0) await Promise.allSettled([...this.#locks.values()]);
+    while (this.#locks.size > 0 || this.#queued.size > 0) await this.#locks.settled();
   }
 
   /** Resume every saga that has not ended, and every paid order whose stock is still to be committed. */
@@ -165,21 +167,8 @@ export class CheckoutSaga {
   }
 
   /** Run `work` while no saga run (and no other locked work) touches `checkoutId`. */
-  async withLock<T>(checkoutId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(checkoutId) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const tail = previous.then(() => mine);
-    this.#locks.set(checkoutId, tail);
-    await previous;
-    try {
-      return await work();
-    } finally {
-      release();
-      if (this.#locks.get(checkoutId) === tail) this.#locks.delete(checkoutId);
-    }
+  withLock<T>(checkoutId: string, work: () => Promise<T>): Promise<T> {
+    return this.#locks.run(checkoutId, work);
   }
 
   /**
@@ -194,26 +183,7 @@ export class CheckoutSaga {
     /** While this holds, the timeout does not end the wait: a run is bound to tell (see {@link waitForOrder}). */
     holdOn?: () => boolean,
   ): Promise<Checkout | boolean> {
-    return new Promise((resolve) => {
-      const watchers = this.#watchers.get(checkoutId) ?? new Set<(checkout: Checkout | undefined) => void>();
-      this.#watchers.set(checkoutId, watchers);
-      const done = (changed: Checkout | boolean) => {
-        clearTimeout(timer);
-        watchers.delete(onChange);
-        if (watchers.size === 0) this.#watchers.delete(checkoutId);
-        resolve(changed);
-      };
-      // A change of unknown state (the saga was created, or a run stopped) wakes every waiter.
-      const onChange = (checkout: Checkout | undefined) => {
-        if (checkout === undefined) done(true);
-        else if (!until || until(checkout.state)) done(checkout);
-      };
-      const timer = setTimeout(() => {
-        if (!holdOn?.()) done(false);
-      }, timeoutMs);
-      timer.unref?.();
-      watchers.add(onChange);
-    });
+    return this.#watchers.waitForChange(checkoutId, timeoutMs, until, holdOn);
   }
 
   /**
@@ -238,7 +208,7 @@ export class CheckoutSaga {
 
   /** Tell whoever waits on `checkoutId` that it changed (into `checkout`, as committed, when known). */
   notify(checkoutId: string, checkout?: Checkout): void {
-    for (const watcher of [...(this.#watchers.get(checkoutId) ?? [])]) watcher(checkout);
+    this.#watchers.notify(checkoutId, checkout);
   }
 
   async #drive(checkoutId: string, written?: Checkout): Promise<void> {
