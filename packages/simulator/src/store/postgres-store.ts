@@ -137,7 +137,8 @@ export function openPostgresStore<TDatabase>(
       ? {}
       : { onIdleError: (error: Error) => options.onIdleError?.(error, schema) }),
   });
-  // Through HookedKysely, as SQLite's stores: transactions take after-commit hooks (runtime.afterCommit).
+  // Through HookedKysely, so transactions take after-commit hooks (runtime.afterCommit), as SQLite's stores do through
+  // their own runner (store/sqlite-kysely.ts).
   const db: Kysely<TDatabase> = new HookedKysely<TDatabase>({
     dialect: createStoreDialect(pool),
     onHookError: options.onHookError,
