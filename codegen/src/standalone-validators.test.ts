@@ -112,6 +112,11 @@ describe("shared validators", () => {
     expect(first!({ total: { amount: 1 } })).toBe(true);
     expect(second!([{ total: { amount: 1 } }, { total: {} }])).toBe(false);
     expect(money!({ amount: 3 })).toBe(true);
+    // Money has no $ref: inlined where it is used, its errors keep the schemaPath of a called validator.
+    expect(second!([{ total: { amount: -1 } }])).toBe(false);
+    expect((second as unknown as { errors: { instancePath: string; schemaPath: string }[] }).errors).toMatchObject([
+      { instancePath: "/0/total/amount", schemaPath: "#/properties/amount/minimum" },
+    ]);
   });
 });
 
