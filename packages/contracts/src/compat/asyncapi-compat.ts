@@ -1,15 +1,8 @@
 import { toPointer } from "../source/yaml-document.js";
-import {
-  type Channel,
-  collect,
-  isObject,
-  type Json,
-  type Message,
-  type Operation,
-  type Surface,
-} from "./asyncapi-surface.js";
+import { type Channel, collect, type Message, type Operation, type Surface } from "./asyncapi-surface.js";
 import { type CompareContext, emitSchemaDifferences } from "./compare-context.js";
 import type { Located } from "./contract-snapshot.js";
+import { isObject, type Json } from "./json-object.js";
 import type { Side } from "./rule-catalog.js";
 
 /** `ecommerce.cart.cart.checked_out.v1` → its stem and major version; undefined for an unversioned address. */

@@ -1,10 +1,8 @@
 import { toPointer } from "../source/yaml-document.js";
 import type { ContractSnapshot, Located } from "./contract-snapshot.js";
+import { isObject, type Json } from "./json-object.js";
 
-export type Json = Record<string, unknown>;
 export type Action = "send" | "receive";
-export const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
 
 export interface Message {
   readonly key: string;

@@ -1,6 +1,7 @@
 import { toPointer } from "../source/yaml-document.js";
 import type { CompareContext } from "./compare-context.js";
 import { referencedFiles, roleOf } from "./contract-snapshot.js";
+import { isObject, type Json } from "./json-object.js";
 import { docKeywords, valueKey } from "./schema-view.js";
 
 /**
@@ -50,10 +51,6 @@ const dataKeys = new Set(["enum", "const", "default", "required"]);
 
 /** Documentation keys of the top-level object of an OpenAPI or AsyncAPI document. */
 const rootDocKeys = new Set(["info", "tags", "externalDocs"]);
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
  * Report documentation-only edits (descriptions, summaries, titles, examples, `deprecated`, tags) as `info`.

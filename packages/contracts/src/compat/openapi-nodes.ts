@@ -1,6 +1,7 @@
 import { toPointer } from "../source/yaml-document.js";
 import { type CompareContext, emitSchemaDifferences } from "./compare-context.js";
 import type { ContractSnapshot, Located } from "./contract-snapshot.js";
+import { isObject, type Json } from "./json-object.js";
 import type { Side } from "./rule-catalog.js";
 
 // What the OpenAPI comparison (openapi-compat.ts, openapi-operation-compat.ts) reads documents with: an operation
@@ -18,9 +19,6 @@ export interface Operation {
   readonly root: Record<string, unknown>;
 }
 
-export type Json = Record<string, unknown>;
-export const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
 export const at = (node: Located, ...segments: (string | number)[]): Located => ({
   file: node.file,
   pointer: node.pointer + toPointer(segments),

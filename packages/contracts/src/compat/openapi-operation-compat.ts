@@ -1,14 +1,13 @@
 import { toPointer } from "../source/yaml-document.js";
 import type { CompareContext } from "./compare-context.js";
 import type { ContractSnapshot, Located } from "./contract-snapshot.js";
+import { isObject, type Json } from "./json-object.js";
 import {
   at,
   bodyOf,
   compareSchemas,
   contentOf,
   emit,
-  isObject,
-  type Json,
   label,
   location,
   type Operation,

@@ -1,5 +1,6 @@
 import { toPointer } from "../source/yaml-document.js";
 import type { ContractSnapshot, Located } from "./contract-snapshot.js";
+import { isObject } from "./json-object.js";
 
 /** Keywords that only document a schema or an API element; a change to them is never more than `info`. */
 export const docKeywords: ReadonlySet<string> = new Set([
@@ -88,9 +89,6 @@ export interface SchemaView {
   /** Keywords the differ does not interpret (not, if/then/else, discriminator, …), compared by value. */
   readonly other: ReadonlyMap<string, readonly unknown[]>;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** Whether `key` of a schema object constrains anything (not documentation, not an `x-` extension). */
 export function isConstraintKey(key: string): boolean {

@@ -3,6 +3,7 @@ import type { CompareContext } from "./compare-context.js";
 import type { ContractSnapshot } from "./contract-snapshot.js";
 import { roleOf } from "./contract-snapshot.js";
 import type { ContractKind } from "./finding.js";
+import { isObject, type Json } from "./json-object.js";
 import { docKeywords, valueKey } from "./schema-view.js";
 
 /*
@@ -15,10 +16,6 @@ import { docKeywords, valueKey } from "./schema-view.js";
  *   (`cartApi.components["schemas"]["Cart"]`, `CartSchemas["schemas"]["CartCheckedOutPayload"]`).
  * Tags name nothing in the generated code; a renamed tag is reported so that a reviewer sees it was looked at.
  */
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
 
 const methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 const contextOf = (file: string) => file.replace(/^.*\//, "").replace(/\.(ya?ml|json)$/, "");

@@ -13,7 +13,8 @@ import { dialectOf } from "./dialect.js";
 export async function rebuildWithoutRowid(db: Kysely<any>, table: string): Promise<void> {
   if (dialectOf(db) !== "sqlite") return;
   const { rows } = await sql<{ type: string; sql: string }>`select type, sql from sqlite_master
-    where tbl_name = ${table} and sql is not null order by type desc`.execute(db);
+    where tbl_name = ${table} and sql is not null order by type = 'table' desc, type`.execute(db);
+  // The table first, then what is made on it (its indexes; triggers too, were there any), made again after it.
   const [created, ...indexes] = rows;
   if (created?.type !== "table") throw new Error(`rebuildWithoutRowid: no table ${table}`);
   if (/\)\s*without\s+rowid\s*$/i.test(created.sql)) return;
