@@ -51,6 +51,10 @@ function cartViewOf(cart: CartRow, items: readonly CartItemRow[]): Schemas["Cart
   };
 }
 
+/** Whether the caller may see `cart`: their own, or any for an admin. */
+const mayRead = (cart: { readonly customer_id: string }, principal: Principal | undefined) =>
+  principal?.role === "admin" || cart.customer_id === principal?.customerId;
+
 /** A cart the caller may see: their own, or any for an admin. Another customer's cart is answered as absent. */
 async function visibleCart(
   statements: CartStatements,
@@ -59,8 +63,7 @@ async function visibleCart(
   principal: Principal | undefined,
 ): Promise<CartRow> {
   const cart = await statements.cartById.executeTakeFirst(db, { cartId });
-  if (!cart || (principal?.role !== "admin" && cart.customer_id !== principal?.customerId))
-    throw fail.notFound(`cart ${cartId}`);
+  if (!cart || !mayRead(cart, principal)) throw fail.notFound(`cart ${cartId}`);
   return cart;
 }
 
@@ -73,8 +76,7 @@ async function visibleCartAndItems(
 ): Promise<{ readonly cart: CartRow; readonly items: CartItemRow[] }> {
   const rows = await statements.cartWithItems.execute(db, { cartId });
   const first = rows[0];
-  if (!first || (principal?.role !== "admin" && first.customer_id !== principal?.customerId))
-    throw fail.notFound(`cart ${cartId}`);
+  if (!first || !mayRead(first, principal)) throw fail.notFound(`cart ${cartId}`);
   const cart: CartRow = {
     cart_id: first.cart_id,
     customer_id: first.customer_id,
@@ -118,27 +120,29 @@ export function createCartRestHandlers(runtime: ContextRuntime<CartDatabase>): R
   const statements = createCartStatements(db);
 
   /**
-   * The caller's cart, after expiring it if the clock passed its deadline since the last tick, so no handler acts
-   * on a cart that should already be EXPIRED.
+   * What `read` reads of the caller's cart, after expiring the cart if the clock passed its deadline since the last
+   * tick (and reading again), so no handler acts on a cart that should already be EXPIRED.
    */
-  const currentCart = async (cartId: string, principal: Principal | undefined) => {
-    const cart = await visibleCart(statements, db, cartId, principal);
-    if (cart.status === "OPEN" && cart.expires_at <= clock.now().toISOString()) {
-      await expireIdleCarts(runtime, clock.now(), { cartId });
-      return visibleCart(statements, db, cartId, principal);
-    }
-    return cart;
+  const current = async <TRead>(cartId: string, read: () => Promise<TRead>, cartOf: (read: TRead) => CartRow) => {
+    const first = await read();
+    const cart = cartOf(first);
+    if (cart.status !== "OPEN" || cart.expires_at > clock.now().toISOString()) return first;
+    await expireIdleCarts(runtime, clock.now(), { cartId });
+    return read();
   };
-
+  const currentCart = (cartId: string, principal: Principal | undefined) =>
+    current(
+      cartId,
+      () => visibleCart(statements, db, cartId, principal),
+      (cart) => cart,
+    );
   /** {@link currentCart} with its items, read together. */
-  const currentCartAndItems = async (cartId: string, principal: Principal | undefined) => {
-    const read = await visibleCartAndItems(statements, db, cartId, principal);
-    if (read.cart.status === "OPEN" && read.cart.expires_at <= clock.now().toISOString()) {
-      await expireIdleCarts(runtime, clock.now(), { cartId });
-      return visibleCartAndItems(statements, db, cartId, principal);
-    }
-    return read;
-  };
+  const currentCartAndItems = (cartId: string, principal: Principal | undefined) =>
+    current(
+      cartId,
+      () => visibleCartAndItems(statements, db, cartId, principal),
+      (read) => read.cart,
+    );
 
   /**
    * Run `change` on an OPEN cart in one transaction that also touches its activity time and idle deadline. A change
