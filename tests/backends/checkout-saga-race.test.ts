@@ -5,11 +5,12 @@ import { type ContextRuntime, noFaults } from "@ecom/services/platform";
 import type { Selectable } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CheckoutSaga, DEFAULT_SAGA_OPTIONS } from "../../packages/services/src/order/checkout-saga.js";
-import { changeSteps, NEW_STEPS, started } from "../../packages/services/src/order/checkout-step-log.js";
+import { changeSteps, started } from "../../packages/services/src/order/checkout-step-log.js";
 import { migrations } from "../../packages/services/src/order/migrations.js";
 import { createOrderStatements } from "../../packages/services/src/order/order-statements.js";
 import type { CheckoutsTable, OrderDatabase, PricingSnapshot } from "../../packages/services/src/order/store.js";
 import { describeBackends } from "./backends.js";
+import { AT, checkoutRow } from "./checkout-row.js";
 import { type ContextStore, openContextStore } from "./context-store.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
@@ -17,7 +18,6 @@ import { createTestDatabase, type TestDatabase } from "./test-database.js";
 // whose version is stale must stop quietly when the other has gone past it, even when what stops it is the store
 // refusing a row the other already wrote (the order) rather than its versioned UPDATE.
 
-const AT = "2026-12-01T10:00:00.000Z";
 const ADDRESS = { name: "Ada", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
 
 /** A saga whose stock is reserved and priced, about to authorize its payment. */
@@ -29,40 +29,14 @@ function authorizing(checkoutId: string): Selectable<CheckoutsTable> {
     shippingAddress: ADDRESS,
     billingAddress: ADDRESS,
   };
-  const row: Selectable<CheckoutsTable> = {
-    checkout_id: checkoutId,
-    cart_id: `crt_${checkoutId}`,
-    customer_id: "cus_1",
-    order_id: `ord_${checkoutId}`,
-    correlation_id: "cor_1",
+  const row = checkoutRow(checkoutId, {
     cause_event_id: "evt_0",
     last_event_id: "evt_0",
-    currency: "USD",
-    items_json: '[{"productId":"prd_1","quantity":1,"unitPrice":1000}]',
-    subtotal: 1000,
-    shipping_address_id: "adr_1",
-    billing_address_id: null,
-    coupon_code: null,
-    payment_token: "tok_1",
     state: "AUTHORIZING_PAYMENT",
-    version: 0,
-    ...NEW_STEPS,
     reservation_id: "rsv_1",
-    reservation_expires_at: null,
-    reservation_expired_at: null,
     pricing_json: JSON.stringify(pricing),
     total: 1000,
-    payment_id: null,
-    failure_code: null,
-    failure_message: null,
-    failure_step: null,
-    compensations_json: "[]",
-    stock_commit: null,
-    redrive_at: null,
-    started_at: AT,
-    updated_at: AT,
-    finished_at: null,
-  };
+  });
   return { ...row, ...changeSteps(row, { authorize_payment: started(AT) }) };
 }
 

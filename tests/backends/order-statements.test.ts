@@ -1,6 +1,5 @@
 import type { Selectable } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { NEW_STEPS } from "../../packages/services/src/order/checkout-step-log.js";
 import { migrations } from "../../packages/services/src/order/migrations.js";
 import { createOrderStatements, type OrderStatements } from "../../packages/services/src/order/order-statements.js";
 import type {
@@ -10,50 +9,12 @@ import type {
   OrdersTable,
 } from "../../packages/services/src/order/store.js";
 import { describeBackends } from "./backends.js";
+import { AT, checkoutRow } from "./checkout-row.js";
 import { type ContextStore, openContextStore } from "./context-store.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 // The order store's statements compiled once (order-statements.ts) run on both dialects with each call's values: the
 // saga's versioned write, a checkout delivered twice, an order's lines of any count, and the order's one-time moves.
-
-const AT = "2026-12-01T10:00:00.000Z";
-
-function checkout(checkoutId: string): Selectable<CheckoutsTable> {
-  return {
-    checkout_id: checkoutId,
-    cart_id: `crt_${checkoutId}`,
-    customer_id: "cus_1",
-    order_id: `ord_${checkoutId}`,
-    correlation_id: "cor_1",
-    cause_event_id: "evt_1",
-    last_event_id: "evt_1",
-    currency: "USD",
-    items_json: '[{"productId":"prd_1","quantity":1,"unitPrice":1000}]',
-    subtotal: 1000,
-    shipping_address_id: "adr_1",
-    billing_address_id: null,
-    coupon_code: null,
-    payment_token: "tok_1",
-    state: "STARTED",
-    version: 0,
-    ...NEW_STEPS,
-    reservation_id: null,
-    reservation_expires_at: null,
-    reservation_expired_at: null,
-    pricing_json: null,
-    total: null,
-    payment_id: null,
-    failure_code: null,
-    failure_message: null,
-    failure_step: null,
-    compensations_json: "[]",
-    stock_commit: null,
-    redrive_at: null,
-    started_at: AT,
-    updated_at: AT,
-    finished_at: null,
-  };
-}
 
 function order(orderId: string): Selectable<OrdersTable> {
   return {
@@ -119,17 +80,17 @@ describeBackends("the order store's compiled statements", (backend) => {
   });
 
   it("inserts a checkout once: the same checkout delivered again changes nothing", async () => {
-    expect(await statements.insertCheckout.executeChanges(store.db, checkout("chk_once"))).toBe(1n);
+    expect(await statements.insertCheckout.executeChanges(store.db, checkoutRow("chk_once"))).toBe(1n);
     expect(
-      await statements.insertCheckout.executeChanges(store.db, { ...checkout("chk_once"), cart_id: "crt_other" }),
+      await statements.insertCheckout.executeChanges(store.db, { ...checkoutRow("chk_once"), cart_id: "crt_other" }),
     ).toBe(0n);
     expect(await statements.readCheckout.executeTakeFirst(store.db, { checkoutId: "chk_once" })).toEqual(
-      checkout("chk_once"),
+      checkoutRow("chk_once"),
     );
   });
 
   it("changes a saga only at the version it read, whichever columns the change sets", async () => {
-    await statements.insertCheckout.execute(store.db, checkout("chk_claim"));
+    await statements.insertCheckout.execute(store.db, checkoutRow("chk_claim"));
     await store.db
       .updateTable("checkouts")
       .set({ reservation_expired_at: AT })
