@@ -69,6 +69,20 @@ export function createOutbox<TDatabase>(options: {
     for (let index = 0; index < 32; index++) hex += Math.floor(options.random() * 16).toString(16);
     return hex;
   };
+  /** The rows `trx` inserted so far; its first publish hooks `committed` and `onPublish` to its commit. */
+  const rowsOf = (trx: Transaction<TDatabase>) => {
+    let rows = published.get(trx);
+    if (!rows) {
+      const inserted: CommittedOutboxRow[] = [];
+      published.set(trx, inserted);
+      afterCommit(trx, () => {
+        if (inserted.length > 0) options.committed?.(inserted);
+        return options.onPublish();
+      });
+      rows = inserted;
+    }
+    return rows;
+  };
   return {
     async publish<TType extends MessageType>(
       // The caller's transaction: the insert runs on the connection it holds (or through it, on a pool); its commit
@@ -78,23 +92,10 @@ export function createOutbox<TDatabase>(options: {
       payload: MessagePayloads[TType],
       publish: PublishOptions,
     ) {
-      const entry = messageRegistry[type];
-      if (!entry) throw new ContractViolationError(`${options.producer} published ${type}, which no contract defines`);
-      if (entry.kind === "event" && entry.producer !== options.producer) {
-        throw new ContractViolationError(
-          `${options.producer} published ${type}, which contracts/contexts.yaml gives to ${entry.producer}`,
-        );
-      }
-      const issues = validatePayload(type, payload);
-      if (issues.length > 0) {
-        const first = issues[0]!;
-        throw new ContractViolationError(
-          `${options.producer} published an invalid ${type} (${entry.contract}): ${first.pointer || "/"} ${first.message}`,
-        );
-      }
+      const entry = contractEntry(options.producer, type, payload);
       const eventId = options.ids.next("evt");
       const traced = options.traced?.(options.producer, type, eventId, publish.correlationId);
-      const envelope = {
+      const text = JSON.stringify({
         eventId,
         eventType: type,
         occurredAt: options.clock.now().toISOString(),
@@ -106,8 +107,7 @@ export function createOutbox<TDatabase>(options: {
         schemaVersion: entry.schemaVersion,
         partitionKey: publish.partitionKey,
         payload,
-      };
-      const text = JSON.stringify(envelope);
+      });
       let seq: number | undefined;
       if (prepared) {
         const relayed = options.clearable();
@@ -116,16 +116,7 @@ export function createOutbox<TDatabase>(options: {
       } else {
         await insert.execute(trx, { eventId, envelope: text });
       }
-      let rows = published.get(trx);
-      if (!rows) {
-        const inserted: CommittedOutboxRow[] = [];
-        published.set(trx, inserted);
-        afterCommit(trx, () => {
-          if (inserted.length > 0) options.committed?.(inserted);
-          return options.onPublish();
-        });
-        rows = inserted;
-      }
+      const rows = rowsOf(trx);
       if (seq !== undefined) {
         const { correlationId, partitionKey } = publish;
         const event = {
@@ -141,4 +132,23 @@ export function createOutbox<TDatabase>(options: {
       return eventId;
     },
   };
+}
+
+/** The contract entry of `type`, once `producer` may publish it and `payload` is valid for it; else a violation. */
+function contractEntry<TType extends MessageType>(producer: string, type: TType, payload: MessagePayloads[TType]) {
+  const entry = messageRegistry[type];
+  if (!entry) throw new ContractViolationError(`${producer} published ${type}, which no contract defines`);
+  if (entry.kind === "event" && entry.producer !== producer) {
+    throw new ContractViolationError(
+      `${producer} published ${type}, which contracts/contexts.yaml gives to ${entry.producer}`,
+    );
+  }
+  const issues = validatePayload(type, payload);
+  if (issues.length > 0) {
+    const first = issues[0]!;
+    throw new ContractViolationError(
+      `${producer} published an invalid ${type} (${entry.contract}): ${first.pointer || "/"} ${first.message}`,
+    );
+  }
+  return entry;
 }
