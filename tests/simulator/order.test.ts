@@ -8,7 +8,9 @@ import { catalogV1, customerV1, inventoryV1, paymentV1, promotionV1 } from "@eco
 import { defineContext, type Logger, type TokenService } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import type { CompiledQuery } from "kysely";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { CheckoutSaga } from "../../packages/services/src/order/checkout-saga.js";
 import { createOrderContext, type OrderContextOptions } from "../../packages/services/src/order/index.js";
 
 /**
@@ -592,13 +594,46 @@ interface Started {
   readonly admin: EcomClient;
 }
 
+type OrderContext = ReturnType<typeof order>;
+
+/**
+ * `context` with the SQL of every compiled statement it runs on its store outside a transaction (a write there is one
+ * of its own, committed alone) pushed to `ran`.
+ */
+function recordingStandalone(context: OrderContext, ran: string[]): OrderContext {
+  return {
+    ...context,
+    create: (runtime) => {
+      const db = new Proxy(runtime.db, {
+        get(target, key) {
+          const value: unknown = Reflect.get(target, key, target);
+          if (key === "executeQuery") {
+            return (query: CompiledQuery) => {
+              ran.push(query.sql);
+              return target.executeQuery(query);
+            };
+          }
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      return context.create({ ...runtime, db });
+    },
+  };
+}
+
 async function start(
   world: World,
-  options: { dataDir?: string; seed?: number; order?: OrderContextOptions; log?: Logger } = {},
+  options: {
+    dataDir?: string;
+    seed?: number;
+    order?: OrderContextOptions;
+    log?: Logger;
+    wrapOrder?: (context: OrderContext) => OrderContext;
+  } = {},
 ): Promise<Started> {
   const { contexts, handles } = fakes(world);
   platform = await createPlatform({
-    contexts: [...contexts, order(options.order)],
+    contexts: [...contexts, (options.wrapOrder ?? ((context) => context))(order(options.order))],
     ...(options.dataDir ? { dataDir: options.dataDir } : { memory: true }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     log: options.log ?? quiet,
@@ -1067,23 +1102,40 @@ describe("the Checkout Saga", () => {
     expect(done.data).toMatchObject({ status: "PAID" });
   });
 
-  it("hands the order out to the first POST /orders that waited for the saga's end (201), not to a second (200)", async () => {
+  it("hands the order out in the write that pays it to the first POST /orders that waited (201), the second reading it (200)", async () => {
     const world = new World();
-    const started = await start(world, { seed: 5 });
-    const blocked = world.block("capture");
-    const checkoutId = await checkOut(started.handles);
-    await blocked.entered;
-    const first = started.alice.order.createOrder({ body: { checkoutId } });
-    const second = started.alice.order.createOrder({ body: { checkoutId } });
-    // Both are waiting for the saga's end by now (an answer taken before the capture is released would not be 201).
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    blocked.release(true);
-    const answers = [await first, await second];
-    expect(answers.map((answer) => answer.response.status)).toEqual([201, 200]);
-    for (const answer of answers) expect(answer.data).toMatchObject({ status: "PAID", correlationId: checkoutId });
-    expect(answers[1]?.data?.orderId).toBe(answers[0]?.data?.orderId);
-    const again = await started.alice.order.createOrder({ body: { checkoutId } });
-    expect(again.response.status).toBe(200);
+    const standalone: string[] = [];
+    const started = await start(world, {
+      seed: 5,
+      wrapOrder: (context) => recordingStandalone(context, standalone),
+    });
+    const waits = vi.spyOn(CheckoutSaga.prototype, "waitForOrder");
+    try {
+      const blocked = world.block("capture");
+      const checkoutId = await checkOut(started.handles);
+      await blocked.entered;
+      /** Resolves once `count` callers wait for the saga's end (the saga cannot end meanwhile: the capture is held). */
+      const waiting = async (count: number) => {
+        while (waits.mock.calls.length < count) await new Promise((resolve) => setTimeout(resolve, 1));
+      };
+      const first = started.alice.order.createOrder({ body: { checkoutId } });
+      await waiting(1);
+      const second = started.alice.order.createOrder({ body: { checkoutId } });
+      await waiting(2);
+      standalone.length = 0;
+      blocked.release(true);
+      const answers = [await first, await second];
+      expect(answers.map((answer) => answer.response.status)).toEqual([201, 200]);
+      for (const answer of answers) expect(answer.data).toMatchObject({ status: "PAID", correlationId: checkoutId });
+      expect(answers[1]?.data?.orderId).toBe(answers[0]?.data?.orderId);
+      // Neither caller wrote a claim of its own: the order went out with the write that paid it, and the second
+      // caller, told so, only read it.
+      expect(standalone.filter((sql) => sql.includes('"claimed_at"'))).toEqual([]);
+      const again = await started.alice.order.createOrder({ body: { checkoutId } });
+      expect(again.response.status).toBe(200);
+    } finally {
+      waits.mockRestore();
+    }
   });
 
   it("fails a saga whose reservation lapsed before the capture, without charging", async () => {

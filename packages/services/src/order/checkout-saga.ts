@@ -16,10 +16,10 @@ import {
 } from "./checkout-saga-rules.js";
 import { type CheckoutStep, changeSteps, finished, type StepUpdate, started } from "./checkout-step-log.js";
 import { type CheckoutChanges, performStep, type StepOutcome } from "./checkout-steps.js";
-import { OrderHandOuts } from "./order-hand-outs.js";
+import { type HandOutResult, OrderHandOuts } from "./order-hand-outs.js";
 import type { OrderStatements } from "./order-statements.js";
 import { SagaWatchers } from "./saga-watchers.js";
-import type { CheckoutsTable, OrderDatabase, OrdersTable } from "./store.js";
+import type { CheckoutsTable, OrderDatabase } from "./store.js";
 
 export type { SagaRetryOptions } from "./checkout-calls.js";
 
@@ -188,12 +188,10 @@ export class CheckoutSaga {
 
   /**
    * {@link waitForChange} until the saga ends, for `POST /orders`: when this process's run pays the order meanwhile,
-   * its write hands the order out to the first such caller (OrderHandOuts), which resolves with the order as written.
+   * its write hands the order out to the first such caller (OrderHandOuts), which resolves with the order as written;
+   * the others resolve knowing it was handed out.
    */
-  waitForOrder(
-    checkoutId: string,
-    timeoutMs: number,
-  ): Promise<{ readonly result: Checkout | boolean; readonly order?: Selectable<OrdersTable> | undefined }> {
+  waitForOrder(checkoutId: string, timeoutMs: number): Promise<HandOutResult<Checkout | boolean>> {
     return this.#handOuts.wait(checkoutId, (picked) => this.waitForChange(checkoutId, timeoutMs, isTerminal, picked));
   }
 

@@ -32,8 +32,9 @@ describe("POST /orders callers waiting for a saga's end", () => {
     handOut?.(order);
     first.end();
     second.end();
-    expect(await firstWaits).toEqual({ result: true, order });
-    expect(await secondWaits).toEqual({ result: false, order: undefined });
+    expect(await firstWaits).toEqual({ result: true, order, handedOut: false });
+    // The second learns that the order went to the first: it reads the order instead of claiming it.
+    expect(await secondWaits).toEqual({ result: false, order: undefined, handedOut: true });
     expect(handOuts.hasPicked("chk_1")).toBe(false);
   });
 
@@ -46,6 +47,6 @@ describe("POST /orders callers waiting for a saga's end", () => {
     expect(handOuts.pick("chk_1")).toBeUndefined();
     only.end();
     // Picked, but the write that paid did not hand the order out (it rolled back): the caller reads it again.
-    expect(await waits).toEqual({ result: true, order: undefined });
+    expect(await waits).toEqual({ result: true, order: undefined, handedOut: false });
   });
 });

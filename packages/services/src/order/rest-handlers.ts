@@ -80,15 +80,15 @@ export function createRestHandlers(
 
   /**
    * The order of checkout's saga, handed out as 201 the first time and 200 after (one order per checkout), or
-   * undefined while there is none.
+   * undefined while there is none. `handedOut`: a committed write is known to have handed it out already, so it is
+   * only read (a claim would change nothing).
    */
-  async function claimed(orderId: string) {
+  async function claimed(orderId: string, handedOut: boolean) {
     // The claim returns the row it changed, so the first answer reads the order once (and its lines, which never
     // change, usually from memory: the saga has just written them).
-    const first = await statements.claimOrder.executeTakeFirst(db, {
-      orderId,
-      claimedAt: runtime.clock.now().toISOString(),
-    });
+    const first = handedOut
+      ? undefined
+      : await statements.claimOrder.executeTakeFirst(db, { orderId, claimedAt: runtime.clock.now().toISOString() });
     const order = first ?? (await statements.readOrder.executeTakeFirst(db, { orderId }));
     return order && answer(order, first !== undefined);
   }
@@ -110,6 +110,7 @@ export function createRestHandlers(
         // The saga as its run in this process has just committed it, when that is what woke the wait, or as the run
         // that drives it now last wrote it: not read again.
         let known: Awaited<ReturnType<typeof saga.waitForChange>> = saga.driven(checkoutId) ?? false;
+        let handedOut = false;
         for (;;) {
           const checkout =
             typeof known === "object" ? known : await statements.readCheckout.executeTakeFirst(db, { checkoutId });
@@ -131,6 +132,7 @@ export function createRestHandlers(
             // that paid it claimed it for this call.
             const woken = await saga.waitForOrder(checkoutId, remaining);
             if (woken.order) return answer(woken.order, true);
+            handedOut = woken.handedOut;
             known = woken.result;
             continue;
           }
@@ -142,7 +144,7 @@ export function createRestHandlers(
               `Checkout ${checkoutId} failed at ${checkout.failure_step}: ${checkout.failure_code}. ${checkout.failure_message ?? ""}`.trim(),
             );
           }
-          const order = await claimed(checkout.order_id);
+          const order = await claimed(checkout.order_id, handedOut);
           if (order) return order;
           return {
             status: 202 as const,
