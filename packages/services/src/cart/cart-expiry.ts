@@ -1,6 +1,7 @@
 import type { Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
 import { requiredStatus } from "./cart-rules.js";
+import { OPEN } from "./cart-statements.js";
 import type { CartDatabase } from "./store.js";
 
 const BATCH = 500;
@@ -22,7 +23,7 @@ export async function expireIdleCarts(
     let due = runtime.db
       .selectFrom("carts")
       .select("cart_id")
-      .where("status", "=", requiredStatus("expire"))
+      .where("status", "=", OPEN)
       .where("expires_at", "<=", at)
       .orderBy("expires_at")
       .limit(BATCH);

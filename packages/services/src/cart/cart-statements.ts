@@ -1,10 +1,16 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import { compileQuery, type Param } from "../platform/index.js";
-import { requiredStatus } from "./cart-rules.js";
+import { type CartStatus, requiredStatus } from "./cart-rules.js";
 import type { CartDatabase, CartItemsTable, CartsTable } from "./store.js";
 
 type CartRow = Selectable<CartsTable>;
 type CartItemRow = Selectable<CartItemsTable>;
+
+/**
+ * `status = 'OPEN'` written as a literal, not a bound parameter: the carts' look-ups by customer and by deadline use
+ * indexes of OPEN carts alone (migrations.ts), and SQLite takes a partial index only for a query naming its literal.
+ */
+export const OPEN = sql.lit<CartStatus>("OPEN");
 
 /**
  * The statements a checkout runs on the cart's store, built and compiled once when the context is made and then run
@@ -53,7 +59,7 @@ export function createCartStatements(db: Kysely<CartDatabase>) {
         .selectFrom("carts")
         .selectAll()
         .where("customer_id", "=", param("customerId"))
-        .where("status", "=", "OPEN")
+        .where("status", "=", OPEN)
         .orderBy("updated_at", "desc"),
     ),
 

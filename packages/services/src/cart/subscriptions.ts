@@ -1,5 +1,6 @@
 import { type ContextParts, type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
 import { expiresAt, requiredStatus } from "./cart-rules.js";
+import { OPEN } from "./cart-statements.js";
 import type { CartDatabase } from "./store.js";
 
 /**
@@ -46,7 +47,7 @@ export function createCartSubscriptions(
         .where("product_id", "=", productId)
         .where("price_as_of", "<=", asOf)
         .where("cart_id", "in", (eb) =>
-          eb.selectFrom("carts").select("cart_id").where("status", "=", "OPEN").where("currency", "=", price.currency),
+          eb.selectFrom("carts").select("cart_id").where("status", "=", OPEN).where("currency", "=", price.currency),
         )
         .execute();
     },
@@ -56,7 +57,7 @@ export function createCartSubscriptions(
         .updateTable("cart_items")
         .set({ available: 0 })
         .where("product_id", "=", message.payload.productId)
-        .where("cart_id", "in", (eb) => eb.selectFrom("carts").select("cart_id").where("status", "=", "OPEN"))
+        .where("cart_id", "in", (eb) => eb.selectFrom("carts").select("cart_id").where("status", "=", OPEN))
         .execute();
     },
   };

@@ -1,5 +1,5 @@
 import type { inventoryApi } from "@ecom/sdk";
-import type { Selectable, Transaction } from "kysely";
+import { type Selectable, sql, type Transaction } from "kysely";
 import { type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
 import type { StockLedger, StockLevelRow } from "./stock-ledger.js";
 import {
@@ -324,7 +324,8 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
       const due = await db
         .selectFrom("reservations")
         .select("reservation_id")
-        .where("status", "=", "RESERVED")
+        // A literal, not a bound parameter: SQLite takes the partial index of RESERVED rows only for its own literal.
+        .where("status", "=", sql.lit("RESERVED"))
         .where("expires_at", "<=", now.toISOString())
         .orderBy("expires_at")
         .execute();

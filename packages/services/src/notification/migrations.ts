@@ -1,4 +1,4 @@
-import type { Migration } from "kysely";
+import { type Migration, sql } from "kysely";
 import { rebuildWithoutRowid } from "../platform/without-rowid.js";
 
 /** The notification store's migrations, applied in name order. */
@@ -139,6 +139,19 @@ export const migrations: Record<string, Migration> = {
   "0004_attempts_without_rowid": {
     async up(db) {
       for (const table of ["notification_attempts", "webhook_attempts"]) await rebuildWithoutRowid(db, table);
+    },
+  },
+  // Only QUEUED notifications have a next attempt: the index of due ones keeps only those (the sender's `<=` on the
+  // column implies `is not null`, so both stores use it as the query stands).
+  "0005_queued_by_next_attempt": {
+    async up(db) {
+      await db.schema.dropIndex("notifications_due").execute();
+      await db.schema
+        .createIndex("notifications_due")
+        .on("notifications")
+        .column("next_attempt_at")
+        .where(sql.ref("next_attempt_at"), "is not", null)
+        .execute();
     },
   },
 };

@@ -1,4 +1,5 @@
 import type { Migration } from "kysely";
+import { rebuildWithoutRowid } from "../platform/without-rowid.js";
 
 /** The review store's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -71,6 +72,12 @@ export const migrations: Record<string, Migration> = {
         .addColumn("average", "real")
         .addColumn("updated_at", "text", (column) => column.notNull())
         .execute();
+    },
+  },
+  // Kept in its key's order on SQLite instead of beside an index mapping the key to a rowid (without-rowid.ts).
+  "0003_review_purchases_without_rowid": {
+    async up(db) {
+      await rebuildWithoutRowid(db, "review_purchases");
     },
   },
 };
