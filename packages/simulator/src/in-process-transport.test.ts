@@ -106,6 +106,23 @@ describe("the in-process transport", () => {
     expect(handlerSignal?.aborted).toBe(true);
   });
 
+  it("passes a signal on through an interceptor that spreads the request into a new one", async () => {
+    const spreading: Interceptor = (next) => (request) => next({ ...request, header: new Headers(request.header) });
+    let handlerSignal: AbortSignal | undefined;
+    const routes = (router: ConnectRouter) =>
+      router.rpc(CatalogService.method.getProduct, (_request, context) => {
+        handlerSignal = context.signal;
+        return {};
+      });
+    const client = createClient(
+      CatalogService,
+      createInProcessTransport(routes, { transport: { interceptors: [spreading] } }),
+    );
+    await client.getProduct({ productId: "prd_1" });
+    expect(handlerSignal).toBeInstanceOf(AbortSignal);
+    expect(handlerSignal?.aborted).toBe(false);
+  });
+
   it("makes no AbortController for a call without a deadline unless the handler reads its signal", async () => {
     let made = 0;
     const Original = globalThis.AbortController;

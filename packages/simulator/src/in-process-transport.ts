@@ -1,20 +1,12 @@
-import {
-  create,
-  type DescMessage,
-  type DescMethod,
-  type DescMethodUnary,
-  type MessageInitShape,
-} from "@bufbuild/protobuf";
+import { create, type DescMethod } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
   type ConnectRouter,
-  type ContextValues,
   createContextValues,
   createMethodImplSpec,
   createRouterTransport,
   createServiceImplSpec,
-  type HandlerContext,
   type Interceptor,
   type MethodImplSpec,
   type Transport,
@@ -22,6 +14,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { runUnaryCall } from "@connectrpc/connect/protocol";
+import { InProcessHandlerContext, ServedRequest, UnsignalledRequest } from "./in-process-call.js";
 
 /** The interceptors of both ends of an in-process call, in the shape `createRouterTransport` takes them. */
 export interface InProcessTransportOptions {
@@ -79,96 +72,68 @@ export function createInProcessTransport(
         Code.Unimplemented,
       );
     }
-    const responseHeader = new Headers();
-    const responseTrailer = new Headers();
-    const context: HandlerContext = {
-      method: request.method,
-      service: request.service,
-      // Read only if the handler asks: reading it makes the call's AbortController (0.7 % of a checkout's CPU when
-      // every call made one here).
-      get signal() {
-        return request.signal;
-      },
-      timeoutMs: () => undefined,
-      requestMethod: request.requestMethod,
-      requestHeader: request.header,
-      responseHeader,
-      responseTrailer,
-      protocolName: "connect",
-      values: request.contextValues,
-      url: request.url,
-    };
+    const context = new InProcessHandlerContext(request);
     const output = await spec.impl(request.message, context);
     return {
       stream: false,
       service: request.service,
       method: request.method,
-      header: responseHeader,
-      trailer: responseTrailer,
+      header: context.responseHeader,
+      trailer: context.responseTrailer,
       message: create(request.method.output, output),
     };
   };
   const served = intercepted(implementation, options.router?.interceptors ?? []);
-  // The serving end sees its own context values (the service identity is set there, never by the caller). Built
-  // field by field: a spread would read the caller's signal, which is made only when someone asks for it.
   const server: AnyFn = async (request) => {
     try {
-      return await served({
-        stream: false,
-        service: request.service,
-        method: request.method,
-        requestMethod: request.requestMethod,
-        url: request.url,
-        header: request.header,
-        contextValues: createContextValues(),
-        message: request.message,
-        get signal() {
-          return request.signal;
-        },
-      });
+      return await served(new ServedRequest(request, createContextValues()));
     } catch (error) {
       throw ConnectError.from(error);
     }
   };
-  const call = intercepted(server, options.transport?.interceptors ?? []);
+  const callerInterceptors = [...(options.transport?.interceptors ?? [])];
+  const call = intercepted(server, callerInterceptors);
 
-  const request = <I extends DescMessage, O extends DescMessage>(
-    method: DescMethodUnary<I, O>,
-    header: HeadersInit | undefined,
-    input: MessageInitShape<I>,
-    contextValues: ContextValues | undefined,
-  ) => ({
-    stream: false as const,
-    service: method.parent,
-    method,
-    requestMethod: "POST",
-    url: `/${method.parent.typeName}/${method.name}`,
-    header: new Headers(header),
-    contextValues: contextValues ?? createContextValues(),
-    message: create(method.input, input),
-  });
+  // The path a request names, once per method rather than a new string per call.
+  const urls = new Map<DescMethod, string>();
+  const urlOf = (method: DescMethod) => {
+    let url = urls.get(method);
+    if (url === undefined) {
+      url = `/${method.parent.typeName}/${method.name}`;
+      urls.set(method, url);
+    }
+    return url;
+  };
 
   return {
     async unary(method, signal, timeoutMs, header, input, contextValues) {
+      const message = create(method.input, input);
       if (signal === undefined && timeoutMs === undefined) {
-        // No deadline and nothing to cancel with: the signal exists only if an interceptor or handler reads it,
-        // and nothing ever aborts it.
-        let controller: AbortController | undefined;
-        const unsignalled = {
-          ...request(method, header, input, contextValues),
-          get signal() {
-            controller ??= new AbortController();
-            return controller.signal;
-          },
-        };
-        return (await call(unsignalled as UnaryRequest)) as UnaryResponse<typeof method.input, typeof method.output>;
+        // No deadline and nothing to cancel with: the signal exists only if an interceptor or handler reads it.
+        const request = new UnsignalledRequest(
+          method,
+          urlOf(method),
+          new Headers(header),
+          contextValues ?? createContextValues(),
+          message,
+        );
+        return (await call(request as UnaryRequest)) as UnaryResponse<typeof method.input, typeof method.output>;
       }
       // A deadline or a caller's signal: connect-es's own call runner links them and ends the call when either fires.
       return runUnaryCall({
-        interceptors: [...(options.transport?.interceptors ?? [])],
+        interceptors: callerInterceptors,
         ...(signal ? { signal } : {}),
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        req: request(method, header, input, contextValues),
+        req: {
+          stream: false,
+          service: method.parent,
+          method,
+          requestMethod: "POST",
+          url: urlOf(method),
+          header: new Headers(header),
+          contextValues: contextValues ?? createContextValues(),
+          message,
+        },
         next: (req) =>
           new Promise((resolve, reject) => {
             req.signal.addEventListener("abort", () => reject(req.signal.reason), { once: true });

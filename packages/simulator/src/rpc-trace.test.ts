@@ -1,4 +1,4 @@
-import { type ConnectRouter, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, createClient } from "@connectrpc/connect";
 import { catalogV1 } from "@ecom/sdk/rpc";
 import { describe, expect, it } from "vitest";
 import { createInProcessTransport } from "./in-process-transport.js";
@@ -58,6 +58,27 @@ describe("the RPC trace", () => {
       "2026-12-06T12:02:00.000Z",
       "2026-12-06T12:03:00.000Z",
       "2026-12-06T12:04:00.000Z",
+    ]);
+  });
+
+  it("records a failed call with the Connect code it failed with, in the protocol's spelling", async () => {
+    const clock = new VirtualClock({ start: new Date("2026-12-06T12:00:00Z"), frozen: true });
+    const trace = createRpcTrace(clock);
+    const routes = (router: ConnectRouter) =>
+      router.service(CatalogService, {
+        getProduct: () => {
+          throw new ConnectError("no stock to check", Code.FailedPrecondition);
+        },
+      });
+    const client = createClient(
+      CatalogService,
+      createInProcessTransport(routes, { transport: { interceptors: [trace.interceptor] } }),
+    );
+    await expect(
+      client.getProduct({ productId: "prd_1" }, { headers: { "correlation-id": "cor_f" } }),
+    ).rejects.toBeInstanceOf(ConnectError);
+    expect(trace.callsOf("cor_f")).toEqual([
+      expect.objectContaining({ at: "2026-12-06T12:00:00.000Z", method: "GetProduct", code: "failed_precondition" }),
     ]);
   });
 });

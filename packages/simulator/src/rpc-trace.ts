@@ -48,23 +48,40 @@ function lastOf<T extends object>(capacity: number) {
   };
 }
 
+/** A call as the trace keeps it: its start as a number, turned into {@link TracedCall.at} only when read. */
+type KeptCall = Omit<TracedCall, "at"> & { readonly atMs: number };
+
+/** `failed_precondition` for Code.FailedPrecondition: the codes' names as the Connect protocol spells them. */
+const codeNames = new Map<Code, string>();
+function codeNameOf(error: unknown): string {
+  const code = ConnectError.from(error).code;
+  let name = codeNames.get(code);
+  if (name === undefined) {
+    name = Code[code].replace(/[A-Z]/g, (letter, index: number) => `${index > 0 ? "_" : ""}${letter.toLowerCase()}`);
+    codeNames.set(code, name);
+  }
+  return name;
+}
+
 /**
  * A record of the RPCs contexts make to each other over the in-process transport, by correlation id: a call is
  * filed under the `correlation-id` header it carries (the Checkout Saga sends its checkout's on every call), and a
  * call without one is not recorded. The id travels in the call rather than in the async context, since keeping an
  * async context (AsyncLocalStorage) turns on a hook for every promise the process makes. It keeps the last 5,000
- * calls (`kept`, for tests).
+ * calls (`kept`, for tests). Every checkout's calls pass here, so a call keeps numbers and the strings it already
+ * has; the time is formatted when someone reads the trace.
  */
 export function createRpcTrace(clock: VirtualClock, options: { readonly kept?: number } = {}) {
-  const calls = lastOf<TracedCall>(options.kept ?? KEPT);
-  const interceptor: Interceptor = (next) => async (request) => {
+  const calls = lastOf<KeptCall>(options.kept ?? KEPT);
+  // Not an async function: the call's own promise carries the outcome, without a second one around it.
+  const interceptor: Interceptor = (next) => (request) => {
     const correlationId = request.header.get("correlation-id");
     if (correlationId === null) return next(request);
-    const at = clock.now().toISOString();
+    const atMs = clock.now().getTime();
     const started = performance.now();
     const record = (code: string) => {
       calls.push({
-        at,
+        atMs,
         service: request.service.typeName,
         method: request.method.name,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -72,23 +89,29 @@ export function createRpcTrace(clock: VirtualClock, options: { readonly kept?: n
         correlationId,
       });
     };
+    let answer: ReturnType<typeof next>;
     try {
-      const response = await next(request);
-      record("ok");
-      return response;
+      answer = next(request);
     } catch (error) {
-      record(
-        Code[ConnectError.from(error).code].replace(
-          /[A-Z]/g,
-          (letter, index: number) => `${index > 0 ? "_" : ""}${letter.toLowerCase()}`,
-        ),
-      );
-      throw error;
+      answer = Promise.reject(error);
     }
+    return answer.then(
+      (response) => {
+        record("ok");
+        return response;
+      },
+      (error: unknown) => {
+        record(codeNameOf(error));
+        throw error;
+      },
+    );
   };
   return {
     interceptor,
     /** The calls recorded for one correlation id, oldest first. */
-    callsOf: (correlationId: string): TracedCall[] => calls.filter((call) => call.correlationId === correlationId),
+    callsOf: (correlationId: string): TracedCall[] =>
+      calls
+        .filter((call) => call.correlationId === correlationId)
+        .map(({ atMs, ...call }) => ({ at: new Date(atMs).toISOString(), ...call })),
   };
 }
