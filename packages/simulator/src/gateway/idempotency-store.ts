@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
 import { type Kysely, type Migration, sql } from "kysely";
-import { isUlid, isUuid, keptTime, timeText, ulidBytes, uuidBytes } from "../compact-ids.js";
+import { keptTime, timeText } from "../compact-ids.js";
 import { unpackText } from "../packed-text.js";
 import { type EmbeddedStore, isEmbeddedStore, type Store, type StoreDialectName } from "../store/store-port.js";
+import { hashedScopeKey, keptHash, requestHash, requestText, sameRequest } from "./idempotency-keys.js";
+import { idempotencyMigrations } from "./idempotency-migrations.js";
 import { isPackedResponse, packResponse, unpackResponse } from "./packed-response.js";
 
 /** A response stored under an Idempotency-Key. */
@@ -13,17 +14,18 @@ export interface StoredResponse {
 }
 
 /**
- * The platform store's table of keys. Rows are kept compact: the request's hash as its first 16 bytes (a BLOB; bytea
+ * The platform store's table of keys. Rows are kept compact: the request's hash as its first 8 bytes (a BLOB; bytea
  * on PostgreSQL), the response's headers and body packed together into `body` ({@link packResponse}, against the
- * row's key and creation time) with `headers` empty. On SQLite the key itself is kept compact too
- * ({@link keptScopeKey}), and so is the time it was stored (6 bytes, compact-ids.ts `keptTime`, in the row and in
- * the index on it, where its text took 24). Rows stored before are read as they are: the hash as hex, headers and body as text, or
- * both packed with packed-text's format 1 (the headers' JSON, a newline, the body).
+ * row's key, its creation time and the request it answered) with `headers` empty. On SQLite the table is WITHOUT
+ * ROWID, keyed by the first 16 bytes of the key's SHA-256 ({@link hashedScopeKey}), and the time a response was stored
+ * is kept in 6 bytes (compact-ids.ts `keptTime`, in the row and in the index on it, where its text took 24). Rows
+ * stored before are read as they are: the hash as hex or 16 bytes, headers and body as text, packed with packed-text's
+ * format 1 (the headers' JSON, a newline, the body), or packed against the key and time alone.
  */
 // A type, not an interface: Kysely's withTables takes only types with an index signature, which an interface lacks.
 export type IdempotencyTables = {
   idempotency: {
-    /** Kept compact on SQLite ({@link keptScopeKey}): a BLOB for the usual keys. */
+    /** On SQLite the key's hash ({@link hashedScopeKey}); on PostgreSQL its text. */
     scope_key: string | Buffer;
     request_hash: string | Buffer;
     status: number;
@@ -34,57 +36,18 @@ export type IdempotencyTables = {
   };
 };
 
-/** How many bytes of a request's SHA-256 a row keeps: 128 bits tell two requests under one key apart. */
-const KEPT_HASH_BYTES = 16;
-
-/** What a row keeps of a request's hash: the first bytes of a SHA-256 in hex ({@link IdempotencyStore.hash}), else the text. */
-function keptHash(requestHash: string): string | Buffer {
-  return /^[0-9a-f]{64}$/.test(requestHash)
-    ? Buffer.from(requestHash.slice(0, KEPT_HASH_BYTES * 2), "hex")
-    : requestHash;
-}
-
-/** Whether a stored hash (kept bytes, or a row written before: the whole hash in hex) is the request's. */
-function sameRequest(stored: string | Buffer, requestHash: string): boolean {
-  if (typeof stored === "string") return stored === requestHash;
-  const kept = keptHash(requestHash);
-  return typeof kept !== "string" && stored.equals(kept);
-}
-
-/** A customer's key as the SDK makes it: `customer:cus_<ULID>:<UUID>`. */
-const CUSTOMER_SCOPE = "customer:cus_";
-const CUSTOMER_KEY_LENGTH = CUSTOMER_SCOPE.length + 26 + 1 + 36;
-/** The first byte of a kept key: a customer's UUID key, or another scope's. */
-const CUSTOMER_UUID_KEY = 1;
-const SCOPED_UUID_KEY = 2;
-
-/**
- * What SQLite's rows keep of a scope key, once in the row and once in the index on it: a customer's key as the SDK
- * sends it (`customer:cus_<ULID>:<UUID>`, 76 characters) as 33 bytes (a tag, the ULID's 16, the UUID's 16); another
- * scope's key that is a UUID as a tag, the scope's text and the UUID's 16 bytes; any other as its text. The byte
- * forms are made only from texts that are exactly a ULID and a UUID, and a BLOB never equals a TEXT in SQLite, so
- * two keys never share a row.
- */
-export function keptScopeKey(scopeKey: string): string | Buffer {
-  const uuid = scopeKey.slice(-36);
-  if (scopeKey.at(-37) !== ":" || !isUuid(uuid)) return scopeKey;
-  const customerId = scopeKey.slice(CUSTOMER_SCOPE.length, CUSTOMER_SCOPE.length + 26);
-  if (scopeKey.length === CUSTOMER_KEY_LENGTH && scopeKey.startsWith(CUSTOMER_SCOPE) && isUlid(customerId))
-    return Buffer.concat([Buffer.of(CUSTOMER_UUID_KEY), ulidBytes(customerId), uuidBytes(uuid)]);
-  return Buffer.concat([Buffer.of(SCOPED_UUID_KEY), Buffer.from(scopeKey.slice(0, -37)), uuidBytes(uuid)]);
-}
-
-/** What a packed response is packed against: text the reader holds beside it, the row's creation time and key. */
+/** What a response is packed against besides its request: text the reader holds beside it, the row's time and key. */
 const packingContext = (createdAt: string, scopeKey: string) => `${createdAt}${scopeKey}`;
 
 /** The response a row holds: packed ({@link packResponse}), or as rows stored before hold it. */
 function storedResponse(
   row: { status: number; headers: string; body: string | Buffer; created_at: string | Buffer },
   scopeKey: string,
+  request: string,
 ): StoredResponse {
   if (typeof row.body === "string") return { status: row.status, headers: JSON.parse(row.headers), body: row.body };
   if (isPackedResponse(row.body))
-    return unpackResponse(row.status, row.body, packingContext(timeText(row.created_at), scopeKey));
+    return unpackResponse(row.status, row.body, packingContext(timeText(row.created_at), scopeKey), request);
   const packed = unpackText(row.body);
   // The headers' JSON holds no raw newline, so the first one ends it.
   const end = packed.indexOf("\n");
@@ -93,6 +56,14 @@ function storedResponse(
 
 /** How long a key is remembered (DESIGN.md: 24 hours). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** A request as a key is bound to it ({@link IdempotencyStore.request}). */
+export interface IdempotentRequest {
+  /** Method, path and body: what the stored response is packed against, and what a replay presents again. */
+  readonly text: string;
+  /** The SHA-256 of the text, in hex. */
+  readonly hash: string;
+}
 
 /** The outcome of claiming a key: run the request, replay a stored response, or refuse a reused key. */
 export type IdempotencyClaim =
@@ -121,37 +92,13 @@ export class IdempotencyStore {
 
   /** The table's migrations on a store of `dialect` (the platform store's `_migrations`, beside its `meta`). */
   static migrationsFor(dialect: StoreDialectName): Readonly<Record<string, Migration>> {
-    // SQLite keeps any value in a text column (the compact rows' BLOBs too); PostgreSQL needs bytea for those.
-    const bytes = dialect === "sqlite" ? "text" : "bytea";
-    return {
-      "0001_idempotency": {
-        async up(db: Kysely<unknown>) {
-          await db.schema
-            .createTable("idempotency")
-            .addColumn("scope_key", "text", (column) => column.primaryKey())
-            .addColumn("request_hash", bytes, (column) => column.notNull())
-            .addColumn("status", "integer", (column) => column.notNull())
-            .addColumn("headers", "text", (column) => column.notNull())
-            .addColumn("body", bytes, (column) => column.notNull())
-            .addColumn("created_at", "text", (column) => column.notNull())
-            .execute();
-        },
-      },
-      // The purge runs every second: by this index it reads only the expired keys, not the whole table.
-      "0002_idempotency_by_age": {
-        async up(db: Kysely<unknown>) {
-          await db.schema.createIndex("idempotency_by_created_at").on("idempotency").column("created_at").execute();
-        },
-      },
-      // SQLite's keys kept compact: the keys stored before are rewritten so a retry after the upgrade still finds
-      // its key. PostgreSQL keeps them as text.
-      ...(dialect === "sqlite" ? { "0003_idempotency_compact_keys": compactKeysMigration } : {}),
-    };
+    return idempotencyMigrations(dialect);
   }
 
-  /** The hash a key is bound to: method, path and the body's bytes. */
-  static hash(method: string, path: string, body: string): string {
-    return createHash("sha256").update(`${method}\n${path}\n${body}`).digest("hex");
+  /** A request as a key is bound to it: method, path (with its query) and the body's text, and their hash. */
+  static request(method: string, path: string, body: string): IdempotentRequest {
+    const text = requestText(method, path, body);
+    return { text, hash: requestHash(text) };
   }
 
   /** Forget responses older than the window: they can no longer be replayed, so they only take space. */
@@ -167,8 +114,8 @@ export class IdempotencyStore {
       and (typeof(created_at) = 'blob' or created_at < ${cutoff})`.execute(this.store.db);
   }
 
-  /** Claim `key` (already scoped to the caller) for a request with `requestHash`. */
-  async claim(scopeKey: string, requestHash: string): Promise<IdempotencyClaim> {
+  /** Claim `key` (already scoped to the caller) for `request` ({@link IdempotencyStore.request}). */
+  async claim(scopeKey: string, request: IdempotentRequest): Promise<IdempotencyClaim> {
     for (;;) {
       const pending = this.#inFlight.get(scopeKey);
       if (!pending) break;
@@ -184,9 +131,10 @@ export class IdempotencyStore {
       if (this.#inFlight.get(scopeKey) === slot) this.#inFlight.delete(scopeKey);
       release();
     };
+    const rowKey = this.#rows.keyOf(scopeKey);
     let stored: StoredRow | undefined;
     try {
-      stored = await this.#rows.read(scopeKey);
+      stored = await this.#rows.read(rowKey);
     } catch (error) {
       finish();
       throw error;
@@ -197,8 +145,8 @@ export class IdempotencyStore {
         : undefined;
     if (fresh) {
       finish();
-      if (!sameRequest(fresh.request_hash, requestHash)) return { kind: "mismatch" };
-      return { kind: "replay", response: storedResponse(fresh, scopeKey) };
+      if (!sameRequest(fresh.request_hash, request.hash)) return { kind: "mismatch" };
+      return { kind: "replay", response: storedResponse(fresh, scopeKey, request.text) };
     }
     return {
       kind: "fresh",
@@ -207,15 +155,16 @@ export class IdempotencyStore {
           const now = this.now();
           const createdAt = now.toISOString();
           await this.#rows.write(
-            scopeKey,
+            rowKey,
             {
-              request_hash: keptHash(requestHash),
+              request_hash: keptHash(request.hash),
               status: response.status,
               headers: "",
-              body: packResponse(response, packingContext(createdAt, scopeKey)),
+              body: packResponse(response, packingContext(createdAt, scopeKey), request.text),
               created_at: createdAt,
             },
             new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString(),
+            stored !== undefined,
           );
         } finally {
           finish();
@@ -228,29 +177,16 @@ export class IdempotencyStore {
 
 type IdempotencyRow = IdempotencyTables["idempotency"];
 
-/** Rewrites SQLite's keys stored as text into what {@link keptScopeKey} keeps (a day's keys at most). */
-const compactKeysMigration: Migration = {
-  // In the migrator's transaction (sqlite-store.ts `migrate`), with the migration's record.
-  async up(db: Kysely<unknown>) {
-    const trx = db.withTables<IdempotencyTables>();
-    const rows = await trx.selectFrom("idempotency").select("scope_key").execute();
-    for (const { scope_key } of rows) {
-      if (typeof scope_key !== "string") continue;
-      const kept = keptScopeKey(scope_key);
-      if (kept !== scope_key)
-        await trx.updateTable("idempotency").set({ scope_key: kept }).where("scope_key", "=", scope_key).execute();
-    }
-  },
-};
-
 /**
- * How the store reads and writes its rows. `write` stores a response under a key that has none, or only one older
- * than `cutoff` (expired): a fresh row is never replaced, so when two processes sharing PostgreSQL run one key's
- * request at once, the first response stored is the one every later request is answered with.
+ * How the store reads and writes its rows, under what `keyOf` keeps of a scope key. `write` stores a response under
+ * a key that has none, or only one older than `cutoff` (expired; `replacing` says the claim found one): a fresh row is
+ * never replaced, so when two processes sharing PostgreSQL run one key's request at once, the first response stored
+ * is the one every later request is answered with.
  */
 interface IdempotencyRows {
-  read(scopeKey: string): Promise<StoredRow | undefined>;
-  write(scopeKey: string, row: StoredRow, cutoff: string): Promise<void>;
+  keyOf(scopeKey: string): string | Buffer;
+  read(rowKey: string | Buffer): Promise<StoredRow | undefined>;
+  write(rowKey: string | Buffer, row: StoredRow, cutoff: string, replacing: boolean): Promise<void>;
 }
 
 /** A row but its key (which each store keeps its own way). */
@@ -258,16 +194,17 @@ type StoredRow = Omit<IdempotencyRow, "scope_key">;
 
 /** A response waiting to be written, in the next group of writes. */
 interface QueuedWrite {
-  readonly scopeKey: string;
+  readonly rowKey: string | Buffer;
   readonly row: StoredRow;
   readonly cutoff: string;
+  readonly replacing: boolean;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
 /**
  * SQLite's rows: both statements run for every mutation that carries a key, so compiled once and run prepared, with
- * the key kept compact ({@link keptScopeKey}). Responses completed in one turn of the event loop are written in one
+ * the key hashed ({@link hashedScopeKey}). Responses completed in one turn of the event loop are written in one
  * transaction (a group commit, as the event log's: a checkout stores four responses, and each commit of its own
  * writes the table's pages to the WAL again); when one of them is refused, each is written again alone, so it
  * fails alone.
@@ -287,11 +224,17 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
     "created_at",
     "cutoff",
   ]);
+  const deleteExpired = store.prepare(
+    db.deleteFrom("idempotency").where("scope_key", "=", "scope_key").where("created_at", "<", "cutoff"),
+    ["scope_key", "cutoff"],
+  );
   // A row kept as text before (its time too) is older than any kept cutoff: it is replaced, as an expired one is,
-  // only when the claim found it expired by its text.
-  const insert = ({ scopeKey, row: stored, cutoff }: QueuedWrite) =>
+  // only when the claim found it expired by its text. An expired row is deleted before the new one is written, so the
+  // new one takes a rowid of its own at the table's end, where the rows stored at about its time are.
+  const insert = ({ rowKey, row: stored, cutoff, replacing }: QueuedWrite) => {
+    if (replacing) deleteExpired.run(rowKey, keptTime(cutoff));
     upsertRow.run(
-      keptScopeKey(scopeKey),
+      rowKey,
       stored.request_hash,
       stored.status,
       stored.headers,
@@ -299,6 +242,7 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
       typeof stored.created_at === "string" ? keptTime(stored.created_at) : stored.created_at,
       keptTime(cutoff),
     );
+  };
   const queued: QueuedWrite[] = [];
   const writeQueued = async () => {
     let batch: QueuedWrite[] = [];
@@ -330,10 +274,11 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
     }
   };
   return {
-    read: (scopeKey) => store.exclusive(() => read.all(keptScopeKey(scopeKey))[0]),
-    write: (scopeKey, stored, cutoff) =>
+    keyOf: hashedScopeKey,
+    read: (rowKey) => store.exclusive(() => read.all(rowKey)[0]),
+    write: (rowKey, stored, cutoff, replacing) =>
       new Promise<void>((resolve, reject) => {
-        queued.push({ scopeKey, row: stored, cutoff, resolve, reject });
+        queued.push({ rowKey, row: stored, cutoff, replacing, resolve, reject });
         if (queued.length === 1) setImmediate(() => void writeQueued());
       }),
   };
@@ -342,9 +287,10 @@ function preparedRows(store: EmbeddedStore<IdempotencyTables>): IdempotencyRows 
 /** The rows through the query builder, on any dialect (PostgreSQL's pool). */
 function queriedRows(db: Kysely<IdempotencyTables>): IdempotencyRows {
   return {
-    read: (scopeKey) => db.selectFrom("idempotency").selectAll().where("scope_key", "=", scopeKey).executeTakeFirst(),
-    async write(scopeKey, row, cutoff) {
-      await upsert(db, { scope_key: scopeKey, ...row }, cutoff).execute();
+    keyOf: (scopeKey) => scopeKey,
+    read: (rowKey) => db.selectFrom("idempotency").selectAll().where("scope_key", "=", rowKey).executeTakeFirst(),
+    async write(rowKey, row, cutoff) {
+      await upsert(db, { scope_key: rowKey, ...row }, cutoff).execute();
     },
   };
 }

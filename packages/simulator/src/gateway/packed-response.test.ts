@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { packText } from "../packed-text.js";
 import type { StoredResponse } from "./idempotency-store.js";
-import { isPackedResponse, PACKED_RESPONSE_FORMAT, packResponse, unpackResponse } from "./packed-response.js";
+import {
+  isPackedResponse,
+  PACKED_AGAINST_REQUEST_FORMAT,
+  PACKED_RESPONSE_FORMAT,
+  packResponse,
+  unpackResponse,
+} from "./packed-response.js";
 
 const context = "2026-12-07T02:20:17.273Zcustomer:cus_01M974TGSP4BQFT1B1AAHD7H22:a867ca11-361c-47bd-85a7-f2ef04a52594";
 const createdCart: StoredResponse = {
@@ -62,6 +68,23 @@ describe("packed responses", () => {
     );
     expect(packed[0]).toBe(PACKED_RESPONSE_FORMAT);
     expect(unpackResponse(201, packed, context)).toEqual(createdCart);
+  });
+
+  it("packs a response against the request it answered, whose ids then cost a few bits, and reads it back only with it", async () => {
+    const request =
+      'POST\n/carts/crt_01M974THZRGT91G96PP80ZYNMY/items\n{"productId":"prd_01M974THZRGT91G96PP80ZYNMA","quantity":1}';
+    const added: StoredResponse = {
+      ...createdCart,
+      body: createdCart.body.replace(
+        '"items":[]',
+        '"items":[{"productId":"prd_01M974THZRGT91G96PP80ZYNMA","quantity":1}]',
+      ),
+    };
+    const packed = packResponse(added, context, request);
+    expect(packed[0]).toBe(PACKED_AGAINST_REQUEST_FORMAT);
+    expect(unpackResponse(added.status, packed, context, request)).toEqual(added);
+    expect(packed.length).toBeLessThan(packResponse(added, context).length - 15);
+    expect(() => unpackResponse(added.status, packed, context)).toThrow(/without the request/);
   });
 
   it("tells a packed response from a value of packed-text, which rows stored before hold", () => {

@@ -32,6 +32,18 @@ const RESPONSE_DICTIONARY = Buffer.from(
  * a reader tells the two apart by it.
  */
 export const PACKED_RESPONSE_FORMAT = 16;
+/**
+ * The first byte of a response packed as in {@link PACKED_RESPONSE_FORMAT}, but against its context followed by the
+ * request it answered: a replay presents that very request again, and the ids it names cost a few bits each in the
+ * answer (the cart in the path, the product or checkout in the body).
+ */
+export const PACKED_AGAINST_REQUEST_FORMAT = 17;
+
+/**
+ * How much of a request a response is packed against: its start (method, path, the body's first fields), so a large
+ * body does not make each response deflate a megabyte it cannot use.
+ */
+const REQUEST_CONTEXT_CHARS = 2048;
 
 /** The second byte: which headers the flags stand for instead of the packed text. */
 const JSON_CONTENT = 1;
@@ -65,9 +77,11 @@ const inflate = createReusedRawStream("inflate", RESPONSE_DICTIONARY);
  * other headers (JSON, or nothing) and the body deflated with {@link RESPONSE_DICTIONARY} followed by `context` (text
  * the reader holds beside the row: its creation time and key, so the body's timestamps and the customer's id cost a
  * few bits each) and the Correlation-Id. The status is not in it (the row keeps it). {@link unpackResponse} with the
- * same context gives the very same response back, its headers in the same order.
+ * same context gives the very same response back, its headers in the same order. With `request` (the text of the
+ * request answered, which the reader holds too), the response is packed against it as well, in format
+ * {@link PACKED_AGAINST_REQUEST_FORMAT}.
  */
-export function packResponse(response: StoredResponse, context: string): Buffer {
+export function packResponse(response: StoredResponse, context: string, request?: string): Buffer {
   let flags = 0;
   let correlationId: Buffer | undefined;
   const rest: Record<string, string> = {};
@@ -84,7 +98,8 @@ export function packResponse(response: StoredResponse, context: string): Buffer 
     }
   }
   const text = `${others ? JSON.stringify(rest) : ""}\n${response.body}`;
-  const after = correlationId ? `${context}${CORRELATION_PREFIX}${ulidText(correlationId)}` : context;
+  const against = withRequest(context, request);
+  const after = correlationId ? `${against}${CORRELATION_PREFIX}${ulidText(correlationId)}` : against;
   const head = correlationId ? 18 : 2;
   let packed: Buffer;
   if (deflate) {
@@ -100,26 +115,37 @@ export function packResponse(response: StoredResponse, context: string): Buffer 
     packed = Buffer.allocUnsafe(head + deflated.length);
     deflated.copy(packed, head);
   }
-  packed[0] = PACKED_RESPONSE_FORMAT;
+  packed[0] = request === undefined ? PACKED_RESPONSE_FORMAT : PACKED_AGAINST_REQUEST_FORMAT;
   packed[1] = flags;
   correlationId?.copy(packed, 2);
   return packed;
 }
 
+/** What a response is packed against: the context, then the start of the request it answered, when it is given. */
+const withRequest = (context: string, request: string | undefined) =>
+  request === undefined ? context : `${context}${request.slice(0, REQUEST_CONTEXT_CHARS)}`;
+
 /** Whether a stored value is a {@link packResponse} (not a response stored before, in packed-text's format). */
 export function isPackedResponse(value: Uint8Array): boolean {
-  return value[0] === PACKED_RESPONSE_FORMAT;
+  return value[0] === PACKED_RESPONSE_FORMAT || value[0] === PACKED_AGAINST_REQUEST_FORMAT;
 }
 
-/** The response {@link packResponse} packed with this `context`, given the status its row keeps. */
-export function unpackResponse(status: number, packed: Uint8Array, context: string): StoredResponse {
+/**
+ * The response {@link packResponse} packed with this `context` (and `request`, which a response of format
+ * {@link PACKED_AGAINST_REQUEST_FORMAT} needs), given the status its row keeps.
+ */
+export function unpackResponse(status: number, packed: Uint8Array, context: string, request?: string): StoredResponse {
   if (!isPackedResponse(packed)) throw new Error(`not a packed response (format ${packed[0] ?? "(empty)"})`);
+  const againstRequest = packed[0] === PACKED_AGAINST_REQUEST_FORMAT;
+  if (againstRequest && request === undefined)
+    throw new Error("a response packed against its request, read without the request");
+  const against = againstRequest ? withRequest(context, request) : context;
   const flags = packed[1] ?? 0;
   const correlationId =
     flags & PLATFORM_CORRELATION_ID ? `${CORRELATION_PREFIX}${ulidText(packed.subarray(2, 18))}` : undefined;
   const text = inflated(
     packed.subarray(correlationId ? 18 : 2),
-    correlationId ? `${context}${correlationId}` : context,
+    correlationId ? `${against}${correlationId}` : against,
   );
   // The headers' JSON holds no raw newline, so the first one ends it.
   const end = text.indexOf("\n");

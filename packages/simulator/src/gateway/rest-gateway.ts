@@ -156,7 +156,7 @@ export function createRestGateway(options: RestGatewayOptions): (request: Gatewa
     const claim = key
       ? await idempotency.claim(
           `${scope}:${key}`,
-          IdempotencyStore.hash(request.method, url.pathname + url.search, request.body),
+          IdempotencyStore.request(request.method, url.pathname + url.search, request.body),
         )
       : undefined;
     if (claim?.kind === "mismatch") {
