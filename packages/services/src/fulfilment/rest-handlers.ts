@@ -68,7 +68,8 @@ export function createRestHandlers(
         .selectAll()
         .where("shipment_id", "=", row.shipment_id)
         .orderBy("seq")
-        .limit(100)
+        // 100 lines in all: the opening line, which is not stored, and the first 99 stored after it.
+        .limit(99)
         .execute();
       return { status: 200, body: toTracking(row, events) };
     },

@@ -9,6 +9,17 @@ export type Shipment = Schemas["Shipment"];
 /** A line of a shipment with the price the order paid, as fulfilment keeps it for returns. */
 export type ShipmentLine = Schemas["ShipmentItem"] & { readonly unitPrice: Schemas["ReturnItem"]["unitPrice"] };
 
+/**
+ * The id of a shipment's pick/pack work order: stored for shipments opened before migration 0003, otherwise `ful_`
+ * followed by the shipment id's ULID (one work order per shipment, so it is as unique as the shipment id).
+ */
+export function fulfilmentIdOf(row: Pick<ShipmentTable, "shipment_id" | "fulfilment_id">): string {
+  return row.fulfilment_id ?? `ful_${row.shipment_id.slice(row.shipment_id.indexOf("_") + 1)}`;
+}
+
+/** The first line of every shipment's tracking, written from the shipment rather than stored. */
+export const OPENED_TRACKING = { code: "created", description: "Shipment opened for the paid order." } as const;
+
 /** The lines a shipment row holds. */
 export function shipmentLines(row: Pick<ShipmentTable, "items">): ShipmentLine[] {
   return JSON.parse(row.items) as ShipmentLine[];
@@ -18,7 +29,7 @@ export function shipmentLines(row: Pick<ShipmentTable, "items">): ShipmentLine[]
 export function toShipment(row: ShipmentTable): Shipment {
   return {
     shipmentId: row.shipment_id,
-    fulfilmentId: row.fulfilment_id,
+    fulfilmentId: fulfilmentIdOf(row),
     orderId: row.order_id,
     customerId: row.customer_id,
     status: row.status as Shipment["status"],
@@ -42,7 +53,7 @@ export function toShipment(row: ShipmentTable): Shipment {
   };
 }
 
-/** The contract's ShipmentTracking for a row and its tracking events (oldest first). */
+/** The contract's ShipmentTracking for a row and its stored tracking events (oldest first), after its opening. */
 export function toTracking(
   row: ShipmentTable,
   events: readonly Selectable<TrackingEventTable>[],
@@ -55,11 +66,14 @@ export function toTracking(
     ...(row.tracking_number !== null ? { trackingNumber: row.tracking_number } : {}),
     ...(row.tracking_url !== null ? { trackingUrl: row.tracking_url } : {}),
     ...(row.estimated_delivery_date !== null ? { estimatedDeliveryDate: row.estimated_delivery_date } : {}),
-    events: events.map((event) => ({
-      code: event.code as Schemas["TrackingEvent"]["code"],
-      description: event.description,
-      ...(event.location !== null ? { location: event.location } : {}),
-      occurredAt: event.occurred_at,
-    })),
+    events: [
+      { ...OPENED_TRACKING, occurredAt: row.created_at },
+      ...events.map((event) => ({
+        code: event.code as Schemas["TrackingEvent"]["code"],
+        description: event.description,
+        ...(event.location !== null ? { location: event.location } : {}),
+        occurredAt: event.occurred_at,
+      })),
+    ],
   };
 }

@@ -3,7 +3,7 @@ import type { Transaction } from "kysely";
 import { type ContextRuntime, compileQuery, fail, type Param, ServiceError } from "../platform/index.js";
 import type { CarrierPlan } from "./carrier.js";
 import { planCancelShipment, planStep, returnWindowEnd, type ShipmentStep } from "./shipment-rules.js";
-import type { ShipmentLine } from "./shipment-views.js";
+import { fulfilmentIdOf, type ShipmentLine } from "./shipment-views.js";
 import type { FulfilmentDatabase, ShipmentTable } from "./store.js";
 
 type Runtime = ContextRuntime<FulfilmentDatabase>;
@@ -149,7 +149,7 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
         trx,
         "ecommerce.fulfilment.fulfilment.ready_for_shipping.v1",
         {
-          fulfilmentId: row.fulfilment_id,
+          fulfilmentId: fulfilmentIdOf(row),
           shipmentId: row.shipment_id,
           orderId: row.order_id,
           customerId: row.customer_id,
@@ -209,10 +209,11 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
         quantity,
         unitPrice,
       }));
-      const shipmentId = ids.next("shp");
+      // Neither the work order's id nor the opening tracking line is stored: both follow from the row
+      // (shipment-views.ts), ~250 bytes and a statement fewer a checkout.
       await insertShipment.execute(trx, {
-        shipment_id: shipmentId,
-        fulfilment_id: ids.next("ful"),
+        shipment_id: ids.next("shp"),
+        fulfilment_id: null,
         order_id: paid.orderId,
         customer_id: paid.customerId,
         status: "PENDING",
@@ -236,7 +237,6 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
         delivered_at: null,
         canceled_at: null,
       });
-      await track(trx, shipmentId, "created", "Shipment opened for the paid order.", now);
     },
 
     /**

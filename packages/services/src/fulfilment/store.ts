@@ -14,7 +14,11 @@ export interface FulfilmentDatabase {
 /** A shipment; `order_id` is unique, which makes order.paid opening it idempotent. */
 export interface ShipmentTable {
   shipment_id: string;
-  fulfilment_id: string;
+  /**
+   * The work order's id when it was stored; null for shipments opened since migration 0003, whose work order is
+   * `ful_` + the shipment id's ULID, never stored (shipment-views.ts `fulfilmentIdOf`).
+   */
+  fulfilment_id: string | null;
   order_id: string;
   customer_id: string;
   /** PENDING, PICKED, PACKED, SHIPPED, DELIVERED or CANCELED. */
@@ -44,7 +48,10 @@ export interface ShipmentTable {
   canceled_at: string | null;
 }
 
-/** One line of a shipment's tracking, oldest first by `seq`. */
+/**
+ * One line of a shipment's tracking, oldest first by `seq`. The first line, `created` at the shipment's `created_at`,
+ * is not stored (shipment-views.ts `toTracking` writes it; migration 0003 deleted the stored ones).
+ */
 export interface TrackingEventTable {
   /** Given by the store (an identity column on PostgreSQL refuses an explicit null, which SQLite took for "next"). */
   seq: Generated<number>;
