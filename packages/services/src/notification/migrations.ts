@@ -154,4 +154,24 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The mailbox keyed by its notification, without what the notification already keeps (its customer, its subject) or
+  // what follows from its id (the message id: notification-views.ts `simulatedMessageId`; messages sent before keep
+  // theirs), and new attempts without the message id either: ~150 bytes a notification.
+  "0006_mailbox_by_notification": {
+    async up(db) {
+      await db.schema
+        .createTable("mailbox_by_notification")
+        .addColumn("notification_id", "text", (column) => column.primaryKey())
+        .addColumn("message_id", "text")
+        .addColumn("to_address", "text", (column) => column.notNull())
+        .addColumn("body", "text", (column) => column.notNull())
+        .addColumn("sent_at", "text", (column) => column.notNull())
+        .execute();
+      await sql`insert into mailbox_by_notification (notification_id, message_id, to_address, body, sent_at)
+        select notification_id, message_id, to_address, body, sent_at from mailbox`.execute(db);
+      await db.schema.dropTable("mailbox").execute();
+      await db.schema.alterTable("mailbox_by_notification").renameTo("mailbox").execute();
+      await db.schema.createIndex("mailbox_by_address").on("mailbox").columns(["to_address", "sent_at"]).execute();
+    },
+  },
 };

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
 import { createBackgroundPass } from "./background-pass.js";
+import { simulatedMessageId } from "./notification-views.js";
 import type { MailboxTable, NotificationAttemptTable, NotificationDatabase, NotificationTable } from "./store.js";
 import { maskEmail, renderTemplate, TemplateError, type TemplateValue, templateOf } from "./templates.js";
 
@@ -50,7 +51,7 @@ const BATCH = 100;
  * the same transaction as the state it describes.
  */
 export function createNotificationSender(runtime: Runtime) {
-  const { db, clock, rpc, faults, outbox, ids, log, tracing } = runtime;
+  const { db, clock, rpc, faults, outbox, log, tracing } = runtime;
   // What every e-mail sent writes: built and compiled once (see compileQuery), run with each attempt's values.
   const insertAttempt = compileQuery((param: Param<NotificationAttemptTable>) =>
     db.insertInto("notification_attempts").values({
@@ -62,13 +63,12 @@ export function createNotificationSender(runtime: Runtime) {
       provider_message_id: param("provider_message_id"),
     }),
   );
-  const insertMail = compileQuery((param: Param<MailboxTable>) =>
+  // The message's id, customer and subject follow from the notification (simulatedMessageId, the SENT row): not
+  // stored again in the mailbox nor the attempt (~150 bytes a notification).
+  const insertMail = compileQuery((param: Param<Omit<MailboxTable, "message_id">>) =>
     db.insertInto("mailbox").values({
-      message_id: param("message_id"),
       notification_id: param("notification_id"),
-      customer_id: param("customer_id"),
       to_address: param("to_address"),
-      subject: param("subject"),
       body: param("body"),
       sent_at: param("sent_at"),
     }),
@@ -132,7 +132,7 @@ export function createNotificationSender(runtime: Runtime) {
         recipient,
         subject: rendered.subject,
       };
-    const providerMessageId = `sim-email-${ids.next("eml").slice(4).toLowerCase()}`;
+    const providerMessageId = simulatedMessageId(row.notification_id);
     return {
       ok: true,
       providerMessageId,
@@ -166,17 +166,14 @@ export function createNotificationSender(runtime: Runtime) {
         attempted_at: now.toISOString(),
         status: outcome.ok ? "SUCCEEDED" : "FAILED",
         error_code: outcome.ok ? null : outcome.code,
-        provider_message_id: outcome.ok ? outcome.providerMessageId : null,
+        provider_message_id: null,
       });
       const seen = { recipient: outcome.recipient ?? row.recipient, subject: outcome.subject ?? row.subject };
       if (outcome.ok) {
         // The simulated channel is this store: the message and the SENT mark commit together, so it is sent once.
         await insertMail.execute(trx, {
-          message_id: outcome.providerMessageId,
           notification_id: row.notification_id,
-          customer_id: row.customer_id,
           to_address: outcome.mail.to,
-          subject: outcome.subject,
           body: outcome.mail.body,
           sent_at: now.toISOString(),
         });

@@ -5,6 +5,21 @@ type Schemas = notificationApi.components["schemas"];
 type Notification = Schemas["Notification"];
 type ErrorCode = NonNullable<Schemas["NotificationAttempt"]["errorCode"]>;
 
+/**
+ * The id the simulated e-mail channel gives the message of `notificationId`. A notification hands over one message
+ * at most (its one SUCCEEDED attempt), so the id follows from the notification's and is not stored; messages sent
+ * before migration 0006 keep the id they were given.
+ */
+export function simulatedMessageId(notificationId: string): string {
+  return `sim-email-${notificationId.slice(notificationId.indexOf("_") + 1).toLowerCase()}`;
+}
+
+/** The id of the message a SUCCEEDED attempt handed over; none for a FAILED one. */
+function providerMessageIdOf(attempt: NotificationAttemptTable): string | null {
+  if (attempt.provider_message_id !== null) return attempt.provider_message_id;
+  return attempt.status === "SUCCEEDED" ? simulatedMessageId(attempt.notification_id) : null;
+}
+
 /** A notification row and its attempts (oldest first) as the contract shows it. */
 export function toNotification(row: NotificationTable, attempts: readonly NotificationAttemptTable[]): Notification {
   return {
@@ -17,13 +32,16 @@ export function toNotification(row: NotificationTable, attempts: readonly Notifi
     status: row.status as Notification["status"],
     trigger: { eventId: row.trigger_event_id, eventType: row.trigger_event_type },
     attemptCount: row.attempt_count,
-    attempts: attempts.map((attempt) => ({
-      attemptNumber: attempt.attempt_number,
-      attemptedAt: attempt.attempted_at,
-      status: attempt.status as "SUCCEEDED" | "FAILED",
-      ...(attempt.error_code !== null ? { errorCode: attempt.error_code as ErrorCode } : {}),
-      ...(attempt.provider_message_id !== null ? { providerMessageId: attempt.provider_message_id } : {}),
-    })),
+    attempts: attempts.map((attempt) => {
+      const providerMessageId = providerMessageIdOf(attempt);
+      return {
+        attemptNumber: attempt.attempt_number,
+        attemptedAt: attempt.attempted_at,
+        status: attempt.status as "SUCCEEDED" | "FAILED",
+        ...(attempt.error_code !== null ? { errorCode: attempt.error_code as ErrorCode } : {}),
+        ...(providerMessageId !== null ? { providerMessageId } : {}),
+      };
+    }),
     ...(row.status === "FAILED" && row.error_code !== null
       ? { error: { code: row.error_code as ErrorCode, message: row.error_message ?? "" } }
       : {}),

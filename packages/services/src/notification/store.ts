@@ -51,17 +51,23 @@ export interface NotificationAttemptTable {
   /** SUCCEEDED or FAILED. */
   status: string;
   error_code: string | null;
+  /**
+   * The channel's id of the message, stored by attempts made before migration 0006; a SUCCEEDED attempt since has
+   * null here, its id being the notification's own (notification-views.ts `simulatedMessageId`).
+   */
   provider_message_id: string | null;
 }
 
-/** The simulated e-mail channel's outbox: every message it accepted, readable at `/_sim/mailbox`. */
+/**
+ * The simulated e-mail channel's outbox: every message it accepted, one per SENT notification, readable at
+ * `/_sim/mailbox`. The customer and the subject are the notification's (the view joins them).
+ */
 export interface MailboxTable {
-  message_id: string;
   notification_id: string;
-  customer_id: string;
+  /** Stored for messages sent before migration 0006; null since (notification-views.ts `simulatedMessageId`). */
+  message_id: string | null;
   /** The full address (the simulator's own view; the REST API shows it masked). */
   to_address: string;
-  subject: string;
   body: string;
   sent_at: string;
 }
