@@ -56,6 +56,8 @@ const CHARGE_COLUMNS = columnsOf<Selectable<ChargeTable>>({
 
 /** What {@link PaymentStatements.decideCharge} records; a null value leaves its column as it is. */
 export interface ChargeDecision {
+  /** The charge's key is its payment's id and its own. */
+  readonly paymentId: string;
   readonly chargeId: string;
   readonly status: "SUCCEEDED" | "FAILED" | "PENDING";
   readonly processorReference: string | null;
@@ -173,6 +175,7 @@ export function createPaymentStatements(db: Kysely<PaymentDatabase>) {
           attempts: sql<number>`coalesce(${param("attempts")}, ${sql.ref("attempts")})`,
           completed_at: sql<string | null>`coalesce(${param("completedAt")}, ${sql.ref("completed_at")})`,
         })
+        .where("payment_id", "=", param("paymentId"))
         .where("charge_id", "=", param("chargeId"))
         .where("status", "=", "PENDING")
         .returningAll(),

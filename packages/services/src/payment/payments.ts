@@ -446,8 +446,14 @@ export function createPayments(
    * Record a decision on a PENDING charge. Conditional on the charge still being PENDING, so the synchronous answer
    * and a webhook for the same operation apply once between them; undefined when it was decided already.
    */
-  const decideCharge = async (trx: Transaction<PaymentDatabase>, chargeId: string, decision: Decision) => {
+  const decideCharge = async (
+    trx: Transaction<PaymentDatabase>,
+    paymentId: string,
+    chargeId: string,
+    decision: Decision,
+  ) => {
     return statements.decideCharge.executeTakeFirst(trx, {
+      paymentId,
       chargeId,
       status: decision.outcome === "succeeded" ? "SUCCEEDED" : decision.outcome === "failed" ? "FAILED" : "PENDING",
       processorReference: decision.processorReference ?? null,
@@ -521,7 +527,7 @@ export function createPayments(
     chargeId: string,
     decision: Decision,
   ) => {
-    const charge = await decideCharge(trx, chargeId, decision);
+    const charge = await decideCharge(trx, paymentId, chargeId, decision);
     return { charge, current: () => paymentIn(trx, paymentId) };
   };
 
@@ -893,7 +899,7 @@ export function createPayments(
           // The hold lapsed at the issuer; a capture attempt is refused there, so record it as that refusal.
           return db.transaction().execute(async (trx) => {
             const lapsed = charge ?? (await newCharge(trx, payment, "CAPTURE", requested.amount));
-            await decideCharge(trx, lapsed.charge_id, {
+            await decideCharge(trx, payment.payment_id, lapsed.charge_id, {
               outcome: "failed",
               code: "authorization_expired",
               attempts: 1,
