@@ -1,3 +1,5 @@
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type catalogApi, createClient } from "@ecom/sdk";
 import { catalogV1 } from "@ecom/sdk/rpc";
@@ -485,6 +487,10 @@ describe("CatalogService", () => {
       price: { amountMinor: BigInt(pride.price.amount), currency: "USD" },
       status: catalogV1.ProductStatus.ACTIVE,
     });
+    // The product is written as a message literal: bytes made of it read back as the very same message, nested
+    // messages (contributors, money, time) included.
+    expect(fromBinary(catalogV1.ProductSchema, toBinary(catalogV1.ProductSchema, product!))).toEqual(product);
+    expect(product?.updatedAt && timestampDate(product.updatedAt).toISOString()).toBe(pride.updatedAt);
     expect(
       codeOf(
         await running.platform.rpc.catalog
