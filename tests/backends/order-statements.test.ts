@@ -137,18 +137,24 @@ describeBackends("the order store's compiled statements", (backend) => {
     expect(await fresh.readItems(store.db, "ord_none")).toEqual([]);
   });
 
-  it("answers an order's remembered lines without reading them", async () => {
+  it("answers an order's remembered lines without reading them, and the order as inserted", async () => {
     const remembered = lines("ord_kept", 2);
-    statements.rememberItems("ord_kept", remembered);
+    statements.rememberItems("ord_kept", remembered, order("ord_kept"));
     // Nothing is in the table: what comes back is what was remembered.
     expect(await statements.readItems(store.db, "ord_kept")).toBe(remembered);
+    expect(statements.insertedOrder("ord_kept")).toEqual(order("ord_kept"));
+    expect(createOrderStatements(store.db).insertedOrder("ord_kept")).toBeUndefined();
   });
 
   it("pays a PENDING order once and hands an order out once", async () => {
     await statements.insertOrder.execute(store.db, order("ord_pay"));
-    const paid = await statements.payOrder.executeTakeFirst(store.db, { orderId: "ord_pay", paidAt: AT });
-    expect(paid).toMatchObject({ order_id: "ord_pay", status: "PAID", paid_at: AT, updated_at: AT });
-    expect(await statements.payOrder.executeTakeFirst(store.db, { orderId: "ord_pay", paidAt: AT })).toBeUndefined();
+    expect(await statements.payOrder.executeChanges(store.db, { orderId: "ord_pay", paidAt: AT })).toBe(1n);
+    expect(await statements.readOrder.executeTakeFirst(store.db, { orderId: "ord_pay" })).toMatchObject({
+      status: "PAID",
+      paid_at: AT,
+      updated_at: AT,
+    });
+    expect(await statements.payOrder.executeChanges(store.db, { orderId: "ord_pay", paidAt: AT })).toBe(0n);
     const claimed = await statements.claimOrder.executeTakeFirst(store.db, { orderId: "ord_pay", claimedAt: AT });
     expect(claimed).toMatchObject({ order_id: "ord_pay", claimed_at: AT });
     expect(

@@ -15,7 +15,7 @@ import { type CheckoutStep, changeSteps, stepStatuses } from "./checkout-step-lo
 import type { CheckoutChanges } from "./checkout-steps.js";
 import { cancelOrderRow } from "./order-records.js";
 import { compensationsOf } from "./order-views.js";
-import type { CheckoutsTable, CompensationRecord, OrderDatabase } from "./store.js";
+import type { CheckoutsTable, CompensationRecord, OrderDatabase, StockCommitState } from "./store.js";
 
 /**
  * The saga's way back and its last chore: undoing what a failed checkout still holds, latest first (the order, the
@@ -161,27 +161,39 @@ export async function compensate(ports: CompensationPorts, checkout: Checkout): 
   });
 }
 
-/** Turn the paid order's reservation into a sale. Resolves to the saga as changed, or undefined to stop for now. */
-export async function commitStock(ports: CompensationPorts, checkout: Checkout): Promise<Checkout | undefined> {
-  const { runtime } = ports;
-  const result = await ports.call(checkout, undefined, "inventory", (options) =>
+/**
+ * Turn the reservation of `checkout`'s paid order into a sale (CommitStock is idempotent by reservation id): COMMITTED,
+ * FAILED when inventory refused it for good (the hold lapsed: logged, the order is paid for stock inventory no longer
+ * holds for it), or PENDING when inventory did not answer (`why`), for the saga to try again later.
+ */
+export async function commitReservation(
+  runtime: ContextRuntime<OrderDatabase>,
+  call: SagaCall,
+  checkout: Checkout,
+): Promise<{ readonly state: StockCommitState; readonly why?: string }> {
+  const result = await call(checkout, undefined, "inventory", (options) =>
     runtime.rpc.inventory.commitStock(
       { reservationId: checkout.reservation_id ?? "", orderId: checkout.order_id },
       options,
     ),
   );
-  if (!result.ok && TRANSIENT.has(result.error.code)) {
-    await ports.redrive(checkout.checkout_id, `inventory: ${result.error.rawMessage}`);
+  if (result.ok) return { state: "COMMITTED" };
+  if (TRANSIENT.has(result.error.code)) return { state: "PENDING", why: `inventory: ${result.error.rawMessage}` };
+  runtime.log.error("the stock of a paid order could not be committed", {
+    checkoutId: checkout.checkout_id,
+    orderId: checkout.order_id,
+    reservationId: checkout.reservation_id,
+    error: result.error.message,
+  });
+  return { state: "FAILED" };
+}
+
+/** Turn the paid order's reservation into a sale. Resolves to the saga as changed, or undefined to stop for now. */
+export async function commitStock(ports: CompensationPorts, checkout: Checkout): Promise<Checkout | undefined> {
+  const { state, why } = await commitReservation(ports.runtime, ports.call, checkout);
+  if (state === "PENDING") {
+    await ports.redrive(checkout.checkout_id, why ?? "inventory did not answer");
     return undefined;
   }
-  if (!result.ok) {
-    // The hold lapsed before the commit: the order is paid for stock inventory no longer holds for it.
-    runtime.log.error("the stock of a paid order could not be committed", {
-      checkoutId: checkout.checkout_id,
-      orderId: checkout.order_id,
-      reservationId: checkout.reservation_id,
-      error: result.error.message,
-    });
-  }
-  return ports.transition(checkout, { stock_commit: result.ok ? "COMMITTED" : "FAILED" });
+  return ports.transition(checkout, { stock_commit: state });
 }

@@ -105,8 +105,10 @@ export async function writeCreatedOrder(
       causationId: checkout.cause_event_id,
     }),
   );
-  // Its lines never change: capture_payment's order.paid and POST /orders read them from memory once this commits.
-  runtime.afterCommit(trx, () => statements.rememberItems(checkout.order_id, record.items));
+  // Its lines never change: capture_payment's order.paid and POST /orders read them from memory once this commits,
+  // and capture_payment's write knows the order as written.
+  const inserted: Order = { ...record.order, created_event_id: eventId };
+  runtime.afterCommit(trx, () => statements.rememberItems(checkout.order_id, record.items, inserted));
   return eventId;
 }
 
@@ -122,12 +124,19 @@ export async function writePaidOrder(
   now: string,
   handOut?: (order: Order) => void,
 ): Promise<string> {
-  const values = { orderId: checkout.order_id, paidAt: now };
-  const claimed = handOut && (await statements.payAndClaimOrder.executeTakeFirst(trx, values));
-  if (claimed) runtime.afterCommit(trx, () => handOut?.(claimed));
-  const paid = claimed ?? (await statements.payOrder.executeTakeFirst(trx, values));
-  const order = paid ?? (await statements.readOrder.executeTakeFirst(trx, { orderId: checkout.order_id }));
+  const { order_id: orderId } = checkout;
+  const values = { orderId, paidAt: now };
+  const claimed = handOut !== undefined && (await statements.payAndClaimOrder.executeChanges(trx, values)) === 1n;
+  const paid = claimed || (await statements.payOrder.executeChanges(trx, values)) === 1n;
+  // The order as paid: a PENDING order changes only by this write while its saga runs, so the row this process
+  // inserted, with what this write changed, is the row now; read only when it is not remembered (a restart) or not
+  // paid here.
+  const inserted = paid ? statements.insertedOrder(orderId) : undefined;
+  const order: Order | undefined = inserted
+    ? { ...inserted, status: "PAID", paid_at: now, updated_at: now, ...(claimed ? { claimed_at: now } : {}) }
+    : await statements.readOrder.executeTakeFirst(trx, { orderId });
   if (!order) throw new Error(`checkout ${checkout.checkout_id} captured without an order`);
+  if (claimed) runtime.afterCommit(trx, () => handOut?.(order));
   let lastEventId = checkout.last_event_id;
   if (paid) {
     const items = await statements.readItems(trx, order.order_id);

@@ -3,7 +3,8 @@ import { Code, type ConnectError } from "@connectrpc/connect";
 import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
 import type { Selectable, Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
-import { type SagaCall, TRANSIENT } from "./checkout-calls.js";
+import { createSagaCall, type SagaCall, TRANSIENT } from "./checkout-calls.js";
+import { commitReservation } from "./checkout-compensation.js";
 import { writeCreatedOrder, writePaidOrder } from "./checkout-order.js";
 import {
   type CheckoutFailureCode,
@@ -360,13 +361,23 @@ async function capturePayment(ports: StepPorts, checkout: Checkout): Promise<Ste
     };
   }
   const captured = minorUnits(capture.capturedAmount);
+  // The stock is committed now, before the write that records the capture, so that one write records both instead of
+  // a write of its own after it. A crash before that write runs this step again: the capture and the commit are
+  // idempotent (by payment and by reservation id). One try: when inventory does not answer, the order is paid with
+  // its commit PENDING, and the saga's commit_stock retries it and re-drives it as it always has.
+  const stock = await commitReservation(runtime, commitOnce(runtime), checkout);
   return {
     ok: true,
     detail: `Captured ${formatMoney(captured || (checkout.total ?? 0), checkout.currency)}.`,
     write: async (trx, current) => {
       const paidAt = runtime.clock.now().toISOString();
       const lastEventId = await writePaidOrder(trx, ports, current, paidAt, ports.handOut?.(current.checkout_id));
-      return { finished_at: paidAt, stock_commit: "PENDING", last_event_id: lastEventId };
+      return { finished_at: paidAt, stock_commit: stock.state, last_event_id: lastEventId };
     },
   };
+}
+
+/** A call tried once (the capture step's stock commit, which the saga's commit_stock retries if it must). */
+function commitOnce(runtime: Runtime): SagaCall {
+  return createSagaCall(runtime, { attempts: 1, baseDelayMs: 0 });
 }

@@ -34,10 +34,10 @@ export interface OrderStatements {
   /** Insert an order's lines, in one statement. */
   insertItems(runner: CompiledQueryRunner, items: readonly OrderItem[]): Promise<void>;
   readonly insertHistory: CompiledStatement<Insertable<OrderStatusHistoryTable>, never>;
-  /** Mark a PENDING order PAID; the order as changed, none when it was not PENDING. */
-  readonly payOrder: CompiledStatement<{ orderId: string; paidAt: string }, Order>;
-  /** {@link payOrder} that also hands the order out (`claimOrder`), when nobody has; none when either is not so. */
-  readonly payAndClaimOrder: CompiledStatement<{ orderId: string; paidAt: string }, Order>;
+  /** Mark a PENDING order PAID (1 changed), or nothing when it was not PENDING. */
+  readonly payOrder: CompiledStatement<{ orderId: string; paidAt: string }, never>;
+  /** {@link payOrder} that also hands the order out (`claimOrder`), when nobody has; nothing when either is not so. */
+  readonly payAndClaimOrder: CompiledStatement<{ orderId: string; paidAt: string }, never>;
   /** Hand an order out for the first time (`POST /orders`); the order, none when it was handed out before. */
   readonly claimOrder: CompiledStatement<{ orderId: string; claimedAt: string }, Order>;
   readonly readOrder: CompiledStatement<{ orderId: string }, Order>;
@@ -46,8 +46,16 @@ export interface OrderStatements {
    * by {@link rememberItems} once the transaction that wrote them committed, or by a read).
    */
   readItems(runner: CompiledQueryRunner, orderId: string): Promise<readonly OrderItem[]>;
-  /** Keep the lines of an order just written (call it after the commit: a rolled-back order has no lines). */
-  rememberItems(orderId: string, items: readonly OrderItem[]): void;
+  /**
+   * Keep the lines of an order just written, and the order as written when given (call it after the commit: a
+   * rolled-back order has no lines).
+   */
+  rememberItems(orderId: string, items: readonly OrderItem[], order?: Order): void;
+  /**
+   * The order `orderId` as this process inserted it, while remembered: the saga's write that pays it knows the rest of
+   * the row without reading it back (what it changes, it knows too).
+   */
+  insertedOrder(orderId: string): Order | undefined;
 }
 
 /** Orders whose lines are kept in memory at most (the newest; a checkout reads them twice within seconds). */
@@ -161,16 +169,16 @@ export function createOrderStatements(db: Kysely<OrderDatabase>): OrderStatement
     CompiledStatement<Record<string, unknown>, Pick<Checkout, "reservation_expired_at">>
   >();
   const itemInserts = new Map<number, CompiledStatement<Record<string, unknown>, never>>();
-  const items = new Map<string, readonly OrderItem[]>();
+  const items = new Map<string, { readonly lines: readonly OrderItem[]; readonly order?: Order | undefined }>();
   const readItems = compileQuery((param: Param<{ orderId: string }>) =>
     db.selectFrom("order_items").selectAll().where("order_id", "=", param("orderId")).orderBy("position"),
   );
-  const rememberItems = (orderId: string, lines: readonly OrderItem[]) => {
+  const rememberItems = (orderId: string, lines: readonly OrderItem[], order?: Order) => {
     if (items.size >= REMEMBERED_ORDERS && !items.has(orderId)) {
       const oldest = items.keys().next();
       if (!oldest.done) items.delete(oldest.value);
     }
-    items.set(orderId, lines);
+    items.set(orderId, { lines, order });
   };
 
   return {
@@ -242,18 +250,16 @@ export function createOrderStatements(db: Kysely<OrderDatabase>): OrderStatement
         .updateTable("orders")
         .set({ status: "PAID", paid_at: param("paidAt"), updated_at: param("paidAt") })
         .where("order_id", "=", param("orderId"))
-        .where("status", "=", "PENDING")
-        .returningAll(),
-    ),
+        .where("status", "=", "PENDING"),
+    ) as CompiledStatement<{ orderId: string; paidAt: string }, never>,
     payAndClaimOrder: compileQuery((param: Param<{ orderId: string; paidAt: string }>) =>
       db
         .updateTable("orders")
         .set({ status: "PAID", paid_at: param("paidAt"), updated_at: param("paidAt"), claimed_at: param("paidAt") })
         .where("order_id", "=", param("orderId"))
         .where("status", "=", "PENDING")
-        .where("claimed_at", "is", null)
-        .returningAll(),
-    ),
+        .where("claimed_at", "is", null),
+    ) as CompiledStatement<{ orderId: string; paidAt: string }, never>,
     claimOrder: compileQuery((param: Param<{ orderId: string; claimedAt: string }>) =>
       db
         .updateTable("orders")
@@ -268,11 +274,12 @@ export function createOrderStatements(db: Kysely<OrderDatabase>): OrderStatement
 
     async readItems(runner, orderId) {
       const kept = items.get(orderId);
-      if (kept) return kept;
+      if (kept) return kept.lines;
       const read = await readItems.execute(runner, { orderId });
       if (read.length > 0) rememberItems(orderId, read);
       return read;
     },
     rememberItems,
+    insertedOrder: (orderId) => items.get(orderId)?.order,
   };
 }
