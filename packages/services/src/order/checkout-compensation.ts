@@ -52,7 +52,7 @@ export async function compensate(ports: CompensationPorts, checkout: Checkout): 
       ? await runtime.db
           .selectFrom("orders")
           .select("status")
-          .where("checkout_id", "=", checkout.checkout_id)
+          .where("order_id", "=", checkout.order_id)
           .executeTakeFirst()
       : undefined;
   const owed = pendingCompensations({

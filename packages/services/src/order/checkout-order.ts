@@ -4,7 +4,14 @@ import { mergeLines } from "./checkout-saga-rules.js";
 import { statusChangeRow } from "./order-records.js";
 import type { OrderStatements } from "./order-statements.js";
 import { type OrderRecord, orderCreatedPayload, orderPaidPayload } from "./order-views.js";
-import type { CheckoutLine, CheckoutsTable, OrderDatabase, OrdersTable, PricingSnapshot } from "./store.js";
+import {
+  BILLED_TO_SHIPPING,
+  type CheckoutLine,
+  type CheckoutsTable,
+  type OrderDatabase,
+  type OrdersTable,
+  type PricingSnapshot,
+} from "./store.js";
 
 /**
  * The order rows the Checkout Saga writes, each in the transaction that records its step's success: the order when
@@ -41,7 +48,11 @@ export async function writeCreatedOrder(
   const lines = mergeLines(JSON.parse(checkout.items_json) as CheckoutLine[]);
   const subtotal = lines.reduce((sum, line) => sum + line.unitPrice * line.quantity, 0);
   const coupon = pricing.appliedPromotions.find((promotion) => promotion.couponCode)?.couponCode;
+  // By product in a snapshot written before products were kept in the lines' order.
   const titles = new Map(pricing.products.map((product) => [product.productId, product]));
+  const productOf = (line: CheckoutLine, index: number) => titles.get(line.productId) ?? pricing.products[index];
+  const shippingAddress = JSON.stringify(pricing.shippingAddress);
+  const billingAddress = pricing.billingAddress ? JSON.stringify(pricing.billingAddress) : shippingAddress;
   const record: OrderRecord = {
     order: {
       order_id: checkout.order_id,
@@ -57,8 +68,8 @@ export async function writeCreatedOrder(
       total: subtotal - pricing.discount,
       coupon_code: coupon ?? checkout.coupon_code ?? null,
       applied_promotions_json: JSON.stringify(pricing.appliedPromotions),
-      shipping_address_json: JSON.stringify(pricing.shippingAddress),
-      billing_address_json: JSON.stringify(pricing.billingAddress),
+      shipping_address_json: shippingAddress,
+      billing_address_json: billingAddress === shippingAddress ? BILLED_TO_SHIPPING : billingAddress,
       payment_id: checkout.payment_id,
       reservation_id: checkout.reservation_id,
       shipment_json: null,
@@ -79,8 +90,8 @@ export async function writeCreatedOrder(
       order_id: checkout.order_id,
       position: index + 1,
       product_id: line.productId,
-      isbn: titles.get(line.productId)?.isbn ?? "",
-      title: titles.get(line.productId)?.title ?? "",
+      isbn: productOf(line, index)?.isbn ?? "",
+      title: productOf(line, index)?.title ?? "",
       quantity: line.quantity,
       unit_price: line.unitPrice,
       line_total: line.unitPrice * line.quantity,

@@ -1,4 +1,4 @@
-import type { Selectable, Transaction } from "kysely";
+import { type Selectable, sql, type Transaction } from "kysely";
 import { type ContextRuntime, isUniqueViolation } from "../platform/index.js";
 import { KeyedLock } from "../platform/keyed-lock.js";
 import { createSagaCall, type SagaCall, type SagaRetryOptions } from "./checkout-calls.js";
@@ -19,7 +19,7 @@ import { type CheckoutChanges, performStep, type StepOutcome } from "./checkout-
 import { type HandOutResult, OrderHandOuts } from "./order-hand-outs.js";
 import type { OrderStatements } from "./order-statements.js";
 import { SagaWatchers } from "./saga-watchers.js";
-import type { CheckoutsTable, OrderDatabase } from "./store.js";
+import { type CheckoutsTable, type OrderDatabase, UNFINISHED_CHECKOUT } from "./store.js";
 
 export type { SagaRetryOptions } from "./checkout-calls.js";
 
@@ -146,7 +146,7 @@ export class CheckoutSaga {
     const unfinished = await this.#runtime.db
       .selectFrom("checkouts")
       .select("checkout_id")
-      .where((eb) => eb.or([eb("state", "not in", ["COMPLETED", "FAILED"]), eb("stock_commit", "=", "PENDING")]))
+      .where(sql.raw<boolean>(UNFINISHED_CHECKOUT))
       .orderBy("checkout_id")
       .execute();
     for (const { checkout_id } of unfinished) this.kick(checkout_id);

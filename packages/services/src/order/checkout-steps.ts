@@ -243,12 +243,12 @@ async function calculateDiscount({ runtime, call }: StepPorts, checkout: Checkou
   const pricing: PricingSnapshot = {
     products: lines.map((line) => {
       const product = byId.get(line.productId);
-      return { productId: line.productId, isbn: product?.isbn ?? "", title: product?.title ?? "" };
+      return { isbn: product?.isbn ?? "", title: product?.title ?? "" };
     }),
     discount,
     appliedPromotions,
     shippingAddress,
-    billingAddress,
+    ...(billingAddress === shippingAddress ? {} : { billingAddress }),
   };
   const total = subtotal - discount;
   const took = appliedPromotions.map((promotion) => promotion.couponCode ?? promotion.description ?? "A promotion");

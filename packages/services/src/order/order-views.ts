@@ -1,16 +1,17 @@
 import type { MessagePayloads, orderApi } from "@ecom/sdk";
 import type { Selectable } from "kysely";
 import { readSteps } from "./checkout-step-log.js";
-import type {
-  AddressSnapshot,
-  CancellationSnapshot,
-  CheckoutsTable,
-  CompensationRecord,
-  OrderItemsTable,
-  OrderStatusHistoryTable,
-  OrdersTable,
-  PromotionSnapshot,
-  ShipmentSnapshot,
+import {
+  type AddressSnapshot,
+  BILLED_TO_SHIPPING,
+  type CancellationSnapshot,
+  type CheckoutsTable,
+  type CompensationRecord,
+  type OrderItemsTable,
+  type OrderStatusHistoryTable,
+  type OrdersTable,
+  type PromotionSnapshot,
+  type ShipmentSnapshot,
 } from "./store.js";
 
 /**
@@ -150,7 +151,9 @@ export function orderResource(record: OrderRecord): OrderResource {
     ...optional("couponCode", order.coupon_code),
     appliedPromotions: promotions(order),
     shippingAddress: JSON.parse(order.shipping_address_json) as AddressSnapshot,
-    billingAddress: JSON.parse(order.billing_address_json) as AddressSnapshot,
+    billingAddress: JSON.parse(
+      order.billing_address_json === BILLED_TO_SHIPPING ? order.shipping_address_json : order.billing_address_json,
+    ) as AddressSnapshot,
     paymentId: order.payment_id,
     ...(orderShipment ? { shipment: orderShipment } : {}),
     ...(orderCancellation ? { cancellation: orderCancellation } : {}),

@@ -35,14 +35,35 @@ export interface PromotionSnapshot {
   readonly discount: number;
 }
 
-/** What the calculate_discount step learned: product facts, addresses and the discount, snapshotted for the order. */
+/**
+ * What the calculate_discount step learned: product facts, addresses and the discount, snapshotted for the order. It
+ * is kept in the saga's row only until create_order, and kept small so the row does not swell meanwhile (a row that
+ * grows after later rows were written beside it splits its page, and the page stays half empty once it shrinks).
+ */
 export interface PricingSnapshot {
-  readonly products: readonly { readonly productId: string; readonly isbn: string; readonly title: string }[];
+  /**
+   * The ISBN and title of each of the checkout's lines, in the lines' order (mergeLines). A snapshot written before
+   * also names each line's product (`productId`), and is read by it.
+   */
+  readonly products: readonly { readonly productId?: string; readonly isbn: string; readonly title: string }[];
   readonly discount: number;
   readonly appliedPromotions: readonly PromotionSnapshot[];
   readonly shippingAddress: AddressSnapshot;
-  readonly billingAddress: AddressSnapshot;
+  /** Absent when it is the shipping address. */
+  readonly billingAddress?: AddressSnapshot;
 }
+
+/**
+ * `orders.billing_address_json` of an order billed to its shipping address: the address is kept once, in
+ * `shipping_address_json` (orders written before keep both copies, and read either way).
+ */
+export const BILLED_TO_SHIPPING = "";
+
+/**
+ * The sagas still to drive: not ended, or paid with their stock still to commit. Literal SQL, the same in the partial
+ * index that holds them (migration 0006) and in the query that looks for them, which the index serves only then.
+ */
+export const UNFINISHED_CHECKOUT = "state not in ('COMPLETED', 'FAILED') or stock_commit = 'PENDING'";
 
 /** A compensation the saga completed (contracts/asyncapi/order.yaml#/components/schemas/Compensation). */
 export interface CompensationRecord {
@@ -145,7 +166,7 @@ export interface OrdersTable {
   applied_promotions_json: string;
   /** JSON AddressSnapshot. */
   shipping_address_json: string;
-  /** JSON AddressSnapshot. */
+  /** JSON AddressSnapshot, or {@link BILLED_TO_SHIPPING}. */
   billing_address_json: string;
   payment_id: string;
   reservation_id: string;
