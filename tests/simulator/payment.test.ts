@@ -3,12 +3,14 @@ import { createClient, type EcomClient, signWebhook } from "@ecom/sdk";
 import { paymentV1 } from "@ecom/sdk/rpc";
 import { type AnyContextModule, defineContext, type Ids, type TokenService } from "@ecom/services/platform";
 import type { Platform } from "@ecom/simulator";
+import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createPaymentContext,
   createSimulatedProcessor,
   paymentContext,
 } from "../../packages/services/src/payment/index.js";
+import type { PaymentDatabase } from "../../packages/services/src/payment/store.js";
 import { type Backend, describeBackends } from "../backends/backends.js";
 import { PLATFORM_START_TIMEOUT, type PlatformOnBackend, startPlatformOn } from "../backends/platform-on.js";
 
@@ -297,6 +299,32 @@ describeBackends("a payment's idempotency", (backend) => {
 
       const other = authorize(token, { checkoutId, amount: 100 });
       expect((await connectError(other))?.code).toBe(Code.AlreadyExists);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+
+  it(
+    "takes a repeat for the request whose key the previous version stored with the request's hash in hex",
+    async () => {
+      let store: Kysely<PaymentDatabase> | undefined;
+      const payment = createPaymentContext({
+        processor: (runtime) => {
+          store = runtime.db;
+          return createSimulatedProcessor(runtime);
+        },
+      });
+      await start(payment, backend);
+      const token = await tokenize("4242424242424242");
+      const checkoutId = ids!.next("chk");
+      const first = await authorize(token, { checkoutId });
+      // The key as the version before base64url kept it: the same SHA-256, in hex.
+      const key = await store!.selectFrom("idempotency_keys").selectAll().executeTakeFirstOrThrow();
+      const hex = Buffer.from(key.request_hash, "base64url").toString("hex");
+      await store!.updateTable("idempotency_keys").set({ request_hash: hex }).execute();
+
+      expect((await authorize(token, { checkoutId })).paymentId).toBe(first.paymentId);
+      expect((await connectError(authorize(token, { checkoutId, amount: 100 })))?.code).toBe(Code.AlreadyExists);
+      expect(await events("ecommerce.payment.payment.authorized.v1")).toHaveLength(1);
     },
     PLATFORM_START_TIMEOUT,
   );

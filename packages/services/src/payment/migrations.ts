@@ -126,6 +126,13 @@ export const migrations: Record<string, Migration> = {
       await rebuildChargesKeyedByPayment(db);
     },
   },
+  // No look-up reads payments by order (the order learns of its payment from the saga and the events): the index
+  // only cost its bytes and a write per payment.
+  "0005_no_payments_by_order": {
+    async up(db) {
+      await db.schema.dropIndex("payments_by_order").execute();
+    },
+  },
 };
 
 /** SQLite cannot change a table's key: charges made again as 0001 made them but for their key, with their rows. */

@@ -258,7 +258,16 @@ export function createPayments(
       { retryAfterSeconds: what === "Authorize" ? authorizations.retryAfterSeconds : processor.retryAfterSeconds },
     );
 
-  const hashOf = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
+  /**
+   * A request's SHA-256 as a key keeps it: base64url (43 characters), and hex (64) as keys stored before kept it, so
+   * a repeat within the window of a key stored by the previous version still matches.
+   */
+  const hashOf = (value: unknown) => {
+    const digest = createHash("sha256").update(JSON.stringify(value)).digest();
+    return { stored: digest.toString("base64url"), hex: digest.toString("hex") };
+  };
+  const sameRequest = (key: IdempotencyKeyRow, hash: ReturnType<typeof hashOf>) =>
+    key.request_hash === hash.stored || key.request_hash === hash.hex;
 
   /** A key still within its window, or undefined (an expired one is forgotten, so the key may be used again). */
   const claimedKey = async (
@@ -777,7 +786,7 @@ export function createPayments(
         // A new payment's card was just read with its token; a resumed one's is read when the processor is asked.
         let knownCard: ProcessorCard | undefined;
         if (claimed) {
-          if (claimed.request_hash !== requestHash) {
+          if (!sameRequest(claimed, requestHash)) {
             throw new PaymentError(
               "key_reused",
               `Idempotency key ${input.idempotencyKey} was used for another payment request; use a new key for a new attempt.`,
@@ -837,7 +846,7 @@ export function createPayments(
             await statements.insertPayment.execute(trx, created);
             await statements.insertIdempotencyKey.execute(trx, {
               scope_key: scopeKey,
-              request_hash: requestHash,
+              request_hash: requestHash.stored,
               resource_id: created.payment_id,
               created_at: now,
             });
@@ -983,7 +992,7 @@ export function createPayments(
         const claimed = await claimedKey(scopeKey);
         let refund: RefundRow;
         if (claimed) {
-          if (claimed.request_hash !== requestHash) {
+          if (!sameRequest(claimed, requestHash)) {
             throw new PaymentError(
               "key_reused",
               `Idempotency key ${input.idempotencyKey} was used for another refund; use a new key for a new refund.`,
@@ -1055,7 +1064,7 @@ export function createPayments(
               .insertInto("idempotency_keys")
               .values({
                 scope_key: scopeKey,
-                request_hash: requestHash,
+                request_hash: requestHash.stored,
                 resource_id: created.refund_id,
                 created_at: now,
               })
