@@ -1,4 +1,5 @@
-import { type Migration, sql } from "kysely";
+import { type Kysely, type Migration, sql } from "kysely";
+import { dialectOf } from "../platform/dialect.js";
 
 /** The inventory store's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -110,4 +111,48 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // A reservation whose flow is its checkout (the saga's, all of them today) stores no correlation id: store.ts.
+  "0005_optional_reservation_correlation": {
+    async up(db) {
+      if (dialectOf(db) === "postgres") {
+        await sql`alter table reservations alter column correlation_id drop not null`.execute(db);
+        return;
+      }
+      await rebuildReservationsWithOptionalCorrelation(db);
+    },
+  },
 };
+
+/**
+ * SQLite cannot drop a column's NOT NULL: the reservations table made again as 0001 made it but for that, with its
+ * rows and its index of RESERVED ones (0004).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a migration's database has no table types.
+async function rebuildReservationsWithOptionalCorrelation(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable("reservations_rebuilt")
+    .addColumn("reservation_id", "text", (column) => column.primaryKey())
+    .addColumn("checkout_id", "text", (column) => column.notNull().unique())
+    .addColumn("status", "text", (column) => column.notNull())
+    .addColumn("items", "text", (column) => column.notNull())
+    .addColumn("shortages", "text")
+    .addColumn("correlation_id", "text")
+    .addColumn("reserved_event_id", "text")
+    .addColumn("order_id", "text")
+    .addColumn("release_reason", "text")
+    .addColumn("created_at", "text", (column) => column.notNull())
+    .addColumn("expires_at", "text")
+    .addColumn("committed_at", "text")
+    .addColumn("released_at", "text")
+    .execute();
+  // The same columns in the same order: the rows go across as they are.
+  await sql`insert into reservations_rebuilt select * from reservations`.execute(db);
+  await db.schema.dropTable("reservations").execute();
+  await db.schema.alterTable("reservations_rebuilt").renameTo("reservations").execute();
+  await db.schema
+    .createIndex("reserved_by_expiry")
+    .on("reservations")
+    .column("expires_at")
+    .where(sql.ref("status"), "=", "RESERVED")
+    .execute();
+}

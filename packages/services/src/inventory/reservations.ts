@@ -103,12 +103,15 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
     }
   };
 
+  /** The flow of a reservation's events: stored when it is not the reservation's checkout (see store.ts). */
+  const correlationOf = (row: ReservationRow) => row.correlation_id ?? row.checkout_id;
+
   const recheck = async (
     trx: Transaction<InventoryDatabase>,
     row: ReservationRow,
     lines: readonly ReservationLine[],
   ) => {
-    for (const line of lines) await ledger.recheckAlert(trx, line.productId, { correlationId: row.correlation_id });
+    for (const line of lines) await ledger.recheckAlert(trx, line.productId, { correlationId: correlationOf(row) });
   };
 
   /**
@@ -124,7 +127,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
     for (const line of lines) {
       const level = levels.get(line.productId);
       if (!level) throw new Error(`stock of ${line.productId} was not read back`);
-      levels.set(line.productId, await ledger.recheckAlertOf(trx, level, { correlationId: row.correlation_id }));
+      levels.set(line.productId, await ledger.recheckAlertOf(trx, level, { correlationId: correlationOf(row) }));
     }
   };
 
@@ -162,7 +165,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
           reservation_id: reservationId,
           checkout_id: request.checkoutId,
           items: JSON.stringify(request.lines),
-          correlation_id: request.correlationId,
+          correlation_id: request.correlationId === request.checkoutId ? null : request.correlationId,
           order_id: null,
           release_reason: null,
           created_at: nowText,
@@ -267,7 +270,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
             reason: reason === "ORDER_CANCELED" ? "ORDER_CANCELED" : "CHECKOUT_FAILED",
             releasedAt: now,
           },
-          { partitionKey: reservationId, correlationId: released.correlation_id },
+          { partitionKey: reservationId, correlationId: correlationOf(released) },
         );
         await recheck(trx, released, lines);
         return { kind: "done", reservation: released };
@@ -313,7 +316,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
           trx,
           "ecommerce.inventory.stock.committed.v1",
           { reservationId, checkoutId: committed.checkout_id, orderId, items: lines, committedAt: nowText },
-          { partitionKey: reservationId, correlationId: committed.correlation_id },
+          { partitionKey: reservationId, correlationId: correlationOf(committed) },
         );
         await recheckWritten(trx, committed, lines, levels);
         return { kind: "done", reservation: committed };
@@ -357,7 +360,7 @@ export function createReservations(runtime: ContextRuntime<InventoryDatabase>, l
             },
             {
               partitionKey: reservationId,
-              correlationId: row.correlation_id,
+              correlationId: correlationOf(row),
               causationId: row.reserved_event_id ?? undefined,
             },
           );
