@@ -52,7 +52,8 @@ const BATCH = 100;
  */
 export function createNotificationSender(runtime: Runtime) {
   const { db, clock, rpc, faults, outbox, log, tracing } = runtime;
-  // What every e-mail sent writes: built and compiled once (see compileQuery), run with each attempt's values.
+  // What attempts write: built and compiled once (see compileQuery), run with each attempt's values. Only a failed
+  // attempt is stored; the one that sends is the SENT row's (notification-views.ts), a statement fewer a notification.
   const insertAttempt = compileQuery((param: Param<NotificationAttemptTable>) =>
     db.insertInto("notification_attempts").values({
       notification_id: param("notification_id"),
@@ -160,16 +161,9 @@ export function createNotificationSender(runtime: Runtime) {
       causationId: row.trigger_event_id,
     };
     await db.transaction().execute(async (trx) => {
-      await insertAttempt.execute(trx, {
-        notification_id: row.notification_id,
-        attempt_number: attemptNumber,
-        attempted_at: now.toISOString(),
-        status: outcome.ok ? "SUCCEEDED" : "FAILED",
-        error_code: outcome.ok ? null : outcome.code,
-        provider_message_id: null,
-      });
       const seen = { recipient: outcome.recipient ?? row.recipient, subject: outcome.subject ?? row.subject };
       if (outcome.ok) {
+        // The successful attempt is not stored: the SENT row says it (its count and sent_at; notification-views.ts).
         // The simulated channel is this store: the message and the SENT mark commit together, so it is sent once.
         await insertMail.execute(trx, {
           notification_id: row.notification_id,
@@ -191,6 +185,14 @@ export function createNotificationSender(runtime: Runtime) {
         );
         return;
       }
+      await insertAttempt.execute(trx, {
+        notification_id: row.notification_id,
+        attempt_number: attemptNumber,
+        attempted_at: now.toISOString(),
+        status: "FAILED",
+        error_code: outcome.code,
+        provider_message_id: null,
+      });
       // A failed attempt is rare enough for the query builder; a sent one runs the compiled statements above.
       const update = trx.updateTable("notifications").where("notification_id", "=", row.notification_id);
       const delay = NOTIFICATION_RETRY_DELAYS_MS[attemptNumber - 1];

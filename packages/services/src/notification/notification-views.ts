@@ -20,8 +20,31 @@ function providerMessageIdOf(attempt: NotificationAttemptTable): string | null {
   return attempt.status === "SUCCEEDED" ? simulatedMessageId(attempt.notification_id) : null;
 }
 
-/** A notification row and its attempts (oldest first) as the contract shows it. */
-export function toNotification(row: NotificationTable, attempts: readonly NotificationAttemptTable[]): Notification {
+/**
+ * A notification's attempts, oldest first: those stored, and for a SENT notification whose successful attempt is not
+ * among them its last, written from the row (the attempt that sent it is numbered `attempt_count` and made at
+ * `sent_at`): only failed attempts are stored, and notifications sent by earlier versions keep their stored success.
+ */
+function attemptsOf(
+  row: NotificationTable,
+  stored: readonly NotificationAttemptTable[],
+): readonly NotificationAttemptTable[] {
+  if (row.status !== "SENT" || row.sent_at === null || stored.some((attempt) => attempt.status === "SUCCEEDED"))
+    return stored;
+  const sent: NotificationAttemptTable = {
+    notification_id: row.notification_id,
+    attempt_number: row.attempt_count,
+    attempted_at: row.sent_at,
+    status: "SUCCEEDED",
+    error_code: null,
+    provider_message_id: null,
+  };
+  return [...stored, sent];
+}
+
+/** A notification row and its stored attempts (oldest first) as the contract shows it. */
+export function toNotification(row: NotificationTable, stored: readonly NotificationAttemptTable[]): Notification {
+  const attempts = attemptsOf(row, stored);
   return {
     notificationId: row.notification_id,
     customerId: row.customer_id,
