@@ -42,7 +42,8 @@ export interface PlatformHttpOptions {
 /**
  * The platform's HTTP surface apart from Connect: `/_sim` (guarded off loopback), the traces, the console, GraphQL,
  * the contexts' event streams and WebSockets, and REST through the gateway (with Idempotency-Keys). `handle` serves
- * one request in-process; the port's handler (platform-node.ts) serves the same and holds streams open.
+ * one request in-process; the port's handler (platform-node.ts) serves the same through `serveChecked`, once it has
+ * checked the path and held the streams open.
  */
 export function createPlatformHttp(options: PlatformHttpOptions) {
   const { core, running, router, live } = options;
@@ -88,29 +89,40 @@ export function createPlatformHttp(options: PlatformHttpOptions) {
   const handle = async (request: GatewayRequest): Promise<GatewayResponse> => {
     const badPath = pathProblem(request.url);
     if (badPath) return problemResponse(badPath, request.url.split("?", 1)[0] ?? "/", "");
-    const pathname = new URL(request.url, "http://gateway.invalid").pathname;
+    return serve(request, new URL(request.url, "http://gateway.invalid"), true);
+  };
+  /**
+   * A request whose path passed {@link pathProblem}. `streams`: answer an event stream's request in-process (with
+   * what a new subscriber is sent first); the port serves those itself, held open, before it comes here.
+   */
+  const serve = async (request: GatewayRequest, target: URL, streams: boolean): Promise<GatewayResponse> => {
+    const { pathname } = target;
     const simRefused = simGuard.refusal(request.method, pathname, request.headers.authorization);
     if (simRefused) return problemResponse(simRefused, pathname, "");
     const sim = (await simRoutes.handle(request)) ?? traceRoutes(request) ?? (await consoleRoutes.handle(request));
     if (sim) return sim;
     if (graphqlEndpoint && pathname === GRAPHQL_PATH) return graphqlEndpoint(request);
-    const stream = live.streamOf(request.method, request.url);
+    const stream = streams ? live.streamOf(request.method, request.url) : undefined;
     if (stream) {
       const refused = live.streamRefusal(request.method, request.url, request.headers.authorization);
-      if (refused) return problemResponse(refused, new URL(request.url, "http://gateway.invalid").pathname, "");
+      if (refused) return problemResponse(refused, pathname, "");
       // In-process there is no connection to keep open: the answer is what a new subscriber is sent first.
       const body = await initialStreamBody(bus, stream, request.headers["last-event-id"], clock.now());
       return { status: 200, headers: { "content-type": "text/event-stream" }, body };
     }
     if (live.socketOf(request.method, request.url)) {
       // Only a WebSocket handshake on the port (the server's upgrade event) opens the socket; anything else is told so.
-      const pathname = new URL(request.url, "http://gateway.invalid").pathname;
       return upgradeRequiredResponse(pathname, request.headers["correlation-id"] || ids.next("cor"));
     }
-    return tracing.rest(request, restGateway);
+    return tracing.rest(request, (traced) => restGateway(traced, target));
   };
   return {
     handle,
+    /**
+     * Serve a request the port has checked already (`target`: its URL, parsed): its path passed {@link pathProblem}
+     * and it is not an event stream's (which the port holds open itself).
+     */
+    serveChecked: (request: GatewayRequest, target: URL) => serve(request, target, false),
     simRoutes,
     simGuard,
     eventSockets,

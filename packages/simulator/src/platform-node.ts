@@ -120,7 +120,8 @@ function createNodeHandler(parts: {
       // The rest of the body is never read, so the connection cannot carry another request.
       return writeNodeResponse(response, { ...problem, headers: { ...problem.headers, connection: "close" } });
     }
-    writeNodeResponse(response, await http.handle(gatewayRequest));
+    // The path is checked and the request is no stream's: what the in-process handle would look at again.
+    writeNodeResponse(response, await http.serveChecked(gatewayRequest, new URL(url, "http://gateway.invalid")));
   };
   const fallback: NodeHandler = (request, response) => {
     const nodeResponse = response as ServerResponse;

@@ -1,4 +1,4 @@
-import { DeflateRaw, InflateRaw } from "node:zlib";
+import { DeflateRaw, InflateRaw, type ZlibOptions } from "node:zlib";
 
 /**
  * What a Node zlib stream object holds underneath (node's lib/zlib.js, the same from Node 12 to 24): its native
@@ -36,14 +36,19 @@ export interface ReusedRawStream {
 }
 
 /**
- * A raw deflate or inflate stream with a preset `dictionary`, kept open and reset before each value. Each
+ * A raw deflate or inflate stream with a preset `dictionary` (and zlib `options`), kept open and reset before each value. Each
  * `deflateRawSync`/`inflateRawSync` call makes a Transform stream and a native zlib stream (about 270 KB of deflate
  * state), and frees both when it returns; a stream kept open costs only its reset (which sets the dictionary again) per
  * value. Undefined when this Node's zlib objects lack the native handle it drives.
  */
-export function createReusedRawStream(kind: "deflate" | "inflate", dictionary: Buffer): ReusedRawStream | undefined {
+export function createReusedRawStream(
+  kind: "deflate" | "inflate",
+  dictionary: Buffer,
+  options: Omit<ZlibOptions, "dictionary"> = {},
+): ReusedRawStream | undefined {
   const open = () => {
-    const stream = kind === "deflate" ? new DeflateRaw({ dictionary }) : new InflateRaw({ dictionary });
+    const stream =
+      kind === "deflate" ? new DeflateRaw({ ...options, dictionary }) : new InflateRaw({ ...options, dictionary });
     const { _handle: handle, _writeState: state } = stream as unknown as {
       _handle?: Partial<NativeZlib>;
       _writeState?: unknown;

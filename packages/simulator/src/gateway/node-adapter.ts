@@ -12,33 +12,65 @@ export async function readNodeRequest(
   request: IncomingMessage,
   remoteAddress: string | undefined = request.socket.remoteAddress,
 ): Promise<GatewayRequest | undefined> {
-  const chunks: Buffer[] = [];
   // An HTTP/1.x request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112, 6.3): a GET is
-  // not read through an async iterator (node discards the empty stream once the response ends). HTTP/2 may send
-  // a body without a length, so it is always read.
+  // not read at all (node discards the empty stream once the response ends). HTTP/2 may send a body without a
+  // length, so it is always read.
   const bodiless =
     request.httpVersionMajor === 1 &&
     request.headers["content-length"] === undefined &&
     request.headers["transfer-encoding"] === undefined;
-  let size = 0;
-  if (!bodiless) {
-    for await (const chunk of request) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return undefined;
-      chunks.push(chunk as Buffer);
-    }
-  }
+  const body = bodiless ? "" : await readBody(request);
+  if (body === undefined) return undefined;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined && !name.startsWith(":")) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
-  return {
-    method: request.method ?? "GET",
-    url: request.url ?? "/",
-    headers,
-    body: chunks.length === 0 ? "" : Buffer.concat(chunks).toString("utf8"),
-    remoteAddress,
-  };
+  return { method: request.method ?? "GET", url: request.url ?? "/", headers, body, remoteAddress };
+}
+
+/**
+ * A request's body as text; undefined once it grows past {@link MAX_BODY_BYTES} (the rest is then left unread). Read by its `data` and `end` events rather than an async iterator, which makes
+ * a promise per chunk and an end-of-stream watcher for each body (most bodies are one chunk). Rejects when the request
+ * fails or closes before its end (a client that went away).
+ */
+function readBody(request: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = () => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      request.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      // Not read further: the answer closes the connection (destroying the request would cut the socket under it).
+      settle();
+      request.pause();
+      resolve(undefined);
+    };
+    const onEnd = () => {
+      settle();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = (error: Error) => {
+      settle();
+      reject(error);
+    };
+    const onClose = () => {
+      settle();
+      reject(new Error("the request closed before its body ended"));
+    };
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+    request.on("close", onClose);
+  });
 }
 
 /** Write a {@link GatewayResponse} to a node:http response. */

@@ -19,6 +19,8 @@ export function pathProblem(url: string): ServiceError | undefined {
 
 /** Whether a Content-Type header names JSON (`application/json`, `application/*+json`, with parameters). */
 export function isJsonMediaType(contentType: string | undefined): boolean {
+  // What clients send almost always: no need to take it apart.
+  if (contentType === "application/json") return true;
   const essence = contentType?.split(";", 1)[0]?.trim().toLowerCase() ?? "";
   return essence === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(essence);
 }
@@ -35,16 +37,32 @@ export function mediaTypeProblem(contentType: string | undefined, body: string):
 }
 
 /** The JSON pointer of the first number that is not finite (`1e400` parses as Infinity), or undefined. */
-export function nonFiniteNumberAt(value: unknown, pointer = ""): string | undefined {
+export function nonFiniteNumberAt(value: unknown): string | undefined {
+  // Most bodies have none: they are walked once without making a pointer for every member on the way.
+  return holdsNonFinite(value) ? pointerOfNonFinite(value, "") : undefined;
+}
+
+function holdsNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (holdsNonFinite(item)) return true;
+    return false;
+  }
+  for (const key in value) if (holdsNonFinite((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+function pointerOfNonFinite(value: unknown, pointer: string): string | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? undefined : pointer || "/";
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const found = nonFiniteNumberAt(item, `${pointer}/${index}`);
+      const found = pointerOfNonFinite(item, `${pointer}/${index}`);
       if (found !== undefined) return found;
     }
   } else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
-      const found = nonFiniteNumberAt(item, `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`);
+      const found = pointerOfNonFinite(item, `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`);
       if (found !== undefined) return found;
     }
   }

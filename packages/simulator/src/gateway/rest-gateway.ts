@@ -59,23 +59,35 @@ const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** The failures that changed nothing, so an Idempotency-Key is not held to them. */
 const NOTHING_CHANGED: ReadonlySet<string> = new Set(["unavailable", "rate_limited", "not_found"]);
 
+/** Whether each operation's contract takes an `Idempotency-Key` header, found at its first request. */
+const takesIdempotencyKey = new WeakMap<RestOperationInfo, boolean>();
+
 /** Whether the operation's contract takes an `Idempotency-Key` header. */
-const declaresIdempotencyKey = (operation: RestOperationInfo) =>
-  MUTATIONS.has(operation.method) &&
-  operation.parameters.some(
-    (parameter) => parameter.in === "header" && parameter.name.toLowerCase() === "idempotency-key",
-  );
+function declaresIdempotencyKey(operation: RestOperationInfo): boolean {
+  let declared = takesIdempotencyKey.get(operation);
+  if (declared === undefined) {
+    declared =
+      MUTATIONS.has(operation.method) &&
+      operation.parameters.some(
+        (parameter) => parameter.in === "header" && parameter.name.toLowerCase() === "idempotency-key",
+      );
+    takesIdempotencyKey.set(operation, declared);
+  }
+  return declared;
+}
 
 /**
  * The REST side of the one port: routes a request to its contract operation, checks it against the contract
  * (400 problem), authenticates (401), applies Idempotency-Key (replay, or 422 for a reused key), calls the owning
  * context's handler, maps failures to problem+json, and in development checks the response against the contract.
  */
-export function createRestGateway(options: RestGatewayOptions): (request: GatewayRequest) => Promise<GatewayResponse> {
+export function createRestGateway(
+  options: RestGatewayOptions,
+): (request: GatewayRequest, url?: URL) => Promise<GatewayResponse> {
   const { router, handlers, tokens, idempotency, ids, log } = options;
 
-  return async (request) => {
-    const url = new URL(request.url, "http://gateway.invalid");
+  // `url`: the request's URL, when the caller parsed it already.
+  return async (request, url = new URL(request.url, "http://gateway.invalid")) => {
     const correlationId = request.headers["correlation-id"] || ids.next("cor");
     const fail = (error: ServiceError) => problemResponse(error, url.pathname, correlationId);
     const routed = router.route(request.method, url.pathname);
