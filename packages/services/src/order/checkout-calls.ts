@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ContextRuntime } from "../platform/index.js";
 import type { CheckoutStepName } from "./checkout-saga-rules.js";
-import type { OrderDatabase } from "./store.js";
+import { correlationOf, type OrderDatabase } from "./store.js";
 
 /** How the saga retries a dependency that does not answer. */
 export interface SagaRetryOptions {
@@ -62,7 +62,7 @@ export function createSagaCall(
   recordRetry?: RecordRetry,
 ): SagaCall {
   return async (checkout, step, dependency, call) => {
-    const options = { headers: { "correlation-id": checkout.correlation_id } };
+    const options = { headers: { "correlation-id": correlationOf(checkout) } };
     for (let attempt = 1; ; attempt++) {
       try {
         return { ok: true, value: await call(options) };

@@ -15,7 +15,13 @@ import { type CheckoutStep, changeSteps, stepStatuses } from "./checkout-step-lo
 import type { CheckoutChanges } from "./checkout-steps.js";
 import { cancelOrderRow } from "./order-records.js";
 import { compensationsOf } from "./order-views.js";
-import type { CheckoutsTable, CompensationRecord, OrderDatabase, StockCommitState } from "./store.js";
+import {
+  type CheckoutsTable,
+  type CompensationRecord,
+  correlationOf,
+  type OrderDatabase,
+  type StockCommitState,
+} from "./store.js";
 
 /**
  * The saga's way back and its last chore: undoing what a failed checkout still holds, latest first (the order, the
@@ -82,7 +88,7 @@ export async function compensate(ports: CompensationPorts, checkout: Checkout): 
         },
         {
           partitionKey: checkout.checkout_id,
-          correlationId: checkout.correlation_id,
+          correlationId: correlationOf(checkout),
           causationId: checkout.last_event_id,
         },
       );

@@ -8,6 +8,7 @@ import {
   BILLED_TO_SHIPPING,
   type CheckoutLine,
   type CheckoutsTable,
+  correlationOf,
   type OrderDatabase,
   type OrdersTable,
   type PricingSnapshot,
@@ -75,6 +76,7 @@ export async function writeCreatedOrder(
       shipment_json: null,
       fulfilment_id: null,
       cancellation_json: null,
+      // Kept as the checkout keeps it: the same checkout, so the same id when it is kept as the checkout's own.
       correlation_id: checkout.correlation_id,
       created_event_id: "",
       claimed_at: null,
@@ -100,7 +102,7 @@ export async function writeCreatedOrder(
   // Published first so the order row is written once, already naming its order.created event.
   const eventId = await runtime.outbox.publish(trx, "ecommerce.order.order.created.v1", orderCreatedPayload(record), {
     partitionKey: checkout.order_id,
-    correlationId: checkout.correlation_id,
+    correlationId: correlationOf(checkout),
     causationId: checkout.last_event_id,
   });
   await statements.insertOrder.execute(trx, { ...record.order, created_event_id: eventId });
@@ -169,7 +171,7 @@ export async function writePaidOrder(
       orderPaidPayload({ order, items }, now),
       {
         partitionKey: order.order_id,
-        correlationId: checkout.correlation_id,
+        correlationId: correlationOf(checkout),
         causationId: order.created_event_id,
       },
     );
@@ -186,6 +188,6 @@ export async function writePaidOrder(
       total: { amount: order.total, currency: order.currency },
       completedAt: now,
     },
-    { partitionKey: checkout.checkout_id, correlationId: checkout.correlation_id, causationId: lastEventId },
+    { partitionKey: checkout.checkout_id, correlationId: correlationOf(checkout), causationId: lastEventId },
   );
 }

@@ -65,7 +65,8 @@ type Turn =
  * The saga's inputs and event chain that nothing reads once it has ended (COMPLETED or FAILED): the event that
  * started it and the last one it published (the causation of a next event, and an ended saga publishes none), and
  * the shipping address it priced. The write that ends it empties them (NOT NULL columns), ~90 bytes a saga; what
- * GET /checkouts, POST /orders, the stock commit and the canonical export read is kept.
+ * GET /checkouts, POST /orders, the stock commit and the canonical export read is kept. A saga that gets that far
+ * empties the address ids and the starting event earlier, once their last reader is done (checkout-steps.ts).
  */
 const SPENT_WHEN_ENDED = { cause_event_id: "", last_event_id: "", shipping_address_id: "" } as const;
 

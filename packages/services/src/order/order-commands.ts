@@ -6,7 +6,7 @@ import { isTerminal } from "./checkout-saga-rules.js";
 import { type Actor, advanceOrderRow, cancelOrderRow, loadOrderRecord, recordStatusChange } from "./order-records.js";
 import { type FulfilmentTarget, planCancel, planStatusChange } from "./order-status.js";
 import { type OrderRecord, orderPaidPayload, protoMoney } from "./order-views.js";
-import type { CancellationSnapshot, OrderDatabase } from "./store.js";
+import { type CancellationSnapshot, correlationOf, type OrderDatabase } from "./store.js";
 
 /**
  * What customers and admins do to an order through the REST API: cancel it, pay it, move it along fulfilment.
@@ -223,7 +223,7 @@ export async function payOrder(
           // Only the order's customer's own cards: another customer's token is refused like one never issued.
           customerId: order.customer_id,
           idempotencyKey: `${order.order_id}:pay:${input.paymentToken}`,
-          correlationId: order.correlation_id,
+          correlationId: correlationOf(order),
         })
         .catch((error: unknown) => {
           // A token that is not this customer's is, to them, a token that does not exist.
@@ -271,7 +271,7 @@ export async function payOrder(
       const updated = (await loadOrderRecord(trx, order.order_id))!;
       await runtime.outbox.publish(trx, "ecommerce.order.order.paid.v1", orderPaidPayload(updated, now), {
         partitionKey: order.order_id,
-        correlationId: order.correlation_id,
+        correlationId: correlationOf(order),
         causationId: order.created_event_id,
       });
       // The saga commits the stock of a paid order; let it.

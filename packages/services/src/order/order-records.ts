@@ -2,7 +2,13 @@ import type { Insertable, Kysely, Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
 import { FULFILMENT_SEQUENCE, type FulfilmentTarget } from "./order-status.js";
 import { type OrderRecord, orderCanceledPayload } from "./order-views.js";
-import type { CancellationSnapshot, OrderDatabase, OrderStatusHistoryTable, ShipmentSnapshot } from "./store.js";
+import {
+  type CancellationSnapshot,
+  correlationOf,
+  type OrderDatabase,
+  type OrderStatusHistoryTable,
+  type ShipmentSnapshot,
+} from "./store.js";
 
 /**
  * Writes of an order that several paths share (the saga, the REST handlers, the subscriptions): each changes the
@@ -127,7 +133,7 @@ export async function cancelOrderRow(
     orderCanceledPayload(record, options.cancellation, now),
     {
       partitionKey: orderId,
-      correlationId: record.order.correlation_id,
+      correlationId: correlationOf(record.order),
       ...(options.causationId ? { causationId: options.causationId } : {}),
     },
   );
@@ -202,7 +208,7 @@ export async function advanceOrderRow(
     });
     const options = {
       partitionKey: orderId,
-      correlationId: order.correlation_id,
+      correlationId: correlationOf(order),
       ...(facts.causationId ? { causationId: facts.causationId } : {}),
     };
     const at = to === target ? facts.at : now;

@@ -60,6 +60,18 @@ export interface PricingSnapshot {
 export const BILLED_TO_SHIPPING = "";
 
 /**
+ * `correlation_id` of a checkout's or an order's row whose correlation id is its checkout's id (a checkout started
+ * without a Correlation-Id of its own, as most are): the id is kept once, as `checkout_id` (rows written before keep
+ * it twice, and read either way). Read it with {@link correlationOf}.
+ */
+export const CORRELATED_BY_CHECKOUT = "";
+
+/** The correlation id of a checkout's or an order's row. */
+export function correlationOf(row: { readonly correlation_id: string; readonly checkout_id: string }): string {
+  return row.correlation_id === CORRELATED_BY_CHECKOUT ? row.checkout_id : row.correlation_id;
+}
+
+/**
  * The sagas still to drive: not ended, or paid with their stock still to commit. Literal SQL, the same in the partial
  * index that holds them (migration 0006) and in the query that looks for them, which the index serves only then.
  */
@@ -83,6 +95,7 @@ export interface CheckoutsTable {
   customer_id: string;
   /** Allocated when the saga starts; the order row exists once create_order succeeded. */
   order_id: string;
+  /** See {@link CORRELATED_BY_CHECKOUT}. */
   correlation_id: string;
   /** The cart.checked_out event that started the saga. */
   cause_event_id: string;
@@ -175,6 +188,7 @@ export interface OrdersTable {
   fulfilment_id: string | null;
   /** JSON CancellationSnapshot. */
   cancellation_json: string | null;
+  /** See {@link CORRELATED_BY_CHECKOUT}. */
   correlation_id: string;
   /** The order.created event, the causation of the order's later events. */
   created_event_id: string;

@@ -6,7 +6,13 @@ import { NEW_STEPS, withFirstStepBegun } from "./checkout-step-log.js";
 import { advanceOrderRow, cancelOrderRow, type FulfilmentFacts } from "./order-records.js";
 import type { OrderStatements } from "./order-statements.js";
 import { type FulfilmentTarget, planStatusChange } from "./order-status.js";
-import type { CancellationSnapshot, CheckoutLine, CheckoutsTable, OrderDatabase } from "./store.js";
+import {
+  type CancellationSnapshot,
+  type CheckoutLine,
+  type CheckoutsTable,
+  CORRELATED_BY_CHECKOUT,
+  type OrderDatabase,
+} from "./store.js";
 
 type Runtime = ContextRuntime<OrderDatabase>;
 type Subscriptions = NonNullable<ContextParts<OrderDatabase>["subscriptions"]>;
@@ -61,7 +67,7 @@ export function createSubscriptions(runtime: Runtime, saga: CheckoutSaga, statem
         cart_id: checkout.cartId,
         customer_id: checkout.customerId,
         order_id: runtime.ids.next("ord"),
-        correlation_id: message.correlationId,
+        correlation_id: message.correlationId === checkout.checkoutId ? CORRELATED_BY_CHECKOUT : message.correlationId,
         cause_event_id: message.eventId,
         last_event_id: message.eventId,
         currency: checkout.currency,
