@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { idText, isUlid, isUuid, keptId, keptTime, timeText, ulidBytes, ulidText, uuidBytes } from "./compact-ids.js";
+import {
+  idHex,
+  idText,
+  isUlid,
+  isUuid,
+  keptId,
+  keptTime,
+  timeText,
+  ulidBytes,
+  ulidText,
+  uuidBytes,
+} from "./compact-ids.js";
 
 describe("compact ids", () => {
   it("keeps a ULID in 16 bytes and gives the same text back", () => {
@@ -52,6 +63,15 @@ describe("compact ids", () => {
     ])
       expect(keptId(id)).toBe(id);
     expect(idText("my-correlation-id")).toBe("my-correlation-id");
+  });
+
+  it("gives a prefixed ULID id's 128 bits as a trace id's 32 hex digits, and nothing for any other id", () => {
+    const id = "evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31";
+    expect(idHex(id)).toBe(ulidBytes("01JH8Z3Q4R5S6T7V8W9X0Y1Z31").toString("hex"));
+    expect(idHex(id)).toMatch(/^[0-9a-f]{32}$/);
+    expect(idHex("ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z31")).toBe(idHex(id));
+    for (const other of ["evt_1", "my-correlation-id", "evt_01jh8z3q4r5s6t7v8w9x0y1z31", ""])
+      expect(idHex(other)).toBeUndefined();
   });
 });
 

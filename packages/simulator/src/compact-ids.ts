@@ -78,6 +78,16 @@ export function keptId(id: string): string | Buffer {
   return Buffer.concat([Buffer.from(prefix, "latin1"), ulidBytes(ulid)]);
 }
 
+/**
+ * The 128 bits of a platform-made id (a prefixed ULID) as 32 lower-case hex digits, the shape of a W3C trace id;
+ * undefined for any other id. An event's trace id when no trace is under way (outbox.ts): unique as the event id is,
+ * and known to whoever holds the id, so the event log packs it against the row's id (event-log.ts).
+ */
+export function idHex(id: string): string | undefined {
+  const match = PREFIXED_ULID.exec(id);
+  return match ? ulidBytes(match[2] ?? "").toString("hex") : undefined;
+}
+
 /** The id a kept value ({@link keptId}) stands for. */
 export function idText(kept: string | Uint8Array): string {
   if (typeof kept === "string") return kept;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type Kysely, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { idHex } from "./compact-ids.js";
 import { inspectStore } from "./data-folder/store-inspection.js";
 import { EventLog, eventLogMigrations } from "./event-log.js";
 import { packText } from "./packed-text.js";
@@ -51,27 +52,58 @@ describe("the event log's storage", () => {
     await log.close();
   });
 
-  it("packs new envelopes with the dictionary of the platform's envelopes (format 3), and reads format 2's rows", async () => {
-    const before = entry("evt_before", "2026-01-18T12:29:00.000Z");
+  it("packs new envelopes with format 4's dictionary and their trace id, and reads the rows of formats 2 and 3", async () => {
+    const formatTwo = entry("evt_format_two", "2026-01-18T12:29:00.000Z");
+    const formatThree = entry("evt_format_three", "2026-01-18T12:29:30.000Z");
     let log = await EventLog.open(file);
     await log.append([entry("evt_type")]);
     await log.close();
-    // As the log held an envelope before format 3: packed against its ids with format 1's dictionary.
+    // As the log held envelopes before format 4: packed against their ids with format 1's dictionary (format 2),
+    // then with the dictionary of whole envelopes (format 3).
     const database = new Database(file);
-    const context = `{"eventId":"${before.eventId}","producer":"order","correlationId":"chk_1"`;
-    database
-      .prepare("INSERT INTO event_log (event_id, type_code, producer, correlation_id, envelope) VALUES (?, 1, ?, ?, ?)")
-      .run(before.eventId, before.producer, before.correlationId, packText(before.envelope, context));
+    const insert = database.prepare(
+      "INSERT INTO event_log (event_id, type_code, producer, correlation_id, envelope) VALUES (?, 1, ?, ?, ?)",
+    );
+    for (const [event, dictionary] of [
+      [formatTwo, 1],
+      [formatThree, 2],
+    ] as const) {
+      const context = `{"eventId":"${event.eventId}","producer":"order","correlationId":"chk_1"`;
+      insert.run(event.eventId, event.producer, event.correlationId, packText(event.envelope, context, dictionary));
+    }
     database.close();
     log = await EventLog.open(file);
     await log.append([entry("evt_after")]);
     await log.close();
     log = await EventLog.open(file);
     expect((await log.read({ afterSeq: 0 })).map((event) => event.envelope)).toEqual(
-      [entry("evt_type"), before, entry("evt_after")].map((event) => event.envelope),
+      [entry("evt_type"), formatTwo, formatThree, entry("evt_after")].map((event) => event.envelope),
     );
     await log.close();
-    expect(stored().map((row) => (Buffer.isBuffer(row.envelope) ? row.envelope[0] : "text"))).toEqual([3, 2, 3]);
+    expect(stored().map((row) => (Buffer.isBuffer(row.envelope) ? row.envelope[0] : "text"))).toEqual([4, 2, 3, 4]);
+  });
+
+  it("keeps an event's trace id, when it is its id's bits as the outbox gives it, for a few bytes", async () => {
+    const eventId = "evt_01M97S91RSFZY8ZDQ4MYS81Z2S";
+    const withTrace = (traceId: string) => ({
+      ...entry(eventId),
+      envelope: JSON.stringify({ eventId, producer: "order", traceId, correlationId: "chk_1", payload: {} }),
+    });
+    const own = withTrace(idHex(eventId) ?? "");
+    const random = withTrace("9b99f30dad119612605aed1fc007d841");
+    const log = await EventLog.open(file);
+    await log.append([own]);
+    const ownBytes = stored()[0]!.envelope.length;
+    await log.close();
+    rmSync(folder, { recursive: true, force: true });
+    folder = mkdtempSync(join(tmpdir(), "ecom-event-log-"));
+    file = join(folder, "events.db");
+    const other = await EventLog.open(file);
+    await other.append([random]);
+    expect((await other.read({ afterSeq: 0 }))[0]?.envelope).toBe(random.envelope);
+    await other.close();
+    // 32 hex digits of its own cost about 16 bytes packed; the id's own bits, next to nothing.
+    expect(ownBytes).toBeLessThan(stored()[0]!.envelope.length - 12);
   });
 
   it("reads rows written before envelopes were packed, and still refuses another event under their id", async () => {

@@ -3,7 +3,7 @@ import { type Generated, type Kysely, type Migration, type Selectable, sql } fro
 import { idText, keptId } from "./compact-ids.js";
 import { EventLogTail } from "./event-log-tail.js";
 import { EventTypeCodes, eventTypeCodesMigration } from "./event-type-codes.js";
-import { packText, unpackText } from "./packed-text.js";
+import { loggedEnvelope, packedEnvelope, unpackedEnvelope } from "./packed-envelope.js";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
 
 /** One event as the log holds it: its place in the total order and the envelope as published. */
@@ -29,9 +29,10 @@ type LogTables = {
     /** Kept compact, as `event_id`. */
     correlation_id: string | Buffer;
     /**
-     * Packed ({@link packText}, a BLOB) since envelopes are kept packed, against the row's own ids (format 2,
-     * {@link envelopeContext}) since those are kept compact, and with the dictionary of envelopes as the platform
-     * writes them (format 3) since then; the JSON text itself in older rows.
+     * Packed ({@link packedEnvelope}, a BLOB) since envelopes are kept packed, against the row's own ids (format 2,
+     * packed-envelope.ts) since those are kept compact, with the dictionary of envelopes as the platform
+     * writes them (format 3) since then, and with a smaller one and the trace id in the context (format 4) since
+     * then; the JSON text itself in older rows.
      */
     envelope: string | Buffer;
   };
@@ -115,24 +116,6 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
 };
 
 /**
- * What an envelope is packed against (format 2 of packed-text.ts): the fields its row keeps beside it, as the
- * envelope spells them, so the envelope's copies of its ids cost a few bits instead of their random digits.
- */
-function envelopeContext(eventId: string, producer: string, correlationId: string): string {
-  return `{"eventId":"${eventId}","producer":"${producer}","correlationId":"${correlationId}"`;
-}
-
-/** The envelope text of a row of the log, however it was kept (text, format 1, or against its ids). */
-export function loggedEnvelope(row: {
-  readonly event_id: string | Uint8Array;
-  readonly producer: string;
-  readonly correlation_id: string | Uint8Array;
-  readonly envelope: string | Uint8Array;
-}): string {
-  return unpackText(row.envelope, envelopeContext(idText(row.event_id), row.producer, idText(row.correlation_id)));
-}
-
-/**
  * The platform's ordered, durable event log: every event of every context, once, in the order the relay appended
  * it. Appending is idempotent by eventId, so a relay that crashes between appending and clearing its outbox and
  * appends again changes nothing. Read models are rebuilt from it.
@@ -140,7 +123,7 @@ export function loggedEnvelope(row: {
 export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
   // Appending runs for every event, and reading for every pass of every subscriber: prepared once, without the
   // query builder.
-  readonly #insertRow: PreparedStatement<{ seq: number }>;
+  readonly #insertRow: PreparedStatement<unknown>;
   readonly #loggedAs: PreparedStatement<Selectable<LogTables["event_log"]>>;
   readonly #insertType: PreparedStatement<unknown>;
   readonly #reads = new Map<string, PreparedStatement<Selectable<LogTables["event_log"]>>>();
@@ -163,8 +146,8 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       db
         .insertInto("event_log")
         .values({ event_id: "event_id", type_code: 0, producer: "producer", correlation_id: "id", envelope: "" })
-        .onConflict((conflict) => conflict.column("event_id").doNothing())
-        .returning("seq"),
+        // Its seq is the rowid SQLite gave it: no RETURNING clause, which SQLite buffers through a table of its own.
+        .onConflict((conflict) => conflict.column("event_id").doNothing()),
       ["event_id", 0, "producer", "id", ""],
     );
     this.#insertType = store.prepare(db.insertInto("event_types").values({ code: 0, event_type: "event_type" }), [
@@ -254,16 +237,16 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     const rows: LoggedEvent[] = [];
     for (const entry of envelopes) {
       const eventId = keptId(entry.eventId);
-      const [inserted] = this.#insertRow.all(
+      const seq = this.#insertRow.insertIfNew(
         eventId,
         this.types.codeFor(entry.eventType, (code, eventType) => this.#insertType.run(code, eventType)),
         entry.producer,
         keptId(entry.correlationId),
-        packText(entry.envelope, envelopeContext(entry.eventId, entry.producer, entry.correlationId), 2),
+        packedEnvelope(entry),
       );
-      if (inserted) {
+      if (seq !== undefined) {
         const { eventId, eventType, producer, correlationId, envelope } = entry;
-        rows.push({ seq: inserted.seq, eventId, eventType, producer, correlationId, envelope });
+        rows.push({ seq, eventId, eventType, producer, correlationId, envelope });
         continue;
       }
       // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
@@ -326,8 +309,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
         producer: row.producer,
         correlationId,
         envelope:
-          this.#tail.get(row.seq)?.envelope ??
-          unpackText(row.envelope, envelopeContext(eventId, row.producer, correlationId)),
+          this.#tail.get(row.seq)?.envelope ?? unpackedEnvelope(row.envelope, eventId, row.producer, correlationId),
       };
     });
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { CommittedOutboxRow } from "./bus/event-bus.js";
+import { idHex } from "./compact-ids.js";
 import { createOutbox } from "./outbox.js";
 import { outgoingEvent } from "./outbox-relay.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
@@ -19,7 +20,7 @@ describe("the outbox", () => {
   let store: SqliteStore<RuntimeTables>;
   afterEach(() => store.close());
 
-  async function setUp() {
+  async function setUp(ids: (prefix: string, count: number) => string = (prefix, count) => `${prefix}_${count}`) {
     store = openSqliteStore<RuntimeTables>(":memory:");
     await migrate(store.db, runtimeMigrations, { label: "runtime", table: "_migrations" });
     const told: CommittedOutboxRow[][] = [];
@@ -28,7 +29,7 @@ describe("the outbox", () => {
     const outbox = createOutbox<RuntimeTables>({
       producer: "cart",
       clock: { now: () => new Date("2026-01-18T12:05:00.000Z") },
-      ids: { next: (prefix) => `${prefix}_${++next}` },
+      ids: { next: (prefix) => ids(prefix, ++next) },
       random: () => 0.5,
       store: embeddedStore(store),
       clearable: () => undefined,
@@ -50,6 +51,20 @@ describe("the outbox", () => {
     expect(flushes).toEqual([1]);
     const rows = await store.db.selectFrom("_outbox").selectAll().orderBy("seq").execute();
     expect(told).toEqual([rows.map((row) => ({ seq: row.seq, event: outgoingEvent(row.event_id, row.envelope) }))]);
+  });
+
+  it("gives an untraced event its id's bits as its trace id, and random ones when the id is not the platform's", async () => {
+    const { outbox } = await setUp((prefix, count) =>
+      count === 1 ? `${prefix}_01JH8Z3Q4R5S6T7V8W9X0Y1Z31` : `${prefix}_2`,
+    );
+    await store.db.transaction().execute(async (trx) => {
+      await outbox.publish(trx, ITEM_ADDED, payload, options);
+      await outbox.publish(trx, ITEM_ADDED, payload, options);
+    });
+    const rows = await store.db.selectFrom("_outbox").select("envelope").orderBy("seq").execute();
+    const [platformMade, other] = rows.map((row) => (JSON.parse(row.envelope) as { traceId: string }).traceId);
+    expect(platformMade).toBe(idHex("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31"));
+    expect(other).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("tells nothing of a transaction that rolls back", async () => {

@@ -9,6 +9,7 @@ import {
 } from "@ecom/services/platform";
 import type { Transaction } from "kysely";
 import type { CommittedOutboxRow } from "./bus/event-bus.js";
+import { idHex } from "./compact-ids.js";
 import type { RuntimeTables } from "./sqlite-store.js";
 import { afterCommit } from "./store/hooked-kysely.js";
 import { isEmbeddedStore, type Store } from "./store/store-port.js";
@@ -64,7 +65,11 @@ export function createOutbox<TDatabase>(options: {
   );
   /** The rows each open publishing transaction inserted (none known on a pool), with `onPublish` hooked to its commit. */
   const published = new WeakMap<object, CommittedOutboxRow[]>();
-  const traceId = () => {
+  // An event outside a trace gets its own trace id: its id's 128 bits ({@link idHex}), which cost the event log no
+  // bytes (it packs the envelope against its id); random bits for an id that is not the platform's own shape.
+  const traceId = (eventId: string) => {
+    const derived = idHex(eventId);
+    if (derived !== undefined) return derived;
     let hex = "";
     for (let index = 0; index < 32; index++) hex += Math.floor(options.random() * 16).toString(16);
     return hex;
@@ -100,7 +105,7 @@ export function createOutbox<TDatabase>(options: {
         eventType: type,
         occurredAt: options.clock.now().toISOString(),
         producer: options.producer,
-        traceId: traced?.traceId ?? traceId(),
+        traceId: traced?.traceId ?? traceId(eventId),
         ...(traced ? { spanId: traced.spanId } : {}),
         correlationId: publish.correlationId,
         ...(publish.causationId === undefined ? {} : { causationId: publish.causationId }),

@@ -1,5 +1,6 @@
 import { constants, deflateRawSync, inflateRawSync } from "node:zlib";
 import { DICTIONARY_2 } from "./packed-text-dictionary-2.js";
+import { DICTIONARY_3 } from "./packed-text-dictionary-3.js";
 import { createReusedRawStream, type ReusedRawStream } from "./reused-zlib.js";
 
 /**
@@ -39,9 +40,25 @@ const FORMAT_DEFLATE_CONTEXT = 2;
  * format 1's dictionary, followed by the context.
  */
 const FORMAT_DEFLATE_CONTEXT_2 = 3;
+/**
+ * Format 4: as format 3, with {@link DICTIONARY_3} (envelopes stripped of what only they hold, 5.7 KiB instead of 8)
+ * in place of {@link DICTIONARY_2}: zlib loads the dictionary again for every value, and a smaller one costs less.
+ */
+const FORMAT_DEFLATE_CONTEXT_3 = 4;
 
-/** Which preset dictionary a value is packed with: format 1's (formats 1 and 2) or {@link DICTIONARY_2} (format 3). */
-export type PackingDictionary = 1 | 2;
+/**
+ * Which preset dictionary a value is packed with: format 1's (formats 1 and 2), {@link DICTIONARY_2} (format 3) or
+ * {@link DICTIONARY_3} (format 4).
+ */
+export type PackingDictionary = 1 | 2 | 3;
+
+const DICTIONARIES: Readonly<Record<PackingDictionary, Buffer>> = { 1: DICTIONARY_1, 2: DICTIONARY_2, 3: DICTIONARY_3 };
+/** The format byte of a value packed with a context, by dictionary. */
+const CONTEXT_FORMATS: Readonly<Record<PackingDictionary, number>> = {
+  1: FORMAT_DEFLATE_CONTEXT,
+  2: FORMAT_DEFLATE_CONTEXT_2,
+  3: FORMAT_DEFLATE_CONTEXT_3,
+};
 
 /** A dictionary and the deflate and inflate streams that every value packed with it shares. */
 interface Codec {
@@ -59,7 +76,7 @@ const codecs = new Map<PackingDictionary, Codec>();
 function codecOf(dictionary: PackingDictionary): Codec {
   let codec = codecs.get(dictionary);
   if (!codec) {
-    const bytes = dictionary === 1 ? DICTIONARY_1 : DICTIONARY_2;
+    const bytes = DICTIONARIES[dictionary];
     codec = {
       dictionary: bytes,
       deflate: createReusedRawStream("deflate", bytes),
@@ -73,8 +90,9 @@ function codecOf(dictionary: PackingDictionary): Codec {
 /**
  * Text (JSON, mostly) packed to keep in a store: deflate-raw with format 1's preset dictionary, behind a format
  * byte. About a quarter of an event envelope's size; {@link unpackText} gives the very same text back. With a
- * `context` (format 2), the dictionary ends with it, and it must be given again to unpack; with `dictionary` 2 (format
- * 3, a context required), the dictionary is {@link DICTIONARY_2}, made of envelopes as the platform writes them.
+ * `context` (format 2), the dictionary ends with it, and it must be given again to unpack; with `dictionary` 2 or 3
+ * (formats 3 and 4, a context required), the dictionary is {@link DICTIONARY_2} or {@link DICTIONARY_3}, made of
+ * envelopes as the platform writes them.
  *
  * One deflate stream per dictionary serves every call: a context is written into it first and flushed
  * to a byte boundary (its output dropped), so the text that follows finds it in the window right after the
@@ -82,9 +100,9 @@ function codecOf(dictionary: PackingDictionary): Codec {
  * with that dictionary.
  */
 export function packText(text: string, context?: string, dictionary: PackingDictionary = 1): Buffer {
-  if (dictionary === 2 && context === undefined) throw new Error("format 3 packs against a context: none was given");
-  const format =
-    dictionary === 2 ? FORMAT_DEFLATE_CONTEXT_2 : context === undefined ? FORMAT_DEFLATE_1 : FORMAT_DEFLATE_CONTEXT;
+  if (dictionary !== 1 && context === undefined)
+    throw new Error(`dictionary ${dictionary} packs against a context: none was given`);
+  const format = context === undefined ? FORMAT_DEFLATE_1 : CONTEXT_FORMATS[dictionary];
   const codec = codecOf(dictionary);
   const { deflate } = codec;
   if (!deflate) return framed(format, deflateRawSync(text, { dictionary: dictionaryWith(codec, context) }));
@@ -113,14 +131,27 @@ function framed(format: number, deflated: Buffer): Buffer {
 export function unpackText(value: string | Uint8Array, context?: string): string {
   if (typeof value === "string") return value;
   if (value[0] === FORMAT_DEFLATE_1) return inflated(codecOf(1), value.subarray(1), undefined);
-  if (value[0] === FORMAT_DEFLATE_CONTEXT || value[0] === FORMAT_DEFLATE_CONTEXT_2) {
+  const dictionary = contextDictionary(value);
+  if (dictionary !== undefined) {
     if (context === undefined)
       throw new Error(`a value packed with a context (format ${value[0]}) was read without one`);
-    return inflated(codecOf(value[0] === FORMAT_DEFLATE_CONTEXT ? 1 : 2), value.subarray(1), context);
+    return inflated(codecOf(dictionary), value.subarray(1), context);
   }
   throw new Error(
     `a packed value of format ${value[0] ?? "(empty)"}, which this version of ecom cannot read: was the data folder written by a newer one?`,
   );
+}
+
+/**
+ * The dictionary a value packed with a context (formats 2 to 4) was packed with; undefined for any other value. A
+ * reader whose context depends on the format (the event log's) asks this first.
+ */
+export function contextDictionary(value: string | Uint8Array): PackingDictionary | undefined {
+  if (typeof value === "string") return undefined;
+  if (value[0] === FORMAT_DEFLATE_CONTEXT) return 1;
+  if (value[0] === FORMAT_DEFLATE_CONTEXT_2) return 2;
+  if (value[0] === FORMAT_DEFLATE_CONTEXT_3) return 3;
+  return undefined;
 }
 
 /** The largest block deflate stores as it is: a context up to this long is handed to the inflate stream as one. */

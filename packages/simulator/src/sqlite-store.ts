@@ -27,6 +27,8 @@ export interface PreparedStatement<TRow> {
   run(...parameters: readonly unknown[]): void;
   /** Run an insert; the rowid SQLite gave the (last) row it inserted, without a RETURNING clause's cost. */
   insert(...parameters: readonly unknown[]): number;
+  /** Run an insert that may skip its row (`on conflict do nothing`): the row's rowid, or undefined when it was skipped. */
+  insertIfNew(...parameters: readonly unknown[]): number | undefined;
 }
 
 /** An open SQLite database behind Kysely, the async query layer that also speaks PostgreSQL. */
@@ -94,6 +96,10 @@ export function openSqliteStore<TDatabase>(
           statements.prepare(sql).run(parameters);
         },
         insert: (...parameters) => Number(statements.prepare(sql).run(parameters).lastInsertRowid),
+        insertIfNew: (...parameters) => {
+          const { changes, lastInsertRowid } = statements.prepare(sql).run(parameters);
+          return changes === 0 ? undefined : Number(lastInsertRowid);
+        },
       };
     },
     exclusive(work, options) {

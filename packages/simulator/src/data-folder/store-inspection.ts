@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { loggedEnvelope } from "../event-log.js";
+import { loggedEnvelope } from "../packed-envelope.js";
 import { PAGE_SIZE } from "../sqlite-store.js";
 
 /** The table in every store that says which folder and store it was made for. */
