@@ -121,7 +121,7 @@ export class SubscriptionDispatcher {
   /** Run the event's handler, if the subscriber has one for its type. */
   private async handle(trx: Transaction<RuntimeTables>, event: LoggedEvent): Promise<void> {
     const handler = this.handlers[event.eventType];
-    if (handler) await handler(JSON.parse(event.envelope) as never, trx as unknown as Transaction<never>);
+    if (handler) await handler(messageOf(event) as never, trx as unknown as Transaction<never>);
   }
 
   /** Deliver `event` alone, as often as the rule says; false when stopped first (the next start delivers it). */
@@ -170,6 +170,34 @@ export class SubscriptionDispatcher {
     this.#cursor = event.seq;
     return true;
   }
+}
+
+/**
+ * The envelopes the log's newest events hold, parsed: every subscriber of an event's type is handed the same event
+ * (the log answers their reads from its in-memory tail), and parses it once between them instead of once each.
+ */
+const parsedEnvelopes = new WeakMap<LoggedEvent, unknown>();
+
+/**
+ * The message `event` holds, parsed once for all its subscribers and frozen, as they share it: a handler that tried
+ * to change it (and so another context's copy) throws instead.
+ */
+function messageOf(event: LoggedEvent): unknown {
+  let message = parsedEnvelopes.get(event);
+  if (message === undefined) {
+    message = deepFrozen(JSON.parse(event.envelope));
+    parsedEnvelopes.set(event, message);
+  }
+  return message;
+}
+
+/** `value` with every object and array in it frozen. */
+function deepFrozen(value: unknown): unknown {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) deepFrozen(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Wait `milliseconds`, or less when `signal` aborts first. */
