@@ -9,6 +9,23 @@ const compiled = validators as unknown as Readonly<Record<string, CompiledValida
 
 const issuesOf = (validator: CompiledValidator, base: string) => contractIssues(validator.errors, base);
 
+/**
+ * Each type's validator, found once: looking a name up among the ~130 exports of the validators' module namespace
+ * cost more than running most of the validators (a checkout publishes ten events, each validated).
+ */
+const validatorsByType = new Map<MessageType, CompiledValidator>();
+
+function validatorOf(type: MessageType): CompiledValidator {
+  let validator = validatorsByType.get(type);
+  if (validator === undefined) {
+    const name = messageRegistry[type].validator;
+    validator = compiled[name];
+    if (!validator) throw new Error(`the generated validators lack ${name}; run \`npx ecom codegen\``);
+    validatorsByType.set(type, validator);
+  }
+  return validator;
+}
+
 /** True when `type` is an event or command type the contracts define. */
 export function isMessageType(type: string): type is MessageType {
   return Object.hasOwn(messageRegistry, type);
@@ -90,8 +107,7 @@ export function parseEvent(input: string | unknown, options: ParseEventOptions =
     };
   }
   const entry = messageRegistry[type];
-  const validator = compiled[entry.validator];
-  if (!validator) throw new Error(`the generated validators lack ${entry.validator}; run \`npx ecom codegen\``);
+  const validator = validatorOf(type);
   if (tolerant) payload = withoutUnknownProperties(validator, payload).value;
   if (!validator(payload)) {
     return {
@@ -110,9 +126,7 @@ export function validatePayload<TType extends MessageType>(
   type: TType,
   payload: unknown,
 ): { pointer: string; message: string }[] {
-  const validator = compiled[messageRegistry[type].validator];
-  if (!validator)
-    throw new Error(`the generated validators lack ${messageRegistry[type].validator}; run \`npx ecom codegen\``);
+  const validator = validatorOf(type);
   return validator(payload) ? [] : issuesOf(validator, "");
 }
 
