@@ -174,8 +174,9 @@ describe("the event log's storage", () => {
 
   it("moves the ids of a log written before onto kept ids, so a repeated append still finds its event", async () => {
     const store = openSqliteStore<unknown>(file);
-    const { "0003_compact_ids": compacting, ...before } = eventLogMigrations;
-    expect(compacting).toBeDefined();
+    // The log as the migrations before 0003_compact_ids left it.
+    expect(eventLogMigrations["0003_compact_ids"]).toBeDefined();
+    const before = Object.fromEntries(Object.entries(eventLogMigrations).filter(([name]) => name < "0003"));
     await migrate(store.db as Kysely<unknown>, before, { label: "the event log", table: "_migrations" });
     const old = { ...entry("evt_01M96T65S2SZJ8Z54TG40HPHAY"), correlationId: "chk_01M96T64Z17D8C91NAG16CH9MK" };
     await sql`insert into event_types (code, event_type) values (1, ${old.eventType})`.execute(store.db);
@@ -187,6 +188,53 @@ describe("the event log's storage", () => {
     expect(await log.append([old])).toEqual([]);
     expect(await log.read({ afterSeq: 0, correlationId: old.correlationId })).toEqual([{ seq: 1, ...old }]);
     await log.close();
+  });
+
+  it("indexes a log written before by type and by correlation id without a second copy of seq, and reads by them", async () => {
+    const store = openSqliteStore<unknown>(file);
+    expect(eventLogMigrations["0004_indexes_without_seq"]).toBeDefined();
+    const before = Object.fromEntries(Object.entries(eventLogMigrations).filter(([name]) => name < "0004"));
+    await migrate(store.db as Kysely<unknown>, before, { label: "the event log", table: "_migrations" });
+    await store.close();
+    let log = await EventLog.open(file);
+    await log.append([entry("evt_1"), { ...entry("evt_2"), correlationId: "chk_2" }]);
+    await log.close();
+    const columns = (index: string) => {
+      const database = new Database(file, { readonly: true });
+      try {
+        return database.prepare(`SELECT name FROM pragma_index_info('${index}')`).pluck().all();
+      } finally {
+        database.close();
+      }
+    };
+    expect(columns("event_log_by_type")).toEqual(["type_code"]);
+    expect(columns("event_log_by_correlation")).toEqual(["correlation_id"]);
+    log = await EventLog.open(file);
+    await log.append([entry("evt_3")]);
+    const cold = await EventLog.open(file);
+    // A log just opened holds no event in memory: these read the indexes.
+    const types = ["ecommerce.order.order.paid.v1"];
+    expect((await cold.read({ afterSeq: 1, types })).map((event) => event.eventId)).toEqual(["evt_2", "evt_3"]);
+    expect((await cold.read({ afterSeq: 0, correlationId: "chk_1" })).map((event) => event.eventId)).toEqual([
+      "evt_1",
+      "evt_3",
+    ]);
+    expect(await cold.countAfter({ afterSeq: 1, types, limit: 10 })).toBe(2);
+    await cold.close();
+    await log.close();
+    const database = new Database(file, { readonly: true });
+    try {
+      const plan = (query: string) =>
+        (database.prepare(`EXPLAIN QUERY PLAN ${query}`).all() as { detail: string }[]).map((row) => row.detail);
+      expect(plan("SELECT * FROM event_log WHERE seq > 1 AND type_code IN (1) ORDER BY seq LIMIT 10")).toEqual([
+        expect.stringContaining("USING INDEX event_log_by_type (type_code=? AND rowid>?)"),
+      ]);
+      expect(plan("SELECT * FROM event_log WHERE seq > 1 AND correlation_id = 'chk_1' ORDER BY seq LIMIT 10")).toEqual([
+        expect.stringContaining("USING INDEX event_log_by_correlation (correlation_id=? AND rowid>?)"),
+      ]);
+    } finally {
+      database.close();
+    }
   });
 
   it("moves a log written with type names onto type codes, numbered as the types first occur", async () => {

@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { dialectOf } from "@ecom/services/platform";
 import { type Generated, type Kysely, type Migration, type Selectable, sql } from "kysely";
 import { idText, keptId } from "./compact-ids.js";
 import { EventLogTail } from "./event-log-tail.js";
@@ -111,6 +112,22 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
       };
       // In the migrator's transaction, on both dialects (sqlite-store.ts `migrate`).
       await rewrite(log);
+    },
+  },
+  "0004_indexes_without_seq": {
+    // Every entry of a SQLite index ends with its row's rowid, which seq is: (type_code, seq) kept seq twice in each
+    // entry (3 to 5 bytes of the ~20 an entry of the type index takes). An index of the one column orders its entries
+    // by (column, rowid) all the same, and the log's reads search it as before (`type_code = ? and rowid > ?`).
+    // PostgreSQL's entries end with a tuple id instead, not seq: its two-column indexes stay.
+    async up(db) {
+      if (dialectOf(db) === "postgres") return;
+      for (const [index, column] of [
+        ["event_log_by_type", "type_code"],
+        ["event_log_by_correlation", "correlation_id"],
+      ] as const) {
+        await db.schema.dropIndex(index).execute();
+        await db.schema.createIndex(index).on("event_log").column(column).execute();
+      }
     },
   },
 };
