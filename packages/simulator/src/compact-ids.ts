@@ -1,5 +1,7 @@
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const DIGIT = new Map([...CROCKFORD].map((char, index) => [char, index]));
+/** Each Crockford digit's value by its character code (an array, not a Map: ids are turned into bytes at every event). */
+const DIGIT = new Uint8Array(128);
+for (const [index, char] of [...CROCKFORD].entries()) DIGIT[char.charCodeAt(0)] = index;
 
 /**
  * A ULID as its 26 upper-case Crockford digits, the first at most 7 (48 bits of time then 80 random bits: 128 bits in
@@ -18,12 +20,17 @@ export function isUlid(text: string): boolean {
 /** The 16 bytes a ULID ({@link isUlid}) stands for. */
 export function ulidBytes(text: string): Buffer {
   const bytes = Buffer.allocUnsafe(16);
+  writeUlid(text, 0, bytes, 0);
+  return bytes;
+}
+
+/** Write the 16 bytes of the ULID that starts at `text[start]` into `bytes` from `at`. */
+function writeUlid(text: string, start: number, bytes: Uint8Array, at: number): void {
   // The first digit holds 3 bits (the two above them are zero); each other digit 5.
-  let bits = DIGIT.get(text[0] ?? "") ?? 0;
+  let bits = DIGIT[text.charCodeAt(start) & 127] ?? 0;
   let held = 3;
-  let at = 0;
-  for (let index = 1; index < 26; index++) {
-    bits = (bits << 5) | (DIGIT.get(text[index] ?? "") ?? 0);
+  for (let index = start + 1; index < start + 26; index++) {
+    bits = (bits << 5) | (DIGIT[text.charCodeAt(index) & 127] ?? 0);
     held += 5;
     if (held >= 8) {
       held -= 8;
@@ -31,7 +38,6 @@ export function ulidBytes(text: string): Buffer {
       bits &= (1 << held) - 1;
     }
   }
-  return bytes;
 }
 
 /** The ULID text of 16 bytes ({@link ulidBytes} back). */
@@ -63,7 +69,7 @@ export function uuidBytes(text: string): Buffer {
 }
 
 /** A prefixed ULID as the platform makes its ids (`evt_01JH8Z…`, ulid-ids.ts). */
-const PREFIXED_ULID = /^([a-z]{1,16})_([0-7][0-9A-HJKMNP-TV-Z]{25})$/;
+const PREFIXED_ULID = /^[a-z]{1,16}_[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
 /**
  * What a store keeps of an id: a prefixed ULID (`evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31`, 30 characters) as its prefix's
@@ -72,10 +78,13 @@ const PREFIXED_ULID = /^([a-z]{1,16})_([0-7][0-9A-HJKMNP-TV-Z]{25})$/;
  * share a kept value, and an index over kept ids tells them apart as it did their texts.
  */
 export function keptId(id: string): string | Buffer {
-  const match = PREFIXED_ULID.exec(id);
-  if (!match) return id;
-  const [, prefix = "", ulid = ""] = match;
-  return Buffer.concat([Buffer.from(prefix, "latin1"), ulidBytes(ulid)]);
+  if (!PREFIXED_ULID.test(id)) return id;
+  // The prefix's letters, then the ULID after its underscore.
+  const prefixLength = id.length - 27;
+  const kept = Buffer.allocUnsafe(prefixLength + 16);
+  kept.write(id, 0, prefixLength, "latin1");
+  writeUlid(id, prefixLength + 1, kept, prefixLength);
+  return kept;
 }
 
 /**
@@ -84,8 +93,10 @@ export function keptId(id: string): string | Buffer {
  * and known to whoever holds the id, so the event log packs it against the row's id (event-log.ts).
  */
 export function idHex(id: string): string | undefined {
-  const match = PREFIXED_ULID.exec(id);
-  return match ? ulidBytes(match[2] ?? "").toString("hex") : undefined;
+  if (!PREFIXED_ULID.test(id)) return undefined;
+  const bytes = Buffer.allocUnsafe(16);
+  writeUlid(id, id.length - 26, bytes, 0);
+  return bytes.toString("hex");
 }
 
 /** The id a kept value ({@link keptId}) stands for. */
