@@ -31,6 +31,8 @@ const STEPS = [
   "ecommerce.payment.payment.authorized.v1",
   "ecommerce.order.order.created.v1",
   "ecommerce.payment.payment.succeeded.v1",
+  // capture_payment commits the stock before the write that marks the order PAID: a state of its own to resume from.
+  "ecommerce.inventory.stock.committed.v1",
   "ecommerce.order.order.paid.v1",
 ];
 

@@ -8,7 +8,8 @@ import { isUlid, isUuid, ulidBytes, ulidText, uuidBytes } from "../compact-ids.j
 const HASHED_KEY_BYTES = 16;
 
 /**
- * What SQLite's rows are keyed by (the primary key of a WITHOUT ROWID table, and the tail of the index on the age):
+ * What SQLite's rows are keyed by (the unique index `idempotency_by_key` of a rowid table, and the tail of the index
+ * on the age):
  * the first 16 bytes of the SHA-256 of the scope key, whatever its form. A customer's key as the SDK sends it
  * (`customer:cus_<ULID>:<UUID>`, 76 characters) took 33 bytes in its compact form ({@link compactScopeKey}), and any
  * other key its text.

@@ -16,8 +16,9 @@ export interface StoredResponse {
 /**
  * The platform store's table of keys. Rows are kept compact: the request's hash as its first 8 bytes (a BLOB; bytea
  * on PostgreSQL), the response's headers and body packed together into `body` ({@link packResponse}, against the
- * row's key, its creation time and the request it answered) with `headers` empty. On SQLite the table is WITHOUT
- * ROWID, keyed by the first 16 bytes of the key's SHA-256 ({@link hashedScopeKey}), and the time a response was stored
+ * row's key, its creation time and the request it answered) with `headers` empty. On SQLite the rows are found by the
+ * first 16 bytes of the key's SHA-256 ({@link hashedScopeKey}) through a unique index (a rowid table, appended to in
+ * the order rows are stored: idempotency-migrations.ts says why not WITHOUT ROWID), and the time a response was stored
  * is kept in 6 bytes (compact-ids.ts `keptTime`, in the row and in the index on it, where its text took 24). Rows
  * stored before are read as they are: the hash as hex or 16 bytes, headers and body as text, packed with packed-text's
  * format 1 (the headers' JSON, a newline, the body), or packed against the key and time alone.
