@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import { dialectOf } from "../platform/dialect.js";
+import { rebuildTable } from "../platform/rebuild-table.js";
 
 /** The fulfilment store's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -116,36 +117,34 @@ export const migrations: Record<string, Migration> = {
  */
 // biome-ignore lint/suspicious/noExplicitAny: a migration's database has no table types.
 async function rebuildShipmentsWithOptionalWorkOrder(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable("shipments_rebuilt")
-    .addColumn("shipment_id", "text", (column) => column.primaryKey())
-    .addColumn("fulfilment_id", "text")
-    .addColumn("order_id", "text", (column) => column.notNull().unique())
-    .addColumn("customer_id", "text", (column) => column.notNull())
-    .addColumn("status", "text", (column) => column.notNull())
-    .addColumn("items", "text", (column) => column.notNull())
-    .addColumn("shipping_address", "text", (column) => column.notNull())
-    .addColumn("payment_id", "text", (column) => column.notNull())
-    .addColumn("correlation_id", "text", (column) => column.notNull())
-    .addColumn("warehouse_location", "text")
-    .addColumn("weight_grams", "integer")
-    .addColumn("package_count", "integer")
-    .addColumn("carrier", "text")
-    .addColumn("tracking_number", "text")
-    .addColumn("tracking_url", "text")
-    .addColumn("estimated_delivery_date", "text")
-    .addColumn("signed_by", "text")
-    .addColumn("created_at", "text", (column) => column.notNull())
-    .addColumn("updated_at", "text", (column) => column.notNull())
-    .addColumn("picked_at", "text")
-    .addColumn("packed_at", "text")
-    .addColumn("shipped_at", "text")
-    .addColumn("delivered_at", "text")
-    .addColumn("canceled_at", "text")
-    .execute();
-  // The same columns in the same order: the rows go across as they are.
-  await sql`insert into shipments_rebuilt select * from shipments`.execute(db);
-  await db.schema.dropTable("shipments").execute();
-  await db.schema.alterTable("shipments_rebuilt").renameTo("shipments").execute();
+  await rebuildTable(db, "shipments", (name) =>
+    db.schema
+      .createTable(name)
+      .addColumn("shipment_id", "text", (column) => column.primaryKey())
+      .addColumn("fulfilment_id", "text")
+      .addColumn("order_id", "text", (column) => column.notNull().unique())
+      .addColumn("customer_id", "text", (column) => column.notNull())
+      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("items", "text", (column) => column.notNull())
+      .addColumn("shipping_address", "text", (column) => column.notNull())
+      .addColumn("payment_id", "text", (column) => column.notNull())
+      .addColumn("correlation_id", "text", (column) => column.notNull())
+      .addColumn("warehouse_location", "text")
+      .addColumn("weight_grams", "integer")
+      .addColumn("package_count", "integer")
+      .addColumn("carrier", "text")
+      .addColumn("tracking_number", "text")
+      .addColumn("tracking_url", "text")
+      .addColumn("estimated_delivery_date", "text")
+      .addColumn("signed_by", "text")
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .addColumn("picked_at", "text")
+      .addColumn("packed_at", "text")
+      .addColumn("shipped_at", "text")
+      .addColumn("delivered_at", "text")
+      .addColumn("canceled_at", "text")
+      .execute(),
+  );
   await db.schema.createIndex("shipments_by_status").on("shipments").columns(["status", "shipment_id"]).execute();
 }

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import { dialectOf } from "../platform/dialect.js";
+import { rebuildTable } from "../platform/rebuild-table.js";
 
 /** The inventory store's migrations, applied in name order. */
 export const migrations: Record<string, Migration> = {
@@ -129,26 +130,24 @@ export const migrations: Record<string, Migration> = {
  */
 // biome-ignore lint/suspicious/noExplicitAny: a migration's database has no table types.
 async function rebuildReservationsWithOptionalCorrelation(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable("reservations_rebuilt")
-    .addColumn("reservation_id", "text", (column) => column.primaryKey())
-    .addColumn("checkout_id", "text", (column) => column.notNull().unique())
-    .addColumn("status", "text", (column) => column.notNull())
-    .addColumn("items", "text", (column) => column.notNull())
-    .addColumn("shortages", "text")
-    .addColumn("correlation_id", "text")
-    .addColumn("reserved_event_id", "text")
-    .addColumn("order_id", "text")
-    .addColumn("release_reason", "text")
-    .addColumn("created_at", "text", (column) => column.notNull())
-    .addColumn("expires_at", "text")
-    .addColumn("committed_at", "text")
-    .addColumn("released_at", "text")
-    .execute();
-  // The same columns in the same order: the rows go across as they are.
-  await sql`insert into reservations_rebuilt select * from reservations`.execute(db);
-  await db.schema.dropTable("reservations").execute();
-  await db.schema.alterTable("reservations_rebuilt").renameTo("reservations").execute();
+  await rebuildTable(db, "reservations", (name) =>
+    db.schema
+      .createTable(name)
+      .addColumn("reservation_id", "text", (column) => column.primaryKey())
+      .addColumn("checkout_id", "text", (column) => column.notNull().unique())
+      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("items", "text", (column) => column.notNull())
+      .addColumn("shortages", "text")
+      .addColumn("correlation_id", "text")
+      .addColumn("reserved_event_id", "text")
+      .addColumn("order_id", "text")
+      .addColumn("release_reason", "text")
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("expires_at", "text")
+      .addColumn("committed_at", "text")
+      .addColumn("released_at", "text")
+      .execute(),
+  );
   await db.schema
     .createIndex("reserved_by_expiry")
     .on("reservations")

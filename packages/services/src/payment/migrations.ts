@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import { dialectOf } from "../platform/dialect.js";
+import { rebuildTable } from "../platform/rebuild-table.js";
 import { rebuildWithoutRowid } from "../platform/without-rowid.js";
 
 /** The payment store's migrations, applied in name order. */
@@ -138,24 +139,22 @@ export const migrations: Record<string, Migration> = {
 /** SQLite cannot change a table's key: charges made again as 0001 made them but for their key, with their rows. */
 // biome-ignore lint/suspicious/noExplicitAny: a migration's database has no table types.
 async function rebuildChargesKeyedByPayment(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .createTable("charges_rebuilt")
-    .addColumn("charge_id", "text", (column) => column.notNull())
-    .addColumn("payment_id", "text", (column) => column.notNull().references("payments.payment_id"))
-    .addColumn("kind", "text", (column) => column.notNull())
-    .addColumn("amount", "integer", (column) => column.notNull())
-    .addColumn("currency", "text", (column) => column.notNull())
-    .addColumn("status", "text", (column) => column.notNull())
-    .addColumn("processor_reference", "text")
-    .addColumn("failure_code", "text")
-    .addColumn("attempts", "integer", (column) => column.notNull())
-    .addColumn("created_at", "text", (column) => column.notNull())
-    .addColumn("completed_at", "text")
-    .addPrimaryKeyConstraint("charges_pk", ["payment_id", "charge_id"])
-    .modifyEnd(sql`without rowid`)
-    .execute();
-  // The same columns in the same order: the rows go across as they are.
-  await sql`insert into charges_rebuilt select * from charges`.execute(db);
-  await db.schema.dropTable("charges").execute();
-  await db.schema.alterTable("charges_rebuilt").renameTo("charges").execute();
+  await rebuildTable(db, "charges", (name) =>
+    db.schema
+      .createTable(name)
+      .addColumn("charge_id", "text", (column) => column.notNull())
+      .addColumn("payment_id", "text", (column) => column.notNull().references("payments.payment_id"))
+      .addColumn("kind", "text", (column) => column.notNull())
+      .addColumn("amount", "integer", (column) => column.notNull())
+      .addColumn("currency", "text", (column) => column.notNull())
+      .addColumn("status", "text", (column) => column.notNull())
+      .addColumn("processor_reference", "text")
+      .addColumn("failure_code", "text")
+      .addColumn("attempts", "integer", (column) => column.notNull())
+      .addColumn("created_at", "text", (column) => column.notNull())
+      .addColumn("completed_at", "text")
+      .addPrimaryKeyConstraint("charges_pk", ["payment_id", "charge_id"])
+      .modifyEnd(sql`without rowid`)
+      .execute(),
+  );
 }
