@@ -1162,6 +1162,138 @@ describe("the Checkout Saga", () => {
     });
   });
 
+  describe("resumes a capture the process died before recording, after the hold lapsed", () => {
+    /**
+     * Kill the process while `block` (capture_payment's Capture, or its CommitStock) has done its work and its answer
+     * has not arrived, let 16 minutes pass meanwhile (inventory's tick lapses a hold that is not committed), and start
+     * again on the same data folder: the resumed step finds the hold lapsed on its second attempt.
+     */
+    async function dieAfter(world: World, block: Method, beforeRestart?: () => void) {
+      dataDir = await mkdtemp(join(tmpdir(), "ecom-order-"));
+      let started = await start(world, { dataDir });
+      const blocked = world.block(block);
+      const checkoutId = await checkOut(started.handles);
+      await blocked.entered;
+      await started.platform.advanceClock(16 * 60_000);
+      await started.platform.close();
+      platform = undefined;
+      blocked.release(false);
+      beforeRestart?.();
+      started = await start(world, { dataDir });
+      return { started, checkoutId };
+    }
+
+    it("refunds a capture whose hold lapsed before the stock was committed, and fails the saga saying so", async () => {
+      const world = new World();
+      const { started, checkoutId } = await dieAfter(world, "capture");
+      const checkout = await ended(started, checkoutId);
+
+      expect(checkout).toMatchObject({
+        state: "FAILED",
+        failure: { code: "reservation_expired", step: "capture_payment" },
+      });
+      expect(checkout.failure?.message).toMatch(/refunded/);
+      // The money that was taken went back, once; the stock was never sold and is on the shelf again.
+      expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.REFUNDED);
+      expect([...world.refunds.values()]).toEqual([
+        { refundId: expect.stringMatching(/^rfd_/), paymentId: checkout.paymentId, amount: 9198 },
+      ]);
+      expect(world.effects).toMatchObject({ captures: 1, voids: 0, commits: 0 });
+      expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.EXPIRED);
+      expect(world.stock.get(C_BOOK.id)).toBe(10);
+      const steps = new Map(checkout.steps.map((step) => [step.name, step]));
+      expect(steps.get("capture_payment")).toMatchObject({ status: "FAILED", attempts: 2 });
+      expect(steps.get("capture_payment")?.detail).toMatch(/lapsed before the capture of pay_\w+ was recorded/);
+      // The refund undid the payment step: the compensation did not ask for a void payment had to refuse.
+      expect(steps.get("authorize_payment")?.status).toBe("COMPENSATED");
+      expect(steps.get("authorize_payment")?.detail).toMatch(/refunded as rfd_/);
+
+      const canceled = await started.admin.order.getOrder({ params: { path: { orderId: checkout.orderId! } } });
+      expect(canceled.data).toMatchObject({ status: "CANCELED", cancellation: { reason: "out_of_stock" } });
+      const types = (await events(checkoutId)).map((event) => event.eventType);
+      expect(types).not.toContain("ecommerce.order.order.paid.v1");
+      expect(types.filter((type) => type === "ecommerce.order.order.canceled.v1")).toHaveLength(1);
+      const failed = (await events(checkoutId)).find(
+        (event) => event.eventType === "ecommerce.order.checkout.failed.v1",
+      );
+      expect(failed?.payload.compensations).toMatchObject([
+        { action: "release_stock", reservationId: checkout.reservationId },
+      ]);
+      expect(started.handles.outcomes).toEqual([{ type: "failed", checkoutId }]);
+    });
+
+    it("pays the order whose stock the dead run had committed: the stock is sold to it", async () => {
+      const world = new World();
+      const { started, checkoutId } = await dieAfter(world, "commitStock");
+      const checkout = await ended(started, checkoutId, world);
+
+      expect(checkout.state).toBe("COMPLETED");
+      expect(checkout.steps.find((step) => step.name === "capture_payment")).toMatchObject({
+        status: "SUCCEEDED",
+        attempts: 2,
+      });
+      expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.CAPTURED);
+      expect(world.effects).toMatchObject({ captures: 1, commits: 1, voids: 0, releases: 0 });
+      expect(world.refunds.size).toBe(0);
+      expect(world.stock.get(C_BOOK.id)).toBe(8);
+      const paid = await started.admin.order.getOrder({ params: { path: { orderId: checkout.orderId! } } });
+      expect(paid.data?.status).toBe("PAID");
+      const types = (await events(checkoutId)).map((event) => event.eventType);
+      expect(types.filter((type) => type === "ecommerce.order.order.paid.v1")).toHaveLength(1);
+      expect(types).not.toContain("ecommerce.order.order.canceled.v1");
+    });
+
+    it("fails without charging when the dead run had not captured: the void proves it", async () => {
+      const world = new World();
+      dataDir = await mkdtemp(join(tmpdir(), "ecom-order-"));
+      // Capture does not answer once, and the saga backs off for an hour of the platform's clock: the process dies
+      // in capture_payment with nothing captured.
+      world.unavailable.set("capture", 1);
+      const hour = 60 * 60_000;
+      let started = await start(world, {
+        dataDir,
+        order: { saga: { retry: { attempts: 4, baseDelayMs: hour }, redriveDelayMs: 10, redriveLimit: 3 } },
+      });
+      const checkoutId = await checkOut(started.handles);
+      // Polled without settle(), which would wait out the backoff.
+      const deadline = Date.now() + 10_000;
+      while (world.count("capture") === 0) {
+        if (Date.now() > deadline) throw new Error(`checkout ${checkoutId} never tried to capture`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await started.platform.advanceClock(16 * 60_000);
+      await started.platform.close();
+      platform = undefined;
+      started = await start(world, { dataDir });
+      const checkout = await ended(started, checkoutId);
+
+      expect(checkout).toMatchObject({
+        state: "FAILED",
+        failure: { code: "reservation_expired", step: "capture_payment" },
+      });
+      expect(checkout.failure?.message).toMatch(/nothing was charged/);
+      expect(world.count("capture")).toBe(1);
+      expect(world.effects).toMatchObject({ captures: 0, voids: 1, commits: 0 });
+      expect(world.refunds.size).toBe(0);
+      expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.VOIDED);
+    });
+
+    it("waits, without failing the saga, while payment does not answer whether it captured", async () => {
+      const world = new World();
+      // The resumed run's void meets Unavailable through its 4 tries; the re-drive's first try too, then it answers.
+      const { started, checkoutId } = await dieAfter(world, "capture", () => world.unavailable.set("void", 5));
+      const checkout = await ended(started, checkoutId);
+
+      expect(checkout).toMatchObject({ state: "FAILED", failure: { code: "reservation_expired" } });
+      expect(world.count("void")).toBe(6);
+      // Each try of the void is an attempt of the step; the step was begun twice (the dead run, the resumed one) and
+      // once more by the re-drive.
+      expect(checkout.steps.find((step) => step.name === "capture_payment")?.attempts).toBeGreaterThan(3);
+      expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.REFUNDED);
+      expect(world.refunds.size).toBe(1);
+    });
+  });
+
   describe("resumes after the process dies mid-saga, without duplicating anything", () => {
     const cases: [string, { block: Method; wantState: "COMPLETED" }][] = [
       ["while reserving stock", { block: "reserveStock", wantState: "COMPLETED" }],

@@ -378,7 +378,13 @@ export class CheckoutSaga {
       current,
       step,
     );
-    if (outcome.ok) return this.#succeeded(current, step, outcome, unwritten);
+    if (outcome.ok === true) return this.#succeeded(current, step, outcome, unwritten);
+    if (outcome.ok === "later") {
+      // The step stays begun (its attempts say so): the re-drive, or the next start, runs it again.
+      if (unwritten) await write({});
+      await this.#redrive(checkout.checkout_id, outcome.why);
+      return undefined;
+    }
     const failed = await write({
       ...outcome.patch,
       state: "COMPENSATING",
@@ -439,7 +445,9 @@ export class CheckoutSaga {
                   name,
                 );
                 // A local step calls nothing, so it cannot fail for an outside reason; a failure here is a bug.
-                if (!done.ok) throw new Error(`checkout ${row.checkout_id}: ${name} failed: ${done.detail}`);
+                if (done.ok !== true) {
+                  throw new Error(`checkout ${row.checkout_id}: ${name} failed: ${done.ok ? done.why : done.detail}`);
+                }
                 localUpdates[name] = (state) => finished("SUCCEEDED", now, done.detail)(started(now)(state));
                 return { ...written, ...(await done.write?.(trx, current)) };
               };

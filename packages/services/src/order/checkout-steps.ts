@@ -13,6 +13,7 @@ import {
   mergeLines,
 } from "./checkout-saga-rules.js";
 import { formatMoney, reservedDetail } from "./checkout-step-details.js";
+import { changeSteps, readSteps } from "./checkout-step-log.js";
 import type { OrderStatements } from "./order-statements.js";
 import { addressFromProto, minorUnits, protoMoney } from "./order-views.js";
 import {
@@ -52,6 +53,14 @@ export type StepOutcome =
       readonly message?: string;
       readonly detail: string;
       readonly patch?: CheckoutChanges;
+    }
+  | {
+      /**
+       * The step cannot tell yet how it ended, and saying it failed could be untrue (a dependency that knows did not
+       * answer): the saga stays in the step, which runs again later (a persisted re-drive, or the next start).
+       */
+      readonly ok: "later";
+      readonly why: string;
     };
 
 /** What the steps are given. */
@@ -341,12 +350,22 @@ async function capturePayment(ports: StepPorts, checkout: Checkout): Promise<Ste
   const expiresAt = checkout.reservation_expires_at;
   const now = runtime.clock.now().toISOString();
   if (checkout.reservation_expired_at || (expiresAt && now >= expiresAt)) {
-    // Capturing now would take money for stock that may be in someone else's cart: give up instead.
-    return {
-      ok: false,
-      code: "reservation_expired",
-      detail: `Reservation ${checkout.reservation_id} lapsed before the capture; nothing was captured.`,
-    };
+    // Capturing now would take money for stock that may be in someone else's cart: give up instead. On the step's
+    // first attempt nothing has called Capture yet; on a later one an earlier run may have captured and died before
+    // recording it, and that capture must be found and settled, not declared never to have happened.
+    const attempts = readSteps(checkout).find((step) => step.name === "capture_payment")?.attempts ?? 0;
+    if (attempts > 1) {
+      const settled = await settleLapsedCapture(ports, checkout);
+      if (settled !== "stock-sold") return settled;
+      // The earlier run captured and committed the stock: the order is paid for stock that is sold to it. Capture
+      // and CommitStock answer what they did, and the write below records it.
+    } else {
+      return {
+        ok: false,
+        code: "reservation_expired",
+        detail: `Reservation ${checkout.reservation_id} lapsed before the capture; nothing was captured.`,
+      };
+    }
   }
   const result = await call(checkout, "capture_payment", "payment", (options) =>
     runtime.rpc.payment.capture({ paymentId: checkout.payment_id ?? "" }, options),
@@ -383,6 +402,93 @@ async function capturePayment(ports: StepPorts, checkout: Checkout): Promise<Ste
       const lastEventId = await writePaidOrder(trx, ports, current, paidAt, ports.handOut?.(current.checkout_id));
       return { finished_at: paidAt, stock_commit: stock.state, last_event_id: lastEventId };
     },
+  };
+}
+
+/**
+ * The capture step of a saga whose hold lapsed, run again after an earlier attempt that may have captured (the
+ * process died between Capture's answer and the write recording it). Payment has no read of a payment's state over
+ * RPC, so Void asks it: a void that succeeds (or finds the payment FAILED) proves nothing was taken, and the saga fails
+ * as for any lapsed hold. A void refused as failed_precondition means the money was taken. Then the stock decides
+ * (CommitStock is idempotent by reservation): committed by that earlier run, it is sold to this order, and the order
+ * is paid ("stock-sold"); lapsed, its copies may be in another cart, so the capture is refunded and the saga fails.
+ * A PAID order for stock inventory no longer holds, or a failed checkout that kept the money, is never the outcome.
+ * Where a dependency does not answer, the step runs again later.
+ */
+async function settleLapsedCapture(ports: StepPorts, checkout: Checkout): Promise<StepOutcome | "stock-sold"> {
+  const { runtime, call } = ports;
+  const paymentId = checkout.payment_id ?? "";
+  const reservationId = checkout.reservation_id;
+  const voided = await call(checkout, "capture_payment", "payment", (options) =>
+    runtime.rpc.payment.void({ paymentId, reason: paymentV1.VoidReason.CHECKOUT_FAILED }, options),
+  );
+  if (voided.ok || voided.error.code === Code.NotFound) {
+    return {
+      ok: false,
+      code: "reservation_expired",
+      detail: `Reservation ${reservationId} lapsed before the capture; nothing was captured.`,
+    };
+  }
+  // Anything but failed_precondition leaves the question open (a payment that does not answer, or answers an
+  // error that says nothing of its state): failing now could keep money the customer paid.
+  if (voided.error.code !== Code.FailedPrecondition) {
+    return { ok: "later", why: `payment: ${Code[voided.error.code]}: ${voided.error.rawMessage}` };
+  }
+
+  // Captured (or refunded by an earlier attempt of this very path): what the stock says decides.
+  const committed = await call(checkout, undefined, "inventory", (options) =>
+    runtime.rpc.inventory.commitStock({ reservationId: reservationId ?? "", orderId: checkout.order_id }, options),
+  );
+  if (committed.ok) return "stock-sold";
+  if (TRANSIENT.has(committed.error.code)) return { ok: "later", why: `inventory: ${committed.error.rawMessage}` };
+  // Refused: the hold lapsed (or is gone), and the copies are no longer this order's to sell.
+
+  const total = checkout.total ?? checkout.subtotal;
+  const refunded = await call(checkout, "capture_payment", "payment", (options) =>
+    runtime.rpc.payment.refund(
+      {
+        paymentId,
+        amount: protoMoney(total, checkout.currency),
+        reason: paymentV1.RefundReason.ORDER_CANCELED,
+        // One such refund per checkout: a run that dies after it asks again with this key and gets the same refund.
+        idempotencyKey: `${checkout.checkout_id}:lapsed-refund`,
+      },
+      options,
+    ),
+  );
+  if (!refunded.ok && TRANSIENT.has(refunded.error.code)) {
+    return { ok: "later", why: `payment: ${refunded.error.rawMessage}` };
+  }
+  const refund = refunded.ok ? refunded.value : undefined;
+  if (!refund || refund.refundStatus === paymentV1.RefundStatus.FAILED) {
+    const why = refunded.ok
+      ? (refund?.failure?.message ?? "the processor refused it")
+      : `${Code[refunded.error.code]}: ${refunded.error.rawMessage}`;
+    // Money taken for an order that cannot be sold, and not given back: someone must refund it by hand.
+    runtime.log.error("a capture made after the hold lapsed could not be refunded", {
+      checkoutId: checkout.checkout_id,
+      paymentId,
+      why,
+    });
+    return {
+      ok: false,
+      code: "reservation_expired",
+      message:
+        "The items were held for too long and were released. The payment taken could not be refunded at once; contact support to have it refunded.",
+      detail: `Reservation ${reservationId} lapsed before the capture of ${paymentId} was recorded; its refund was refused (${why}).`,
+    };
+  }
+  const now = runtime.clock.now().toISOString();
+  const detail = `Captured ${formatMoney(total, checkout.currency)} before the hold lapsed; refunded as ${refund.refundId}.`;
+  return {
+    ok: false,
+    code: "reservation_expired",
+    message: "The items were held for too long and were released; the payment taken was refunded. Check out again.",
+    detail: `Reservation ${reservationId} lapsed before the capture of ${paymentId} was recorded; the capture was refunded as ${refund.refundId}.`,
+    // The refund undid the payment step: marked so, the compensation does not try a void that payment must refuse.
+    patch: changeSteps(checkout, {
+      authorize_payment: (step) => ({ ...step, status: "COMPENSATED", compensated_at: now, detail }),
+    }),
   };
 }
 
