@@ -74,9 +74,19 @@ export function createNotificationSender(runtime: Runtime) {
       sent_at: param("sent_at"),
     }),
   );
+  // Only while the notification is QUEUED with the attempts this sender read: another sender (another process on the
+  // store, or a pass that read the row before another's write committed) that recorded this attempt first wins, and
+  // this one writes nothing (record()).
   const markSent = compileQuery(
     (
-      param: Param<{ notificationId: string; recipient: string; subject: string | null; attempts: number; at: string }>,
+      param: Param<{
+        notificationId: string;
+        recipient: string;
+        subject: string | null;
+        attempts: number;
+        read: number;
+        at: string;
+      }>,
     ) =>
       db
         .updateTable("notifications")
@@ -91,7 +101,9 @@ export function createNotificationSender(runtime: Runtime) {
           // again, and no answer nor the canonical export shows them (~100 bytes a checkout).
           variables: SENT_VARIABLES,
         })
-        .where("notification_id", "=", param("notificationId")),
+        .where("notification_id", "=", param("notificationId"))
+        .where("status", "=", "QUEUED")
+        .where("attempt_count", "=", param("read")),
   );
 
   /** The customer's e-mail and first name; undefined when the customer context cannot answer now. */
@@ -165,17 +177,21 @@ export function createNotificationSender(runtime: Runtime) {
       if (outcome.ok) {
         // The successful attempt is not stored: the SENT row says it (its count and sent_at; notification-views.ts).
         // The simulated channel is this store: the message and the SENT mark commit together, so it is sent once.
+        // Marked first, and only from the row as read: a notification another sender has sent (or recorded this
+        // attempt of) is left as it is, with no second message; the mailbox's key stays the last guard.
+        const marked = await markSent.executeChanges(trx, {
+          notificationId: row.notification_id,
+          ...seen,
+          attempts: attemptNumber,
+          read: row.attempt_count,
+          at: now.toISOString(),
+        });
+        if (marked === 0n) return;
         await insertMail.execute(trx, {
           notification_id: row.notification_id,
           to_address: outcome.mail.to,
           body: outcome.mail.body,
           sent_at: now.toISOString(),
-        });
-        await markSent.execute(trx, {
-          notificationId: row.notification_id,
-          ...seen,
-          attempts: attemptNumber,
-          at: now.toISOString(),
         });
         await outbox.publish(
           trx,
@@ -185,6 +201,36 @@ export function createNotificationSender(runtime: Runtime) {
         );
         return;
       }
+      // A failed attempt is rare enough for the query builder; a sent one runs the compiled statements above. As for
+      // a sent one, only from the row as read: another sender's record of this attempt (a send) is not overwritten.
+      const update = trx
+        .updateTable("notifications")
+        .where("notification_id", "=", row.notification_id)
+        .where("status", "=", "QUEUED")
+        .where("attempt_count", "=", row.attempt_count);
+      const delay = NOTIFICATION_RETRY_DELAYS_MS[attemptNumber - 1];
+      const error = { error_code: outcome.code, error_message: outcome.message.slice(0, 500) };
+      const retries = outcome.retry && delay !== undefined;
+      const changed = await update
+        .set(
+          retries
+            ? {
+                ...seen,
+                ...error,
+                attempt_count: attemptNumber,
+                next_attempt_at: new Date(now.getTime() + delay).toISOString(),
+              }
+            : {
+                ...seen,
+                ...error,
+                status: "FAILED",
+                attempt_count: attemptNumber,
+                next_attempt_at: null,
+                failed_at: now.toISOString(),
+              },
+        )
+        .executeTakeFirst();
+      if (changed.numUpdatedRows === 0n) return;
       await insertAttempt.execute(trx, {
         notification_id: row.notification_id,
         attempt_number: attemptNumber,
@@ -193,31 +239,7 @@ export function createNotificationSender(runtime: Runtime) {
         error_code: outcome.code,
         provider_message_id: null,
       });
-      // A failed attempt is rare enough for the query builder; a sent one runs the compiled statements above.
-      const update = trx.updateTable("notifications").where("notification_id", "=", row.notification_id);
-      const delay = NOTIFICATION_RETRY_DELAYS_MS[attemptNumber - 1];
-      const error = { error_code: outcome.code, error_message: outcome.message.slice(0, 500) };
-      if (outcome.retry && delay !== undefined) {
-        await update
-          .set({
-            ...seen,
-            ...error,
-            attempt_count: attemptNumber,
-            next_attempt_at: new Date(now.getTime() + delay).toISOString(),
-          })
-          .execute();
-        return;
-      }
-      await update
-        .set({
-          ...seen,
-          ...error,
-          status: "FAILED",
-          attempt_count: attemptNumber,
-          next_attempt_at: null,
-          failed_at: now.toISOString(),
-        })
-        .execute();
+      if (retries) return;
       await outbox.publish(
         trx,
         "ecommerce.notification.notification.failed.v1",
