@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type CanonicalRow, canonicalExport, type TableReader } from "./canonical-export.js";
-import type { CANONICAL_TABLES } from "./canonical-tables.js";
+import { CANONICAL_TABLES } from "./canonical-tables.js";
 
 const TABLES: typeof CANONICAL_TABLES = [
   ["customer", [{ table: "customers" }]],
@@ -133,5 +133,34 @@ describe("a canonical export", () => {
     ];
     expect(await orders(ulid("ord", "1"), ulid("ord", "2"))).toEqual(want);
     expect(await orders(ulid("ord", "2"), ulid("ord", "1"))).toEqual(want);
+  });
+
+  it("shows an order billed to its shipping address with that address as its billing address, not ''", async () => {
+    const orders = CANONICAL_TABLES.filter(([context]) => context === "order").map(
+      ([context, specs]) => [context, specs.filter((spec) => spec.table === "orders")] as const,
+    );
+    const shipping = '{"city":"New York","line1":"350 Fifth Avenue","name":"Ada"}';
+    const billing = '{"city":"Boston","line1":"1 Main St","name":"Ada"}';
+    const exported = await canonicalExport(
+      reader({
+        "order.orders": [
+          // Billed to its shipping address, kept once (as orders are written now) and twice (as they were before).
+          { order_id: ulid("ord", "A"), shipping_address_json: shipping, billing_address_json: "" },
+          { order_id: ulid("ord", "B"), shipping_address_json: shipping, billing_address_json: shipping },
+          // Billed elsewhere.
+          { order_id: ulid("ord", "C"), shipping_address_json: shipping, billing_address_json: billing },
+        ],
+      }),
+      orders,
+    );
+    const newYork = { city: "New York", line1: "350 Fifth Avenue", name: "Ada" };
+    const boston = { city: "Boston", line1: "1 Main St", name: "Ada" };
+    expect(exported["order.orders"]?.map((order) => [order.billing_address_json, order.shipping_address_json])).toEqual(
+      [
+        [boston, newYork],
+        [newYork, newYork],
+        [newYork, newYork],
+      ],
+    );
   });
 });

@@ -23,6 +23,8 @@ import { CANONICAL_TABLES, type CanonicalTable } from "./canonical-tables.js";
  * - **Search scores are not exported**: search's documents, stock, ratings and order lines are; its full-text index
  *   is not.
  * - **JSON held in text columns is parsed**, and every object's keys sorted, so spacing and key order do not count.
+ * - **A value kept in a shorter form is read out** (a table's `read`): an order billed to its shipping address shows
+ *   that address as its billing address, as orders that keep both copies do.
  */
 
 /** One row as a store gives it. */
@@ -61,7 +63,9 @@ export async function canonicalExport(
   const exported: CanonicalExport = {};
   for (const [context, specs] of tables)
     for (const spec of specs) {
-      const rows = (await read(context, spec.table)).map((row) => JSON.stringify(shaped(row, spec)));
+      const rows = (await read(context, spec.table)).map((row) =>
+        JSON.stringify(shaped(spec.read ? spec.read(row) : row, spec)),
+      );
       const byMasked = rows.map((text) => ({ text, masked: ranked(text, true) })).sort(byMaskedText);
       const labelled = byMasked.map(({ text }) => ranked(text, false)).sort();
       const parsed = labelled.map((text) => JSON.parse(text) as CanonicalRow);

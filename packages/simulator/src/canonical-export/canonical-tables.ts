@@ -5,9 +5,16 @@
  * analytics, notifications) — with the columns that say how a run got there, not where it is, left out.
  */
 
+import type { CanonicalRow } from "./canonical-export.js";
+
 /** One table of the export: its columns (all but those dropped) and how its rows are combined. */
 export interface CanonicalTable {
   readonly table: string;
+  /**
+   * A row as its state reads, where the store keeps some of it in a shorter form that rows written by earlier
+   * versions do not use: applied before the columns are picked, so both forms of one state export alike.
+   */
+  readonly read?: (row: CanonicalRow) => CanonicalRow;
   /** Columns to keep; every column when absent. */
   readonly only?: readonly string[];
   /** Columns to drop besides every `*_at` one. */
@@ -17,6 +24,15 @@ export interface CanonicalTable {
 }
 
 const PROVENANCE = ["correlation_id", "causation_id", "trigger_event_id", "traceparent"];
+
+/**
+ * An order billed to its shipping address keeps that address once: `billing_address_json` is empty (order/store.ts,
+ * BILLED_TO_SHIPPING), and orders written before keep both copies. The export shows the address the order is billed
+ * to, as the order's API does, instead of an empty string.
+ */
+function billedAddress(row: CanonicalRow): CanonicalRow {
+  return row.billing_address_json === "" ? { ...row, billing_address_json: row.shipping_address_json } : row;
+}
 
 /**
  * The tables a canonical export holds, per context, in the order its ids are ranked (canonical-export.ts says why the
@@ -37,7 +53,7 @@ export const CANONICAL_TABLES: readonly (readonly [context: string, tables: read
   [
     "order",
     [
-      { table: "orders", drop: [...PROVENANCE, "created_event_id"] },
+      { table: "orders", drop: [...PROVENANCE, "created_event_id"], read: billedAddress },
       { table: "order_items" },
       { table: "order_status_history", drop: PROVENANCE },
       {
