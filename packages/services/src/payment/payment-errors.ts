@@ -1,5 +1,49 @@
 import { ServiceError, type ServiceErrorCode } from "../platform/index.js";
-import { isPaymentError, type PaymentError, type PaymentErrorKind } from "./payments.js";
+
+/**
+ * The failures of payment operations, one kind per answer a caller branches on. {@link serviceErrorOf} turns a kind
+ * into the ServiceError each surface's contract documents; the one error table takes it to HTTP and Connect from there.
+ */
+export type PaymentErrorKind =
+  | "invalid"
+  | "not_found"
+  | "unknown_token"
+  | "state_conflict"
+  | "exceeds_refundable"
+  | "currency_mismatch"
+  | "key_reused"
+  | "invalid_card_number"
+  | "expired_card"
+  | "unavailable";
+
+/** An expected failure of a payment operation; nothing was changed unless the message says so. */
+export class PaymentError extends Error {
+  override name = "PaymentError";
+  constructor(
+    readonly kind: PaymentErrorKind,
+    message: string,
+    readonly details: { readonly pointer?: string; readonly retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** True for a {@link PaymentError}. */
+export function isPaymentError(error: unknown): error is PaymentError {
+  return error instanceof Error && error.name === "PaymentError";
+}
+
+/**
+ * The refusal of an operation (`Authorize`, `Capture`, …) while the processor's breaker is open, or after its retries
+ * gave up; `retryAfterSeconds` is the breaker's, read when refused.
+ */
+export function processorUnavailable(operation: string, retryAfterSeconds: number): PaymentError {
+  return new PaymentError(
+    "unavailable",
+    `${operation} could not be made: the payment processor is unavailable. Retry the same request later.`,
+    { retryAfterSeconds },
+  );
+}
 
 /** Which contract a failure is answered under: the REST operations (payment.yaml) or PaymentService (the proto). */
 export type PaymentSurface = "rest" | "rpc";

@@ -1,5 +1,5 @@
 import type { paymentApi } from "@ecom/sdk";
-import type { ChargeRow, PaymentMethodRow, PaymentRecord, RefundRow } from "./payments.js";
+import type { ChargeRow, PaymentMethodRow, PaymentRecord, RefundRow } from "./payment-model.js";
 
 type Schemas = paymentApi.components["schemas"];
 

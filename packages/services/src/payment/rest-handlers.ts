@@ -8,9 +8,10 @@ import {
   ServiceError,
   signedIn,
 } from "../platform/index.js";
-import { answeringAs } from "./payment-errors.js";
+import { answeringAs, isPaymentError } from "./payment-errors.js";
+import type { ProcessorEvent } from "./payment-model.js";
 import { toPayment, toPaymentMethod, toRefund } from "./payment-views.js";
-import { isPaymentError, type Payments, type ProcessorEvent } from "./payments.js";
+import type { Payments } from "./payments.js";
 import type { PaymentDatabase } from "./store.js";
 
 /** Run a payment operation, turning its expected failures into the problems payment.yaml documents. */

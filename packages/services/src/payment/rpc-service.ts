@@ -8,11 +8,11 @@ import {
   isRetryableFailure,
   type Money,
   type PaymentRow,
-  type Payments,
   type RefundReason,
   type RefundRow,
   type VoidReason,
-} from "./payments.js";
+} from "./payment-model.js";
+import type { Payments } from "./payments.js";
 
 const { PaymentService, PaymentStatus, PaymentFailureCode, RefundStatus } = paymentV1;
 

@@ -1,0 +1,169 @@
+import { PaymentError, processorUnavailable } from "./payment-errors.js";
+import {
+  amountOf,
+  type ChargeRow,
+  type Money,
+  type PaymentRow,
+  requirePositive,
+  type VoidReason,
+} from "./payment-model.js";
+import type { PaymentReads } from "./payment-reads.js";
+import type { PaymentRuntime } from "./payment-runtime.js";
+import { askProcessor, isIssuerDecline } from "./processor-decision.js";
+import type { ResilientProcessor } from "./resilient-processor.js";
+import type { Settlement } from "./settlement.js";
+
+/** What Capture and Void work with besides the store. */
+export interface CaptureAndVoidOptions {
+  readonly runtime: PaymentRuntime;
+  readonly reads: PaymentReads;
+  readonly settlement: Settlement;
+  /** The REST processor: captures, voids and refunds. */
+  readonly processor: ResilientProcessor;
+}
+
+/**
+ * Whether `payment` was captured for `requested` already (a repeat, answered as it stands); throws when it cannot
+ * be captured for `requested`.
+ */
+function capturedAlready(payment: PaymentRow, requested: Money): boolean {
+  const paymentId = payment.payment_id;
+  if (payment.status === "CAPTURED") {
+    if (requested.amount === payment.amount_captured && requested.currency === payment.currency) return true;
+    throw new PaymentError(
+      "state_conflict",
+      `Payment ${paymentId} was captured for ${payment.amount_captured} ${payment.currency} already; one capture per payment.`,
+    );
+  }
+  if (payment.status !== "AUTHORIZED") {
+    throw new PaymentError("state_conflict", `Payment ${paymentId} is ${payment.status} and cannot be captured.`);
+  }
+  requirePositive(requested, "/amount");
+  if (requested.currency !== payment.currency) {
+    throw new PaymentError(
+      "currency_mismatch",
+      `Payment ${paymentId} is in ${payment.currency}, not ${requested.currency}.`,
+      {
+        pointer: "/amount/currency",
+      },
+    );
+  }
+  if (requested.amount > payment.amount) {
+    throw new PaymentError(
+      "invalid",
+      `Payment ${paymentId} authorized ${payment.amount} ${payment.currency}; capture at most that.`,
+      { pointer: "/amount/amount" },
+    );
+  }
+  return false;
+}
+
+/** Capture (take an authorized payment's money) and Void (release its hold), one call per payment at a time. */
+export class CaptureAndVoid {
+  readonly #runtime: PaymentRuntime;
+  readonly #reads: PaymentReads;
+  readonly #settlement: Settlement;
+  readonly #processor: ResilientProcessor;
+
+  constructor({ runtime, reads, settlement, processor }: CaptureAndVoidOptions) {
+    this.#runtime = runtime;
+    this.#reads = reads;
+    this.#settlement = settlement;
+    this.#processor = processor;
+  }
+
+  /** Capture `amount` (the whole authorization when undefined); a repeat answers the payment as it stands. */
+  capture(paymentId: string, amount: Money | undefined): Promise<PaymentRow> {
+    const { db, clock, locks } = this.#runtime;
+    return locks.run(paymentId, async () => {
+      const { payment, card: paidWith, chargeOf } = await this.#reads.loadForProcessorCall(paymentId);
+      const requested = amount ?? amountOf(payment);
+      if (capturedAlready(payment, requested)) return payment;
+      let charge = chargeOf("CAPTURE", "PENDING");
+      if (charge?.processor_reference) return payment; // accepted by the processor; its webhook decides
+      if (payment.authorization_expires_at && Date.parse(payment.authorization_expires_at) <= clock.now().getTime()) {
+        return this.#failLapsed(payment, charge, requested);
+      }
+      this.#refuseWhileUnavailable("Capture");
+      // One insert, atomic on its own.
+      charge ??= await this.#settlement.newCharge(db, payment, "CAPTURE", requested.amount);
+      const pending = charge;
+      const authorization = chargeOf("AUTHORIZATION", "SUCCEEDED");
+      const card = paidWith ?? (await this.#reads.cardOf(payment));
+      const decision = await askProcessor(this.#processor, card, (target, shown) =>
+        target.capture({
+          reference: pending.charge_id,
+          paymentId: payment.payment_id,
+          authorization: authorization?.processor_reference ?? "",
+          amount: { amount: pending.amount, currency: pending.currency },
+          card: shown,
+        }),
+      );
+      const settled = await db
+        .transaction()
+        .execute((trx) => this.#settlement.settleCapture(trx, paymentId, pending.charge_id, decision));
+      if (decision.outcome === "failed" && !isIssuerDecline(decision.code)) {
+        throw processorUnavailable("Capture", this.#processor.retryAfterSeconds);
+      }
+      return settled;
+    });
+  }
+
+  /** Release an authorization's hold; a payment voided or failed already is answered as it stands. */
+  void(paymentId: string, reason: VoidReason): Promise<PaymentRow> {
+    const { db, locks } = this.#runtime;
+    return locks.run(paymentId, async () => {
+      const { payment, card: paidWith, chargeOf } = await this.#reads.loadForProcessorCall(paymentId);
+      if (payment.status === "VOIDED" || payment.status === "FAILED") return payment;
+      if (payment.status !== "AUTHORIZED" && payment.status !== "REQUIRES_AUTHORIZATION") {
+        throw new PaymentError(
+          "state_conflict",
+          `Payment ${paymentId} is ${payment.status}: money that was taken is given back by a refund, not a void.`,
+        );
+      }
+      let charge = chargeOf("VOID", "PENDING");
+      if (charge?.processor_reference) return payment;
+      this.#refuseWhileUnavailable("Void");
+      charge ??= await this.#settlement.newCharge(db, payment, "VOID", payment.amount);
+      const pending = charge;
+      const authorization = chargeOf("AUTHORIZATION", "SUCCEEDED") ?? chargeOf("AUTHORIZATION", "PENDING");
+      const card = paidWith ?? (await this.#reads.cardOf(payment));
+      const decision = await askProcessor(this.#processor, card, (target, shown) =>
+        target.void({
+          reference: pending.charge_id,
+          paymentId: payment.payment_id,
+          authorization: authorization?.processor_reference ?? "",
+          amount: amountOf(payment),
+          card: shown,
+        }),
+      );
+      const settled = await db
+        .transaction()
+        .execute((trx) => this.#settlement.settleVoid(trx, paymentId, pending.charge_id, decision, reason));
+      if (decision.outcome === "failed") throw processorUnavailable("Void", this.#processor.retryAfterSeconds);
+      return settled;
+    });
+  }
+
+  /** The hold lapsed at the issuer; a capture attempt is refused there, so record it as that refusal. */
+  #failLapsed(payment: PaymentRow, pending: ChargeRow | undefined, requested: Money): Promise<PaymentRow> {
+    const settlement = this.#settlement;
+    return this.#runtime.db.transaction().execute(async (trx) => {
+      const lapsed = pending ?? (await settlement.newCharge(trx, payment, "CAPTURE", requested.amount));
+      await settlement.decideCharge(trx, payment.payment_id, lapsed.charge_id, {
+        outcome: "failed",
+        code: "authorization_expired",
+        attempts: 1,
+      });
+      return (
+        (await settlement.failPayment(trx, payment.payment_id, "AUTHORIZED", "CAPTURE", "authorization_expired", 1)) ??
+        payment
+      );
+    });
+  }
+
+  /** An open breaker refuses before anything is recorded, so the same call can be made again later. */
+  #refuseWhileUnavailable(operation: "Capture" | "Void"): void {
+    if (!this.#processor.allowsCalls) throw processorUnavailable(operation, this.#processor.retryAfterSeconds);
+  }
+}
