@@ -2,12 +2,7 @@ import type { Selectable } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/order/migrations.js";
 import { createOrderStatements, type OrderStatements } from "../../packages/services/src/order/order-statements.js";
-import type {
-  CheckoutsTable,
-  OrderDatabase,
-  OrderItemsTable,
-  OrdersTable,
-} from "../../packages/services/src/order/store.js";
+import type { OrderDatabase, OrderItemsTable, OrdersTable } from "../../packages/services/src/order/store.js";
 import { describeBackends } from "./backends.js";
 import { AT, checkoutRow } from "./checkout-row.js";
 import { type ContextStore, openContextStore } from "./context-store.js";

@@ -1,6 +1,6 @@
 import { toPointer } from "../source/yaml-document.js";
 import type { ContractSnapshot, Located } from "./contract-snapshot.js";
-import { isObject, type Json } from "./json-object.js";
+import { isObject } from "./json-object.js";
 
 export type Action = "send" | "receive";
 

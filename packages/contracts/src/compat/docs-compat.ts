@@ -1,7 +1,7 @@
 import { toPointer } from "../source/yaml-document.js";
 import type { CompareContext } from "./compare-context.js";
 import { referencedFiles, roleOf } from "./contract-snapshot.js";
-import { isObject, type Json } from "./json-object.js";
+import { isObject } from "./json-object.js";
 import { docKeywords, valueKey } from "./schema-view.js";
 
 /**

@@ -3,7 +3,7 @@ import type { CompareContext } from "./compare-context.js";
 import type { ContractSnapshot } from "./contract-snapshot.js";
 import { roleOf } from "./contract-snapshot.js";
 import type { ContractKind } from "./finding.js";
-import { isObject, type Json } from "./json-object.js";
+import { isObject } from "./json-object.js";
 import { docKeywords, valueKey } from "./schema-view.js";
 
 /*
