@@ -1,4 +1,4 @@
-import { create, type DescMethod } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethod, type DescMethodUnary } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -10,7 +10,6 @@ import {
   type Interceptor,
   type MethodImplSpec,
   type Transport,
-  type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { runUnaryCall } from "@connectrpc/connect/protocol";
@@ -24,11 +23,32 @@ export interface InProcessTransportOptions {
   readonly router?: { readonly interceptors?: readonly Interceptor[] };
 }
 
-type AnyFn = (request: UnaryRequest) => Promise<UnaryResponse>;
+/**
+ * What an interceptor wraps and returns, as connect-es types it: a call of either kind (unary or streaming) to its
+ * response. The ends below serve unary calls only and refuse a streaming request, which never comes this way.
+ */
+type Next = Parameters<Interceptor>[0];
 
 /** `interceptors` around `next`, the first outermost (as connect-es applies them). */
-function intercepted(next: AnyFn, interceptors: readonly Interceptor[]): AnyFn {
-  return interceptors.reduceRight<AnyFn>((inner, interceptor) => interceptor(inner as never) as AnyFn, next);
+function intercepted(next: Next, interceptors: readonly Interceptor[]): Next {
+  return interceptors.reduceRight<Next>((inner, interceptor) => interceptor(inner), next);
+}
+
+/**
+ * A served response as the response of `method`, the one it was asked for. The one cast of the transport: the map of
+ * implementations is keyed by DescMethod, which erases each method's message types, and `implementation` makes the
+ * message with `create(request.method.output, …)`, so it is this method's output.
+ */
+function responseOf<TInput extends DescMessage, TOutput extends DescMessage>(
+  _method: DescMethodUnary<TInput, TOutput>,
+  response: Awaited<ReturnType<Next>>,
+): UnaryResponse<TInput, TOutput> {
+  return response as UnaryResponse<TInput, TOutput>;
+}
+
+/** The refusal of a method this transport does not serve in process. */
+function unimplemented(request: Parameters<Next>[0]): ConnectError {
+  return new ConnectError(`${request.service.typeName}.${request.method.name} is not implemented`, Code.Unimplemented);
 }
 
 /**
@@ -64,14 +84,9 @@ export function createInProcessTransport(
     ...(options.router ? { router: { interceptors: [...(options.router.interceptors ?? [])] } } : {}),
   });
 
-  const implementation: AnyFn = async (request) => {
+  const implementation: Next = async (request) => {
     const spec = specs.get(request.method);
-    if (spec?.kind !== "unary") {
-      throw new ConnectError(
-        `${request.service.typeName}.${request.method.name} is not implemented`,
-        Code.Unimplemented,
-      );
-    }
+    if (request.stream || spec?.kind !== "unary") throw unimplemented(request);
     const context = new InProcessHandlerContext(request);
     const output = await spec.impl(request.message, context);
     return {
@@ -84,8 +99,9 @@ export function createInProcessTransport(
     };
   };
   const served = intercepted(implementation, options.router?.interceptors ?? []);
-  const server: AnyFn = async (request) => {
+  const server: Next = async (request) => {
     try {
+      if (request.stream) throw unimplemented(request);
       return await served(new ServedRequest(request, createContextValues()));
     } catch (error) {
       throw ConnectError.from(error);
@@ -117,7 +133,7 @@ export function createInProcessTransport(
           contextValues ?? createContextValues(),
           message,
         );
-        return (await call(request as UnaryRequest)) as UnaryResponse<typeof method.input, typeof method.output>;
+        return responseOf(method, await call(request));
       }
       // A deadline or a caller's signal: connect-es's own call runner links them and ends the call when either fires.
       return runUnaryCall({
@@ -137,9 +153,9 @@ export function createInProcessTransport(
         next: (req) =>
           new Promise((resolve, reject) => {
             req.signal.addEventListener("abort", () => reject(req.signal.reason), { once: true });
-            server(req as UnaryRequest).then(resolve as never, reject);
+            server(req).then((response) => resolve(responseOf(method, response)), reject);
           }),
-      }) as Promise<UnaryResponse<typeof method.input, typeof method.output>>;
+      });
     },
     stream: (method, signal, timeoutMs, header, input, contextValues) =>
       streaming.stream(method, signal, timeoutMs, header, input, contextValues),

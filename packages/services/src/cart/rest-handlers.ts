@@ -67,6 +67,42 @@ async function visibleCart(
   return cart;
 }
 
+/** One row of {@link CartStatements.cartWithItems}: the cart's columns and one item's, null when it has none. */
+type CartWithItemRow = Awaited<ReturnType<CartStatements["cartWithItems"]["execute"]>>[number];
+
+/**
+ * The item of a row of {@link CartStatements.cartWithItems}, or undefined for an empty cart's one row. An item's
+ * columns are all NOT NULL, so all are null or none is; each is checked so the compiler sees every one non-null.
+ */
+function itemOf(row: CartWithItemRow): CartItemRow | undefined {
+  const { item_id, product_id, isbn, title, quantity, unit_price, price_as_of, available, added_at } = row;
+  if (
+    item_id === null ||
+    product_id === null ||
+    isbn === null ||
+    title === null ||
+    quantity === null ||
+    unit_price === null ||
+    price_as_of === null ||
+    available === null ||
+    added_at === null
+  ) {
+    return undefined;
+  }
+  return {
+    item_id,
+    cart_id: row.cart_id,
+    product_id,
+    isbn,
+    title,
+    quantity,
+    unit_price,
+    price_as_of,
+    available,
+    added_at,
+  };
+}
+
 /** A cart the caller may see and its items (in item id order), in one read; absent as {@link visibleCart} says. */
 async function visibleCartAndItems(
   statements: CartStatements,
@@ -89,20 +125,8 @@ async function visibleCartAndItems(
   };
   const items: CartItemRow[] = [];
   for (const row of rows) {
-    // An empty cart's one row has no item; an item's columns are all NOT NULL.
-    if (row.item_id === null) continue;
-    items.push({
-      item_id: row.item_id,
-      cart_id: cart.cart_id,
-      product_id: row.product_id!,
-      isbn: row.isbn!,
-      title: row.title!,
-      quantity: row.quantity!,
-      unit_price: row.unit_price!,
-      price_as_of: row.price_as_of!,
-      available: row.available!,
-      added_at: row.added_at!,
-    });
+    const item = itemOf(row);
+    if (item) items.push(item);
   }
   return { cart, items };
 }

@@ -20,24 +20,52 @@ export interface PaymentForProcessorCall {
   readonly chargeOf: (kind: string, status: string) => ChargeRow | undefined;
 }
 
-/** The charges of a payment's joined rows (one row of null charge columns when it has none). */
+/**
+ * The charge of one of a payment's joined rows, or undefined for the one row of a payment without charges. A charge's
+ * columns that are NOT NULL are all null or none is; each is checked so the compiler sees every one non-null.
+ */
+function chargeOfRow(row: PaymentCardChargeRow): ChargeRow | undefined {
+  const {
+    charge_charge_id,
+    charge_kind,
+    charge_amount,
+    charge_currency,
+    charge_status,
+    charge_attempts,
+    charge_created_at,
+  } = row;
+  if (
+    charge_charge_id === null ||
+    charge_kind === null ||
+    charge_amount === null ||
+    charge_currency === null ||
+    charge_status === null ||
+    charge_attempts === null ||
+    charge_created_at === null
+  ) {
+    return undefined;
+  }
+  return {
+    charge_id: charge_charge_id,
+    payment_id: row.payment_id,
+    kind: charge_kind,
+    amount: charge_amount,
+    currency: charge_currency,
+    status: charge_status,
+    processor_reference: row.charge_processor_reference,
+    failure_code: row.charge_failure_code,
+    attempts: charge_attempts,
+    created_at: charge_created_at,
+    completed_at: row.charge_completed_at,
+  };
+}
+
+/** The charges of a payment's joined rows. */
 function chargesOf(rows: readonly PaymentCardChargeRow[]): ChargeRow[] {
   const charges: ChargeRow[] = [];
   for (const row of rows) {
-    if (row.charge_charge_id === null) continue;
-    charges.push({
-      charge_id: row.charge_charge_id,
-      payment_id: row.payment_id,
-      kind: row.charge_kind!,
-      amount: row.charge_amount!,
-      currency: row.charge_currency!,
-      status: row.charge_status!,
-      processor_reference: row.charge_processor_reference,
-      failure_code: row.charge_failure_code,
-      attempts: row.charge_attempts!,
-      created_at: row.charge_created_at!,
-      completed_at: row.charge_completed_at,
-    });
+    const charge = chargeOfRow(row);
+    if (charge) charges.push(charge);
   }
   return charges;
 }

@@ -2,7 +2,10 @@ import type { Kysely } from "kysely";
 import { type CompiledStatement, defineProjection, type Param, projectionStatement } from "../platform/index.js";
 import type { SearchDatabase, SearchOrderLineTable } from "./store.js";
 
-type LineValues = Record<string, SearchOrderLineTable[keyof SearchOrderLineTable]>;
+/** The values of an insert of several lines: each line's columns named `<index>.<column>`, typed as the column. */
+type LineValues = {
+  [TColumn in keyof SearchOrderLineTable as `${number}.${TColumn}`]: SearchOrderLineTable[TColumn];
+};
 
 /**
  * The insert of an order's `count` lines (nothing for a line already there: the event came again), built and
@@ -17,11 +20,11 @@ function insertLines(count: number) {
         .insertInto("search_order_lines")
         .values(
           Array.from({ length: count }, (_, index) => ({
-            order_id: param(`${index}.order_id`) as string,
-            product_id: param(`${index}.product_id`) as string,
-            customer_id: param(`${index}.customer_id`) as string,
-            quantity: param(`${index}.quantity`) as number,
-            ordered_at: param(`${index}.ordered_at`) as string,
+            order_id: param(`${index}.order_id`),
+            product_id: param(`${index}.product_id`),
+            customer_id: param(`${index}.customer_id`),
+            quantity: param(`${index}.quantity`),
+            ordered_at: param(`${index}.ordered_at`),
           })),
         )
         .onConflict((conflict) => conflict.columns(["order_id", "product_id"]).doNothing()),
