@@ -1,6 +1,7 @@
 import type { ContextRuntime } from "../platform/index.js";
 import { seedBooks, seedCategories } from "../seed-data/index.js";
-import type { NewProduct, Products } from "./products.js";
+import type { NewProduct } from "./product-writes.js";
+import type { Products } from "./products.js";
 import type { ReferenceData } from "./reference-data.js";
 import type { AuthorTable, CatalogDatabase, PublisherTable } from "./store.js";
 
