@@ -7,7 +7,8 @@ import {
   type RestHandlers,
   requireAdmin,
 } from "../platform/index.js";
-import { type Reservations, toReservation } from "./reservations.js";
+import { toReservation } from "./reservation-rows.js";
+import type { Reservations } from "./reservations.js";
 import { type StockLedger, toAdjustment, toStockLevel } from "./stock-ledger.js";
 import type { InventoryDatabase } from "./store.js";
 

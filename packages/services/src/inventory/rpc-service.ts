@@ -3,13 +3,9 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { inventoryV1 } from "@ecom/sdk/rpc";
 import { type ContextRuntime, ServiceError } from "../platform/index.js";
-import {
-  type ReleaseReason,
-  type ReservationRow,
-  type Reservations,
-  type ResolveOutcome,
-  shortagesOf,
-} from "./reservations.js";
+import type { ReleaseReason, ResolveOutcome } from "./reservation-ends.js";
+import { type ReservationRow, shortagesOf } from "./reservation-rows.js";
+import type { Reservations } from "./reservations.js";
 import type { ReturnRestocks } from "./return-restocks.js";
 import { toStockLevel } from "./stock-ledger.js";
 import {
