@@ -1,12 +1,7 @@
 import type { Kysely } from "kysely";
 import { type CompiledStatement, compileQuery, type Param } from "../platform/index.js";
-import {
-  type BasketLine,
-  type FlashSalePrice,
-  type PricedBasket,
-  type PromotionRule,
-  priceBasket,
-} from "./discount-rules.js";
+import type { BasketLine, FlashSalePrice, PricedBasket, PromotionRule } from "./discount-rules.js";
+import { priceBasket } from "./price-basket.js";
 import { couponRule, promotionRule } from "./promotion-records.js";
 import type { PromotionDatabase } from "./store.js";
 

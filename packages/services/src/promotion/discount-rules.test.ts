@@ -7,10 +7,10 @@ import {
   couponStatus,
   type FlashSalePrice,
   type PromotionRule,
-  priceBasket,
   promotionStatus,
   spread,
 } from "./discount-rules.js";
+import { priceBasket } from "./price-basket.js";
 
 const NOW = "2026-01-18T12:00:00.000Z";
 const C_BOOK = "prd_01JH8Z3Q4R5S6T7V8W9X0Y1Z2A";
