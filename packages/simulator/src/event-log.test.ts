@@ -276,6 +276,58 @@ describe("the event log's storage", () => {
       database.close();
     }
   });
+  it("keeps a row's producer only when it is not its type's, and reads every row, migrated or not, with its producer", async () => {
+    const old = await EventLog.open(file);
+    await old.append([entry("evt_1")]);
+    await old.close();
+    // Made a log of the code before: the producer's name in every row, none in event_types, its migration not run.
+    const database = new Database(file);
+    database.prepare("DELETE FROM _migrations WHERE name = '0005_producers_by_type'").run();
+    database.prepare("UPDATE event_log SET producer = 'order'").run();
+    database.prepare("ALTER TABLE event_types DROP COLUMN producer").run();
+    database.close();
+
+    const log = await EventLog.open(file);
+    // A command any context may send: the row keeps the name of one that is not its type's first producer.
+    await log.append([entry("evt_2"), { ...entry("evt_3"), producer: "payment" }]);
+    await log.append([{ ...entry("evt_4"), eventType: "ecommerce.order.order.shipped.v1" }]);
+    const read = async () =>
+      (await log.read({ afterSeq: 0 })).map((event) => `${event.eventId} ${event.producer} ${event.envelope}`);
+    const expected = ["evt_1", "evt_2", "evt_3", "evt_4"].map((id) => {
+      const written = id === "evt_3" ? { ...entry(id), producer: "payment" } : entry(id);
+      return `${id} ${written.producer} ${written.envelope}`;
+    });
+    expect(await read()).toEqual(expected);
+    // Appended again after a crash: the very same envelopes, skipped.
+    expect(await log.append([entry("evt_2"), { ...entry("evt_3"), producer: "payment" }])).toEqual([]);
+    await log.close();
+    const reopened = await EventLog.open(file);
+    expect((await reopened.read({ afterSeq: 0 })).map((event) => event.producer)).toEqual([
+      "order",
+      "order",
+      "payment",
+      "order",
+    ]);
+    await reopened.close();
+    const kept = new Database(file, { readonly: true });
+    try {
+      expect(kept.prepare("SELECT producer FROM event_log ORDER BY seq").pluck().all()).toEqual([
+        "order",
+        "",
+        "payment",
+        "",
+      ]);
+      expect(kept.prepare("SELECT event_type, producer FROM event_types ORDER BY code").all()).toEqual([
+        { event_type: "ecommerce.order.order.paid.v1", producer: "order" },
+        { event_type: "ecommerce.order.order.shipped.v1", producer: "order" },
+      ]);
+    } finally {
+      kept.close();
+    }
+    const inspected = inspectStore(file);
+    expect(inspected.state).toBe("ok");
+    expect(inspected.lastStamped).toBe("2026-01-18T12:30:00.000Z");
+  });
 });
 
 describe("appending to the event log", () => {

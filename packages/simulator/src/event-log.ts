@@ -3,7 +3,7 @@ import { dialectOf } from "@ecom/services/platform";
 import { type Generated, type Kysely, type Migration, type Selectable, sql } from "kysely";
 import { idText, keptId } from "./compact-ids.js";
 import { EventLogTail } from "./event-log-tail.js";
-import { EventTypeCodes, eventTypeCodesMigration } from "./event-type-codes.js";
+import { EventTypeCodes, eventTypeCodesMigration, producersByTypeMigration } from "./event-type-codes.js";
 import { loggedEnvelope, packedEnvelope, unpackedEnvelope } from "./packed-envelope.js";
 import { migrate, openSqliteStore, type PreparedStatement, type SqliteStore } from "./sqlite-store.js";
 
@@ -26,6 +26,7 @@ type LogTables = {
     event_id: string | Buffer;
     /** The type's code (event-type-codes.ts). */
     type_code: number;
+    /** The empty text when it is the type's producer, kept in `event_types` (event-type-codes.ts). */
     producer: string;
     /** Kept compact, as `event_id`. */
     correlation_id: string | Buffer;
@@ -37,7 +38,7 @@ type LogTables = {
      */
     envelope: string | Buffer;
   };
-  event_types: { code: number; event_type: string };
+  event_types: { code: number; event_type: string; producer: string | null };
 };
 
 /** An envelope to append, with the fields the log indexes it by. */
@@ -130,6 +131,7 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
       }
     },
   },
+  "0005_producers_by_type": producersByTypeMigration,
 };
 
 /**
@@ -167,10 +169,10 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
         .onConflict((conflict) => conflict.column("event_id").doNothing()),
       ["event_id", 0, "producer", "id", ""],
     );
-    this.#insertType = store.prepare(db.insertInto("event_types").values({ code: 0, event_type: "event_type" }), [
-      0,
-      "event_type",
-    ]);
+    this.#insertType = store.prepare(
+      db.insertInto("event_types").values({ code: 0, event_type: "event_type", producer: "producer" }),
+      [0, "event_type", "producer"],
+    );
     this.#loggedAs = store.prepare(db.selectFrom("event_log").selectAll().where("event_id", "=", "event_id"), [
       "event_id",
     ]);
@@ -254,10 +256,13 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     const rows: LoggedEvent[] = [];
     for (const entry of envelopes) {
       const eventId = keptId(entry.eventId);
+      const typeCode = this.types.codeFor(entry.eventType, entry.producer, (code, eventType, producer) =>
+        this.#insertType.run(code, eventType, producer),
+      );
       const seq = this.#insertRow.insertIfNew(
         eventId,
-        this.types.codeFor(entry.eventType, (code, eventType) => this.#insertType.run(code, eventType)),
-        entry.producer,
+        typeCode,
+        this.types.keptProducer(typeCode, entry.producer),
         keptId(entry.correlationId),
         packedEnvelope(entry),
       );
@@ -269,7 +274,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
       // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
       // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
       const [logged] = this.#loggedAs.all(eventId);
-      if (logged && loggedEnvelope(logged) !== entry.envelope) {
+      if (logged && loggedEnvelope(this.#withProducer(logged)) !== entry.envelope) {
         throw new Error(
           `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
         );
@@ -319,16 +324,21 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     return rows.map((row) => {
       const eventId = idText(row.event_id);
       const correlationId = idText(row.correlation_id);
+      const producer = this.types.producerOf(row.type_code, row.producer);
       return {
         seq: row.seq,
         eventId,
         eventType: this.types.nameOf(row.type_code),
-        producer: row.producer,
+        producer,
         correlationId,
-        envelope:
-          this.#tail.get(row.seq)?.envelope ?? unpackedEnvelope(row.envelope, eventId, row.producer, correlationId),
+        envelope: this.#tail.get(row.seq)?.envelope ?? unpackedEnvelope(row.envelope, eventId, producer, correlationId),
       };
     });
+  }
+
+  /** A row with its producer's name, where it kept the empty text for its type's producer. */
+  #withProducer<TRow extends { readonly type_code: number; readonly producer: string }>(row: TRow): TRow {
+    return row.producer === "" ? { ...row, producer: this.types.producerOf(row.type_code, "") } : row;
   }
 
   /** The codes of those of `types` the log holds any of (a type it holds none of matches no row). */

@@ -14,7 +14,13 @@ import {
 import { type DataFolderLock, lockDataFolder } from "./folder-lock.js";
 import { ensureDataFolder } from "./folder-path.js";
 import { type DataFolderManifest, type ManifestStore, newFolderId, readManifest, writeManifest } from "./manifest.js";
-import { type InspectOptions, inspectStore, type StoreInspection, stampIdentity } from "./store-inspection.js";
+import {
+  type InspectOptions,
+  inspectStore,
+  loggedProducer,
+  type StoreInspection,
+  stampIdentity,
+} from "./store-inspection.js";
 
 /** The version of ecom that writes manifests (the simulator package's). */
 export const PLATFORM_VERSION: string = (
@@ -224,7 +230,7 @@ export function lostWithoutManifest(
   // Read-write on purpose: a read-only connection to a WAL database leaves -wal and -shm files behind.
   const database = new Database(log.path, { fileMustExist: true });
   try {
-    const has = database.prepare("SELECT 1 FROM event_log WHERE producer = ? LIMIT 1");
+    const has = database.prepare(`SELECT 1 FROM event_log WHERE ${loggedProducer(database)} = ? LIMIT 1`);
     return lost
       .filter((store) => has.get(store.name) !== undefined)
       .map((store) => ({

@@ -3,6 +3,17 @@ import Database from "better-sqlite3";
 import { loggedEnvelope } from "../packed-envelope.js";
 import { PAGE_SIZE } from "../sqlite-store.js";
 
+/**
+ * SQL for the producer of an `event_log` row of the log `database`: the row's own text, or its type's where it kept
+ * the empty text (event-type-codes.ts `producersByTypeMigration`); a log not yet migrated keeps every producer's text.
+ */
+export function loggedProducer(database: Database.Database): string {
+  const byType = database.prepare("SELECT 1 FROM pragma_table_info('event_types') WHERE name = 'producer'").get();
+  return byType
+    ? "coalesce(nullif(event_log.producer, ''), (SELECT producer FROM event_types WHERE code = event_log.type_code))"
+    : "event_log.producer";
+}
+
 /** The table in every store that says which folder and store it was made for. */
 export const IDENTITY_TABLE = "_store_identity";
 
@@ -151,7 +162,9 @@ function readTables(path: string, database: Database.Database, marksOnly: boolea
     const newest = marksOnly
       ? []
       : (database
-          .prepare("SELECT event_id, producer, correlation_id, envelope FROM event_log ORDER BY seq DESC LIMIT 1000")
+          .prepare(
+            `SELECT event_id, ${loggedProducer(database)} AS producer, correlation_id, envelope FROM event_log ORDER BY seq DESC LIMIT 1000`,
+          )
           .all() as Parameters<typeof loggedEnvelope>[0][]);
     for (const row of newest) {
       const { occurredAt } = JSON.parse(loggedEnvelope(row)) as { occurredAt?: unknown };
