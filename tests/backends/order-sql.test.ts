@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readSteps } from "../../packages/services/src/order/checkout-step-log.js";
 import { migrations } from "../../packages/services/src/order/migrations.js";
@@ -163,5 +163,52 @@ describeBackends("the order store's migration of saga steps", (backend) => {
     // biome-ignore lint/suspicious/noExplicitAny: a table OrderDatabase no longer has.
     const read = (store.db as Kysely<any>).selectFrom("checkout_steps").selectAll().execute();
     await expect(read).rejects.toThrow(/checkout_steps/);
+  });
+});
+
+describeBackends("the order store's migration dropping checkouts.order_id's unique index", (backend) => {
+  let database: TestDatabase | undefined;
+  let store: ContextStore<OrderDatabase>;
+  const written = [
+    { ...checkoutRow("chk_c", "COMPLETED"), step_statuses: "SSSSS", steps_json: "[[1],[1],[1],[1],[1]]" },
+    { ...checkoutRow("chk_d", "STARTED"), step_statuses: "PPPPP", steps_json: "[[0],[0],[0],[0],[0]]" },
+  ];
+
+  beforeAll(async () => {
+    if (backend.kind === "postgres+nats") database = await createTestDatabase();
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0007"));
+    store = await openContextStore<OrderDatabase>(backend, { name: "order", migrations: before }, database);
+    await store.db.insertInto("checkouts").values(written).execute();
+    await migrate(store.db as Kysely<unknown>, migrations, { label: "order", table: "_migrations" });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it("keeps every checkout's every column, and the indexes the store's queries read", async () => {
+    const rows = await store.db.selectFrom("checkouts").selectAll().orderBy("checkout_id").execute();
+    expect(rows).toEqual(written);
+    const unfinished = await store.db
+      .selectFrom("checkouts")
+      .select("checkout_id")
+      .where("state", "not in", ["COMPLETED", "FAILED"])
+      .execute();
+    expect(unfinished).toEqual([{ checkout_id: "chk_d" }]);
+    if (backend.kind !== "embedded") {
+      const { rows: unique } = await sql<{ name: string }>`select constraint_name as name
+        from information_schema.table_constraints
+        where table_name = 'checkouts' and constraint_type = 'UNIQUE'`.execute(store.db);
+      expect(unique).toEqual([]);
+      return;
+    }
+    const { rows: indexes } = await sql<{ name: string }>`select name from sqlite_master
+      where type = 'index' and tbl_name = 'checkouts' order by name`.execute(store.db);
+    expect(indexes.map((index) => index.name)).toEqual([
+      "checkouts_by_redrive",
+      "checkouts_unfinished",
+      "sqlite_autoindex_checkouts_1",
+    ]);
   });
 });

@@ -1,4 +1,6 @@
 import { type Kysely, type Migration, sql } from "kysely";
+import { dialectOf } from "../platform/dialect.js";
+import { rebuildTable } from "../platform/rebuild-table.js";
 import { rebuildWithoutRowid } from "../platform/without-rowid.js";
 import { CHECKOUT_STEPS, type CheckoutStepName, type StepStatus } from "./checkout-saga-rules.js";
 import { type CheckoutStep, NEW_STEPS, packSteps } from "./checkout-step-log.js";
@@ -182,7 +184,74 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // No query looks a checkout up by its order (the order row is read by its own id), and orders.checkout_id's unique
+  // index already keeps one order per checkout: the unique index on checkouts.order_id only took ~50 bytes a checkout.
+  // SQLite cannot drop a UNIQUE constraint: the table is made again without it.
+  "0007_checkouts_without_order_index": {
+    async up(db) {
+      if (dialectOf(db) === "postgres") {
+        await sql`alter table checkouts drop constraint if exists checkouts_order_id_key`.execute(db);
+        return;
+      }
+      await rebuildCheckoutsWithoutOrderIndex(db);
+    },
+  },
 };
+
+/** The checkouts table as 0001, 0003 and 0004 made it but for order_id's UNIQUE, with its rows and its indexes. */
+// biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was then, not OrderDatabase.
+async function rebuildCheckoutsWithoutOrderIndex(db: Kysely<any>): Promise<void> {
+  await rebuildTable(db, "checkouts", (name) =>
+    db.schema
+      .createTable(name)
+      .addColumn("checkout_id", "text", (column) => column.primaryKey())
+      .addColumn("cart_id", "text", (column) => column.notNull())
+      .addColumn("customer_id", "text", (column) => column.notNull())
+      .addColumn("order_id", "text", (column) => column.notNull())
+      .addColumn("correlation_id", "text", (column) => column.notNull())
+      .addColumn("cause_event_id", "text", (column) => column.notNull())
+      .addColumn("last_event_id", "text", (column) => column.notNull())
+      .addColumn("currency", "text", (column) => column.notNull())
+      .addColumn("items_json", "text", (column) => column.notNull())
+      .addColumn("subtotal", "integer", (column) => column.notNull())
+      .addColumn("shipping_address_id", "text", (column) => column.notNull())
+      .addColumn("billing_address_id", "text")
+      .addColumn("coupon_code", "text")
+      .addColumn("payment_token", "text", (column) => column.notNull())
+      .addColumn("state", "text", (column) => column.notNull())
+      .addColumn("version", "integer", (column) => column.notNull())
+      .addColumn("reservation_id", "text")
+      .addColumn("reservation_expires_at", "text")
+      .addColumn("reservation_expired_at", "text")
+      .addColumn("pricing_json", "text")
+      .addColumn("total", "integer")
+      .addColumn("payment_id", "text")
+      .addColumn("failure_code", "text")
+      .addColumn("failure_message", "text")
+      .addColumn("failure_step", "text")
+      .addColumn("compensations_json", "text", (column) => column.notNull())
+      .addColumn("stock_commit", "text")
+      .addColumn("started_at", "text", (column) => column.notNull())
+      .addColumn("updated_at", "text", (column) => column.notNull())
+      .addColumn("finished_at", "text")
+      .addColumn("redrive_at", "text")
+      .addColumn("step_statuses", "text", (column) => column.notNull().defaultTo(NEW_STEPS.step_statuses))
+      .addColumn("steps_json", "text", (column) => column.notNull().defaultTo(NEW_STEPS.steps_json))
+      .execute(),
+  );
+  await db.schema
+    .createIndex("checkouts_unfinished")
+    .on("checkouts")
+    .column("checkout_id")
+    .where(sql.raw<boolean>(UNFINISHED_CHECKOUT))
+    .execute();
+  await db.schema
+    .createIndex("checkouts_by_redrive")
+    .on("checkouts")
+    .column("redrive_at")
+    .where(sql.ref("redrive_at"), "is not", null)
+    .execute();
+}
 
 /** How many checkouts' steps are moved per read, so a large data folder is not read into memory at once. */
 const MOVE_BATCH = 500;
