@@ -58,6 +58,12 @@ interface QueuedAppend {
 }
 
 /**
+ * What SQLite's index by correlation id keeps of it: its last 8 bytes (a compact id's, or a text id's last 8
+ * characters). A read names the very same expression, so SQLite searches the index by it.
+ */
+const CORRELATION_KEY = sql`substr(correlation_id, -8)`;
+
+/**
  * The log's table: portable, so the same migration runs on PostgreSQL (autoIncrement() is an identity column there,
  * store/postgres-dialect.ts).
  */
@@ -132,6 +138,16 @@ export const eventLogMigrations: Readonly<Record<string, Migration>> = {
     },
   },
   "0005_producers_by_type": producersByTypeMigration,
+  "0006_correlation_index_by_suffix": {
+    // The index by correlation id keeps the id's last 8 bytes ({@link CORRELATION_KEY}), not its 19 (or its text): a
+    // platform-made id ends with 10 random bytes, so 8 of them tell ids apart as well, and the read compares the whole
+    // id in the row it finds. About 11 bytes less in each of a checkout's ~14 entries. PostgreSQL's log keeps its index.
+    async up(db) {
+      if (dialectOf(db) === "postgres") return;
+      await db.schema.dropIndex("event_log_by_correlation").execute();
+      await sql`create index event_log_by_correlation on event_log (${CORRELATION_KEY})`.execute(db);
+    },
+  },
 };
 
 /**
@@ -307,7 +323,9 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     const correlationId = options.correlationId === undefined ? undefined : keptId(options.correlationId);
     const types = options.types && this.#codesOf(options.types);
     if (types?.length === 0) return [];
-    const parameters = [afterSeq, ...(types ?? []), ...(correlationId === undefined ? [] : [correlationId]), limit];
+    // The correlation id twice: searched by its index's key, then compared whole.
+    const byCorrelation = correlationId === undefined ? [] : [correlationId, correlationId];
+    const parameters = [afterSeq, ...(types ?? []), ...byCorrelation, limit];
     // A dispatcher reads with the same types at every pass: one statement per shape (how many types, whether by
     // correlation id), compiled once; a handful of shapes in all.
     const shape = `${types?.length ?? "all"}:${correlationId !== undefined}`;
@@ -315,7 +333,10 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     if (!statement) {
       let query = this.db.selectFrom("event_log").selectAll().where("seq", ">", afterSeq);
       if (types) query = query.where("type_code", "in", types);
-      if (correlationId !== undefined) query = query.where("correlation_id", "=", correlationId);
+      if (correlationId !== undefined)
+        query = query
+          .where(CORRELATION_KEY, "=", sql`substr(${correlationId}, -8)`)
+          .where("correlation_id", "=", correlationId);
       statement = this.store.prepare(query.orderBy("seq").limit(limit), parameters);
       this.#reads.set(shape, statement);
     }
