@@ -48,6 +48,8 @@ export interface AppendedEnvelope {
   readonly producer: string;
   readonly correlationId: string;
   readonly envelope: string;
+  /** The envelope already packed ({@link packedEnvelope}), as a producer's outbox may keep it: written as it is. */
+  readonly packed?: Buffer;
 }
 
 /** An append waiting for the log's connection. */
@@ -280,7 +282,7 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
         typeCode,
         this.types.keptProducer(typeCode, entry.producer),
         keptId(entry.correlationId),
-        packedEnvelope(entry),
+        entry.packed ?? packedEnvelope(entry),
       );
       if (seq !== undefined) {
         const { eventId, eventType, producer, correlationId, envelope } = entry;

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OutgoingEvent } from "./bus/event-bus.js";
+import { keptId } from "./compact-ids.js";
 import { OutboxRelay, outgoingEvent } from "./outbox-relay.js";
+import { packedEnvelope } from "./packed-envelope.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations, type SqliteStore } from "./sqlite-store.js";
 
 const envelope = {
@@ -55,10 +57,13 @@ describe("the outbox relay", () => {
     store = openSqliteStore<RuntimeTables>(":memory:");
     await migrate(store.db, runtimeMigrations, { label: "runtime", table: "_migrations" });
     const appended: string[] = [];
+    const events: OutgoingEvent[] = [];
     const relay = new OutboxRelay(
+      "order",
       store,
-      async (events: readonly OutgoingEvent[]) => {
-        for (const event of events) appended.push(event.eventId);
+      async (moved: readonly OutgoingEvent[]) => {
+        for (const event of moved) appended.push(event.eventId);
+        events.push(...moved);
       },
       (error) => {
         throw error;
@@ -73,7 +78,22 @@ describe("the outbox relay", () => {
         .executeTakeFirstOrThrow();
       return { seq: row.seq, event: outgoingEvent(eventId, envelope) };
     };
-    return { relay, appended, insert, reads: vi.spyOn(store, "exclusive") };
+    /** Commit an outbox row as the embedded bus's outbox keeps it: packed, its correlation id beside it. */
+    const insertPacked = async (eventId: string) => {
+      const text = JSON.stringify({ ...envelope1, eventId });
+      const packed = packedEnvelope({
+        eventId,
+        producer: "order",
+        correlationId: envelope.correlationId,
+        envelope: text,
+      });
+      await store.db
+        .insertInto("_outbox")
+        .values({ event_id: eventId, correlation_id: keptId(envelope.correlationId), envelope: packed })
+        .execute();
+      return { text, packed };
+    };
+    return { relay, appended, events, insert, insertPacked, reads: vi.spyOn(store, "exclusive") };
   }
   const envelope1 = { ...envelope, eventId: "evt_1" };
 
@@ -105,5 +125,15 @@ describe("the outbox relay", () => {
     expect(reads).not.toHaveBeenCalled();
     await relay.drain();
     expect(appended).toEqual(["evt_1", "evt_2", "evt_3", "evt_4"]);
+  });
+
+  it("reads back a packed row (one no transaction told of, as after a crash) as its text, handing its bytes on", async () => {
+    const { relay, events, insert, insertPacked } = await setUp();
+    await insert("evt_1");
+    const { text, packed } = await insertPacked("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z33");
+    await relay.drain();
+    expect(events.map((event) => event.envelope)).toEqual([JSON.stringify(envelope1), text]);
+    expect(events[0]?.packed).toBeUndefined();
+    expect(events[1]).toEqual({ ...outgoingEvent("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z33", text), packed });
   });
 });

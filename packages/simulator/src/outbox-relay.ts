@@ -1,5 +1,7 @@
 import type { CommittedOutboxRow, OutgoingEvent, Relay } from "./bus/event-bus.js";
 import { CoalescingRunner } from "./coalescing-runner.js";
+import { idText } from "./compact-ids.js";
+import { unpackedEnvelope } from "./packed-envelope.js";
 import type { PreparedStatement, RuntimeTables, SqliteStore } from "./sqlite-store.js";
 
 /** Rows moved to the log at a time. */
@@ -15,8 +17,15 @@ const BATCH = 500;
  * they are the very rows after the last one moved, a pass moves them without reading the outbox.
  */
 export class OutboxRelay implements Relay {
+  /** The outbox keeps envelopes packed (outbox.ts): the log takes their bytes as they are. */
+  readonly packedOutbox = true;
   readonly #runner: CoalescingRunner;
-  readonly #pending: PreparedStatement<{ seq: number; event_id: string; envelope: string }>;
+  readonly #pending: PreparedStatement<{
+    seq: number;
+    event_id: string;
+    envelope: string | Buffer;
+    correlation_id: string | Buffer | null;
+  }>;
   readonly #waiting: PreparedStatement<{ count: number }>;
   readonly #clear: PreparedStatement<unknown>;
   /** The last outbox row this relay appended to the log (0 at start: a crash may have left rows it appended). */
@@ -27,6 +36,8 @@ export class OutboxRelay implements Relay {
   #told: CommittedOutboxRow[] = [];
 
   constructor(
+    /** The context whose outbox this is: the producer its packed envelopes are read against. */
+    private readonly producer: string,
     private readonly store: SqliteStore<RuntimeTables>,
     /** The log's append, idempotent by eventId. */
     private readonly append: (events: readonly OutgoingEvent[]) => Promise<unknown>,
@@ -35,7 +46,12 @@ export class OutboxRelay implements Relay {
     this.#runner = new CoalescingRunner(() => this.drain(), onError);
     const { db } = store;
     this.#pending = store.prepare(
-      db.selectFrom("_outbox").select(["seq", "event_id", "envelope"]).where("seq", ">", 0).orderBy("seq").limit(BATCH),
+      db
+        .selectFrom("_outbox")
+        .select(["seq", "event_id", "envelope", "correlation_id"])
+        .where("seq", ">", 0)
+        .orderBy("seq")
+        .limit(BATCH),
       [0, BATCH],
     );
     this.#waiting = store.prepare(
@@ -119,10 +135,23 @@ export class OutboxRelay implements Relay {
     for (;;) {
       const rows = await this.store.exclusive(() => this.#pending.all(this.#relayed, BATCH));
       if (rows.length === 0) return;
-      await this.append(rows.map((row) => outgoingEvent(row.event_id, row.envelope)));
+      await this.append(rows.map((row) => this.#outgoing(row)));
       this.#relayed = Math.max(this.#relayed, rows[rows.length - 1]!.seq);
       if (rows.length < BATCH) return;
     }
+  }
+
+  /** An outbox row as the log takes it: its envelope's text, and the packed bytes when the row keeps it packed. */
+  #outgoing(row: {
+    readonly event_id: string;
+    readonly envelope: string | Buffer;
+    readonly correlation_id: string | Buffer | null;
+  }): OutgoingEvent {
+    if (typeof row.envelope === "string") return outgoingEvent(row.event_id, row.envelope);
+    if (row.correlation_id === null)
+      throw new Error(`outbox row of ${row.event_id}: a packed envelope without its correlation id`);
+    const text = unpackedEnvelope(row.envelope, row.event_id, this.producer, idText(row.correlation_id));
+    return { ...outgoingEvent(row.event_id, text), packed: row.envelope };
   }
 
   /**

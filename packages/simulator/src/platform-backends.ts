@@ -83,7 +83,8 @@ export async function lastStampedOn(external: ExternalBackends): Promise<Date | 
       .orderBy("seq", "desc")
       .limit(NEWEST_PAGE)
       .execute();
-    envelopes.push(...rows.map((row) => row.envelope));
+    // A PostgreSQL store's outbox holds JSON text: only the embedded bus's keeps envelopes packed (RuntimeTables).
+    for (const row of rows) if (typeof row.envelope === "string") envelopes.push(row.envelope);
   }
   const stamps = envelopes
     .map((envelope) => (JSON.parse(envelope) as { occurredAt?: unknown }).occurredAt)

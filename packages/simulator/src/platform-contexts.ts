@@ -60,6 +60,7 @@ export async function createContexts(
         committed: (rows) => relay.committed?.(rows),
         traced: tracing.published,
         clearable: () => relay.clearable(),
+        packed: relay.packedOutbox === true,
       }),
       clock,
       ids,

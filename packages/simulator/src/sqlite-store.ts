@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import Database from "better-sqlite3";
 import { type Compilable, type Generated, type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
-import { outboxWithoutEventIdIndex } from "./outbox-migrations.js";
+import { outboxPackedEnvelopes, outboxWithoutEventIdIndex } from "./outbox-migrations.js";
 import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
 import { createSqliteKysely } from "./store/sqlite-kysely.js";
@@ -196,11 +196,22 @@ export const runtimeMigrations: Readonly<Record<string, Migration>> = {
     },
   },
   "0002_outbox_without_event_id_index": outboxWithoutEventIdIndex,
+  "0003_outbox_packed_envelopes": outboxPackedEnvelopes,
 };
 
 /** The runtime's tables, for typed queries by the runtime (never by contexts). */
 export interface RuntimeTables {
-  _outbox: { seq: Generated<number>; event_id: string; envelope: string };
+  _outbox: {
+    seq: Generated<number>;
+    event_id: string;
+    /**
+     * The envelope's JSON text; on SQLite under the embedded bus, packed as the event log keeps it (packed-envelope.ts)
+     * since migration 0003, against the row's event id, its producer (the store's context) and `correlation_id`.
+     */
+    envelope: string | Buffer;
+    /** Kept compact (compact-ids.ts) beside a packed envelope, which is read against it; null beside JSON text. */
+    correlation_id: string | Buffer | null;
+  };
   _cursor: { name: string; seq: number };
   _dead_letter: { event_id: string; event_type: string; error: string; failed_at: string };
 }

@@ -43,7 +43,7 @@ export function createEmbeddedBus(log: EventLog): EmbeddedBus {
       };
     },
     relay({ producer, store, onError }): Relay {
-      return new OutboxRelay(sqliteOf(store, `${producer}'s relay`), (events) => log.append(events), onError);
+      return new OutboxRelay(producer, sqliteOf(store, `${producer}'s relay`), (events) => log.append(events), onError);
     },
     async subscribe(options: SubscribeOptions): Promise<Subscription> {
       const store = sqliteOf(options.store, `${options.subscriber}'s subscription`);

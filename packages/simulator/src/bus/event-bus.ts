@@ -17,6 +17,11 @@ export interface OutgoingEvent {
    */
   readonly partitionKey?: string;
   readonly envelope: string;
+  /**
+   * The envelope as the embedded event log keeps it (packed-envelope.ts), when the producer's outbox kept it so:
+   * the log writes these bytes as they are instead of packing the envelope a second time.
+   */
+  readonly packed?: Buffer;
 }
 
 /** What to read of the log. */
@@ -57,6 +62,11 @@ export interface CommittedOutboxRow {
  * (a failure stops the pass; the next one starts from the first row not yet on the bus).
  */
 export interface Relay {
+  /**
+   * Whether the outbox keeps each envelope packed as the embedded event log keeps it (packed-envelope.ts), with
+   * its correlation id beside it: the embedded relay reads such rows (outbox-relay.ts); the others read JSON text.
+   */
+  readonly packedOutbox?: boolean;
   /**
    * Told, after a publishing transaction committed and before its {@link Relay.flush}, of the rows it inserted, so
    * the relay may move them without reading them back (the embedded relay; others read their outbox).

@@ -52,7 +52,7 @@ export class JetStreamRelay implements Relay {
   readonly #runner: CoalescingRunner;
   readonly #poll: NodeJS.Timeout;
   /** Compiled once (compiled-query.ts): a pass reads the outbox, and every publish kicks a pass. */
-  readonly #pending: CompiledStatement<NoParams, { seq: number; event_id: string; envelope: string }>;
+  readonly #pending: CompiledStatement<NoParams, { seq: number; event_id: string; envelope: string | Buffer }>;
   readonly #waiting: CompiledStatement<NoParams, { count: number }>;
 
   constructor(
@@ -107,6 +107,9 @@ export class JetStreamRelay implements Relay {
       const published: number[] = [];
       try {
         for (const row of rows) {
+          // Only the embedded bus's outbox keeps envelopes packed (RuntimeTables): a PostgreSQL store's holds text.
+          if (typeof row.envelope !== "string")
+            throw new Error(`outbox row ${row.seq} holds a packed envelope, which only the embedded bus reads`);
           await this.publish(outgoingEvent(row.event_id, row.envelope));
           published.push(row.seq);
         }

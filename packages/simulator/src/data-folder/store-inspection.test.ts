@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { keptId } from "../compact-ids.js";
 import { EventLog } from "../event-log.js";
+import { packedEnvelope } from "../packed-envelope.js";
 import { migrate, openSqliteStore, type RuntimeTables, runtimeMigrations } from "../sqlite-store.js";
 import { inspectStore, stampIdentity } from "./store-inspection.js";
 
@@ -65,9 +67,32 @@ describe("a store's inspection", () => {
     expect(marks).toMatchObject({
       state: "ok",
       cursor: 7,
-      schema: { _migrations_runtime: "0002_outbox_without_event_id_index" },
+      schema: { _migrations_runtime: "0003_outbox_packed_envelopes" },
     });
     expect(marks).not.toHaveProperty("deadLetters");
     expect(marks).not.toHaveProperty("lastStamped");
+  });
+
+  it("finds the newest stamp of an outbox that keeps envelopes packed, beside rows written before as text", async () => {
+    const file = join(folder, "order.db");
+    const store = openSqliteStore<RuntimeTables>(file);
+    await migrate(store.db as Kysely<unknown>, runtimeMigrations, { label: "order", table: "_migrations_runtime" });
+    const eventId = "evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z31";
+    const correlationId = "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2S";
+    const text = JSON.stringify({ eventId, producer: "order", correlationId, occurredAt: "2026-01-18T12:33:00.000Z" });
+    await store.db
+      .insertInto("_outbox")
+      .values([
+        { event_id: "evt_1", envelope: JSON.stringify({ occurredAt: "2026-01-18T12:32:00.000Z" }) },
+        {
+          event_id: eventId,
+          correlation_id: keptId(correlationId),
+          envelope: packedEnvelope({ eventId, producer: "order", correlationId, envelope: text }),
+        },
+      ])
+      .execute();
+    await store.close();
+
+    expect(inspectStore(file)).toMatchObject({ state: "ok", lastStamped: "2026-01-18T12:33:00.000Z" });
   });
 });

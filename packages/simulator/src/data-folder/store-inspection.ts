@@ -1,6 +1,8 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import Database from "better-sqlite3";
-import { loggedEnvelope } from "../packed-envelope.js";
+import { idText } from "../compact-ids.js";
+import { loggedEnvelope, unpackedEnvelope } from "../packed-envelope.js";
 import { PAGE_SIZE } from "../sqlite-store.js";
 
 /**
@@ -140,14 +142,38 @@ function readTables(path: string, database: Database.Database, marksOnly: boolea
   }
   if (!marksOnly && tables.has("_dead_letter"))
     deadLetters = (database.prepare("SELECT count(*) AS count FROM _dead_letter").get() as { count: number }).count;
-  if (!marksOnly && tables.has("_outbox"))
+  if (!marksOnly && tables.has("_outbox")) {
     stamps.push(
       (
-        database.prepare("SELECT max(json_extract(envelope, '$.occurredAt')) AS at FROM _outbox").get() as {
-          at: string | null;
-        }
+        database
+          .prepare(
+            "SELECT max(json_extract(envelope, '$.occurredAt')) AS at FROM _outbox WHERE typeof(envelope) = 'text'",
+          )
+          .get() as { at: string | null }
       ).at,
     );
+    // Envelopes the embedded bus's outbox keeps packed (outbox.ts), read against their row's ids and the store's
+    // context, which produced them. Few: the relay moves them within moments, unless the process died first.
+    if (columnsOf(database, "_outbox").has("correlation_id")) {
+      // The context the store was made for (another's store put in its place still holds its own's envelopes).
+      const producer = identity?.store ?? basename(path, ".db");
+      const packed = database
+        .prepare("SELECT event_id, correlation_id, envelope FROM _outbox WHERE typeof(envelope) = 'blob'")
+        .all() as { event_id: string; correlation_id: string | Uint8Array | null; envelope: Uint8Array }[];
+      for (const row of packed) {
+        if (row.correlation_id === null) continue;
+        let occurredAt: unknown;
+        try {
+          const envelope = unpackedEnvelope(row.envelope, row.event_id, producer, idText(row.correlation_id));
+          ({ occurredAt } = JSON.parse(envelope) as { occurredAt?: unknown });
+        } catch {
+          // Not this context's envelope (a store of another context or folder, which the start refuses anyway).
+          continue;
+        }
+        if (typeof occurredAt === "string") stamps.push(occurredAt);
+      }
+    }
+  }
   if (tables.has("event_log")) {
     // A repaired log continues the old numbering (sqlite_sequence) before it holds any event of its own.
     lastSeq = (
@@ -225,4 +251,11 @@ function readHeader(path: string): Buffer {
     closeSync(descriptor);
   }
   return header;
+}
+
+/** The names of `table`'s columns. */
+function columnsOf(database: Database.Database, table: string): Set<string> {
+  return new Set(
+    (database.prepare("SELECT name FROM pragma_table_info(?)").all(table) as { name: string }[]).map((row) => row.name),
+  );
 }
