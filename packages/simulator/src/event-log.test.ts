@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { idHex } from "./compact-ids.js";
 import { inspectStore } from "./data-folder/store-inspection.js";
 import { EventLog, eventLogMigrations } from "./event-log.js";
+import { packedEnvelope } from "./packed-envelope.js";
 import { packText } from "./packed-text.js";
 import { migrate, openSqliteStore } from "./sqlite-store.js";
 
@@ -50,6 +51,21 @@ describe("the event log's storage", () => {
     const read = await log.read({ afterSeq: 0, types: ["ecommerce.order.order.paid.v1"], correlationId: "chk_1" });
     expect(read.map((event) => event.envelope)).toEqual(events.map((e) => e.envelope));
     await log.close();
+  });
+
+  it("skips an event read back from an outbox that it holds already, without using up a seq, and writes given bytes", async () => {
+    const log = await EventLog.open(file);
+    await log.append([entry("evt_1")]);
+    const again = { ...entry("evt_1"), maybeLogged: true };
+    expect(await log.append([again, { ...entry("evt_2"), maybeLogged: true }])).toMatchObject([{ seq: 2 }]);
+    const third = entry("evt_3");
+    const packed = packedEnvelope(third);
+    expect(await log.append([{ ...third, packed }])).toMatchObject([{ seq: 3, envelope: third.envelope }]);
+    await expect(log.append([{ ...entry("evt_1"), envelope: "{}", maybeLogged: true }])).rejects.toThrow(
+      /already in the log with another event/,
+    );
+    await log.close();
+    expect(stored().at(-1)?.envelope).toEqual(packed);
   });
 
   it("packs new envelopes with format 4's dictionary and their trace id, and reads the rows of formats 2 and 3", async () => {

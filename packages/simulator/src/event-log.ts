@@ -50,6 +50,8 @@ export interface AppendedEnvelope {
   readonly envelope: string;
   /** The envelope already packed ({@link packedEnvelope}), as a producer's outbox may keep it: written as it is. */
   readonly packed?: Buffer;
+  /** Read back from an outbox, which keeps rows already logged (after a crash, and the last one a relay moved). */
+  readonly maybeLogged?: boolean;
 }
 
 /** An append waiting for the log's connection. */
@@ -274,6 +276,9 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
     const rows: LoggedEvent[] = [];
     for (const entry of envelopes) {
       const eventId = keptId(entry.eventId);
+      // Looked up first: a refused insert would still use up a seq (the table's AUTOINCREMENT counts it), and a
+      // relay's read of its outbox finds an event logged before each time it starts (outbox-relay.ts).
+      if (entry.maybeLogged && this.#isLogged(eventId, entry)) continue;
       const typeCode = this.types.codeFor(entry.eventType, entry.producer, (code, eventType, producer) =>
         this.#insertType.run(code, eventType, producer),
       );
@@ -289,16 +294,25 @@ export class EventLog extends EventEmitter<{ appended: [LoggedEvent[]] }> {
         rows.push({ seq, eventId, eventType, producer, correlationId, envelope });
         continue;
       }
-      // Already logged: a relay that appends again after a crash sends the very same envelope. Another envelope
-      // under a logged id means ids were made twice; dropping the event silently would lose it, so fail loudly.
-      const [logged] = this.#loggedAs.all(eventId);
-      if (logged && loggedEnvelope(this.#withProducer(logged)) !== entry.envelope) {
-        throw new Error(
-          `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
-        );
-      }
+      this.#isLogged(eventId, entry);
     }
     return rows;
+  }
+
+  /**
+   * Whether the log holds `entry` under its id (kept as `eventId`). Already logged, it is the very same envelope (a
+   * relay that appends again sends it as it was); another envelope under a logged id means ids were made twice, and
+   * dropping the event silently would lose it, so this fails loudly.
+   */
+  #isLogged(eventId: string | Buffer, entry: AppendedEnvelope): boolean {
+    const [logged] = this.#loggedAs.all(eventId);
+    if (!logged) return false;
+    if (loggedEnvelope(this.#withProducer(logged)) !== entry.envelope) {
+      throw new Error(
+        `event id ${entry.eventId} is already in the log with another event; refusing to drop ${entry.eventType}`,
+      );
+    }
+    return true;
   }
 
   /** After the commit: remember the new envelopes, tell the listeners (once for the batch), answer each append. */

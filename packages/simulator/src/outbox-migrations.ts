@@ -42,3 +42,24 @@ export const outboxPackedEnvelopes: Migration = {
     await db.schema.alterTable("_outbox").addColumn("correlation_id", "blob").execute();
   },
 };
+
+/**
+ * `_outbox` without AUTOINCREMENT: SQLite then kept the table's highest `seq` in `sqlite_sequence`, a row read and
+ * written at every insert and one page more for each publishing transaction to write. A new row's `seq` is now one
+ * past the highest the table holds, and the relay's mark stays below every new one because its row is never
+ * deleted: the outbox and the relay delete the rows before it (outbox-relay.ts). A new process starts its mark at 0,
+ * so numbers the table gave before the rows were deleted may come again, later, harmlessly. The rows are copied as
+ * they are. SQLite only: PostgreSQL's identity column costs no such write.
+ */
+export const outboxWithoutAutoincrement: Migration = {
+  async up(db) {
+    if (dialectOf(db) === "postgres") return;
+    await sql`create table "_outbox_rebuilt" ("seq" integer primary key, "event_id" text not null,
+      "envelope" text not null, "correlation_id" blob)`.execute(db);
+    await sql`insert into "_outbox_rebuilt" ("seq", "event_id", "envelope", "correlation_id")
+      select "seq", "event_id", "envelope", "correlation_id" from "_outbox"`.execute(db);
+    await sql`drop table "_outbox"`.execute(db);
+    await sql`alter table "_outbox_rebuilt" rename to "_outbox"`.execute(db);
+    await sql`delete from sqlite_sequence where name = '_outbox'`.execute(db);
+  },
+};

@@ -134,6 +134,24 @@ describe("the outbox relay", () => {
     await relay.drain();
     expect(events.map((event) => event.envelope)).toEqual([JSON.stringify(envelope1), text]);
     expect(events[0]?.packed).toBeUndefined();
-    expect(events[1]).toEqual({ ...outgoingEvent("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z33", text), packed });
+    expect(events[1]).toEqual({ ...outgoingEvent("evt_01JH8Z3Q4R5S6T7V8W9X0Y1Z33", text), packed, maybeLogged: true });
+  });
+
+  it("keeps the last row it moved when it clears, so a new row is numbered after its mark and still moved", async () => {
+    const { relay, appended, insert, reads } = await setUp();
+    await insert("evt_1");
+    await insert("evt_2");
+    await relay.drain();
+    await relay.clear();
+    expect(await store.db.selectFrom("_outbox").select(["seq", "event_id"]).execute()).toEqual([
+      { seq: 2, event_id: "evt_2" },
+    ]);
+    const third = await insert("evt_3");
+    expect(third.seq).toBe(3);
+    relay.committed([third]);
+    reads.mockClear();
+    await relay.drain();
+    expect(reads).not.toHaveBeenCalled();
+    expect(appended).toEqual(["evt_1", "evt_2", "evt_3"]);
   });
 });

@@ -11,7 +11,8 @@ const BATCH = 500;
  * Moves a context's committed outbox rows into the embedded event log, in order. Runs when kicked (after a publish) rather
  * than polling; kicks while it runs coalesce into one more pass. Rows moved are not deleted by a transaction of
  * their own: the next publish of the context deletes them in its transaction ({@link OutboxRelay.clearable}), and
- * closing deletes the rest. A crash before that appends the same events again at the next start, which the log
+ * closing deletes the rest, but for the last one moved, which stays: a new row's `seq` is one past the highest the
+ * table holds (no AUTOINCREMENT, outbox-migrations.ts), so that row keeps every new one after the relay's mark. A crash before that appends the same events again at the next start, which the log
  * ignores by eventId. Its statements are prepared once and run without the query builder: they run for every event
  * of the context. A publishing transaction tells it of the rows it committed ({@link OutboxRelay.committed}): when
  * they are the very rows after the last one moved, a pass moves them without reading the outbox.
@@ -61,13 +62,14 @@ export class OutboxRelay implements Relay {
         .where("seq", ">", 0),
       [0],
     );
-    this.#clear = store.prepare(db.deleteFrom("_outbox").where("seq", "<=", 0), [0]);
+    this.#clear = store.prepare(db.deleteFrom("_outbox").where("seq", "<", 0), [0]);
   }
 
   /**
-   * The outbox row up to which rows may be deleted, when rows were moved since the last call; the outbox deletes
-   * them in the publishing transaction, which writes the outbox's page anyway (no commit of their own). If that
-   * transaction rolls back, they stay until the next clear, which takes every row up to its own mark.
+   * The last outbox row moved, when rows were moved since the last call: the rows before it may be deleted, not it
+   * (it keeps new rows' `seq` past the mark). The outbox deletes them in the publishing transaction, which writes the
+   * outbox's page anyway (no commit of their own). If that transaction rolls back, they stay until the next clear,
+   * which takes every row before its own mark.
    */
   clearable(): number | undefined {
     if (this.#relayed <= this.#cleared) return undefined;
@@ -75,7 +77,10 @@ export class OutboxRelay implements Relay {
     return this.#relayed;
   }
 
-  /** Delete the rows moved to the log now (after the start's settle, and at close); nothing when none were moved. */
+  /**
+   * Delete the rows moved to the log now (after the start's settle, and at close), but for the last one moved (see
+   * {@link OutboxRelay.clearable}); nothing when none were moved.
+   */
   async clear(): Promise<void> {
     const upTo = this.#relayed;
     if (upTo === 0) return;
@@ -141,17 +146,20 @@ export class OutboxRelay implements Relay {
     }
   }
 
-  /** An outbox row as the log takes it: its envelope's text, and the packed bytes when the row keeps it packed. */
+  /**
+   * An outbox row as the log takes it: its envelope's text, and the packed bytes when the row keeps it packed; maybe
+   * logged already (the row a clear keeps, or rows a crash left), which the log looks for before it inserts.
+   */
   #outgoing(row: {
     readonly event_id: string;
     readonly envelope: string | Buffer;
     readonly correlation_id: string | Buffer | null;
   }): OutgoingEvent {
-    if (typeof row.envelope === "string") return outgoingEvent(row.event_id, row.envelope);
+    if (typeof row.envelope === "string") return { ...outgoingEvent(row.event_id, row.envelope), maybeLogged: true };
     if (row.correlation_id === null)
       throw new Error(`outbox row of ${row.event_id}: a packed envelope without its correlation id`);
     const text = unpackedEnvelope(row.envelope, row.event_id, this.producer, idText(row.correlation_id));
-    return { ...outgoingEvent(row.event_id, text), packed: row.envelope };
+    return { ...outgoingEvent(row.event_id, text), packed: row.envelope, maybeLogged: true };
   }
 
   /**

@@ -45,7 +45,7 @@ export function createOutbox<TDatabase>(options: {
     | undefined;
   /** The context's store, whose `_outbox` the events go to. */
   readonly store: Store<RuntimeTables>;
-  /** The rows the relay has moved to the log, to delete in this transaction (see OutboxRelay.clearable). */
+  /** The last row the relay has moved to the log: the rows before it are deleted in this transaction (see OutboxRelay.clearable). */
   readonly clearable: () => number | undefined;
   /**
    * Keep each envelope packed as the embedded event log keeps it, with its correlation id beside it, when the store
@@ -69,7 +69,7 @@ export function createOutbox<TDatabase>(options: {
             .values({ event_id: "event_id", correlation_id: "correlation_id", envelope: "envelope" }),
           ["event_id", "correlation_id", "envelope"],
         ),
-        clear: store.prepare(store.db.deleteFrom("_outbox").where("seq", "<=", 0), [0]),
+        clear: store.prepare(store.db.deleteFrom("_outbox").where("seq", "<", 0), [0]),
       }
     : undefined;
   // A packed envelope is about a quarter of its text: the few rows waiting for the relay share a page, where text

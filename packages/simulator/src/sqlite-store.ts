@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import Database from "better-sqlite3";
 import { type Compilable, type Generated, type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
-import { outboxPackedEnvelopes, outboxWithoutEventIdIndex } from "./outbox-migrations.js";
+import { outboxPackedEnvelopes, outboxWithoutAutoincrement, outboxWithoutEventIdIndex } from "./outbox-migrations.js";
 import { sqlTrace } from "./sql-trace.js";
 import { createStatementCache } from "./statement-cache.js";
 import { createSqliteKysely } from "./store/sqlite-kysely.js";
@@ -197,6 +197,7 @@ export const runtimeMigrations: Readonly<Record<string, Migration>> = {
   },
   "0002_outbox_without_event_id_index": outboxWithoutEventIdIndex,
   "0003_outbox_packed_envelopes": outboxPackedEnvelopes,
+  "0004_outbox_without_autoincrement": outboxWithoutAutoincrement,
 };
 
 /** The runtime's tables, for typed queries by the runtime (never by contexts). */

@@ -22,6 +22,11 @@ export interface OutgoingEvent {
    * the log writes these bytes as they are instead of packing the envelope a second time.
    */
   readonly packed?: Buffer;
+  /**
+   * Read back from the outbox rather than told by its transaction: the bus may hold it already (a crash between the
+   * append and the outbox's delete; the last row the embedded relay moved, which the outbox keeps).
+   */
+  readonly maybeLogged?: boolean;
 }
 
 /** What to read of the log. */
@@ -85,8 +90,9 @@ export interface Relay {
   /** How many committed rows are not on the bus yet. */
   waiting(): Promise<number>;
   /**
-   * The outbox row up to which the publishing transaction may delete rows already on the bus (the embedded relay
-   * leaves its rows to the next publish); undefined when there is nothing to delete that way.
+   * The outbox row before which the publishing transaction may delete rows already on the bus (the embedded relay
+   * leaves its rows to the next publish, and keeps the last one moved); undefined when there is nothing to delete
+   * that way.
    */
   clearable(): number | undefined;
   /** Delete the rows already on the bus now (after the start's settle, and at close). */

@@ -67,7 +67,7 @@ describe("a store's inspection", () => {
     expect(marks).toMatchObject({
       state: "ok",
       cursor: 7,
-      schema: { _migrations_runtime: "0003_outbox_packed_envelopes" },
+      schema: { _migrations_runtime: "0004_outbox_without_autoincrement" },
     });
     expect(marks).not.toHaveProperty("deadLetters");
     expect(marks).not.toHaveProperty("lastStamped");
