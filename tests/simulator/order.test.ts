@@ -123,11 +123,20 @@ class World {
     }
   }
 
+  /** The next N calls of a method do their work, then answer Unavailable: the work is done, its answer lost. */
+  readonly answerLost = new Map<Method, number>();
+
   async hold(method: Method): Promise<void> {
     const block = this.#block;
-    if (block?.method !== method) return;
-    block.entered();
-    await block.gate;
+    if (block?.method === method) {
+      block.entered();
+      await block.gate;
+    }
+    const lost = this.answerLost.get(method) ?? 0;
+    if (lost > 0) {
+      this.answerLost.set(method, lost - 1);
+      throw new ConnectError(`${method} did its work and its answer was lost (scripted)`, Code.Unavailable);
+    }
   }
 
   count(method: Method): number {
@@ -997,6 +1006,53 @@ describe("the Checkout Saga", () => {
       failure: { code: "processor_unavailable", step: "authorize_payment" },
     });
     expect(checkout.steps[2]?.attempts).toBe(4);
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+  });
+
+  it("refunds a capture whose answer never arrived, since payment refuses to void money it took", async () => {
+    const world = new World();
+    // The first Capture takes the money; it and every retry (payment answering CAPTURED) lose their answer.
+    world.answerLost.set("capture", 100);
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles);
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({
+      state: "FAILED",
+      failure: { code: "processor_unavailable", step: "capture_payment" },
+    });
+    expect(world.count("capture")).toBe(4);
+    // The money went back once, by a refund: the void payment had to refuse was not the end of it.
+    expect(world.effects).toMatchObject({ captures: 1, voids: 0, commits: 0 });
+    expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.REFUNDED);
+    expect([...world.refunds.values()]).toEqual([
+      { refundId: expect.stringMatching(/^rfd_/), paymentId: checkout.paymentId, amount: 9198 },
+    ]);
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+    expect(world.stock.get(C_BOOK.id)).toBe(10);
+    const authorize = checkout.steps.find((step) => step.name === "authorize_payment");
+    expect(authorize).toMatchObject({ status: "COMPENSATED" });
+    expect(authorize?.detail).toMatch(/had been captured; refunded as rfd_/);
+    const canceled = await started.admin.order.getOrder({ params: { path: { orderId: checkout.orderId! } } });
+    expect(canceled.data?.status).toBe("CANCELED");
+    const failed = (await events(checkoutId)).find((event) => event.eventType === "ecommerce.order.checkout.failed.v1");
+    expect(failed?.payload.compensations).toMatchObject([
+      { action: "release_stock", reservationId: checkout.reservationId },
+    ]);
+  });
+
+  it("asks for that refund again, with the same key, while payment does not answer it", async () => {
+    const world = new World();
+    world.answerLost.set("capture", 100);
+    world.unavailable.set("refund", 5);
+    const started = await start(world);
+    const checkoutId = await checkOut(started.handles);
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout.state).toBe("FAILED");
+    expect(world.count("refund")).toBe(6);
+    expect(world.refunds.size).toBe(1);
+    expect(world.payments.get(checkout.paymentId!)?.status).toBe(paymentV1.PaymentStatus.REFUNDED);
     expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
   });
 

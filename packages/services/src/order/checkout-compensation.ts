@@ -3,6 +3,7 @@ import { paymentV1 } from "@ecom/sdk/rpc";
 import type { Selectable, Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
 import { type SagaCall, TRANSIENT } from "./checkout-calls.js";
+import { refundCapture } from "./checkout-refund.js";
 import {
   type CheckoutFailureCode,
   type CheckoutStepName,
@@ -147,6 +148,9 @@ export async function compensate(ports: CompensationPorts, checkout: Checkout): 
       await ports.redrive(checkout.checkout_id, `${undo.dependency}: ${result.error.rawMessage}`);
       return undefined;
     }
+    if (next.action === "void_payment" && result.error.code === Code.FailedPrecondition) {
+      return refundInsteadOfVoid(ports, checkout, now);
+    }
     // not_found: there is nothing to undo. failed_precondition: it can no longer be undone this way (a
     // committed reservation, a captured payment); say so loudly and go on with the rest.
     if (result.error.code !== Code.NotFound) {
@@ -165,6 +169,31 @@ export async function compensate(ports: CompensationPorts, checkout: Checkout): 
       [undo.step]: (step: CheckoutStep) => ({ ...step, status: "COMPENSATED", compensated_at: now, detail }),
     }),
   });
+}
+
+/**
+ * Payment refused to void `checkout`'s payment because the money was taken: a capture went through whose answer never
+ * reached the saga (every try of capture_payment met a payment that did not answer), so the step failed with the
+ * money captured. A refund gives it back (one per checkout, by its key) and undoes the payment step; the failure's
+ * compensations list only voids and releases, so the refund is told in the step's detail and by payment.refunded.
+ */
+async function refundInsteadOfVoid(ports: CompensationPorts, checkout: Checkout, now: string) {
+  const refund = await refundCapture(ports.runtime, ports.call, checkout, undefined);
+  if (refund.state === "later") {
+    await ports.redrive(checkout.checkout_id, refund.why);
+    return undefined;
+  }
+  const paymentId = checkout.payment_id;
+  const detail =
+    refund.state === "refunded"
+      ? `Payment ${paymentId} had been captured; refunded as ${refund.refundId}.`
+      : `Payment ${paymentId} had been captured and its refund was refused (${refund.why}); refund it by hand.`;
+  return ports.transition(
+    checkout,
+    changeSteps(checkout, {
+      authorize_payment: (step: CheckoutStep) => ({ ...step, status: "COMPENSATED", compensated_at: now, detail }),
+    }),
+  );
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ContextRuntime } from "../platform/index.js";
 import { createSagaCall, type SagaCall, TRANSIENT } from "./checkout-calls.js";
 import { commitReservation } from "./checkout-compensation.js";
 import { writeCreatedOrder, writePaidOrder } from "./checkout-order.js";
+import { refundCapture } from "./checkout-refund.js";
 import {
   type CheckoutFailureCode,
   type CheckoutStepName,
@@ -444,38 +445,15 @@ async function settleLapsedCapture(ports: StepPorts, checkout: Checkout): Promis
   // Refused: the hold lapsed (or is gone), and the copies are no longer this order's to sell.
 
   const total = checkout.total ?? checkout.subtotal;
-  const refunded = await call(checkout, "capture_payment", "payment", (options) =>
-    runtime.rpc.payment.refund(
-      {
-        paymentId,
-        amount: protoMoney(total, checkout.currency),
-        reason: paymentV1.RefundReason.ORDER_CANCELED,
-        // One such refund per checkout: a run that dies after it asks again with this key and gets the same refund.
-        idempotencyKey: `${checkout.checkout_id}:lapsed-refund`,
-      },
-      options,
-    ),
-  );
-  if (!refunded.ok && TRANSIENT.has(refunded.error.code)) {
-    return { ok: "later", why: `payment: ${refunded.error.rawMessage}` };
-  }
-  const refund = refunded.ok ? refunded.value : undefined;
-  if (!refund || refund.refundStatus === paymentV1.RefundStatus.FAILED) {
-    const why = refunded.ok
-      ? (refund?.failure?.message ?? "the processor refused it")
-      : `${Code[refunded.error.code]}: ${refunded.error.rawMessage}`;
-    // Money taken for an order that cannot be sold, and not given back: someone must refund it by hand.
-    runtime.log.error("a capture made after the hold lapsed could not be refunded", {
-      checkoutId: checkout.checkout_id,
-      paymentId,
-      why,
-    });
+  const refund = await refundCapture(runtime, call, checkout, "capture_payment");
+  if (refund.state === "later") return { ok: "later", why: refund.why };
+  if (refund.state === "refused") {
     return {
       ok: false,
       code: "reservation_expired",
       message:
         "The items were held for too long and were released. The payment taken could not be refunded at once; contact support to have it refunded.",
-      detail: `Reservation ${reservationId} lapsed before the capture of ${paymentId} was recorded; its refund was refused (${why}).`,
+      detail: `Reservation ${reservationId} lapsed before the capture of ${paymentId} was recorded; its refund was refused (${refund.why}).`,
     };
   }
   const now = runtime.clock.now().toISOString();
