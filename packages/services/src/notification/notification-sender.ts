@@ -83,7 +83,6 @@ export function createNotificationSender(runtime: Runtime) {
         notificationId: string;
         recipient: string;
         subject: string | null;
-        attempts: number;
         read: number;
         at: string;
       }>,
@@ -94,7 +93,8 @@ export function createNotificationSender(runtime: Runtime) {
           recipient: param("recipient"),
           subject: param("subject"),
           status: "SENT",
-          attempt_count: param("attempts"),
+          // The attempt after the count this sender read (the where below holds the row to that count).
+          attempt_count: (eb) => eb("attempt_count", "+", 1),
           next_attempt_at: null,
           sent_at: param("at"),
           // Read only to render the message, which the mailbox now holds; a sent notification is never rendered
@@ -182,7 +182,6 @@ export function createNotificationSender(runtime: Runtime) {
         const marked = await markSent.executeChanges(trx, {
           notificationId: row.notification_id,
           ...seen,
-          attempts: attemptNumber,
           read: row.attempt_count,
           at: now.toISOString(),
         });
