@@ -5,13 +5,18 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createClient, type EcomClient, type MessagePayloads, type MessageType } from "@ecom/sdk";
 import { catalogV1, customerV1, inventoryV1, paymentV1, promotionV1 } from "@ecom/sdk/rpc";
-import { defineContext, type Logger, type TokenService } from "@ecom/services/platform";
+import { type AnyContextModule, defineContext, type Logger, type TokenService } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import Database from "better-sqlite3";
 import type { CompiledQuery } from "kysely";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CheckoutSaga } from "../../packages/services/src/order/checkout-saga.js";
 import { createOrderContext, type OrderContextOptions } from "../../packages/services/src/order/index.js";
+import {
+  createPaymentContext,
+  createSimulatedProcessor,
+  ProcessorError,
+} from "../../packages/services/src/payment/index.js";
 
 /**
  * The order context and its Checkout Saga against test-only fakes of the contexts it depends on: inventory,
@@ -638,11 +643,16 @@ async function start(
     order?: OrderContextOptions;
     log?: Logger;
     wrapOrder?: (context: OrderContext) => OrderContext;
+    /** A payment context of its own (the real one) instead of the world's fake. */
+    payment?: AnyContextModule;
   } = {},
 ): Promise<Started> {
   const { contexts, handles } = fakes(world);
+  const dependencies = options.payment
+    ? [...contexts.filter((context) => context.name !== "payment"), options.payment]
+    : contexts;
   platform = await createPlatform({
-    contexts: [...contexts, (options.wrapOrder ?? ((context) => context))(order(options.order))],
+    contexts: [...dependencies, (options.wrapOrder ?? ((context) => context))(order(options.order))],
     ...(options.dataDir ? { dataDir: options.dataDir } : { memory: true }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     log: options.log ?? quiet,
@@ -1616,5 +1626,115 @@ describe("orders over REST", () => {
     expect(orderEvents[4]?.payload).toMatchObject({
       items: [{ productId: C_BOOK.id, isbn: C_BOOK.isbn, quantity: 2 }],
     });
+  });
+});
+
+/**
+ * The real payment context, over a simulated processor whose capture answers can be lost on the way back (the
+ * processor captured; payment never heard): what the processor captured is counted, by its reference.
+ */
+function paymentLosingCaptureAnswers() {
+  const processor = { captures: [] as string[], refunds: 0, captureAnswersLost: 0 };
+  const payment = createPaymentContext({
+    soap: false,
+    // Lost answers count against the breaker as an outage does: kept closed, the test's virtual clock stands still.
+    breaker: { failureThreshold: 1_000, coolDownMs: 30_000 },
+    sleep: async () => {},
+    processor: (runtime) => {
+      const simulated = createSimulatedProcessor(runtime);
+      return {
+        ...simulated,
+        capture: async (request) => {
+          const answer = await simulated.capture(request);
+          if (answer.status === "succeeded" && !processor.captures.includes(answer.processorReference)) {
+            processor.captures.push(answer.processorReference);
+          }
+          if (processor.captureAnswersLost > 0) {
+            processor.captureAnswersLost--;
+            throw new ProcessorError("processor_unavailable", "The capture's answer was lost (scripted).");
+          }
+          return answer;
+        },
+        refund: async (request) => {
+          const answer = await simulated.refund(request);
+          if (answer.status === "succeeded") processor.refunds++;
+          return answer;
+        },
+      };
+    },
+  });
+  return { payment, processor };
+}
+
+/** Alice's card, tokenized by the payment context (the real one checks that the token is hers). */
+async function aliceCard(started: Started): Promise<string> {
+  const { data, error } = await started.alice.payment.tokenizePaymentMethod({
+    body: { cardNumber: "4242424242424242", expMonth: 12, expYear: 2030, cvc: "123", holderName: "Ada Lovelace" },
+  });
+  if (!data) throw new Error(`tokenize failed: ${JSON.stringify(error)}`);
+  return data.paymentToken;
+}
+
+// The saga against the real payment context and its simulated processor, which knows whether it captured: a capture
+// whose answers were all lost is found by the saga's next Capture or by the compensation's Void, never voided over.
+describe("the Checkout Saga with the real payment context, when the processor captured and its answer was lost", () => {
+  it("fails the checkout without leaving the customer charged: the void is refused as captured, and refunded", async () => {
+    const world = new World();
+    const { payment, processor } = paymentLosingCaptureAnswers();
+    const started = await start(world, { payment });
+    processor.captureAnswersLost = 1_000;
+    const checkoutId = await checkOut(started.handles, { card: await aliceCard(started) });
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({
+      state: "FAILED",
+      failure: { code: "processor_unavailable", step: "capture_payment" },
+    });
+    // The processor took the money once, and gave it back once.
+    expect(processor.captures).toHaveLength(1);
+    expect(processor.refunds).toBe(1);
+    const { data: paid } = await started.admin.payment.getPayment({
+      params: { path: { paymentId: checkout.paymentId! } },
+    });
+    expect(paid).toMatchObject({
+      status: "REFUNDED",
+      amountCaptured: { amount: 9198 },
+      amountRefunded: { amount: 9198 },
+    });
+    const types = (await events(checkoutId)).map((event) => event.eventType);
+    expect(types.filter((type) => type.startsWith("ecommerce.payment."))).toEqual([
+      "ecommerce.payment.payment.authorized.v1",
+      "ecommerce.payment.payment.succeeded.v1",
+      "ecommerce.payment.payment.refunded.v1",
+    ]);
+    const canceled = await started.admin.order.getOrder({ params: { path: { orderId: checkout.orderId! } } });
+    expect(canceled.data?.status).toBe("CANCELED");
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+  });
+
+  it("pays the order once when the first Capture's answers were lost: the next one learns the processor captured", async () => {
+    const world = new World();
+    const { payment, processor } = paymentLosingCaptureAnswers();
+    const started = await start(world, { payment });
+    // Every try of the first Capture (the processor retry policy's 5) loses its answer.
+    processor.captureAnswersLost = 5;
+    const checkoutId = await checkOut(started.handles, { card: await aliceCard(started) });
+    const checkout = await ended(started, checkoutId, world);
+
+    expect(checkout.state).toBe("COMPLETED");
+    expect(checkout.steps.find((step) => step.name === "capture_payment")).toMatchObject({
+      status: "SUCCEEDED",
+      attempts: 2,
+    });
+    expect(processor.captures).toHaveLength(1);
+    expect(processor.refunds).toBe(0);
+    const { data: paid } = await started.admin.payment.getPayment({
+      params: { path: { paymentId: checkout.paymentId! } },
+    });
+    expect(paid).toMatchObject({ status: "CAPTURED", amountCaptured: { amount: 9198 } });
+    const types = (await events(checkoutId)).map((event) => event.eventType);
+    expect(types.filter((type) => type === "ecommerce.payment.payment.succeeded.v1")).toHaveLength(1);
+    expect(types.filter((type) => type === "ecommerce.order.order.paid.v1")).toHaveLength(1);
+    expect(world.effects.commits).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   createPaymentContext,
   createSimulatedProcessor,
+  ProcessorError,
   paymentContext,
 } from "../../packages/services/src/payment/index.js";
 import type { PaymentDatabase } from "../../packages/services/src/payment/store.js";
@@ -397,6 +398,210 @@ describeBackends("a payment's idempotency", (backend) => {
       });
       expect(tooMuch.response.status).toBe(422);
       expect(tooMuch.error).toMatchObject({ code: "refund_exceeds_captured", errors: [{ pointer: "/amount/amount" }] });
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+});
+
+/**
+ * The payment context over a simulated processor the test also holds, and its store: a test can do what a process
+ * that died would have left behind (a capture the processor made, the payment never told).
+ */
+function paymentWithProcessorHandle() {
+  const handle: {
+    store?: Kysely<PaymentDatabase>;
+    processor?: ReturnType<typeof createSimulatedProcessor>;
+    /** The processor's references of the captures it made. */
+    captures: string[];
+    /** How many of the next capture answers are lost on the way back. */
+    captureAnswersLost: number;
+  } = { captures: [], captureAnswersLost: 0 };
+  const payment = createPaymentContext({
+    sleep: async () => {},
+    breaker: { failureThreshold: 50, coolDownMs: 30_000 },
+    processor: (runtime) => {
+      handle.store = runtime.db;
+      const simulated = createSimulatedProcessor(runtime);
+      handle.processor = simulated;
+      return {
+        ...simulated,
+        // The processor captures, then its answer is lost on the way back (while `captureAnswersLost` lasts).
+        capture: async (request) => {
+          const answer = await simulated.capture(request);
+          if (answer.status === "succeeded" && !handle.captures.includes(answer.processorReference)) {
+            handle.captures.push(answer.processorReference);
+          }
+          if (handle.captureAnswersLost > 0) {
+            handle.captureAnswersLost--;
+            throw new ProcessorError("processor_unavailable", "The capture's answer was lost (scripted).");
+          }
+          return answer;
+        },
+      };
+    },
+  });
+  return { payment, handle };
+}
+
+/** A CAPTURE charge left PENDING as Capture inserts it before asking the processor; its id. */
+async function pendingCapture(store: Kysely<PaymentDatabase>, paymentId: string): Promise<string> {
+  const chargeId = ids!.next("chg");
+  await store
+    .insertInto("charges")
+    .values({
+      charge_id: chargeId,
+      payment_id: paymentId,
+      kind: "CAPTURE",
+      amount: 8778,
+      currency: "USD",
+      status: "PENDING",
+      processor_reference: null,
+      failure_code: null,
+      attempts: 0,
+      created_at: new Date().toISOString(),
+      completed_at: null,
+    })
+    .execute();
+  return chargeId;
+}
+
+async function chargesOf(paymentId: string) {
+  const { data } = await client(ADMIN, "admin").payment.getPayment({ params: { path: { paymentId } } });
+  return {
+    status: data?.status,
+    charges: data?.charges.map((charge) => [charge.kind, charge.status, charge.processorReference, charge.failureCode]),
+  };
+}
+
+// What Void does when a capture's answer never reached payment (the process died, or every retry lost it): the
+// processor remembers whether it captured, and its answer to the void decides. The Checkout Saga probes with Void
+// after such a capture (checkout-steps.ts settleLapsedCapture, checkout-compensation.ts): a void accepted there means
+// nothing was taken. Each test starts its platform (on PostgreSQL: a database of its own).
+describeBackends("a void after a capture whose answer was never recorded", (backend) => {
+  it(
+    "records the capture the processor made and refuses the void, instead of voiding a payment whose money was taken",
+    async () => {
+      const { payment, handle } = paymentWithProcessorHandle();
+      await start(payment, backend);
+      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      const store = handle.store!;
+      const authorization = await store
+        .selectFrom("charges")
+        .select("processor_reference")
+        .where("payment_id", "=", paymentId)
+        .executeTakeFirstOrThrow();
+      // The process died after the processor captured and before payment recorded its answer.
+      const chargeId = await pendingCapture(store, paymentId);
+      const taken = await handle.processor!.capture({
+        reference: chargeId,
+        paymentId,
+        authorization: authorization.processor_reference ?? "",
+        amount: { amount: 8778, currency: "USD" },
+        card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2030, outcome: "approve" },
+      });
+
+      const refused = await connectError(platform!.rpc.payment.void({ paymentId, reason: VoidReason.CHECKOUT_FAILED }));
+      expect(refused?.code).toBe(Code.FailedPrecondition);
+      expect(refused?.rawMessage).toContain("is CAPTURED: money that was taken is given back by a refund");
+      expect(await chargesOf(paymentId)).toEqual({
+        status: "CAPTURED",
+        charges: [
+          ["AUTHORIZATION", "SUCCEEDED", authorization.processor_reference, undefined],
+          ["CAPTURE", "SUCCEEDED", taken.processorReference, undefined],
+          ["VOID", "FAILED", undefined, "processor_error"],
+        ],
+      });
+      expect((await events("ecommerce.payment.payment.succeeded.v1")).map((event) => event.payload.chargeId)).toEqual([
+        chargeId,
+      ]);
+      expect(await events("ecommerce.payment.payment.voided.v1")).toEqual([]);
+
+      // Now CAPTURED as after any capture: asked again, refused again; Capture answers it; a refund gives it back.
+      const again = connectError(platform!.rpc.payment.void({ paymentId, reason: VoidReason.CHECKOUT_FAILED }));
+      expect((await again)?.code).toBe(Code.FailedPrecondition);
+      expect((await platform!.rpc.payment.capture({ paymentId })).status).toBe(PaymentStatus.CAPTURED);
+      const refund = await platform!.rpc.payment.refund({
+        paymentId,
+        amount: USD(8778),
+        reason: RefundReason.ORDER_CANCELED,
+        idempotencyKey: `${paymentId}:refund`,
+      });
+      expect(refund.paymentStatus).toBe(PaymentStatus.REFUNDED);
+      expect(await events("ecommerce.payment.payment.succeeded.v1")).toHaveLength(1);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+
+  it(
+    "voids when the capture never reached the processor, fails that capture, and the processor refuses it from then on",
+    async () => {
+      const { payment, handle } = paymentWithProcessorHandle();
+      await start(payment, backend);
+      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      // The process died after Capture recorded its charge and before it asked the processor.
+      await pendingCapture(handle.store!, paymentId);
+
+      expect((await platform!.rpc.payment.void({ paymentId, reason: VoidReason.CHECKOUT_FAILED })).status).toBe(
+        PaymentStatus.VOIDED,
+      );
+      const { status, charges } = await chargesOf(paymentId);
+      expect(status).toBe("VOIDED");
+      expect(charges?.map(([kind, state, , code]) => [kind, state, code])).toEqual([
+        ["AUTHORIZATION", "SUCCEEDED", undefined],
+        ["CAPTURE", "FAILED", "processor_unavailable"],
+        ["VOID", "SUCCEEDED", undefined],
+      ]);
+      expect(await events("ecommerce.payment.payment.voided.v1")).toHaveLength(1);
+      expect(await events("ecommerce.payment.payment.succeeded.v1")).toEqual([]);
+      expect((await connectError(platform!.rpc.payment.capture({ paymentId })))?.code).toBe(Code.FailedPrecondition);
+      expect(handle.captures).toEqual([]);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+
+  it(
+    "records a capture whose every answer was lost, on the next Capture or on a Void, the processor capturing once",
+    async () => {
+      const { payment, handle } = paymentWithProcessorHandle();
+      await start(payment, backend);
+      const token = await tokenize("4242424242424242");
+
+      // Every try of the first Capture (the retry policy's 5) loses its answer; Capture asked again is refused by
+      // the processor as captured already, naming the capture, which is recorded.
+      const first = await authorize(token);
+      handle.captureAnswersLost = 5;
+      expect((await connectError(platform!.rpc.payment.capture({ paymentId: first.paymentId })))?.code).toBe(
+        Code.Unavailable,
+      );
+      expect((await platform!.rpc.payment.capture({ paymentId: first.paymentId })).status).toBe(PaymentStatus.CAPTURED);
+      expect(handle.captures).toHaveLength(1);
+      expect((await chargesOf(first.paymentId)).charges).toEqual([
+        ["AUTHORIZATION", "SUCCEEDED", expect.any(String), undefined],
+        ["CAPTURE", "FAILED", undefined, "processor_unavailable"],
+        ["CAPTURE", "SUCCEEDED", handle.captures[0], undefined],
+      ]);
+
+      // Void asked instead: refused as captured; the capture is recorded as a charge of its own.
+      const second = await authorize(token);
+      handle.captureAnswersLost = 5;
+      expect((await connectError(platform!.rpc.payment.capture({ paymentId: second.paymentId })))?.code).toBe(
+        Code.Unavailable,
+      );
+      const refused = platform!.rpc.payment.void({ paymentId: second.paymentId, reason: VoidReason.CHECKOUT_FAILED });
+      expect((await connectError(refused))?.code).toBe(Code.FailedPrecondition);
+      expect(handle.captures).toHaveLength(2);
+      expect(await chargesOf(second.paymentId)).toEqual({
+        status: "CAPTURED",
+        charges: [
+          ["AUTHORIZATION", "SUCCEEDED", expect.any(String), undefined],
+          ["CAPTURE", "FAILED", undefined, "processor_unavailable"],
+          ["VOID", "FAILED", undefined, "processor_error"],
+          ["CAPTURE", "SUCCEEDED", handle.captures[1], undefined],
+        ],
+      });
+      const succeeded = await events("ecommerce.payment.payment.succeeded.v1");
+      expect(succeeded.map((event) => event.payload.paymentId)).toEqual([first.paymentId, second.paymentId]);
+      expect(await events("ecommerce.payment.payment.voided.v1")).toEqual([]);
     },
     PLATFORM_START_TIMEOUT,
   );

@@ -9,7 +9,7 @@ import {
 } from "./payment-model.js";
 import type { PaymentReads } from "./payment-reads.js";
 import type { PaymentRuntime } from "./payment-runtime.js";
-import { askProcessor, isIssuerDecline } from "./processor-decision.js";
+import { askProcessor, type Decision, isIssuerDecline } from "./processor-decision.js";
 import type { ResilientProcessor } from "./resilient-processor.js";
 import type { Settlement } from "./settlement.js";
 
@@ -58,6 +58,30 @@ function capturedAlready(payment: PaymentRow, requested: Money): boolean {
   return false;
 }
 
+/** The refusal of a void of a payment whose money was taken: that is given back by a refund. */
+function voidRefused(paymentId: string, status: string): PaymentError {
+  return new PaymentError(
+    "state_conflict",
+    `Payment ${paymentId} is ${status}: money that was taken is given back by a refund, not a void.`,
+  );
+}
+
+/**
+ * When `decision` is the processor refusing because the authorization was captured already (by a capture whose
+ * answer this context never recorded): that capture's processor reference, and the refused operation's own decision
+ * (without it: the reference belongs to the capture, not to the operation refused).
+ */
+function capturedAlreadyBy(decision: Decision): { readonly capture: string; readonly refused: Decision } | undefined {
+  if (decision.outcome !== "failed" || decision.refusal !== "authorization_captured") return undefined;
+  const { processorReference, ...refused } = decision;
+  return { capture: processorReference ?? "", refused };
+}
+
+/** A decision's attempts, when it counted them. */
+function attemptsOf(decision: Decision): { readonly attempts?: number } {
+  return decision.attempts === undefined ? {} : { attempts: decision.attempts };
+}
+
 /** Capture (take an authorized payment's money) and Void (release its hold), one call per payment at a time. */
 export class CaptureAndVoid {
   readonly #runtime: PaymentRuntime;
@@ -99,27 +123,37 @@ export class CaptureAndVoid {
           card: shown,
         }),
       );
+      // Refused as captured already: an earlier capture of this payment took the money and its answer was lost
+      // (every retry of it went unanswered). That capture is this one's: recorded as it, the money taken once.
+      const capturedBy = capturedAlreadyBy(decision);
+      const decided: Decision =
+        capturedBy === undefined
+          ? decision
+          : { outcome: "succeeded", processorReference: capturedBy.capture, ...attemptsOf(decision) };
       const settled = await db
         .transaction()
-        .execute((trx) => this.#settlement.settleCapture(trx, paymentId, pending.charge_id, decision));
-      if (decision.outcome === "failed" && !isIssuerDecline(decision.code)) {
+        .execute((trx) => this.#settlement.settleCapture(trx, paymentId, pending.charge_id, decided));
+      if (decided.outcome === "failed" && !isIssuerDecline(decided.code)) {
         throw processorUnavailable("Capture", this.#processor.retryAfterSeconds);
       }
       return settled;
     });
   }
 
-  /** Release an authorization's hold; a payment voided or failed already is answered as it stands. */
+  /**
+   * Release an authorization's hold; a payment voided or failed already is answered as it stands. A capture whose
+   * answer was never recorded (the process died before it was, or every retry lost it) may have taken the money, so
+   * the processor's answer to the void decides: refused as captured, that capture is recorded (the payment CAPTURED,
+   * payment.succeeded published) and the void refused as for any captured payment; voided, the capture took nothing
+   * and never will (the processor refuses a capture of a voided authorization), and a capture still PENDING is failed.
+   */
   void(paymentId: string, reason: VoidReason): Promise<PaymentRow> {
     const { db, locks } = this.#runtime;
     return locks.run(paymentId, async () => {
       const { payment, card: paidWith, chargeOf } = await this.#reads.loadForProcessorCall(paymentId);
       if (payment.status === "VOIDED" || payment.status === "FAILED") return payment;
       if (payment.status !== "AUTHORIZED" && payment.status !== "REQUIRES_AUTHORIZATION") {
-        throw new PaymentError(
-          "state_conflict",
-          `Payment ${paymentId} is ${payment.status}: money that was taken is given back by a refund, not a void.`,
-        );
+        throw voidRefused(paymentId, payment.status);
       }
       let charge = chargeOf("VOID", "PENDING");
       if (charge?.processor_reference) return payment;
@@ -137,9 +171,41 @@ export class CaptureAndVoid {
           card: shown,
         }),
       );
-      const settled = await db
-        .transaction()
-        .execute((trx) => this.#settlement.settleVoid(trx, paymentId, pending.charge_id, decision, reason));
+      const unanswered = chargeOf("CAPTURE", "PENDING");
+      const capturedBy = capturedAlreadyBy(decision);
+      if (capturedBy !== undefined) {
+        const captured = await db.transaction().execute(async (trx) => {
+          await this.#settlement.settleVoid(trx, paymentId, pending.charge_id, capturedBy.refused, reason);
+          // No capture PENDING: the one that took the money was failed as unanswered (its retries got no answer);
+          // the capture the processor made is recorded as a charge of its own, for that attempt's amount.
+          const capture =
+            unanswered ??
+            (await this.#settlement.newCharge(
+              trx,
+              payment,
+              "CAPTURE",
+              (chargeOf("CAPTURE", "FAILED") ?? payment).amount,
+            ));
+          return this.#settlement.settleCapture(trx, paymentId, capture.charge_id, {
+            outcome: "succeeded",
+            processorReference: capturedBy.capture,
+            attempts: Math.max(1, capture.attempts),
+          });
+        });
+        throw voidRefused(paymentId, captured.status);
+      }
+      const settled = await db.transaction().execute(async (trx) => {
+        const voided = await this.#settlement.settleVoid(trx, paymentId, pending.charge_id, decision, reason);
+        if (unanswered && voided.status === "VOIDED") {
+          // Released before that capture reached the processor, which now refuses it: it failed, recorded with the
+          // code of a capture whose answer never came.
+          await this.#settlement.decideCharge(trx, paymentId, unanswered.charge_id, {
+            outcome: "failed",
+            code: "processor_unavailable",
+          });
+        }
+        return voided;
+      });
       if (decision.outcome === "failed") throw processorUnavailable("Void", this.#processor.retryAfterSeconds);
       return settled;
     });

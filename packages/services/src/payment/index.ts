@@ -16,6 +16,7 @@ export type { ProcessorPath } from "./authorization-route.js";
 export { PROCESSOR_RETRY_POLICY, type RetryPolicy, type Sleep } from "./backoff.js";
 export { PROCESSOR_BREAKER } from "./circuit-breaker.js";
 export {
+  type AuthorizationRefusal,
   createSimulatedProcessor,
   type PaymentProcessor,
   type ProcessorAnswer,

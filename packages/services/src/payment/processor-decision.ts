@@ -1,6 +1,12 @@
 import type { ProcessorPath } from "./authorization-route.js";
 import type { FailureCode } from "./payment-model.js";
-import type { PaymentProcessor, ProcessorAnswer, ProcessorCard } from "./processor.js";
+import type {
+  AuthorizationRefusal,
+  DeclineCode,
+  PaymentProcessor,
+  ProcessorAnswer,
+  ProcessorCard,
+} from "./processor.js";
 import type { ProcessorOutcome, ResilientProcessor } from "./resilient-processor.js";
 
 /** What the processor decided for one operation, from its synchronous answer or its webhook. */
@@ -18,8 +24,30 @@ export type Decision =
       readonly message?: string | undefined;
       readonly processorReference?: string | undefined;
       readonly attempts?: number;
+      /** The processor refused because the authorization had moved on; `processorReference` is what moved it. */
+      readonly refusal?: AuthorizationRefusal;
     }
   | { readonly outcome: "pending"; readonly processorReference: string; readonly attempts: number };
+
+/**
+ * How a refusal over an authorization that moved on is recorded, in the contracts' closed set of failure codes.
+ * A capture of a voided authorization finds no hold left, as one after the hold lapsed does (the payment fails at
+ * capture, nothing taken). A void of a captured one is the processor answering with an error: the operation
+ * (CaptureAndVoid) reads `refusal` and records the capture it learns of.
+ */
+const REFUSAL_CODES: Readonly<Record<AuthorizationRefusal, { code: FailureCode; message: string }>> = {
+  authorization_voided: {
+    code: "authorization_expired",
+    message: "The authorization was voided before the capture; nothing was captured.",
+  },
+  authorization_captured: {
+    code: "processor_error",
+    message: "The processor refused: the authorization was captured already.",
+  },
+};
+
+const isRefusal = (code: DeclineCode | AuthorizationRefusal): code is AuthorizationRefusal =>
+  Object.hasOwn(REFUSAL_CODES, code);
 
 /** The decision of the processor's answer (after retries), or of giving up on it. */
 export function decisionOf(outcome: ProcessorOutcome & { readonly path?: ProcessorPath }): Decision {
@@ -35,6 +63,15 @@ export function decisionOf(outcome: ProcessorOutcome & { readonly path?: Process
     };
   }
   if (answer.status === "declined") {
+    if (isRefusal(answer.code)) {
+      return {
+        outcome: "failed",
+        ...REFUSAL_CODES[answer.code],
+        refusal: answer.code,
+        processorReference: answer.processorReference,
+        attempts: outcome.attempts,
+      };
+    }
     return {
       outcome: "failed",
       code: answer.code,

@@ -93,6 +93,64 @@ describe("the simulated processor", () => {
     );
   });
 
+  it("refuses to void an authorization it captured, naming the capture, so a caller that lost the capture's answer learns the money was taken", async () => {
+    const { processor } = simulated();
+    const captured = await processor.capture({ ...request("approve", "chg_capture"), authorization: "ch_sim_1" });
+    const voided = await processor.void({ ...request("approve", "chg_void"), authorization: "ch_sim_1" });
+    expect(captured.status).toBe("succeeded");
+    expect(voided).toEqual({
+      status: "declined",
+      code: "authorization_captured",
+      processorReference: captured.processorReference,
+    });
+    // Another authorization is not touched by it.
+    expect(await processor.void({ ...request("approve", "chg_void_2"), authorization: "ch_sim_2" })).toMatchObject({
+      status: "succeeded",
+    });
+  });
+
+  it("refuses to capture an authorization it voided, or to capture one twice, and answers a retry as it first did", async () => {
+    const { processor } = simulated();
+    const voided = await processor.void({ ...request("approve", "chg_void"), authorization: "ch_sim_1" });
+    expect(await processor.capture({ ...request("approve", "chg_capture"), authorization: "ch_sim_1" })).toEqual({
+      status: "declined",
+      code: "authorization_voided",
+      processorReference: voided.processorReference,
+    });
+    // A second void, under another reference, releases nothing more: answered as the first.
+    expect(await processor.void({ ...request("approve", "chg_void_2"), authorization: "ch_sim_1" })).toEqual(voided);
+
+    const captured = await processor.capture({ ...request("approve", "chg_capture_2"), authorization: "ch_sim_2" });
+    expect(await processor.capture({ ...request("approve", "chg_capture_3"), authorization: "ch_sim_2" })).toEqual({
+      status: "declined",
+      code: "authorization_captured",
+      processorReference: captured.processorReference,
+    });
+    // The capture's own retry is answered from the processor's memory of it, not refused.
+    expect(await processor.capture({ ...request("approve", "chg_capture_2"), authorization: "ch_sim_2" })).toEqual(
+      captured,
+    );
+  });
+
+  it("forgets what became of an authorization after 24 hours of platform time, as it forgets answers", async () => {
+    let now = Date.parse("2026-01-01T00:00:00.000Z");
+    let draw = 0;
+    const processor = createSimulatedProcessor({
+      faults: noFaults(),
+      clock: { now: () => new Date(now) },
+      random: () => (draw++ % 16) / 16,
+    });
+    await processor.capture({ ...request("approve", "chg_capture"), authorization: "ch_sim_1" });
+    now += PROCESSOR_MEMORY.windowMs - 1;
+    expect(await processor.void({ ...request("approve", "chg_void"), authorization: "ch_sim_1" })).toMatchObject({
+      code: "authorization_captured",
+    });
+    now += 1;
+    expect(await processor.void({ ...request("approve", "chg_void_2"), authorization: "ch_sim_1" })).toMatchObject({
+      status: "succeeded",
+    });
+  });
+
   it("answers nothing while the outage switch is on, and answers again once it is off", async () => {
     const { processor, switches } = simulated({ paymentProcessorDown: true });
     const refused = await processor

@@ -27,12 +27,25 @@ export interface ProcessorCard {
 export type DeclineCode = "card_declined" | "insufficient_funds" | "expired_card";
 
 /**
- * The processor's decision: done, refused by the issuer, or accepted for later (it confirms through its webhook).
- * Errors of the processor itself are thrown as {@link ProcessorError}.
+ * Why the processor itself refused an operation on an authorization that has moved on: a void or another capture of
+ * one it captured (`authorization_captured`), a capture of one it released (`authorization_voided`). The money is
+ * where that earlier operation put it, so the refusal says which one did: its answer's `processorReference` is that
+ * operation's reference.
+ */
+export type AuthorizationRefusal = "authorization_captured" | "authorization_voided";
+
+/**
+ * The processor's decision: done, refused (by the issuer, or by the processor for an authorization that has moved
+ * on), or accepted for later (it confirms through its webhook). Errors of the processor itself are thrown as
+ * {@link ProcessorError}.
  */
 export type ProcessorAnswer =
   | { readonly status: "succeeded"; readonly processorReference: string }
-  | { readonly status: "declined"; readonly code: DeclineCode; readonly processorReference: string }
+  | {
+      readonly status: "declined";
+      readonly code: DeclineCode | AuthorizationRefusal;
+      readonly processorReference: string;
+    }
   | { readonly status: "pending"; readonly processorReference: string };
 
 /** Every request carries our id of the operation, which the processor uses as its idempotency key. */
@@ -78,8 +91,36 @@ export function isProcessorError(error: unknown): error is ProcessorError {
 /**
  * How long the simulated processor remembers an answer, as real processors keep idempotency keys (Stripe: 24
  * hours), and how many answers at most: a retry comes within seconds, and memory must not grow with the traffic.
+ * It remembers what became of an authorization (captured or voided) as long, and as many.
  */
 export const PROCESSOR_MEMORY = { windowMs: 24 * 60 * 60 * 1000, answers: 100_000 } as const;
+
+/** Entries by key for {@link PROCESSOR_MEMORY}'s window, at most its count of them, the oldest dropped first. */
+function createProcessorMemory<TValue>(clock: Clock) {
+  // In insertion order, so the oldest are first out.
+  const entries = new Map<string, { readonly value: TValue; readonly at: number }>();
+  return {
+    remember(key: string, value: TValue): void {
+      const now = clock.now().getTime();
+      entries.delete(key);
+      entries.set(key, { value, at: now });
+      for (const [oldest, { at }] of entries) {
+        if (entries.size <= PROCESSOR_MEMORY.answers && at > now - PROCESSOR_MEMORY.windowMs) break;
+        entries.delete(oldest);
+      }
+    },
+    recall(key: string): TValue | undefined {
+      const known = entries.get(key);
+      return known && known.at > clock.now().getTime() - PROCESSOR_MEMORY.windowMs ? known.value : undefined;
+    },
+  };
+}
+
+/** What became of an authorization, and the reference of the operation that did it. */
+interface AuthorizationEnd {
+  readonly state: "captured" | "voided";
+  readonly processorReference: string;
+}
 
 /** What the simulated processor reads at call time. */
 export interface SimulatedProcessorOptions {
@@ -100,26 +141,18 @@ export interface SimulatedProcessorOptions {
  * take it down or slow it (a real delay, as a slow network would be). Like a real processor it remembers the
  * references it answered for a while ({@link PROCESSOR_MEMORY}: 24 hours of platform time, and at most so many), so
  * asking again after a timeout or a crash gets the first answer instead of a second charge, and its memory does not
- * grow with the traffic. It decides at once, so it never answers pending; a test that needs webhooks uses a
- * processor that does.
+ * grow with the traffic. Like a real processor it also knows what became of each authorization: it refuses to void
+ * one it captured (`authorization_captured`, so a caller that lost the capture's answer learns the money was taken)
+ * and to capture one it voided or captured already. It decides at once, so it never answers pending; a test that
+ * needs webhooks uses a processor that does.
  */
 export function createSimulatedProcessor(options: SimulatedProcessorOptions): PaymentProcessor {
   const sleep =
     options.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
-  // In answer order, so the oldest are first out.
-  const answered = new Map<string, { readonly answer: ProcessorAnswer; readonly at: number }>();
-  const remember = (key: string, answer: ProcessorAnswer) => {
-    const now = options.clock.now().getTime();
-    answered.set(key, { answer, at: now });
-    for (const [oldest, { at }] of answered) {
-      if (answered.size <= PROCESSOR_MEMORY.answers && at > now - PROCESSOR_MEMORY.windowMs) break;
-      answered.delete(oldest);
-    }
-  };
-  const recall = (key: string) => {
-    const known = answered.get(key);
-    return known && known.at > options.clock.now().getTime() - PROCESSOR_MEMORY.windowMs ? known.answer : undefined;
-  };
+  // By our reference of the operation: a retry gets the first answer.
+  const answered = createProcessorMemory<ProcessorAnswer>(options.clock);
+  // By the authorization's processor reference: what became of it.
+  const ended = createProcessorMemory<AuthorizationEnd>(options.clock);
   const reference = (prefix: string) => {
     let hex = "";
     for (let index = 0; index < 12; index++) hex += Math.floor(options.random() * 16).toString(16);
@@ -132,12 +165,25 @@ export function createSimulatedProcessor(options: SimulatedProcessorOptions): Pa
     if (options.faults.paymentProcessorDown) {
       throw new ProcessorError("processor_unavailable", "The payment processor did not answer (simulated outage).");
     }
-    const known = recall(request.reference);
+    const known = answered.recall(request.reference);
     if (known) return known;
     const answer = decision();
-    remember(request.reference, answer);
+    answered.remember(request.reference, answer);
     return answer;
   };
+  // An authorization is known by its reference; a request naming none (a payment whose authorization has no
+  // reference) cannot be matched to one, and is decided as if it stood.
+  const endOf = (authorization: string) => (authorization === "" ? undefined : ended.recall(authorization));
+  const end = (authorization: string, state: AuthorizationEnd["state"], prefix: string): ProcessorAnswer => {
+    const processorReference = reference(prefix);
+    if (authorization !== "") ended.remember(authorization, { state, processorReference });
+    return { status: "succeeded", processorReference };
+  };
+  const refusal = (ending: AuthorizationEnd): ProcessorAnswer => ({
+    status: "declined",
+    code: ending.state === "captured" ? "authorization_captured" : "authorization_voided",
+    processorReference: ending.processorReference,
+  });
 
   return {
     authorize: (request) =>
@@ -157,8 +203,20 @@ export function createSimulatedProcessor(options: SimulatedProcessorOptions): Pa
             return { status: "succeeded", processorReference };
         }
       }),
-    capture: (request) => decide(request, () => ({ status: "succeeded", processorReference: reference("cp") })),
-    void: (request) => decide(request, () => ({ status: "succeeded", processorReference: reference("vd") })),
+    // One capture per authorization, and none once it is voided.
+    capture: (request) =>
+      decide(request, () => {
+        const ending = endOf(request.authorization);
+        return ending ? refusal(ending) : end(request.authorization, "captured", "cp");
+      }),
+    // The money of a captured authorization was taken: only a refund gives it back. Voided already: done.
+    void: (request) =>
+      decide(request, () => {
+        const ending = endOf(request.authorization);
+        if (ending?.state === "captured") return refusal(ending);
+        if (ending) return { status: "succeeded", processorReference: ending.processorReference };
+        return end(request.authorization, "voided", "vd");
+      }),
     refund: (request) => decide(request, () => ({ status: "succeeded", processorReference: reference("re") })),
   };
 }

@@ -178,7 +178,15 @@ export class Settlement {
     if (decision.outcome === "failed") {
       if (!isIssuerDecline(decision.code)) return current();
       return (
-        (await this.failPayment(trx, paymentId, "AUTHORIZED", "CAPTURE", decision.code, charge.attempts)) ?? current()
+        (await this.failPayment(
+          trx,
+          paymentId,
+          "AUTHORIZED",
+          "CAPTURE",
+          decision.code,
+          charge.attempts,
+          decision.message,
+        )) ?? current()
       );
     }
     const now = this.#runtime.clock.now().toISOString();
