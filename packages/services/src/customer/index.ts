@@ -5,6 +5,7 @@ import { migrations } from "./migrations.js";
 import { createRestHandlers } from "./rest-handlers.js";
 import { registerCustomerService } from "./rpc-service.js";
 import { seedDevAccounts } from "./seed.js";
+import { createSessions } from "./sessions.js";
 import type { CustomerDatabase } from "./store.js";
 
 export { DEV_ADMIN, DEV_CUSTOMER, type DevAccount } from "./dev-accounts.js";
@@ -19,13 +20,14 @@ export const customerContext = defineContext<CustomerDatabase>({
   name: "customer",
   migrations,
   create(runtime) {
-    const accounts = createAccounts(runtime);
+    const sessions = createSessions(runtime);
+    const accounts = createAccounts(runtime, sessions);
     const addresses = createAddressBook(runtime);
     return {
-      rest: createRestHandlers(runtime, accounts, addresses),
+      rest: createRestHandlers(runtime, accounts, sessions, addresses),
       rpc: (router) => registerCustomerService(router, runtime),
-      seed: () => seedDevAccounts(runtime, accounts, addresses),
-      tick: (now) => accounts.pruneExpiredTokens(now),
+      seed: () => seedDevAccounts(runtime, addresses),
+      tick: (now) => sessions.pruneExpiredTokens(now),
     };
   },
 });

@@ -4,6 +4,7 @@ import type { Accounts } from "./accounts.js";
 import type { AddressBook } from "./address-book.js";
 import { toCustomerView, toEditableProfile } from "./customer-views.js";
 import { applyProfilePatch } from "./profile-patch.js";
+import type { Sessions } from "./sessions.js";
 import type { CustomerDatabase } from "./store.js";
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -19,6 +20,7 @@ function bearerToken(headers: Readonly<Record<string, string>>): string {
 export function createRestHandlers(
   runtime: ContextRuntime<CustomerDatabase>,
   accounts: Accounts,
+  sessions: Sessions,
   addresses: AddressBook,
 ): RestHandlers<customerApi.operations> {
   const { db, clock, outbox } = runtime;
@@ -41,10 +43,10 @@ export function createRestHandlers(
 
     login: async ({ body }) => ({ status: 200, body: await accounts.login(body.email, body.password) }),
 
-    refreshTokens: async ({ body }) => ({ status: 200, body: await accounts.refresh(body.refreshToken) }),
+    refreshTokens: async ({ body }) => ({ status: 200, body: await sessions.refresh(body.refreshToken) }),
 
     logout: async ({ body, headers, principal }) => {
-      await accounts.logout(bearerToken(headers), signedIn(principal), body?.allSessions ?? false);
+      await sessions.logout(bearerToken(headers), signedIn(principal), body?.allSessions ?? false);
       return { status: 204 };
     },
 

@@ -1,5 +1,5 @@
 import type { ContextRuntime } from "../platform/index.js";
-import type { Accounts } from "./accounts.js";
+import { insertCustomer } from "./accounts.js";
 import type { AddressBook } from "./address-book.js";
 import { DEV_ADMIN, DEV_CUSTOMER, DEV_CUSTOMER_ADDRESS } from "./dev-accounts.js";
 import { hashPassword } from "./password-hash.js";
@@ -15,7 +15,6 @@ const SEED_CORRELATION = "seed";
  */
 export async function seedDevAccounts(
   runtime: ContextRuntime<CustomerDatabase>,
-  accounts: Accounts,
   addresses: AddressBook,
 ): Promise<void> {
   const existing = await runtime.db.selectFrom("customers").select("customer_id").limit(1).executeTakeFirst();
@@ -27,8 +26,8 @@ export async function seedDevAccounts(
   ]);
   const cause = { correlationId: SEED_CORRELATION };
   await runtime.db.transaction().execute(async (trx) => {
-    await accounts.insertCustomer(trx, { ...DEV_ADMIN, passwordHash: adminHash }, cause);
-    const customerId = await accounts.insertCustomer(trx, { ...DEV_CUSTOMER, passwordHash: customerHash }, cause);
+    await insertCustomer(runtime, trx, { ...DEV_ADMIN, passwordHash: adminHash }, cause);
+    const customerId = await insertCustomer(runtime, trx, { ...DEV_CUSTOMER, passwordHash: customerHash }, cause);
     await addresses.insertAddress(
       trx,
       customerId,
