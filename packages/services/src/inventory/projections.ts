@@ -1,5 +1,15 @@
-import { defineProjection } from "../platform/index.js";
+import type { Kysely } from "kysely";
+import { defineProjection, type Param, projectionStatement } from "../platform/index.js";
 import type { InventoryDatabase } from "./store.js";
+
+/** A product's SKU; an ISBN known already keeps its product. Compiled once: the seed's catalog announces every book. */
+const insertSku = projectionStatement(
+  (db: Kysely<InventoryDatabase>, param: Param<{ isbn: string; productId: string }>) =>
+    db
+      .insertInto("product_skus")
+      .values({ isbn: param("isbn"), product_id: param("productId") })
+      .onConflict((conflict) => conflict.column("isbn").doNothing()),
+);
 
 /**
  * `product_sku` (contexts.yaml): each product's ISBN-13, the SKU warehouse devices report by, from catalog's
@@ -12,11 +22,7 @@ export const productSkuProjection = defineProjection<InventoryDatabase>({
   handlers: {
     "ecommerce.catalog.product.created.v1": async (message, trx) => {
       const { productId, isbn } = message.payload.product;
-      await trx
-        .insertInto("product_skus")
-        .values({ isbn, product_id: productId })
-        .onConflict((conflict) => conflict.column("isbn").doNothing())
-        .execute();
+      await insertSku(trx).execute(trx, { isbn, productId });
     },
   },
 });

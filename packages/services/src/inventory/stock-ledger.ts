@@ -80,6 +80,45 @@ export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): S
   const levelOf = compileQuery((param: Param<{ productId: string }>) =>
     db.selectFrom("stock_levels").selectAll().where("product_id", "=", param("productId")),
   );
+  // A new product's level: empty, and OUT without having fallen there, so no alert is due for it.
+  const insertLevel = compileQuery((param: Param<{ productId: string; now: string }>) =>
+    db
+      .insertInto("stock_levels")
+      .values({
+        product_id: param("productId"),
+        on_hand: 0,
+        reserved: 0,
+        reorder_level: DEFAULT_REORDER_LEVEL,
+        alert_status: "OUT",
+        discontinued_at: null,
+        created_at: param("now"),
+        updated_at: param("now"),
+      })
+      .onConflict((conflict) => conflict.column("product_id").doNothing()),
+  );
+  // Never below what is reserved: an adjustment that would leave fewer copies than are held changes nothing.
+  const addToLevel = compileQuery((param: Param<{ productId: string; delta: number; now: string }>) =>
+    db
+      .updateTable("stock_levels")
+      .set((eb) => ({ on_hand: eb("on_hand", "+", param("delta")), updated_at: param("now") }))
+      .where("product_id", "=", param("productId"))
+      .where((eb) => eb(eb("on_hand", "+", param("delta")), ">=", eb.ref("reserved")))
+      .returningAll(),
+  );
+  const insertAdjustment = compileQuery((param: Param<Selectable<InventoryDatabase["adjustments"]>>) =>
+    db.insertInto("adjustments").values({
+      adjustment_id: param("adjustment_id"),
+      product_id: param("product_id"),
+      delta: param("delta"),
+      reason: param("reason"),
+      source: param("source"),
+      note: param("note"),
+      adjusted_by: param("adjusted_by"),
+      device_id: param("device_id"),
+      on_hand_after: param("on_hand_after"),
+      created_at: param("created_at"),
+    }),
+  );
   const rememberStatus = compileQuery((param: Param<{ productId: string; status: string }>) =>
     db
       .updateTable("stock_levels")
@@ -120,57 +159,29 @@ export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): S
   return {
     async createLevel(trx, productId) {
       const now = clock.now().toISOString();
-      const result = await trx
-        .insertInto("stock_levels")
-        .values({
-          product_id: productId,
-          on_hand: 0,
-          reserved: 0,
-          reorder_level: DEFAULT_REORDER_LEVEL,
-          // An empty new level is OUT without having fallen there, so no alert is due for it.
-          alert_status: "OUT",
-          discontinued_at: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((conflict) => conflict.column("product_id").doNothing())
-        .executeTakeFirst();
-      return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+      return (await insertLevel.executeChanges(trx, { productId, now })) > 0n;
     },
 
     async adjust(trx, input, publish) {
       const now = clock.now().toISOString();
-      const level = await trx
-        .updateTable("stock_levels")
-        .set((eb) => ({ on_hand: eb("on_hand", "+", input.delta), updated_at: now }))
-        .where("product_id", "=", input.productId)
-        .where((eb) => eb(eb("on_hand", "+", input.delta), ">=", eb.ref("reserved")))
-        .returningAll()
-        .executeTakeFirst();
+      const level = await addToLevel.executeTakeFirst(trx, { productId: input.productId, delta: input.delta, now });
       if (!level) {
-        const existing = await trx
-          .selectFrom("stock_levels")
-          .selectAll()
-          .where("product_id", "=", input.productId)
-          .executeTakeFirst();
+        const existing = await levelOf.executeTakeFirst(trx, { productId: input.productId });
         return existing ? { kind: "below-reserved", level: existing } : { kind: "no-level" };
       }
       const adjustmentId = ids.next("adj");
-      await trx
-        .insertInto("adjustments")
-        .values({
-          adjustment_id: adjustmentId,
-          product_id: input.productId,
-          delta: input.delta,
-          reason: input.reason,
-          source: input.source,
-          note: input.note ?? null,
-          adjusted_by: input.adjustedBy ?? null,
-          device_id: input.deviceId ?? null,
-          on_hand_after: level.on_hand,
-          created_at: now,
-        })
-        .execute();
+      await insertAdjustment.execute(trx, {
+        adjustment_id: adjustmentId,
+        product_id: input.productId,
+        delta: input.delta,
+        reason: input.reason,
+        source: input.source,
+        note: input.note ?? null,
+        adjusted_by: input.adjustedBy ?? null,
+        device_id: input.deviceId ?? null,
+        on_hand_after: level.on_hand,
+        created_at: now,
+      });
       const view = toStockLevel(level);
       await outbox.publish(
         trx,

@@ -1,6 +1,7 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
 import { defineProjection, greatestOf, type Param, projectionStatement } from "../platform/index.js";
+import { type DocumentColumns, documentStatements } from "./document-statements.js";
 import type { SearchDatabase } from "./store.js";
 
 type ProductSnapshot = MessageOf<"ecommerce.catalog.product.created.v1">["payload"]["product"];
@@ -11,7 +12,8 @@ type ProductSnapshot = MessageOf<"ecommerce.catalog.product.created.v1">["payloa
  * the same log numbers the documents the same way.
  */
 async function writeDocument(trx: Transaction<SearchDatabase>, product: ProductSnapshot, at: string): Promise<void> {
-  const columns = {
+  const { productId } = product;
+  const columns: DocumentColumns = {
     isbn: product.isbn,
     title: product.title,
     subtitle: product.subtitle ?? null,
@@ -26,58 +28,34 @@ async function writeDocument(trx: Transaction<SearchDatabase>, product: ProductS
     created_at: product.createdAt,
     updated_at: at,
   };
-  const existing = await trx
-    .selectFrom("search_documents")
-    .select("doc_id")
-    .where("product_id", "=", product.productId)
-    .executeTakeFirst();
+  const statements = documentStatements;
+  const existing = await statements.docIdOf(trx).executeTakeFirst(trx, { productId });
   let docId: number;
   if (existing) {
     docId = existing.doc_id;
-    await trx.updateTable("search_documents").set(columns).where("doc_id", "=", docId).execute();
-    await trx.deleteFrom("search_fts").where("rowid", "=", docId).execute();
+    await statements.updateDocument(trx).execute(trx, { ...columns, docId });
+    await statements.deleteFts(trx).execute(trx, { docId });
   } else {
-    const last = await trx
-      .selectFrom("search_documents")
-      .select((eb) => eb.fn.max("doc_id").as("doc_id"))
-      .executeTakeFirst();
+    const last = await statements.lastDocId(trx).executeTakeFirst(trx);
     docId = Number(last?.doc_id ?? 0) + 1;
-    await trx
-      .insertInto("search_documents")
-      .values({ doc_id: docId, product_id: product.productId, ...columns })
-      .execute();
+    await statements.insertDocument(trx).execute(trx, { ...columns, docId, productId });
   }
-  await trx
-    .insertInto("search_fts")
-    .values({
-      rowid: docId,
-      title: product.title,
-      subtitle: product.subtitle ?? "",
-      authors: product.authors.map((author) => author.name).join(", "),
-      publisher: product.publisher.name,
-      description: product.description,
-      isbn: product.isbn,
-    })
-    .execute();
-  await trx.deleteFrom("search_document_authors").where("product_id", "=", product.productId).execute();
-  await trx
-    .insertInto("search_document_authors")
-    .values(
-      product.authors.map((author, position) => ({
-        product_id: product.productId,
-        author_id: author.authorId,
-        name: author.name,
-        position,
-      })),
-    )
-    // The contract does not forbid an author credited twice on one book; the first credit counts.
-    .onConflict((conflict) => conflict.columns(["product_id", "author_id"]).doNothing())
-    .execute();
-  await trx.deleteFrom("search_document_categories").where("product_id", "=", product.productId).execute();
-  await trx
-    .insertInto("search_document_categories")
-    .values(product.categoryIds.map((categoryId) => ({ product_id: product.productId, category_id: categoryId })))
-    .execute();
+  await statements.insertFts(trx).execute(trx, {
+    rowid: docId,
+    title: product.title,
+    subtitle: product.subtitle ?? "",
+    authors: product.authors.map((author) => author.name).join(", "),
+    publisher: product.publisher.name,
+    description: product.description,
+    isbn: product.isbn,
+  });
+  await statements.deleteAuthors(trx).execute(trx, { productId });
+  const insertAuthor = statements.insertAuthor(trx);
+  for (const [position, author] of product.authors.entries())
+    await insertAuthor.execute(trx, { productId, authorId: author.authorId, name: author.name, position });
+  await statements.deleteCategories(trx).execute(trx, { productId });
+  const insertCategory = statements.insertCategory(trx);
+  for (const categoryId of product.categoryIds) await insertCategory.execute(trx, { productId, categoryId });
 }
 
 /**
@@ -117,13 +95,7 @@ export const documentProjection = defineProjection<SearchDatabase>({
     },
     "ecommerce.inventory.stock.adjusted.v1": async (message, trx) => {
       const { productId, onHand, reserved } = message.payload;
-      await trx
-        .insertInto("search_stock")
-        .values({ product_id: productId, on_hand: onHand, reserved, updated_at: message.occurredAt })
-        .onConflict((conflict) =>
-          conflict.column("product_id").doUpdateSet({ on_hand: onHand, reserved, updated_at: message.occurredAt }),
-        )
-        .execute();
+      await documentStatements.setStock(trx).execute(trx, { productId, onHand, reserved, at: message.occurredAt });
     },
     "ecommerce.inventory.stock.committed.v1": (message, trx) => commitStock(message, trx),
     "ecommerce.review.rating.updated.v1": async (message, trx) => {

@@ -38,6 +38,33 @@ async function shift(
     });
 }
 
+/** A product's snapshot at zero, unless it has one already (its opening stock may have come first). */
+const openSnapshot = projectionStatement(
+  (db: Kysely<SearchDatabase>, param: Param<{ productId: string; at: string }>) =>
+    db
+      .insertInto("search_inventory_snapshots")
+      .values({ product_id: param("productId"), on_hand: 0, reserved: 0, updated_at: param("at") })
+      .onConflict((conflict) => conflict.column("product_id").doNothing()),
+);
+
+/** A product's snapshot as a stock.adjusted tells its level after the adjustment. */
+const setSnapshot = projectionStatement(
+  (db: Kysely<SearchDatabase>, param: Param<{ productId: string; onHand: number; reserved: number; at: string }>) =>
+    db
+      .insertInto("search_inventory_snapshots")
+      .values({
+        product_id: param("productId"),
+        on_hand: param("onHand"),
+        reserved: param("reserved"),
+        updated_at: param("at"),
+      })
+      .onConflict((conflict) =>
+        conflict
+          .column("product_id")
+          .doUpdateSet({ on_hand: param("onHand"), reserved: param("reserved"), updated_at: param("at") }),
+      ),
+);
+
 /**
  * The `inventory_snapshot` projection of contexts.yaml (seed 004's inventory snapshot): each product's copies on hand
  * and reserved, from inventory's events alone. stock.adjusted carries the level after it and overwrites the row;
@@ -52,26 +79,11 @@ export const inventorySnapshotProjection = defineProjection<SearchDatabase>({
     // Inventory opens an empty stock level for every product the catalog announces; its opening stock (if any) follows
     // as a stock.adjusted. Known products therefore read as zero until then, unknown ones as absent.
     "ecommerce.catalog.product.created.v1": async (message, trx) => {
-      await trx
-        .insertInto("search_inventory_snapshots")
-        .values({
-          product_id: message.payload.product.productId,
-          on_hand: 0,
-          reserved: 0,
-          updated_at: message.occurredAt,
-        })
-        .onConflict((conflict) => conflict.column("product_id").doNothing())
-        .execute();
+      await openSnapshot(trx).execute(trx, { productId: message.payload.product.productId, at: message.occurredAt });
     },
     "ecommerce.inventory.stock.adjusted.v1": async (message, trx) => {
       const { productId, onHand, reserved } = message.payload;
-      await trx
-        .insertInto("search_inventory_snapshots")
-        .values({ product_id: productId, on_hand: onHand, reserved, updated_at: message.occurredAt })
-        .onConflict((conflict) =>
-          conflict.column("product_id").doUpdateSet({ on_hand: onHand, reserved, updated_at: message.occurredAt }),
-        )
-        .execute();
+      await setSnapshot(trx).execute(trx, { productId, onHand, reserved, at: message.occurredAt });
     },
     "ecommerce.inventory.stock.reserved.v1": (message, trx) =>
       shift(trx, message.payload.items, { onHand: 0, reserved: 1 }, message.occurredAt),
