@@ -170,7 +170,7 @@ export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): S
         return existing ? { kind: "below-reserved", level: existing } : { kind: "no-level" };
       }
       const adjustmentId = ids.next("adj");
-      await insertAdjustment.execute(trx, {
+      const adjustment = {
         adjustment_id: adjustmentId,
         product_id: input.productId,
         delta: input.delta,
@@ -181,7 +181,8 @@ export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): S
         device_id: input.deviceId ?? null,
         on_hand_after: level.on_hand,
         created_at: now,
-      });
+      };
+      await insertAdjustment.execute(trx, adjustment);
       const view = toStockLevel(level);
       await outbox.publish(
         trx,
@@ -205,18 +206,7 @@ export function createStockLedger(runtime: ContextRuntime<InventoryDatabase>): S
       return {
         kind: "applied",
         level,
-        adjustment: toAdjustment({
-          adjustment_id: adjustmentId,
-          product_id: input.productId,
-          delta: input.delta,
-          reason: input.reason,
-          source: input.source,
-          note: input.note ?? null,
-          adjusted_by: input.adjustedBy ?? null,
-          device_id: input.deviceId ?? null,
-          on_hand_after: level.on_hand,
-          created_at: now,
-        }),
+        adjustment: toAdjustment(adjustment),
       };
     },
 

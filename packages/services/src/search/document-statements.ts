@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
 import { type Param, projectionStatement } from "../platform/index.js";
+import { stockLevelUpsert } from "./stock-level-statement.js";
 import type { SearchDatabase, SearchDocumentTable, SearchFtsTable } from "./store.js";
 
 /** A document's columns that its product's snapshot sets (all but its doc id and product id). */
@@ -71,22 +72,7 @@ export const documentStatements = {
         .values({ product_id: param("productId"), category_id: param("categoryId") }),
   ),
   /** A product's stock as a stock.adjusted tells its level after the adjustment. */
-  setStock: projectionStatement(
-    (db: Kysely<SearchDatabase>, param: Param<{ productId: string; onHand: number; reserved: number; at: string }>) =>
-      db
-        .insertInto("search_stock")
-        .values({
-          product_id: param("productId"),
-          on_hand: param("onHand"),
-          reserved: param("reserved"),
-          updated_at: param("at"),
-        })
-        .onConflict((conflict) =>
-          conflict
-            .column("product_id")
-            .doUpdateSet({ on_hand: param("onHand"), reserved: param("reserved"), updated_at: param("at") }),
-        ),
-  ),
+  setStock: stockLevelUpsert("search_stock"),
 };
 
 /** The document's columns, each a value of the statement. */

@@ -1,6 +1,7 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
 import { defineProjection, greatestOf, type Param, projectionStatement } from "../platform/index.js";
+import { stockLevelUpsert } from "./stock-level-statement.js";
 import type { SearchDatabase } from "./store.js";
 
 type ReservedItems = MessageOf<"ecommerce.inventory.stock.reserved.v1">["payload"]["items"];
@@ -47,23 +48,7 @@ const openSnapshot = projectionStatement(
       .onConflict((conflict) => conflict.column("product_id").doNothing()),
 );
 
-/** A product's snapshot as a stock.adjusted tells its level after the adjustment. */
-const setSnapshot = projectionStatement(
-  (db: Kysely<SearchDatabase>, param: Param<{ productId: string; onHand: number; reserved: number; at: string }>) =>
-    db
-      .insertInto("search_inventory_snapshots")
-      .values({
-        product_id: param("productId"),
-        on_hand: param("onHand"),
-        reserved: param("reserved"),
-        updated_at: param("at"),
-      })
-      .onConflict((conflict) =>
-        conflict
-          .column("product_id")
-          .doUpdateSet({ on_hand: param("onHand"), reserved: param("reserved"), updated_at: param("at") }),
-      ),
-);
+const setSnapshot = stockLevelUpsert("search_inventory_snapshots");
 
 /**
  * The `inventory_snapshot` projection of contexts.yaml (seed 004's inventory snapshot): each product's copies on hand
