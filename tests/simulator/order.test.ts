@@ -1049,6 +1049,11 @@ describe("the Checkout Saga", () => {
     expect(failed?.payload.compensations).toMatchObject([
       { action: "release_stock", reservationId: checkout.reservationId },
     ]);
+    // The customer is told the money went back, not that nothing was charged.
+    expect(checkout.failure?.message).toBe(
+      "A service we depend on did not answer; the payment taken was refunded. Try again in a moment.",
+    );
+    expect(failed?.payload).toMatchObject({ failure: { message: checkout.failure?.message } });
   });
 
   it("asks for that refund again, with the same key, while payment does not answer it", async () => {

@@ -9,6 +9,7 @@ import {
   type CheckoutStepName,
   cancellationReasonFor,
   FAILURE_MESSAGES,
+  messageAfterRefund,
   pendingCompensations,
   releaseReasonFor,
 } from "./checkout-saga-rules.js";
@@ -188,12 +189,14 @@ async function refundInsteadOfVoid(ports: CompensationPorts, checkout: Checkout,
     refund.state === "refunded"
       ? `Payment ${paymentId} had been captured; refunded as ${refund.refundId}.`
       : `Payment ${paymentId} had been captured and its refund was refused (${refund.why}); refund it by hand.`;
-  return ports.transition(
-    checkout,
-    changeSteps(checkout, {
+  const failure = checkout.failure_message ?? FAILURE_MESSAGES.processor_error;
+  return ports.transition(checkout, {
+    // Told to the customer by checkout.failed: the failure no longer says nothing was charged.
+    failure_message: messageAfterRefund(failure, refund.state === "refunded"),
+    ...changeSteps(checkout, {
       authorize_payment: (step: CheckoutStep) => ({ ...step, status: "COMPENSATED", compensated_at: now, detail }),
     }),
-  );
+  });
 }
 
 /**

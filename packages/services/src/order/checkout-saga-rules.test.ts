@@ -4,10 +4,12 @@ import {
   CHECKOUT_STEPS,
   type CheckoutStepName,
   cancellationReasonFor,
+  FAILURE_MESSAGES,
   failureCodeOfPayment,
   isTerminal,
   LOCAL_STEPS,
   mergeLines,
+  messageAfterRefund,
   nextAction,
   pendingCompensations,
   releaseReasonFor,
@@ -232,6 +234,17 @@ describe("failure codes and reasons", () => {
   ];
   it.each(cancellation)("an order canceled by a saga failing with %s is canceled for %s", (code, want) => {
     expect(cancellationReasonFor(code)).toBe(want);
+  });
+  it("says a refunded payment went back where the failure said nothing was charged", () => {
+    expect(messageAfterRefund(FAILURE_MESSAGES.processor_error, true)).toBe(
+      "The payment could not be processed; the payment taken was refunded. Try again or use another card.",
+    );
+    expect(messageAfterRefund(FAILURE_MESSAGES.processor_unavailable, false)).toBe(
+      "A service we depend on did not answer; the payment taken could not be refunded at once; contact support to have it refunded. Try again in a moment.",
+    );
+    expect(messageAfterRefund("The payment failed.", true)).toBe(
+      "The payment failed. (the payment taken was refunded)",
+    );
   });
 });
 

@@ -174,6 +174,20 @@ export const FAILURE_MESSAGES: Readonly<Record<CheckoutFailureCode, string>> = {
   inventory_unavailable: "Stock could not be checked; nothing was charged. Try again in a moment.",
 };
 
+/** What a failure message says of the customer's money when nothing was taken. */
+const NOTHING_CHARGED = "nothing was charged";
+
+/**
+ * `message` (a failure's message) once the saga found the payment had been taken after all (a capture whose answer
+ * never arrived) and refunded it, or could not: it no longer says nothing was charged.
+ */
+export function messageAfterRefund(message: string, refunded: boolean): string {
+  const said = refunded
+    ? "the payment taken was refunded"
+    : "the payment taken could not be refunded at once; contact support to have it refunded";
+  return message.includes(NOTHING_CHARGED) ? message.replace(NOTHING_CHARGED, said) : `${message} (${said})`;
+}
+
 /** The order's cancellation reason when a saga cancels the order it created. */
 export function cancellationReasonFor(code: string | null): "out_of_stock" | "payment_failed" | "other" {
   if (code === "reservation_expired" || code === "out_of_stock") return "out_of_stock";

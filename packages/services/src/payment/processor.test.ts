@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { type FaultSwitches, noFaults } from "../platform/index.js";
 import type { CardOutcome } from "./cards.js";
-import { createSimulatedProcessor, isProcessorError, PROCESSOR_MEMORY, type ProcessorAnswer } from "./processor.js";
+import {
+  AUTHORIZATION_MEMORY,
+  createSimulatedProcessor,
+  isProcessorError,
+  PROCESSOR_MEMORY,
+  type ProcessorAnswer,
+} from "./processor.js";
 
 function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:00.000Z") {
   const switches: FaultSwitches = { ...noFaults(), ...faults };
@@ -132,7 +138,7 @@ describe("the simulated processor", () => {
     );
   });
 
-  it("forgets what became of an authorization after 24 hours of platform time, as it forgets answers", async () => {
+  it("remembers what became of an authorization for as long as its hold and a day more, then forgets it", async () => {
     let now = Date.parse("2026-01-01T00:00:00.000Z");
     let draw = 0;
     const processor = createSimulatedProcessor({
@@ -141,7 +147,7 @@ describe("the simulated processor", () => {
       random: () => (draw++ % 16) / 16,
     });
     await processor.capture({ ...request("approve", "chg_capture"), authorization: "ch_sim_1" });
-    now += PROCESSOR_MEMORY.windowMs - 1;
+    now += AUTHORIZATION_MEMORY.windowMs - 1;
     expect(await processor.void({ ...request("approve", "chg_void"), authorization: "ch_sim_1" })).toMatchObject({
       code: "authorization_captured",
     });

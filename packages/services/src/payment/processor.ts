@@ -1,5 +1,6 @@
 import type { Clock, FaultSwitches, Sleep } from "../platform/index.js";
 import { type CardBrand, type CardOutcome, hasExpired } from "./cards.js";
+import { AUTHORIZATION_HOLD_MS } from "./payment-model.js";
 
 /**
  * The external payment processor, as the payment context sees it, and the simulated one `ecom sim` runs. A real
@@ -88,15 +89,29 @@ export function isProcessorError(error: unknown): error is ProcessorError {
   return error instanceof Error && error.name === "ProcessorError";
 }
 
+/** How long a memory of the simulated processor keeps an entry, and how many entries at most. */
+interface MemoryBounds {
+  readonly windowMs: number;
+  readonly answers: number;
+}
+
 /**
  * How long the simulated processor remembers an answer, as real processors keep idempotency keys (Stripe: 24
  * hours), and how many answers at most: a retry comes within seconds, and memory must not grow with the traffic.
- * It remembers what became of an authorization (captured or voided) as long, and as many.
  */
-export const PROCESSOR_MEMORY = { windowMs: 24 * 60 * 60 * 1000, answers: 100_000 } as const;
+export const PROCESSOR_MEMORY = { windowMs: 24 * 60 * 60 * 1000, answers: 100_000 } as const satisfies MemoryBounds;
 
-/** Entries by key for {@link PROCESSOR_MEMORY}'s window, at most its count of them, the oldest dropped first. */
-function createProcessorMemory<TValue>(clock: Clock) {
+/**
+ * How long it remembers what became of an authorization (captured or voided): for as long as the hold lasts and a
+ * day more, so a void asked any time the money could still be in question learns it was taken; as many as answers.
+ */
+export const AUTHORIZATION_MEMORY = {
+  windowMs: AUTHORIZATION_HOLD_MS + PROCESSOR_MEMORY.windowMs,
+  answers: PROCESSOR_MEMORY.answers,
+} as const satisfies MemoryBounds;
+
+/** Entries by key for `bounds`' window, at most its count of them, the oldest dropped first. */
+function createProcessorMemory<TValue>(clock: Clock, bounds: MemoryBounds) {
   // In insertion order, so the oldest are first out.
   const entries = new Map<string, { readonly value: TValue; readonly at: number }>();
   return {
@@ -105,13 +120,13 @@ function createProcessorMemory<TValue>(clock: Clock) {
       entries.delete(key);
       entries.set(key, { value, at: now });
       for (const [oldest, { at }] of entries) {
-        if (entries.size <= PROCESSOR_MEMORY.answers && at > now - PROCESSOR_MEMORY.windowMs) break;
+        if (entries.size <= bounds.answers && at > now - bounds.windowMs) break;
         entries.delete(oldest);
       }
     },
     recall(key: string): TValue | undefined {
       const known = entries.get(key);
-      return known && known.at > clock.now().getTime() - PROCESSOR_MEMORY.windowMs ? known.value : undefined;
+      return known && known.at > clock.now().getTime() - bounds.windowMs ? known.value : undefined;
     },
   };
 }
@@ -143,16 +158,16 @@ export interface SimulatedProcessorOptions {
  * asking again after a timeout or a crash gets the first answer instead of a second charge, and its memory does not
  * grow with the traffic. Like a real processor it also knows what became of each authorization: it refuses to void
  * one it captured (`authorization_captured`, so a caller that lost the capture's answer learns the money was taken)
- * and to capture one it voided or captured already. It decides at once, so it never answers pending; a test that
- * needs webhooks uses a processor that does.
+ * and to capture one it voided or captured already (for the hold's 7 days and a day more: {@link AUTHORIZATION_MEMORY}).
+ * It decides at once, so it never answers pending; a test that needs webhooks uses a processor that does.
  */
 export function createSimulatedProcessor(options: SimulatedProcessorOptions): PaymentProcessor {
   const sleep =
     options.sleep ?? ((milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds)));
   // By our reference of the operation: a retry gets the first answer.
-  const answered = createProcessorMemory<ProcessorAnswer>(options.clock);
+  const answered = createProcessorMemory<ProcessorAnswer>(options.clock, PROCESSOR_MEMORY);
   // By the authorization's processor reference: what became of it.
-  const ended = createProcessorMemory<AuthorizationEnd>(options.clock);
+  const ended = createProcessorMemory<AuthorizationEnd>(options.clock, AUTHORIZATION_MEMORY);
   const reference = (prefix: string) => {
     let hex = "";
     for (let index = 0; index < 12; index++) hex += Math.floor(options.random() * 16).toString(16);
