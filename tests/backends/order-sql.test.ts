@@ -2,6 +2,8 @@ import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readSteps } from "../../packages/services/src/order/checkout-step-log.js";
 import { migrations } from "../../packages/services/src/order/migrations.js";
+import { statusChangeRow } from "../../packages/services/src/order/order-records.js";
+import { statusChange } from "../../packages/services/src/order/order-views.js";
 import type { OrderDatabase } from "../../packages/services/src/order/store.js";
 import { migrate } from "../../packages/simulator/src/sqlite-store.js";
 import { describeBackends } from "./backends.js";
@@ -209,6 +211,91 @@ describeBackends("the order store's migration dropping checkouts.order_id's uniq
       "checkouts_by_redrive",
       "checkouts_unfinished",
       "sqlite_autoindex_checkouts_1",
+    ]);
+  });
+});
+
+describeBackends("the order store's migration keeping the platform's status reasons as codes", (backend) => {
+  let database: TestDatabase | undefined;
+  let store: ContextStore<OrderDatabase>;
+  const AT = "2026-12-01T10:00:00.000Z";
+  const line = (sequence: number, reason: string | null) => ({
+    order_id: "ord_r",
+    sequence,
+    from_status: sequence === 1 ? null : "PENDING",
+    to_status: sequence === 1 ? "PENDING" : "PAID",
+    changed_at: AT,
+    actor_kind: "system",
+    actor_customer_id: null,
+    reason,
+    causation_id: null,
+  });
+
+  beforeAll(async () => {
+    if (backend.kind === "postgres+nats") database = await createTestDatabase();
+    const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0008"));
+    store = await openContextStore<OrderDatabase>(backend, { name: "order", migrations: before }, database);
+    // biome-ignore lint/suspicious/noExplicitAny: the tables as they were before the migration.
+    const db = store.db as Kysely<any>;
+    await db
+      .insertInto("orders")
+      .values({
+        order_id: "ord_r",
+        checkout_id: "chk_r",
+        customer_id: "cus_1",
+        status: "PAID",
+        currency: "USD",
+        subtotal: 100,
+        discount: 0,
+        shipping: 0,
+        tax: 0,
+        total: 100,
+        applied_promotions_json: "[]",
+        shipping_address_json: "{}",
+        billing_address_json: "",
+        payment_id: "pay_1",
+        reservation_id: "rsv_1",
+        correlation_id: "",
+        created_event_id: "evt_1",
+        created_at: AT,
+        updated_at: AT,
+      })
+      .execute();
+    await db
+      .insertInto("order_status_history")
+      .values([line(1, "Created by the Checkout Saga."), line(2, "Payment captured.")])
+      .execute();
+    await migrate(store.db as Kysely<unknown>, migrations, { label: "order", table: "_migrations" });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it("reads the lines written before with their reasons' text, and keeps a new line's standard reason as a code", async () => {
+    await store.db
+      .insertInto("order_status_history")
+      .values(
+        statusChangeRow("ord_r", 3, {
+          from: "PAID",
+          to: "FULFILLED",
+          at: AT,
+          actor: { kind: "system" },
+          reason: "Picked and packed.",
+        }),
+      )
+      .execute();
+    const rows = await store.db.selectFrom("order_status_history").selectAll().orderBy("sequence").execute();
+    expect(rows.map((row) => [row.reason, row.reason_code])).toEqual([
+      ["Created by the Checkout Saga.", null],
+      ["Payment captured.", null],
+      [null, 2],
+    ]);
+    expect(rows.map((row) => statusChange(row).reason)).toEqual([
+      "Created by the Checkout Saga.",
+      "Payment captured.",
+      "Picked and packed.",
     ]);
   });
 });

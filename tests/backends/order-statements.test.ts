@@ -2,7 +2,14 @@ import type { Selectable } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/order/migrations.js";
 import { createOrderStatements, type OrderStatements } from "../../packages/services/src/order/order-statements.js";
-import type { OrderDatabase, OrderItemsTable, OrdersTable } from "../../packages/services/src/order/store.js";
+import {
+  CLAIMED_WHEN_PAID,
+  type OrderDatabase,
+  type OrderItemsTable,
+  type OrdersTable,
+  UPDATED_WITH_STATUS,
+  updatedAtOf,
+} from "../../packages/services/src/order/store.js";
 import { describeBackends } from "./backends.js";
 import { AT, checkoutRow } from "./checkout-row.js";
 import { type ContextStore, openContextStore } from "./context-store.js";
@@ -144,11 +151,10 @@ describeBackends("the order store's compiled statements", (backend) => {
   it("pays a PENDING order once and hands an order out once", async () => {
     await statements.insertOrder.execute(store.db, order("ord_pay"));
     expect(await statements.payOrder.executeChanges(store.db, { orderId: "ord_pay", paidAt: AT })).toBe(1n);
-    expect(await statements.readOrder.executeTakeFirst(store.db, { orderId: "ord_pay" })).toMatchObject({
-      status: "PAID",
-      paid_at: AT,
-      updated_at: AT,
-    });
+    const paid = await statements.readOrder.executeTakeFirst(store.db, { orderId: "ord_pay" });
+    // Its last change is its payment: the time is kept once, as paid_at, and read back as the order's update too.
+    expect(paid).toMatchObject({ status: "PAID", paid_at: AT, updated_at: UPDATED_WITH_STATUS });
+    expect(paid && updatedAtOf(paid)).toBe(AT);
     expect(await statements.payOrder.executeChanges(store.db, { orderId: "ord_pay", paidAt: AT })).toBe(0n);
     const claimed = await statements.claimOrder.executeTakeFirst(store.db, { orderId: "ord_pay", claimedAt: AT });
     expect(claimed).toMatchObject({ order_id: "ord_pay", claimed_at: AT });
@@ -159,5 +165,21 @@ describeBackends("the order store's compiled statements", (backend) => {
       status: "PAID",
       claimed_at: AT,
     });
+  });
+
+  it("hands an order out in the write that pays it, marked claimed when paid (its time kept once, as paid_at)", async () => {
+    await statements.insertOrder.execute(store.db, order("ord_handed"));
+    const paid = { orderId: "ord_handed", paidAt: AT };
+    expect(await statements.payAndClaimOrder.executeChanges(store.db, paid)).toBe(1n);
+    expect(await statements.readOrder.executeTakeFirst(store.db, { orderId: "ord_handed" })).toMatchObject({
+      status: "PAID",
+      paid_at: AT,
+      claimed_at: CLAIMED_WHEN_PAID,
+    });
+    // Handed out already: neither a second hand-out nor a claim of a later caller takes it again.
+    expect(await statements.payAndClaimOrder.executeChanges(store.db, paid)).toBe(0n);
+    expect(
+      await statements.claimOrder.executeTakeFirst(store.db, { orderId: "ord_handed", claimedAt: AT }),
+    ).toBeUndefined();
   });
 });

@@ -48,3 +48,12 @@ export {
 /** The accounts a fresh store is seeded with, for local development (`ecom sim up` prints their tokens). */
 export const devAccounts = { admin: DEV_ADMIN, customer: DEV_CUSTOMER } as const;
 export type { DevAccount } from "./customer/dev-accounts.js";
+
+/**
+ * Stored forms shorter than what they stand for, as the canonical export shows them (simulator canonical-tables.ts):
+ * a row written in either form exports alike.
+ */
+export { shipmentItemsText } from "./fulfilment/shipment-views.js";
+export { reservationItemsText } from "./inventory/reservation-rows.js";
+export { historyReasonOf } from "./order/history-reasons.js";
+export { addressText } from "./platform/address-tuple.js";

@@ -1,9 +1,10 @@
 import type { fulfilmentApi, MessageOf } from "@ecom/sdk";
 import type { Transaction } from "kysely";
+import { keptAddress } from "../platform/address-tuple.js";
 import { type ContextRuntime, compileQuery, fail, type Param, ServiceError } from "../platform/index.js";
 import type { CarrierPlan } from "./carrier.js";
 import { planCancelShipment, planStep, returnWindowEnd, type ShipmentStep } from "./shipment-rules.js";
-import { fulfilmentIdOf, type ShipmentLine } from "./shipment-views.js";
+import { fulfilmentIdOf, keptLines, type ShipmentLine, shipmentLines } from "./shipment-views.js";
 import type { FulfilmentDatabase, ShipmentTable } from "./store.js";
 
 type Runtime = ContextRuntime<FulfilmentDatabase>;
@@ -143,7 +144,7 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
 
   const publishStep = async (trx: Trx, row: ShipmentTable, step: ShipmentStep) => {
     const options = { partitionKey: row.order_id, correlationId: row.correlation_id };
-    const lines = JSON.parse(row.items) as ShipmentLine[];
+    const lines = shipmentLines(row);
     if (step === "pack") {
       await outbox.publish(
         trx,
@@ -217,8 +218,8 @@ export function createShipments(runtime: Runtime, carrierPlan: CarrierPlan) {
         order_id: paid.orderId,
         customer_id: paid.customerId,
         status: "PENDING",
-        items: JSON.stringify(lines),
-        shipping_address: JSON.stringify(paid.shippingAddress),
+        items: keptLines(lines),
+        shipping_address: keptAddress(paid.shippingAddress),
         payment_id: paid.paymentId,
         correlation_id: message.correlationId,
         warehouse_location: null,

@@ -23,9 +23,12 @@ export interface ShipmentTable {
   customer_id: string;
   /** PENDING, PICKED, PACKED, SHIPPED, DELIVERED or CANCELED. */
   status: string;
-  /** JSON `[{ productId, isbn, title, quantity, unitPrice: { amount, currency } }]` from order.paid. */
+  /**
+   * The lines from order.paid, `{ productId, isbn, title, quantity, unitPrice: { amount, currency } }` each, as JSON
+   * tuples or (rows written before) objects: read with shipment-views.ts `shipmentLines`.
+   */
   items: string;
-  /** JSON Address snapshot from order.paid. */
+  /** The Address snapshot from order.paid (platform/address-tuple.ts): read with `addressOf`. */
   shipping_address: string;
   /** The payment a return refunds, from order.paid. */
   payment_id: string;

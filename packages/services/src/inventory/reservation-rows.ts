@@ -13,9 +13,31 @@ export interface Shortage {
   readonly available: number;
 }
 
-/** The lines a reservation row holds. */
-export function linesOf(row: ReservationRow): ReservationLine[] {
-  return JSON.parse(row.items) as ReservationLine[];
+/**
+ * A reservation's line as `reservations.items` keeps it: `[productId, quantity]`, its values without their names (~25
+ * bytes a line fewer). Rows written before keep `{ productId, quantity }` objects, and read as they did; so do lines
+ * that would not read back exactly as tuples.
+ */
+type LineTuple = [productId: string, quantity: number];
+
+/** What `reservations.items` keeps of `lines`: tuples when every line reads back exactly, else the objects. */
+export function keptLines(lines: readonly ReservationLine[]): string {
+  const tuples = lines.map((line): LineTuple => [line.productId, line.quantity]);
+  const exact = tuples.every(
+    ([productId, quantity], index) => JSON.stringify({ productId, quantity }) === JSON.stringify(lines[index]),
+  );
+  return JSON.stringify(exact ? tuples : lines);
+}
+
+/** The lines a reservation row holds (either form of `items`). */
+export function linesOf(row: Pick<ReservationRow, "items">): ReservationLine[] {
+  const parsed = JSON.parse(row.items) as (LineTuple | ReservationLine)[];
+  return parsed.map((line) => (Array.isArray(line) ? { productId: line[0], quantity: line[1] } : line));
+}
+
+/** `reservations.items` as rows kept it before tuples (objects' JSON): what the canonical export shows. */
+export function reservationItemsText(items: string): string {
+  return items.startsWith("[[") ? JSON.stringify(linesOf({ items })) : items;
 }
 
 /** The shortages an UNAVAILABLE reservation recorded. */

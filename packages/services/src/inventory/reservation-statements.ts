@@ -37,7 +37,10 @@ export function createReservationStatements(db: Kysely<InventoryDatabase>) {
     commitReservation: compileQuery((param: Param<{ reservationId: string; orderId: string; now: string }>) =>
       db
         .updateTable("reservations")
-        .set({ status: "COMMITTED", order_id: param("orderId"), committed_at: param("now") })
+        // A committed reservation never ends otherwise, so the stock.reserved event, the cause of an expiry's event, has
+        // no reader left: emptied by the write that adds the order, the row ends no larger than it began (~30 bytes, and
+        // eight reservations to a page instead of seven).
+        .set({ status: "COMMITTED", order_id: param("orderId"), committed_at: param("now"), reserved_event_id: null })
         .where("reservation_id", "=", param("reservationId"))
         .where("status", "=", "RESERVED")
         // Not lapsed: times are toISOString() text, so text order is time order (as the expiry's own query reads).

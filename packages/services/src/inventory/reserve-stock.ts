@@ -1,6 +1,6 @@
 import type { Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
-import { linesOf, type ReservationRow, type Shortage } from "./reservation-rows.js";
+import { keptLines, linesOf, type ReservationRow, type Shortage } from "./reservation-rows.js";
 import type { ReservationStatements } from "./reservation-statements.js";
 import type { StockHolds } from "./stock-holds.js";
 import type { StockLevelRow } from "./stock-ledger.js";
@@ -49,7 +49,7 @@ export function reserveStock(options: ReserveStockOptions, request: ReserveReque
     const base: ReservationBase = {
       reservation_id: runtime.ids.next("rsv"),
       checkout_id: request.checkoutId,
-      items: JSON.stringify(request.lines),
+      items: keptLines(request.lines),
       correlation_id: request.correlationId === request.checkoutId ? null : request.correlationId,
       order_id: null,
       release_reason: null,

@@ -32,7 +32,10 @@ export interface ReservationTable {
   checkout_id: string;
   /** RESERVED, UNAVAILABLE, RELEASED, COMMITTED or EXPIRED (the proto's names without the prefix). */
   status: string;
-  /** JSON `[{ productId, quantity }]`, sorted by productId: what was asked, compared on a retry. */
+  /**
+   * The lines `{ productId, quantity }`, sorted by productId, as JSON tuples or (rows written before) objects: what was
+   * asked, compared on a retry. Read with reservation-rows.ts `linesOf`.
+   */
   items: string;
   /** JSON `[{ productId, requested, available }]`; set for UNAVAILABLE, so a retry gets the same answer. */
   shortages: string | null;
@@ -41,7 +44,7 @@ export interface ReservationTable {
    * reservations, whose flow is their checkout: ~30 bytes a reservation). reservations.ts `correlationOf`.
    */
   correlation_id: string | null;
-  /** The stock.reserved event, the cause of the expired event that may follow. */
+  /** The stock.reserved event, the cause of the expired event that may follow; null once COMMITTED (none follows). */
   reserved_event_id: string | null;
   order_id: string | null;
   /** The proto ReleaseReason name (PAYMENT_FAILED, CHECKOUT_FAILED, ORDER_CANCELED) when RELEASED. */

@@ -2,6 +2,7 @@ import type { MessageOf } from "@ecom/sdk";
 import type { Transaction } from "kysely";
 import { type ContextRuntime, compileQuery, type Param } from "../platform/index.js";
 import type { NotificationDatabase, NotificationTable } from "./store.js";
+import { storedTriggerType } from "./stored-trigger.js";
 import type { TemplateValue, TriggeredNotification } from "./templates.js";
 
 /**
@@ -54,7 +55,7 @@ export function createNotificationQueue(runtime: ContextRuntime<NotificationData
       subject: null,
       status: "QUEUED",
       trigger_event_id: trigger.eventId,
-      trigger_event_type: trigger.eventType,
+      trigger_event_type: storedTriggerType(what.templateKey, trigger.eventType),
       variables: JSON.stringify(what.variables),
       correlation_id: trigger.correlationId,
       attempt_count: 0,

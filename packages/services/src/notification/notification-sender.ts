@@ -3,6 +3,7 @@ import { type ContextRuntime, compileQuery, type Param } from "../platform/index
 import { createBackgroundPass } from "./background-pass.js";
 import { simulatedMessageId } from "./notification-views.js";
 import type { MailboxTable, NotificationAttemptTable, NotificationDatabase, NotificationTable } from "./store.js";
+import { triggerTypeOf } from "./stored-trigger.js";
 import { maskEmail, renderTemplate, TemplateError, type TemplateValue, templateOf } from "./templates.js";
 
 type Runtime = ContextRuntime<NotificationDatabase>;
@@ -158,7 +159,7 @@ export function createNotificationSender(runtime: Runtime) {
   const record = async (row: NotificationTable, outcome: Outcome) => {
     const now = clock.now();
     const attemptNumber = row.attempt_count + 1;
-    const trigger = { eventId: row.trigger_event_id, eventType: row.trigger_event_type };
+    const trigger = { eventId: row.trigger_event_id, eventType: triggerTypeOf(row) };
     const common = {
       notificationId: row.notification_id,
       customerId: row.customer_id,

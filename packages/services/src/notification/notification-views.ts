@@ -1,5 +1,6 @@
 import type { notificationApi } from "@ecom/sdk";
 import type { NotificationAttemptTable, NotificationTable } from "./store.js";
+import { triggerTypeOf } from "./stored-trigger.js";
 
 type Schemas = notificationApi.components["schemas"];
 type Notification = Schemas["Notification"];
@@ -53,7 +54,7 @@ export function toNotification(row: NotificationTable, stored: readonly Notifica
     recipient: row.recipient,
     ...(row.subject !== null ? { subject: row.subject } : {}),
     status: row.status as Notification["status"],
-    trigger: { eventId: row.trigger_event_id, eventType: row.trigger_event_type },
+    trigger: { eventId: row.trigger_event_id, eventType: triggerTypeOf(row) },
     attemptCount: row.attempt_count,
     attempts: attempts.map((attempt) => {
       const providerMessageId = providerMessageIdOf(attempt);

@@ -26,6 +26,7 @@ export interface NotificationTable {
   /** QUEUED, SENT or FAILED. */
   status: string;
   trigger_event_id: string;
+  /** The trigger's event type, or TEMPLATE_TRIGGER (stored-trigger.ts): read it with triggerTypeOf. */
   trigger_event_type: string;
   /** JSON object of the template's variables taken from the trigger (the first name is looked up when sending). */
   variables: string;

@@ -1,5 +1,7 @@
 import type { Selectable, Transaction } from "kysely";
+import { keptAddress } from "../platform/address-tuple.js";
 import type { ContextRuntime } from "../platform/index.js";
+import { readPricing } from "./checkout-pricing.js";
 import { mergeLines } from "./checkout-saga-rules.js";
 import { statusChangeRow } from "./order-records.js";
 import type { OrderStatements } from "./order-statements.js";
@@ -8,10 +10,11 @@ import {
   BILLED_TO_SHIPPING,
   type CheckoutLine,
   type CheckoutsTable,
+  CLAIMED_WHEN_PAID,
   correlationOf,
   type OrderDatabase,
   type OrdersTable,
-  type PricingSnapshot,
+  UPDATED_WITH_STATUS,
 } from "./store.js";
 
 /**
@@ -41,7 +44,7 @@ export async function writeCreatedOrder(
   { runtime, statements }: OrderWritePorts,
   checkout: Checkout,
 ): Promise<string> {
-  const pricing = JSON.parse(checkout.pricing_json ?? "null") as PricingSnapshot | null;
+  const pricing = readPricing(checkout.pricing_json);
   if (!pricing || !checkout.payment_id || !checkout.reservation_id) {
     throw new Error(`checkout ${checkout.checkout_id} reached create_order without its pricing and payment`);
   }
@@ -52,8 +55,8 @@ export async function writeCreatedOrder(
   // By product in a snapshot written before products were kept in the lines' order.
   const titles = new Map(pricing.products.map((product) => [product.productId, product]));
   const productOf = (line: CheckoutLine, index: number) => titles.get(line.productId) ?? pricing.products[index];
-  const shippingAddress = JSON.stringify(pricing.shippingAddress);
-  const billingAddress = pricing.billingAddress ? JSON.stringify(pricing.billingAddress) : shippingAddress;
+  const shippingAddress = keptAddress(pricing.shippingAddress);
+  const billingAddress = pricing.billingAddress ? keptAddress(pricing.billingAddress) : shippingAddress;
   const record: OrderRecord = {
     order: {
       order_id: checkout.order_id,
@@ -146,7 +149,13 @@ export async function writePaidOrder(
   // paid here.
   const inserted = paid ? statements.insertedOrder(orderId) : undefined;
   const order: Order | undefined = inserted
-    ? { ...inserted, status: "PAID", paid_at: now, updated_at: now, ...(claimed ? { claimed_at: now } : {}) }
+    ? {
+        ...inserted,
+        status: "PAID",
+        paid_at: now,
+        updated_at: UPDATED_WITH_STATUS,
+        ...(claimed ? { claimed_at: CLAIMED_WHEN_PAID } : {}),
+      }
     : await statements.readOrder.executeTakeFirst(trx, { orderId });
   if (!order) throw new Error(`checkout ${checkout.checkout_id} captured without an order`);
   if (claimed) runtime.afterCommit(trx, () => handOut?.(order));

@@ -6,6 +6,7 @@ import type { ContextRuntime } from "../platform/index.js";
 import { createSagaCall, type SagaCall, TRANSIENT } from "./checkout-calls.js";
 import { commitReservation } from "./checkout-compensation.js";
 import { writeCreatedOrder, writePaidOrder } from "./checkout-order.js";
+import { packPricing } from "./checkout-pricing.js";
 import { refundCapture } from "./checkout-refund.js";
 import {
   type CheckoutFailureCode,
@@ -272,7 +273,7 @@ async function calculateDiscount({ runtime, call }: StepPorts, checkout: Checkou
     // The addresses are read by this step alone, and its result is written with the next step's start: nothing reads
     // their ids again, so the write that records it empties them. Done this early (not when the saga ends) so the row
     // grows less meanwhile, which keeps the table's pages fuller (store.ts, PricingSnapshot).
-    patch: { pricing_json: JSON.stringify(pricing), total, shipping_address_id: "", billing_address_id: null },
+    patch: { pricing_json: packPricing(pricing), total, shipping_address_id: "", billing_address_id: null },
   };
 }
 

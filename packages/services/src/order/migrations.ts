@@ -196,6 +196,13 @@ export const migrations: Record<string, Migration> = {
       await rebuildCheckoutsWithoutOrderIndex(db);
     },
   },
+  // The reasons the platform gives, the same text each time, kept as a code (history-reasons.ts); rows written before
+  // keep their text, and read as they did.
+  "0008_history_reason_codes": {
+    async up(db) {
+      await db.schema.alterTable("order_status_history").addColumn("reason_code", "integer").execute();
+    },
+  },
 };
 
 /** The checkouts table as 0001, 0003 and 0004 made it but for order_id's UNIQUE, with its rows and its indexes. */

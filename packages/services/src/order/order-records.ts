@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Transaction } from "kysely";
 import type { ContextRuntime } from "../platform/index.js";
+import { keptReason } from "./history-reasons.js";
 import { FULFILMENT_SEQUENCE, type FulfilmentTarget } from "./order-status.js";
 import { type OrderRecord, orderCanceledPayload } from "./order-views.js";
 import {
@@ -64,7 +65,7 @@ export function statusChangeRow(
     changed_at: change.at,
     actor_kind: change.actor.kind,
     actor_customer_id: change.actor.customerId ?? null,
-    reason: change.reason?.slice(0, 500) ?? null,
+    ...keptReason(change.reason?.slice(0, 500) ?? null),
     causation_id: change.causationId ?? null,
   };
 }

@@ -1,6 +1,14 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
 import { type CompiledQueryRunner, type CompiledStatement, compileQuery, type Param } from "../platform/index.js";
-import type { CheckoutsTable, OrderDatabase, OrderItemsTable, OrderStatusHistoryTable, OrdersTable } from "./store.js";
+import {
+  type CheckoutsTable,
+  CLAIMED_WHEN_PAID,
+  type OrderDatabase,
+  type OrderItemsTable,
+  type OrderStatusHistoryTable,
+  type OrdersTable,
+  UPDATED_WITH_STATUS,
+} from "./store.js";
 
 /**
  * The order store's statements that run at every checkout (the saga's reads and versioned writes, the order it
@@ -149,6 +157,7 @@ const HISTORY_COLUMNS = [
   "actor_kind",
   "actor_customer_id",
   "reason",
+  "reason_code",
   "causation_id",
 ] as const satisfies readonly (keyof OrderStatusHistoryTable)[];
 
@@ -248,14 +257,19 @@ export function createOrderStatements(db: Kysely<OrderDatabase>): OrderStatement
     payOrder: compileQuery((param: Param<{ orderId: string; paidAt: string }>) =>
       db
         .updateTable("orders")
-        .set({ status: "PAID", paid_at: param("paidAt"), updated_at: param("paidAt") })
+        .set({ status: "PAID", paid_at: param("paidAt"), updated_at: UPDATED_WITH_STATUS })
         .where("order_id", "=", param("orderId"))
         .where("status", "=", "PENDING"),
     ) as CompiledStatement<{ orderId: string; paidAt: string }, never>,
     payAndClaimOrder: compileQuery((param: Param<{ orderId: string; paidAt: string }>) =>
       db
         .updateTable("orders")
-        .set({ status: "PAID", paid_at: param("paidAt"), updated_at: param("paidAt"), claimed_at: param("paidAt") })
+        .set({
+          status: "PAID",
+          paid_at: param("paidAt"),
+          updated_at: UPDATED_WITH_STATUS,
+          claimed_at: CLAIMED_WHEN_PAID,
+        })
         .where("order_id", "=", param("orderId"))
         .where("status", "=", "PENDING")
         .where("claimed_at", "is", null),

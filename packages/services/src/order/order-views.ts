@@ -1,6 +1,8 @@
 import type { MessagePayloads, orderApi } from "@ecom/sdk";
 import type { Selectable } from "kysely";
+import { addressOf } from "../platform/address-tuple.js";
 import { readSteps } from "./checkout-step-log.js";
+import { historyReasonOf } from "./history-reasons.js";
 import {
   type AddressSnapshot,
   BILLED_TO_SHIPPING,
@@ -13,6 +15,7 @@ import {
   type OrdersTable,
   type PromotionSnapshot,
   type ShipmentSnapshot,
+  updatedAtOf,
 } from "./store.js";
 
 /**
@@ -151,8 +154,8 @@ export function orderResource(record: OrderRecord): OrderResource {
     total: money(order.total, order.currency),
     ...optional("couponCode", order.coupon_code),
     appliedPromotions: promotions(order),
-    shippingAddress: JSON.parse(order.shipping_address_json) as AddressSnapshot,
-    billingAddress: JSON.parse(
+    shippingAddress: addressOf(order.shipping_address_json) as AddressSnapshot,
+    billingAddress: addressOf(
       order.billing_address_json === BILLED_TO_SHIPPING ? order.shipping_address_json : order.billing_address_json,
     ) as AddressSnapshot,
     paymentId: order.payment_id,
@@ -160,7 +163,7 @@ export function orderResource(record: OrderRecord): OrderResource {
     ...(orderCancellation ? { cancellation: orderCancellation } : {}),
     correlationId: correlationOf(order),
     createdAt: order.created_at,
-    updatedAt: order.updated_at,
+    updatedAt: updatedAtOf(order),
     ...optional("paidAt", order.paid_at),
     ...optional("fulfilledAt", order.fulfilled_at),
     ...optional("shippedAt", order.shipped_at),
@@ -178,7 +181,7 @@ export function orderSummary(order: Selectable<OrdersTable>, itemCount: number):
     itemCount,
     total: money(order.total, order.currency),
     createdAt: order.created_at,
-    updatedAt: order.updated_at,
+    updatedAt: updatedAtOf(order),
   };
 }
 
@@ -193,7 +196,7 @@ export function statusChange(row: Selectable<OrderStatusHistoryTable>): StatusCh
       kind: row.actor_kind as StatusChangeResource["actor"]["kind"],
       ...(row.actor_customer_id === null ? {} : { customerId: row.actor_customer_id }),
     },
-    ...optional("reason", row.reason),
+    ...optional("reason", historyReasonOf(row)),
     ...optional("causationId", row.causation_id),
   };
 }
@@ -251,7 +254,7 @@ export function orderCreatedPayload(record: OrderRecord): MessagePayloads["ecomm
     total: money(order.total, order.currency),
     ...optional("couponCode", order.coupon_code),
     appliedPromotions: eventPromotions(order),
-    shippingAddress: JSON.parse(order.shipping_address_json) as AddressSnapshot,
+    shippingAddress: addressOf(order.shipping_address_json) as AddressSnapshot,
     paymentId: order.payment_id,
     createdAt: order.created_at,
   };
@@ -277,7 +280,7 @@ export function orderPaidPayload(
     total: money(order.total, order.currency),
     ...optional("couponCode", order.coupon_code),
     appliedPromotions: eventPromotions(order),
-    shippingAddress: JSON.parse(order.shipping_address_json) as AddressSnapshot,
+    shippingAddress: addressOf(order.shipping_address_json) as AddressSnapshot,
     paidAt,
   };
 }

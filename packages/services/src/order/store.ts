@@ -66,6 +66,35 @@ export const BILLED_TO_SHIPPING = "";
  */
 export const CORRELATED_BY_CHECKOUT = "";
 
+/**
+ * `orders.claimed_at` of an order handed out by the write that paid it (the caller of `POST /orders` waiting for the
+ * saga): the time is `paid_at`'s, kept once (orders written before keep it twice). Only whether an order was handed
+ * out is ever read; ~24 bytes an order, which keeps an order's row small enough for five to share a page.
+ */
+export const CLAIMED_WHEN_PAID = "";
+
+/**
+ * `orders.updated_at` of an order whose last change is the one its status's own time records (`paid_at` of a PAID
+ * order): the time is kept once, there (orders written before keep it twice, and read either way). The write that
+ * pays an order writes it; every other change writes its time. Read with {@link updatedAtOf}.
+ */
+export const UPDATED_WITH_STATUS = "";
+
+/** When an order last changed, however its row keeps it. */
+export function updatedAtOf(
+  order: Pick<
+    OrdersTable,
+    "updated_at" | "created_at" | "paid_at" | "fulfilled_at" | "shipped_at" | "delivered_at" | "canceled_at"
+  >,
+): string {
+  if (order.updated_at !== UPDATED_WITH_STATUS) return order.updated_at;
+  // Times are toISOString() text: the latest is the greatest.
+  let latest = order.created_at;
+  for (const at of [order.paid_at, order.fulfilled_at, order.shipped_at, order.delivered_at, order.canceled_at])
+    if (at !== null && at > latest) latest = at;
+  return latest;
+}
+
 /** The correlation id of a checkout's or an order's row. */
 export function correlationOf(row: { readonly correlation_id: string; readonly checkout_id: string }): string {
   return row.correlation_id === CORRELATED_BY_CHECKOUT ? row.checkout_id : row.correlation_id;
@@ -177,9 +206,9 @@ export interface OrdersTable {
   coupon_code: string | null;
   /** JSON PromotionSnapshot[]. */
   applied_promotions_json: string;
-  /** JSON AddressSnapshot. */
+  /** An AddressSnapshot as platform/address-tuple.ts keeps it (a tuple, or an object written before): `addressOf`. */
   shipping_address_json: string;
-  /** JSON AddressSnapshot, or {@link BILLED_TO_SHIPPING}. */
+  /** As `shipping_address_json`, or {@link BILLED_TO_SHIPPING}. */
   billing_address_json: string;
   payment_id: string;
   reservation_id: string;
@@ -192,9 +221,13 @@ export interface OrdersTable {
   correlation_id: string;
   /** The order.created event, the causation of the order's later events. */
   created_event_id: string;
-  /** When `POST /orders` first handed the order out (later calls answer 200 instead of 201). */
+  /**
+   * When `POST /orders` first handed the order out (later calls answer 200 instead of 201), or
+   * {@link CLAIMED_WHEN_PAID}; null while nobody has.
+   */
   claimed_at: string | null;
   created_at: string;
+  /** See {@link UPDATED_WITH_STATUS}. */
   updated_at: string;
   paid_at: string | null;
   fulfilled_at: string | null;
@@ -224,7 +257,10 @@ export interface OrderStatusHistoryTable {
   changed_at: string;
   actor_kind: string;
   actor_customer_id: string | null;
+  /** The reason's text, or null when it is kept as `reason_code` (or there is none). */
   reason: string | null;
+  /** A standard reason's place in history-reasons.ts STANDARD_REASONS; read a row's reason with `reasonOf`. */
+  reason_code: number | null;
   causation_id: string | null;
 }
 

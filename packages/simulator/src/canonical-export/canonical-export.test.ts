@@ -149,18 +149,93 @@ describe("a canonical export", () => {
           { order_id: ulid("ord", "B"), shipping_address_json: shipping, billing_address_json: shipping },
           // Billed elsewhere.
           { order_id: ulid("ord", "C"), shipping_address_json: shipping, billing_address_json: billing },
+          // Its addresses kept as tuples (platform/address-tuple.ts), billed to its shipping address and not.
+          {
+            order_id: ulid("ord", "D"),
+            shipping_address_json: '["Ada","1 Main St","Springfield","12345","US"]',
+            billing_address_json: "",
+          },
+          {
+            order_id: ulid("ord", "E"),
+            shipping_address_json: '["Ada","1 Main St","Springfield","12345","US"]',
+            billing_address_json: '["Bob","2 Main St","Springfield","12345","US"]',
+          },
         ],
       }),
       orders,
     );
     const newYork = { city: "New York", line1: "350 Fifth Avenue", name: "Ada" };
     const boston = { city: "Boston", line1: "1 Main St", name: "Ada" };
+    const springfield = { name: "Ada", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
     expect(exported["order.orders"]?.map((order) => [order.billing_address_json, order.shipping_address_json])).toEqual(
       [
         [boston, newYork],
         [newYork, newYork],
         [newYork, newYork],
+        [springfield, springfield],
+        [{ ...springfield, name: "Bob", line1: "2 Main St" }, springfield],
       ],
     );
+  });
+
+  it("shows a shipment's and a reservation's lines and address as objects, kept as tuples or (before) as objects", async () => {
+    const tables = CANONICAL_TABLES.map(
+      ([context, specs]) =>
+        [context, specs.filter((spec) => spec.table === "shipments" || spec.table === "reservations")] as const,
+    ).filter(([, specs]) => specs.length > 0);
+    const line = {
+      productId: "prd_1",
+      isbn: "9780131103627",
+      title: "C",
+      quantity: 2,
+      unitPrice: { amount: 4599, currency: "USD" },
+    };
+    const address = { name: "Ada", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
+    const exported = await canonicalExport(
+      reader({
+        "fulfilment.shipments": [
+          {
+            shipment_id: ulid("shp", "A"),
+            items: '[["prd_1","9780131103627","C",2,4599,"USD"]]',
+            shipping_address: '["Ada","1 Main St","Springfield","12345","US"]',
+          },
+          { shipment_id: ulid("shp", "B"), items: JSON.stringify([line]), shipping_address: JSON.stringify(address) },
+        ],
+        "inventory.reservations": [
+          { reservation_id: ulid("rsv", "A"), items: '[["prd_1",2]]' },
+          { reservation_id: ulid("rsv", "B"), items: '[{"productId":"prd_1","quantity":2}]' },
+        ],
+      }),
+      tables,
+    );
+    expect(exported["fulfilment.shipments"]?.map((row) => [row.items, row.shipping_address])).toEqual([
+      [[line], address],
+      [[line], address],
+    ]);
+    expect(exported["inventory.reservations"]?.map((row) => row.items)).toEqual([
+      [{ productId: "prd_1", quantity: 2 }],
+      [{ productId: "prd_1", quantity: 2 }],
+    ]);
+  });
+
+  it("shows a status change's reason kept as a code as its text, and drops the code", async () => {
+    const tables = CANONICAL_TABLES.map(
+      ([context, specs]) => [context, specs.filter((spec) => spec.table === "order_status_history")] as const,
+    ).filter(([, specs]) => specs.length > 0);
+    const exported = await canonicalExport(
+      reader({
+        "order.order_status_history": [
+          { order_id: ulid("ord", "A"), sequence: 2, reason: null, reason_code: 1 },
+          { order_id: ulid("ord", "B"), sequence: 2, reason: "Payment captured." },
+          { order_id: ulid("ord", "C"), sequence: 3, reason: "Shipped with UPS.", reason_code: null },
+        ],
+      }),
+      tables,
+    );
+    expect(exported["order.order_status_history"]).toEqual([
+      { order_id: "ord#1", reason: "Payment captured.", sequence: 2 },
+      { order_id: "ord#2", reason: "Payment captured.", sequence: 2 },
+      { order_id: "ord#3", reason: "Shipped with UPS.", sequence: 3 },
+    ]);
   });
 });

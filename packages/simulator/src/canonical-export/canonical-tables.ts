@@ -5,6 +5,7 @@
  * analytics, notifications) — with the columns that say how a run got there, not where it is, left out.
  */
 
+import { addressText, historyReasonOf, reservationItemsText, shipmentItemsText } from "@ecom/services";
 import type { CanonicalRow } from "./canonical-export.js";
 
 /** One table of the export: its columns (all but those dropped) and how its rows are combined. */
@@ -28,10 +29,40 @@ const PROVENANCE = ["correlation_id", "causation_id", "trigger_event_id", "trace
 /**
  * An order billed to its shipping address keeps that address once: `billing_address_json` is empty (order/store.ts,
  * BILLED_TO_SHIPPING), and orders written before keep both copies. The export shows the address the order is billed
- * to, as the order's API does, instead of an empty string.
+ * to, as the order's API does, instead of an empty string; and each address as its object, however it is kept.
  */
 function billedAddress(row: CanonicalRow): CanonicalRow {
-  return row.billing_address_json === "" ? { ...row, billing_address_json: row.shipping_address_json } : row;
+  const shipping = asAddressText(row.shipping_address_json);
+  const billing = row.billing_address_json === "" ? shipping : asAddressText(row.billing_address_json);
+  return { ...row, shipping_address_json: shipping, billing_address_json: billing };
+}
+
+/** An address column's text as the object's JSON, whether kept as a tuple (platform/address-tuple.ts) or not. */
+const asAddressText = (value: unknown) => (typeof value === "string" ? addressText(value) : value);
+
+/**
+ * A shipment keeps its lines and its address as tuples (fulfilment/shipment-views.ts, platform/address-tuple.ts);
+ * shipments written before keep objects. The export shows the objects' text either way.
+ */
+function shipmentAsRead(row: CanonicalRow): CanonicalRow {
+  const { items, shipping_address: address } = row;
+  return {
+    ...row,
+    ...(typeof items === "string" ? { items: shipmentItemsText(items) } : {}),
+    ...(typeof address === "string" ? { shipping_address: addressText(address) } : {}),
+  };
+}
+
+/** A status change keeps a standard reason as its code (order/history-reasons.ts); the export shows the reason. */
+function statusChangeAsRead(row: CanonicalRow): CanonicalRow {
+  const { reason, reason_code: code } = row;
+  if (typeof code !== "number") return row;
+  return { ...row, reason: historyReasonOf({ reason: typeof reason === "string" ? reason : null, reason_code: code }) };
+}
+
+/** A reservation keeps its lines as tuples (inventory/reservation-rows.ts); the export shows the objects' text. */
+function reservationAsRead(row: CanonicalRow): CanonicalRow {
+  return typeof row.items === "string" ? { ...row, items: reservationItemsText(row.items) } : row;
 }
 
 /**
@@ -55,7 +86,7 @@ export const CANONICAL_TABLES: readonly (readonly [context: string, tables: read
     [
       { table: "orders", drop: [...PROVENANCE, "created_event_id"], read: billedAddress },
       { table: "order_items" },
-      { table: "order_status_history", drop: PROVENANCE },
+      { table: "order_status_history", drop: [...PROVENANCE, "reason_code"], read: statusChangeAsRead },
       {
         table: "checkouts",
         only: [
@@ -89,7 +120,7 @@ export const CANONICAL_TABLES: readonly (readonly [context: string, tables: read
     "inventory",
     [
       { table: "stock_levels" },
-      { table: "reservations", drop: [...PROVENANCE, "reserved_event_id"] },
+      { table: "reservations", drop: [...PROVENANCE, "reserved_event_id"], read: reservationAsRead },
       { table: "adjustments" },
       { table: "return_restocks" },
     ],
@@ -97,7 +128,7 @@ export const CANONICAL_TABLES: readonly (readonly [context: string, tables: read
   [
     "fulfilment",
     [
-      { table: "shipments", drop: [...PROVENANCE, "estimated_delivery_date"] },
+      { table: "shipments", drop: [...PROVENANCE, "estimated_delivery_date"], read: shipmentAsRead },
       { table: "tracking_events", drop: ["seq"] },
       { table: "returns", drop: [...PROVENANCE, "refund_attempts"] },
     ],
