@@ -1,12 +1,11 @@
 import type { MessageOf } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/analytics/migrations.js";
 import { dailyRevenueProjection } from "../../packages/services/src/analytics/order-projection.js";
 import type { AnalyticsDatabase } from "../../packages/services/src/analytics/store.js";
 import { describeBackends } from "./backends.js";
-import { type ContextStore, openContextStore } from "./context-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { useContextStore } from "./context-store.js";
 
 // The daily revenue's upsert keeps the latest event time of the day: SQLite's scalar max(a, b) is PostgreSQL's
 // greatest(a, b) (max is only an aggregate there).
@@ -14,19 +13,11 @@ import { createTestDatabase, type TestDatabase } from "./test-database.js";
 type Paid = MessageOf<"ecommerce.order.order.paid.v1">;
 
 describeBackends("analytics' SQL", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<AnalyticsDatabase>;
+  const store = useContextStore<AnalyticsDatabase>(backend, { name: "analytics", migrations });
   let db: Kysely<AnalyticsDatabase>;
 
   beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<AnalyticsDatabase>(backend, { name: "analytics", migrations }, database);
     db = store.db;
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
   });
 
   it("adds a day's paid orders and keeps the day's latest time, whatever order they arrive in", async () => {

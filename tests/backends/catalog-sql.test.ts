@@ -1,12 +1,11 @@
 import type { Kysely } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/catalog/migrations.js";
 import { productValues, readProductValues } from "../../packages/services/src/catalog/product-json.js";
 import { type ProductRow, toProductView } from "../../packages/services/src/catalog/product-views.js";
 import type { CatalogDatabase } from "../../packages/services/src/catalog/store.js";
 import { describeBackends } from "./backends.js";
-import { type ContextStore, openContextStore } from "./context-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { useContextStore } from "./context-store.js";
 
 // Catalog's product values, written by the store itself as one JSON array (SQLite's json_array, PostgreSQL's
 // json_build_array), must read exactly as toProductView maps the same row, members in the same order, on both stores; and a rating average keeps all its digits (a `real`
@@ -34,13 +33,10 @@ const ROW = {
 } as const;
 
 describeBackends("catalog's SQL", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<CatalogDatabase>;
+  const store = useContextStore<CatalogDatabase>(backend, { name: "catalog", migrations });
   let db: Kysely<CatalogDatabase>;
 
   beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<CatalogDatabase>(backend, { name: "catalog", migrations }, database);
     db = store.db;
     await db
       .insertInto("publishers")
@@ -65,11 +61,6 @@ describeBackends("catalog's SQL", (backend) => {
       .insertInto("product_ratings")
       .values({ product_id: "prd_2", average: 13 / 3, count: 3, updated_at: ROW.updated_at })
       .execute();
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
   });
 
   it("reads the product values exactly as toProductView maps the row, optional members left out when null", async () => {

@@ -1,9 +1,8 @@
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
 import { createRpcClients } from "@ecom/sdk";
 import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
-import { type ContextRuntime, noFaults } from "@ecom/services/platform";
 import type { Selectable } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { CheckoutSaga, DEFAULT_SAGA_OPTIONS } from "../../packages/services/src/order/checkout-saga.js";
 import {
   type CheckoutStep,
@@ -17,8 +16,8 @@ import { createOrderStatements } from "../../packages/services/src/order/order-s
 import type { CheckoutsTable, OrderDatabase } from "../../packages/services/src/order/store.js";
 import { describeBackends } from "./backends.js";
 import { AT, checkoutRow } from "./checkout-row.js";
-import { type ContextStore, openContextStore } from "./context-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { testContextRuntime } from "./context-runtime.js";
+import { useContextStore } from "./context-store.js";
 
 // A saga resumed in capture_payment after its process died there, its hold lapsed meanwhile: on either store, the
 // capture the dead run made is found (payment refuses to void it), refunded, and the saga fails saying so; while
@@ -47,32 +46,14 @@ function capturing(checkoutId: string): Selectable<CheckoutsTable> {
 }
 
 describeBackends("a Checkout Saga resumed in its capture after the hold lapsed", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<OrderDatabase>;
-
-  beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<OrderDatabase>(backend, { name: "order", migrations }, database);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
-  });
+  const store = useContextStore<OrderDatabase>(backend, { name: "order", migrations });
 
   /** The order context's saga runner over the test's store; payment's Void is Unavailable `voidDown` times. */
   function runner(calls: string[], voidDown: { count: number }) {
-    let ids = 0;
-    const runtime: ContextRuntime<OrderDatabase> = {
+    const runtime = testContextRuntime<OrderDatabase>({
       name: "order",
       db: store.db,
-      afterCommit: () => undefined,
-      closing: new AbortController().signal,
-      sleep: async () => undefined,
-      outbox: { publish: async () => `evt_${++ids}` },
       clock: { now: () => new Date(AT) },
-      ids: { next: (prefix) => `${prefix}_${++ids}` },
-      random: () => 0.5,
       rpc: createRpcClients(
         createRouterTransport(({ service }) => {
           service(paymentV1.PaymentService, {
@@ -107,15 +88,7 @@ describeBackends("a Checkout Saga resumed in its capture after the hold lapsed",
           });
         }),
       ),
-      tokens: {
-        issue: () => "",
-        verify: () => {
-          throw new Error("no token is verified here");
-        },
-      },
-      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      faults: noFaults(),
-    };
+    });
     return new CheckoutSaga(runtime, createOrderStatements(store.db), DEFAULT_SAGA_OPTIONS);
   }
 

@@ -1,9 +1,8 @@
 import { createRouterTransport } from "@connectrpc/connect";
 import { createRpcClients } from "@ecom/sdk";
 import { inventoryV1, paymentV1 } from "@ecom/sdk/rpc";
-import { type ContextRuntime, noFaults } from "@ecom/services/platform";
 import type { Selectable } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { CheckoutSaga, DEFAULT_SAGA_OPTIONS } from "../../packages/services/src/order/checkout-saga.js";
 import { changeSteps, started } from "../../packages/services/src/order/checkout-step-log.js";
 import { migrations } from "../../packages/services/src/order/migrations.js";
@@ -11,8 +10,8 @@ import { createOrderStatements } from "../../packages/services/src/order/order-s
 import type { CheckoutsTable, OrderDatabase, PricingSnapshot } from "../../packages/services/src/order/store.js";
 import { describeBackends } from "./backends.js";
 import { AT, checkoutRow } from "./checkout-row.js";
-import { type ContextStore, openContextStore } from "./context-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { testContextRuntime } from "./context-runtime.js";
+import { useContextStore } from "./context-store.js";
 
 // Two runners of one Checkout Saga over the same store (two processes on PostgreSQL, or a run and a resume): the one
 // whose version is stale must stop quietly when the other has gone past it, even when what stops it is the store
@@ -64,34 +63,16 @@ function authorizeGate() {
 }
 
 describeBackends("the Checkout Saga run by two runners", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<OrderDatabase>;
-
-  beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<OrderDatabase>(backend, { name: "order", migrations }, database);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
-  });
+  const store = useContextStore<OrderDatabase>(backend, { name: "order", migrations });
 
   /** A runner of the order context's sagas over the test's store, as a process of its own has one. */
   function runner(name: string, gate: ReturnType<typeof authorizeGate>, errors: string[]) {
-    let ids = 0;
     const { PaymentStatus } = paymentV1;
-    const runtime: ContextRuntime<OrderDatabase> = {
+    const runtime = testContextRuntime<OrderDatabase>({
       name: "order",
       db: store.db,
-      // Nothing the saga does here needs an after-commit hook to run (it only fills the order lines' memory).
-      afterCommit: () => undefined,
-      closing: new AbortController().signal,
-      sleep: async () => undefined,
-      outbox: { publish: async () => `evt_${name}_${++ids}` },
+      idTag: name,
       clock: { now: () => new Date(AT) },
-      ids: { next: (prefix) => `${prefix}_${name}_${++ids}` },
-      random: () => 0.5,
       rpc: createRpcClients(
         createRouterTransport(({ service }) => {
           service(paymentV1.PaymentService, {
@@ -104,19 +85,12 @@ describeBackends("the Checkout Saga run by two runners", (backend) => {
           service(inventoryV1.InventoryService, { commitStock: () => ({}) });
         }),
       ),
-      tokens: {
-        issue: () => "",
-        verify: () => {
-          throw new Error("no token is verified here");
-        },
-      },
       log: {
         info: () => undefined,
         warn: () => undefined,
         error: (message, fields) => errors.push(`${name}: ${message} ${JSON.stringify(fields)}`),
       },
-      faults: noFaults(),
-    };
+    });
     return new CheckoutSaga(runtime, createOrderStatements(store.db), DEFAULT_SAGA_OPTIONS);
   }
 

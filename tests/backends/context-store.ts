@@ -1,8 +1,9 @@
 import { Kysely, type Migration } from "kysely";
+import { afterAll, beforeAll } from "vitest";
 import { migrate, openSqliteStore } from "../../packages/simulator/src/sqlite-store.js";
 import { createStoreDialect, createStorePool } from "../../packages/simulator/src/store/postgres-dialect.js";
 import type { Backend } from "./backends.js";
-import { type TestDatabase, withAdminClient } from "./test-database.js";
+import { createTestDatabase, type TestDatabase, withAdminClient } from "./test-database.js";
 
 /**
  * One context's store, migrated, on either backend, for tests of a context's SQL: on `embedded` an in-memory SQLite
@@ -40,4 +41,34 @@ export async function openContextStore<TDatabase>(
   });
   await migrate(db as Kysely<unknown>, context.migrations, { label: context.name, table: "_migrations" });
   return { db, close: () => db.destroy() };
+}
+
+/**
+ * `context`'s store on `backend` for the tests of one `describeBackends` block: opened before them (on PostgreSQL in
+ * a database of their own) and closed, the database dropped, after them. Its `db` and `database` are read in tests
+ * and hooks, once it is open.
+ */
+export function useContextStore<TDatabase>(
+  backend: Backend,
+  context: { readonly name: string; readonly migrations: Readonly<Record<string, Migration>> },
+): { readonly db: Kysely<TDatabase>; readonly database: TestDatabase | undefined } {
+  let database: TestDatabase | undefined;
+  let store: ContextStore<TDatabase> | undefined;
+  beforeAll(async () => {
+    if (backend.kind === "postgres+nats") database = await createTestDatabase();
+    store = await openContextStore<TDatabase>(backend, context, database);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+  return {
+    get db() {
+      if (!store) throw new Error(`${context.name}'s test store is not open yet: read it in a test or a hook`);
+      return store.db;
+    },
+    get database() {
+      return database;
+    },
+  };
 }

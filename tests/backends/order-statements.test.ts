@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/order/migrations.js";
 import { createOrderStatements, type OrderStatements } from "../../packages/services/src/order/order-statements.js";
 import {
@@ -12,8 +12,7 @@ import {
 } from "../../packages/services/src/order/store.js";
 import { describeBackends } from "./backends.js";
 import { AT, checkoutRow } from "./checkout-row.js";
-import { type ContextStore, openContextStore } from "./context-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { useContextStore } from "./context-store.js";
 
 // The order store's statements compiled once (order-statements.ts) run on both dialects with each call's values: the
 // saga's versioned write, a checkout delivered twice, an order's lines of any count, and the order's one-time moves.
@@ -66,19 +65,11 @@ function lines(orderId: string, count: number): Selectable<OrderItemsTable>[] {
 }
 
 describeBackends("the order store's compiled statements", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<OrderDatabase>;
+  const store = useContextStore<OrderDatabase>(backend, { name: "order", migrations });
   let statements: OrderStatements;
 
   beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<OrderDatabase>(backend, { name: "order", migrations }, database);
     statements = createOrderStatements(store.db);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
   });
 
   it("inserts a checkout once: the same checkout delivered again changes nothing", async () => {

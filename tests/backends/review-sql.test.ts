@@ -3,14 +3,13 @@ import { createRpcClients } from "@ecom/sdk";
 import { catalogV1 } from "@ecom/sdk/rpc";
 import type { ContextRuntime } from "@ecom/services/platform";
 import type { Kysely } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/review/migrations.js";
 import { submitReview } from "../../packages/services/src/review/review-commands.js";
 import { listProductReviews, listReviews } from "../../packages/services/src/review/review-queries.js";
 import type { ReviewDatabase } from "../../packages/services/src/review/store.js";
 import { describeBackends } from "./backends.js";
-import { type ContextStore, openContextStore } from "./context-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { useContextStore } from "./context-store.js";
 
 // Review's list queries on both stores: a subquery in FROM needs its alias on PostgreSQL, and "verified" must be a
 // number on both (PostgreSQL's EXISTS is a boolean), since the verified_first keyset compares it with the cursor's.
@@ -24,13 +23,10 @@ const REVIEWS = [
 ] as const;
 
 describeBackends("review's SQL", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<ReviewDatabase>;
+  const store = useContextStore<ReviewDatabase>(backend, { name: "review", migrations });
   let db: Kysely<ReviewDatabase>;
 
   beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<ReviewDatabase>(backend, { name: "review", migrations }, database);
     db = store.db;
     await db
       .insertInto("reviews")
@@ -59,11 +55,6 @@ describeBackends("review's SQL", (backend) => {
         { order_id: "ord_4", product_id: "prd_1", customer_id: "cus_4", delivered_at: "2026-10-01T00:00:00.000Z" },
       ])
       .execute();
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
   });
 
   /** Every page of a product's reviews in `sort`, two at a time. */

@@ -1,6 +1,6 @@
 import type { MessageOf, MessageType } from "@ecom/sdk";
 import type { Kysely, Transaction } from "kysely";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { documentProjection } from "../../packages/services/src/search/document-projection.js";
 import { inventorySnapshotProjection } from "../../packages/services/src/search/inventory-snapshot-projection.js";
 import { migrations } from "../../packages/services/src/search/migrations.js";
@@ -8,8 +8,7 @@ import { searchProducts } from "../../packages/services/src/search/product-searc
 import { listRecommendations } from "../../packages/services/src/search/recommendations.js";
 import type { SearchDatabase } from "../../packages/services/src/search/store.js";
 import { describeBackends } from "./backends.js";
-import { type ContextStore, openContextStore } from "./context-store.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { useContextStore } from "./context-store.js";
 
 // Search's SQL on both stores: the full-text index (FTS5 / tsvector), its ranking, highlights and snippets, the
 // facets, the keyset pages, the projections' "never below zero" and the recommendations' string aggregate. Each
@@ -91,13 +90,10 @@ async function apply<TType extends MessageType>(
 }
 
 describeBackends("search's SQL", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<SearchDatabase>;
+  const store = useContextStore<SearchDatabase>(backend, { name: "search", migrations });
   let db: Kysely<SearchDatabase>;
 
   beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<SearchDatabase>(backend, { name: "search", migrations }, database);
     db = store.db;
     for (const each of PRODUCTS)
       await apply(db, documentProjection, "ecommerce.catalog.product.created.v1", { product: each });
@@ -108,11 +104,6 @@ describeBackends("search's SQL", (backend) => {
     await apply(db, documentProjection, "ecommerce.catalog.product.discontinued.v1", {
       productId: "prd_4",
     } as MessageOf<"ecommerce.catalog.product.discontinued.v1">["payload"]);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
   });
 
   const search = (q: string | undefined, extra: Record<string, unknown> = {}, limit = 20) =>

@@ -2,14 +2,14 @@ import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
 import { createRpcClients } from "@ecom/sdk";
 import { customerV1 } from "@ecom/sdk/rpc";
 import { type ContextRuntime, noFaults } from "@ecom/services/platform";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { migrations } from "../../packages/services/src/notification/migrations.js";
 import { createNotificationQueue } from "../../packages/services/src/notification/notification-queue.js";
 import { createNotificationSender } from "../../packages/services/src/notification/notification-sender.js";
 import type { NotificationDatabase } from "../../packages/services/src/notification/store.js";
 import { describeBackends } from "../backends/backends.js";
-import { type ContextStore, openContextStore } from "../backends/context-store.js";
-import { createTestDatabase, type TestDatabase } from "../backends/test-database.js";
+import { testContextRuntime } from "../backends/context-runtime.js";
+import { useContextStore } from "../backends/context-store.js";
 
 // One notification is one e-mail, however often its trigger is delivered and however many senders pick it up: the
 // queue keeps one row per trigger and template, and a sender that finds the notification sent by another (two
@@ -33,20 +33,9 @@ function lookUpGate() {
 }
 
 describeBackends("a notification sent by two senders", (backend) => {
-  let database: TestDatabase | undefined;
-  let store: ContextStore<NotificationDatabase>;
+  const store = useContextStore<NotificationDatabase>(backend, { name: "notification", migrations });
   /** Ids and event ids of every runtime the tests make, unique across them (they share one store). */
   let ids = 0;
-
-  beforeAll(async () => {
-    if (backend.kind === "postgres+nats") database = await createTestDatabase();
-    store = await openContextStore<NotificationDatabase>(backend, { name: "notification", migrations }, database);
-  });
-
-  afterAll(async () => {
-    await store?.close();
-    await database?.drop();
-  });
 
   /** The notification context's runtime over the test's store, as one process has it. */
   function runtimeOf(
@@ -64,12 +53,9 @@ describeBackends("a notification sent by two senders", (backend) => {
     const { gate } = options;
     const faults = noFaults();
     faults.emailChannelDown = options.emailChannelDown ?? false;
-    return {
+    return testContextRuntime<NotificationDatabase>({
       name: "notification",
       db: store.db,
-      afterCommit: () => undefined,
-      closing: new AbortController().signal,
-      sleep: async () => undefined,
       outbox: {
         publish: async (_trx, type, payload) => {
           published.push(`${type} ${(payload as { notificationId?: string }).notificationId}`);
@@ -78,7 +64,6 @@ describeBackends("a notification sent by two senders", (backend) => {
       },
       clock: { now: () => new Date(AT) },
       ids: { next: (prefix) => `${prefix}_${name}_${++ids}` },
-      random: () => 0.5,
       rpc: createRpcClients(
         createRouterTransport(({ service }) => {
           service(customerV1.CustomerService, {
@@ -97,19 +82,13 @@ describeBackends("a notification sent by two senders", (backend) => {
           });
         }),
       ),
-      tokens: {
-        issue: () => "",
-        verify: () => {
-          throw new Error("no token is verified here");
-        },
-      },
       log: {
         info: () => undefined,
         warn: () => undefined,
         error: (message, fields) => errors.push(`${name}: ${message} ${JSON.stringify(fields)}`),
       },
       faults,
-    };
+    });
   }
 
   /** Queue the welcome e-mail of `customerId`'s registration event `eventId`; resolves to its notification id. */
