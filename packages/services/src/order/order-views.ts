@@ -154,10 +154,10 @@ export function orderResource(record: OrderRecord): OrderResource {
     total: money(order.total, order.currency),
     ...optional("couponCode", order.coupon_code),
     appliedPromotions: promotions(order),
-    shippingAddress: addressOf(order.shipping_address_json) as AddressSnapshot,
+    shippingAddress: addressOf(order.shipping_address_json),
     billingAddress: addressOf(
       order.billing_address_json === BILLED_TO_SHIPPING ? order.shipping_address_json : order.billing_address_json,
-    ) as AddressSnapshot,
+    ),
     paymentId: order.payment_id,
     ...(orderShipment ? { shipment: orderShipment } : {}),
     ...(orderCancellation ? { cancellation: orderCancellation } : {}),
@@ -254,7 +254,7 @@ export function orderCreatedPayload(record: OrderRecord): MessagePayloads["ecomm
     total: money(order.total, order.currency),
     ...optional("couponCode", order.coupon_code),
     appliedPromotions: eventPromotions(order),
-    shippingAddress: addressOf(order.shipping_address_json) as AddressSnapshot,
+    shippingAddress: addressOf(order.shipping_address_json),
     paymentId: order.payment_id,
     createdAt: order.created_at,
   };
@@ -280,7 +280,7 @@ export function orderPaidPayload(
     total: money(order.total, order.currency),
     ...optional("couponCode", order.coupon_code),
     appliedPromotions: eventPromotions(order),
-    shippingAddress: addressOf(order.shipping_address_json) as AddressSnapshot,
+    shippingAddress: addressOf(order.shipping_address_json),
     paidAt,
   };
 }

@@ -1,3 +1,5 @@
+import type { AddressFields } from "../platform/address-tuple.js";
+
 /**
  * The order context's own database: checkouts (the Checkout Saga's state and its steps, one row per checked-out
  * cart), orders with their item snapshots and their status history. No other context opens it.
@@ -15,16 +17,7 @@ export interface CheckoutLine {
 }
 
 /** A postal address as orders and events carry it (contracts/common/schemas.yaml#/Address). */
-export interface AddressSnapshot {
-  readonly name: string;
-  readonly line1: string;
-  readonly line2?: string;
-  readonly city: string;
-  readonly region?: string;
-  readonly postalCode: string;
-  readonly country: string;
-  readonly phone?: string;
-}
+export type AddressSnapshot = AddressFields;
 
 /** A promotion that reduced the checkout, as CalculateDiscount reported it. */
 export interface PromotionSnapshot {

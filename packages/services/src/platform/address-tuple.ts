@@ -1,3 +1,5 @@
+import type { customerApi } from "@ecom/sdk";
+
 /**
  * A postal address (contracts/common/schemas.yaml#/Address) as a store keeps a snapshot of it: a JSON array of its
  * values in a fixed order, `[name, line1, city, postalCode, country, line2, region, phone]` with trailing absent
@@ -7,17 +9,11 @@
  * snapshot written before is. Either form reads with {@link addressOf} or {@link addressText}.
  */
 
-/** A postal address snapshot: the contract's fields, optional ones absent rather than empty. */
-export interface AddressFields {
-  readonly name: string;
-  readonly line1: string;
-  readonly line2?: string;
-  readonly city: string;
-  readonly region?: string;
-  readonly postalCode: string;
-  readonly country: string;
-  readonly phone?: string;
-}
+/**
+ * A postal address snapshot: the contract's Address (contracts/common/schemas.yaml, the same in every context's
+ * contract; customer, which keeps addresses, names it here), optional fields absent rather than empty.
+ */
+export type AddressFields = Readonly<customerApi.components["schemas"]["Address"]>;
 
 /** An address as its tuple: the required fields, then the optional ones (null where absent, trailing ones left out). */
 export type AddressTuple = [

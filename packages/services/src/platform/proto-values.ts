@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { commonV1 } from "@ecom/sdk/rpc";
+import type { AddressFields } from "./address-tuple.js";
 import { fail } from "./service-error.js";
 
 /**
@@ -24,16 +25,7 @@ export function protoTimeIfAny(value: string | undefined): Timestamp | undefined
 }
 
 /** A contract Address as the proto Address (absent optional lines become empty strings, as proto3 has them). */
-export function protoAddressOf(address: {
-  readonly name: string;
-  readonly line1: string;
-  readonly line2?: string;
-  readonly city: string;
-  readonly region?: string;
-  readonly postalCode: string;
-  readonly country: string;
-  readonly phone?: string;
-}): commonV1.Address {
+export function protoAddressOf(address: AddressFields): commonV1.Address {
   return create(commonV1.AddressSchema, {
     name: address.name,
     line1: address.line1,
