@@ -184,6 +184,57 @@ describe("the seeded catalog", () => {
     expect(data!.items.map((author) => author.name)).toContain("Jane Austen");
     expect(data!.items.every((author) => author.name.toLowerCase().startsWith("jane"))).toBe(true);
   });
+
+  it("reads as a name prefix's own characters what SQL would take for wildcards", async () => {
+    const api = clientOf(running).catalog;
+    // No seeded name starts with "%" or "_": as LIKE patterns they would match every name.
+    for (const name of ["%", "_", "%a"]) {
+      expect((await api.listAuthors({ params: { query: { name } } })).data!.items).toEqual([]);
+      expect((await api.listPublishers({ params: { query: { name } } })).data!.items).toEqual([]);
+    }
+  });
+
+  it("lists every seeded publisher once, a page at a time, by name", async () => {
+    const api = clientOf(running).catalog;
+    const names: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const { data } = await api.listPublishers({ params: { query: { limit: 7, ...(cursor ? { cursor } : {}) } } });
+      expect(data!.items.length).toBeLessThanOrEqual(7);
+      names.push(...data!.items.map((publisher) => publisher.name));
+      cursor = data!.page.nextCursor;
+      if (!cursor) break;
+    }
+    const seeded = [...new Set(seedBooks.map((book) => book.publisher))];
+    expect(names).toHaveLength(seeded.length);
+    expect(new Set(names)).toEqual(new Set(seeded));
+    // By name as the store compares text (SQLite: code point by code point).
+    expect(names).toEqual([...names].sort());
+  });
+
+  it("reads one category, author and publisher by id, and answers 404 for an id it does not hold", async () => {
+    const api = clientOf(running).catalog;
+    const category = (await api.listCategories()).data!.items[0]!;
+    const author = (await api.listAuthors({ params: { query: { name: "jane austen" } } })).data!.items[0]!;
+    const publisher = (await api.listPublishers({ params: { query: { limit: 1 } } })).data!.items[0]!;
+
+    expect((await api.getCategory({ params: { path: { categoryId: category.categoryId } } })).data).toEqual(category);
+    expect((await api.getAuthor({ params: { path: { authorId: author.authorId } } })).data).toEqual(author);
+    expect((await api.getPublisher({ params: { path: { publisherId: publisher.publisherId } } })).data).toEqual(
+      publisher,
+    );
+
+    const absent = "01JH8Z3Q4R5S6T7V8W9X0Y1Z2Z";
+    const misses = [
+      await api.getCategory({ params: { path: { categoryId: `cat_${absent}` } } }),
+      await api.getAuthor({ params: { path: { authorId: `aut_${absent}` } } }),
+      await api.getPublisher({ params: { path: { publisherId: `pub_${absent}` } } }),
+    ];
+    for (const miss of misses) {
+      expect(miss.response.status).toBe(404);
+      expect(miss.error).toMatchObject({ code: "not_found" });
+    }
+  });
 });
 
 describe("admin writes", () => {
