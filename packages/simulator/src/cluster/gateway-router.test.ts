@@ -191,6 +191,33 @@ describe("the gateway's routing by contract operation", () => {
     }
   });
 
+  it("answers 503 naming the process when the process serving a context does not answer", async () => {
+    // A port that was listened on and closed: the connection is refused at once.
+    const gone = createServer();
+    const url = await listening(gone);
+    await new Promise((resolve) => gone.close(resolve));
+    where.set("review", url);
+    try {
+      const response = await fetch(`${base}/reviews`);
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        code: "unavailable",
+        detail: expect.stringContaining(`The process serving review (${url}) did not answer`),
+        instance: "/reviews",
+      });
+    } finally {
+      where.set("review", processes[1]?.url ?? "");
+    }
+  });
+
+  it("refuses with 404 an upgrade that no context's operation matches, when it serves none of its own", async () => {
+    const socket = new WebSocket(`${base.replace("http", "ws")}/_sim/nothing-here`);
+    const [, response] = (await once(socket, "unexpected-response")) as [unknown, IncomingMessage];
+    expect(response.statusCode).toBe(404);
+    socket.on("error", () => undefined); // terminating a socket that never opened reports it
+    socket.terminate();
+  });
+
   it("asks on every request, so a context that moved is found at its new process", async () => {
     where.set("catalog", processes[1]?.url ?? "");
     try {
