@@ -105,6 +105,30 @@ describe("ecom compat on WSDL contracts", () => {
     ]);
   });
 
+  const fault = '<wsdl:fault name="PaymentFault" message="tns:PaymentFaultMessage"/>';
+  const faultCases: [string, { head: string; says: string }][] = [
+    ["a fault removed from an operation", { head: edited(`      ${fault}\n`, ""), says: "the fault PaymentFault" }],
+    [
+      "a fault that names another message",
+      {
+        head: edited(fault, '<wsdl:fault name="PaymentFault" message="tns:ProcessPaymentOutput"/>'),
+        says: "the fault PaymentFault",
+      },
+    ],
+  ];
+  it.each(faultCases)("reports %s as a breaking change of its operation's messages", async (_name, { head, says }) => {
+    const report = await compare(head);
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        ruleId: "soap/message-changed",
+        severity: "breaking",
+        pointer: "PaymentProcessorPortType.ProcessPayment",
+        line: lineOf(head, '<wsdl:operation name="ProcessPayment">'),
+        message: expect.stringContaining(says),
+      }),
+    );
+  });
+
   it("reports a removed operation as breaking, whether dropped from the port type or its binding", async () => {
     const fromPortType = edited(
       '    <wsdl:operation name="ProcessPayment">\n      <wsdl:input message="tns:ProcessPaymentInput"/>',
