@@ -129,8 +129,7 @@ beforeEach(async () => {
   const z = listed.find((product) => p(product.id) < 3000 && !categoriesOf(product).includes(AREA))!;
   const s = listed.find((product) => product.id !== a.id && product.id !== z.id)!;
   [A, Z, S] = [a.id, z.id, s.id];
-  adminToken = (await client().customer.login({ body: { email: DEV_ADMIN.email, password: DEV_ADMIN.password } })).data!
-    .accessToken;
+  await signInAdmin();
   buyer = await customer();
 });
 afterEach(async () => {
@@ -145,6 +144,18 @@ const client = (token?: string) =>
     ...(token === undefined ? {} : { token }),
   });
 const admin = () => client(adminToken).promotion;
+/** Sign the admin in (again): an access token does not outlive a clock moved by hours. */
+async function signInAdmin() {
+  const { data } = await client().customer.login({ body: { email: DEV_ADMIN.email, password: DEV_ADMIN.password } });
+  adminToken = data!.accessToken;
+}
+
+/** Assert that an answer is a problem+json refusal with this status and `code`, its `detail` containing `detail`. */
+function expectRefusal(answer: { response: Response; error?: unknown }, status: number, code: string, detail: string) {
+  expect(answer.response.status, JSON.stringify(answer.error)).toBe(status);
+  expect(answer.response.headers.get("content-type")).toContain("application/problem+json");
+  expect(answer.error).toMatchObject({ status, code, detail: expect.stringContaining(detail) });
+}
 
 let registered = 0;
 async function customer() {
@@ -413,8 +424,7 @@ describe("promotions and coupons (admin)", () => {
     expect(unknownProduct.response.status).toBe(422);
 
     await platform.advanceClock(60 * 86_400_000);
-    adminToken = (await client().customer.login({ body: { email: DEV_ADMIN.email, password: DEV_ADMIN.password } }))
-      .data!.accessToken;
+    await signInAdmin();
     const fresh = await customer();
     expect((await quote(oneZ(), fresh.token)).discountTotal.amount).toBe(half(p(Z)));
     const late = await admin().updatePromotion({
@@ -631,8 +641,7 @@ describe("flash sales", () => {
     expect((await client(buyer.token).promotion.createFlashSale({ body: sale() })).response.status).toBe(403);
 
     await platform.advanceClock(90 * 60_000);
-    adminToken = (await client().customer.login({ body: { email: DEV_ADMIN.email, password: DEV_ADMIN.password } }))
-      .data!.accessToken;
+    await signInAdmin();
     const canceled = await admin().cancelFlashSale({ params: { path: { flashSaleId: data!.flashSaleId } } });
     expect(canceled.data).toMatchObject({ status: "CANCELED", canceledAt: "2026-01-01T01:30:00.000Z" });
     const [ended] = await eventsOf("ecommerce.promotion.flash_sale.ended.v1");
@@ -662,5 +671,225 @@ describe("flash sales", () => {
     const resumed = initialFrames(await history(), { now: platform.clock.now(), lastEventId: started.eventId });
     expect(resumed).toHaveLength(1);
     expect(resumed[0]).toContain("event: ecommerce.promotion.flash_sale.ended.v1");
+  });
+
+  /** Every flash sale, latest start first, as the admin lists them. */
+  const flashSales = async () => (await admin().listFlashSales({})).data!.items;
+  /** One flash sale as the admin reads it now. */
+  const flashSale = async (flashSaleId: string) =>
+    (await admin().getFlashSale({ params: { path: { flashSaleId } } })).data!;
+  /** Schedule `body` and answer the new sale's id. */
+  const scheduled = async (body = sale()) => (await admin().createFlashSale({ body })).data!.flashSaleId;
+  /** The sale with its one item changed by `change`. */
+  const saleWithItem = (change: Partial<ReturnType<typeof sale>["items"][number]>) => ({
+    ...sale(),
+    items: [{ ...sale().items[0]!, ...change }],
+  });
+
+  it("lists every sale latest start first, by status and page by page", async () => {
+    const early = await scheduled();
+    const late = await scheduled({
+      ...sale(),
+      name: "Late hour",
+      startsAt: "2026-01-01T03:00:00Z",
+      endsAt: "2026-01-01T04:00:00Z",
+    });
+    await admin().cancelFlashSale({ params: { path: { flashSaleId: early } } });
+
+    expect((await flashSales()).map((item) => [item.flashSaleId, item.status])).toEqual([
+      [late, "SCHEDULED"],
+      [early, "CANCELED"],
+    ]);
+    const first = await admin().listFlashSales({ params: { query: { limit: 1 } } });
+    expect(first.data!.items.map((item) => item.flashSaleId)).toEqual([late]);
+    const second = await admin().listFlashSales({
+      params: { query: { limit: 1, cursor: first.data!.page.nextCursor! } },
+    });
+    expect(second.data!.items.map((item) => item.flashSaleId)).toEqual([early]);
+    expect(second.data!.page.nextCursor).toBeUndefined();
+    const canceled = await admin().listFlashSales({ params: { query: { status: "CANCELED" } } });
+    expect(canceled.data!.items.map((item) => item.flashSaleId)).toEqual([early]);
+
+    // The status filter is as at now: the late sale is ACTIVE once the clock is inside its window.
+    await platform.advanceClock(3.5 * 60 * 60_000);
+    await signInAdmin();
+    const active = await admin().listFlashSales({ params: { query: { status: "ACTIVE" } } });
+    expect(active.data!.items.map((item) => item.flashSaleId)).toEqual([late]);
+  });
+
+  it("refuses a product listed twice in one sale with a 400 on the repeat, and creates nothing", async () => {
+    const twice = { ...sale(), items: [sale().items[0]!, { ...sale().items[0]!, maxPerCustomer: 1 }] };
+    const answer = await admin().createFlashSale({ body: twice });
+    expectRefusal(answer, 400, "validation", "repeats items/0");
+    expect((answer.error as { errors: unknown[] }).errors).toEqual([
+      { pointer: "/items/1/productId", message: "repeats items/0; a product is listed once per sale" },
+    ]);
+    expect(await flashSales()).toEqual([]);
+  });
+
+  it("refuses a sale price in another currency than the catalog's with 422, and creates nothing", async () => {
+    const answer = await admin().createFlashSale({
+      body: saleWithItem({ salePrice: { amount: half(p(A)), currency: "EUR" } }),
+    });
+    expectRefusal(answer, 422, "unprocessable", `Product ${A} is sold in USD, not EUR.`);
+    expect(await flashSales()).toEqual([]);
+  });
+
+  it.each([
+    ["at", 0],
+    ["above", 1],
+  ])("refuses a sale price %s the catalog price with 422, and creates nothing", async (_name, over) => {
+    const answer = await admin().createFlashSale({
+      body: saleWithItem({ salePrice: { amount: p(A) + over, currency: "USD" } }),
+    });
+    expectRefusal(answer, 422, "unprocessable", `The sale price of ${A} must be below its catalog price (${p(A)}).`);
+    expect(await flashSales()).toEqual([]);
+  });
+
+  it.each([
+    ["before now", "2025-12-31T23:00:00Z"],
+    ["exactly now", "2026-01-01T00:00:00Z"],
+  ])("refuses a window that ends %s with 422, and creates nothing", async (_name, endsAt) => {
+    const answer = await admin().createFlashSale({
+      body: { ...sale(), startsAt: "2025-12-31T22:00:00Z", endsAt },
+    });
+    expectRefusal(
+      answer,
+      422,
+      "unprocessable",
+      "The window ends before now (2026-01-01T00:00:00.000Z); a sale must end in the future.",
+    );
+    expect(await flashSales()).toEqual([]);
+  });
+
+  it("refuses to cancel an ENDED sale with 409, and leaves it ended by its schedule", async () => {
+    const flashSaleId = await scheduled();
+    await platform.advanceClock(3 * 60 * 60_000);
+    await signInAdmin();
+    const before = await flashSale(flashSaleId);
+    expect(before.status).toBe("ENDED");
+
+    const answer = await admin().cancelFlashSale({ params: { path: { flashSaleId } } });
+    expectRefusal(answer, 409, "conflict", `Flash sale ${flashSaleId} is ENDED; there is nothing to cancel.`);
+    expect(await flashSale(flashSaleId)).toEqual(before);
+    expect((await eventsOf("ecommerce.promotion.flash_sale.ended.v1")).map((event) => event.payload.reason)).toEqual([
+      "SCHEDULED_END",
+    ]);
+  });
+
+  it("refuses to cancel a CANCELED sale with 409, and keeps its first cancellation time", async () => {
+    const flashSaleId = await scheduled();
+    await admin().cancelFlashSale({ params: { path: { flashSaleId } } });
+    const before = await flashSale(flashSaleId);
+    expect(before).toMatchObject({ status: "CANCELED", canceledAt: "2026-01-01T00:00:00.000Z" });
+
+    await platform.advanceClock(60_000);
+    const answer = await admin().cancelFlashSale({ params: { path: { flashSaleId } } });
+    expectRefusal(answer, 409, "conflict", `Flash sale ${flashSaleId} is CANCELED; there is nothing to cancel.`);
+    expect(await flashSale(flashSaleId)).toEqual(before);
+    // It never started, so neither cancellation announced an end.
+    expect(await eventsOf("ecommerce.promotion.flash_sale.ended.v1")).toEqual([]);
+  });
+});
+
+describe("promotion and quote refusals", () => {
+  type CreatePromotion = promotionApi.components["schemas"]["CreatePromotionRequest"];
+  /** A SCHEDULED $3-off-Z promotion with a $10 minimum, valid from March. */
+  const spring = (): CreatePromotion => ({
+    name: "Spring",
+    discount: { type: "FIXED_AMOUNT", amountOff: { amount: 300, currency: "USD" } },
+    scope: { type: "PRODUCTS", productIds: [Z] },
+    minimumSubtotal: { amount: 1000, currency: "USD" },
+    validFrom: "2026-03-01T00:00:00Z",
+    requiresCoupon: false,
+    stackable: false,
+  });
+  /** Every promotion (the seeded ones too), newest first, as the admin lists them. */
+  const promotions = async () => (await admin().listPromotions({})).data!.items;
+  /** Create `body` and answer the promotion as created. */
+  const created = async (body: CreatePromotion) => {
+    const answer = await admin().createPromotion({ body });
+    expect(answer.response.status, JSON.stringify(answer.error)).toBe(201);
+    return answer.data!;
+  };
+  /** One promotion as the admin reads it now. */
+  const promotion = async (promotionId: string) =>
+    (await admin().getPromotion({ params: { path: { promotionId } } })).data!;
+
+  it.each([
+    ["before", "2026-02-28T00:00:00Z"],
+    ["at", "2026-03-01T00:00:00Z"],
+  ])("refuses a validUntil %s validFrom with 422, on create and on patch, changing nothing", async (_name, until) => {
+    const seeded = await promotions();
+    const refused = await admin().createPromotion({ body: { ...spring(), validUntil: until } });
+    expectRefusal(refused, 422, "unprocessable", "validUntil must be after validFrom.");
+    expect(await promotions()).toEqual(seeded);
+
+    const { promotionId } = await created(spring());
+    const before = await promotion(promotionId);
+    const patch = await admin().updatePromotion({ params: { path: { promotionId } }, body: { validUntil: until } });
+    expectRefusal(patch, 422, "unprocessable", "validUntil must be after validFrom.");
+    expect(await promotion(promotionId)).toEqual(before);
+  });
+
+  it("refuses an amountOff and a minimum in different currencies with 422, on create and on patch, changing nothing", async () => {
+    const seeded = await promotions();
+    const refused = await admin().createPromotion({
+      body: { ...spring(), minimumSubtotal: { amount: 1000, currency: "EUR" } },
+    });
+    expectRefusal(refused, 422, "unprocessable", "amountOff and minimumSubtotal must be in the same currency.");
+    expect(await promotions()).toEqual(seeded);
+
+    const { promotionId } = await created(spring());
+    const before = await promotion(promotionId);
+    const patch = await admin().updatePromotion({
+      params: { path: { promotionId } },
+      body: { discount: { type: "FIXED_AMOUNT", amountOff: { amount: 300, currency: "EUR" } } },
+    });
+    expectRefusal(patch, 422, "unprocessable", "amountOff and minimumSubtotal must be in the same currency.");
+    expect(await promotion(promotionId)).toEqual(before);
+  });
+
+  it("refuses the second of two racing patches with 409 and keeps the first's change", async () => {
+    const { promotionId } = await created(spring());
+    // A later time than the creation's, so the first patch's write moves updated_at past what the second one read.
+    await platform.advanceClock(60_000);
+    const patch = (name: string) => admin().updatePromotion({ params: { path: { promotionId } }, body: { name } });
+    // Sent together, both read the row before either writes: the in-process platform runs the two requests' reads,
+    // checks and writes as separate awaits, interleaved in the order they were sent, with no timer or I/O to reorder
+    // them (40 repeated runs, with and without a product scope, all ended so).
+    const [first, second] = await Promise.all([patch("Spring A"), patch("Spring B")]);
+    expect(first.data?.name).toBe("Spring A");
+    expectRefusal(
+      second,
+      409,
+      "conflict",
+      `Promotion ${promotionId} changed while this patch was checked; read it and try again.`,
+    );
+    expect(await promotion(promotionId)).toMatchObject({ name: "Spring A", updatedAt: "2026-01-01T00:01:00.000Z" });
+  });
+
+  it("refuses a quote listing a product twice with a 400 on the repeat", async () => {
+    const answer = await client(buyer.token).promotion.quoteDiscount({
+      body: {
+        currency: "USD",
+        items: [
+          { productId: A, quantity: 1 },
+          { productId: Z, quantity: 1 },
+          { productId: A, quantity: 2 },
+        ],
+      },
+    });
+    expectRefusal(answer, 400, "validation", "repeats items/0");
+    expect((answer.error as { errors: unknown[] }).errors).toEqual([
+      { pointer: "/items/2/productId", message: "repeats items/0; list each product once with its total quantity" },
+    ]);
+  });
+
+  it("refuses a quote in a currency the catalog does not sell the product in with 422", async () => {
+    const answer = await client(buyer.token).promotion.quoteDiscount({
+      body: { currency: "EUR", items: [{ productId: A, quantity: 1 }] },
+    });
+    expectRefusal(answer, 422, "unprocessable", `Product ${A} is not sold in EUR.`);
   });
 });
