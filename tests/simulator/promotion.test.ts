@@ -442,6 +442,14 @@ describe("promotions and coupons (admin)", () => {
     expect(
       (await admin().updatePromotion({ params: { path: { promotionId } }, body: { name: "x" } })).response.status,
     ).toBe(409);
+    // Nor does it take coupons, which would never work: refused, and none is made.
+    const refused = await admin().createCoupon({ params: { path: { promotionId } }, body: { code: "NEVERWORKS" } });
+    expect(refused.response.status).toBe(409);
+    expect(refused.error).toMatchObject({
+      code: "conflict",
+      detail: `Promotion ${promotionId} is DISABLED; its coupons would never work.`,
+    });
+    expect((await admin().getCoupon({ params: { path: { code: "NEVERWORKS" } } })).response.status).toBe(404);
   });
 
   it("makes coupon codes unique, generates one when none is given, and stops a deactivated one", async () => {
