@@ -9,6 +9,23 @@ import {
   type ProcessorAnswer,
 } from "./processor.js";
 
+/** A simulated processor on a platform clock the test moves on with `advance` (milliseconds). */
+function withClock() {
+  let now = Date.parse("2026-01-01T00:00:00.000Z");
+  let draw = 0;
+  const processor = createSimulatedProcessor({
+    faults: noFaults(),
+    clock: { now: () => new Date(now) },
+    random: () => (draw++ % 16) / 16,
+  });
+  return {
+    processor,
+    advance: (milliseconds: number) => {
+      now += milliseconds;
+    },
+  };
+}
+
 function simulated(faults: Partial<FaultSwitches> = {}, now = "2026-01-01T00:00:00.000Z") {
   const switches: FaultSwitches = { ...noFaults(), ...faults };
   let draw = 0;
@@ -76,17 +93,11 @@ describe("the simulated processor", () => {
   });
 
   it("forgets an answer after 24 hours of platform time, and keeps at most so many answers", async () => {
-    let now = Date.parse("2026-01-01T00:00:00.000Z");
-    let draw = 0;
-    const processor = createSimulatedProcessor({
-      faults: noFaults(),
-      clock: { now: () => new Date(now) },
-      random: () => (draw++ % 16) / 16,
-    });
+    const { processor, advance } = withClock();
     const first = await processor.authorize(request("approve", "chg_old"));
-    now += PROCESSOR_MEMORY.windowMs - 1;
+    advance(PROCESSOR_MEMORY.windowMs - 1);
     expect(await processor.authorize(request("approve", "chg_old"))).toEqual(first);
-    now += 1;
+    advance(1);
     expect((await processor.authorize(request("approve", "chg_old"))).processorReference).not.toBe(
       first.processorReference,
     );
@@ -139,19 +150,13 @@ describe("the simulated processor", () => {
   });
 
   it("remembers what became of an authorization for as long as its hold and a day more, then forgets it", async () => {
-    let now = Date.parse("2026-01-01T00:00:00.000Z");
-    let draw = 0;
-    const processor = createSimulatedProcessor({
-      faults: noFaults(),
-      clock: { now: () => new Date(now) },
-      random: () => (draw++ % 16) / 16,
-    });
+    const { processor, advance } = withClock();
     await processor.capture({ ...request("approve", "chg_capture"), authorization: "ch_sim_1" });
-    now += AUTHORIZATION_MEMORY.windowMs - 1;
+    advance(AUTHORIZATION_MEMORY.windowMs - 1);
     expect(await processor.void({ ...request("approve", "chg_void"), authorization: "ch_sim_1" })).toMatchObject({
       code: "authorization_captured",
     });
-    now += 1;
+    advance(1);
     expect(await processor.void({ ...request("approve", "chg_void_2"), authorization: "ch_sim_1" })).toMatchObject({
       status: "succeeded",
     });

@@ -28,19 +28,18 @@ async function writeDocument(trx: Transaction<SearchDatabase>, product: ProductS
     created_at: product.createdAt,
     updated_at: at,
   };
-  const statements = documentStatements;
-  const existing = await statements.docIdOf(trx).executeTakeFirst(trx, { productId });
+  const existing = await documentStatements.docIdOf(trx).executeTakeFirst(trx, { productId });
   let docId: number;
   if (existing) {
     docId = existing.doc_id;
-    await statements.updateDocument(trx).execute(trx, { ...columns, docId });
-    await statements.deleteFts(trx).execute(trx, { docId });
+    await documentStatements.updateDocument(trx).execute(trx, { ...columns, docId });
+    await documentStatements.deleteFts(trx).execute(trx, { docId });
   } else {
-    const last = await statements.lastDocId(trx).executeTakeFirst(trx);
+    const last = await documentStatements.lastDocId(trx).executeTakeFirst(trx);
     docId = Number(last?.doc_id ?? 0) + 1;
-    await statements.insertDocument(trx).execute(trx, { ...columns, docId, productId });
+    await documentStatements.insertDocument(trx).execute(trx, { ...columns, docId, productId });
   }
-  await statements.insertFts(trx).execute(trx, {
+  await documentStatements.insertFts(trx).execute(trx, {
     rowid: docId,
     title: product.title,
     subtitle: product.subtitle ?? "",
@@ -49,12 +48,12 @@ async function writeDocument(trx: Transaction<SearchDatabase>, product: ProductS
     description: product.description,
     isbn: product.isbn,
   });
-  await statements.deleteAuthors(trx).execute(trx, { productId });
-  const insertAuthor = statements.insertAuthor(trx);
+  await documentStatements.deleteAuthors(trx).execute(trx, { productId });
+  const insertAuthor = documentStatements.insertAuthor(trx);
   for (const [position, author] of product.authors.entries())
     await insertAuthor.execute(trx, { productId, authorId: author.authorId, name: author.name, position });
-  await statements.deleteCategories(trx).execute(trx, { productId });
-  const insertCategory = statements.insertCategory(trx);
+  await documentStatements.deleteCategories(trx).execute(trx, { productId });
+  const insertCategory = documentStatements.insertCategory(trx);
   for (const categoryId of product.categoryIds) await insertCategory.execute(trx, { productId, categoryId });
 }
 
