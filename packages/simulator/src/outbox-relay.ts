@@ -44,7 +44,7 @@ export class OutboxRelay implements Relay {
     private readonly append: (events: readonly OutgoingEvent[]) => Promise<unknown>,
     onError: (error: unknown) => void,
   ) {
-    this.#runner = new CoalescingRunner(() => this.drain(), onError);
+    this.#runner = new CoalescingRunner(() => this.#pass(), onError);
     const { db } = store;
     this.#pending = store.prepare(
       db
@@ -132,11 +132,27 @@ export class OutboxRelay implements Relay {
    */
   async drain(): Promise<void> {
     const told = this.#takeTold();
-    if (told) {
-      await this.append(told.map((row) => row.event));
-      this.#relayed = Math.max(this.#relayed, told[told.length - 1]!.seq);
-      return;
-    }
+    if (told) await this.#move(told);
+    else await this.#read();
+  }
+
+  /**
+   * A pass a publish asked for: its rows were told of before it asked, so when nothing is told, every row committed
+   * has been moved, and the outbox is not read. A read would find nothing, or, on a store whose transactions commit
+   * in groups (store/group-commit.ts), rows of a group not yet committed, which it would wait for and move before
+   * their transactions tell of them.
+   */
+  async #pass(): Promise<void> {
+    if (this.#told.length === 0) return;
+    await this.drain();
+  }
+
+  async #move(told: readonly CommittedOutboxRow[]): Promise<void> {
+    await this.append(told.map((row) => row.event));
+    this.#relayed = Math.max(this.#relayed, told[told.length - 1]!.seq);
+  }
+
+  async #read(): Promise<void> {
     for (;;) {
       const rows = await this.store.exclusive(() => this.#pending.all(this.#relayed, BATCH));
       if (rows.length === 0) return;
@@ -172,6 +188,8 @@ export class OutboxRelay implements Relay {
     const told = this.#told.filter((row) => row.seq > this.#relayed);
     this.#told = [];
     if (told.length === 0) return undefined;
+    // Transactions committed together (a group commit, store/group-commit.ts) may tell of their rows out of order.
+    told.sort((a, b) => a.seq - b.seq);
     for (const [index, row] of told.entries()) if (row.seq !== this.#relayed + 1 + index) return undefined;
     return told;
   }

@@ -118,6 +118,7 @@ export function watchRelayed(core: PlatformCore): void {
 async function openContextStore(core: PlatformCore, module: AnyContextModule): Promise<Store<RuntimeTables>> {
   const { log, migrateStore } = core;
   const store = openSqliteStore<RuntimeTables>(core.source(module.name), {
+    groupCommit: true,
     onHookError: (error) => log.error(`an after-commit hook of ${module.name} failed`, { error: String(error) }),
   });
   await namingTheFile(core.file(module.name), async () => {

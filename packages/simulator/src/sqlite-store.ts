@@ -65,7 +65,14 @@ export interface SqliteStore<TDatabase> {
  */
 export function openSqliteStore<TDatabase>(
   file: string | Buffer,
-  options: { readonly onHookError?: ((error: unknown) => void) | undefined } = {},
+  options: {
+    readonly onHookError?: ((error: unknown) => void) | undefined;
+    /**
+     * Commit the transactions that end in one turn of the event loop together (store/group-commit.ts): a context's
+     * store, written by many requests side by side. The event log groups its appends itself.
+     */
+    readonly groupCommit?: boolean | undefined;
+  } = {},
 ): SqliteStore<TDatabase> {
   const database = new Database(file);
   // Before anything is written: a database that exists keeps the page size it was made with (this does nothing).
@@ -78,10 +85,15 @@ export function openSqliteStore<TDatabase>(
   database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   const trace = sqlTrace && { trace: sqlTrace, store: typeof file === "string" ? basename(file, ".db") : ":memory:" };
   const statements = createStatementCache(database, { trace });
-  const { db, lock } = createSqliteKysely<TDatabase>(statements, {
+  const { db, lock, group } = createSqliteKysely<TDatabase>(statements, {
     inTransaction: () => database.inTransaction,
     onHookError: options.onHookError,
+    groupCommit: options.groupCommit,
   });
+  /** Commit an open group before what must see the file as committed, unless a transaction is part way through. */
+  const commitGroup = () => {
+    if (!lock.held) group?.commitNow();
+  };
   // Through the statement cache, so each is prepared once and the SQL trace counts it like Kysely's.
   const run = (sql: string) => statements.prepare(sql).run([]);
   return {
@@ -104,6 +116,7 @@ export function openSqliteStore<TDatabase>(
     },
     exclusive(work, options) {
       // The lock every query and transaction of `db` takes (store/sqlite-kysely.ts).
+      if (group) return lock.run(() => (options?.transaction ? group.transactionNow(work) : group.settled(work())));
       if (!options?.transaction) return lock.run(work);
       return lock.run(() => {
         run("begin");
@@ -118,9 +131,12 @@ export function openSqliteStore<TDatabase>(
       });
     },
     checkpoint() {
-      if (database.open) database.pragma("wal_checkpoint(PASSIVE)");
+      if (!database.open) return;
+      commitGroup();
+      database.pragma("wal_checkpoint(PASSIVE)");
     },
     serialize() {
+      commitGroup();
       return database.serialize();
     },
     async close() {

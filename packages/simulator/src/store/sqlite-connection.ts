@@ -6,6 +6,7 @@ import {
   SelectQueryNode,
   type SqliteDatabase,
 } from "kysely";
+import type { GroupCommit } from "./group-commit.js";
 
 /**
  * The lock on a SQLite store's one connection: whoever holds it is alone on the connection (a transaction between
@@ -38,8 +39,11 @@ export class ConnectionLock {
     else this.#held = false;
   }
 
-  /** Run synchronous `work` holding the lock: at once when it is free, else once it is handed over. */
-  run<TResult>(work: () => TResult): Promise<TResult> {
+  /**
+   * Run synchronous `work` holding the lock: at once when it is free, else once it is handed over. The lock is
+   * released as soon as `work` returns, before a promise it returns settles.
+   */
+  run<TResult>(work: () => TResult | PromiseLike<TResult>): Promise<TResult> {
     const waiting = this.take();
     if (waiting) return waiting.then(() => this.#runHeld(work));
     try {
@@ -49,7 +53,7 @@ export class ConnectionLock {
     }
   }
 
-  #runHeld<TResult>(work: () => TResult): TResult {
+  #runHeld<TResult>(work: () => TResult | PromiseLike<TResult>): TResult | PromiseLike<TResult> {
     try {
       return work();
     } finally {
@@ -98,8 +102,10 @@ export function createSqliteDriver(options: {
   readonly lock: ConnectionLock;
   /** Whether a transaction is open on the connection (better-sqlite3's `inTransaction`). */
   readonly inTransaction: () => boolean;
+  /** The store's group commit, committed before Kysely's own use of the connection (a stream, a controlled transaction). */
+  readonly group?: GroupCommit | undefined;
 }): Driver {
-  const { database, connection, lock } = options;
+  const { database, connection, lock, group } = options;
   const run = (sql: string) => {
     database.prepare(sql).run([]);
   };
@@ -110,6 +116,12 @@ export function createSqliteDriver(options: {
     async init() {},
     async acquireConnection() {
       await lock.take();
+      try {
+        group?.commitNow();
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
       return connection;
     },
     async releaseConnection() {
@@ -129,6 +141,9 @@ export function createSqliteDriver(options: {
     rollbackToSavepoint: savepoint("rollback to"),
     releaseSavepoint: savepoint("release"),
     async destroy() {
+      // A group still open commits first, unless a transaction is part way through it (the close interrupts that one).
+      if (!lock.held) group?.commitNow();
+      group?.abandon(new Error("the store was closed before its transaction committed"));
       database.close();
     },
   };

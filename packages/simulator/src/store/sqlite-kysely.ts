@@ -13,6 +13,7 @@ import {
   Transaction,
   type TransactionBuilder,
 } from "kysely";
+import { GroupCommit } from "./group-commit.js";
 import { reportHookError, withHooks } from "./hooked-kysely.js";
 import { ConnectionLock, createSqliteConnection, createSqliteDriver, runQuery } from "./sqlite-connection.js";
 import { TransactionalSqliteDialect } from "./transactional-sqlite-dialect.js";
@@ -21,6 +22,8 @@ import { TransactionalSqliteDialect } from "./transactional-sqlite-dialect.js";
 export interface SqliteKysely<TDatabase> {
   readonly db: Kysely<TDatabase>;
   readonly lock: ConnectionLock;
+  /** The store's group commit, when its transactions commit in groups ({@link GroupCommit}). */
+  readonly group: GroupCommit | undefined;
 }
 
 /**
@@ -39,11 +42,17 @@ export function createSqliteKysely<TDatabase>(
     /** Whether a transaction is open on the connection (better-sqlite3's `inTransaction`). */
     readonly inTransaction: () => boolean;
     readonly onHookError?: ((error: unknown) => void) | undefined;
+    /** Commit the transactions that end in one turn of the event loop together ({@link GroupCommit}). */
+    readonly groupCommit?: boolean | undefined;
   },
 ): SqliteKysely<TDatabase> {
   const lock = new ConnectionLock();
+  const run = (sql: string) => {
+    database.prepare(sql).run([]);
+  };
+  const group = options.groupCommit ? new GroupCommit({ run, lock, inTransaction: options.inTransaction }) : undefined;
   const connection = createSqliteConnection(database);
-  const driver = createSqliteDriver({ database, connection, lock, inTransaction: options.inTransaction });
+  const driver = createSqliteDriver({ database, connection, lock, inTransaction: options.inTransaction, group });
   const dialect = new TransactionalSqliteDialect(driver);
   const compiler = dialect.createQueryCompiler();
   const adapter = dialect.createAdapter();
@@ -51,17 +60,15 @@ export function createSqliteKysely<TDatabase>(
     config: { dialect },
     driver,
     dialect,
-    executor: new StoreExecutor(compiler, adapter, new DefaultConnectionProvider(driver), { database, lock }),
-  };
-  const run = (sql: string) => {
-    database.prepare(sql).run([]);
+    executor: new StoreExecutor(compiler, adapter, new DefaultConnectionProvider(driver), { database, lock, group }),
   };
   const transaction = async <TResult>(callback: (trx: Transaction<TDatabase>) => Promise<TResult>) => {
     await lock.take();
+    const state: TransactionState = { status: "active" };
+    const executor = new TransactionExecutor(compiler, adapter, { database, connection, state });
+    const trx = new Transaction<TDatabase>({ ...props, executor });
+    if (group) return grouped(group, () => callback(trx), state);
     try {
-      const state: TransactionState = { status: "active" };
-      const executor = new TransactionExecutor(compiler, adapter, { database, connection, state });
-      const trx = new Transaction<TDatabase>({ ...props, executor });
       run("begin");
       try {
         const result = await callback(trx);
@@ -78,8 +85,22 @@ export function createSqliteKysely<TDatabase>(
       lock.release();
     }
   };
+  const grouped = async <TResult>(group: GroupCommit, work: () => Promise<TResult>, state: TransactionState) => {
+    let outcome: { readonly committed: Promise<TResult> };
+    try {
+      outcome = await group.transaction(work);
+      state.status = "committed";
+    } catch (error) {
+      state.status = "rolled back";
+      throw error;
+    } finally {
+      lock.release();
+    }
+    // The group's commit takes the lock: awaited once it is released.
+    return await outcome.committed;
+  };
   const db = new SqliteStoreKysely<TDatabase>(props, transaction, options.onHookError ?? reportHookError);
-  return { db, lock };
+  return { db, lock, group };
 }
 
 /** A SQLite store's Kysely: `transaction()` runs through the store's own runner, with after-commit hooks. */
@@ -107,21 +128,26 @@ class SqliteStoreKysely<TDatabase> extends Kysely<TDatabase> {
  * plugins (a `withPlugin` of it is Kysely's own executor, through the driver, so the lock still holds).
  */
 class StoreExecutor extends DefaultQueryExecutor {
-  readonly #store: { readonly database: SqliteDatabase; readonly lock: ConnectionLock };
+  readonly #store: StoreConnection;
 
-  constructor(
-    compiler: QueryCompiler,
-    adapter: DialectAdapter,
-    provider: ConnectionProvider,
-    store: { readonly database: SqliteDatabase; readonly lock: ConnectionLock },
-  ) {
+  constructor(compiler: QueryCompiler, adapter: DialectAdapter, provider: ConnectionProvider, store: StoreConnection) {
     super(compiler, adapter, provider);
     this.#store = store;
   }
 
   override executeQuery<TRow>(query: CompiledQuery): Promise<QueryResult<TRow>> {
-    return this.#store.lock.run(() => runQuery<TRow>(this.#store.database, query));
+    const { database, lock, group } = this.#store;
+    if (!group) return lock.run(() => runQuery<TRow>(database, query));
+    // Run inside the open group, if any, and answered once it has committed.
+    return lock.run(() => group.settled(runQuery<TRow>(database, query)));
   }
+}
+
+/** What the store's executor runs a statement on: the connection, its lock, and its group commit if it has one. */
+interface StoreConnection {
+  readonly database: SqliteDatabase;
+  readonly lock: ConnectionLock;
+  readonly group: GroupCommit | undefined;
 }
 
 /** Where a transaction is: only an active one runs statements (as Kysely's own transactions say). */
