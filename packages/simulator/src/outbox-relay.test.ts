@@ -127,6 +127,29 @@ describe("the outbox relay", () => {
     expect(appended).toEqual(["evt_1", "evt_2", "evt_3", "evt_4"]);
   });
 
+  it("moves rows told of out of order (transactions committed in one group) in order, without reading the outbox", async () => {
+    const { relay, appended, insert, reads } = await setUp();
+    const first = await insert("evt_1");
+    const second = await insert("evt_2");
+    relay.committed([second]);
+    relay.committed([first]);
+    reads.mockClear();
+    await relay.drain();
+    expect(appended).toEqual(["evt_1", "evt_2"]);
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  it("does not read the outbox on a pass a publish asked for when nothing was told of; a drain does", async () => {
+    const { relay, appended, insert, reads } = await setUp();
+    await insert("evt_1");
+    reads.mockClear();
+    await relay.flush();
+    expect(reads).not.toHaveBeenCalled();
+    expect(appended).toEqual([]);
+    await relay.drain();
+    expect(appended).toEqual(["evt_1"]);
+  });
+
   it("reads back a packed row (one no transaction told of, as after a crash) as its text, handing its bytes on", async () => {
     const { relay, events, insert, insertPacked } = await setUp();
     await insert("evt_1");
