@@ -183,12 +183,51 @@ describeBackends("the life of an order", (backend) => {
       params: path,
       body: { carrier: "ups", trackingNumber: "1Z0002" },
     });
-    expect(other.error?.status).toBe(409);
+    expect(other.error).toMatchObject({
+      status: 409,
+      code: "shipment_state_conflict",
+      detail: `Shipment ${shipment.shipmentId} is SHIPPED; it was shipped with tracking number 1Z0001, not 1Z0002.`,
+    });
+    expect((await ops.fulfilment.getShipment({ params: path })).data?.trackingNumber).toBe("1Z0001");
     await platform.settle();
     const shippedEvents = (
       await platform.eventLog.read({ afterSeq: 0, types: ["ecommerce.fulfilment.shipment.shipped.v1"], limit: 1000 })
     ).filter((event) => JSON.parse(event.envelope).payload.orderId === orderId);
     expect(shippedEvents).toHaveLength(1);
+  });
+
+  it("refuses a delivery dated in the future or before the parcel was shipped (400 on /deliveredAt), leaving it SHIPPED", async () => {
+    const shopper = await shop.register();
+    const { orderId, correlationId } = await shop.paidOrder(shopper, { index: 7 });
+    const { client: ops } = await shop.admin();
+    const shipment = await shipmentOf(orderId);
+    const path = { path: { shipmentId: shipment.shipmentId } };
+    await ops.fulfilment.pickShipment({ params: path, body: {} });
+    await ops.fulfilment.packShipment({ params: path, body: { packageCount: 1 } });
+    const shipped = (
+      await ops.fulfilment.shipShipment({ params: path, body: { carrier: "ups", trackingNumber: "1Z0007" } })
+    ).data!;
+    const before = (await ops.fulfilment.getShipmentTracking({ params: path })).data!;
+    const shippedAt = Date.parse(shipped.shippedAt!);
+
+    for (const [deliveredAt, detail] of [
+      [new Date(platform.clock.now().getTime() + 60_000), "/deliveredAt must not be in the future"],
+      [new Date(shippedAt - 1), `/deliveredAt must not be before the shipment was shipped (${shipped.shippedAt})`],
+    ] as const) {
+      const refused = await ops.fulfilment.deliverShipment({
+        params: path,
+        body: { deliveredAt: deliveredAt.toISOString(), signedBy: "S. HOPPER" },
+      });
+      expect(refused.response.status).toBe(400);
+      expect(refused.response.headers.get("content-type")).toContain("application/problem+json");
+      expect(refused.error).toMatchObject({ code: "validation", detail });
+    }
+    expect((await ops.fulfilment.getShipment({ params: path })).data).toEqual(shipped);
+    expect((await ops.fulfilment.getShipmentTracking({ params: path })).data).toEqual(before);
+    await platform.settle();
+    const types = (await shop.flow(correlationId)).map((event) => event.eventType);
+    expect(types).toContain("ecommerce.fulfilment.shipment.shipped.v1");
+    expect(types).not.toContain("ecommerce.fulfilment.shipment.delivered.v1");
   });
 
   it("keeps warehouse steps to admins and shipments to their customer", async () => {
