@@ -3,6 +3,7 @@ import { allContexts } from "@ecom/services";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createNotificationContext } from "../../packages/services/src/notification/index.js";
 import { quiet, shopAt } from "../simulator/shop.js";
 import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
@@ -289,5 +290,60 @@ describe("partner webhooks", () => {
         params: { path: { subscriptionId: subscription.subscriptionId } },
       });
     }
+  });
+});
+
+describe("a partner's failed attempts", () => {
+  // A partner gets 50 ms to answer here, not the contract's 15 s, so that a request held past it times out at once.
+  let short: Platform;
+  let shortShop: ReturnType<typeof shopAt>;
+  beforeAll(async () => {
+    const contexts = allContexts.map((context) =>
+      context.name === "notification" ? createNotificationContext({ webhookTimeoutMs: 50 }) : context,
+    );
+    short = await createPlatform({ contexts, memory: true, seed: 43, log: quiet });
+    shortShop = shopAt(short);
+  });
+  afterAll(async () => {
+    await short.close();
+  });
+
+  it.each([
+    ["answers too late", async () => (await receiver(() => "hold")).url, {}, "No response within 0.05 s"],
+    [
+      "cannot be reached",
+      async () => {
+        const closed = await startWebhookReceiver(() => 200);
+        await closed.close();
+        return closed.url;
+      },
+      {},
+      "Could not reach the endpoint: ECONNREFUSED",
+    ],
+    ["redirects", async () => (await receiver(() => 302)).url, { responseStatus: 302 }, "302 Found"],
+  ])("records a partner that %s as a failed attempt, retried 30 s later", async (_name, endpoint, answer, error) => {
+    const url = await endpoint();
+    const { client: ops } = await shortShop.admin();
+    const { data: subscription } = await ops.notification.createWebhookSubscription({
+      body: { url, eventTypes: ["ecommerce.customer.customer.registered.v1"] },
+    });
+    await shortShop.register();
+    await short.settle();
+    const { data } = await ops.notification.listWebhookDeliveries({
+      params: { path: { subscriptionId: subscription!.subscriptionId } },
+    });
+    const [delivery] = data!.items;
+    expect(delivery).toMatchObject({ status: "RETRYING", attemptCount: 1 });
+    expect(delivery!.attempts).toEqual([
+      { attemptNumber: 1, attemptedAt: expect.any(String), durationMs: expect.any(Number), ...answer, error },
+    ]);
+    expect(Date.parse(delivery!.nextAttemptAt!) - Date.parse(delivery!.attempts[0]!.attemptedAt)).toBe(30_000);
+    const read = await ops.notification.getWebhookSubscription({
+      params: { path: { subscriptionId: subscription!.subscriptionId } },
+    });
+    expect(read.data).toMatchObject({ active: true });
+    await ops.notification.deleteWebhookSubscription({
+      params: { path: { subscriptionId: subscription!.subscriptionId } },
+    });
   });
 });
