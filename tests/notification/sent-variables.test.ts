@@ -5,7 +5,7 @@ import { allContexts } from "@ecom/services";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SENT_VARIABLES } from "../../packages/services/src/notification/notification-sender.js";
+import { SENT_VARIABLES } from "../../packages/services/src/notification/notification-statements.js";
 import { quiet, shopAt } from "../simulator/shop.js";
 
 // A notification keeps its template's variables until it is sent (a retry renders the message from them), and

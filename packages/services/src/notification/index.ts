@@ -15,7 +15,7 @@ import { createWebhookSender } from "./webhook-sender.js";
 import { createWebhookSubscriptions } from "./webhook-subscriptions.js";
 import { createWebhookTargets } from "./webhook-targets.js";
 
-export { NOTIFICATION_RETRY_DELAYS_MS } from "./notification-sender.js";
+export { NOTIFICATION_RETRY_DELAYS_MS } from "./notification-outcomes.js";
 export type { NotificationDatabase } from "./store.js";
 export { WEBHOOK_RETRY_DELAYS_MS, WEBHOOK_TIMEOUT_MS } from "./webhook-rules.js";
 
