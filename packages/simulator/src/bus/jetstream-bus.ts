@@ -27,8 +27,6 @@ export interface JetStreamBusOptions {
   readonly logger: Logger;
   /** The server's ack wait for subscriptions (30 s; tests shorten it). */
   readonly ackWaitMs?: number;
-  /** The pauses between attempts at an event a handler fails (jetstream-subscription.ts; tests give none). */
-  readonly retryPausesMs?: readonly number[];
   /** How such a pause is waited (a timer; tests record the pauses instead). */
   readonly pause?: (milliseconds: number) => Promise<void>;
   /** How the connection calls itself on the server (`nats server report connections`). */
@@ -142,7 +140,6 @@ async function createBus(
         client,
         lastSeq,
         ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
-        ...(options.retryPausesMs === undefined ? {} : { retryPausesMs: options.retryPausesMs }),
         ...(options.pause === undefined ? {} : { pause: options.pause }),
       });
       await subscription.prepare();
