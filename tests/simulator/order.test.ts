@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createClient, type EcomClient, type MessagePayloads, type MessageType } from "@ecom/sdk";
+import { createClient, type EcomClient, type EcomMessage, type MessagePayloads, type MessageType } from "@ecom/sdk";
 import { catalogV1, customerV1, inventoryV1, paymentV1, promotionV1 } from "@ecom/sdk/rpc";
 import { type AnyContextModule, defineContext, type Logger, type TokenService } from "@ecom/services/platform";
 import { createPlatform, type Platform } from "@ecom/simulator";
 import Database from "better-sqlite3";
 import type { CompiledQuery } from "kysely";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { notificationFor, renderTemplate, templateOf } from "../../packages/services/src/notification/templates.js";
 import { CheckoutSaga } from "../../packages/services/src/order/checkout-saga.js";
 import { createOrderContext, type OrderContextOptions } from "../../packages/services/src/order/index.js";
 import {
@@ -1639,7 +1640,15 @@ describe("orders over REST", () => {
  * processor captured; payment never heard): what the processor captured is counted, by its reference.
  */
 function paymentLosingCaptureAnswers() {
-  const processor = { captures: [] as string[], refunds: 0, captureAnswersLost: 0 };
+  const processor = {
+    captures: [] as string[],
+    refunds: 0,
+    captureAnswersLost: 0,
+    /** Captures the processor does not answer, and does not make (it is down for them). */
+    capturesDown: 0,
+    /** Refunds the processor declines. */
+    refusesRefunds: false,
+  };
   const payment = createPaymentContext({
     soap: false,
     // Lost answers count against the breaker as an outage does: kept closed, the test's virtual clock stands still.
@@ -1650,6 +1659,10 @@ function paymentLosingCaptureAnswers() {
       return {
         ...simulated,
         capture: async (request) => {
+          if (processor.capturesDown > 0) {
+            processor.capturesDown--;
+            throw new ProcessorError("processor_unavailable", "The processor did not answer the capture (scripted).");
+          }
           const answer = await simulated.capture(request);
           if (answer.status === "succeeded" && !processor.captures.includes(answer.processorReference)) {
             processor.captures.push(answer.processorReference);
@@ -1661,6 +1674,13 @@ function paymentLosingCaptureAnswers() {
           return answer;
         },
         refund: async (request) => {
+          if (processor.refusesRefunds) {
+            return {
+              status: "declined",
+              code: "card_declined",
+              processorReference: `re_declined_${request.reference}`,
+            };
+          }
           const answer = await simulated.refund(request);
           if (answer.status === "succeeded") processor.refunds++;
           return answer;
@@ -1741,5 +1761,80 @@ describe("the Checkout Saga with the real payment context, when the processor ca
     expect(types.filter((type) => type === "ecommerce.payment.payment.succeeded.v1")).toHaveLength(1);
     expect(types.filter((type) => type === "ecommerce.order.order.paid.v1")).toHaveLength(1);
     expect(world.effects.commits).toBe(1);
+  });
+});
+
+// What the customer is told of their money when the saga fails at the capture, in each way the compensation can end:
+// the checkout's failure (GET /checkouts, checkout.failed), the order's cancellation note (GET /orders, its history,
+// order.canceled) and the e-mail order.canceled sends. The money is settled before the order is canceled, so the note
+// is written knowing what became of it.
+describe("the Checkout Saga's word on the money, when it fails at the capture", () => {
+  const cases: [
+    string,
+    {
+      script: (processor: ReturnType<typeof paymentLosingCaptureAnswers>["processor"]) => void;
+      status: string;
+      said: string;
+    },
+  ][] = [
+    [
+      "nothing was taken: the processor never answered the capture, and the authorization is voided",
+      {
+        script: (processor) => {
+          processor.capturesDown = 1_000;
+        },
+        status: "VOIDED",
+        said: "A service we depend on did not answer; nothing was charged. Try again in a moment.",
+      },
+    ],
+    [
+      "the processor captured and its answers were lost: the payment taken was refunded",
+      {
+        script: (processor) => {
+          processor.captureAnswersLost = 1_000;
+        },
+        status: "REFUNDED",
+        said: "A service we depend on did not answer; the payment taken was refunded. Try again in a moment.",
+      },
+    ],
+    [
+      "the processor captured, its answers were lost, and it declined the refund: the customer is to contact support",
+      {
+        script: (processor) => {
+          processor.captureAnswersLost = 1_000;
+          processor.refusesRefunds = true;
+        },
+        status: "CAPTURED",
+        said: "A service we depend on did not answer; the payment taken could not be refunded at once; contact support to have it refunded. Try again in a moment.",
+      },
+    ],
+  ];
+  it.each(cases)("%s", async (_name, { script, status, said }) => {
+    const world = new World();
+    const { payment, processor } = paymentLosingCaptureAnswers();
+    const started = await start(world, { payment });
+    script(processor);
+    const checkoutId = await checkOut(started.handles, { card: await aliceCard(started) });
+    const checkout = await ended(started, checkoutId);
+
+    expect(checkout).toMatchObject({ state: "FAILED", failure: { step: "capture_payment", message: said } });
+    const { data: paid } = await started.admin.payment.getPayment({
+      params: { path: { paymentId: checkout.paymentId! } },
+    });
+    expect(paid?.status).toBe(status);
+    const orderId = checkout.orderId!;
+    const { data: order } = await started.alice.order.getOrder({ params: { path: { orderId } } });
+    expect(order).toMatchObject({ status: "CANCELED", cancellation: { reason: "payment_failed", note: said } });
+    const history = await started.alice.order.getOrderHistory({ params: { path: { orderId } } });
+    expect(history.data?.items.at(-1)).toMatchObject({ to: "CANCELED", reason: said });
+    const logged = await events(checkoutId);
+    const failed = logged.find((event) => event.eventType === "ecommerce.order.checkout.failed.v1");
+    expect(failed?.payload).toMatchObject({ failure: { message: said } });
+    const canceled = logged.find((event) => event.eventType === "ecommerce.order.order.canceled.v1");
+    expect(canceled?.payload).toMatchObject({ note: said });
+    const mail = notificationFor(canceled as unknown as EcomMessage)!;
+    expect(renderTemplate(templateOf(mail.templateKey)!, { firstName: "Alice", ...mail.variables }).body).toBe(
+      `Hi Alice, order ${orderId} was canceled (payment failed). ${said}`,
+    );
   });
 });

@@ -37,6 +37,21 @@ describe("templates", () => {
     ).toBe("Hi Ada, order ord_1 is with ups, tracking number 1Z9.");
   });
 
+  it("tell a customer whose order a failed checkout canceled what became of their money, from the cancellation's note", () => {
+    const example = exampleOf("ecommerce.order.order.canceled.v1");
+    const note = "The payment could not be processed; the payment taken was refunded. Try again or use another card.";
+    const canceled = { ...example, payload: { ...example.payload, reason: "payment_failed", note } } as EcomMessage;
+    const built = notificationFor(canceled)!;
+    expect(renderTemplate(templateOf("order_canceled")!, { firstName: "Ada", ...built.variables }).body).toBe(
+      `Hi Ada, order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R was canceled (payment failed). ${note}`,
+    );
+    const { note: _none, ...withoutNote } = example.payload as { note?: string };
+    const plain = notificationFor({ ...example, payload: withoutNote } as EcomMessage)!;
+    expect(renderTemplate(templateOf("order_canceled")!, { firstName: "Ada", ...plain.variables }).body).toBe(
+      "Hi Ada, order ord_01JH8Z3Q4R5S6T7V8W9X0Y1Z2R was canceled (customer request).",
+    );
+  });
+
   it("says nothing for events that tell a customer nothing", () => {
     expect(notificationFor(exampleOf("ecommerce.catalog.product.created.v1"))).toBeUndefined();
   });

@@ -7,7 +7,7 @@ export type NotificationTemplate = notificationApi.components["schemas"]["Notifi
 export type TemplateValue = string | number | boolean;
 
 /** When the templates below last changed; a release that edits one moves it. */
-const TEMPLATES_UPDATED_AT = "2026-01-01T00:00:00Z";
+const TEMPLATES_UPDATED_AT = "2026-12-07T00:00:00Z";
 
 const firstName = { name: "firstName", required: true, description: "The customer's first name." } as const;
 const orderId = { name: "orderId", required: true, description: "The order id." } as const;
@@ -79,8 +79,17 @@ export const TEMPLATES: readonly NotificationTemplate[] = [
     description: "Tells the customer their order was canceled (and refunded when it had been paid).",
     channels: ["email"],
     subject: "Your order {{orderId}} was canceled",
-    body: "Hi {{firstName}}, order {{orderId}} was canceled ({{reason}}).",
-    variables: [firstName, orderId, { name: "reason", required: true, description: "Why it was canceled." }],
+    body: "Hi {{firstName}}, order {{orderId}} was canceled ({{reason}}). {{note}}",
+    variables: [
+      firstName,
+      orderId,
+      { name: "reason", required: true, description: "Why it was canceled." },
+      {
+        name: "note",
+        required: false,
+        description: "The cancellation's note: what became of the money when a failed checkout canceled it.",
+      },
+    ],
     triggeredBy: ["ecommerce.order.order.canceled.v1"],
     updatedAt: TEMPLATES_UPDATED_AT,
   },
@@ -188,7 +197,12 @@ export function notificationFor(message: EcomMessage): TriggeredNotification | u
       return {
         templateKey: "order_canceled",
         customerId: message.payload.customerId,
-        variables: { orderId: message.payload.orderId, reason: message.payload.reason.replaceAll("_", " ") },
+        variables: {
+          orderId: message.payload.orderId,
+          reason: message.payload.reason.replaceAll("_", " "),
+          // A failed checkout's note says whether the customer was charged, refunded, or is to contact support.
+          ...(message.payload.note ? { note: message.payload.note } : {}),
+        },
       };
     case "ecommerce.payment.payment.refunded.v1":
       return {

@@ -26,8 +26,9 @@ import {
 } from "./store.js";
 
 /**
- * The saga's way back and its last chore: undoing what a failed checkout still holds, latest first (the order, the
- * authorization, the stock), and turning a paid order's reservation into a sale.
+ * The saga's way back and its last chore: undoing what a failed checkout still holds (the authorization, then the
+ * order, then the stock: pendingCompensations says why the money goes first), and turning a paid order's reservation
+ * into a sale.
  */
 
 type Checkout = Selectable<CheckoutsTable>;

@@ -140,7 +140,7 @@ describe("the compensations a failing saga owes", () => {
       },
     ],
     [
-      "a failed capture cancels the order, then voids, then releases",
+      "a failed capture voids (learning what became of the money), then cancels the order, then releases",
       {
         given: {
           steps: {
@@ -150,7 +150,7 @@ describe("the compensations a failing saga owes", () => {
           orderStatus: "PENDING",
           ...ids,
         },
-        want: ["cancel_order", "void_payment", "release_stock"],
+        want: ["void_payment", "cancel_order", "release_stock"],
       },
     ],
     [

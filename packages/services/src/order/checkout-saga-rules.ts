@@ -112,10 +112,12 @@ export type CompensationAction =
   | { readonly action: "release_stock"; readonly reservationId: string };
 
 /**
- * The compensations still owed by a failing saga, latest first: the order (if one was created and is not yet
- * canceled), then the authorization (if one was granted), then the stock (if it was held). A step that was undone
- * is COMPENSATED, so a resumed compensation never undoes twice. A declined authorization holds nothing, so it is
- * not voided; a reservation that came back UNAVAILABLE holds nothing, so it is not released.
+ * The compensations still owed by a failing saga, in the order they are made: the authorization first (if one was
+ * granted), then the order (if one was created and is not yet canceled), then the stock (if it was held). The money
+ * goes first because only the void tells what became of it (a capture whose answer was lost took it, and is refunded
+ * instead): the order's cancellation, written after, says so to the customer instead of guessing. A step that was
+ * undone is COMPENSATED, so a resumed compensation never undoes twice. A declined authorization holds nothing, so it
+ * is not voided; a reservation that came back UNAVAILABLE holds nothing, so it is not released.
  */
 export function pendingCompensations(checkout: {
   readonly steps: Readonly<Partial<Record<CheckoutStepName, StepStatus>>>;
@@ -124,11 +126,11 @@ export function pendingCompensations(checkout: {
   readonly reservationId: string | null;
 }): CompensationAction[] {
   const owed: CompensationAction[] = [];
-  if (checkout.steps.create_order === "SUCCEEDED" && checkout.orderStatus === "PENDING") {
-    owed.push({ action: "cancel_order" });
-  }
   if (checkout.steps.authorize_payment === "SUCCEEDED" && checkout.paymentId) {
     owed.push({ action: "void_payment", paymentId: checkout.paymentId });
+  }
+  if (checkout.steps.create_order === "SUCCEEDED" && checkout.orderStatus === "PENDING") {
+    owed.push({ action: "cancel_order" });
   }
   if (checkout.steps.reserve_stock === "SUCCEEDED" && checkout.reservationId) {
     owed.push({ action: "release_stock", reservationId: checkout.reservationId });
