@@ -415,7 +415,9 @@ function paymentWithProcessorHandle() {
     captures: string[];
     /** How many of the next capture answers are lost on the way back. */
     captureAnswersLost: number;
-  } = { captures: [], captureAnswersLost: 0 };
+    /** How many of the next void answers are lost on the way back (the processor voided). */
+    voidAnswersLost: number;
+  } = { captures: [], captureAnswersLost: 0, voidAnswersLost: 0 };
   const payment = createPaymentContext({
     sleep: async () => {},
     breaker: { failureThreshold: 50, coolDownMs: 30_000 },
@@ -437,21 +439,33 @@ function paymentWithProcessorHandle() {
           }
           return answer;
         },
+        void: async (request) => {
+          const answer = await simulated.void(request);
+          if (handle.voidAnswersLost > 0) {
+            handle.voidAnswersLost--;
+            throw new ProcessorError("processor_unavailable", "The void's answer was lost (scripted).");
+          }
+          return answer;
+        },
       };
     },
   });
   return { payment, handle };
 }
 
-/** A CAPTURE charge left PENDING as Capture inserts it before asking the processor; its id. */
-async function pendingCapture(store: Kysely<PaymentDatabase>, paymentId: string): Promise<string> {
+/** A CAPTURE (or VOID) charge left PENDING as Capture (or Void) inserts it before asking the processor; its id. */
+async function pendingCharge(
+  store: Kysely<PaymentDatabase>,
+  paymentId: string,
+  kind: "CAPTURE" | "VOID" = "CAPTURE",
+): Promise<string> {
   const chargeId = ids!.next("chg");
   await store
     .insertInto("charges")
     .values({
       charge_id: chargeId,
       payment_id: paymentId,
-      kind: "CAPTURE",
+      kind,
       amount: 8778,
       currency: "USD",
       status: "PENDING",
@@ -491,7 +505,7 @@ describeBackends("a void after a capture whose answer was never recorded", (back
         .where("payment_id", "=", paymentId)
         .executeTakeFirstOrThrow();
       // The process died after the processor captured and before payment recorded its answer.
-      const chargeId = await pendingCapture(store, paymentId);
+      const chargeId = await pendingCharge(store, paymentId);
       const taken = await handle.processor!.capture({
         reference: chargeId,
         paymentId,
@@ -539,7 +553,7 @@ describeBackends("a void after a capture whose answer was never recorded", (back
       await start(payment, backend);
       const { paymentId } = await authorize(await tokenize("4242424242424242"));
       // The process died after Capture recorded its charge and before it asked the processor.
-      await pendingCapture(handle.store!, paymentId);
+      await pendingCharge(handle.store!, paymentId);
 
       expect((await platform!.rpc.payment.void({ paymentId, reason: VoidReason.CHECKOUT_FAILED })).status).toBe(
         PaymentStatus.VOIDED,
@@ -602,6 +616,94 @@ describeBackends("a void after a capture whose answer was never recorded", (back
       const succeeded = await events("ecommerce.payment.payment.succeeded.v1");
       expect(succeeded.map((event) => event.payload.paymentId)).toEqual([first.paymentId, second.paymentId]);
       expect(await events("ecommerce.payment.payment.voided.v1")).toEqual([]);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+});
+
+// The mirror of the above: what Capture does when a void's answer never reached payment. The processor remembers that
+// it voided, and refuses the capture; the payment then ends VOIDED with payment.voided, as the processor left it,
+// not FAILED at capture as though the hold had lapsed.
+describeBackends("a capture after a void whose answer was never recorded", (backend) => {
+  it(
+    "records the void the processor made and refuses the capture, with the reason the void was asked for",
+    async () => {
+      const { payment, handle } = paymentWithProcessorHandle();
+      await start(payment, backend);
+      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      const store = handle.store!;
+      const authorization = await store
+        .selectFrom("charges")
+        .select("processor_reference")
+        .where("payment_id", "=", paymentId)
+        .executeTakeFirstOrThrow();
+      // The process died after the processor voided and before payment recorded its answer (Void had kept its
+      // reason and its charge).
+      await store
+        .updateTable("payments")
+        .set({ void_reason: "order_canceled" })
+        .where("payment_id", "=", paymentId)
+        .execute();
+      const chargeId = await pendingCharge(store, paymentId, "VOID");
+      const released = await handle.processor!.void({
+        reference: chargeId,
+        paymentId,
+        authorization: authorization.processor_reference ?? "",
+        amount: { amount: 8778, currency: "USD" },
+        card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2030, outcome: "approve" },
+      });
+
+      const refused = await connectError(platform!.rpc.payment.capture({ paymentId }));
+      expect(refused?.code).toBe(Code.FailedPrecondition);
+      expect(refused?.rawMessage).toContain("is VOIDED and cannot be captured");
+      expect(await chargesOf(paymentId)).toEqual({
+        status: "VOIDED",
+        charges: [
+          ["AUTHORIZATION", "SUCCEEDED", authorization.processor_reference, undefined],
+          ["VOID", "SUCCEEDED", released.processorReference, undefined],
+          ["CAPTURE", "FAILED", undefined, "authorization_expired"],
+        ],
+      });
+      const voided = await events("ecommerce.payment.payment.voided.v1");
+      expect(voided.map((event) => [event.payload.paymentId, event.payload.reason])).toEqual([
+        [paymentId, "order_canceled"],
+      ]);
+      expect(await events("ecommerce.payment.payment.failed.v1")).toEqual([]);
+      // VOIDED as after any void: Void answers it as it stands, Capture is refused again.
+      expect((await platform!.rpc.payment.void({ paymentId, reason: VoidReason.CHECKOUT_FAILED })).status).toBe(
+        PaymentStatus.VOIDED,
+      );
+      expect((await connectError(platform!.rpc.payment.capture({ paymentId })))?.code).toBe(Code.FailedPrecondition);
+      expect(await events("ecommerce.payment.payment.voided.v1")).toHaveLength(1);
+      expect(handle.captures).toEqual([]);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
+
+  it(
+    "records a void whose every answer was lost on the next Capture, which takes nothing",
+    async () => {
+      const { payment, handle } = paymentWithProcessorHandle();
+      await start(payment, backend);
+      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      // Every try of the Void (the retry policy's 5) loses its answer: the processor voided at the first.
+      handle.voidAnswersLost = 5;
+      const lost = platform!.rpc.payment.void({ paymentId, reason: VoidReason.REQUESTED_BY_CUSTOMER });
+      expect((await connectError(lost))?.code).toBe(Code.Unavailable);
+
+      expect((await connectError(platform!.rpc.payment.capture({ paymentId })))?.code).toBe(Code.FailedPrecondition);
+      const { status, charges } = await chargesOf(paymentId);
+      expect(status).toBe("VOIDED");
+      expect(charges?.map(([kind, state, , code]) => [kind, state, code])).toEqual([
+        ["AUTHORIZATION", "SUCCEEDED", undefined],
+        ["VOID", "FAILED", "processor_unavailable"],
+        ["CAPTURE", "FAILED", "authorization_expired"],
+        ["VOID", "SUCCEEDED", undefined],
+      ]);
+      const voided = await events("ecommerce.payment.payment.voided.v1");
+      expect(voided.map((event) => event.payload.reason)).toEqual(["requested_by_customer"]);
+      expect(await events("ecommerce.payment.payment.failed.v1")).toEqual([]);
+      expect(handle.captures).toEqual([]);
     },
     PLATFORM_START_TIMEOUT,
   );

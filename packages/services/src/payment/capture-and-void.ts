@@ -7,8 +7,9 @@ import {
   requirePositive,
   type VoidReason,
 } from "./payment-model.js";
-import type { PaymentReads } from "./payment-reads.js";
+import type { PaymentForProcessorCall, PaymentReads } from "./payment-reads.js";
 import type { PaymentRuntime } from "./payment-runtime.js";
+import type { AuthorizationRefusal } from "./processor.js";
 import { askProcessor, type Decision, isIssuerDecline } from "./processor-decision.js";
 import type { ResilientProcessor } from "./resilient-processor.js";
 import type { Settlement } from "./settlement.js";
@@ -35,9 +36,7 @@ function capturedAlready(payment: PaymentRow, requested: Money): boolean {
       `Payment ${paymentId} was captured for ${payment.amount_captured} ${payment.currency} already; one capture per payment.`,
     );
   }
-  if (payment.status !== "AUTHORIZED") {
-    throw new PaymentError("state_conflict", `Payment ${paymentId} is ${payment.status} and cannot be captured.`);
-  }
+  if (payment.status !== "AUTHORIZED") throw captureRefused(paymentId, payment.status);
   requirePositive(requested, "/amount");
   if (requested.currency !== payment.currency) {
     throw new PaymentError(
@@ -58,6 +57,11 @@ function capturedAlready(payment: PaymentRow, requested: Money): boolean {
   return false;
 }
 
+/** The refusal of a capture of a payment that is not AUTHORIZED (nor captured already). */
+function captureRefused(paymentId: string, status: string): PaymentError {
+  return new PaymentError("state_conflict", `Payment ${paymentId} is ${status} and cannot be captured.`);
+}
+
 /** The refusal of a void of a payment whose money was taken: that is given back by a refund. */
 function voidRefused(paymentId: string, status: string): PaymentError {
   return new PaymentError(
@@ -66,15 +70,22 @@ function voidRefused(paymentId: string, status: string): PaymentError {
   );
 }
 
+/** An operation the processor made whose answer this context never recorded, as a refusal of a later one names it. */
+interface MovedBy {
+  /** The processor's reference of the operation that moved the authorization. */
+  readonly by: string;
+  /** The refused operation's own decision (without that reference: it belongs to the other operation). */
+  readonly refused: Decision;
+}
+
 /**
- * When `decision` is the processor refusing because the authorization was captured already (by a capture whose
- * answer this context never recorded): that capture's processor reference, and the refused operation's own decision
- * (without it: the reference belongs to the capture, not to the operation refused).
+ * When `decision` is the processor refusing because the authorization was moved already, by `refusal`'s operation
+ * (a capture, or a void, whose answer this context never recorded): that operation, as {@link MovedBy}.
  */
-function capturedAlreadyBy(decision: Decision): { readonly capture: string; readonly refused: Decision } | undefined {
-  if (decision.outcome !== "failed" || decision.refusal !== "authorization_captured") return undefined;
+function movedBy(decision: Decision, refusal: AuthorizationRefusal): MovedBy | undefined {
+  if (decision.outcome !== "failed" || decision.refusal !== refusal) return undefined;
   const { processorReference, ...refused } = decision;
-  return { capture: processorReference ?? "", refused };
+  return { by: processorReference ?? "", refused };
 }
 
 /** A decision's attempts, when it counted them. */
@@ -96,7 +107,12 @@ export class CaptureAndVoid {
     this.#processor = processor;
   }
 
-  /** Capture `amount` (the whole authorization when undefined); a repeat answers the payment as it stands. */
+  /**
+   * Capture `amount` (the whole authorization when undefined); a repeat answers the payment as it stands. A void or a
+   * capture whose answer was never recorded may have moved the authorization, so the processor's answer decides:
+   * refused as voided, that void is recorded (#recordLostVoid) and the capture refused as for any VOIDED payment;
+   * refused as captured, that capture is recorded as this one.
+   */
   capture(paymentId: string, amount: Money | undefined): Promise<PaymentRow> {
     const { db, clock, locks } = this.#runtime;
     return locks.run(paymentId, async () => {
@@ -123,13 +139,17 @@ export class CaptureAndVoid {
           card: shown,
         }),
       );
+      const voidedBy = movedBy(decision, "authorization_voided");
+      if (voidedBy !== undefined) {
+        throw captureRefused(paymentId, (await this.#recordLostVoid(payment, pending, voidedBy, chargeOf)).status);
+      }
       // Refused as captured already: an earlier capture of this payment took the money and its answer was lost
       // (every retry of it went unanswered). That capture is this one's: recorded as it, the money taken once.
-      const capturedBy = capturedAlreadyBy(decision);
+      const capturedBy = movedBy(decision, "authorization_captured");
       const decided: Decision =
         capturedBy === undefined
           ? decision
-          : { outcome: "succeeded", processorReference: capturedBy.capture, ...attemptsOf(decision) };
+          : { outcome: "succeeded", processorReference: capturedBy.by, ...attemptsOf(decision) };
       const settled = await db
         .transaction()
         .execute((trx) => this.#settlement.settleCapture(trx, paymentId, pending.charge_id, decided));
@@ -158,7 +178,7 @@ export class CaptureAndVoid {
       let charge = chargeOf("VOID", "PENDING");
       if (charge?.processor_reference) return payment;
       this.#refuseWhileUnavailable("Void");
-      charge ??= await this.#settlement.newCharge(db, payment, "VOID", payment.amount);
+      charge ??= await this.#settlement.newVoidCharge(db, payment, reason);
       const pending = charge;
       const authorization = chargeOf("AUTHORIZATION", "SUCCEEDED") ?? chargeOf("AUTHORIZATION", "PENDING");
       const card = paidWith ?? (await this.#reads.cardOf(payment));
@@ -172,7 +192,7 @@ export class CaptureAndVoid {
         }),
       );
       const unanswered = chargeOf("CAPTURE", "PENDING");
-      const capturedBy = capturedAlreadyBy(decision);
+      const capturedBy = movedBy(decision, "authorization_captured");
       if (capturedBy !== undefined) {
         const captured = await db.transaction().execute(async (trx) => {
           await this.#settlement.settleVoid(trx, paymentId, pending.charge_id, capturedBy.refused, reason);
@@ -188,7 +208,7 @@ export class CaptureAndVoid {
             ));
           return this.#settlement.settleCapture(trx, paymentId, capture.charge_id, {
             outcome: "succeeded",
-            processorReference: capturedBy.capture,
+            processorReference: capturedBy.by,
             attempts: Math.max(1, capture.attempts),
           });
         });
@@ -208,6 +228,36 @@ export class CaptureAndVoid {
       });
       if (decision.outcome === "failed") throw processorUnavailable("Void", this.#processor.retryAfterSeconds);
       return settled;
+    });
+  }
+
+  /**
+   * The processor refused to capture `payment` because a void whose answer this context never recorded released its
+   * authorization (the process died before recording it, or every retry lost it). In one transaction the capture
+   * fails (nothing was taken) and that void is recorded as the mirror of a lost capture is (void): the PENDING VOID
+   * charge (or, when its retries had failed it, a new one) settled SUCCEEDED with the void's reference, the payment
+   * VOIDED and payment.voided published with the reason the void was asked for. Resolves to the payment as it stands.
+   */
+  #recordLostVoid(
+    payment: PaymentRow,
+    capture: ChargeRow,
+    voidedBy: MovedBy,
+    chargeOf: PaymentForProcessorCall["chargeOf"],
+  ): Promise<PaymentRow> {
+    const settlement = this.#settlement;
+    const paymentId = payment.payment_id;
+    return this.#runtime.db.transaction().execute(async (trx) => {
+      await settlement.decideCharge(trx, paymentId, capture.charge_id, voidedBy.refused);
+      const release = chargeOf("VOID", "PENDING") ?? (await settlement.newCharge(trx, payment, "VOID", payment.amount));
+      const decision: Decision = {
+        outcome: "succeeded",
+        processorReference: voidedBy.by,
+        attempts: Math.max(1, release.attempts),
+      };
+      // Kept when the void was asked (newVoidCharge). A void asked before Void kept it left none: the saga's reason
+      // then, the one most voids are asked for.
+      const reason = (payment.void_reason ?? "checkout_failed") as VoidReason;
+      return settlement.settleVoid(trx, paymentId, release.charge_id, decision, reason);
     });
   }
 

@@ -71,6 +71,22 @@ export class Settlement {
   }
 
   /**
+   * A new PENDING VOID charge on `payment`, with the void's reason kept on the payment beside it (one transaction): a
+   * void whose answer never reached this context is learnt of later (a Capture the processor refuses as voided), and
+   * is then published with the reason it was asked for. Until the payment is VOIDED nothing reads the reason.
+   */
+  newVoidCharge(db: Kysely<PaymentDatabase>, payment: PaymentRow, reason: VoidReason): Promise<ChargeRow> {
+    return db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("payments")
+        .set({ void_reason: reason })
+        .where("payment_id", "=", payment.payment_id)
+        .execute();
+      return this.newCharge(trx, payment, "VOID", payment.amount);
+    });
+  }
+
+  /**
    * Record a decision on a PENDING charge. Conditional on the charge still being PENDING, so the synchronous answer
    * and a webhook for the same operation apply once between them; undefined when it was decided already.
    */
