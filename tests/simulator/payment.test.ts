@@ -619,6 +619,32 @@ describeBackends("a void after a capture whose answer was never recorded", (back
     },
     PLATFORM_START_TIMEOUT,
   );
+
+  it(
+    "records a lost capture of part of the hold for what it took, not for what the next Capture asks",
+    async () => {
+      const { payment, handle } = paymentWithProcessorHandle();
+      await start(payment, backend);
+      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      handle.captureAnswersLost = 5;
+      const part = platform!.rpc.payment.capture({ paymentId, amount: USD(5000) });
+      expect((await connectError(part))?.code).toBe(Code.Unavailable);
+      // Asked again for the whole hold: the processor took 5000 once, and that is what is recorded and published.
+      const whole = await platform!.rpc.payment.capture({ paymentId });
+      expect(whole).toMatchObject({ status: PaymentStatus.CAPTURED, capturedAmount: USD(5000) });
+      const { data } = await client(ADMIN, "admin").payment.getPayment({ params: { path: { paymentId } } });
+      expect(data?.amountCaptured).toEqual({ amount: 5000, currency: "USD" });
+      expect(data?.charges.map((charge) => [charge.kind, charge.status, charge.amount.amount])).toEqual([
+        ["AUTHORIZATION", "SUCCEEDED", 8778],
+        ["CAPTURE", "FAILED", 5000],
+        ["CAPTURE", "SUCCEEDED", 5000],
+      ]);
+      const succeeded = await events("ecommerce.payment.payment.succeeded.v1");
+      expect(succeeded.map((event) => event.payload.amount)).toEqual([{ amount: 5000, currency: "USD" }]);
+      expect(handle.captures).toHaveLength(1);
+    },
+    PLATFORM_START_TIMEOUT,
+  );
 });
 
 // The mirror of the above: what Capture does when a void's answer never reached payment. The processor remembers that

@@ -76,6 +76,8 @@ interface MovedBy {
   readonly by: string;
   /** The refused operation's own decision (without that reference: it belongs to the other operation). */
   readonly refused: Decision;
+  /** What a capture that moved it took (minor units), when the processor says. */
+  readonly capturedAmount?: number;
 }
 
 /**
@@ -84,8 +86,8 @@ interface MovedBy {
  */
 function movedBy(decision: Decision, refusal: AuthorizationRefusal): MovedBy | undefined {
   if (decision.outcome !== "failed" || decision.refusal !== refusal) return undefined;
-  const { processorReference, ...refused } = decision;
-  return { by: processorReference ?? "", refused };
+  const { processorReference, capturedAmount, ...refused } = decision;
+  return { by: processorReference ?? "", refused, ...(capturedAmount === undefined ? {} : { capturedAmount }) };
 }
 
 /** A decision's attempts, when it counted them. */
@@ -150,9 +152,10 @@ export class CaptureAndVoid {
         capturedBy === undefined
           ? decision
           : { outcome: "succeeded", processorReference: capturedBy.by, ...attemptsOf(decision) };
-      const settled = await db
-        .transaction()
-        .execute((trx) => this.#settlement.settleCapture(trx, paymentId, pending.charge_id, decided));
+      const settled = await db.transaction().execute(async (trx) => {
+        if (capturedBy !== undefined) await this.#settlement.chargeTook(trx, pending, capturedBy.capturedAmount);
+        return this.#settlement.settleCapture(trx, paymentId, pending.charge_id, decided);
+      });
       if (decided.outcome === "failed" && !isIssuerDecline(decided.code)) {
         throw processorUnavailable("Capture", this.#processor.retryAfterSeconds);
       }
@@ -197,7 +200,8 @@ export class CaptureAndVoid {
         const captured = await db.transaction().execute(async (trx) => {
           await this.#settlement.settleVoid(trx, paymentId, pending.charge_id, capturedBy.refused, reason);
           // No capture PENDING: the one that took the money was failed as unanswered (its retries got no answer);
-          // the capture the processor made is recorded as a charge of its own, for that attempt's amount.
+          // the capture the processor made is recorded as a charge of its own, for that attempt's amount. Either
+          // is recorded for what the processor says it took, when it says.
           const capture =
             unanswered ??
             (await this.#settlement.newCharge(
@@ -206,6 +210,7 @@ export class CaptureAndVoid {
               "CAPTURE",
               (chargeOf("CAPTURE", "FAILED") ?? payment).amount,
             ));
+          await this.#settlement.chargeTook(trx, capture, capturedBy.capturedAmount);
           return this.#settlement.settleCapture(trx, paymentId, capture.charge_id, {
             outcome: "succeeded",
             processorReference: capturedBy.by,

@@ -12,15 +12,21 @@ describe("decisionOf", () => {
       },
     ],
     [
-      "reads a refusal over a captured authorization as a failure that names the capture and says why",
+      "reads a refusal over a captured authorization as a failure that names the capture, what it took, and says why",
       {
-        given: { status: "declined", code: "authorization_captured", processorReference: "cp_1" },
+        given: {
+          status: "declined",
+          code: "authorization_captured",
+          processorReference: "cp_1",
+          captured: { amount: 5000, currency: "USD" },
+        },
         want: {
           outcome: "failed",
           code: "processor_error",
           message: "The processor refused: the authorization was captured already.",
           refusal: "authorization_captured",
           processorReference: "cp_1",
+          capturedAmount: 5000,
           attempts: 2,
         },
       },

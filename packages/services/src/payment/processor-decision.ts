@@ -26,6 +26,8 @@ export type Decision =
       readonly attempts?: number;
       /** The processor refused because the authorization had moved on; `processorReference` is what moved it. */
       readonly refusal?: AuthorizationRefusal;
+      /** For an `authorization_captured` refusal: the amount (minor units) that capture took, when the processor says. */
+      readonly capturedAmount?: number;
     }
   | { readonly outcome: "pending"; readonly processorReference: string; readonly attempts: number };
 
@@ -69,6 +71,7 @@ export function decisionOf(outcome: ProcessorOutcome & { readonly path?: Process
         ...REFUSAL_CODES[answer.code],
         refusal: answer.code,
         processorReference: answer.processorReference,
+        ...(answer.captured ? { capturedAmount: answer.captured.amount } : {}),
         attempts: outcome.attempts,
       };
     }

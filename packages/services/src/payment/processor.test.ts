@@ -119,6 +119,7 @@ describe("the simulated processor", () => {
       status: "declined",
       code: "authorization_captured",
       processorReference: captured.processorReference,
+      captured: { amount: 8778, currency: "USD" },
     });
     // Another authorization is not touched by it.
     expect(await processor.void({ ...request("approve", "chg_void_2"), authorization: "ch_sim_2" })).toMatchObject({
@@ -137,16 +138,17 @@ describe("the simulated processor", () => {
     // A second void, under another reference, releases nothing more: answered as the first.
     expect(await processor.void({ ...request("approve", "chg_void_2"), authorization: "ch_sim_1" })).toEqual(voided);
 
-    const captured = await processor.capture({ ...request("approve", "chg_capture_2"), authorization: "ch_sim_2" });
+    // A part of the hold captured: a second capture, asking for all of it, is refused naming what the first took.
+    const part = { ...request("approve", "chg_capture_2"), amount: { amount: 5000, currency: "USD" } };
+    const captured = await processor.capture({ ...part, authorization: "ch_sim_2" });
     expect(await processor.capture({ ...request("approve", "chg_capture_3"), authorization: "ch_sim_2" })).toEqual({
       status: "declined",
       code: "authorization_captured",
       processorReference: captured.processorReference,
+      captured: { amount: 5000, currency: "USD" },
     });
     // The capture's own retry is answered from the processor's memory of it, not refused.
-    expect(await processor.capture({ ...request("approve", "chg_capture_2"), authorization: "ch_sim_2" })).toEqual(
-      captured,
-    );
+    expect(await processor.capture({ ...part, authorization: "ch_sim_2" })).toEqual(captured);
   });
 
   it("remembers what became of an authorization for as long as its hold and a day more, then forgets it", async () => {

@@ -46,6 +46,8 @@ export type ProcessorAnswer =
       readonly status: "declined";
       readonly code: DeclineCode | AuthorizationRefusal;
       readonly processorReference: string;
+      /** For `authorization_captured`: what that capture took (it may be less than the hold, or than asked now). */
+      readonly captured?: ProcessorMoney;
     }
   | { readonly status: "pending"; readonly processorReference: string };
 
@@ -131,10 +133,11 @@ function createProcessorMemory<TValue>(clock: Clock, bounds: MemoryBounds) {
   };
 }
 
-/** What became of an authorization, and the reference of the operation that did it. */
+/** What became of an authorization, the reference of the operation that did it, and what a capture took. */
 interface AuthorizationEnd {
   readonly state: "captured" | "voided";
   readonly processorReference: string;
+  readonly captured?: ProcessorMoney;
 }
 
 /** What the simulated processor reads at call time. */
@@ -189,16 +192,17 @@ export function createSimulatedProcessor(options: SimulatedProcessorOptions): Pa
   // An authorization is known by its reference; a request naming none (a payment whose authorization has no
   // reference) cannot be matched to one, and is decided as if it stood.
   const endOf = (authorization: string) => (authorization === "" ? undefined : ended.recall(authorization));
-  const end = (authorization: string, state: AuthorizationEnd["state"], prefix: string): ProcessorAnswer => {
-    const processorReference = reference(prefix);
-    if (authorization !== "") ended.remember(authorization, { state, processorReference });
+  const end = (authorization: string, state: AuthorizationEnd["state"], captured?: ProcessorMoney): ProcessorAnswer => {
+    const processorReference = reference(state === "captured" ? "cp" : "vd");
+    if (authorization !== "") {
+      ended.remember(authorization, captured ? { state, processorReference, captured } : { state, processorReference });
+    }
     return { status: "succeeded", processorReference };
   };
-  const refusal = (ending: AuthorizationEnd): ProcessorAnswer => ({
-    status: "declined",
-    code: ending.state === "captured" ? "authorization_captured" : "authorization_voided",
-    processorReference: ending.processorReference,
-  });
+  const refusal = ({ state, processorReference, captured }: AuthorizationEnd): ProcessorAnswer =>
+    state === "captured"
+      ? { status: "declined", code: "authorization_captured", processorReference, ...(captured ? { captured } : {}) }
+      : { status: "declined", code: "authorization_voided", processorReference };
 
   return {
     authorize: (request) =>
@@ -222,7 +226,7 @@ export function createSimulatedProcessor(options: SimulatedProcessorOptions): Pa
     capture: (request) =>
       decide(request, () => {
         const ending = endOf(request.authorization);
-        return ending ? refusal(ending) : end(request.authorization, "captured", "cp");
+        return ending ? refusal(ending) : end(request.authorization, "captured", request.amount);
       }),
     // The money of a captured authorization was taken: only a refund gives it back. Voided already: done.
     void: (request) =>
@@ -230,7 +234,7 @@ export function createSimulatedProcessor(options: SimulatedProcessorOptions): Pa
         const ending = endOf(request.authorization);
         if (ending?.state === "captured") return refusal(ending);
         if (ending) return { status: "succeeded", processorReference: ending.processorReference };
-        return end(request.authorization, "voided", "vd");
+        return end(request.authorization, "voided");
       }),
     refund: (request) => decide(request, () => ({ status: "succeeded", processorReference: reference("re") })),
   };

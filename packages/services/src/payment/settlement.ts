@@ -87,6 +87,22 @@ export class Settlement {
   }
 
   /**
+   * Record on the PENDING charge `charge` the amount (minor units) its operation moved, when the processor says it
+   * and it differs from the amount asked: a capture learnt of by a refusal (its answer was lost) took what it was
+   * asked for then, which a later Capture may not have asked again.
+   */
+  async chargeTook(trx: Transaction<PaymentDatabase>, charge: ChargeRow, amount: number | undefined): Promise<void> {
+    if (amount === undefined || amount === charge.amount) return;
+    await trx
+      .updateTable("charges")
+      .set({ amount })
+      .where("payment_id", "=", charge.payment_id)
+      .where("charge_id", "=", charge.charge_id)
+      .where("status", "=", "PENDING")
+      .execute();
+  }
+
+  /**
    * Record a decision on a PENDING charge. Conditional on the charge still being PENDING, so the synchronous answer
    * and a webhook for the same operation apply once between them; undefined when it was decided already.
    */
