@@ -16,6 +16,7 @@ import { createOrderContext, type OrderContextOptions } from "../../packages/ser
 import {
   createPaymentContext,
   createSimulatedProcessor,
+  PROCESSOR_BREAKER,
   ProcessorError,
 } from "../../packages/services/src/payment/index.js";
 
@@ -1639,7 +1640,11 @@ describe("orders over REST", () => {
  * The real payment context, over a simulated processor whose capture answers can be lost on the way back (the
  * processor captured; payment never heard): what the processor captured is counted, by its reference.
  */
-function paymentLosingCaptureAnswers() {
+function paymentLosingCaptureAnswers(
+  // Lost answers count against the breaker as an outage does: kept closed unless a test says, the virtual clock stands
+  // still.
+  breaker: { failureThreshold: number; coolDownMs: number } = { failureThreshold: 1_000, coolDownMs: 30_000 },
+) {
   const processor = {
     captures: [] as string[],
     refunds: 0,
@@ -1651,8 +1656,7 @@ function paymentLosingCaptureAnswers() {
   };
   const payment = createPaymentContext({
     soap: false,
-    // Lost answers count against the breaker as an outage does: kept closed, the test's virtual clock stands still.
-    breaker: { failureThreshold: 1_000, coolDownMs: 30_000 },
+    breaker,
     sleep: async () => {},
     processor: (runtime) => {
       const simulated = createSimulatedProcessor(runtime);
@@ -1735,6 +1739,52 @@ describe("the Checkout Saga with the real payment context, when the processor ca
     const canceled = await started.admin.order.getOrder({ params: { path: { orderId: checkout.orderId! } } });
     expect(canceled.data?.status).toBe("CANCELED");
     expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+  });
+
+  // A lost answer looks like a processor that is down, and opens the breaker as an outage does: the compensation's
+  // void is refused until the cool-down lets a trial through, and the saga's re-drives on the platform's clock (the
+  // default 1 s doubling six times: 63 s) reach past the 30 s of it.
+  it("refunds once the breaker the lost answers opened lets a trial through: the void waits out the cool-down", async () => {
+    const world = new World();
+    const { payment, processor } = paymentLosingCaptureAnswers(PROCESSOR_BREAKER);
+    const saga = { retry: { attempts: 4, baseDelayMs: 1 }, redriveDelayMs: 1_000, redriveLimit: 6 };
+    const started = await start(world, { payment, order: { saga } });
+    // The first Capture's five tries lose their answers: the fifth opens the breaker, which refuses the saga's
+    // next Captures and its Void before they reach the processor.
+    processor.captureAnswersLost = 5;
+    const checkoutId = await checkOut(started.handles, { card: await aliceCard(started) });
+    const compensating = await until(`checkout ${checkoutId} to compensate`, async () => {
+      const { data } = await started.admin.order.getCheckout({ params: { path: { checkoutId } } });
+      return data?.state === "COMPENSATING" ? data : undefined;
+    });
+    const held = await started.admin.payment.getPayment({ params: { path: { paymentId: compensating.paymentId! } } });
+    expect(held.data?.status).toBe("AUTHORIZED");
+
+    // A second at a time, until the saga ends: each re-drive falls due at the order context's tick, and settle
+    // waits for the run it kicks, so the platform time it ends at is the re-drives' and the breaker's alone.
+    let checkout = compensating;
+    let seconds = 0;
+    while (checkout.state !== "FAILED" && seconds < 120) {
+      await started.platform.advanceClock(1_000);
+      seconds++;
+      await started.platform.settle();
+      checkout = (await started.admin.order.getCheckout({ params: { path: { checkoutId } } })).data ?? checkout;
+    }
+    expect(checkout).toMatchObject({
+      state: "FAILED",
+      failure: {
+        step: "capture_payment",
+        message: "A service we depend on did not answer; the payment taken was refunded. Try again in a moment.",
+      },
+    });
+    // The fifth re-drive (1 + 2 + 4 + 8 + 16 s) is the first past the 30 s cool-down, and the breaker's trial: the
+    // saga ended there, not by anything else (the hold lapsing would leave the reservation EXPIRED).
+    expect(seconds).toBe(31);
+    expect(world.reservations.get(checkoutId)?.status).toBe(inventoryV1.ReservationStatus.RELEASED);
+    expect(processor.captures).toHaveLength(1);
+    expect(processor.refunds).toBe(1);
+    const refunded = await started.admin.payment.getPayment({ params: { path: { paymentId: checkout.paymentId! } } });
+    expect(refunded.data).toMatchObject({ status: "REFUNDED", amountRefunded: { amount: 9198 } });
   });
 
   it("pays the order once when the first Capture's answers were lost: the next one learns the processor captured", async () => {
