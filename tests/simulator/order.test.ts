@@ -1173,6 +1173,14 @@ describe("the Checkout Saga", () => {
     });
     expect(done.response.status).toBe(201);
     expect(done.data).toMatchObject({ status: "PAID" });
+
+    // A checkout that has not reached the saga by the end of the wait is not found, and nothing is made of it.
+    const unknownId = "chk_01JH8Z3Q4R5S6T7V8W9X0Y1Z2Z";
+    const unknown = await alice.order.createOrder({ body: { checkoutId: unknownId } });
+    expect(unknown.response.status).toBe(404);
+    expect(unknown.response.headers.get("content-type")).toContain("application/problem+json");
+    expect(unknown.error).toMatchObject({ code: "not_found", detail: `No checkout ${unknownId}.` });
+    expect((await alice.order.getCheckout({ params: { path: { checkoutId: unknownId } } })).response.status).toBe(404);
   });
 
   it("hands the order out in the write that pays it to the first POST /orders that waited (201), the second reading it (200)", async () => {
