@@ -1,102 +1,32 @@
 import { create } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import type { fulfilmentApi } from "@ecom/sdk";
 import { fulfilmentV1 } from "@ecom/sdk/rpc";
 import {
   answerWithOperation,
   type ContextRuntime,
   contractTimeOf,
-  enumNames,
+  type Ids,
   ifGiven,
   pageQueryOf,
-  protoAddressOf,
-  protoMoneyOf,
   protoPageOf,
-  protoTimeIfAny,
   protoTimeOf,
   type RestHandlers,
 } from "../platform/index.js";
+import {
+  protoReturn,
+  protoShipment,
+  returnConditionName,
+  returnReasonName,
+  SHIPMENT_STATUS,
+  shipmentStatusName,
+} from "./fulfilment-protos.js";
 import type { FulfilmentDatabase } from "./store.js";
 
-type Schemas = fulfilmentApi.components["schemas"];
-const { ShipmentStatus, ReturnReason, ReturnCondition, ReturnStatus } = fulfilmentV1;
+type Rest = RestHandlers<fulfilmentApi.operations>;
+type Service = ServiceImpl<typeof fulfilmentV1.FulfilmentService>;
 
-const SHIPMENT_STATUS: Readonly<Record<Schemas["ShipmentStatus"], fulfilmentV1.ShipmentStatus>> = {
-  PENDING: ShipmentStatus.PENDING,
-  PICKED: ShipmentStatus.PICKED,
-  PACKED: ShipmentStatus.PACKED,
-  SHIPPED: ShipmentStatus.SHIPPED,
-  DELIVERED: ShipmentStatus.DELIVERED,
-  CANCELED: ShipmentStatus.CANCELED,
-};
-const RETURN_REASON: Readonly<Record<Schemas["ReturnReason"], fulfilmentV1.ReturnReason>> = {
-  damaged_in_transit: ReturnReason.DAMAGED_IN_TRANSIT,
-  defective: ReturnReason.DEFECTIVE,
-  wrong_item: ReturnReason.WRONG_ITEM,
-  not_as_described: ReturnReason.NOT_AS_DESCRIBED,
-  changed_mind: ReturnReason.CHANGED_MIND,
-};
-const RETURN_CONDITION: Readonly<Record<Schemas["ReturnCondition"], fulfilmentV1.ReturnCondition>> = {
-  SELLABLE: ReturnCondition.SELLABLE,
-  DAMAGED: ReturnCondition.DAMAGED,
-  MISSING_ITEMS: ReturnCondition.MISSING_ITEMS,
-};
-const RETURN_STATUS: Readonly<Record<Schemas["Return"]["status"], fulfilmentV1.ReturnStatus>> = {
-  REQUESTED: ReturnStatus.REQUESTED,
-  RECEIVED: ReturnStatus.RECEIVED,
-};
-const shipmentStatusName = enumNames(SHIPMENT_STATUS);
-const returnReasonName = enumNames(RETURN_REASON);
-const returnConditionName = enumNames(RETURN_CONDITION);
-
-/** The contract's Shipment as the proto Shipment (absent steps as proto3's zero values). */
-function protoShipment(shipment: Schemas["Shipment"]): fulfilmentV1.Shipment {
-  return create(fulfilmentV1.ShipmentSchema, {
-    shipmentId: shipment.shipmentId,
-    fulfilmentId: shipment.fulfilmentId,
-    orderId: shipment.orderId,
-    customerId: shipment.customerId,
-    status: SHIPMENT_STATUS[shipment.status],
-    items: shipment.items,
-    shippingAddress: protoAddressOf(shipment.shippingAddress),
-    warehouseLocation: shipment.warehouseLocation ?? "",
-    weightGrams: shipment.weightGrams ?? 0,
-    packageCount: shipment.packageCount ?? 0,
-    carrier: shipment.carrier ?? "",
-    trackingNumber: shipment.trackingNumber ?? "",
-    trackingUrl: shipment.trackingUrl ?? "",
-    estimatedDeliveryDate: shipment.estimatedDeliveryDate ?? "",
-    signedBy: shipment.signedBy ?? "",
-    createdAt: protoTimeOf(shipment.createdAt),
-    updatedAt: protoTimeOf(shipment.updatedAt),
-    pickedAt: protoTimeIfAny(shipment.pickedAt),
-    packedAt: protoTimeIfAny(shipment.packedAt),
-    shippedAt: protoTimeIfAny(shipment.shippedAt),
-    deliveredAt: protoTimeIfAny(shipment.deliveredAt),
-    canceledAt: protoTimeIfAny(shipment.canceledAt),
-  });
-}
-
-/** The contract's Return as the proto Return. */
-function protoReturn(row: Schemas["Return"]): fulfilmentV1.Return {
-  return create(fulfilmentV1.ReturnSchema, {
-    returnId: row.returnId,
-    rmaNumber: row.rmaNumber,
-    orderId: row.orderId,
-    customerId: row.customerId,
-    status: RETURN_STATUS[row.status],
-    items: row.items.map((item) => ({ ...item, unitPrice: protoMoneyOf(item.unitPrice) })),
-    reason: RETURN_REASON[row.reason],
-    comment: row.comment ?? "",
-    refundAmount: protoMoneyOf(row.refundAmount),
-    returnAddress: protoAddressOf(row.returnAddress),
-    condition: row.condition === undefined ? ReturnCondition.UNSPECIFIED : RETURN_CONDITION[row.condition],
-    receiveNote: row.receiveNote ?? "",
-    requestedAt: protoTimeOf(row.requestedAt),
-    receivedAt: protoTimeIfAny(row.receivedAt),
-    updatedAt: protoTimeOf(row.updatedAt),
-  });
-}
+const operation = (operationId: keyof fulfilmentApi.operations) => ({ context: "fulfilment", operationId });
 
 /**
  * FulfilmentService: fulfilment.yaml's operations over Connect, answered by the same handlers as REST (see
@@ -106,11 +36,19 @@ function protoReturn(row: Schemas["Return"]): fulfilmentV1.Return {
 export function registerFulfilmentService(
   router: ConnectRouter,
   runtime: ContextRuntime<FulfilmentDatabase>,
-  rest: RestHandlers<fulfilmentApi.operations>,
+  rest: Rest,
 ): void {
-  const operation = (operationId: keyof fulfilmentApi.operations) => ({ context: "fulfilment", operationId });
   const { ids } = runtime;
   router.service(fulfilmentV1.FulfilmentService, {
+    ...shipmentReads(rest, ids),
+    ...warehouseSteps(rest, ids),
+    ...returnMethods(rest, ids),
+  });
+}
+
+/** Listing and reading shipments and their tracking. */
+function shipmentReads(rest: Rest, ids: Ids): Pick<Service, "listShipments" | "getShipment" | "getShipmentTracking"> {
+  return {
     async listShipments(request, context) {
       const { body } = await answerWithOperation(
         operation("listShipments"),
@@ -167,7 +105,15 @@ export function registerFulfilmentService(
         })),
       });
     },
+  };
+}
 
+/** The warehouse's and the carrier's steps of a shipment. */
+function warehouseSteps(
+  rest: Rest,
+  ids: Ids,
+): Pick<Service, "pickShipment" | "packShipment" | "shipShipment" | "deliverShipment"> {
+  return {
     async pickShipment(request, context) {
       const { body } = await answerWithOperation(
         operation("pickShipment"),
@@ -235,7 +181,12 @@ export function registerFulfilmentService(
       );
       return create(fulfilmentV1.DeliverShipmentResponseSchema, { shipment: protoShipment(body) });
     },
+  };
+}
 
+/** Requesting, reading and receiving returns. */
+function returnMethods(rest: Rest, ids: Ids): Pick<Service, "requestReturn" | "getReturn" | "receiveReturn"> {
+  return {
     async requestReturn(request, context) {
       const { body } = await answerWithOperation(
         operation("requestReturn"),
@@ -278,5 +229,5 @@ export function registerFulfilmentService(
       );
       return create(fulfilmentV1.ReceiveReturnResponseSchema, { return: protoReturn(body) });
     },
-  });
+  };
 }
