@@ -1,123 +1,32 @@
 import { create } from "@bufbuild/protobuf";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import type { notificationApi } from "@ecom/sdk";
 import { notificationV1 } from "@ecom/sdk/rpc";
 import {
   answerWithOperation,
   type ContextRuntime,
-  enumNames,
+  type Ids,
   ifGiven,
   pageQueryOf,
   protoPageOf,
-  protoTimeIfAny,
-  protoTimeOf,
   type RestHandlers,
 } from "../platform/index.js";
+import {
+  channelName,
+  deliveryStatusName,
+  ifChosen,
+  notificationStatusName,
+  protoDelivery,
+  protoNotification,
+  protoSubscription,
+  protoTemplate,
+} from "./notification-protos.js";
 import type { NotificationDatabase } from "./store.js";
 
-type Schemas = notificationApi.components["schemas"];
-const { Channel, NotificationStatus, WebhookDeliveryStatus, DeactivatedReason } = notificationV1;
+type Rest = RestHandlers<notificationApi.operations>;
+type Service = ServiceImpl<typeof notificationV1.NotificationService>;
 
-const CHANNEL: Readonly<Record<Schemas["Channel"], notificationV1.Channel>> = {
-  email: Channel.EMAIL,
-  sms: Channel.SMS,
-  push: Channel.PUSH,
-};
-const NOTIFICATION_STATUS: Readonly<Record<Schemas["NotificationStatus"], notificationV1.NotificationStatus>> = {
-  QUEUED: NotificationStatus.QUEUED,
-  SENT: NotificationStatus.SENT,
-  FAILED: NotificationStatus.FAILED,
-};
-const DELIVERY_STATUS: Readonly<Record<Schemas["WebhookDeliveryStatus"], notificationV1.WebhookDeliveryStatus>> = {
-  PENDING: WebhookDeliveryStatus.PENDING,
-  RETRYING: WebhookDeliveryStatus.RETRYING,
-  SUCCEEDED: WebhookDeliveryStatus.SUCCEEDED,
-  FAILED: WebhookDeliveryStatus.FAILED,
-};
-const DEACTIVATED_REASON: Readonly<
-  Record<NonNullable<Schemas["WebhookSubscription"]["deactivatedReason"]>, notificationV1.DeactivatedReason>
-> = {
-  by_admin: DeactivatedReason.BY_ADMIN,
-  endpoint_gone: DeactivatedReason.ENDPOINT_GONE,
-};
-const channelName = enumNames(CHANNEL);
-const notificationStatusName = enumNames(NOTIFICATION_STATUS);
-const deliveryStatusName = enumNames(DELIVERY_STATUS);
-
-/** An optional filter's enum: UNSPECIFIED (0) means "all", so it is left out of the query. */
-const ifChosen = <TName extends string, TValue extends number>(
-  key: string,
-  value: TValue,
-  nameOf: (value: TValue, field: string) => TName,
-): Record<string, TName> => (value === 0 ? {} : { [key]: nameOf(value, key) });
-
-function protoNotification(notification: Schemas["Notification"]): notificationV1.Notification {
-  return create(notificationV1.NotificationSchema, {
-    notificationId: notification.notificationId,
-    customerId: notification.customerId,
-    templateKey: notification.templateKey,
-    channel: CHANNEL[notification.channel],
-    recipient: notification.recipient,
-    subject: notification.subject ?? "",
-    status: NOTIFICATION_STATUS[notification.status],
-    ...(notification.trigger ? { trigger: notification.trigger } : {}),
-    attemptCount: notification.attemptCount,
-    attempts: notification.attempts.map((attempt) => ({
-      attemptNumber: attempt.attemptNumber,
-      attemptedAt: protoTimeOf(attempt.attemptedAt),
-      succeeded: attempt.status === "SUCCEEDED",
-      errorCode: attempt.errorCode ?? "",
-      providerMessageId: attempt.providerMessageId ?? "",
-    })),
-    errorCode: notification.error?.code ?? "",
-    errorMessage: notification.error?.message ?? "",
-    nextAttemptAt: protoTimeIfAny(notification.nextAttemptAt),
-    createdAt: protoTimeOf(notification.createdAt),
-    sentAt: protoTimeIfAny(notification.sentAt),
-    failedAt: protoTimeIfAny(notification.failedAt),
-  });
-}
-
-function protoSubscription(subscription: Schemas["WebhookSubscription"]): notificationV1.WebhookSubscription {
-  return create(notificationV1.WebhookSubscriptionSchema, {
-    subscriptionId: subscription.subscriptionId,
-    url: subscription.url,
-    eventTypes: subscription.eventTypes,
-    description: subscription.description ?? "",
-    active: subscription.active,
-    deactivatedReason:
-      subscription.deactivatedReason === undefined
-        ? DeactivatedReason.UNSPECIFIED
-        : DEACTIVATED_REASON[subscription.deactivatedReason],
-    secret: subscription.secret ?? "",
-    createdAt: protoTimeOf(subscription.createdAt),
-    updatedAt: protoTimeOf(subscription.updatedAt),
-  });
-}
-
-function protoDelivery(delivery: Schemas["WebhookDelivery"]): notificationV1.WebhookDelivery {
-  return create(notificationV1.WebhookDeliverySchema, {
-    deliveryId: delivery.deliveryId,
-    subscriptionId: delivery.subscriptionId,
-    eventId: delivery.eventId,
-    eventType: delivery.eventType,
-    url: delivery.url,
-    status: DELIVERY_STATUS[delivery.status],
-    attemptCount: delivery.attemptCount,
-    attempts: delivery.attempts.map((attempt) => ({
-      attemptNumber: attempt.attemptNumber,
-      attemptedAt: protoTimeOf(attempt.attemptedAt),
-      responseStatus: attempt.responseStatus ?? 0,
-      durationMs: attempt.durationMs,
-      error: attempt.error ?? "",
-    })),
-    nextAttemptAt: protoTimeIfAny(delivery.nextAttemptAt),
-    createdAt: protoTimeOf(delivery.createdAt),
-    updatedAt: protoTimeOf(delivery.updatedAt),
-    succeededAt: protoTimeIfAny(delivery.succeededAt),
-    failedAt: protoTimeIfAny(delivery.failedAt),
-  });
-}
+const operation = (operationId: keyof notificationApi.operations) => ({ context: "notification", operationId });
 
 /**
  * NotificationService: notification.yaml's operations over Connect, answered by the same handlers as REST (see
@@ -127,11 +36,23 @@ function protoDelivery(delivery: Schemas["WebhookDelivery"]): notificationV1.Web
 export function registerNotificationService(
   router: ConnectRouter,
   runtime: ContextRuntime<NotificationDatabase>,
-  rest: RestHandlers<notificationApi.operations>,
+  rest: Rest,
 ): void {
-  const operation = (operationId: keyof notificationApi.operations) => ({ context: "notification", operationId });
   const { ids } = runtime;
   router.service(notificationV1.NotificationService, {
+    ...notificationMethods(rest, ids),
+    ...subscriptionReads(rest, ids),
+    ...subscriptionChanges(rest, ids),
+    ...deliveryMethods(rest, ids),
+  });
+}
+
+/** Auditing the notifications sent, and the templates they are sent from. */
+function notificationMethods(
+  rest: Rest,
+  ids: Ids,
+): Pick<Service, "listNotifications" | "getNotification" | "listNotificationTemplates"> {
+  return {
     async listNotifications(request, context) {
       const { body } = await answerWithOperation(
         operation("listNotifications"),
@@ -176,41 +97,16 @@ export function registerNotificationService(
         { context, ids },
       );
       return create(notificationV1.ListNotificationTemplatesResponseSchema, {
-        templates: body.items.map((template) => ({
-          templateKey: template.templateKey,
-          name: template.name,
-          description: template.description ?? "",
-          channels: template.channels.map((channel) => CHANNEL[channel]),
-          subject: template.subject ?? "",
-          body: template.body,
-          variables: template.variables.map((variable) => ({ ...variable, description: variable.description ?? "" })),
-          triggeredBy: template.triggeredBy,
-          updatedAt: protoTimeOf(template.updatedAt),
-        })),
+        templates: body.items.map(protoTemplate),
         page: protoPageOf(body.page),
       });
     },
+  };
+}
 
-    async createWebhookSubscription(request, context) {
-      const { body } = await answerWithOperation(
-        operation("createWebhookSubscription"),
-        rest.createWebhookSubscription,
-        {
-          path: {},
-          query: {},
-          body: {
-            url: request.url,
-            eventTypes: request.eventTypes,
-            ...ifGiven("description", request.description),
-          },
-        },
-        { context, ids },
-      );
-      return create(notificationV1.CreateWebhookSubscriptionResponseSchema, {
-        subscription: protoSubscription(body),
-      });
-    },
-
+/** Listing and reading partners' webhook subscriptions. */
+function subscriptionReads(rest: Rest, ids: Ids): Pick<Service, "listWebhookSubscriptions" | "getWebhookSubscription"> {
+  return {
     async listWebhookSubscriptions(request, context) {
       const { body } = await answerWithOperation(
         operation("listWebhookSubscriptions"),
@@ -240,6 +136,34 @@ export function registerNotificationService(
         { context, ids },
       );
       return create(notificationV1.GetWebhookSubscriptionResponseSchema, { subscription: protoSubscription(body) });
+    },
+  };
+}
+
+/** Creating, changing and deleting a webhook subscription. */
+function subscriptionChanges(
+  rest: Rest,
+  ids: Ids,
+): Pick<Service, "createWebhookSubscription" | "updateWebhookSubscription" | "deleteWebhookSubscription"> {
+  return {
+    async createWebhookSubscription(request, context) {
+      const { body } = await answerWithOperation(
+        operation("createWebhookSubscription"),
+        rest.createWebhookSubscription,
+        {
+          path: {},
+          query: {},
+          body: {
+            url: request.url,
+            eventTypes: request.eventTypes,
+            ...ifGiven("description", request.description),
+          },
+        },
+        { context, ids },
+      );
+      return create(notificationV1.CreateWebhookSubscriptionResponseSchema, {
+        subscription: protoSubscription(body),
+      });
     },
 
     async updateWebhookSubscription(request, context) {
@@ -278,7 +202,12 @@ export function registerNotificationService(
       );
       return create(notificationV1.DeleteWebhookSubscriptionResponseSchema, {});
     },
+  };
+}
 
+/** A subscription's deliveries, and sending a finished one again. */
+function deliveryMethods(rest: Rest, ids: Ids): Pick<Service, "listWebhookDeliveries" | "redeliverWebhook"> {
+  return {
     async listWebhookDeliveries(request, context) {
       const { body } = await answerWithOperation(
         operation("listWebhookDeliveries"),
@@ -309,5 +238,5 @@ export function registerNotificationService(
       );
       return create(notificationV1.RedeliverWebhookResponseSchema, { delivery: protoDelivery(body) });
     },
-  });
+  };
 }
