@@ -78,6 +78,34 @@ describe("the event streams' read gate", () => {
     await expect(gate.run(async () => "next")).resolves.toBe("next");
   });
 
+  it("gives the loop a turn after a rest on a timer too, though the timer was due at once (a loaded machine)", async () => {
+    // Every page seems to take 4 ms (the process was preempted), so each rests on a timer, and the timer fires at
+    // once, in the turn the page ran in, as a due timer of a loaded process does: the next page still waits a turn.
+    let clock = 0;
+    const gate = createStreamGate({
+      share: 0.5,
+      now: () => clock,
+      after: (_ms, then) => then(),
+    });
+    let pagesThisTurn = 0;
+    let mostInOneTurn = 0;
+    const done = { value: false };
+    const probe = () => {
+      mostInOneTurn = Math.max(mostInOneTurn, pagesThisTurn);
+      pagesThisTurn = 0;
+      if (!done.value) setImmediate(probe);
+    };
+    setImmediate(probe);
+    const page = () =>
+      gate.run(async () => {
+        pagesThisTurn += 1;
+        clock += 4;
+      });
+    await Promise.all(Array.from({ length: 20 }, page));
+    done.value = true;
+    expect(Math.max(mostInOneTurn, pagesThisTurn)).toBe(1);
+  });
+
   it("gives the loop a turn between any two pages, however many streams wait (a hundred replays once took every turn)", async () => {
     // Real timers here: pages that take no time at all still leave the loop a turn in between, so new connections
     // and requests (a /healthz) are never stuck behind a page of every stream.

@@ -38,14 +38,19 @@ export function createStreamGate(options: StreamGateOptions): StreamGate {
     busy = true;
     waiting.shift()?.();
   };
-  /** Rest `ms` before the next page: on a timer, or for one turn of the loop when that is less than a millisecond. */
+  /**
+   * Rest `ms` before the next page: on a timer, or for one turn of the loop when that is less than a millisecond.
+   * Either way the next page starts in the loop's check phase (setImmediate), after a poll for I/O: a timer's
+   * callback runs before the poll, so a page started there could follow one that ran in the last check phase with
+   * no new connection or request let in between (as on a loaded machine, where a page's rest outlasts its turn).
+   */
   const rest = (ms: number) => {
     resting = true;
     const resume = () => {
       resting = false;
       admit();
     };
-    if (ms >= 1) after(Math.ceil(ms), resume);
+    if (ms >= 1) after(Math.ceil(ms), () => setImmediate(resume));
     else setImmediate(resume);
   };
 
