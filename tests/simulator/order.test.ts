@@ -569,6 +569,7 @@ function fakes(world: World) {
                 };
                 world.refunds.set(request.idempotencyKey, refund);
               }
+              await world.hold("refund");
               return {
                 refundId: refund.refundId,
                 paymentId: refund.paymentId,
@@ -1470,6 +1471,25 @@ describe("orders over REST", () => {
     expect((await started.alice.order.listOrders({ params: { query: { cursor: "garbage" } } })).response.status).toBe(
       400,
     );
+  });
+
+  it("does not tell an admin nothing was changed when the refund's answer was lost: it may have been done, and asking again does it once", async () => {
+    const world = new World();
+    const { started, orderId } = await paidOrder(world);
+    world.answerLost.set("refund", 1);
+    const cancel = () =>
+      started.admin.order.cancelOrder({ params: { path: { orderId } }, body: { reason: "customer_request" } });
+
+    const lost = await cancel();
+    expect(lost.response.status).toBe(503);
+    expect(lost.error?.detail).toBe(
+      "The refund did not answer, so it may have been done; the order is unchanged. Try again in a moment: asking again does it at most once.",
+    );
+    // It was made: the order stays PAID until the cancel is asked again, which gets that refund back.
+    expect(world.refunds.size).toBe(1);
+    const canceled = await cancel();
+    expect(canceled.data).toMatchObject({ status: "CANCELED", cancellation: { refund: { amount: { amount: 9198 } } } });
+    expect(world.refunds.size).toBe(1);
   });
 
   it("applies the cancel rules: customers only their own PENDING orders, admins PAID ones with a refund", async () => {

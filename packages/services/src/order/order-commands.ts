@@ -51,13 +51,20 @@ async function sagaRunning(runtime: Runtime, checkoutId: string): Promise<boolea
   return checkout !== undefined && !isTerminal(checkout.state);
 }
 
-/** A Connect failure of a dependency as the REST caller should see it. */
+/**
+ * A Connect failure of a dependency as the REST caller should see it. Unanswered, the call may still have been made
+ * (its answer lost on the way back: a refund given, a hold released, a capture taken), so the caller is told only what is sure: the
+ * order is unchanged, and asking again is safe (every call here is idempotent, by key or by payment or reservation).
+ */
 function dependencyFailure(what: string, error: unknown): ServiceError {
   const connectError = ConnectError.from(error);
   if (connectError.code === Code.Unavailable || connectError.code === Code.DeadlineExceeded) {
-    return fail.unavailable(`${what} did not answer; nothing was changed. Try again in a moment.`, 5);
+    return fail.unavailable(
+      `${what} did not answer, so it may have been done; the order is unchanged. Try again in a moment: asking again does it at most once.`,
+      5,
+    );
   }
-  return fail.conflict(`${what} was refused (${connectError.rawMessage}); nothing was changed.`);
+  return fail.conflict(`${what} was refused (${connectError.rawMessage}); the order is unchanged.`);
 }
 
 /**
