@@ -453,6 +453,38 @@ function paymentWithProcessorHandle() {
   return { payment, handle };
 }
 
+/** A platform whose payment processor the test holds ({@link paymentWithProcessorHandle}), and a payment authorized on it. */
+async function authorizedWithProcessorHandle(backend: Parameters<typeof start>[1]) {
+  const { payment, handle } = paymentWithProcessorHandle();
+  await start(payment, backend);
+  const { paymentId } = await authorize(await tokenize("4242424242424242"));
+  return { handle, paymentId };
+}
+
+/** The authorization charge of `paymentId` (its processor reference). */
+function authorizationOf(store: Kysely<PaymentDatabase>, paymentId: string) {
+  return store
+    .selectFrom("charges")
+    .select("processor_reference")
+    .where("payment_id", "=", paymentId)
+    .executeTakeFirstOrThrow();
+}
+
+/** What payment asks the processor to capture or void for the charge `chargeId` of the whole 4242 authorization. */
+function processorRequest(
+  chargeId: string,
+  paymentId: string,
+  authorization: { readonly processor_reference: string | null },
+): Parameters<ReturnType<typeof createSimulatedProcessor>["capture"]>[0] {
+  return {
+    reference: chargeId,
+    paymentId,
+    authorization: authorization.processor_reference ?? "",
+    amount: { amount: 8778, currency: "USD" },
+    card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2030, outcome: "approve" },
+  };
+}
+
 /** A CAPTURE (or VOID) charge left PENDING as Capture (or Void) inserts it before asking the processor; its id. */
 async function pendingCharge(
   store: Kysely<PaymentDatabase>,
@@ -495,24 +527,12 @@ describeBackends("a void after a capture whose answer was never recorded", (back
   it(
     "records the capture the processor made and refuses the void, instead of voiding a payment whose money was taken",
     async () => {
-      const { payment, handle } = paymentWithProcessorHandle();
-      await start(payment, backend);
-      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      const { handle, paymentId } = await authorizedWithProcessorHandle(backend);
       const store = handle.store!;
-      const authorization = await store
-        .selectFrom("charges")
-        .select("processor_reference")
-        .where("payment_id", "=", paymentId)
-        .executeTakeFirstOrThrow();
+      const authorization = await authorizationOf(store, paymentId);
       // The process died after the processor captured and before payment recorded its answer.
       const chargeId = await pendingCharge(store, paymentId);
-      const taken = await handle.processor!.capture({
-        reference: chargeId,
-        paymentId,
-        authorization: authorization.processor_reference ?? "",
-        amount: { amount: 8778, currency: "USD" },
-        card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2030, outcome: "approve" },
-      });
+      const taken = await handle.processor!.capture(processorRequest(chargeId, paymentId, authorization));
 
       const refused = await connectError(platform!.rpc.payment.void({ paymentId, reason: VoidReason.CHECKOUT_FAILED }));
       expect(refused?.code).toBe(Code.FailedPrecondition);
@@ -549,9 +569,7 @@ describeBackends("a void after a capture whose answer was never recorded", (back
   it(
     "voids when the capture never reached the processor, fails that capture, and the processor refuses it from then on",
     async () => {
-      const { payment, handle } = paymentWithProcessorHandle();
-      await start(payment, backend);
-      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      const { handle, paymentId } = await authorizedWithProcessorHandle(backend);
       // The process died after Capture recorded its charge and before it asked the processor.
       await pendingCharge(handle.store!, paymentId);
 
@@ -623,9 +641,7 @@ describeBackends("a void after a capture whose answer was never recorded", (back
   it(
     "records a lost capture of part of the hold for what it took, not for what the next Capture asks",
     async () => {
-      const { payment, handle } = paymentWithProcessorHandle();
-      await start(payment, backend);
-      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      const { handle, paymentId } = await authorizedWithProcessorHandle(backend);
       handle.captureAnswersLost = 5;
       const part = platform!.rpc.payment.capture({ paymentId, amount: USD(5000) });
       expect((await connectError(part))?.code).toBe(Code.Unavailable);
@@ -654,15 +670,9 @@ describeBackends("a capture after a void whose answer was never recorded", (back
   it(
     "records the void the processor made and refuses the capture, with the reason the void was asked for",
     async () => {
-      const { payment, handle } = paymentWithProcessorHandle();
-      await start(payment, backend);
-      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      const { handle, paymentId } = await authorizedWithProcessorHandle(backend);
       const store = handle.store!;
-      const authorization = await store
-        .selectFrom("charges")
-        .select("processor_reference")
-        .where("payment_id", "=", paymentId)
-        .executeTakeFirstOrThrow();
+      const authorization = await authorizationOf(store, paymentId);
       // The process died after the processor voided and before payment recorded its answer (Void had kept its
       // reason and its charge).
       await store
@@ -671,13 +681,7 @@ describeBackends("a capture after a void whose answer was never recorded", (back
         .where("payment_id", "=", paymentId)
         .execute();
       const chargeId = await pendingCharge(store, paymentId, "VOID");
-      const released = await handle.processor!.void({
-        reference: chargeId,
-        paymentId,
-        authorization: authorization.processor_reference ?? "",
-        amount: { amount: 8778, currency: "USD" },
-        card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2030, outcome: "approve" },
-      });
+      const released = await handle.processor!.void(processorRequest(chargeId, paymentId, authorization));
 
       const refused = await connectError(platform!.rpc.payment.capture({ paymentId }));
       expect(refused?.code).toBe(Code.FailedPrecondition);
@@ -709,9 +713,7 @@ describeBackends("a capture after a void whose answer was never recorded", (back
   it(
     "records a void whose every answer was lost on the next Capture, which takes nothing",
     async () => {
-      const { payment, handle } = paymentWithProcessorHandle();
-      await start(payment, backend);
-      const { paymentId } = await authorize(await tokenize("4242424242424242"));
+      const { handle, paymentId } = await authorizedWithProcessorHandle(backend);
       // Every try of the Void (the retry policy's 5) loses its answer: the processor voided at the first.
       handle.voidAnswersLost = 5;
       const lost = platform!.rpc.payment.void({ paymentId, reason: VoidReason.REQUESTED_BY_CUSTOMER });
